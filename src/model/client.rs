@@ -1,0 +1,145 @@
+//! A client: one Docker Engine and its settings (reference §6).
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use serde::Serialize;
+
+use super::duration::parse_seconds;
+use super::input::{kwargs, opt_string, InputResult};
+use super::value::Value;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ClientConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<f64>,
+    /// Interface alias → IPv4 address.
+    pub interfaces: BTreeMap<String, Ipv4Addr>,
+    pub interfaces_ipv6: BTreeMap<String, Ipv6Addr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domainname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_timeout: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait_timeout: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub core_image: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_verify: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert_path: Option<String>,
+}
+
+pub const FIELDS: [&str; 10] = [
+    "base_url",
+    "timeout",
+    "interfaces",
+    "interfaces_ipv6",
+    "domainname",
+    "stop_timeout",
+    "wait_timeout",
+    "core_image",
+    "tls_verify",
+    "cert_path",
+];
+
+impl ClientConfig {
+    pub fn parse(value: &Value) -> InputResult<ClientConfig> {
+        let map = match value {
+            Value::Null => return Ok(ClientConfig::default()),
+            Value::Map(m) => m,
+            other => return Err(format!("expected client settings as a mapping, found {other}")),
+        };
+        let get = kwargs(map, &FIELDS, "client settings")?;
+        let seconds = |k: &str| -> InputResult<Option<f64>> {
+            match get(k) {
+                Value::Null => Ok(None),
+                v => parse_seconds(v).map(Some).map_err(|e| format!("`{k}`: {e}")),
+            }
+        };
+        let addresses = |k: &str| -> InputResult<BTreeMap<String, IpAddr>> {
+            match get(k) {
+                Value::Null => Ok(BTreeMap::new()),
+                Value::Map(m) => m
+                    .iter()
+                    .map(|(alias, addr)| {
+                        super::name::check("interface", alias)?;
+                        let text = addr.as_str().unwrap_or_default();
+                        text.parse::<IpAddr>()
+                            .map(|ip| (alias.clone(), ip))
+                            .map_err(|_| format!("`{k}`: invalid address {addr} for interface `{alias}`"))
+                    })
+                    .collect(),
+                other => Err(format!("`{k}`: expected a mapping of interface aliases to addresses, found {other}")),
+            }
+        };
+        let mut interfaces = BTreeMap::new();
+        for (alias, ip) in addresses("interfaces")? {
+            match ip {
+                IpAddr::V4(v4) => interfaces.insert(alias, v4),
+                IpAddr::V6(_) => return Err(format!("`interfaces`: `{alias}` is an IPv6 address; put it under `interfaces_ipv6`")),
+            };
+        }
+        let mut interfaces_ipv6 = BTreeMap::new();
+        for (alias, ip) in addresses("interfaces_ipv6")? {
+            match ip {
+                IpAddr::V6(v6) => interfaces_ipv6.insert(alias, v6),
+                IpAddr::V4(_) => return Err(format!("`interfaces_ipv6`: `{alias}` is an IPv4 address; put it under `interfaces`")),
+            };
+        }
+        let tls_verify = match get("tls_verify") {
+            Value::Null => None,
+            Value::Bool(b) => Some(*b),
+            other => return Err(format!("`tls_verify`: expected a boolean, found {other}")),
+        };
+        Ok(ClientConfig {
+            base_url: opt_string(get("base_url"), "a base URL")?,
+            timeout: seconds("timeout")?,
+            interfaces,
+            interfaces_ipv6,
+            domainname: opt_string(get("domainname"), "a domain name")?,
+            stop_timeout: seconds("stop_timeout")?,
+            wait_timeout: seconds("wait_timeout")?,
+            core_image: opt_string(get("core_image"), "an image")?,
+            tls_verify,
+            cert_path: opt_string(get("cert_path"), "a path")?,
+        })
+    }
+
+    /// The address of an interface: an alias of this client, or a literal address.
+    pub fn interface_address(&self, interface: &str, ipv6: bool) -> Option<IpAddr> {
+        if let Ok(ip) = interface.parse::<IpAddr>() {
+            return Some(ip);
+        }
+        if ipv6 {
+            self.interfaces_ipv6.get(interface).copied().map(IpAddr::V6)
+        } else {
+            self.interfaces.get(interface).copied().map(IpAddr::V4)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients() {
+        let v = Value::map([
+            ("base_url", Value::str("tcp://10.0.0.5:2376")),
+            ("timeout", Value::Int(60)),
+            ("interfaces", Value::map([("public", Value::str("0.0.0.0")), ("private", Value::str("10.0.0.5"))])),
+            ("interfaces_ipv6", Value::map([("private", Value::str("fd00::1"))])),
+            ("core_image", Value::str("busybox:latest")),
+        ]);
+        let c = ClientConfig::parse(&v).unwrap();
+        assert_eq!(c.interface_address("private", false), Some("10.0.0.5".parse().unwrap()));
+        assert_eq!(c.interface_address("private", true), Some("fd00::1".parse().unwrap()));
+        assert_eq!(c.interface_address("1.2.3.4", false), Some("1.2.3.4".parse().unwrap()));
+        assert_eq!(c.interface_address("nope", false), None);
+        assert!(ClientConfig::parse(&Value::map([("base_ur", Value::str("x"))])).is_err());
+        assert!(ClientConfig::parse(&Value::map([("interfaces", Value::map([("a", Value::str("fd00::1"))]))])).is_err());
+    }
+}

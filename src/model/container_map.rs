@@ -1,0 +1,472 @@
+//! A container map: docker-map's `ContainerMap` (reference §2).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::container::{ContainerConfig, FIELDS as CONTAINER_FIELDS};
+use super::host::HostAlias;
+use super::image;
+use super::input::{boolean, opt_string, strings};
+use super::name;
+use super::network::NetworkConfig;
+use super::origin::Origin;
+use super::problem::Problem;
+use super::value::Value;
+use super::volume::VolumeConfig;
+
+/// Map-level property names (the spec's list).
+pub const PROPERTIES: [&str; 12] = [
+    "containers",
+    "volumes",
+    "host",
+    "host_root",
+    "networks",
+    "groups",
+    "repository",
+    "default_tag",
+    "clients",
+    "default_domain",
+    "set_hostname",
+    "use_attached_parent_name",
+];
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ContainerMap {
+    pub name: String,
+    pub containers: BTreeMap<String, ContainerConfig>,
+    pub volumes: BTreeMap<String, VolumeConfig>,
+    pub host: BTreeMap<String, HostAlias>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_root: Option<String>,
+    pub networks: BTreeMap<String, NetworkConfig>,
+    pub groups: BTreeMap<String, Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_tag: Option<String>,
+    pub clients: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_domain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_hostname: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub use_attached_parent_name: Option<bool>,
+    #[serde(skip)]
+    pub origin: Origin,
+    /// Where each map-level property (and group) was last set.
+    #[serde(skip)]
+    pub property_origins: BTreeMap<String, Origin>,
+}
+
+/// Gives the origin of a key path below a map's root (YAML: file, key path, line; a recipe: the
+/// position of the call).
+pub type OriginOf<'a> = &'a dyn Fn(&[&str]) -> Origin;
+
+impl ContainerMap {
+    pub fn new(name: &str, origin: Origin) -> Result<Self, Problem> {
+        name::check("map", name).map_err(|e| Problem::new(e, origin.clone()))?;
+        Ok(ContainerMap {
+            name: name.to_string(),
+            origin,
+            ..ContainerMap::default()
+        })
+    }
+
+    /// Builds a map from docker-map's dict layout: map properties, an optional `containers`
+    /// wrapper, and any other key as a container.
+    pub fn from_value(name: &str, value: &Value, origin_of: OriginOf) -> Result<Self, Problem> {
+        let mut map = ContainerMap::new(name, origin_of(&[]))?;
+        map.update_from_value(value, origin_of)?;
+        Ok(map)
+    }
+
+    /// Sets everything a dict-layout value names; containers named again are replaced field by
+    /// field, as docker-map's `update` does.
+    pub fn update_from_value(&mut self, value: &Value, origin_of: OriginOf) -> Result<(), Problem> {
+        let entries = match value {
+            Value::Null => return Ok(()),
+            Value::Map(m) => m,
+            other => {
+                return Err(Problem::new(
+                    format!("expected a map as a mapping, found {other}"),
+                    origin_of(&[]),
+                ))
+            }
+        };
+        for (key, v) in entries {
+            if PROPERTIES.contains(&key.as_str()) {
+                if key == "containers" {
+                    self.set_containers(v, &|p: &[&str]| {
+                        let mut full = vec!["containers"];
+                        full.extend_from_slice(p);
+                        origin_of(&full)
+                    })?;
+                } else {
+                    self.set_property_with(key, v, &|p: &[&str]| {
+                        let mut full = vec![key.as_str()];
+                        full.extend_from_slice(p);
+                        origin_of(&full)
+                    })?;
+                }
+            } else {
+                self.set_container_entry(key, v, &|p: &[&str]| {
+                    let mut full = vec![key.as_str()];
+                    full.extend_from_slice(p);
+                    origin_of(&full)
+                })
+                .map_err(|p| self.explain_top_level_key(key, v, p))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A top-level key that is no property and no valid container is most likely a typo of a
+    /// property (docker-map silently made it a container).
+    fn explain_top_level_key(&self, key: &str, value: &Value, problem: Problem) -> Problem {
+        let suggestion = super::suggest::closest(key, PROPERTIES);
+        match (suggestion, value) {
+            (Some(s), _) => Problem::new(
+                format!("unknown map property `{key}` (did you mean `{s}`?)"),
+                problem.origin,
+            ),
+            (None, Value::Map(_) | Value::Null) => problem,
+            (None, _) => Problem::new(
+                format!(
+                    "unknown map property `{key}`: map properties are {}; a container is a mapping",
+                    PROPERTIES.map(|p| format!("`{p}`")).join(", ")
+                ),
+                problem.origin,
+            ),
+        }
+    }
+
+    fn set_container_entry(&mut self, cname: &str, value: &Value, origin_of: OriginOf) -> Result<(), Problem> {
+        name::check("container config", cname).map_err(|e| Problem::new(e, origin_of(&[])))?;
+        let fields = match value {
+            Value::Null => BTreeMap::new(),
+            Value::Map(m) => m.clone(),
+            other => {
+                return Err(Problem::new(
+                    format!("container `{cname}`: expected a mapping of fields, found {other}"),
+                    origin_of(&[]),
+                ))
+            }
+        };
+        let config = self
+            .containers
+            .entry(cname.to_string())
+            .or_insert_with(|| ContainerConfig::new(origin_of(&[])));
+        config
+            .set_from_map(&fields, &|f| origin_of(&[f]))
+            .map_err(|(e, origin)| Problem::new(format!("container `{cname}`: {e}"), origin))
+    }
+
+    /// Replaces all containers with those of a mapping.
+    pub fn set_containers(&mut self, value: &Value, origin_of: OriginOf) -> Result<(), Problem> {
+        let entries = match value {
+            Value::Null => BTreeMap::new(),
+            Value::Map(m) => m.clone(),
+            other => {
+                return Err(Problem::new(
+                    format!("`containers`: expected a mapping of container configurations, found {other}"),
+                    origin_of(&[]),
+                ))
+            }
+        };
+        let mut fresh = self.clone();
+        fresh.containers.clear();
+        for (cname, v) in &entries {
+            fresh.set_container_entry(cname, v, &|p: &[&str]| {
+                let mut full = vec![cname.as_str()];
+                full.extend_from_slice(p);
+                origin_of(&full)
+            })?;
+        }
+        self.containers = fresh.containers;
+        Ok(())
+    }
+
+    /// The configuration `name`, created empty on first touch.
+    pub fn config_mut(&mut self, cname: &str, origin: Origin) -> Result<&mut ContainerConfig, Problem> {
+        name::check("container config", cname).map_err(|e| Problem::new(e, origin.clone()))?;
+        Ok(self
+            .containers
+            .entry(cname.to_string())
+            .or_insert_with(|| ContainerConfig::new(origin)))
+    }
+
+    /// Sets a map property; `origin` is where (a recipe call position).
+    pub fn set_property(&mut self, key: &str, value: &Value, origin: Origin) -> Result<(), Problem> {
+        self.set_property_with(key, value, &|_| origin.clone())
+    }
+
+    fn set_property_with(&mut self, key: &str, value: &Value, origin_of: OriginOf) -> Result<(), Problem> {
+        let fail = |e: String| Problem::new(format!("`{key}`: {e}"), origin_of(&[]));
+        match key {
+            "containers" => return self.set_containers(value, origin_of),
+            "volumes" => {
+                let mut volumes = BTreeMap::new();
+                for (alias, v) in entries(value).map_err(fail)? {
+                    let origin = origin_of(&[alias.as_str()]);
+                    name::check("volume alias", &alias).map_err(|e| Problem::new(e, origin.clone()))?;
+                    let vol = VolumeConfig::parse(&v, origin.clone())
+                        .map_err(|e| Problem::new(format!("volume `{alias}`: {e}"), origin))?;
+                    volumes.insert(alias, vol);
+                }
+                self.volumes = volumes;
+            }
+            "networks" => {
+                let mut networks = BTreeMap::new();
+                for (net, v) in entries(value).map_err(fail)? {
+                    let origin = origin_of(&[net.as_str()]);
+                    name::check("network", &net).map_err(|e| Problem::new(e, origin.clone()))?;
+                    if name::PRESET_NETWORKS.contains(&net.as_str()) {
+                        return Err(Problem::new(
+                            format!("network `{net}` is a preset network of the Engine and can't be configured"),
+                            origin,
+                        ));
+                    }
+                    let n = NetworkConfig::parse(&v, origin.clone())
+                        .map_err(|e| Problem::new(format!("network `{net}`: {e}"), origin))?;
+                    networks.insert(net, n);
+                }
+                self.networks = networks;
+            }
+            "host" => {
+                let mut host = BTreeMap::new();
+                for (alias, v) in entries(value).map_err(fail)? {
+                    let origin = origin_of(&[alias.as_str()]);
+                    name::check("host alias", &alias).map_err(|e| Problem::new(e, origin.clone()))?;
+                    let h = HostAlias::parse(&v, origin.clone())
+                        .map_err(|e| Problem::new(format!("host alias `{alias}`: {e}"), origin))?;
+                    host.insert(alias, h);
+                }
+                self.host = host;
+            }
+            "groups" => {
+                let mut groups = BTreeMap::new();
+                for (group, v) in entries(value).map_err(fail)? {
+                    let origin = origin_of(&[group.as_str()]);
+                    name::check("group", &group).map_err(|e| Problem::new(e, origin.clone()))?;
+                    let members = strings(&v, "a group member").map_err(|e| Problem::new(format!("group `{group}`: {e}"), origin.clone()))?;
+                    for m in &members {
+                        name::check_reference("group member", m).map_err(|e| Problem::new(format!("group `{group}`: {e}"), origin.clone()))?;
+                    }
+                    self.property_origins.insert(format!("groups.{group}"), origin);
+                    groups.insert(group, members);
+                }
+                self.groups = groups;
+            }
+            "host_root" => self.host_root = opt_string(value, "a host path").map_err(fail)?,
+            "repository" => self.repository = opt_string(value, "a repository").map_err(fail)?,
+            "default_tag" => self.default_tag = opt_string(value, "a tag").map_err(fail)?,
+            "default_domain" => self.default_domain = opt_string(value, "a domain name").map_err(fail)?,
+            "clients" => {
+                let clients = strings(value, "a client name").map_err(fail)?;
+                for c in &clients {
+                    name::check("client", c).map_err(fail)?;
+                }
+                self.clients = clients;
+            }
+            "set_hostname" => self.set_hostname = opt_bool(value).map_err(fail)?,
+            "use_attached_parent_name" => self.use_attached_parent_name = opt_bool(value).map_err(fail)?,
+            other => {
+                let hint = super::suggest::closest(other, PROPERTIES)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                return Err(Problem::new(format!("unknown map property `{other}`{hint}"), origin_of(&[])));
+            }
+        }
+        self.property_origins.insert(key.to_string(), origin_of(&[]));
+        Ok(())
+    }
+
+    /// A property read back in normalised form (`containers` as a mapping of configurations).
+    pub fn get_property(&self, key: &str) -> Result<Value, String> {
+        let map_of = |entries: Vec<(String, Value)>| Value::Map(entries.into_iter().collect());
+        Ok(match key {
+            "containers" => map_of(self.containers.iter().map(|(k, c)| (k.clone(), c.to_value())).collect()),
+            "volumes" => map_of(self.volumes.iter().map(|(k, v)| (k.clone(), v.to_value())).collect()),
+            "networks" => map_of(self.networks.iter().map(|(k, n)| (k.clone(), n.to_value())).collect()),
+            "host" => map_of(self.host.iter().map(|(k, h)| (k.clone(), h.to_value())).collect()),
+            "groups" => map_of(self.groups.iter().map(|(k, g)| (k.clone(), Value::strs(g))).collect()),
+            "host_root" => Value::opt_str(&self.host_root),
+            "repository" => Value::opt_str(&self.repository),
+            "default_tag" => Value::opt_str(&self.default_tag),
+            "default_domain" => Value::opt_str(&self.default_domain),
+            "clients" => Value::strs(&self.clients),
+            "set_hostname" => self.set_hostname.map_or(Value::Null, Value::Bool),
+            "use_attached_parent_name" => self.use_attached_parent_name.map_or(Value::Null, Value::Bool),
+            other => {
+                let hint = super::suggest::closest(other, PROPERTIES)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                return Err(format!("unknown map property `{other}`{hint}"));
+            }
+        })
+    }
+
+    /// The whole map in docker-map's dict layout (containers under `containers`).
+    pub fn to_value(&self) -> Value {
+        let mut out = BTreeMap::new();
+        for key in PROPERTIES {
+            if let Ok(v) = self.get_property(key) {
+                let empty = matches!(&v, Value::Null) || matches!(&v, Value::Map(m) if m.is_empty()) || matches!(&v, Value::List(l) if l.is_empty());
+                if !empty {
+                    out.insert(key.to_string(), v);
+                }
+            }
+        }
+        Value::Map(out)
+    }
+
+    /// docker-map's map merge (reference §2.2): configurations, volumes and networks merge,
+    /// `host` entries are replaced key by key, scalars are replaced when set.
+    pub fn merge_from(&mut self, other: &ContainerMap, lists_only: bool) {
+        for (cname, config) in &other.containers {
+            match self.containers.get_mut(cname) {
+                Some(existing) => existing.merge_from(config, lists_only),
+                None => {
+                    self.containers.insert(cname.clone(), config.clone());
+                }
+            }
+        }
+        for (alias, vol) in &other.volumes {
+            match self.volumes.get_mut(alias) {
+                Some(existing) => existing.merge_from(vol),
+                None => {
+                    self.volumes.insert(alias.clone(), vol.clone());
+                }
+            }
+        }
+        for (net, cfg) in &other.networks {
+            match self.networks.get_mut(net) {
+                Some(existing) => existing.merge_from(cfg),
+                None => {
+                    self.networks.insert(net.clone(), cfg.clone());
+                }
+            }
+        }
+        self.host.extend(other.host.iter().map(|(k, v)| (k.clone(), v.clone())));
+        for (group, members) in &other.groups {
+            let entry = self.groups.entry(group.clone()).or_default();
+            super::input::merge_list(entry, members);
+        }
+        super::input::merge_list(&mut self.clients, &other.clients);
+        if !lists_only {
+            fn over<T: Clone>(into: &mut Option<T>, from: &Option<T>) {
+                if from.is_some() {
+                    into.clone_from(from);
+                }
+            }
+            over(&mut self.host_root, &other.host_root);
+            over(&mut self.repository, &other.repository);
+            over(&mut self.default_tag, &other.default_tag);
+            over(&mut self.default_domain, &other.default_domain);
+            over(&mut self.set_hostname, &other.set_hostname);
+            over(&mut self.use_attached_parent_name, &other.use_attached_parent_name);
+        }
+        for (k, o) in &other.property_origins {
+            self.property_origins.insert(k.clone(), o.clone());
+        }
+    }
+
+    /// The full image reference of a configuration.
+    pub fn image_of(&self, cname: &str, config: &ContainerConfig) -> String {
+        image::resolve(
+            config.image.as_deref(),
+            cname,
+            self.repository.as_deref(),
+            self.default_tag.as_deref(),
+        )
+    }
+
+    pub fn uses_parent_name(&self) -> bool {
+        self.use_attached_parent_name.unwrap_or(false)
+    }
+
+    pub fn origin_of_property(&self, key: &str) -> &Origin {
+        self.property_origins.get(key).unwrap_or(&self.origin)
+    }
+
+    /// Configurations with `extends` applied, abstract ones left out (reference §2.2); unknown
+    /// parents and `extends` cycles are problems.
+    pub fn extended(&self) -> Result<BTreeMap<String, ContainerConfig>, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut out = BTreeMap::new();
+        for (cname, config) in &self.containers {
+            if config.is_abstract {
+                continue;
+            }
+            match self.extend_one(cname, &mut Vec::new()) {
+                Ok(c) => {
+                    out.insert(cname.clone(), c);
+                }
+                Err(p) => {
+                    if !problems.contains(&p) {
+                        problems.push(p);
+                    }
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(out)
+        } else {
+            Err(problems)
+        }
+    }
+
+    fn extend_one(&self, cname: &str, chain: &mut Vec<String>) -> Result<ContainerConfig, Problem> {
+        let config = &self.containers[cname];
+        if let Some(start) = chain.iter().position(|c| c == cname) {
+            let mut cycle: Vec<&str> = chain[start..].iter().map(String::as_str).collect();
+            cycle.push(cname);
+            return Err(Problem::new(
+                format!("container `{cname}` extends itself: `{}`", cycle.join(" -> ")),
+                config.origin_of("extends").clone(),
+            ));
+        }
+        chain.push(cname.to_string());
+        let mut merged = ContainerConfig::new(config.origin.clone());
+        for parent in &config.extends {
+            if !self.containers.contains_key(parent) {
+                let hint = super::suggest::closest(parent, self.containers.keys().map(String::as_str))
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                return Err(Problem::new(
+                    format!("container `{cname}` extends unknown container `{parent}`{hint}"),
+                    config.origin_of("extends").clone(),
+                ));
+            }
+            let parent_config = self.extend_one(parent, chain)?;
+            merged.merge_from(&parent_config, false);
+        }
+        chain.pop();
+        merged.merge_from(config, false);
+        merged.is_abstract = config.is_abstract;
+        merged.extends.clone_from(&config.extends);
+        merged.origin = config.origin.clone();
+        Ok(merged)
+    }
+}
+
+fn entries(value: &Value) -> Result<Vec<(String, Value)>, String> {
+    match value {
+        Value::Null => Ok(Vec::new()),
+        Value::Map(m) => Ok(m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+        other => Err(format!("expected a mapping, found {other}")),
+    }
+}
+
+fn opt_bool(value: &Value) -> Result<Option<bool>, String> {
+    match value {
+        Value::Null => Ok(None),
+        v => boolean(v, "a flag").map(Some),
+    }
+}
+
+/// Is `key` a container field name (used to tell typos of map keys from containers)?
+pub fn is_container_field(key: &str) -> bool {
+    CONTAINER_FIELDS.contains(&key)
+}

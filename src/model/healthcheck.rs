@@ -1,0 +1,145 @@
+//! `healthcheck` (reference §1.4): a test plus durations in nanoseconds.
+
+use serde::Serialize;
+
+use super::duration::parse_nanos;
+use super::input::{kwargs, InputResult};
+use super::value::Value;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HealthCheck {
+    /// `["CMD", ...]`, `["CMD-SHELL", "..."]` or `["NONE"]` (disables the image's check).
+    pub test: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_period: Option<u64>,
+}
+
+const FIELDS: [&str; 5] = ["test", "interval", "timeout", "retries", "start_period"];
+
+impl HealthCheck {
+    /// None for nothing (no healthcheck set).
+    pub fn parse(value: &Value) -> InputResult<Option<HealthCheck>> {
+        let null = Value::Null;
+        match value {
+            Value::Null => Ok(None),
+            Value::Str(_) => build(value, &null, &null, &null, &null).map(Some),
+            Value::List(parts) => {
+                if parts.len() > 5 {
+                    return Err("invalid healthcheck: expected at most [test, interval, timeout, retries, start_period]".into());
+                }
+                let at = |i: usize| parts.get(i).unwrap_or(&null);
+                build(at(0), at(1), at(2), at(3), at(4)).map(Some)
+            }
+            Value::Map(map) => {
+                let get = kwargs(map, &FIELDS, "a healthcheck")?;
+                build(get("test"), get("interval"), get("timeout"), get("retries"), get("start_period")).map(Some)
+            }
+            other => Err(format!("expected a healthcheck, found {other}")),
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        let mut entries = vec![("test", Value::strs(&self.test))];
+        let nanos = |n: u64| Value::Int(i64::try_from(n).unwrap_or(i64::MAX));
+        if let Some(n) = self.interval {
+            entries.push(("interval", nanos(n)));
+        }
+        if let Some(n) = self.timeout {
+            entries.push(("timeout", nanos(n)));
+        }
+        if let Some(n) = self.retries {
+            entries.push(("retries", Value::Int(i64::from(n))));
+        }
+        if let Some(n) = self.start_period {
+            entries.push(("start_period", nanos(n)));
+        }
+        Value::map(entries)
+    }
+}
+
+fn build(test: &Value, interval: &Value, timeout: &Value, retries: &Value, start: &Value) -> InputResult<HealthCheck> {
+    let test = match test {
+        Value::Null => vec!["NONE".to_string()],
+        Value::Str(s) if s.is_empty() || s == "NONE" => vec!["NONE".to_string()],
+        Value::Str(s) => vec!["CMD-SHELL".to_string(), s.clone()],
+        Value::List(words) if words.is_empty() => vec!["NONE".to_string()],
+        Value::List(words) => {
+            let words = words
+                .iter()
+                .map(|w| w.scalar_text().ok_or_else(|| format!("expected a healthcheck test word, found {w}")))
+                .collect::<InputResult<Vec<_>>>()?;
+            match words[0].as_str() {
+                "NONE" | "CMD" | "CMD-SHELL" => words,
+                _ => std::iter::once("CMD".to_string()).chain(words).collect(),
+            }
+        }
+        other => return Err(format!("expected a healthcheck test (a string or a list), found {other}")),
+    };
+    let duration = |v: &Value, what: &str| -> InputResult<Option<u64>> {
+        match v {
+            Value::Null => Ok(None),
+            v => parse_nanos(v).map(Some).map_err(|e| format!("healthcheck {what}: {e}")),
+        }
+    };
+    let retries = match retries {
+        Value::Null => None,
+        Value::Int(i) if *i >= 0 => Some(u32::try_from(*i).map_err(|e| e.to_string())?),
+        other => return Err(format!("healthcheck retries: expected a whole number, found {other}")),
+    };
+    Ok(HealthCheck {
+        test,
+        interval: duration(interval, "interval")?,
+        timeout: duration(timeout, "timeout")?,
+        retries,
+        start_period: duration(start, "start_period")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::value::Value as V;
+
+    #[test]
+    fn healthchecks() {
+        // §7.2 item 4
+        let input = V::List(vec![
+            V::List(vec![V::str("test")]),
+            V::str("10us"),
+            V::str("1000 ms"),
+            V::Int(3),
+            V::str("1m"),
+        ]);
+        assert_eq!(
+            HealthCheck::parse(&input).unwrap(),
+            Some(HealthCheck {
+                test: vec!["CMD".into(), "test".into()],
+                interval: Some(10_000),
+                timeout: Some(1_000_000_000),
+                retries: Some(3),
+                start_period: Some(60_000_000_000),
+            })
+        );
+        let none = HealthCheck::parse(&V::str("NONE")).unwrap().unwrap();
+        assert_eq!(none.test, vec!["NONE"]);
+        let shell = HealthCheck::parse(&V::str("curl -f http://localhost/")).unwrap().unwrap();
+        assert_eq!(shell.test, vec!["CMD-SHELL", "curl -f http://localhost/"]);
+        let kw = V::map([("test", V::List(vec![V::str("curl"), V::str("x")])), ("interval", V::str("1m"))]);
+        let hc = HealthCheck::parse(&kw).unwrap().unwrap();
+        assert_eq!(hc.test, vec!["CMD", "curl", "x"]);
+        assert_eq!(hc.interval, Some(60_000_000_000));
+        assert_eq!(HealthCheck::parse(&V::Null).unwrap(), None);
+        // a flat list is positional: "x" is no duration
+        assert!(HealthCheck::parse(&V::List(vec![V::str("curl"), V::str("x")])).is_err());
+        assert!(HealthCheck::parse(&V::map([("tst", V::str("x"))])).is_err());
+        assert!(HealthCheck::parse(&V::List(vec![V::str("x"), V::str("2 fortnights")])).is_err());
+        let back = HealthCheck::parse(&hc.to_value()).unwrap().unwrap();
+        assert_eq!(back, hc);
+    }
+}

@@ -1,0 +1,162 @@
+//! The general input rules shared by every list-valued field (the reference's §1.4): a single value
+//! becomes a one-item list, a mapping becomes a list of `(key, value)` pairs, nothing is empty.
+
+use std::collections::BTreeMap;
+
+use super::value::Value;
+
+/// A conversion failure; the model adds the field and the origin.
+pub type InputResult<T> = Result<T, String>;
+
+/// One entry of a list-valued field.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// A list element (or the whole value when it was a scalar).
+    Single(Value),
+    /// A `key: value` entry of a mapping (the whole-list mapping form, or a one-entry mapping as a
+    /// list element, as YAML's `- app_config: ro` gives).
+    Pair(String, Value),
+}
+
+/// Applies the general list rule. `kwargs` names the keys that make a mapping a single keyword
+/// item (e.g. `{name: "a", readonly: true}`) instead of the whole-list mapping form; `ident` is the
+/// key such a mapping must contain.
+pub fn items(value: &Value, kwargs: &[&str], ident: &[&str]) -> Vec<Item> {
+    match value {
+        Value::Null => Vec::new(),
+        Value::List(list) => list.iter().map(|v| list_element(v, kwargs, ident)).collect(),
+        Value::Map(map) if is_kwargs(map, kwargs, ident) => vec![Item::Single(value.clone())],
+        Value::Map(map) => map
+            .iter()
+            .map(|(k, v)| Item::Pair(k.clone(), v.clone()))
+            .collect(),
+        other => vec![Item::Single(other.clone())],
+    }
+}
+
+fn list_element(value: &Value, kwargs: &[&str], ident: &[&str]) -> Item {
+    match value {
+        Value::Map(map) if map.len() == 1 && !is_kwargs(map, kwargs, ident) => {
+            let (k, v) = map.iter().next().map(|(k, v)| (k.clone(), v.clone())).unwrap_or_default();
+            Item::Pair(k, v)
+        }
+        other => Item::Single(other.clone()),
+    }
+}
+
+pub fn is_kwargs(map: &BTreeMap<String, Value>, kwargs: &[&str], ident: &[&str]) -> bool {
+    !map.is_empty()
+        && map.keys().all(|k| kwargs.contains(&k.as_str()))
+        && ident.iter().any(|i| map.contains_key(*i))
+}
+
+/// Positional elements of a list element: a list is itself, anything else one element.
+pub fn tuple(value: &Value) -> Vec<Value> {
+    match value {
+        Value::List(items) => items.clone(),
+        other => vec![other.clone()],
+    }
+}
+
+/// docker-map's `is_path`: starts with `/` or `./`.
+pub fn is_path(s: &str) -> bool {
+    s.starts_with('/') || s.starts_with("./")
+}
+
+/// A read-only flag: booleans, `ro`/`rw`, nothing (read-write), 0/1.
+pub fn read_only(value: &Value) -> InputResult<bool> {
+    match value {
+        Value::Null => Ok(false),
+        Value::Bool(b) => Ok(*b),
+        Value::Int(i) => Ok(*i != 0),
+        Value::Str(s) if s == "ro" => Ok(true),
+        Value::Str(s) if s == "rw" || s.is_empty() => Ok(false),
+        other => Err(format!(
+            "expected a read-only flag (`ro`, `rw` or a boolean), found {other}"
+        )),
+    }
+}
+
+/// Whether a value is a read-only flag (used to tell `(alias, ro)` from `(path, host_path)`).
+pub fn is_flag(value: &Value) -> bool {
+    matches!(value, Value::Bool(_)) || matches!(value, Value::Str(s) if s == "ro" || s == "rw")
+}
+
+pub fn string(value: &Value, what: &str) -> InputResult<String> {
+    match value {
+        Value::Str(s) if !s.is_empty() => Ok(s.clone()),
+        Value::Int(i) => Ok(i.to_string()),
+        other => Err(format!("expected {what} as a string, found {other}")),
+    }
+}
+
+pub fn opt_string(value: &Value, what: &str) -> InputResult<Option<String>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Str(s) if s.is_empty() => Ok(None),
+        other => string(other, what).map(Some),
+    }
+}
+
+/// A list of strings: one string, a list of strings, or nothing.
+pub fn strings(value: &Value, what: &str) -> InputResult<Vec<String>> {
+    match value {
+        Value::Null => Ok(Vec::new()),
+        Value::List(items) => items.iter().map(|v| string(v, what)).collect(),
+        other => Ok(vec![string(other, what)?]),
+    }
+}
+
+pub fn boolean(value: &Value, what: &str) -> InputResult<bool> {
+    match value {
+        Value::Bool(b) => Ok(*b),
+        Value::Null => Ok(false),
+        other => Err(format!("expected {what} as a boolean, found {other}")),
+    }
+}
+
+/// Looks up keyword arguments of a mapping item, rejecting unknown keys.
+pub fn kwargs<'a>(
+    map: &'a BTreeMap<String, Value>,
+    allowed: &[&str],
+    what: &str,
+) -> InputResult<impl Fn(&str) -> &'a Value> {
+    if let Some(bad) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(format!(
+            "unknown key `{bad}` in {what} (expected {})",
+            allowed
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(move |k: &str| map.get(k).unwrap_or(&Value::Null))
+}
+
+/// Appends and de-duplicates, keeping order (docker-map's `merge_list`).
+pub fn merge_list<T: PartialEq + Clone>(into: &mut Vec<T>, from: &[T]) {
+    for item in from {
+        if !into.contains(item) {
+            into.push(item.clone());
+        }
+    }
+}
+
+/// docker-map's first-key merge: incoming items replace items with the same key in place, new
+/// ones are appended.
+pub fn merge_first_key<T: Clone, K: PartialEq>(into: &mut Vec<T>, from: &[T], key: impl Fn(&T) -> K) {
+    for item in from {
+        match into.iter().position(|existing| key(existing) == key(item)) {
+            Some(i) => into[i] = item.clone(),
+            None => into.push(item.clone()),
+        }
+    }
+}
+
+/// Removes items whose key appeared earlier, keeping the last one at the first one's place.
+pub fn dedup_first_key<T: Clone, K: PartialEq>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    merge_first_key(&mut out, &items, key);
+    out
+}

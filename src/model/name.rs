@@ -1,0 +1,107 @@
+//! The spec's name grammar and the Engine names derived from it.
+
+/// Checks `[A-Za-z0-9][A-Za-z0-9_-]*`; `what` names the kind in the error.
+pub fn check(what: &str, name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid {what} name `{name}`: names start with a letter or digit and contain only letters, digits, `_` and `-`"
+        ))
+    }
+}
+
+/// A reference `cfg` or `cfg.instance`.
+pub fn split_instance(reference: &str) -> (&str, Option<&str>) {
+    match reference.split_once('.') {
+        Some((cfg, inst)) => (cfg, Some(inst)),
+        None => (reference, None),
+    }
+}
+
+/// Checks a `cfg` or `cfg.instance` reference.
+pub fn check_reference(what: &str, reference: &str) -> Result<(), String> {
+    let (cfg, inst) = split_instance(reference);
+    check(what, cfg).map_err(|_| format!("invalid {what} reference `{reference}`"))?;
+    if let Some(inst) = inst {
+        check(what, inst).map_err(|_| format!("invalid {what} reference `{reference}`"))?;
+    }
+    Ok(())
+}
+
+/// `map.config` or `map.config.instance`.
+pub fn container(map: &str, config: &str, instance: Option<&str>) -> String {
+    match instance {
+        Some(i) => format!("{map}.{config}.{i}"),
+        None => format!("{map}.{config}"),
+    }
+}
+
+/// Named volume of an attached alias: `map.alias`, or `map.parent.alias`.
+pub fn volume(map: &str, parent: Option<&str>, alias: &str) -> String {
+    match parent {
+        Some(p) => format!("{map}.{p}.{alias}"),
+        None => format!("{map}.{alias}"),
+    }
+}
+
+pub const PRESET_NETWORKS: [&str; 3] = ["bridge", "host", "none"];
+
+/// `map.net`; the presets keep their names.
+pub fn network(map: &str, net: &str) -> String {
+    if PRESET_NETWORKS.contains(&net) {
+        net.to_string()
+    } else {
+        format!("{map}.{net}")
+    }
+}
+
+/// The default client: no hostname suffix.
+pub const DEFAULT_CLIENT: &str = "default";
+
+/// docker-map's hostname: `_` and `.` become `-`; a non-default client appends `-client`.
+pub fn hostname(container_name: &str, client: Option<&str>) -> String {
+    let clean = |s: &str| s.replace(['_', '.'], "-");
+    match client {
+        Some(c) if c != DEFAULT_CLIENT && c != "__default__" => {
+            format!("{}-{}", clean(container_name), clean(c))
+        }
+        _ => clean(container_name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grammar() {
+        for ok in ["a", "A9", "web_server", "app-1", "0x"] {
+            assert!(check("config", ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "_a", "-a", "a.b", "a/b", "a b", "__all__", "ä"] {
+            let err = check("config", bad).unwrap_err();
+            assert!(err.contains(&format!("`{bad}`")), "{err}");
+        }
+    }
+
+    #[test]
+    fn hostnames() {
+        assert_eq!(hostname("main.web_server", None), "main-web-server");
+        assert_eq!(hostname("app.web", Some("node-1.x")), "app-web-node-1-x");
+        assert_eq!(hostname("main.web_server", Some("legacy")), "main-web-server-legacy");
+        assert_eq!(hostname("main.web_server", Some("default")), "main-web-server");
+    }
+
+    #[test]
+    fn engine_names() {
+        assert_eq!(container("m", "c", None), "m.c");
+        assert_eq!(container("m", "c", Some("i")), "m.c.i");
+        assert_eq!(volume("m", None, "v"), "m.v");
+        assert_eq!(volume("m", Some("p"), "v"), "m.p.v");
+        assert_eq!(network("m", "n"), "m.n");
+        assert_eq!(network("m", "bridge"), "bridge");
+    }
+}

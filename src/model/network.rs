@@ -1,0 +1,81 @@
+//! Map-level `networks` (reference §1.5).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::input::{boolean, kwargs, opt_string, InputResult};
+use super::origin::Origin;
+use super::value::Value;
+use super::volume::string_map;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NetworkConfig {
+    pub driver: String,
+    pub driver_options: BTreeMap<String, String>,
+    pub internal: bool,
+    pub create_options: BTreeMap<String, Value>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            driver: "bridge".into(),
+            driver_options: BTreeMap::new(),
+            internal: false,
+            create_options: BTreeMap::new(),
+            origin: Origin::default(),
+        }
+    }
+}
+
+impl NetworkConfig {
+    pub fn parse(value: &Value, origin: Origin) -> InputResult<NetworkConfig> {
+        let mut n = NetworkConfig { origin, ..NetworkConfig::default() };
+        match value {
+            Value::Null => {}
+            Value::Map(map) => {
+                let get = kwargs(map, &["driver", "driver_options", "internal", "create_options"], "a network")?;
+                if let Some(d) = opt_string(get("driver"), "a network driver")? {
+                    n.driver = d;
+                }
+                n.driver_options = string_map(get("driver_options"), "driver_options")?;
+                n.internal = boolean(get("internal"), "internal")?;
+                n.create_options = match get("create_options") {
+                    Value::Null => BTreeMap::new(),
+                    Value::Map(m) => m.clone(),
+                    other => return Err(format!("network `create_options`: expected a mapping, found {other}")),
+                };
+            }
+            other => return Err(format!("expected a network configuration (a mapping or nothing), found {other}")),
+        }
+        Ok(n)
+    }
+
+    pub fn merge_from(&mut self, other: &NetworkConfig) {
+        if other.driver != "bridge" {
+            self.driver.clone_from(&other.driver);
+        }
+        self.driver_options.extend(other.driver_options.clone());
+        self.internal |= other.internal;
+        self.create_options.extend(other.create_options.clone());
+    }
+
+    pub fn to_value(&self) -> Value {
+        let mut m = BTreeMap::new();
+        m.insert("driver".to_string(), Value::str(&self.driver));
+        if !self.driver_options.is_empty() {
+            m.insert(
+                "driver_options".into(),
+                Value::Map(self.driver_options.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect()),
+            );
+        }
+        m.insert("internal".into(), Value::Bool(self.internal));
+        if !self.create_options.is_empty() {
+            m.insert("create_options".into(), Value::Map(self.create_options.clone()));
+        }
+        Value::Map(m)
+    }
+}

@@ -1,0 +1,32 @@
+//! One thing wrong with a map, and where it came from.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::origin::Origin;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub message: String,
+    pub origin: Origin,
+}
+
+impl Problem {
+    pub fn new(message: impl Into<String>, origin: Origin) -> Self {
+        Problem {
+            message: message.into(),
+            origin,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.origin.is_known() {
+            write!(f, "{} ({})", self.message, self.origin)
+        } else {
+            write!(f, "{}", self.message)
+        }
+    }
+}

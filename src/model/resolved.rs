@@ -1,0 +1,321 @@
+//! The resolved model of checked maps: what each container instance becomes on the Engine
+//! (the spec's §3, `dmap show --json`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::check::Checked;
+use super::container::ContainerConfig;
+use super::exec::ExecCommand;
+use super::graph::{attached_owners, Item};
+use super::healthcheck::HealthCheck;
+use super::host;
+use super::name;
+use super::network_mode::NetworkMode;
+use super::origin::Origin;
+use super::value::Value;
+use super::volume_ref::Bind;
+
+#[derive(Debug, Serialize)]
+pub struct ResolvedModel {
+    pub maps: Vec<ResolvedMap>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ResolvedMap {
+    pub name: String,
+    /// In start order.
+    pub containers: Vec<ResolvedContainer>,
+    pub volumes: Vec<ResolvedVolume>,
+    pub networks: Vec<ResolvedNetwork>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ResolvedContainer {
+    pub name: String,
+    pub config: String,
+    pub instance: Option<String>,
+    pub image: String,
+    pub hostname: Option<String>,
+    pub domainname: Option<String>,
+    pub user: Option<String>,
+    pub mounts: Vec<Mount>,
+    pub volumes_from: Vec<String>,
+    pub network_mode: Option<String>,
+    pub networks: Vec<Endpoint>,
+    pub links: Vec<ResolvedLink>,
+    pub ports: Vec<Port>,
+    pub environment: BTreeMap<String, String>,
+    pub command: Option<Value>,
+    pub entrypoint: Option<Value>,
+    pub healthcheck: Option<HealthCheck>,
+    pub exec_commands: Vec<ExecCommand>,
+    pub stop_signal: Option<String>,
+    pub stop_timeout: Option<u64>,
+    pub persistent: bool,
+    pub clients: Vec<String>,
+    /// Containers this one needs started first (direct dependencies).
+    pub depends_on: Vec<String>,
+    /// Position in the map's start order, from 1.
+    pub start_order: usize,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Mount {
+    /// A named volume.
+    Volume { source: String, target: String, readonly: bool },
+    Bind { source: String, target: String, readonly: bool },
+    /// An anonymous volume (`shares`).
+    Anonymous { target: String },
+}
+
+#[derive(Debug, Serialize)]
+pub struct Endpoint {
+    pub network: String,
+    pub aliases: Vec<String>,
+    pub links: Vec<ResolvedLink>,
+    pub ipv4_address: Option<String>,
+    pub ipv6_address: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ResolvedLink {
+    pub container: String,
+    pub alias: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Port {
+    pub container_port: String,
+    pub host_port: Option<u16>,
+    /// The interface alias or address; none: all addresses.
+    pub interface: Option<String>,
+    pub ipv6: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ResolvedVolume {
+    pub name: String,
+    pub owner: String,
+    pub driver: String,
+    pub driver_options: BTreeMap<String, String>,
+    pub user: Option<String>,
+    pub permissions: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ResolvedNetwork {
+    pub name: String,
+    pub driver: String,
+    pub driver_options: BTreeMap<String, String>,
+    pub internal: bool,
+}
+
+/// Resolves checked maps. `cwd` anchors relative file names (paths stay pure data).
+pub fn resolve(maps: &[Checked], cwd: &Path) -> ResolvedModel {
+    ResolvedModel {
+        maps: maps.iter().map(|c| resolve_map(c, cwd)).collect(),
+    }
+}
+
+/// The directory a file's relative paths are resolved against, made absolute.
+fn base_dir(origin: &Origin, cwd: &Path) -> PathBuf {
+    cwd.join(origin.base_dir())
+}
+
+fn clean(path: &Path) -> String {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out.to_string_lossy().into_owned()
+}
+
+fn resolve_map(checked: &Checked, cwd: &Path) -> ResolvedMap {
+    let map = checked.map;
+    let owners = attached_owners(map, &checked.configs);
+    let root: Option<PathBuf> = map
+        .host_root
+        .as_ref()
+        .map(|r| host::resolve(None, &base_dir(map.origin_of_property("host_root"), cwd), r));
+    let volume_name = |owner: &str, alias: &str| {
+        name::volume(&map.name, map.uses_parent_name().then_some(owner), alias)
+    };
+    let engine_name = |r: &str| {
+        let (cfg, inst) = name::split_instance(r);
+        name::container(&map.name, cfg, inst)
+    };
+    let link_alias = |container: &str, alias: &Option<String>| {
+        alias.clone().unwrap_or_else(|| name::hostname(container, None))
+    };
+    let order: HashMap<&Item, usize> = checked
+        .graph
+        .start_order()
+        .iter()
+        .filter(|i| i.is_container())
+        .enumerate()
+        .map(|(i, item)| (item, i + 1))
+        .collect();
+
+    let mut containers = Vec::new();
+    for item in checked.graph.containers() {
+        let Item::Container { config: cname, instance } = item else { continue };
+        let config = &checked.configs[cname];
+        let inst = instance.as_deref();
+        let engine = name::container(&map.name, cname, inst);
+        let mut mounts = Vec::new();
+        let mut volumes_from = Vec::new();
+        for s in &config.shares {
+            mounts.push(Mount::Anonymous { target: s.clone() });
+        }
+        for b in &config.binds {
+            match b {
+                Bind::Alias { name: alias, readonly } => {
+                    let (Some(h), Some(target)) = (map.host.get(alias), map.volumes.get(alias).and_then(|v| v.default_path.clone())) else { continue };
+                    let Some(p) = h.path_for(inst) else { continue };
+                    let source = host::resolve(root.as_deref(), &base_dir(&h.origin, cwd), p);
+                    mounts.push(Mount::Bind { source: clean(&source), target, readonly: *readonly });
+                }
+                Bind::Path { path, host_path, readonly } => {
+                    let source = host::resolve(root.as_deref(), &base_dir(config.origin_of("binds"), cwd), host_path);
+                    mounts.push(Mount::Bind { source: clean(&source), target: path.clone(), readonly: *readonly });
+                }
+            }
+        }
+        for a in &config.attaches {
+            let target = a.path.clone().or_else(|| map.volumes.get(&a.name).and_then(|v| v.default_path.clone())).unwrap_or_default();
+            mounts.push(Mount::Volume { source: volume_name(cname, &a.name), target, readonly: false });
+        }
+        for u in &config.uses {
+            match owners.get(&u.name) {
+                Some(owner) => {
+                    let alias = u.name.rsplit('.').next().unwrap_or(&u.name);
+                    let attach_path = checked.configs[owner].attaches.iter().find(|a| a.name == alias).and_then(|a| a.path.clone());
+                    let target = u.path.clone().or(attach_path).or_else(|| map.volumes.get(alias).and_then(|v| v.default_path.clone())).unwrap_or_default();
+                    mounts.push(Mount::Volume { source: volume_name(owner, alias), target, readonly: u.readonly });
+                }
+                None => {
+                    let source = engine_name(&u.name);
+                    volumes_from.push(if u.readonly { format!("{source}:ro") } else { source });
+                }
+            }
+        }
+        let network_mode = config.network_mode.as_ref().map(|m| match m {
+            NetworkMode::Container { config: t, instance: ti } => {
+                let ti = ti.clone().or_else(|| checked.configs.get(t).and_then(|c| c.instances.first().cloned()));
+                format!("container:{}", name::container(&map.name, t, ti.as_deref()))
+            }
+            other => other.to_text(),
+        });
+        let networks = config
+            .networks
+            .iter()
+            .map(|ep| Endpoint {
+                network: name::network(&map.name, &ep.network_name),
+                aliases: ep.aliases.clone(),
+                links: ep.links.iter().map(|l| ResolvedLink { container: engine_name(&l.container), alias: link_alias(&l.container, &l.alias) }).collect(),
+                ipv4_address: ep.ipv4_address.clone(),
+                ipv6_address: ep.ipv6_address.clone(),
+            })
+            .collect();
+        let links = config
+            .links
+            .iter()
+            .map(|l| ResolvedLink { container: engine_name(&l.container), alias: link_alias(&l.container, &l.alias) })
+            .collect();
+        let ports = config
+            .exposes
+            .iter()
+            .map(|p| Port {
+                container_port: format!("{}/{}", p.exposed_port.number, p.exposed_port.protocol.as_str()),
+                host_port: p.host_port,
+                interface: p.interface.clone(),
+                ipv6: p.ipv6,
+            })
+            .collect();
+        let hostname = (map.set_hostname != Some(false) && config.network_mode.is_none()).then(|| name::hostname(&engine, None));
+        containers.push(ResolvedContainer {
+            name: engine.clone(),
+            config: cname.clone(),
+            instance: instance.clone(),
+            image: map.image_of(cname, config),
+            hostname,
+            domainname: map.default_domain.clone(),
+            user: user_of(config),
+            mounts,
+            volumes_from,
+            network_mode,
+            networks,
+            links,
+            ports,
+            environment: environment(config),
+            command: config.create_options.get("command").cloned(),
+            entrypoint: config.create_options.get("entrypoint").cloned(),
+            healthcheck: config.healthcheck.clone(),
+            exec_commands: config.exec_commands.clone(),
+            stop_signal: config.stop_signal.clone(),
+            stop_timeout: config.stop_timeout,
+            persistent: config.is_persistent(),
+            clients: config.clients.clone(),
+            depends_on: checked.graph.direct_dependencies(item).iter().filter(|d| d.is_container()).map(|d| engine_name(&d.reference())).collect(),
+            start_order: order.get(item).copied().unwrap_or(0),
+            origin: config.origin.clone(),
+        });
+    }
+    containers.sort_by_key(|c| c.start_order);
+
+    let mut volumes = Vec::new();
+    for (cname, config) in &checked.configs {
+        for a in &config.attaches {
+            let vol = map.volumes.get(&a.name);
+            let vname = volume_name(cname, &a.name);
+            if volumes.iter().any(|v: &ResolvedVolume| v.name == vname) {
+                continue;
+            }
+            volumes.push(ResolvedVolume {
+                name: vname,
+                owner: cname.clone(),
+                driver: vol.map_or_else(|| "local".to_string(), |v| v.driver.clone()),
+                driver_options: vol.map(|v| v.driver_options.clone()).unwrap_or_default(),
+                user: vol.and_then(|v| v.user.as_ref()).or(config.user.as_ref()).map(|u| u.owner()),
+                permissions: vol.and_then(|v| v.permissions.clone()).or_else(|| config.permissions.clone()),
+            });
+        }
+    }
+    let networks = map
+        .networks
+        .iter()
+        .map(|(n, c)| ResolvedNetwork {
+            name: name::network(&map.name, n),
+            driver: c.driver.clone(),
+            driver_options: c.driver_options.clone(),
+            internal: c.internal,
+        })
+        .collect();
+    ResolvedMap { name: map.name.clone(), containers, volumes, networks }
+}
+
+/// The container's user: `create_options.user` wins over `user`, which gives its user part.
+fn user_of(config: &ContainerConfig) -> Option<String> {
+    match config.create_options.get("user") {
+        Some(Value::Str(u)) => Some(u.clone()),
+        _ => config.user.as_ref().map(|u| u.name.clone()),
+    }
+}
+
+fn environment(config: &ContainerConfig) -> BTreeMap<String, String> {
+    match config.create_options.get("environment") {
+        Some(Value::Map(m)) => m.iter().map(|(k, v)| (k.clone(), v.scalar_text().unwrap_or_default())).collect(),
+        _ => BTreeMap::new(),
+    }
+}

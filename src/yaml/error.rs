@@ -1,0 +1,61 @@
+//! Errors from loading a YAML map file. Each names the file and, where known, the key path and line.
+
+use crate::model::Origin;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum YamlError {
+    /// The parser rejected the text; the origin has the line and column where it gave up.
+    #[error("{origin}: {message}")]
+    Syntax { origin: Origin, message: String },
+    #[error("`{}` does not contain a mapping at its top level (found {found})", .origin.file)]
+    NotMapping { origin: Origin, found: &'static str },
+    /// The origin's key path ends with the key; its line is that of the repeated key.
+    #[error("{origin}: duplicate key `{key}`")]
+    DuplicateKey { origin: Origin, key: String },
+    #[error("{origin}: key must be a scalar, found {found}")]
+    BadKey { origin: Origin, found: &'static str },
+    #[error("{origin}: unknown tag `{tag}`")]
+    UnknownTag { origin: Origin, tag: String },
+    #[error("{origin}: environment variable `{name}` is not set")]
+    UnsetVariable { origin: Origin, name: String },
+    #[error("{origin}: `!env` expects a variable name, found {found}")]
+    EnvNotScalar { origin: Origin, found: &'static str },
+    #[error("{origin}: integer `{text}` is out of range")]
+    IntOutOfRange { origin: Origin, text: String },
+    #[error("{origin}: `<<` must merge a mapping or a list of mappings, found {found}")]
+    BadMerge { origin: Origin, found: &'static str },
+}
+
+impl YamlError {
+    pub fn origin(&self) -> Origin {
+        match self {
+            YamlError::Syntax { origin, .. }
+            | YamlError::NotMapping { origin, .. }
+            | YamlError::DuplicateKey { origin, .. }
+            | YamlError::BadKey { origin, .. }
+            | YamlError::UnknownTag { origin, .. }
+            | YamlError::UnsetVariable { origin, .. }
+            | YamlError::EnvNotScalar { origin, .. }
+            | YamlError::IntOutOfRange { origin, .. }
+            | YamlError::BadMerge { origin, .. } => origin.clone(),
+        }
+    }
+
+    pub(super) fn syntax(file: &str, error: &serde_yaml::Error) -> Self {
+        let message = error.to_string();
+        match error.location() {
+            Some(at) => {
+                // The message repeats the location the origin already gives; say it once.
+                let repeated = format!(" at line {} column {}", at.line(), at.column());
+                YamlError::Syntax {
+                    origin: Origin::at(file, at.line(), at.column()),
+                    message: message.replacen(&repeated, "", 1),
+                }
+            }
+            None => YamlError::Syntax {
+                origin: Origin::new(file),
+                message,
+            },
+        }
+    }
+}
