@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::container::{ContainerConfig, FIELDS as CONTAINER_FIELDS};
+use super::container::ContainerConfig;
 use super::host::HostAlias;
 use super::image;
 use super::input::{boolean, opt_string, strings};
@@ -205,58 +205,19 @@ impl ContainerMap {
         let fail = |e: String| Problem::new(format!("`{key}`: {e}"), origin_of(&[]));
         match key {
             "containers" => return self.set_containers(value, origin_of),
-            "volumes" => {
-                let mut volumes = BTreeMap::new();
-                for (alias, v) in entries(value).map_err(fail)? {
-                    let origin = origin_of(&[alias.as_str()]);
-                    name::check("volume alias", &alias).map_err(|e| Problem::new(e, origin.clone()))?;
-                    let vol = VolumeConfig::parse(&v, origin.clone())
-                        .map_err(|e| Problem::new(format!("volume `{alias}`: {e}"), origin))?;
-                    volumes.insert(alias, vol);
+            "volumes" | "networks" | "host" | "groups" => {
+                let list = entries(value).map_err(fail)?;
+                let mut fresh = self.clone();
+                match key {
+                    "volumes" => fresh.volumes.clear(),
+                    "networks" => fresh.networks.clear(),
+                    "host" => fresh.host.clear(),
+                    _ => fresh.groups.clear(),
                 }
-                self.volumes = volumes;
-            }
-            "networks" => {
-                let mut networks = BTreeMap::new();
-                for (net, v) in entries(value).map_err(fail)? {
-                    let origin = origin_of(&[net.as_str()]);
-                    name::check("network", &net).map_err(|e| Problem::new(e, origin.clone()))?;
-                    if name::PRESET_NETWORKS.contains(&net.as_str()) {
-                        return Err(Problem::new(
-                            format!("network `{net}` is a preset network of the Engine and can't be configured"),
-                            origin,
-                        ));
-                    }
-                    let n = NetworkConfig::parse(&v, origin.clone())
-                        .map_err(|e| Problem::new(format!("network `{net}`: {e}"), origin))?;
-                    networks.insert(net, n);
+                for (entry, v) in list {
+                    fresh.set_entry(key, &entry, &v, origin_of(&[entry.as_str()]))?;
                 }
-                self.networks = networks;
-            }
-            "host" => {
-                let mut host = BTreeMap::new();
-                for (alias, v) in entries(value).map_err(fail)? {
-                    let origin = origin_of(&[alias.as_str()]);
-                    name::check("host alias", &alias).map_err(|e| Problem::new(e, origin.clone()))?;
-                    let h = HostAlias::parse(&v, origin.clone())
-                        .map_err(|e| Problem::new(format!("host alias `{alias}`: {e}"), origin))?;
-                    host.insert(alias, h);
-                }
-                self.host = host;
-            }
-            "groups" => {
-                let mut groups = BTreeMap::new();
-                for (group, v) in entries(value).map_err(fail)? {
-                    let origin = origin_of(&[group.as_str()]);
-                    name::check("group", &group).map_err(|e| Problem::new(e, origin.clone()))?;
-                    let members = strings(&v, "a group member").map_err(|e| Problem::new(format!("group `{group}`: {e}"), origin.clone()))?;
-                    for m in &members {
-                        name::check_reference("group member", m).map_err(|e| Problem::new(format!("group `{group}`: {e}"), origin.clone()))?;
-                    }
-                    self.property_origins.insert(format!("groups.{group}"), origin);
-                    groups.insert(group, members);
-                }
-                self.groups = groups;
+                *self = fresh;
             }
             "host_root" => self.host_root = opt_string(value, "a host path").map_err(fail)?,
             "repository" => self.repository = opt_string(value, "a repository").map_err(fail)?,
@@ -280,6 +241,80 @@ impl ContainerMap {
         }
         self.property_origins.insert(key.to_string(), origin_of(&[]));
         Ok(())
+    }
+
+    /// Sets one entry of `volumes`, `networks`, `host` or `groups`.
+    pub fn set_entry(&mut self, kind: &str, entry: &str, value: &Value, origin: Origin) -> Result<(), Problem> {
+        let what = match kind {
+            "volumes" => "volume alias",
+            "networks" => "network",
+            "host" => "host alias",
+            "groups" => "group",
+            other => return Err(Problem::new(format!("`{other}` has no entries"), origin)),
+        };
+        name::check(what, entry).map_err(|e| Problem::new(e, origin.clone()))?;
+        let fail = |e: String| Problem::new(format!("{what} `{entry}`: {e}"), origin.clone());
+        match kind {
+            "volumes" => {
+                let vol = VolumeConfig::parse(value, origin.clone()).map_err(fail)?;
+                self.volumes.insert(entry.to_string(), vol);
+            }
+            "networks" => {
+                if name::PRESET_NETWORKS.contains(&entry) {
+                    return Err(fail("a preset network of the Engine can't be configured".into()));
+                }
+                let net = NetworkConfig::parse(value, origin.clone()).map_err(fail)?;
+                self.networks.insert(entry.to_string(), net);
+            }
+            "host" => {
+                let h = HostAlias::parse(value, origin.clone()).map_err(fail)?;
+                self.host.insert(entry.to_string(), h);
+            }
+            _ => {
+                let members = strings(value, "a group member").map_err(fail)?;
+                for m in &members {
+                    name::check_reference("group member", m).map_err(fail)?;
+                }
+                self.property_origins.insert(format!("groups.{entry}"), origin.clone());
+                self.groups.insert(entry.to_string(), members);
+            }
+        }
+        Ok(())
+    }
+
+    /// One entry of `volumes`, `networks`, `host` or `groups`, normalised; None when absent.
+    pub fn get_entry(&self, kind: &str, entry: &str) -> Option<Value> {
+        match kind {
+            "volumes" => self.volumes.get(entry).map(VolumeConfig::to_value),
+            "networks" => self.networks.get(entry).map(NetworkConfig::to_value),
+            "host" => self.host.get(entry).map(HostAlias::to_value),
+            "groups" => self.groups.get(entry).map(|g| Value::strs(g)),
+            _ => None,
+        }
+    }
+
+    /// Entry names of `volumes`, `networks`, `host`, `groups` or `containers`.
+    pub fn entry_names(&self, kind: &str) -> Vec<String> {
+        match kind {
+            "volumes" => self.volumes.keys().cloned().collect(),
+            "networks" => self.networks.keys().cloned().collect(),
+            "host" => self.host.keys().cloned().collect(),
+            "groups" => self.groups.keys().cloned().collect(),
+            "containers" => self.containers.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Removes an entry; true if it was there.
+    pub fn remove_entry(&mut self, kind: &str, entry: &str) -> bool {
+        match kind {
+            "volumes" => self.volumes.remove(entry).is_some(),
+            "networks" => self.networks.remove(entry).is_some(),
+            "host" => self.host.remove(entry).is_some(),
+            "groups" => self.groups.remove(entry).is_some(),
+            "containers" => self.containers.remove(entry).is_some(),
+            _ => false,
+        }
     }
 
     /// A property read back in normalised form (`containers` as a mapping of configurations).
@@ -464,9 +499,4 @@ fn opt_bool(value: &Value) -> Result<Option<bool>, String> {
         Value::Null => Ok(None),
         v => boolean(v, "a flag").map(Some),
     }
-}
-
-/// Is `key` a container field name (used to tell typos of map keys from containers)?
-pub fn is_container_field(key: &str) -> bool {
-    CONTAINER_FIELDS.contains(&key)
 }

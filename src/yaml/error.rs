@@ -5,24 +5,24 @@ use crate::model::Origin;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum YamlError {
     /// The parser rejected the text; the origin has the line and column where it gave up.
-    #[error("{origin}: {message}")]
+    #[error("{message}")]
     Syntax { origin: Origin, message: String },
     #[error("`{}` does not contain a mapping at its top level (found {found})", .origin.file)]
     NotMapping { origin: Origin, found: &'static str },
     /// The origin's key path ends with the key; its line is that of the repeated key.
-    #[error("{origin}: duplicate key `{key}`")]
+    #[error("duplicate key `{key}`")]
     DuplicateKey { origin: Origin, key: String },
-    #[error("{origin}: key must be a scalar, found {found}")]
+    #[error("key must be a scalar, found {found}")]
     BadKey { origin: Origin, found: &'static str },
-    #[error("{origin}: unknown tag `{tag}`")]
+    #[error("unknown tag `{tag}`")]
     UnknownTag { origin: Origin, tag: String },
-    #[error("{origin}: environment variable `{name}` is not set")]
+    #[error("environment variable `{name}` is not set")]
     UnsetVariable { origin: Origin, name: String },
-    #[error("{origin}: `!env` expects a variable name, found {found}")]
+    #[error("`!env` expects a variable name, found {found}")]
     EnvNotScalar { origin: Origin, found: &'static str },
-    #[error("{origin}: integer `{text}` is out of range")]
+    #[error("integer `{text}` is out of range")]
     IntOutOfRange { origin: Origin, text: String },
-    #[error("{origin}: `<<` must merge a mapping or a list of mappings, found {found}")]
+    #[error("`<<` must merge a mapping or a list of mappings, found {found}")]
     BadMerge { origin: Origin, found: &'static str },
 }
 

@@ -3,7 +3,10 @@
 
 mod error;
 mod lines;
+mod map;
 mod tags;
+
+pub use map::load_map;
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};

@@ -1,0 +1,81 @@
+//! Renders problems once, in one place: the message, where it came from, a caret under the
+//! source, and the chain that led there.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use crate::model::{Origin, Problem};
+
+/// Reads source files once per rendering.
+#[derive(Default)]
+pub struct Sources {
+    texts: HashMap<String, Option<String>>,
+}
+
+impl Sources {
+    fn line(&mut self, file: &str, line: usize) -> Option<String> {
+        let text = self.texts.entry(file.to_string()).or_insert_with(|| {
+            if let Some(name) = file.strip_prefix("stdlib:") {
+                crate::script::resolver::stdlib_text(name).map(str::to_string)
+            } else {
+                std::fs::read_to_string(file).ok()
+            }
+        });
+        text.as_ref()?.lines().nth(line.checked_sub(1)?).map(str::to_string)
+    }
+}
+
+/// `error: message` with its origin and snippet.
+pub fn render(level: &str, problem: &Problem, sources: &mut Sources) -> String {
+    let mut out = format!("{level}: {}\n", problem.message);
+    out.push_str(&location(&problem.origin, sources));
+    out
+}
+
+fn location(origin: &Origin, sources: &mut Sources) -> String {
+    let mut out = String::new();
+    if !origin.is_known() {
+        return out;
+    }
+    let _ = writeln!(out, "  --> {origin}");
+    if let Some(line) = origin.line {
+        if let Some(text) = sources.line(&origin.file, line) {
+            let number = line.to_string();
+            let pad = " ".repeat(number.len());
+            let caret_at = match origin.column {
+                Some(c) => c.saturating_sub(1),
+                None => text.len() - text.trim_start().len(),
+            };
+            // Tabs keep their width under the caret.
+            let lead: String = text.chars().take(caret_at).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let _ = writeln!(out, " {pad} |");
+            let _ = writeln!(out, " {number} | {text}");
+            let _ = writeln!(out, " {pad} | {lead}^");
+        }
+    }
+    out
+}
+
+/// Renders a list of problems and the trace (innermost call last) that led to them.
+pub fn render_all(problems: &[Problem], trace: &[Problem]) -> String {
+    let mut sources = Sources::default();
+    let mut out = String::new();
+    for p in problems {
+        out.push_str(&render("error", p, &mut sources));
+    }
+    for t in trace.iter().rev() {
+        out.push_str(&render("note", t, &mut sources));
+    }
+    out
+}
+
+/// An error with its `source` chain as `caused by:` lines.
+pub fn render_chain(error: &dyn std::error::Error) -> String {
+    let mut out = format!("error: {error}\n");
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let _ = writeln!(out, "  caused by: {c}");
+        cause = c.source();
+    }
+    out
+}

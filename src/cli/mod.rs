@@ -1,0 +1,125 @@
+//! The command line: parses arguments, runs a command on a thread with room for deep recipes,
+//! renders errors once.
+
+pub mod args;
+pub mod diagnostic;
+mod show;
+
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::path::Path;
+
+use clap::Parser;
+
+use crate::error::Error;
+use crate::model::{check_maps, ContainerMap};
+use crate::script::{Limits, ScriptHost};
+use args::{Arguments, Command};
+
+/// Runs dmap with these arguments; returns the exit status.
+pub fn main(argv: impl IntoIterator<Item = OsString>) -> i32 {
+    let arguments = match Arguments::try_parse_from(argv) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("error: internal error, this may indicate a bug in dmap: {info}");
+    }));
+    // Recipes recurse through the Rhai interpreter; give them a stack that fits its limits.
+    let worker = std::thread::Builder::new()
+        .name("dmap".into())
+        .stack_size(256 << 20)
+        .spawn(move || execute(arguments.command));
+    let result = match worker {
+        Ok(handle) => handle.join().unwrap_or_else(|_| {
+            Err(Error::Internal {
+                message: "the command panicked".into(),
+            })
+        }),
+        Err(e) => Err(Error::Internal {
+            message: format!("can't start a thread: {e}"),
+        }),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            let _ = std::io::stderr().write_all(e.render().as_bytes());
+            e.code()
+        }
+    }
+}
+
+fn limits() -> Limits {
+    let mut limits = Limits::default();
+    if let Some(ops) = std::env::var("DMAP_MAX_OPERATIONS").ok().and_then(|v| v.parse().ok()) {
+        limits.max_operations = ops;
+    }
+    limits
+}
+
+fn execute(command: Command) -> Result<(), Error> {
+    match command {
+        Command::Run { dry_run: _, file, args } => {
+            let mut host = ScriptHost::new(&limits());
+            host.set_args(&args);
+            host.eval_file(&file)?;
+            Ok(())
+        }
+        Command::Check { file, args } => {
+            let maps = load(&file, &args)?;
+            let refs: Vec<&ContainerMap> = maps.iter().collect();
+            let checked = check_maps(&refs, None).map_err(|problems| Error::Problems { problems })?;
+            let mut out = std::io::stdout().lock();
+            if checked.is_empty() {
+                writeln!(out, "no maps in `{}`", file.display()).map_err(Error::Output)?;
+            }
+            for c in &checked {
+                let instances = c.graph.containers().len();
+                let attached: usize = c.configs.values().map(|cfg| cfg.attaches.len()).sum();
+                writeln!(
+                    out,
+                    "map `{}` is valid: {} containers ({} instances), {} attached volumes, {} networks",
+                    c.map.name,
+                    c.configs.len(),
+                    instances,
+                    attached,
+                    c.map.networks.len()
+                )
+                .map_err(Error::Output)?;
+            }
+            Ok(())
+        }
+        Command::Show { json, file, args } => {
+            let maps = load(&file, &args)?;
+            let refs: Vec<&ContainerMap> = maps.iter().collect();
+            let checked = check_maps(&refs, None).map_err(|problems| Error::Problems { problems })?;
+            let cwd = std::env::current_dir().map_err(|source| Error::Read { path: ".".into(), source })?;
+            let model = crate::model::resolved::resolve(&checked, &cwd);
+            let text = if json {
+                serde_json::to_string_pretty(&model).map_err(|e| Error::Internal { message: e.to_string() })? + "\n"
+            } else {
+                show::text(&model)
+            };
+            std::io::stdout().lock().write_all(text.as_bytes()).map_err(Error::Output)
+        }
+    }
+}
+
+/// The maps of a recipe or a YAML map file.
+fn load(file: &Path, args: &[String]) -> Result<Vec<ContainerMap>, Error> {
+    let is_yaml = matches!(file.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
+    if is_yaml {
+        let label = file.strip_prefix("./").unwrap_or(file).to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(file).map_err(|source| Error::Read { path: label.clone(), source })?;
+        let map = crate::yaml::load_map(&label, &text, None, &|v| std::env::var(v).ok())
+            .map_err(|p| Error::Problems { problems: vec![p] })?;
+        return Ok(vec![map]);
+    }
+    let mut host = ScriptHost::new(&limits());
+    host.set_args(args);
+    let evaluation = host.eval_file(file)?;
+    Ok(host.selected_maps(&evaluation))
+}

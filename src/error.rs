@@ -1,0 +1,45 @@
+//! The top-level error: wraps each layer's errors and gives the exit code.
+
+use crate::model::Problem;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Script(#[from] crate::script::Error),
+    /// Problems found in maps (integrity checks, YAML files).
+    #[error("{} problem(s) found", .problems.len())]
+    Problems { problems: Vec<Problem> },
+    #[error("can't read `{path}`")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("can't write the output")]
+    Output(#[source] std::io::Error),
+    #[error("internal error, this may indicate a bug in dmap: {message}")]
+    Internal { message: String },
+}
+
+impl Error {
+    /// The process exit status: 1 for every error of a recipe, a map or an action.
+    pub fn code(&self) -> i32 {
+        1
+    }
+
+    /// The full report for stderr, rendered once.
+    pub fn render(&self) -> String {
+        use crate::cli::diagnostic::{render_all, render_chain};
+        match self {
+            Error::Script(crate::script::Error::Recipe { problems, trace }) => render_all(problems, trace),
+            Error::Problems { problems } => {
+                let mut out = render_all(problems, &[]);
+                if problems.len() > 1 {
+                    out.push_str(&format!("error: {} problems found\n", problems.len()));
+                }
+                out
+            }
+            other => render_chain(other),
+        }
+    }
+}

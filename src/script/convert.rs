@@ -1,0 +1,74 @@
+//! Rhai values to model input values and back.
+
+use rhai::{Array, Dynamic, Map, FLOAT, INT};
+
+use super::handles::{ConfigHandle, MapHandle};
+use crate::model::Value;
+
+/// Converts a Rhai value; a container configuration handle becomes its fields, so
+/// `m.containers.b = m.containers.a` copies.
+pub fn to_value(d: &Dynamic) -> Result<Value, String> {
+    if d.is_unit() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = d.as_bool() {
+        return Ok(Value::Bool(b));
+    }
+    if let Ok(i) = d.as_int() {
+        return Ok(Value::Int(i));
+    }
+    if let Ok(f) = d.as_float() {
+        return Ok(Value::Float(f));
+    }
+    if let Ok(c) = d.as_char() {
+        return Ok(Value::Str(c.to_string()));
+    }
+    if d.is_string() {
+        return Ok(Value::Str(d.clone().into_string().unwrap_or_default()));
+    }
+    if d.is_array() {
+        let array = d.clone().into_array().unwrap_or_default();
+        return array.iter().map(to_value).collect::<Result<Vec<_>, _>>().map(Value::List);
+    }
+    if d.is_map() {
+        let map = d.clone().try_cast::<Map>().unwrap_or_default();
+        return map
+            .iter()
+            .map(|(k, v)| to_value(v).map(|v| (k.to_string(), v)))
+            .collect::<Result<_, _>>()
+            .map(Value::Map);
+    }
+    if let Some(c) = d.clone().try_cast::<ConfigHandle>() {
+        return Ok(c.to_value());
+    }
+    if d.is::<MapHandle>() {
+        return Err("a container map can't be used as a value here".into());
+    }
+    Err(format!("expected a value (string, number, boolean, array or object map), found {}", d.type_name()))
+}
+
+pub fn to_dynamic(v: &Value) -> Dynamic {
+    match v {
+        Value::Null => Dynamic::UNIT,
+        Value::Bool(b) => Dynamic::from_bool(*b),
+        Value::Int(i) => Dynamic::from_int(*i as INT),
+        Value::Float(f) => Dynamic::from_float(*f as FLOAT),
+        Value::Str(s) => Dynamic::from(s.clone()),
+        Value::List(items) => Dynamic::from_array(items.iter().map(to_dynamic).collect::<Array>()),
+        Value::Map(m) => Dynamic::from_map(m.iter().map(|(k, v)| (k.into(), to_dynamic(v))).collect::<Map>()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let v = Value::map([
+            ("a", Value::List(vec![Value::Int(1), Value::Float(1.5), Value::Bool(true), Value::Null])),
+            ("b", Value::str("x")),
+        ]);
+        assert_eq!(to_value(&to_dynamic(&v)).unwrap(), v);
+    }
+}

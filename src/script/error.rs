@@ -1,0 +1,120 @@
+//! Errors of recipe evaluation, with the recipe positions they came from.
+
+use std::sync::Arc;
+
+use rhai::{EvalAltResult, ParseError, Position};
+
+use crate::model::{Origin, Problem};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("can't read `{path}`")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Problems of a recipe (or of a map it built), with the call chain that led there.
+    #[error("{}", .problems.first().map(|p| p.message.as_str()).unwrap_or("recipe failed"))]
+    Recipe { problems: Vec<Problem>, trace: Vec<Problem> },
+}
+
+/// What native functions raise: problems that carry their own origins (a YAML key, the recipe
+/// position of the call). Unknown origins are filled in from Rhai's position.
+#[derive(Clone, Debug)]
+pub struct Problems(pub Vec<Problem>);
+
+pub fn raise(problems: Vec<Problem>) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorRuntime(rhai::Dynamic::from(Problems(problems)), Position::NONE))
+}
+
+pub fn raise_one(problem: Problem) -> Box<EvalAltResult> {
+    raise(vec![problem])
+}
+
+pub fn origin_at(source: &Arc<str>, pos: Position) -> Origin {
+    Origin {
+        file: source.clone(),
+        line: pos.line(),
+        column: pos.position(),
+        key_path: None,
+    }
+}
+
+pub fn from_parse(error: &ParseError, source: &Arc<str>) -> Error {
+    let message = error.err_type().to_string();
+    Error::Recipe {
+        problems: vec![Problem::new(lowercase_first(&message), origin_at(source, error.position()))],
+        trace: Vec::new(),
+    }
+}
+
+pub fn from_eval(error: &EvalAltResult, source: &Arc<str>) -> Error {
+    let mut trace = Vec::new();
+    let problems = walk(error, source.clone(), &mut trace);
+    Error::Recipe { problems, trace }
+}
+
+fn walk(error: &EvalAltResult, source: Arc<str>, trace: &mut Vec<Problem>) -> Vec<Problem> {
+    match error {
+        EvalAltResult::ErrorInFunctionCall(name, src, inner, pos) => {
+            trace.push(Problem::new(format!("in call to function `{name}`"), origin_at(&source, *pos)));
+            let inner_source: Arc<str> = if src.is_empty() { source } else { src.as_str().into() };
+            walk(inner, inner_source, trace)
+        }
+        EvalAltResult::ErrorInModule(path, inner, pos) => {
+            trace.push(Problem::new(format!("in module `{path}`"), origin_at(&source, *pos)));
+            walk(inner, path.as_str().into(), trace)
+        }
+        EvalAltResult::ErrorRuntime(value, pos) => {
+            if let Some(Problems(list)) = value.clone().try_cast::<Problems>() {
+                list.into_iter()
+                    .map(|mut p| {
+                        if !p.origin.is_known() || (p.origin.line.is_none() && p.origin.key_path.is_none()) {
+                            p.origin = origin_at(&source, *pos);
+                        }
+                        p
+                    })
+                    .collect()
+            } else {
+                vec![Problem::new(format!("recipe raised: {value}"), origin_at(&source, *pos))]
+            }
+        }
+        EvalAltResult::ErrorParsing(e, pos) => {
+            vec![Problem::new(lowercase_first(&e.to_string()), origin_at(&source, *pos))]
+        }
+        EvalAltResult::ErrorTooManyOperations(pos) => vec![Problem::new(
+            "the recipe ran too long and was stopped (too many operations): is there an endless loop?",
+            origin_at(&source, *pos),
+        )],
+        EvalAltResult::ErrorStackOverflow(pos) => vec![Problem::new(
+            "the recipe nested function calls too deeply and was stopped: is there runaway recursion?",
+            origin_at(&source, *pos),
+        )],
+        EvalAltResult::ErrorDataTooLarge(what, pos) => vec![Problem::new(
+            format!("the recipe built a value too large ({}) and was stopped", what.to_lowercase()),
+            origin_at(&source, *pos),
+        )],
+        EvalAltResult::ErrorTooManyModules(pos) => vec![Problem::new(
+            "the recipe imported too many modules and was stopped: is there an import cycle?",
+            origin_at(&source, *pos),
+        )],
+        other => {
+            let pos = other.position();
+            let text = other.to_string();
+            let message = match text.rfind(" (line ") {
+                Some(i) if !pos.is_none() => text[..i].to_string(),
+                _ => text,
+            };
+            vec![Problem::new(lowercase_first(&message), origin_at(&source, pos))]
+        }
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if chars.clone().next().is_some_and(char::is_lowercase) => c.to_lowercase().chain(chars).collect(),
+        _ => s.to_string(),
+    }
+}

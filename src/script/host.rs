@@ -1,0 +1,132 @@
+//! The script host: a sandboxed Rhai engine with dmap's recipe API, evaluating recipes into maps.
+
+use std::cell::RefCell;
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use rhai::{Array, Dynamic, Engine, Scope, AST};
+
+use super::api::{self, Session, SharedSession};
+use super::error::{from_eval, from_parse, Error};
+use super::handles::MapHandle;
+use super::resolver::Resolver;
+use crate::model::ContainerMap;
+
+/// Limits that stop runaway recipes quickly with a clear error.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_operations: u64,
+    pub max_call_levels: usize,
+    pub max_string_size: usize,
+    pub max_collection_size: usize,
+    pub max_modules: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_operations: 20_000_000,
+            max_call_levels: 64,
+            max_string_size: 16 << 20,
+            max_collection_size: 1_000_000,
+            max_modules: 512,
+        }
+    }
+}
+
+pub struct ScriptHost {
+    engine: Engine,
+    session: SharedSession,
+    scope: Scope<'static>,
+}
+
+/// The outcome of a recipe: the maps it hands on, and the value it ended with.
+pub struct Evaluation {
+    pub value: Dynamic,
+}
+
+impl ScriptHost {
+    pub fn new(limits: &Limits) -> Self {
+        let mut engine = Engine::new();
+        engine
+            .set_max_operations(limits.max_operations)
+            .set_max_call_levels(limits.max_call_levels)
+            .set_max_expr_depths(128, 64)
+            .set_max_string_size(limits.max_string_size)
+            .set_max_array_size(limits.max_collection_size)
+            .set_max_map_size(limits.max_collection_size)
+            .set_max_modules(limits.max_modules)
+            .set_fail_on_invalid_map_property(true)
+            .set_module_resolver(Resolver::from_env());
+        let session: SharedSession = Rc::new(RefCell::new(Session::default()));
+        api::register(&mut engine, &session);
+        ScriptHost {
+            engine,
+            session,
+            scope: Scope::new(),
+        }
+    }
+
+    /// Makes `ARGS` (an array of strings) visible to the main recipe.
+    pub fn set_args(&mut self, args: &[String]) {
+        let array: Array = args.iter().cloned().map(Dynamic::from).collect();
+        self.scope.set_or_push("ARGS", array);
+    }
+
+    /// Evaluates a recipe file. `label` is how positions name it.
+    pub fn eval_file(&mut self, path: &Path) -> Result<Evaluation, Error> {
+        let label = path.strip_prefix("./").unwrap_or(path).to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: label.clone(),
+            source,
+        })?;
+        self.eval_text(&label, &text)
+    }
+
+    /// Evaluates recipe text in the host's scope (the REPL keeps its variables).
+    pub fn eval_text(&mut self, label: &str, text: &str) -> Result<Evaluation, Error> {
+        let source: Arc<str> = label.into();
+        self.session.borrow_mut().main = source.clone();
+        let mut ast: AST = self
+            .engine
+            .compile_with_scope(&self.scope, text)
+            .map_err(|e| from_parse(&e, &source))?;
+        ast.set_source(label);
+        let value = self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &ast)
+            .map_err(|e| from_eval(&e, &source))?;
+        Ok(Evaluation { value })
+    }
+
+    /// The maps `check` and `show` look at: those the recipe ended with as its value, else those
+    /// it handed to `mapping_client`, else every map it created.
+    pub fn selected_maps(&self, evaluation: &Evaluation) -> Vec<ContainerMap> {
+        let from_value: Vec<MapHandle> = if let Some(m) = evaluation.value.clone().try_cast::<MapHandle>() {
+            vec![m]
+        } else if let Some(list) = evaluation.value.clone().try_cast::<Array>() {
+            let maps: Vec<MapHandle> = list.iter().filter_map(|d| d.clone().try_cast::<MapHandle>()).collect();
+            if maps.len() == list.len() {
+                maps
+            } else {
+                Vec::new()
+            }
+        } else {
+            Vec::new()
+        };
+        let session = self.session.borrow();
+        let chosen = if !from_value.is_empty() {
+            from_value
+        } else if !session.handed.is_empty() {
+            session.handed.clone()
+        } else {
+            session.created.clone()
+        };
+        chosen.iter().map(MapHandle::snapshot).collect()
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}

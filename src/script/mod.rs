@@ -1,0 +1,12 @@
+//! The Rhai host: recipes build maps through handles; model-building functions do no I/O beyond
+//! reading the files a recipe names (`load_map`, `import`).
+
+pub mod api;
+pub mod convert;
+pub mod error;
+pub mod handles;
+pub mod host;
+pub mod resolver;
+
+pub use error::Error;
+pub use host::{Evaluation, Limits, ScriptHost};

@@ -1,0 +1,135 @@
+//! `import "NAME" as x;`: relative to the importing file, then each folder on `DMAP_PATH`, then
+//! the stdlib shipped inside the binary.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rhai::module_resolvers::ModuleResolver;
+use rhai::{Engine, EvalAltResult, Module, Position, Scope, Shared};
+
+use super::error::{origin_at, raise_one};
+use crate::model::Problem;
+
+/// The shared libraries under stdlib/, by import name.
+const STDLIB: &[(&str, &str)] = &[
+    ("dmap/shell", include_str!("../../stdlib/dmap/shell.rhai")),
+    ("dmap/users", include_str!("../../stdlib/dmap/users.rhai")),
+];
+
+/// The text of a stdlib library by import name.
+pub fn stdlib_text(name: &str) -> Option<&'static str> {
+    STDLIB.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// Import names the stdlib offers (for help and completion).
+pub fn stdlib_names() -> impl Iterator<Item = &'static str> {
+    STDLIB.iter().map(|(n, _)| *n)
+}
+
+pub struct Resolver {
+    search_path: Vec<PathBuf>,
+    cache: RefCell<HashMap<String, Shared<Module>>>,
+    loading: RefCell<Vec<String>>,
+}
+
+impl Resolver {
+    pub fn new(search_path: Vec<PathBuf>) -> Self {
+        Resolver {
+            search_path,
+            cache: RefCell::new(HashMap::new()),
+            loading: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// `DMAP_PATH` split like `PATH`.
+    pub fn from_env() -> Self {
+        let path = std::env::var_os("DMAP_PATH")
+            .map(|p| std::env::split_paths(&p).filter(|p| !p.as_os_str().is_empty()).collect())
+            .unwrap_or_default();
+        Resolver::new(path)
+    }
+
+    /// Finds the text of a library: (label used as its source, text).
+    fn find(&self, importer: Option<&str>, name: &str) -> Result<Option<(String, String)>, String> {
+        let file = if name.ends_with(".rhai") { name.to_string() } else { format!("{name}.rhai") };
+        let importer_dir = importer
+            .filter(|s| !s.starts_with('<') && !s.starts_with("stdlib:"))
+            .and_then(|s| Path::new(s).parent().map(Path::to_path_buf));
+        let mut candidates: Vec<PathBuf> = Vec::new();
+        if Path::new(&file).is_absolute() {
+            candidates.push(PathBuf::from(&file));
+        } else {
+            candidates.push(importer_dir.unwrap_or_default().join(&file));
+            candidates.extend(self.search_path.iter().map(|d| d.join(&file)));
+        }
+        for path in candidates {
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("can't read `{}`: {e}", path.display()))?;
+                let label = path.strip_prefix("./").unwrap_or(&path).to_string_lossy().into_owned();
+                return Ok(Some((label, text)));
+            }
+        }
+        let bare = name.strip_suffix(".rhai").unwrap_or(name);
+        Ok(STDLIB
+            .iter()
+            .find(|(n, _)| *n == bare)
+            .map(|(n, text)| (format!("stdlib:{n}"), text.to_string())))
+    }
+}
+
+impl ModuleResolver for Resolver {
+    fn resolve(
+        &self,
+        engine: &Engine,
+        source: Option<&str>,
+        path: &str,
+        pos: Position,
+    ) -> Result<Shared<Module>, Box<EvalAltResult>> {
+        let importer: Arc<str> = source.unwrap_or("<recipe>").into();
+        let here = origin_at(&importer, pos);
+        let (label, text) = match self.find(source, path) {
+            Ok(Some(found)) => found,
+            Ok(None) => {
+                let mut places = vec!["next to the importing file".to_string()];
+                if !self.search_path.is_empty() {
+                    places.push("on DMAP_PATH".into());
+                }
+                places.push("in the stdlib".into());
+                return Err(raise_one(Problem::new(
+                    format!("library `{path}` not found ({}); the stdlib has {}", places.join(", "), stdlib_names().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+                    here,
+                )));
+            }
+            Err(e) => return Err(raise_one(Problem::new(e, here))),
+        };
+        if let Some(m) = self.cache.borrow().get(&label) {
+            return Ok(m.clone());
+        }
+        if self.loading.borrow().contains(&label) {
+            let mut chain = self.loading.borrow().clone();
+            chain.push(label.clone());
+            return Err(raise_one(Problem::new(format!("import cycle: {}", chain.join(" -> ")), here)));
+        }
+        let label_arc: Arc<str> = label.as_str().into();
+        let mut ast = engine
+            .compile(&text)
+            .map_err(|e| match super::error::from_parse(&e, &label_arc) {
+                super::error::Error::Recipe { problems, .. } => super::error::raise(problems),
+                other => raise_one(Problem::new(other.to_string(), here.clone())),
+            })?;
+        ast.set_source(label.as_str());
+        self.loading.borrow_mut().push(label.clone());
+        let result = Module::eval_ast_as_new(Scope::new(), &ast, engine);
+        self.loading.borrow_mut().pop();
+        let module: Shared<Module> = result
+            .map_err(|e| match super::error::from_eval(&e, &label_arc) {
+                super::error::Error::Recipe { problems, .. } => super::error::raise(problems),
+                other => raise_one(Problem::new(other.to_string(), here.clone())),
+            })?
+            .into();
+        self.cache.borrow_mut().insert(label, module.clone());
+        Ok(module)
+    }
+}

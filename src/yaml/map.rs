@@ -1,0 +1,44 @@
+//! A docker-map YAML file as a container map.
+
+use std::path::Path;
+
+use crate::model::{ContainerMap, Problem, Value};
+
+use super::{parse, YamlError};
+
+impl From<YamlError> for Problem {
+    fn from(e: YamlError) -> Self {
+        Problem::new(e.to_string(), e.origin())
+    }
+}
+
+/// Loads a map from YAML text. The name is `name`, else the file's `name:` key, else the file
+/// stem. `file` is the label used in origins (the path as the user wrote it).
+pub fn load_map(
+    file: &str,
+    text: &str,
+    name: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ContainerMap, Problem> {
+    let doc = parse(file, text, env)?;
+    let mut root = match doc.root() {
+        Value::Map(m) => m.clone(),
+        _ => return Err(Problem::new("the file holds no mapping", doc.origin(&[]))),
+    };
+    let key_name = match root.remove("name") {
+        None => None,
+        Some(Value::Str(s)) => Some(s),
+        Some(other) => {
+            return Err(Problem::new(
+                format!("`name`: expected the map name as a string, found {other}"),
+                doc.origin(&["name"]),
+            ))
+        }
+    };
+    let stem = Path::new(file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let map_name = name.map(str::to_string).or(key_name).unwrap_or(stem);
+    ContainerMap::from_value(&map_name, &Value::Map(root), &|p| doc.origin(p))
+}
