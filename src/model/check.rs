@@ -36,6 +36,7 @@ pub fn check(map: &ContainerMap) -> Result<Checked<'_>, Vec<Problem>> {
 pub fn check_maps<'a>(maps: &[&'a ContainerMap], interfaces: Option<Interfaces>) -> Result<Vec<Checked<'a>>, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut checked = Vec::new();
+    let mut unchecked = Vec::new();
     for map in maps {
         let configs = match map.extended() {
             Ok(c) => c,
@@ -46,15 +47,20 @@ pub fn check_maps<'a>(maps: &[&'a ContainerMap], interfaces: Option<Interfaces>)
         };
         let before = problems.len();
         references(map, &configs, &mut problems);
-        if problems.len() > before {
-            continue;
-        }
+        // Unknown references are left out of the graph, so cycles are found regardless.
         match Graph::build(map, &configs) {
-            Ok(graph) => checked.push(Checked { map, configs, graph }),
-            Err(p) => problems.push(p),
+            Ok(graph) if problems.len() == before => checked.push(Checked { map, configs, graph }),
+            Ok(_) => unchecked.push((*map, configs)),
+            Err(p) => {
+                problems.extend(p);
+                unchecked.push((*map, configs));
+            }
         }
     }
-    ports(&checked, interfaces, &mut problems);
+    let mut all: Vec<(&ContainerMap, &BTreeMap<String, ContainerConfig>)> =
+        checked.iter().map(|c| (c.map, &c.configs)).collect();
+    all.extend(unchecked.iter().map(|(m, c)| (*m, c)));
+    ports(&all, interfaces, &mut problems);
     if problems.is_empty() {
         Ok(checked)
     } else {
@@ -268,7 +274,7 @@ fn mounts(map: &ContainerMap, cname: &str, config: &ContainerConfig, report: &mu
 }
 
 /// Host ports bound twice on overlapping interfaces of the same client.
-fn ports(maps: &[Checked], interfaces: Option<Interfaces>, problems: &mut Vec<Problem>) {
+fn ports(maps: &[(&ContainerMap, &BTreeMap<String, ContainerConfig>)], interfaces: Option<Interfaces>, problems: &mut Vec<Problem>) {
     struct Binding<'a> {
         container: String,
         port: u16,
@@ -279,12 +285,12 @@ fn ports(maps: &[Checked], interfaces: Option<Interfaces>, problems: &mut Vec<Pr
         origin: &'a Origin,
     }
     let mut bindings: Vec<Binding> = Vec::new();
-    for checked in maps {
-        for (cname, config) in &checked.configs {
+    for (map, configs) in maps {
+        for (cname, config) in configs.iter() {
             let clients = if !config.clients.is_empty() {
                 config.clients.clone()
-            } else if !checked.map.clients.is_empty() {
-                checked.map.clients.clone()
+            } else if !map.clients.is_empty() {
+                map.clients.clone()
             } else {
                 vec![name::DEFAULT_CLIENT.to_string()]
             };
@@ -292,7 +298,7 @@ fn ports(maps: &[Checked], interfaces: Option<Interfaces>, problems: &mut Vec<Pr
                 for pb in &config.exposes {
                     if let Some(port) = pb.host_port {
                         bindings.push(Binding {
-                            container: name::container(&checked.map.name, cname, inst),
+                            container: name::container(&map.name, cname, inst),
                             port,
                             protocol: pb.exposed_port.protocol,
                             interface: pb.interface.as_deref(),

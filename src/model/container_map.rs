@@ -439,7 +439,9 @@ impl ContainerMap {
                     out.insert(cname.clone(), c);
                 }
                 Err(p) => {
-                    if !problems.contains(&p) {
+                    // A cycle is found from each of its members; report it once.
+                    let key = cycle_key(&p.message);
+                    if !problems.iter().any(|q: &Problem| q == &p || (key.is_some() && cycle_key(&q.message) == key)) {
                         problems.push(p);
                     }
                 }
@@ -484,6 +486,16 @@ impl ContainerMap {
         merged.origin = config.origin.clone();
         Ok(merged)
     }
+}
+
+/// The members of an `extends` cycle named in a message, sorted.
+fn cycle_key(message: &str) -> Option<Vec<String>> {
+    let start = message.find(": `")? + 3;
+    let text = message[start..].strip_suffix('`')?;
+    let mut parts: Vec<String> = text.split(" -> ").map(str::to_string).collect();
+    parts.pop();
+    parts.sort();
+    Some(parts)
 }
 
 fn entries(value: &Value) -> Result<Vec<(String, Value)>, String> {

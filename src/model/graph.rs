@@ -71,7 +71,7 @@ pub struct Graph {
 
 impl Graph {
     /// Builds the graph; a dependency cycle is a problem naming it.
-    pub fn build(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>) -> Result<Graph, Problem> {
+    pub fn build(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>) -> Result<Graph, Vec<Problem>> {
         let owners = attached_owners(map, configs);
         let instances_of = |cfg: &str| -> Vec<Item> {
             configs
@@ -140,6 +140,7 @@ impl Graph {
             }
         }
         // A container that names itself is a cycle of one.
+        let mut self_refs = Vec::new();
         for (cname, config) in configs {
             for instance in config.instance_names() {
                 let me = Item::container(cname, instance);
@@ -149,7 +150,7 @@ impl Graph {
                     })
                     || matches!(&config.network_mode, Some(NetworkMode::Container { config: t, .. }) if t == cname);
                 if refs_self {
-                    return Err(Problem::new(
+                    self_refs.push(Problem::new(
                         format!("container `{}` depends on itself", me.reference()),
                         config.origin.clone(),
                     ));
@@ -161,12 +162,19 @@ impl Graph {
                 graph.children.entry(p.clone()).or_default().push(c.clone());
             }
         }
-        graph.start_order = graph.topological(configs)?;
-        Ok(graph)
+        let (order, mut cycles) = graph.topological(configs);
+        graph.start_order = order;
+        self_refs.append(&mut cycles);
+        if self_refs.is_empty() {
+            Ok(graph)
+        } else {
+            Err(self_refs)
+        }
     }
 
     /// Dependencies first, every item once; iterative, so deep chains do not exhaust the stack.
-    fn topological(&self, configs: &BTreeMap<String, ContainerConfig>) -> Result<Vec<Item>, Problem> {
+    /// Also returns every cycle found, each once; a cycle's closing edge is not followed.
+    fn topological(&self, configs: &BTreeMap<String, ContainerConfig>) -> (Vec<Item>, Vec<Problem>) {
         #[derive(Clone, Copy, PartialEq)]
         enum Mark {
             Open,
@@ -174,6 +182,8 @@ impl Graph {
         }
         let mut marks: HashMap<&Item, Mark> = HashMap::new();
         let mut order = Vec::with_capacity(self.containers.len() * 2);
+        let mut cycles: Vec<Problem> = Vec::new();
+        let mut cycle_sets: Vec<Vec<String>> = Vec::new();
         let empty: Vec<Item> = Vec::new();
         for root in &self.containers {
             if marks.contains_key(root) {
@@ -200,10 +210,15 @@ impl Graph {
                                 Item::Container { config, .. } => configs.get(config).map(|c| c.origin.clone()).unwrap_or_default(),
                                 _ => Default::default(),
                             };
-                            return Err(Problem::new(
-                                format!("container `{}` has circular dependency `{}`", p.reference(), cycle.join(" -> ")),
-                                origin,
-                            ));
+                            let mut members: Vec<String> = cycle[..cycle.len() - 1].to_vec();
+                            members.sort();
+                            if !cycle_sets.contains(&members) {
+                                cycle_sets.push(members);
+                                cycles.push(Problem::new(
+                                    format!("container `{}` has circular dependency `{}`", p.reference(), cycle.join(" -> ")),
+                                    origin,
+                                ));
+                            }
                         }
                         Some(Mark::Done) => {}
                     }
@@ -213,7 +228,7 @@ impl Graph {
                 }
             }
         }
-        Ok(order)
+        (order, cycles)
     }
 
     /// Every item, dependencies first.

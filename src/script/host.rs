@@ -26,7 +26,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_operations: 20_000_000,
+            max_operations: 10_000_000,
             max_call_levels: 64,
             max_string_size: 16 << 20,
             max_collection_size: 1_000_000,
