@@ -435,16 +435,12 @@ fn target_errors_name_the_offender() {
 fn image_names_through_maps() {
     // (repository, default_tag, image, expected) for config `app-server` (the docs table)
     let repo = Some("registry.example.com");
-    let cases: &[(Option<&str>, Option<&str>, Option<&str>, &str)] = &[
+    type Case<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, &'a str);
+    let cases: &[Case] = &[
         (None, None, None, "app-server:latest"),
         (None, None, Some("image1"), "image1:latest"),
         (repo, None, None, "registry.example.com/app-server:latest"),
-        (
-            repo,
-            None,
-            Some("image1"),
-            "registry.example.com/image1:latest",
-        ),
+        (repo, None, Some("image1"), "registry.example.com/image1:latest"),
         (None, Some("devel"), None, "app-server:devel"),
         (None, Some("devel"), Some("image1"), "image1:devel"),
         (repo, Some("devel"), Some("/image1"), "image1:devel"),
@@ -455,21 +451,11 @@ fn image_names_through_maps() {
             "registry.example.com/image1:one",
         ),
         (repo, Some("devel"), Some("/image1:two"), "image1:two"),
-        (
-            repo,
-            Some("devel"),
-            None,
-            "registry.example.com/app-server:devel",
-        ),
+        (repo, Some("devel"), None, "registry.example.com/app-server:devel"),
         (None, None, Some("ubuntu:16.04"), "ubuntu:16.04"),
         // docker-map bug §2.4: a registry port without a tag is no tag
         (None, None, Some("host:5000/img"), "host:5000/img:latest"),
-        (
-            repo,
-            Some("devel"),
-            Some("host:5000/img"),
-            "host:5000/img:devel",
-        ),
+        (repo, Some("devel"), Some("host:5000/img"), "host:5000/img:devel"),
         (repo, None, Some("host:5000/img:1.2"), "host:5000/img:1.2"),
         // a name with `/` is used as-is, without the map's repository
         (repo, None, Some("org/img"), "org/img:latest"),
@@ -662,26 +648,17 @@ fn integrity_errors_each_reported_with_the_offender() {
 #[test]
 fn integrity_passes() {
     let cases: &[(&str, &str)] = &[
-        (
-            "attached volume with its own path",
-            "a: {attaches: {v: /p}}",
-        ),
+        ("attached volume with its own path", "a: {attaches: {v: /p}}"),
         (
             "used attached volume",
             "a: {attaches: v}\nb: {uses: v}\nvolumes: {v: /p}",
         ),
-        (
-            "used container with shares",
-            "a: {shares: /data}\nb: {uses: a}",
-        ),
+        ("used container with shares", "a: {shares: /data}\nb: {uses: a}"),
         (
             "used instance",
             "a: {instances: [x, y], shares: /data}\nb: {uses: a.x}",
         ),
-        (
-            "link to an instance",
-            "a: {links: b.y}\nb: {instances: [y]}",
-        ),
+        ("link to an instance", "a: {links: b.y}\nb: {instances: [y]}"),
         (
             "preset networks",
             "a: {networks: [bridge]}\nb: {network_mode: host}",
@@ -734,9 +711,8 @@ fn all_problems_of_a_map_are_reported_together() {
 #[test]
 fn reference_port_and_cycle_problems_reported_together() {
     // An unknown link, a host port bound twice and a cycle: only the unknown link is reported.
-    let found = problems(
-        "a: {links: zz, exposes: {80: 80}}\nb: {exposes: {80: 80}}\nx: {links: y}\ny: {links: x}",
-    );
+    let found =
+        problems("a: {links: zz, exposes: {80: 80}}\nb: {exposes: {80: 80}}\nx: {links: y}\ny: {links: x}");
     assert_eq!(found.len(), 3, "{found:#?}");
 }
 
@@ -755,11 +731,7 @@ fn every_cycle_reported() {
 /// Is `message` naming the cycle through `nodes` (in dependency order), starting anywhere?
 fn names_cycle(message: &str, nodes: &[&str]) -> bool {
     (0..nodes.len()).any(|start| {
-        let mut rotated: Vec<&str> = nodes[start..]
-            .iter()
-            .chain(&nodes[..start])
-            .copied()
-            .collect();
+        let mut rotated: Vec<&str> = nodes[start..].iter().chain(&nodes[..start]).copied().collect();
         rotated.push(rotated[0]);
         message.contains(&rotated.join(" -> "))
     })
@@ -770,19 +742,13 @@ fn dependency_cycles_are_problems() {
     // docker-map recursed forever on a two-node cycle (§9.1).
     let cases: &[(&str, &[&str])] = &[
         ("a: {links: b}\nb: {links: a}", &["a", "b"]),
-        (
-            "a: {links: b}\nb: {links: c}\nc: {links: a}",
-            &["a", "b", "c"],
-        ),
+        ("a: {links: b}\nb: {links: c}\nc: {links: a}", &["a", "b", "c"]),
         // a cycle through a used attached volume and a network_mode
         (
             "a: {uses: v}\nb: {attaches: v, network_mode: a}\nvolumes: {v: /v}",
             &["a", "b"],
         ),
-        (
-            "a: {links: b.x}\nb: {instances: [x], links: a}",
-            &["a", "b.x"],
-        ),
+        ("a: {links: b.x}\nb: {instances: [x], links: a}", &["a", "b.x"]),
     ];
     for (yaml, cycle) in cases {
         let found = problems(yaml);
@@ -811,10 +777,7 @@ fn extends_problems() {
         .collect();
     assert!(!found.is_empty());
     for p in &found {
-        assert!(
-            p.contains("extends itself") && names_cycle(p, &["a", "b"]),
-            "{p}"
-        );
+        assert!(p.contains("extends itself") && names_cycle(p, &["a", "b"]), "{p}");
     }
     assert!(!problems_of(&map).is_empty());
     // Through an abstract config, too.
@@ -908,11 +871,7 @@ fn host_port_conflicts() {
         let found = problems(yaml);
         if *conflict {
             assert_eq!(found.len(), 1, "{what}: {found:#?}");
-            assert!(
-                found[0].contains("both bind host port"),
-                "{what}: {}",
-                found[0]
-            );
+            assert!(found[0].contains("both bind host port"), "{what}: {}", found[0]);
         } else {
             assert_eq!(found, Vec::<String>::new(), "{what}");
         }
@@ -979,10 +938,7 @@ fn inheritance_of_worker_and_server() {
     let worker = &configs["worker"];
     assert_eq!(
         worker.binds,
-        [
-            alias_bind("app_config", true),
-            alias_bind("app_data", false)
-        ]
+        [alias_bind("app_config", true), alias_bind("app_data", false)]
     );
     assert_eq!(names(&worker.uses, |u| &u.name), ["redis.redis_socket"]);
     assert_eq!(names(&worker.attaches, |a| &a.name), ["app_log"]);
@@ -1014,15 +970,9 @@ fn inheritance_of_worker_and_server() {
     let server = &configs["server"];
     assert_eq!(
         server.links,
-        [
-            link("svc", Some("svc_alias1")),
-            link("svc", Some("svc_alias2"))
-        ]
+        [link("svc", Some("svc_alias1")), link("svc", Some("svc_alias2"))]
     );
-    assert_eq!(
-        names(&server.attaches, |a| &a.name),
-        ["app_log", "server_log"]
-    );
+    assert_eq!(names(&server.attaches, |a| &a.name), ["app_log", "server_log"]);
     assert_eq!(
         server.user.as_ref().map(ToString::to_string).as_deref(),
         Some("server_user")
@@ -1030,10 +980,7 @@ fn inheritance_of_worker_and_server() {
     assert_eq!(server.exposes, [binding(8443, Some(8443), Some("private"))]);
     assert_eq!(
         server.binds,
-        [
-            alias_bind("app_config", true),
-            alias_bind("app_data", false)
-        ]
+        [alias_bind("app_config", true), alias_bind("app_data", false)]
     );
     assert_eq!(server.permissions.as_deref(), Some("u=rwX,g=rX,o="));
     assert_eq!(
@@ -1085,31 +1032,18 @@ fn merge_lists_only() {
         merged.user.as_ref().map(ToString::to_string).as_deref(),
         Some("app_user")
     );
-    assert!(
-        merged.create_options.is_empty(),
-        "{:?}",
-        merged.create_options
-    );
+    assert!(merged.create_options.is_empty(), "{:?}", merged.create_options);
     assert!(merged.host_config.is_empty(), "{:?}", merged.host_config);
     assert_eq!(merged.image.as_deref(), Some("server"));
     // lists merged
     assert_eq!(
         merged.binds,
-        [
-            alias_bind("app_config", true),
-            alias_bind("app_data", false)
-        ]
+        [alias_bind("app_config", true), alias_bind("app_data", false)]
     );
-    assert_eq!(
-        names(&merged.attaches, |a| &a.name),
-        ["app_log", "server_log"]
-    );
+    assert_eq!(names(&merged.attaches, |a| &a.name), ["app_log", "server_log"]);
     assert_eq!(
         merged.links,
-        [
-            link("svc", Some("svc_alias1")),
-            link("svc", Some("svc_alias2"))
-        ]
+        [link("svc", Some("svc_alias1")), link("svc", Some("svc_alias2"))]
     );
     assert_eq!(merged.exposes, [binding(8443, Some(8443), Some("private"))]);
     assert_eq!(names(&merged.uses, |u| &u.name), ["redis.redis_socket"]);
@@ -1165,10 +1099,7 @@ volumes: {v1: {driver: x}}
     assert_eq!(names(&a.uses, |u| &u.name), ["v1", "v2"]);
     assert_eq!(
         a.binds,
-        [
-            path_bind("/x", "/hx2", false),
-            path_bind("/y", "/hy", false)
-        ]
+        [path_bind("/x", "/hx2", false), path_bind("/y", "/hy", false)]
     );
     assert_eq!(
         a.exposes,
@@ -1196,10 +1127,7 @@ volumes: {v1: {driver: x}}
     assert_eq!(names(&a.uses, |u| &u.name), ["v1", "v2"]);
     assert_eq!(
         a.binds,
-        [
-            path_bind("/x", "/hx2", false),
-            path_bind("/y", "/hy", false)
-        ]
+        [path_bind("/x", "/hx2", false), path_bind("/y", "/hy", false)]
     );
     assert_eq!(
         Value::Map(a.create_options.clone()),
@@ -1220,10 +1148,7 @@ fn map_merge_from_value_equals_yaml() {
         "main",
         &Value::map([
             ("repository", s("r2")),
-            (
-                "a",
-                Value::map([("links", Value::List(vec![s("c"), s("b")]))]),
-            ),
+            ("a", Value::map([("links", Value::List(vec![s("c"), s("b")]))])),
             ("c", Value::map::<&str>([])),
         ]),
         &|_| Default::default(),
@@ -1266,21 +1191,12 @@ fn dependency_path_of_server_with_parent_names() {
     assert_eq!(shown(&graph.dependencies(&c("server"))), server_path);
 
     let merged = graph.merged_paths(&[c("server"), c("worker"), c("worker_q2")], false);
-    let merged: Vec<(String, Vec<String>)> = merged
-        .iter()
-        .map(|(i, p)| (i.to_string(), shown(p)))
-        .collect();
+    let merged: Vec<(String, Vec<String>)> = merged.iter().map(|(i, p)| (i.to_string(), shown(p))).collect();
     assert_eq!(
         merged,
         [
-            (
-                "C server".to_string(),
-                server_path.map(String::from).to_vec()
-            ),
-            (
-                "C worker".to_string(),
-                vec!["VOL worker/app_log".to_string()]
-            ),
+            ("C server".to_string(), server_path.map(String::from).to_vec()),
+            ("C worker".to_string(), vec!["VOL worker/app_log".to_string()]),
             (
                 "C worker_q2".to_string(),
                 vec!["VOL worker_q2/app_log".to_string()]
@@ -1465,25 +1381,21 @@ fn fixture_map_data_2_without_parent_names() {
             .filter(|p| p.contains(&format!("container `{cfg}` uses `redis.redis_socket`")))
             .collect();
         assert_eq!(hits.len(), 1, "{cfg}: {found:#?}");
-        assert!(
-            hits[0].contains("no instance `redis_socket`"),
-            "{}",
-            hits[0]
-        );
+        assert!(hits[0].contains("no instance `redis_socket`"), "{}", hits[0]);
     }
     assert_eq!(uses.len(), 4, "{found:#?}");
     assert!(!others.is_empty(), "{found:#?}");
     // server2 inherits server's host port 8443: reported alongside the reference problems.
-    assert!(others.iter().any(|p| p.contains("both bind host port 8443")), "{found:#?}");
+    assert!(
+        others.iter().any(|p| p.contains("both bind host port 8443")),
+        "{found:#?}"
+    );
     for p in others.iter().filter(|p| !p.contains("host port")) {
         assert!(p.contains("attached by both"), "{p}");
         assert!(p.contains("`app_log`") || p.contains("`server_log`"), "{p}");
     }
     for alias in ["`app_log`", "`server_log`"] {
-        assert!(
-            others.iter().any(|p| p.contains(alias)),
-            "{alias}: {found:#?}"
-        );
+        assert!(others.iter().any(|p| p.contains(alias)), "{alias}: {found:#?}");
     }
 
     // Using the bare alias instead makes that reference valid; the duplicates remain.

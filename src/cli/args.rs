@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "dmap", version, about = "Docker orchestration as code: Rhai recipes and docker-map maps, converged onto the Docker Engine")]
+#[command(
+    name = "dmap",
+    version,
+    about = "Docker orchestration as code: Rhai recipes and docker-map maps, converged onto the Docker Engine"
+)]
 pub struct Arguments {
     #[command(subcommand)]
     pub command: Command,

@@ -21,7 +21,10 @@ impl Sources {
                 std::fs::read_to_string(file).ok()
             }
         });
-        text.as_ref()?.lines().nth(line.checked_sub(1)?).map(str::to_string)
+        text.as_ref()?
+            .lines()
+            .nth(line.checked_sub(1)?)
+            .map(str::to_string)
     }
 }
 
@@ -47,7 +50,11 @@ fn location(origin: &Origin, sources: &mut Sources) -> String {
                 None => text.len() - text.trim_start().len(),
             };
             // Tabs keep their width under the caret.
-            let lead: String = text.chars().take(caret_at).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let lead: String = text
+                .chars()
+                .take(caret_at)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
             let _ = writeln!(out, " {pad} |");
             let _ = writeln!(out, " {number} | {text}");
             let _ = writeln!(out, " {pad} | {lead}^");

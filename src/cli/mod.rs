@@ -54,7 +54,10 @@ pub fn main(argv: impl IntoIterator<Item = OsString>) -> i32 {
 
 fn limits() -> Limits {
     let mut limits = Limits::default();
-    if let Some(ops) = std::env::var("DMAP_MAX_OPERATIONS").ok().and_then(|v| v.parse().ok()) {
+    if let Some(ops) = std::env::var("DMAP_MAX_OPERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         limits.max_operations = ops;
     }
     limits
@@ -62,7 +65,11 @@ fn limits() -> Limits {
 
 fn execute(command: Command) -> Result<(), Error> {
     match command {
-        Command::Run { dry_run: _, file, args } => {
+        Command::Run {
+            dry_run: _,
+            file,
+            args,
+        } => {
             let mut host = ScriptHost::new(&limits());
             host.set_args(&args);
             host.eval_file(&file)?;
@@ -96,14 +103,22 @@ fn execute(command: Command) -> Result<(), Error> {
             let maps = load(&file, &args)?;
             let refs: Vec<&ContainerMap> = maps.iter().collect();
             let checked = check_maps(&refs, None).map_err(|problems| Error::Problems { problems })?;
-            let cwd = std::env::current_dir().map_err(|source| Error::Read { path: ".".into(), source })?;
+            let cwd = std::env::current_dir().map_err(|source| Error::Read {
+                path: ".".into(),
+                source,
+            })?;
             let model = crate::model::resolved::resolve(&checked, &cwd);
             let text = if json {
-                serde_json::to_string_pretty(&model).map_err(|e| Error::Internal { message: e.to_string() })? + "\n"
+                serde_json::to_string_pretty(&model).map_err(|e| Error::Internal {
+                    message: e.to_string(),
+                })? + "\n"
             } else {
                 show::text(&model)
             };
-            std::io::stdout().lock().write_all(text.as_bytes()).map_err(Error::Output)
+            std::io::stdout()
+                .lock()
+                .write_all(text.as_bytes())
+                .map_err(Error::Output)
         }
     }
 }
@@ -112,8 +127,15 @@ fn execute(command: Command) -> Result<(), Error> {
 fn load(file: &Path, args: &[String]) -> Result<Vec<ContainerMap>, Error> {
     let is_yaml = matches!(file.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
     if is_yaml {
-        let label = file.strip_prefix("./").unwrap_or(file).to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(file).map_err(|source| Error::Read { path: label.clone(), source })?;
+        let label = file
+            .strip_prefix("./")
+            .unwrap_or(file)
+            .to_string_lossy()
+            .into_owned();
+        let text = std::fs::read_to_string(file).map_err(|source| Error::Read {
+            path: label.clone(),
+            source,
+        })?;
         let map = crate::yaml::load_map(&label, &text, None, &|v| std::env::var(v).ok())
             .map_err(|p| Error::Problems { problems: vec![p] })?;
         return Ok(vec![map]);

@@ -15,8 +15,16 @@ pub fn text(model: &ResolvedModel) -> String {
             }
             for m in &c.mounts {
                 let line = match m {
-                    Mount::Volume { source, target, readonly } => format!("volume {source} -> {target}{}", ro(*readonly)),
-                    Mount::Bind { source, target, readonly } => format!("bind {source} -> {target}{}", ro(*readonly)),
+                    Mount::Volume {
+                        source,
+                        target,
+                        readonly,
+                    } => format!("volume {source} -> {target}{}", ro(*readonly)),
+                    Mount::Bind {
+                        source,
+                        target,
+                        readonly,
+                    } => format!("bind {source} -> {target}{}", ro(*readonly)),
                     Mount::Anonymous { target } => format!("anonymous -> {target}"),
                 };
                 let _ = writeln!(out, "       {line}");

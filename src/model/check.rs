@@ -33,7 +33,10 @@ pub fn check(map: &ContainerMap) -> Result<Checked<'_>, Vec<Problem>> {
 }
 
 /// Checks several maps, including host ports bound twice across them.
-pub fn check_maps<'a>(maps: &[&'a ContainerMap], interfaces: Option<Interfaces>) -> Result<Vec<Checked<'a>>, Vec<Problem>> {
+pub fn check_maps<'a>(
+    maps: &[&'a ContainerMap],
+    interfaces: Option<Interfaces>,
+) -> Result<Vec<Checked<'a>>, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut checked = Vec::new();
     let mut unchecked = Vec::new();
@@ -88,7 +91,11 @@ fn references(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>, p
             (Some(_), None, _) => Err(format!("container `{cfg}` is abstract")),
             (_, Some(c), None) if !c.instances.is_empty() => Err(format!(
                 "container `{cfg}` has instances; name one of {}",
-                c.instances.iter().map(|i| format!("`{cfg}.{i}`")).collect::<Vec<_>>().join(", ")
+                c.instances
+                    .iter()
+                    .map(|i| format!("`{cfg}.{i}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             (_, Some(c), Some(i)) if !c.instances.iter().any(|x| x == i) => {
                 Err(format!("container `{cfg}` has no instance `{i}`"))
@@ -101,13 +108,21 @@ fn references(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>, p
     for (group, members) in &map.groups {
         let origin = map.origin_of_property(&format!("groups.{group}"));
         if map.containers.contains_key(group) {
-            report(format!("name `{group}` is used both for a container configuration and a group"), origin);
+            report(
+                format!("name `{group}` is used both for a container configuration and a group"),
+                origin,
+            );
         }
         for m in members {
             let (cfg, inst) = name::split_instance(m);
-            let known = configs.get(cfg).is_some_and(|c| inst.is_none_or(|i| c.instances.iter().any(|x| x == i)));
+            let known = configs
+                .get(cfg)
+                .is_some_and(|c| inst.is_none_or(|i| c.instances.iter().any(|x| x == i)));
             if !known {
-                report(format!("group `{group}` refers to unknown container `{m}`"), origin);
+                report(
+                    format!("group `{group}` refers to unknown container `{m}`"),
+                    origin,
+                );
             }
         }
     }
@@ -117,12 +132,18 @@ fn references(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>, p
     let mut attached_seen: HashMap<String, &str> = HashMap::new();
     let volume_sources: HashSet<String> = configs
         .iter()
-        .filter(|(_, c)| !c.shares.is_empty() || !c.binds.is_empty() || !c.uses.is_empty() || !c.attaches.is_empty())
+        .filter(|(_, c)| {
+            !c.shares.is_empty() || !c.binds.is_empty() || !c.uses.is_empty() || !c.attaches.is_empty()
+        })
         .flat_map(|(n, c)| instance_refs(n, c))
         .collect();
     for (cname, config) in configs {
         for a in &config.attaches {
-            let key = if map.uses_parent_name() { format!("{cname}.{}", a.name) } else { a.name.clone() };
+            let key = if map.uses_parent_name() {
+                format!("{cname}.{}", a.name)
+            } else {
+                a.name.clone()
+            };
             if let Some(first) = attached_seen.insert(key.clone(), cname) {
                 report(
                     format!("attached volume `{key}` is attached by both `{first}` and `{cname}` (set `use_attached_parent_name` to name volumes per container)"),
@@ -132,7 +153,7 @@ fn references(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>, p
                 report(format!("attached volume `{key}` has the same name as container `{key}`, so `uses: {key}` would be ambiguous"), config.origin_of("attaches"));
             }
             // §2.6 item 6: an attached alias needs a path.
-            if a.path.is_none() && !map.volumes.get(&a.name).is_some_and(|v| v.default_path.is_some()) {
+            if a.path.is_none() && map.volumes.get(&a.name).is_none_or(|v| v.default_path.is_none()) {
                 report(
                     format!("container `{cname}` attaches volume `{}`, which has no path: add it to the map's `volumes` or give a path", a.name),
                     config.origin_of("attaches"),
@@ -146,7 +167,10 @@ fn references(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>, p
         for u in &config.uses {
             if owners.contains_key(&u.name) {
                 if owners.get(&u.name).is_some_and(|o| o == cname) {
-                    report(format!("container `{cname}` uses its own attached volume `{}`", u.name), config.origin_of("uses"));
+                    report(
+                        format!("container `{cname}` uses its own attached volume `{}`", u.name),
+                        config.origin_of("uses"),
+                    );
                 }
                 continue;
             }
@@ -165,7 +189,10 @@ fn references(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>, p
                         Some(format!("container `{cname}` uses `{}`, which is neither an attached volume nor a container{hint}", u.name))
                     }
                     Err(e) => Some(format!("container `{cname}` uses `{}`: {e}", u.name)),
-                    Ok(()) => Some(format!("container `{cname}` uses container `{}`, which has no volumes to share", u.name)),
+                    Ok(()) => Some(format!(
+                        "container `{cname}` uses container `{}`, which has no volumes to share",
+                        u.name
+                    )),
                 }
             };
             if let Some(message) = problem {
@@ -176,7 +203,10 @@ fn references(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>, p
         for b in &config.binds {
             if let Bind::Alias { name: alias, .. } = b {
                 match map.host.get(alias) {
-                    None => report(format!("container `{cname}` binds `{alias}`, which is not in the map's `host`"), config.origin_of("binds")),
+                    None => report(
+                        format!("container `{cname}` binds `{alias}`, which is not in the map's `host`"),
+                        config.origin_of("binds"),
+                    ),
                     Some(h) => {
                         for inst in config.instance_names() {
                             if h.path_for(inst).is_none() {
@@ -188,7 +218,7 @@ fn references(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>, p
                         }
                     }
                 }
-                if !map.volumes.get(alias).is_some_and(|v| v.default_path.is_some()) {
+                if map.volumes.get(alias).is_none_or(|v| v.default_path.is_none()) {
                     report(format!("container `{cname}` binds `{alias}`, which has no container path in the map's `volumes`"), config.origin_of("binds"));
                 }
             }
@@ -196,27 +226,58 @@ fn references(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>, p
         // §2.6 item 7: links, also those of network endpoints.
         for l in &config.links {
             if let Err(e) = refers_to_instance(&l.container) {
-                report(format!("container `{cname}` links to `{}`: {e}", l.container), config.origin_of("links"));
+                report(
+                    format!("container `{cname}` links to `{}`: {e}", l.container),
+                    config.origin_of("links"),
+                );
             }
         }
         // §2.6 item 8: networks.
         for ep in &config.networks {
             let n = &ep.network_name;
             if !name::PRESET_NETWORKS.contains(&n.as_str()) && !map.networks.contains_key(n) {
-                report(format!("container `{cname}` joins network `{n}`, which is not in the map's `networks`"), config.origin_of("networks"));
+                report(
+                    format!("container `{cname}` joins network `{n}`, which is not in the map's `networks`"),
+                    config.origin_of("networks"),
+                );
             }
             for l in &ep.links {
                 if let Err(e) = refers_to_instance(&l.container) {
-                    report(format!("container `{cname}` links to `{}` on network `{n}`: {e}", l.container), config.origin_of("networks"));
+                    report(
+                        format!(
+                            "container `{cname}` links to `{}` on network `{n}`: {e}",
+                            l.container
+                        ),
+                        config.origin_of("networks"),
+                    );
                 }
             }
         }
-        if !config.networks.is_empty() && matches!(config.network_mode, Some(NetworkMode::Host | NetworkMode::Disabled | NetworkMode::Container { .. } | NetworkMode::External(_))) {
-            report(format!("container `{cname}` has both `networks` and a `network_mode` that joins no network"), config.origin_of("network_mode"));
+        if !config.networks.is_empty()
+            && matches!(
+                config.network_mode,
+                Some(
+                    NetworkMode::Host
+                        | NetworkMode::Disabled
+                        | NetworkMode::Container { .. }
+                        | NetworkMode::External(_)
+                )
+            )
+        {
+            report(
+                format!("container `{cname}` has both `networks` and a `network_mode` that joins no network"),
+                config.origin_of("network_mode"),
+            );
         }
         // §2.6 item 9: network_mode.
-        if let Some(NetworkMode::Container { config: target, instance }) = &config.network_mode {
-            let r = instance.as_ref().map_or_else(|| target.clone(), |i| format!("{target}.{i}"));
+        if let Some(NetworkMode::Container {
+            config: target,
+            instance,
+        }) = &config.network_mode
+        {
+            let r = instance
+                .as_ref()
+                .map_or_else(|| target.clone(), |i| format!("{target}.{i}"));
             let (tcfg, _) = name::split_instance(&r);
             let res = match (configs.get(tcfg), instance) {
                 // A whole config with instances: the first instance's namespace is meant.
@@ -224,7 +285,10 @@ fn references(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>, p
                 _ => refers_to_instance(&r),
             };
             if let Err(e) = res {
-                report(format!("container `{cname}` uses the network of `{r}`: {e}"), config.origin_of("network_mode"));
+                report(
+                    format!("container `{cname}` uses the network of `{r}`: {e}"),
+                    config.origin_of("network_mode"),
+                );
             }
         }
         // Clients the map does not run on.
@@ -240,7 +304,12 @@ fn references(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>, p
 }
 
 /// Two mounts at one container path make the Engine refuse the container.
-fn mounts(map: &ContainerMap, cname: &str, config: &ContainerConfig, report: &mut dyn FnMut(String, &Origin)) {
+fn mounts(
+    map: &ContainerMap,
+    cname: &str,
+    config: &ContainerConfig,
+    report: &mut dyn FnMut(String, &Origin),
+) {
     let mut targets: Vec<(String, &'static str)> = Vec::new();
     for s in &config.shares {
         targets.push((s.clone(), "shares"));
@@ -255,26 +324,41 @@ fn mounts(map: &ContainerMap, cname: &str, config: &ContainerConfig, report: &mu
         }
     }
     for a in &config.attaches {
-        if let Some(p) = a.path.clone().or_else(|| map.volumes.get(&a.name).and_then(|v| v.default_path.clone())) {
+        if let Some(p) = a
+            .path
+            .clone()
+            .or_else(|| map.volumes.get(&a.name).and_then(|v| v.default_path.clone()))
+        {
             targets.push((p, "attaches"));
         }
     }
     for u in &config.uses {
         let alias = u.name.rsplit('.').next().unwrap_or(&u.name);
-        if let Some(p) = u.path.clone().or_else(|| map.volumes.get(alias).and_then(|v| v.default_path.clone())) {
+        if let Some(p) = u
+            .path
+            .clone()
+            .or_else(|| map.volumes.get(alias).and_then(|v| v.default_path.clone()))
+        {
             targets.push((p, "uses"));
         }
     }
     let mut seen: HashSet<&str> = HashSet::new();
     for (path, field) in &targets {
         if !seen.insert(path.trim_end_matches('/')) {
-            report(format!("container `{cname}` mounts two volumes at `{path}`"), config.origin_of(field));
+            report(
+                format!("container `{cname}` mounts two volumes at `{path}`"),
+                config.origin_of(field),
+            );
         }
     }
 }
 
 /// Host ports bound twice on overlapping interfaces of the same client.
-fn ports(maps: &[(&ContainerMap, &BTreeMap<String, ContainerConfig>)], interfaces: Option<Interfaces>, problems: &mut Vec<Problem>) {
+fn ports(
+    maps: &[(&ContainerMap, &BTreeMap<String, ContainerConfig>)],
+    interfaces: Option<Interfaces>,
+    problems: &mut Vec<Problem>,
+) {
     struct Binding<'a> {
         container: String,
         port: u16,
@@ -320,7 +404,9 @@ fn ports(maps: &[(&ContainerMap, &BTreeMap<String, ContainerConfig>)], interface
             (None, _) | (_, None) => true,
             (Some(x), Some(y)) => match (address(a), address(b)) {
                 (Some(ia), Some(ib)) => {
-                    ia == ib || (ia.is_unspecified() && ia.is_ipv4() == ib.is_ipv4()) || (ib.is_unspecified() && ia.is_ipv4() == ib.is_ipv4())
+                    ia == ib
+                        || (ia.is_unspecified() && ia.is_ipv4() == ib.is_ipv4())
+                        || (ib.is_unspecified() && ia.is_ipv4() == ib.is_ipv4())
                 }
                 _ => x == y && a.ipv6 == b.ipv6,
             },
@@ -336,9 +422,16 @@ fn ports(maps: &[(&ContainerMap, &BTreeMap<String, ContainerConfig>)], interface
         for (i, a) in list.iter().enumerate() {
             for b in &list[i + 1..] {
                 if a.clients.iter().any(|c| b.clients.contains(c)) && overlap(a, b) {
-                    let proto = if a.protocol == Protocol::Tcp { String::new() } else { format!("/{}", a.protocol.as_str()) };
+                    let proto = if a.protocol == Protocol::Tcp {
+                        String::new()
+                    } else {
+                        format!("/{}", a.protocol.as_str())
+                    };
                     let p = Problem::new(
-                        format!("containers `{}` and `{}` both bind host port {}{proto}", a.container, b.container, a.port),
+                        format!(
+                            "containers `{}` and `{}` both bind host port {}{proto}",
+                            a.container, b.container, a.port
+                        ),
                         b.origin.clone(),
                     );
                     if !problems.contains(&p) {

@@ -72,21 +72,31 @@ impl ClientConfig {
                             .map_err(|_| format!("`{k}`: invalid address {addr} for interface `{alias}`"))
                     })
                     .collect(),
-                other => Err(format!("`{k}`: expected a mapping of interface aliases to addresses, found {other}")),
+                other => Err(format!(
+                    "`{k}`: expected a mapping of interface aliases to addresses, found {other}"
+                )),
             }
         };
         let mut interfaces = BTreeMap::new();
         for (alias, ip) in addresses("interfaces")? {
             match ip {
                 IpAddr::V4(v4) => interfaces.insert(alias, v4),
-                IpAddr::V6(_) => return Err(format!("`interfaces`: `{alias}` is an IPv6 address; put it under `interfaces_ipv6`")),
+                IpAddr::V6(_) => {
+                    return Err(format!(
+                        "`interfaces`: `{alias}` is an IPv6 address; put it under `interfaces_ipv6`"
+                    ))
+                }
             };
         }
         let mut interfaces_ipv6 = BTreeMap::new();
         for (alias, ip) in addresses("interfaces_ipv6")? {
             match ip {
                 IpAddr::V6(v6) => interfaces_ipv6.insert(alias, v6),
-                IpAddr::V4(_) => return Err(format!("`interfaces_ipv6`: `{alias}` is an IPv4 address; put it under `interfaces`")),
+                IpAddr::V4(_) => {
+                    return Err(format!(
+                        "`interfaces_ipv6`: `{alias}` is an IPv4 address; put it under `interfaces`"
+                    ))
+                }
             };
         }
         let tls_verify = match get("tls_verify") {
@@ -130,16 +140,38 @@ mod tests {
         let v = Value::map([
             ("base_url", Value::str("tcp://10.0.0.5:2376")),
             ("timeout", Value::Int(60)),
-            ("interfaces", Value::map([("public", Value::str("0.0.0.0")), ("private", Value::str("10.0.0.5"))])),
-            ("interfaces_ipv6", Value::map([("private", Value::str("fd00::1"))])),
+            (
+                "interfaces",
+                Value::map([
+                    ("public", Value::str("0.0.0.0")),
+                    ("private", Value::str("10.0.0.5")),
+                ]),
+            ),
+            (
+                "interfaces_ipv6",
+                Value::map([("private", Value::str("fd00::1"))]),
+            ),
             ("core_image", Value::str("busybox:latest")),
         ]);
         let c = ClientConfig::parse(&v).unwrap();
-        assert_eq!(c.interface_address("private", false), Some("10.0.0.5".parse().unwrap()));
-        assert_eq!(c.interface_address("private", true), Some("fd00::1".parse().unwrap()));
-        assert_eq!(c.interface_address("1.2.3.4", false), Some("1.2.3.4".parse().unwrap()));
+        assert_eq!(
+            c.interface_address("private", false),
+            Some("10.0.0.5".parse().unwrap())
+        );
+        assert_eq!(
+            c.interface_address("private", true),
+            Some("fd00::1".parse().unwrap())
+        );
+        assert_eq!(
+            c.interface_address("1.2.3.4", false),
+            Some("1.2.3.4".parse().unwrap())
+        );
         assert_eq!(c.interface_address("nope", false), None);
         assert!(ClientConfig::parse(&Value::map([("base_ur", Value::str("x"))])).is_err());
-        assert!(ClientConfig::parse(&Value::map([("interfaces", Value::map([("a", Value::str("fd00::1"))]))])).is_err());
+        assert!(ClientConfig::parse(&Value::map([(
+            "interfaces",
+            Value::map([("a", Value::str("fd00::1"))])
+        )]))
+        .is_err());
     }
 }

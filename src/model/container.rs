@@ -186,9 +186,15 @@ impl ContainerConfig {
             "user" => self.user.as_ref().map_or(Value::Null, User::to_value),
             "permissions" => Value::opt_str(&self.permissions),
             "networks" => list(self.networks.iter().map(NetworkEndpoint::to_value).collect()),
-            "network_mode" => self.network_mode.as_ref().map_or(Value::Null, NetworkMode::to_value),
+            "network_mode" => self
+                .network_mode
+                .as_ref()
+                .map_or(Value::Null, NetworkMode::to_value),
             "exec_commands" => list(self.exec_commands.iter().map(ExecCommand::to_value).collect()),
-            "healthcheck" => self.healthcheck.as_ref().map_or(Value::Null, HealthCheck::to_value),
+            "healthcheck" => self
+                .healthcheck
+                .as_ref()
+                .map_or(Value::Null, HealthCheck::to_value),
             "persistent" => self.persistent.map_or(Value::Null, Value::Bool),
             "stop_timeout" => self
                 .stop_timeout
@@ -245,8 +251,16 @@ impl ContainerConfig {
         merge_first_key(&mut self.networks, &other.networks, |n| n.network_name.clone());
         merge_list(&mut self.exec_commands, &other.exec_commands);
         let list_fields = [
-            "instances", "clients", "shares", "binds", "attaches", "uses", "links", "exposes",
-            "networks", "exec_commands",
+            "instances",
+            "clients",
+            "shares",
+            "binds",
+            "attaches",
+            "uses",
+            "links",
+            "exposes",
+            "networks",
+            "exec_commands",
         ];
         if !lists_only {
             fn over<T: Clone>(into: &mut Option<T>, from: &Option<T>) {
@@ -315,7 +329,9 @@ fn names(what: &str, value: &Value) -> InputResult<Vec<String>> {
 fn paths(value: &Value) -> InputResult<Vec<String>> {
     let list = input::strings(value, "a container path")?;
     if let Some(bad) = list.iter().find(|p| !p.starts_with('/')) {
-        return Err(format!("invalid shared path `{bad}`: container paths are absolute"));
+        return Err(format!(
+            "invalid shared path `{bad}`: container paths are absolute"
+        ));
     }
     let mut out = Vec::new();
     merge_list(&mut out, &list);
@@ -336,14 +352,14 @@ pub fn permissions(value: &Value) -> InputResult<Option<String>> {
             let who_len = clause.find(['+', '-', '=']).unwrap_or(usize::MAX);
             who_len != usize::MAX
                 && clause[..who_len].chars().all(|c| "ugoa".contains(c))
-                && clause[who_len..]
-                    .chars()
-                    .all(|c| "+-=rwxXst".contains(c))
+                && clause[who_len..].chars().all(|c| "+-=rwxXst".contains(c))
         });
     if octal || symbolic {
         Ok(Some(text))
     } else {
-        Err(format!("invalid permissions `{text}`: expected a chmod mode such as `750` or `u=rwX,g=rX,o=`"))
+        Err(format!(
+            "invalid permissions `{text}`: expected a chmod mode such as `750` or `u=rwX,g=rX,o=`"
+        ))
     }
 }
 
@@ -356,11 +372,15 @@ fn signal(value: &Value) -> InputResult<Option<String>> {
     };
     let ok = !text.is_empty()
         && (text.parse::<u8>().is_ok_and(|n| (1..=64).contains(&n))
-            || text.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '+' || c == '-'));
+            || text
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '+' || c == '-'));
     if ok {
         Ok(Some(text))
     } else {
-        Err(format!("invalid signal `{text}`: expected a name such as `SIGINT` or a number"))
+        Err(format!(
+            "invalid signal `{text}`: expected a name such as `SIGINT` or a number"
+        ))
     }
 }
 
@@ -379,9 +399,13 @@ mod tests {
     #[test]
     fn unknown_and_bad_fields() {
         let mut c = ContainerConfig::default();
-        let err = c.set_field("imgae", &Value::str("x"), Origin::default()).unwrap_err();
+        let err = c
+            .set_field("imgae", &Value::str("x"), Origin::default())
+            .unwrap_err();
         assert!(err.contains("`imgae`") && err.contains("`image`"), "{err}");
-        let err = c.set_field("start_options", &Value::Null, Origin::default()).unwrap_err();
+        let err = c
+            .set_field("start_options", &Value::Null, Origin::default())
+            .unwrap_err();
         assert!(err.contains("`start_options`"), "{err}");
         for (f, v) in [
             ("permissions", Value::str("rwx-all")),
@@ -402,7 +426,10 @@ mod tests {
             ("image", Value::str("x1")),
             ("links", Value::str("l1")),
             ("user", Value::str("u1")),
-            ("create_options", Value::map([("command", Value::str("k1")), ("user", Value::str("m1"))])),
+            (
+                "create_options",
+                Value::map([("command", Value::str("k1")), ("user", Value::str("m1"))]),
+            ),
         ]);
         let b2 = config(&[
             ("image", Value::str("x2")),
@@ -422,11 +449,18 @@ mod tests {
         assert_eq!(merged.image.as_deref(), Some("x2"));
         let links: Vec<&str> = merged.links.iter().map(|l| l.container.as_str()).collect();
         assert_eq!(links, ["l1", "l2", "l3"]);
-        assert_eq!(merged.user.as_ref().map(ToString::to_string).as_deref(), Some("u1"));
+        assert_eq!(
+            merged.user.as_ref().map(ToString::to_string).as_deref(),
+            Some("u1")
+        );
         assert_eq!(merged.persistent, Some(true));
         assert_eq!(
             Value::Map(merged.create_options.clone()),
-            Value::map([("command", Value::str("k2")), ("user", Value::str("m1")), ("working_dir", Value::str("/n"))])
+            Value::map([
+                ("command", Value::str("k2")),
+                ("user", Value::str("m1")),
+                ("working_dir", Value::str("/n"))
+            ])
         );
         assert!(merged.extends.is_empty());
     }
@@ -434,8 +468,14 @@ mod tests {
     #[test]
     fn fields_read_back_normalised() {
         let c = config(&[("attaches", Value::str("a")), ("instances", Value::str("i"))]);
-        assert_eq!(c.get_field("attaches").unwrap(), Value::List(vec![Value::map([("name", Value::str("a"))])]));
-        assert_eq!(c.get_field("instances").unwrap(), Value::List(vec![Value::str("i")]));
+        assert_eq!(
+            c.get_field("attaches").unwrap(),
+            Value::List(vec![Value::map([("name", Value::str("a"))])])
+        );
+        assert_eq!(
+            c.get_field("instances").unwrap(),
+            Value::List(vec![Value::str("i")])
+        );
         let again = {
             let mut d = ContainerConfig::default();
             let Value::Map(m) = c.to_value() else { panic!() };

@@ -141,7 +141,12 @@ impl ContainerMap {
         }
     }
 
-    fn set_container_entry(&mut self, cname: &str, value: &Value, origin_of: OriginOf) -> Result<(), Problem> {
+    fn set_container_entry(
+        &mut self,
+        cname: &str,
+        value: &Value,
+        origin_of: OriginOf,
+    ) -> Result<(), Problem> {
         name::check("container config", cname).map_err(|e| Problem::new(e, origin_of(&[])))?;
         let fields = match value {
             Value::Null => BTreeMap::new(),
@@ -236,7 +241,10 @@ impl ContainerMap {
                 let hint = super::suggest::closest(other, PROPERTIES)
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
-                return Err(Problem::new(format!("unknown map property `{other}`{hint}"), origin_of(&[])));
+                return Err(Problem::new(
+                    format!("unknown map property `{other}`{hint}"),
+                    origin_of(&[]),
+                ));
             }
         }
         self.property_origins.insert(key.to_string(), origin_of(&[]));
@@ -244,7 +252,13 @@ impl ContainerMap {
     }
 
     /// Sets one entry of `volumes`, `networks`, `host` or `groups`.
-    pub fn set_entry(&mut self, kind: &str, entry: &str, value: &Value, origin: Origin) -> Result<(), Problem> {
+    pub fn set_entry(
+        &mut self,
+        kind: &str,
+        entry: &str,
+        value: &Value,
+        origin: Origin,
+    ) -> Result<(), Problem> {
         let what = match kind {
             "volumes" => "volume alias",
             "networks" => "network",
@@ -275,7 +289,8 @@ impl ContainerMap {
                 for m in &members {
                     name::check_reference("group member", m).map_err(fail)?;
                 }
-                self.property_origins.insert(format!("groups.{entry}"), origin.clone());
+                self.property_origins
+                    .insert(format!("groups.{entry}"), origin.clone());
                 self.groups.insert(entry.to_string(), members);
             }
         }
@@ -321,11 +336,31 @@ impl ContainerMap {
     pub fn get_property(&self, key: &str) -> Result<Value, String> {
         let map_of = |entries: Vec<(String, Value)>| Value::Map(entries.into_iter().collect());
         Ok(match key {
-            "containers" => map_of(self.containers.iter().map(|(k, c)| (k.clone(), c.to_value())).collect()),
-            "volumes" => map_of(self.volumes.iter().map(|(k, v)| (k.clone(), v.to_value())).collect()),
-            "networks" => map_of(self.networks.iter().map(|(k, n)| (k.clone(), n.to_value())).collect()),
+            "containers" => map_of(
+                self.containers
+                    .iter()
+                    .map(|(k, c)| (k.clone(), c.to_value()))
+                    .collect(),
+            ),
+            "volumes" => map_of(
+                self.volumes
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_value()))
+                    .collect(),
+            ),
+            "networks" => map_of(
+                self.networks
+                    .iter()
+                    .map(|(k, n)| (k.clone(), n.to_value()))
+                    .collect(),
+            ),
             "host" => map_of(self.host.iter().map(|(k, h)| (k.clone(), h.to_value())).collect()),
-            "groups" => map_of(self.groups.iter().map(|(k, g)| (k.clone(), Value::strs(g))).collect()),
+            "groups" => map_of(
+                self.groups
+                    .iter()
+                    .map(|(k, g)| (k.clone(), Value::strs(g)))
+                    .collect(),
+            ),
             "host_root" => Value::opt_str(&self.host_root),
             "repository" => Value::opt_str(&self.repository),
             "default_tag" => Value::opt_str(&self.default_tag),
@@ -347,7 +382,9 @@ impl ContainerMap {
         let mut out = BTreeMap::new();
         for key in PROPERTIES {
             if let Ok(v) = self.get_property(key) {
-                let empty = matches!(&v, Value::Null) || matches!(&v, Value::Map(m) if m.is_empty()) || matches!(&v, Value::List(l) if l.is_empty());
+                let empty = matches!(&v, Value::Null)
+                    || matches!(&v, Value::Map(m) if m.is_empty())
+                    || matches!(&v, Value::List(l) if l.is_empty());
                 if !empty {
                     out.insert(key.to_string(), v);
                 }
@@ -383,7 +420,8 @@ impl ContainerMap {
                 }
             }
         }
-        self.host.extend(other.host.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.host
+            .extend(other.host.iter().map(|(k, v)| (k.clone(), v.clone())));
         for (group, members) in &other.groups {
             let entry = self.groups.entry(group.clone()).or_default();
             super::input::merge_list(entry, members);
@@ -400,7 +438,10 @@ impl ContainerMap {
             over(&mut self.default_tag, &other.default_tag);
             over(&mut self.default_domain, &other.default_domain);
             over(&mut self.set_hostname, &other.set_hostname);
-            over(&mut self.use_attached_parent_name, &other.use_attached_parent_name);
+            over(
+                &mut self.use_attached_parent_name,
+                &other.use_attached_parent_name,
+            );
         }
         for (k, o) in &other.property_origins {
             self.property_origins.insert(k.clone(), o.clone());
@@ -441,7 +482,10 @@ impl ContainerMap {
                 Err(p) => {
                     // A cycle is found from each of its members; report it once.
                     let key = cycle_key(&p.message);
-                    if !problems.iter().any(|q: &Problem| q == &p || (key.is_some() && cycle_key(&q.message) == key)) {
+                    if !problems
+                        .iter()
+                        .any(|q: &Problem| q == &p || (key.is_some() && cycle_key(&q.message) == key))
+                    {
                         problems.push(p);
                     }
                 }

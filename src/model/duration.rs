@@ -14,7 +14,11 @@ pub fn parse_nanos(value: &Value) -> InputResult<u64> {
 }
 
 fn parse_text(text: &str) -> InputResult<u64> {
-    let bad = || format!("invalid duration `{text}`: expected a number with a unit (ns, us, ms, s, m, h), e.g. \"1m30s\"");
+    let bad = || {
+        format!(
+            "invalid duration `{text}`: expected a number with a unit (ns, us, ms, s, m, h), e.g. \"1m30s\""
+        )
+    };
     let s: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     if s.is_empty() {
         return Err(bad());
@@ -67,7 +71,9 @@ pub fn parse_seconds(value: &Value) -> InputResult<f64> {
             }
             Ok(parse_text(s)? as f64 / 1e9)
         }
-        other => Err(format!("expected seconds (a number or e.g. \"10s\"), found {other}")),
+        other => Err(format!(
+            "expected seconds (a number or e.g. \"10s\"), found {other}"
+        )),
     }
 }
 

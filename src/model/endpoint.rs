@@ -47,7 +47,9 @@ impl NetworkEndpoint {
             // `{net: alias}`, `{net: [alias, links, ipv4]}`, `{net: {aliases: ...}}`
             Item::Pair(k, v) => match v {
                 Value::Map(map) => return from_kwargs(Some(k), map),
-                Value::List(rest) => std::iter::once(Value::str(k)).chain(rest.iter().cloned()).collect(),
+                Value::List(rest) => std::iter::once(Value::str(k))
+                    .chain(rest.iter().cloned())
+                    .collect(),
                 other => vec![Value::str(k), other.clone()],
             },
             Item::Single(Value::Map(map)) => return from_kwargs(None, map),
@@ -77,7 +79,10 @@ impl NetworkEndpoint {
             entries.push(("aliases", Value::strs(&self.aliases)));
         }
         if !self.links.is_empty() {
-            entries.push(("links", Value::List(self.links.iter().map(Link::to_value).collect())));
+            entries.push((
+                "links",
+                Value::List(self.links.iter().map(Link::to_value).collect()),
+            ));
         }
         if let Some(a) = &self.ipv4_address {
             entries.push(("ipv4_address", Value::str(a)));
@@ -92,7 +97,10 @@ impl NetworkEndpoint {
     }
 }
 
-fn from_kwargs(name: Option<&str>, map: &std::collections::BTreeMap<String, Value>) -> InputResult<NetworkEndpoint> {
+fn from_kwargs(
+    name: Option<&str>,
+    map: &std::collections::BTreeMap<String, Value>,
+) -> InputResult<NetworkEndpoint> {
     let allowed: &[&str] = if name.is_some() { &FIELDS[1..] } else { &FIELDS };
     let get = kwargs(map, allowed, "a network endpoint")?;
     let name_value = match name {
@@ -184,34 +192,88 @@ mod tests {
             (l(vec![s("endpoint1")]), ep("endpoint1", &[], None)),
             (V::map([("endpoint1", s(""))]), ep("endpoint1", &[], None)),
             (V::map([("endpoint1", V::Null)]), ep("endpoint1", &[], None)),
-            (V::map([("network_name", s("endpoint1"))]), ep("endpoint1", &[], None)),
-            (l(vec![s("endpoint2"), s("alias1")]), ep("endpoint2", &["alias1"], None)),
-            (V::map([("endpoint2", s("alias1"))]), ep("endpoint2", &["alias1"], None)),
-            (l(vec![s("endpoint2"), V::map([("aliases", s("alias1"))])]), ep("endpoint2", &["alias1"], None)),
-            (V::map([("endpoint2", l(vec![s("alias1")]))]), ep("endpoint2", &["alias1"], None)),
-            (V::map([("endpoint2", V::map([("aliases", l(vec![s("alias1")]))]))]), ep("endpoint2", &["alias1"], None)),
-            (l(vec![s("endpoint3"), s("alias1"), V::Null, s("0.0.0.0")]), ep("endpoint3", &["alias1"], Some("0.0.0.0"))),
-            (V::map([("endpoint3", l(vec![s("alias1"), V::Null, s("0.0.0.0")]))]), ep("endpoint3", &["alias1"], Some("0.0.0.0"))),
-            (V::map([("endpoint3", V::map([("aliases", s("alias1")), ("ipv4_address", s("0.0.0.0"))]))]), ep("endpoint3", &["alias1"], Some("0.0.0.0"))),
+            (
+                V::map([("network_name", s("endpoint1"))]),
+                ep("endpoint1", &[], None),
+            ),
+            (
+                l(vec![s("endpoint2"), s("alias1")]),
+                ep("endpoint2", &["alias1"], None),
+            ),
+            (
+                V::map([("endpoint2", s("alias1"))]),
+                ep("endpoint2", &["alias1"], None),
+            ),
+            (
+                l(vec![s("endpoint2"), V::map([("aliases", s("alias1"))])]),
+                ep("endpoint2", &["alias1"], None),
+            ),
+            (
+                V::map([("endpoint2", l(vec![s("alias1")]))]),
+                ep("endpoint2", &["alias1"], None),
+            ),
+            (
+                V::map([("endpoint2", V::map([("aliases", l(vec![s("alias1")]))]))]),
+                ep("endpoint2", &["alias1"], None),
+            ),
+            (
+                l(vec![s("endpoint3"), s("alias1"), V::Null, s("0.0.0.0")]),
+                ep("endpoint3", &["alias1"], Some("0.0.0.0")),
+            ),
+            (
+                V::map([("endpoint3", l(vec![s("alias1"), V::Null, s("0.0.0.0")]))]),
+                ep("endpoint3", &["alias1"], Some("0.0.0.0")),
+            ),
+            (
+                V::map([(
+                    "endpoint3",
+                    V::map([("aliases", s("alias1")), ("ipv4_address", s("0.0.0.0"))]),
+                )]),
+                ep("endpoint3", &["alias1"], Some("0.0.0.0")),
+            ),
         ];
         for (input, expected) in cases {
             // each form both as a list element and as the whole value
-            assert_eq!(NetworkEndpoint::parse_list(&l(vec![input.clone()])).unwrap(), vec![expected.clone()], "{input}");
+            assert_eq!(
+                NetworkEndpoint::parse_list(&l(vec![input.clone()])).unwrap(),
+                vec![expected.clone()],
+                "{input}"
+            );
             if !matches!(input, V::List(_)) {
-                assert_eq!(NetworkEndpoint::parse_list(&input).unwrap(), vec![expected], "whole {input}");
+                assert_eq!(
+                    NetworkEndpoint::parse_list(&input).unwrap(),
+                    vec![expected],
+                    "whole {input}"
+                );
             }
         }
     }
 
     #[test]
     fn endpoint_links_and_errors() {
-        let v = V::List(vec![V::List(vec![V::str("app_net1"), V::map([("links", V::str("net_sub_svc"))])])]);
+        let v = V::List(vec![V::List(vec![
+            V::str("app_net1"),
+            V::map([("links", V::str("net_sub_svc"))]),
+        ])]);
         let eps = NetworkEndpoint::parse_list(&v).unwrap();
-        assert_eq!(eps[0].links, vec![Link { container: "net_sub_svc".into(), alias: None }]);
-        assert!(NetworkEndpoint::parse_list(&V::List(vec![V::List(vec![V::str("n"), V::Null, V::Null, V::str("300.1.1.1")])])).is_err());
+        assert_eq!(
+            eps[0].links,
+            vec![Link {
+                container: "net_sub_svc".into(),
+                alias: None
+            }]
+        );
+        assert!(NetworkEndpoint::parse_list(&V::List(vec![V::List(vec![
+            V::str("n"),
+            V::Null,
+            V::Null,
+            V::str("300.1.1.1")
+        ])]))
+        .is_err());
         assert!(NetworkEndpoint::parse_list(&V::str("bad.name")).is_err());
         assert!(NetworkEndpoint::parse_list(&V::map([("n", V::map([("alias", V::str("x"))]))])).is_err());
-        let back = NetworkEndpoint::parse_list(&V::List(eps.iter().map(NetworkEndpoint::to_value).collect())).unwrap();
+        let back = NetworkEndpoint::parse_list(&V::List(eps.iter().map(NetworkEndpoint::to_value).collect()))
+            .unwrap();
         assert_eq!(back, eps);
     }
 }

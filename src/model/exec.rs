@@ -143,17 +143,36 @@ mod tests {
         assert_eq!(
             ExecCommand::parse_list(&input).unwrap(),
             vec![
-                ExecCommand { cmd: argv(&["a", "b", "c"]), user: None, policy: ExecPolicy::Restart },
-                ExecCommand { cmd: Command::Line("a b c".into()), user: Some("user".into()), policy: ExecPolicy::Restart },
-                ExecCommand { cmd: argv(&["a", "b", "c"]), user: Some("root".into()), policy: ExecPolicy::Initial },
+                ExecCommand {
+                    cmd: argv(&["a", "b", "c"]),
+                    user: None,
+                    policy: ExecPolicy::Restart
+                },
+                ExecCommand {
+                    cmd: Command::Line("a b c".into()),
+                    user: Some("user".into()),
+                    policy: ExecPolicy::Restart
+                },
+                ExecCommand {
+                    cmd: argv(&["a", "b", "c"]),
+                    user: Some("root".into()),
+                    policy: ExecPolicy::Initial
+                },
             ]
         );
         assert_eq!(
             ExecCommand::parse_list(&V::str("a b c")).unwrap(),
-            vec![ExecCommand { cmd: Command::Line("a b c".into()), user: None, policy: ExecPolicy::Restart }]
+            vec![ExecCommand {
+                cmd: Command::Line("a b c".into()),
+                user: None,
+                policy: ExecPolicy::Restart
+            }]
         );
         let kw = V::map([("cmd", V::str("x")), ("policy", V::str("initial"))]);
-        assert_eq!(ExecCommand::parse_list(&kw).unwrap()[0].policy, ExecPolicy::Initial);
+        assert_eq!(
+            ExecCommand::parse_list(&kw).unwrap()[0].policy,
+            ExecPolicy::Initial
+        );
         // a flat argument list is positional: `c` is no policy
         let err = ExecCommand::parse_list(&V::List(vec![abc])).unwrap_err();
         assert!(err.contains("exec policy"), "{err}");

@@ -15,9 +15,15 @@ use super::problem::Problem;
 /// A node of the graph.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Item {
-    Container { config: String, instance: Option<String> },
+    Container {
+        config: String,
+        instance: Option<String>,
+    },
     /// An attached volume, owned by configuration `parent`.
-    Volume { parent: String, alias: String },
+    Volume {
+        parent: String,
+        alias: String,
+    },
     Network(String),
     Image(String),
 }
@@ -37,8 +43,14 @@ impl Item {
     /// `cfg` or `cfg.instance` for containers.
     pub fn reference(&self) -> String {
         match self {
-            Item::Container { config, instance: Some(i) } => format!("{config}.{i}"),
-            Item::Container { config, instance: None } => config.clone(),
+            Item::Container {
+                config,
+                instance: Some(i),
+            } => format!("{config}.{i}"),
+            Item::Container {
+                config,
+                instance: None,
+            } => config.clone(),
             Item::Volume { parent, alias } => format!("{parent}/{alias}"),
             Item::Network(n) | Item::Image(n) => n.clone(),
         }
@@ -71,12 +83,20 @@ pub struct Graph {
 
 impl Graph {
     /// Builds the graph; a dependency cycle is a problem naming it.
-    pub fn build(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>) -> Result<Graph, Vec<Problem>> {
+    pub fn build(
+        map: &ContainerMap,
+        configs: &BTreeMap<String, ContainerConfig>,
+    ) -> Result<Graph, Vec<Problem>> {
         let owners = attached_owners(map, configs);
         let instances_of = |cfg: &str| -> Vec<Item> {
             configs
                 .get(cfg)
-                .map(|c| c.instance_names().into_iter().map(|i| Item::container(cfg, i)).collect())
+                .map(|c| {
+                    c.instance_names()
+                        .into_iter()
+                        .map(|i| Item::container(cfg, i))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let reference = |r: &str| -> Vec<Item> {
@@ -84,7 +104,9 @@ impl Graph {
             match (configs.get(cfg), inst) {
                 (None, _) => Vec::new(),
                 (Some(_), None) => instances_of(cfg),
-                (Some(c), Some(i)) if c.instances.iter().any(|x| x == i) => vec![Item::container(cfg, Some(i))],
+                (Some(c), Some(i)) if c.instances.iter().any(|x| x == i) => {
+                    vec![Item::container(cfg, Some(i))]
+                }
                 (Some(_), Some(_)) => Vec::new(),
             }
         };
@@ -101,7 +123,11 @@ impl Graph {
                         }
                     }
                 };
-                if let Some(NetworkMode::Container { config: target, instance: ti }) = &config.network_mode {
+                if let Some(NetworkMode::Container {
+                    config: target,
+                    instance: ti,
+                }) = &config.network_mode
+                {
                     match ti {
                         Some(i) => add(reference(&format!("{target}.{i}"))),
                         None => add(instances_of(target)),
@@ -146,7 +172,10 @@ impl Graph {
                 let me = Item::container(cname, instance);
                 let refs_self = config.links.iter().any(|l| reference(&l.container).contains(&me))
                     || config.uses.iter().any(|u| {
-                        owners.get(u.name.as_str()).map_or_else(|| reference(&u.name), |o| instances_of(o)).contains(&me)
+                        owners
+                            .get(u.name.as_str())
+                            .map_or_else(|| reference(&u.name), |o| instances_of(o))
+                            .contains(&me)
                     })
                     || matches!(&config.network_mode, Some(NetworkMode::Container { config: t, .. }) if t == cname);
                 if refs_self {
@@ -204,10 +233,13 @@ impl Graph {
                         }
                         Some(Mark::Open) => {
                             let start = stack.iter().position(|(i, _)| *i == p).unwrap_or(0);
-                            let mut cycle: Vec<String> = stack[start..].iter().map(|(i, _)| i.reference()).collect();
+                            let mut cycle: Vec<String> =
+                                stack[start..].iter().map(|(i, _)| i.reference()).collect();
                             cycle.push(p.reference());
                             let origin = match p {
-                                Item::Container { config, .. } => configs.get(config).map(|c| c.origin.clone()).unwrap_or_default(),
+                                Item::Container { config, .. } => {
+                                    configs.get(config).map(|c| c.origin.clone()).unwrap_or_default()
+                                }
                                 _ => Default::default(),
                             };
                             let mut members: Vec<String> = cycle[..cycle.len() - 1].to_vec();
@@ -215,7 +247,11 @@ impl Graph {
                             if !cycle_sets.contains(&members) {
                                 cycle_sets.push(members);
                                 cycles.push(Problem::new(
-                                    format!("container `{}` has circular dependency `{}`", p.reference(), cycle.join(" -> ")),
+                                    format!(
+                                        "container `{}` has circular dependency `{}`",
+                                        p.reference(),
+                                        cycle.join(" -> ")
+                                    ),
                                     origin,
                                 ));
                             }
@@ -311,7 +347,11 @@ impl Graph {
         let paths: Vec<(Item, Vec<Item>)> = unique
             .iter()
             .map(|i| {
-                let path = if reverse { self.dependents(i) } else { self.dependencies(i) };
+                let path = if reverse {
+                    self.dependents(i)
+                } else {
+                    self.dependencies(i)
+                };
                 (i.clone(), path)
             })
             .collect();
@@ -325,7 +365,11 @@ impl Graph {
             if covered || visited.contains(input) {
                 continue;
             }
-            let fresh: Vec<Item> = path.iter().filter(|i| visited.insert((*i).clone())).cloned().collect();
+            let fresh: Vec<Item> = path
+                .iter()
+                .filter(|i| visited.insert((*i).clone()))
+                .cloned()
+                .collect();
             visited.insert(input.clone());
             out.push((input.clone(), fresh));
         }
@@ -334,7 +378,10 @@ impl Graph {
 }
 
 /// Attached alias (or `parent.alias`) → owning configuration.
-pub fn attached_owners(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>) -> HashMap<String, String> {
+pub fn attached_owners(
+    map: &ContainerMap,
+    configs: &BTreeMap<String, ContainerConfig>,
+) -> HashMap<String, String> {
     let mut owners = HashMap::new();
     for (cname, config) in configs {
         for a in &config.attaches {

@@ -38,7 +38,14 @@ impl HealthCheck {
             }
             Value::Map(map) => {
                 let get = kwargs(map, &FIELDS, "a healthcheck")?;
-                build(get("test"), get("interval"), get("timeout"), get("retries"), get("start_period")).map(Some)
+                build(
+                    get("test"),
+                    get("interval"),
+                    get("timeout"),
+                    get("retries"),
+                    get("start_period"),
+                )
+                .map(Some)
             }
             other => Err(format!("expected a healthcheck, found {other}")),
         }
@@ -63,7 +70,13 @@ impl HealthCheck {
     }
 }
 
-fn build(test: &Value, interval: &Value, timeout: &Value, retries: &Value, start: &Value) -> InputResult<HealthCheck> {
+fn build(
+    test: &Value,
+    interval: &Value,
+    timeout: &Value,
+    retries: &Value,
+    start: &Value,
+) -> InputResult<HealthCheck> {
     let test = match test {
         Value::Null => vec!["NONE".to_string()],
         Value::Str(s) if s.is_empty() || s == "NONE" => vec!["NONE".to_string()],
@@ -72,25 +85,38 @@ fn build(test: &Value, interval: &Value, timeout: &Value, retries: &Value, start
         Value::List(words) => {
             let words = words
                 .iter()
-                .map(|w| w.scalar_text().ok_or_else(|| format!("expected a healthcheck test word, found {w}")))
+                .map(|w| {
+                    w.scalar_text()
+                        .ok_or_else(|| format!("expected a healthcheck test word, found {w}"))
+                })
                 .collect::<InputResult<Vec<_>>>()?;
             match words[0].as_str() {
                 "NONE" | "CMD" | "CMD-SHELL" => words,
                 _ => std::iter::once("CMD".to_string()).chain(words).collect(),
             }
         }
-        other => return Err(format!("expected a healthcheck test (a string or a list), found {other}")),
+        other => {
+            return Err(format!(
+                "expected a healthcheck test (a string or a list), found {other}"
+            ))
+        }
     };
     let duration = |v: &Value, what: &str| -> InputResult<Option<u64>> {
         match v {
             Value::Null => Ok(None),
-            v => parse_nanos(v).map(Some).map_err(|e| format!("healthcheck {what}: {e}")),
+            v => parse_nanos(v)
+                .map(Some)
+                .map_err(|e| format!("healthcheck {what}: {e}")),
         }
     };
     let retries = match retries {
         Value::Null => None,
         Value::Int(i) if *i >= 0 => Some(u32::try_from(*i).map_err(|e| e.to_string())?),
-        other => return Err(format!("healthcheck retries: expected a whole number, found {other}")),
+        other => {
+            return Err(format!(
+                "healthcheck retries: expected a whole number, found {other}"
+            ))
+        }
     };
     Ok(HealthCheck {
         test,
@@ -128,9 +154,14 @@ mod tests {
         );
         let none = HealthCheck::parse(&V::str("NONE")).unwrap().unwrap();
         assert_eq!(none.test, vec!["NONE"]);
-        let shell = HealthCheck::parse(&V::str("curl -f http://localhost/")).unwrap().unwrap();
+        let shell = HealthCheck::parse(&V::str("curl -f http://localhost/"))
+            .unwrap()
+            .unwrap();
         assert_eq!(shell.test, vec!["CMD-SHELL", "curl -f http://localhost/"]);
-        let kw = V::map([("test", V::List(vec![V::str("curl"), V::str("x")])), ("interval", V::str("1m"))]);
+        let kw = V::map([
+            ("test", V::List(vec![V::str("curl"), V::str("x")])),
+            ("interval", V::str("1m")),
+        ]);
         let hc = HealthCheck::parse(&kw).unwrap().unwrap();
         assert_eq!(hc.test, vec!["CMD", "curl", "x"]);
         assert_eq!(hc.interval, Some(60_000_000_000));

@@ -39,12 +39,20 @@ impl HostAlias {
                         Value::Str(s) if !s.is_empty() => {
                             per.insert(inst.clone(), s.clone());
                         }
-                        other => return Err(format!("host path for instance `{inst}`: expected a path, found {other}")),
+                        other => {
+                            return Err(format!(
+                                "host path for instance `{inst}`: expected a path, found {other}"
+                            ))
+                        }
                     }
                 }
                 HostPath::PerInstance(per)
             }
-            other => return Err(format!("expected a host path or a mapping of instance paths, found {other}")),
+            other => {
+                return Err(format!(
+                    "expected a host path or a mapping of instance paths, found {other}"
+                ))
+            }
         };
         Ok(HostAlias { path, origin })
     }
@@ -63,7 +71,9 @@ impl HostAlias {
     pub fn to_value(&self) -> Value {
         match &self.path {
             HostPath::Single(p) => Value::str(p),
-            HostPath::PerInstance(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect()),
+            HostPath::PerInstance(m) => {
+                Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect())
+            }
         }
     }
 }
@@ -89,9 +99,18 @@ mod tests {
     #[test]
     fn host_paths() {
         // reference §1.5
-        assert_eq!(resolve(Some(Path::new("/root")), Path::new("."), "rel"), PathBuf::from("/root/rel"));
-        assert_eq!(resolve(Some(Path::new("/root")), Path::new("."), "/abs"), PathBuf::from("/abs"));
-        assert_eq!(resolve(None, Path::new("/srv/recipes"), "rel"), PathBuf::from("/srv/recipes/rel"));
+        assert_eq!(
+            resolve(Some(Path::new("/root")), Path::new("."), "rel"),
+            PathBuf::from("/root/rel")
+        );
+        assert_eq!(
+            resolve(Some(Path::new("/root")), Path::new("."), "/abs"),
+            PathBuf::from("/abs")
+        );
+        assert_eq!(
+            resolve(None, Path::new("/srv/recipes"), "rel"),
+            PathBuf::from("/srv/recipes/rel")
+        );
         let per = HostAlias::parse(
             &Value::map([("i1", Value::str("a")), ("default", Value::str("d"))]),
             Origin::default(),

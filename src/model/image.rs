@@ -13,7 +13,12 @@ pub fn split_tag(image: &str) -> (&str, Option<&str>) {
 }
 
 /// The full image reference of a configuration.
-pub fn resolve(image: Option<&str>, config: &str, repository: Option<&str>, default_tag: Option<&str>) -> String {
+pub fn resolve(
+    image: Option<&str>,
+    config: &str,
+    repository: Option<&str>,
+    default_tag: Option<&str>,
+) -> String {
     let (name, tag) = split_tag(image.unwrap_or(config));
     let name = if let Some(stripped) = name.strip_prefix('/') {
         stripped.to_string()
@@ -38,7 +43,8 @@ mod tests {
     fn docs_table() {
         // reference §2.4, config name `app-server`
         let repo = Some("registry.example.com");
-        let cases: &[(Option<&str>, Option<&str>, Option<&str>, &str)] = &[
+        type Case<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, &'a str);
+        let cases: &[Case] = &[
             (None, None, None, "app-server:latest"),
             (Some("image1"), None, None, "image1:latest"),
             (None, repo, None, "registry.example.com/app-server:latest"),
@@ -46,7 +52,12 @@ mod tests {
             (None, None, Some("devel"), "app-server:devel"),
             (Some("image1"), None, Some("devel"), "image1:devel"),
             (Some("/image1"), repo, Some("devel"), "image1:devel"),
-            (Some("image1:one"), repo, Some("devel"), "registry.example.com/image1:one"),
+            (
+                Some("image1:one"),
+                repo,
+                Some("devel"),
+                "registry.example.com/image1:one",
+            ),
             (Some("/image1:two"), repo, Some("devel"), "image1:two"),
             (Some("ubuntu:16.04"), None, None, "ubuntu:16.04"),
             (Some("host:5000/img"), None, None, "host:5000/img:latest"),
@@ -55,7 +66,11 @@ mod tests {
             (None, repo, Some("devel"), "registry.example.com/app-server:devel"),
         ];
         for (image, repository, tag, expected) in cases {
-            assert_eq!(resolve(*image, "app-server", *repository, *tag), *expected, "{image:?} {repository:?} {tag:?}");
+            assert_eq!(
+                resolve(*image, "app-server", *repository, *tag),
+                *expected,
+                "{image:?} {repository:?} {tag:?}"
+            );
         }
     }
 }

@@ -37,7 +37,11 @@ pub fn items(value: &Value, kwargs: &[&str], ident: &[&str]) -> Vec<Item> {
 fn list_element(value: &Value, kwargs: &[&str], ident: &[&str]) -> Item {
     match value {
         Value::Map(map) if map.len() == 1 && !is_kwargs(map, kwargs, ident) => {
-            let (k, v) = map.iter().next().map(|(k, v)| (k.clone(), v.clone())).unwrap_or_default();
+            let (k, v) = map
+                .iter()
+                .next()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .unwrap_or_default();
             Item::Pair(k, v)
         }
         other => Item::Single(other.clone()),

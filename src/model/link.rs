@@ -69,12 +69,16 @@ impl Link {
 pub fn check_alias(alias: &str) -> InputResult<()> {
     let ok = !alias.is_empty()
         && alias.len() <= 253
-        && alias.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && alias
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         && alias.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
     if ok {
         Ok(())
     } else {
-        Err(format!("invalid alias `{alias}`: use letters, digits, `-`, `_` and `.`"))
+        Err(format!(
+            "invalid alias `{alias}`: use letters, digits, `-`, `_` and `.`"
+        ))
     }
 }
 
@@ -84,7 +88,10 @@ mod tests {
     use crate::model::value::Value as V;
 
     fn link(c: &str, a: Option<&str>) -> Link {
-        Link { container: c.into(), alias: a.map(Into::into) }
+        Link {
+            container: c.into(),
+            alias: a.map(Into::into),
+        }
     }
 
     #[test]
@@ -95,15 +102,25 @@ mod tests {
             (V::map([("container", V::str("a"))]), link("a", None)),
             (V::List(vec![V::str("a"), V::Null]), link("a", None)),
             (V::List(vec![V::str("b"), V::str("b_")]), link("b", Some("b_"))),
-            (V::map([("container", V::str("b")), ("alias", V::str("b_"))]), link("b", Some("b_"))),
+            (
+                V::map([("container", V::str("b")), ("alias", V::str("b_"))]),
+                link("b", Some("b_")),
+            ),
             (V::str("e.1"), link("e.1", None)),
         ];
         for (input, expected) in cases {
-            assert_eq!(Link::parse_list(&V::List(vec![input.clone()])).unwrap(), vec![expected], "{input}");
+            assert_eq!(
+                Link::parse_list(&V::List(vec![input.clone()])).unwrap(),
+                vec![expected],
+                "{input}"
+            );
         }
         // whole-list mapping form, §7.2 item 2
         let m = V::map([("a", V::Null), ("b", V::str("b_"))]);
-        assert_eq!(Link::parse_list(&m).unwrap(), vec![link("a", None), link("b", Some("b_"))]);
+        assert_eq!(
+            Link::parse_list(&m).unwrap(),
+            vec![link("a", None), link("b", Some("b_"))]
+        );
         assert!(Link::parse_list(&V::str("a/b")).is_err());
         assert!(Link::parse_list(&V::List(vec![V::List(vec![V::str("a"), V::str("b c")])])).is_err());
     }

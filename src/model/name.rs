@@ -91,7 +91,10 @@ mod tests {
     fn hostnames() {
         assert_eq!(hostname("main.web_server", None), "main-web-server");
         assert_eq!(hostname("app.web", Some("node-1.x")), "app-web-node-1-x");
-        assert_eq!(hostname("main.web_server", Some("legacy")), "main-web-server-legacy");
+        assert_eq!(
+            hostname("main.web_server", Some("legacy")),
+            "main-web-server-legacy"
+        );
         assert_eq!(hostname("main.web_server", Some("default")), "main-web-server");
     }
 

@@ -33,11 +33,18 @@ impl Default for NetworkConfig {
 
 impl NetworkConfig {
     pub fn parse(value: &Value, origin: Origin) -> InputResult<NetworkConfig> {
-        let mut n = NetworkConfig { origin, ..NetworkConfig::default() };
+        let mut n = NetworkConfig {
+            origin,
+            ..NetworkConfig::default()
+        };
         match value {
             Value::Null => {}
             Value::Map(map) => {
-                let get = kwargs(map, &["driver", "driver_options", "internal", "create_options"], "a network")?;
+                let get = kwargs(
+                    map,
+                    &["driver", "driver_options", "internal", "create_options"],
+                    "a network",
+                )?;
                 if let Some(d) = opt_string(get("driver"), "a network driver")? {
                     n.driver = d;
                 }
@@ -46,10 +53,18 @@ impl NetworkConfig {
                 n.create_options = match get("create_options") {
                     Value::Null => BTreeMap::new(),
                     Value::Map(m) => m.clone(),
-                    other => return Err(format!("network `create_options`: expected a mapping, found {other}")),
+                    other => {
+                        return Err(format!(
+                            "network `create_options`: expected a mapping, found {other}"
+                        ))
+                    }
                 };
             }
-            other => return Err(format!("expected a network configuration (a mapping or nothing), found {other}")),
+            other => {
+                return Err(format!(
+                    "expected a network configuration (a mapping or nothing), found {other}"
+                ))
+            }
         }
         Ok(n)
     }
@@ -69,7 +84,12 @@ impl NetworkConfig {
         if !self.driver_options.is_empty() {
             m.insert(
                 "driver_options".into(),
-                Value::Map(self.driver_options.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect()),
+                Value::Map(
+                    self.driver_options
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::str(v)))
+                        .collect(),
+                ),
             );
         }
         m.insert("internal".into(), Value::Bool(self.internal));

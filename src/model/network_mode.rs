@@ -15,7 +15,10 @@ pub enum NetworkMode {
     /// `container:<name or id>` of a container outside the map: no dependency.
     External(String),
     /// Another container of the map (`cfg` or `cfg.instance`): a dependency.
-    Container { config: String, instance: Option<String> },
+    Container {
+        config: String,
+        instance: Option<String>,
+    },
 }
 
 impl NetworkMode {
@@ -72,8 +75,14 @@ impl NetworkMode {
             NetworkMode::Bridge => "bridge".into(),
             NetworkMode::Host => "host".into(),
             NetworkMode::External(c) => format!("container:{c}"),
-            NetworkMode::Container { config, instance: Some(i) } => format!("{config}.{i}"),
-            NetworkMode::Container { config, instance: None } => config.clone(),
+            NetworkMode::Container {
+                config,
+                instance: Some(i),
+            } => format!("{config}.{i}"),
+            NetworkMode::Container {
+                config,
+                instance: None,
+            } => config.clone(),
         }
     }
 }
@@ -90,7 +99,10 @@ mod tests {
 
     #[test]
     fn modes() {
-        let c = |cfg: &str, i: Option<&str>| NetworkMode::Container { config: cfg.into(), instance: i.map(Into::into) };
+        let c = |cfg: &str, i: Option<&str>| NetworkMode::Container {
+            config: cfg.into(),
+            instance: i.map(Into::into),
+        };
         let cases: Vec<(Value, NetworkMode)> = vec![
             (Value::Null, NetworkMode::Disabled),
             (Value::str(""), NetworkMode::Disabled),
@@ -101,12 +113,22 @@ mod tests {
             (Value::str("container:abc"), NetworkMode::External("abc".into())),
             (Value::str("/abc"), NetworkMode::External("abc".into())),
             (Value::str("app_server"), c("app_server", None)),
-            (Value::str("app_server.instance1"), c("app_server", Some("instance1"))),
-            (Value::List(vec![Value::str("app"), Value::str("i1")]), c("app", Some("i1"))),
+            (
+                Value::str("app_server.instance1"),
+                c("app_server", Some("instance1")),
+            ),
+            (
+                Value::List(vec![Value::str("app"), Value::str("i1")]),
+                c("app", Some("i1")),
+            ),
             (Value::List(vec![Value::str("app"), Value::Null]), c("app", None)),
         ];
         for (input, expected) in cases {
-            assert_eq!(NetworkMode::parse(&input).unwrap(), Some(expected.clone()), "{input}");
+            assert_eq!(
+                NetworkMode::parse(&input).unwrap(),
+                Some(expected.clone()),
+                "{input}"
+            );
             assert_eq!(NetworkMode::parse(&expected.to_value()).unwrap(), Some(expected));
         }
         assert!(NetworkMode::parse(&Value::str("a b")).is_err());

@@ -125,7 +125,11 @@ fn shape_of(key: &str, with_create: bool) -> Option<Shape> {
 
 /// Checks and normalises `create_options` (`with_create`) or `host_config`.
 pub fn parse(value: &Value, with_create: bool) -> InputResult<BTreeMap<String, Value>> {
-    let what = if with_create { "create_options" } else { "host_config" };
+    let what = if with_create {
+        "create_options"
+    } else {
+        "host_config"
+    };
     let map = match value {
         Value::Null => return Ok(BTreeMap::new()),
         Value::Map(map) => map,
@@ -135,7 +139,11 @@ pub fn parse(value: &Value, with_create: bool) -> InputResult<BTreeMap<String, V
     for (key, v) in map {
         let shape = shape_of(key, with_create).ok_or_else(|| {
             let known: Vec<&str> = if with_create {
-                CREATE_KEYS.iter().chain(HOST_CONFIG_KEYS).map(|(k, _)| *k).collect()
+                CREATE_KEYS
+                    .iter()
+                    .chain(HOST_CONFIG_KEYS)
+                    .map(|(k, _)| *k)
+                    .collect()
             } else {
                 HOST_CONFIG_KEYS.iter().map(|(k, _)| *k).collect()
             };
@@ -200,7 +208,9 @@ fn check(value: &Value, shape: Shape) -> InputResult<Value> {
         (Shape::Env, Value::List(items)) => {
             let mut env = BTreeMap::new();
             for item in items {
-                let text = item.as_str().ok_or_else(|| format!("expected `K=V`, found {item}"))?;
+                let text = item
+                    .as_str()
+                    .ok_or_else(|| format!("expected `K=V`, found {item}"))?;
                 let (k, v) = text.split_once('=').unwrap_or((text, ""));
                 if k.is_empty() {
                     return Err(format!("invalid environment entry `{text}`"));
@@ -222,7 +232,9 @@ fn check(value: &Value, shape: Shape) -> InputResult<Value> {
             check_policy_name(name)?;
             match map.get("MaximumRetryCount") {
                 None | Some(Value::Int(_)) => Ok(value.clone()),
-                Some(other) => Err(format!("restart policy `MaximumRetryCount` must be an integer, found {other}")),
+                Some(other) => Err(format!(
+                    "restart policy `MaximumRetryCount` must be an integer, found {other}"
+                )),
             }
         }
         (Shape::RestartPolicy, _) => fail("a restart policy such as {Name: \"always\"} or \"on-failure:3\""),
@@ -255,7 +267,10 @@ fn restart_policy_from_text(text: &str) -> InputResult<Value> {
 /// docker-py's `parse_bytes`: `64m`, `1g`, `512k`, `100b`, plain numbers.
 pub fn parse_bytes(text: &str) -> InputResult<u64> {
     let t = text.trim().to_ascii_lowercase();
-    let t = t.strip_suffix('b').filter(|r| !r.is_empty() && r.ends_with(|c: char| c.is_ascii_alphabetic())).unwrap_or(&t);
+    let t = t
+        .strip_suffix('b')
+        .filter(|r| !r.is_empty() && r.ends_with(|c: char| c.is_ascii_alphabetic()))
+        .unwrap_or(&t);
     let (num, factor) = match t.chars().last() {
         Some('k') => (&t[..t.len() - 1], 1u64 << 10),
         Some('m') => (&t[..t.len() - 1], 1 << 20),
@@ -277,7 +292,14 @@ mod tests {
 
     #[test]
     fn sizes() {
-        let cases: &[(&str, u64)] = &[("64m", 64 << 20), ("1g", 1 << 30), ("1gb", 1 << 30), ("512k", 512 << 10), ("100", 100), ("100b", 100)];
+        let cases: &[(&str, u64)] = &[
+            ("64m", 64 << 20),
+            ("1g", 1 << 30),
+            ("1gb", 1 << 30),
+            ("512k", 512 << 10),
+            ("100", 100),
+            ("100b", 100),
+        ];
         for (text, bytes) in cases {
             assert_eq!(parse_bytes(text).unwrap(), *bytes, "{text}");
         }
@@ -288,23 +310,48 @@ mod tests {
     #[test]
     fn keys_and_shapes() {
         let opts = Value::map([
-            ("environment", Value::List(vec![Value::str("A=1"), Value::str("B=x=y")])),
+            (
+                "environment",
+                Value::List(vec![Value::str("A=1"), Value::str("B=x=y")]),
+            ),
             ("mem_limit", Value::str("64m")),
             ("command", Value::str("worker -A MyApp")),
-            ("entrypoint", Value::List(vec![Value::str("/bin/tini"), Value::str("--")])),
+            (
+                "entrypoint",
+                Value::List(vec![Value::str("/bin/tini"), Value::str("--")]),
+            ),
         ]);
         let parsed = parse(&opts, true).unwrap();
-        assert_eq!(parsed["environment"], Value::map([("A", Value::str("1")), ("B", Value::str("x=y"))]));
+        assert_eq!(
+            parsed["environment"],
+            Value::map([("A", Value::str("1")), ("B", Value::str("x=y"))])
+        );
         // the mapping form gives the same
-        let env = Value::map([("environment", Value::map([("A", Value::Int(1)), ("B", Value::str("x=y"))]))]);
+        let env = Value::map([(
+            "environment",
+            Value::map([("A", Value::Int(1)), ("B", Value::str("x=y"))]),
+        )]);
         assert_eq!(parse(&env, true).unwrap()["environment"], parsed["environment"]);
         let err = parse(&Value::map([("enviroment", Value::Null)]), true).unwrap_err();
-        assert!(err.contains("`enviroment`") && err.contains("`environment`"), "{err}");
+        assert!(
+            err.contains("`enviroment`") && err.contains("`environment`"),
+            "{err}"
+        );
         assert!(parse(&Value::map([("command", Value::str("x"))]), false).is_err());
         assert!(parse(&Value::map([("mem_limit", Value::str("lots"))]), true).is_err());
         assert!(parse(&Value::map([("privileged", Value::str("yes"))]), false).is_err());
-        let rp = parse(&Value::map([("restart_policy", Value::str("on-failure:3"))]), false).unwrap();
-        assert_eq!(rp["restart_policy"], Value::map([("MaximumRetryCount", Value::Int(3)), ("Name", Value::str("on-failure"))]));
+        let rp = parse(
+            &Value::map([("restart_policy", Value::str("on-failure:3"))]),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            rp["restart_policy"],
+            Value::map([
+                ("MaximumRetryCount", Value::Int(3)),
+                ("Name", Value::str("on-failure"))
+            ])
+        );
         assert!(parse(&Value::map([("restart_policy", Value::str("sometimes"))]), false).is_err());
     }
 }

@@ -52,7 +52,9 @@ impl Port {
         };
         match num.parse::<u16>() {
             Ok(number) if number > 0 => Ok(Port { number, protocol }),
-            _ => Err(format!("invalid port `{text}`: expected a number from 1 to 65535")),
+            _ => Err(format!(
+                "invalid port `{text}`: expected a number from 1 to 65535"
+            )),
         }
     }
 
@@ -128,7 +130,12 @@ impl PortBinding {
             }
             Item::Single(Value::Map(map)) => {
                 let get = kwargs(map, &kw, "a port binding")?;
-                return binding(get("exposed_port"), get("host_port"), get("interface"), get("ipv6"));
+                return binding(
+                    get("exposed_port"),
+                    get("host_port"),
+                    get("interface"),
+                    get("ipv6"),
+                );
             }
             Item::Single(v) => {
                 let t = tuple(v);
@@ -199,7 +206,11 @@ fn binding(port: &Value, host: &Value, interface: &Value, ipv6: &Value) -> Input
             }
             Some(s.clone())
         }
-        other => return Err(format!("expected an interface alias or IP address, found {other}")),
+        other => {
+            return Err(format!(
+                "expected an interface alias or IP address, found {other}"
+            ))
+        }
     };
     if interface.is_some() && host_port.is_none() {
         return Err(format!("port {exposed_port} names an interface but no host port"));
@@ -220,7 +231,10 @@ mod tests {
 
     fn pb(p: u16, h: Option<u16>, i: Option<&str>, v6: bool) -> PortBinding {
         PortBinding {
-            exposed_port: Port { number: p, protocol: Protocol::Tcp },
+            exposed_port: Port {
+                number: p,
+                protocol: Protocol::Tcp,
+            },
             host_port: h,
             interface: i.map(Into::into),
             ipv6: v6,
@@ -234,18 +248,59 @@ mod tests {
             (V::str("1234"), pb(1234, None, None, false)),
             (l(vec![V::str("1234")]), pb(1234, None, None, false)),
             (l(vec![V::str("1234"), V::Null]), pb(1234, None, None, false)),
-            (V::map([("exposed_port", V::str("1234"))]), pb(1234, None, None, false)),
-            (l(vec![V::Int(1234), V::Int(1234)]), pb(1234, Some(1234), None, false)),
-            (l(vec![V::Int(1234), V::Int(1234), V::str("0.0.0.0")]), pb(1234, Some(1234), Some("0.0.0.0"), false)),
-            (l(vec![V::Int(1234), l(vec![V::Int(1234), V::str("0.0.0.0")])]), pb(1234, Some(1234), Some("0.0.0.0"), false)),
-            (l(vec![V::Int(1234), V::Int(1234), V::str("0.0.0.0"), V::Bool(true)]), pb(1234, Some(1234), Some("0.0.0.0"), true)),
-            (l(vec![V::Int(1234), l(vec![V::Int(1234), V::str("0.0.0.0"), V::Bool(true)])]), pb(1234, Some(1234), Some("0.0.0.0"), true)),
-            (l(vec![V::Int(1234), V::map([("host_port", V::Int(1234)), ("interface", V::str("private")), ("ipv6", V::Bool(true))])]), pb(1234, Some(1234), Some("private"), true)),
-            (V::map([("1234", V::Int(1234))]), pb(1234, Some(1234), None, false)),
-            (V::map([("8443", l(vec![V::Int(8443), V::str("private")]))]), pb(8443, Some(8443), Some("private"), false)),
+            (
+                V::map([("exposed_port", V::str("1234"))]),
+                pb(1234, None, None, false),
+            ),
+            (
+                l(vec![V::Int(1234), V::Int(1234)]),
+                pb(1234, Some(1234), None, false),
+            ),
+            (
+                l(vec![V::Int(1234), V::Int(1234), V::str("0.0.0.0")]),
+                pb(1234, Some(1234), Some("0.0.0.0"), false),
+            ),
+            (
+                l(vec![V::Int(1234), l(vec![V::Int(1234), V::str("0.0.0.0")])]),
+                pb(1234, Some(1234), Some("0.0.0.0"), false),
+            ),
+            (
+                l(vec![V::Int(1234), V::Int(1234), V::str("0.0.0.0"), V::Bool(true)]),
+                pb(1234, Some(1234), Some("0.0.0.0"), true),
+            ),
+            (
+                l(vec![
+                    V::Int(1234),
+                    l(vec![V::Int(1234), V::str("0.0.0.0"), V::Bool(true)]),
+                ]),
+                pb(1234, Some(1234), Some("0.0.0.0"), true),
+            ),
+            (
+                l(vec![
+                    V::Int(1234),
+                    V::map([
+                        ("host_port", V::Int(1234)),
+                        ("interface", V::str("private")),
+                        ("ipv6", V::Bool(true)),
+                    ]),
+                ]),
+                pb(1234, Some(1234), Some("private"), true),
+            ),
+            (
+                V::map([("1234", V::Int(1234))]),
+                pb(1234, Some(1234), None, false),
+            ),
+            (
+                V::map([("8443", l(vec![V::Int(8443), V::str("private")]))]),
+                pb(8443, Some(8443), Some("private"), false),
+            ),
         ];
         for (input, expected) in cases {
-            assert_eq!(PortBinding::parse_list(&l(vec![input.clone()])).unwrap(), vec![expected], "{input}");
+            assert_eq!(
+                PortBinding::parse_list(&l(vec![input.clone()])).unwrap(),
+                vec![expected],
+                "{input}"
+            );
         }
     }
 
@@ -253,26 +308,64 @@ mod tests {
     fn whole_list_mapping_is_numeric() {
         // §7.2 item 2, with the distinct keys a mapping can hold
         let m = V::map([
-            ("1235", V::List(vec![V::Int(1235), V::str("0.0.0.0"), V::Bool(true)])),
+            (
+                "1235",
+                V::List(vec![V::Int(1235), V::str("0.0.0.0"), V::Bool(true)]),
+            ),
             ("443", V::Int(443)),
             ("80", V::Null),
         ]);
         assert_eq!(
             PortBinding::parse_list(&m).unwrap(),
-            vec![pb(80, None, None, false), pb(443, Some(443), None, false), pb(1235, Some(1235), Some("0.0.0.0"), true)]
+            vec![
+                pb(80, None, None, false),
+                pb(443, Some(443), None, false),
+                pb(1235, Some(1235), Some("0.0.0.0"), true)
+            ]
         );
     }
 
     #[test]
     fn protocols_and_errors() {
         let got = PortBinding::parse_list(&V::str("53/udp")).unwrap();
-        assert_eq!(got[0].exposed_port, Port { number: 53, protocol: Protocol::Udp });
-        assert_eq!(Port::parse(&V::str("80")).unwrap(), Port::parse(&V::Int(80)).unwrap());
-        assert_eq!(Port::parse(&V::str("80/tcp")).unwrap(), Port::parse(&V::Int(80)).unwrap());
-        for bad in [V::str("http"), V::Int(0), V::Int(70000), V::str("53/xdp"), V::Bool(true)] {
-            assert!(PortBinding::parse_list(&V::List(vec![bad.clone()])).is_err(), "{bad}");
+        assert_eq!(
+            got[0].exposed_port,
+            Port {
+                number: 53,
+                protocol: Protocol::Udp
+            }
+        );
+        assert_eq!(
+            Port::parse(&V::str("80")).unwrap(),
+            Port::parse(&V::Int(80)).unwrap()
+        );
+        assert_eq!(
+            Port::parse(&V::str("80/tcp")).unwrap(),
+            Port::parse(&V::Int(80)).unwrap()
+        );
+        for bad in [
+            V::str("http"),
+            V::Int(0),
+            V::Int(70000),
+            V::str("53/xdp"),
+            V::Bool(true),
+        ] {
+            assert!(
+                PortBinding::parse_list(&V::List(vec![bad.clone()])).is_err(),
+                "{bad}"
+            );
         }
-        assert!(PortBinding::parse_list(&V::List(vec![V::List(vec![V::Int(80), V::Int(80), V::str("not an ip!")])])).is_err());
-        assert!(PortBinding::parse_list(&V::List(vec![V::List(vec![V::Int(80), V::Null, V::str("public")])])).is_err());
+        assert!(PortBinding::parse_list(&V::List(vec![V::List(vec![
+            V::Int(80),
+            V::Int(80),
+            V::str("not an ip!")
+        ])]))
+        .is_err());
+        assert!(PortBinding::parse_list(&V::List(vec![V::List(vec![
+            V::Int(80),
+            V::Null,
+            V::str("public")
+        ])]))
+        .is_err());
     }
 }

@@ -67,8 +67,16 @@ pub struct ResolvedContainer {
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Mount {
     /// A named volume.
-    Volume { source: String, target: String, readonly: bool },
-    Bind { source: String, target: String, readonly: bool },
+    Volume {
+        source: String,
+        target: String,
+        readonly: bool,
+    },
+    Bind {
+        source: String,
+        target: String,
+        readonly: bool,
+    },
     /// An anonymous volume (`shares`).
     Anonymous { target: String },
 }
@@ -148,9 +156,8 @@ fn resolve_map(checked: &Checked, cwd: &Path) -> ResolvedMap {
         .host_root
         .as_ref()
         .map(|r| host::resolve(None, &base_dir(map.origin_of_property("host_root"), cwd), r));
-    let volume_name = |owner: &str, alias: &str| {
-        name::volume(&map.name, map.uses_parent_name().then_some(owner), alias)
-    };
+    let volume_name =
+        |owner: &str, alias: &str| name::volume(&map.name, map.uses_parent_name().then_some(owner), alias);
     let engine_name = |r: &str| {
         let (cfg, inst) = name::split_instance(r);
         name::container(&map.name, cfg, inst)
@@ -169,7 +176,13 @@ fn resolve_map(checked: &Checked, cwd: &Path) -> ResolvedMap {
 
     let mut containers = Vec::new();
     for item in checked.graph.containers() {
-        let Item::Container { config: cname, instance } = item else { continue };
+        let Item::Container {
+            config: cname,
+            instance,
+        } = item
+        else {
+            continue;
+        };
         let config = &checked.configs[cname];
         let inst = instance.as_deref();
         let engine = name::container(&map.name, cname, inst);
@@ -180,39 +193,93 @@ fn resolve_map(checked: &Checked, cwd: &Path) -> ResolvedMap {
         }
         for b in &config.binds {
             match b {
-                Bind::Alias { name: alias, readonly } => {
-                    let (Some(h), Some(target)) = (map.host.get(alias), map.volumes.get(alias).and_then(|v| v.default_path.clone())) else { continue };
+                Bind::Alias {
+                    name: alias,
+                    readonly,
+                } => {
+                    let (Some(h), Some(target)) = (
+                        map.host.get(alias),
+                        map.volumes.get(alias).and_then(|v| v.default_path.clone()),
+                    ) else {
+                        continue;
+                    };
                     let Some(p) = h.path_for(inst) else { continue };
                     let source = host::resolve(root.as_deref(), &base_dir(&h.origin, cwd), p);
-                    mounts.push(Mount::Bind { source: clean(&source), target, readonly: *readonly });
+                    mounts.push(Mount::Bind {
+                        source: clean(&source),
+                        target,
+                        readonly: *readonly,
+                    });
                 }
-                Bind::Path { path, host_path, readonly } => {
-                    let source = host::resolve(root.as_deref(), &base_dir(config.origin_of("binds"), cwd), host_path);
-                    mounts.push(Mount::Bind { source: clean(&source), target: path.clone(), readonly: *readonly });
+                Bind::Path {
+                    path,
+                    host_path,
+                    readonly,
+                } => {
+                    let source = host::resolve(
+                        root.as_deref(),
+                        &base_dir(config.origin_of("binds"), cwd),
+                        host_path,
+                    );
+                    mounts.push(Mount::Bind {
+                        source: clean(&source),
+                        target: path.clone(),
+                        readonly: *readonly,
+                    });
                 }
             }
         }
         for a in &config.attaches {
-            let target = a.path.clone().or_else(|| map.volumes.get(&a.name).and_then(|v| v.default_path.clone())).unwrap_or_default();
-            mounts.push(Mount::Volume { source: volume_name(cname, &a.name), target, readonly: false });
+            let target = a
+                .path
+                .clone()
+                .or_else(|| map.volumes.get(&a.name).and_then(|v| v.default_path.clone()))
+                .unwrap_or_default();
+            mounts.push(Mount::Volume {
+                source: volume_name(cname, &a.name),
+                target,
+                readonly: false,
+            });
         }
         for u in &config.uses {
             match owners.get(&u.name) {
                 Some(owner) => {
                     let alias = u.name.rsplit('.').next().unwrap_or(&u.name);
-                    let attach_path = checked.configs[owner].attaches.iter().find(|a| a.name == alias).and_then(|a| a.path.clone());
-                    let target = u.path.clone().or(attach_path).or_else(|| map.volumes.get(alias).and_then(|v| v.default_path.clone())).unwrap_or_default();
-                    mounts.push(Mount::Volume { source: volume_name(owner, alias), target, readonly: u.readonly });
+                    let attach_path = checked.configs[owner]
+                        .attaches
+                        .iter()
+                        .find(|a| a.name == alias)
+                        .and_then(|a| a.path.clone());
+                    let target = u
+                        .path
+                        .clone()
+                        .or(attach_path)
+                        .or_else(|| map.volumes.get(alias).and_then(|v| v.default_path.clone()))
+                        .unwrap_or_default();
+                    mounts.push(Mount::Volume {
+                        source: volume_name(owner, alias),
+                        target,
+                        readonly: u.readonly,
+                    });
                 }
                 None => {
                     let source = engine_name(&u.name);
-                    volumes_from.push(if u.readonly { format!("{source}:ro") } else { source });
+                    volumes_from.push(if u.readonly {
+                        format!("{source}:ro")
+                    } else {
+                        source
+                    });
                 }
             }
         }
         let network_mode = config.network_mode.as_ref().map(|m| match m {
-            NetworkMode::Container { config: t, instance: ti } => {
-                let ti = ti.clone().or_else(|| checked.configs.get(t).and_then(|c| c.instances.first().cloned()));
+            NetworkMode::Container {
+                config: t,
+                instance: ti,
+            } => {
+                let ti = ti
+                    .clone()
+                    .or_else(|| checked.configs.get(t).and_then(|c| c.instances.first().cloned()));
                 format!("container:{}", name::container(&map.name, t, ti.as_deref()))
             }
             other => other.to_text(),
@@ -223,7 +290,14 @@ fn resolve_map(checked: &Checked, cwd: &Path) -> ResolvedMap {
             .map(|ep| Endpoint {
                 network: name::network(&map.name, &ep.network_name),
                 aliases: ep.aliases.clone(),
-                links: ep.links.iter().map(|l| ResolvedLink { container: engine_name(&l.container), alias: link_alias(&l.container, &l.alias) }).collect(),
+                links: ep
+                    .links
+                    .iter()
+                    .map(|l| ResolvedLink {
+                        container: engine_name(&l.container),
+                        alias: link_alias(&l.container, &l.alias),
+                    })
+                    .collect(),
                 ipv4_address: ep.ipv4_address.clone(),
                 ipv6_address: ep.ipv6_address.clone(),
             })
@@ -231,7 +305,10 @@ fn resolve_map(checked: &Checked, cwd: &Path) -> ResolvedMap {
         let links = config
             .links
             .iter()
-            .map(|l| ResolvedLink { container: engine_name(&l.container), alias: link_alias(&l.container, &l.alias) })
+            .map(|l| ResolvedLink {
+                container: engine_name(&l.container),
+                alias: link_alias(&l.container, &l.alias),
+            })
             .collect();
         let ports = config
             .exposes
@@ -243,7 +320,8 @@ fn resolve_map(checked: &Checked, cwd: &Path) -> ResolvedMap {
                 ipv6: p.ipv6,
             })
             .collect();
-        let hostname = (map.set_hostname != Some(false) && config.network_mode.is_none()).then(|| name::hostname(&engine, None));
+        let hostname = (map.set_hostname != Some(false) && config.network_mode.is_none())
+            .then(|| name::hostname(&engine, None));
         containers.push(ResolvedContainer {
             name: engine.clone(),
             config: cname.clone(),
@@ -267,7 +345,13 @@ fn resolve_map(checked: &Checked, cwd: &Path) -> ResolvedMap {
             stop_timeout: config.stop_timeout,
             persistent: config.is_persistent(),
             clients: config.clients.clone(),
-            depends_on: checked.graph.direct_dependencies(item).iter().filter(|d| d.is_container()).map(|d| engine_name(&d.reference())).collect(),
+            depends_on: checked
+                .graph
+                .direct_dependencies(item)
+                .iter()
+                .filter(|d| d.is_container())
+                .map(|d| engine_name(&d.reference()))
+                .collect(),
             start_order: order.get(item).copied().unwrap_or(0),
             origin: config.origin.clone(),
         });
@@ -287,8 +371,13 @@ fn resolve_map(checked: &Checked, cwd: &Path) -> ResolvedMap {
                 owner: cname.clone(),
                 driver: vol.map_or_else(|| "local".to_string(), |v| v.driver.clone()),
                 driver_options: vol.map(|v| v.driver_options.clone()).unwrap_or_default(),
-                user: vol.and_then(|v| v.user.as_ref()).or(config.user.as_ref()).map(|u| u.owner()),
-                permissions: vol.and_then(|v| v.permissions.clone()).or_else(|| config.permissions.clone()),
+                user: vol
+                    .and_then(|v| v.user.as_ref())
+                    .or(config.user.as_ref())
+                    .map(|u| u.owner()),
+                permissions: vol
+                    .and_then(|v| v.permissions.clone())
+                    .or_else(|| config.permissions.clone()),
             });
         }
     }
@@ -302,7 +391,12 @@ fn resolve_map(checked: &Checked, cwd: &Path) -> ResolvedMap {
             internal: c.internal,
         })
         .collect();
-    ResolvedMap { name: map.name.clone(), containers, volumes, networks }
+    ResolvedMap {
+        name: map.name.clone(),
+        containers,
+        volumes,
+        networks,
+    }
 }
 
 /// The container's user: `create_options.user` wins over `user`, which gives its user part.
@@ -315,7 +409,10 @@ fn user_of(config: &ContainerConfig) -> Option<String> {
 
 fn environment(config: &ContainerConfig) -> BTreeMap<String, String> {
     match config.create_options.get("environment") {
-        Some(Value::Map(m)) => m.iter().map(|(k, v)| (k.clone(), v.scalar_text().unwrap_or_default())).collect(),
+        Some(Value::Map(m)) => m
+            .iter()
+            .map(|(k, v)| (k.clone(), v.scalar_text().unwrap_or_default()))
+            .collect(),
         _ => BTreeMap::new(),
     }
 }

@@ -52,7 +52,10 @@ fn expand_one(target: &str, maps: &[Checked]) -> Result<Vec<TargetId>, String> {
             Some(i) => vec![i],
             None => {
                 let names: Vec<String> = maps.iter().map(|c| format!("`{}`", c.map.name)).collect();
-                return Err(format!("unknown map `{m}` in target `{target}` (the client has {})", names.join(", ")));
+                return Err(format!(
+                    "unknown map `{m}` in target `{target}` (the client has {})",
+                    names.join(", ")
+                ));
             }
         },
     };
@@ -81,7 +84,11 @@ fn expand_in(map: usize, rest: &str, checked: &Checked) -> Result<Vec<TargetId>,
         instance: instance.map(str::to_string),
     };
     let all_instances = |config: &str| -> Vec<TargetId> {
-        checked.configs[config].instance_names().into_iter().map(|i| id(config, i)).collect()
+        checked.configs[config]
+            .instance_names()
+            .into_iter()
+            .map(|i| id(config, i))
+            .collect()
     };
     if rest == ALL {
         return Ok(checked.configs.keys().flat_map(|c| all_instances(c)).collect());
@@ -108,12 +115,24 @@ fn expand_in(map: usize, rest: &str, checked: &Checked) -> Result<Vec<TargetId>,
         (Some(_), None) => Ok(all_instances(cfg)),
         (Some(c), Some(i)) if c.instances.iter().any(|x| x == i) => Ok(vec![id(cfg, Some(i))]),
         (Some(_), Some(i)) => Err(format!("container `{cfg}` has no instance `{i}`")),
-        (None, _) if checked.map.containers.contains_key(cfg) => Err(format!("container `{cfg}` is abstract")),
+        (None, _) if checked.map.containers.contains_key(cfg) => {
+            Err(format!("container `{cfg}` is abstract"))
+        }
         (None, _) => {
-            let candidates = checked.configs.keys().chain(checked.map.groups.keys()).map(String::as_str);
+            let candidates = checked
+                .configs
+                .keys()
+                .chain(checked.map.groups.keys())
+                .map(String::as_str);
             match super::suggest::closest(cfg, candidates) {
-                Some(s) => Err(format!("no container or group `{cfg}` in map `{}` (did you mean `{s}`?)", checked.map.name)),
-                None => Err(format!("no container or group `{cfg}` in map `{}`", checked.map.name)),
+                Some(s) => Err(format!(
+                    "no container or group `{cfg}` in map `{}` (did you mean `{s}`?)",
+                    checked.map.name
+                )),
+                None => Err(format!(
+                    "no container or group `{cfg}` in map `{}`",
+                    checked.map.name
+                )),
             }
         }
     }

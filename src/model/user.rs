@@ -81,7 +81,12 @@ mod tests {
             (Value::Int(2000), "2000", "2000", "2000:2000"),
             (Value::str("app"), "app", "app", "app:app"),
             (Value::str("u:g"), "u", "u:g", "u:g"),
-            (Value::List(vec![Value::str("u"), Value::str("g")]), "u", "u:g", "u:g"),
+            (
+                Value::List(vec![Value::str("u"), Value::str("g")]),
+                "u",
+                "u:g",
+                "u:g",
+            ),
         ];
         for (input, name, shown, owner) in cases {
             let u = User::parse(&input).unwrap().unwrap();
@@ -90,7 +95,12 @@ mod tests {
             assert_eq!(u.owner(), owner);
         }
         assert_eq!(User::parse(&Value::Null).unwrap(), None);
-        for bad in [Value::str(""), Value::str("a b"), Value::Int(-1), Value::Bool(true)] {
+        for bad in [
+            Value::str(""),
+            Value::str("a b"),
+            Value::Int(-1),
+            Value::Bool(true),
+        ] {
             assert!(User::parse(&bad).is_err(), "{bad}");
         }
     }

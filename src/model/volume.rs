@@ -39,12 +39,22 @@ impl Default for VolumeConfig {
     }
 }
 
-const FIELDS: [&str; 6] = ["default_path", "driver", "driver_options", "create_options", "user", "permissions"];
+const FIELDS: [&str; 6] = [
+    "default_path",
+    "driver",
+    "driver_options",
+    "create_options",
+    "user",
+    "permissions",
+];
 
 impl VolumeConfig {
     /// A path string is the default path; a mapping sets fields.
     pub fn parse(value: &Value, origin: Origin) -> InputResult<VolumeConfig> {
-        let mut v = VolumeConfig { origin, ..VolumeConfig::default() };
+        let mut v = VolumeConfig {
+            origin,
+            ..VolumeConfig::default()
+        };
         match value {
             Value::Null => {}
             Value::Str(_) => v.default_path = Some(container_path(value)?),
@@ -60,7 +70,11 @@ impl VolumeConfig {
                 v.create_options = match get("create_options") {
                     Value::Null => BTreeMap::new(),
                     Value::Map(m) => m.clone(),
-                    other => return Err(format!("volume `create_options`: expected a mapping, found {other}")),
+                    other => {
+                        return Err(format!(
+                            "volume `create_options`: expected a mapping, found {other}"
+                        ))
+                    }
                 };
                 v.user = User::parse(get("user"))?;
                 v.permissions = permissions(get("permissions"))?;
@@ -97,7 +111,12 @@ impl VolumeConfig {
         if !self.driver_options.is_empty() {
             m.insert(
                 "driver_options".into(),
-                Value::Map(self.driver_options.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect()),
+                Value::Map(
+                    self.driver_options
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::str(v)))
+                        .collect(),
+                ),
             );
         }
         if !self.create_options.is_empty() {

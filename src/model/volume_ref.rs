@@ -29,10 +29,14 @@ impl Bind {
     }
 
     pub fn parse_list(value: &Value) -> InputResult<Vec<Bind>> {
-        let list = items(value, &["name", "path", "host_path", "readonly"], &["name", "path"])
-            .into_iter()
-            .map(|item| Bind::parse(&item))
-            .collect::<InputResult<Vec<_>>>()?;
+        let list = items(
+            value,
+            &["name", "path", "host_path", "readonly"],
+            &["name", "path"],
+        )
+        .into_iter()
+        .map(|item| Bind::parse(&item))
+        .collect::<InputResult<Vec<_>>>()?;
         Ok(input::dedup_first_key(list, |b| b.key().to_string()))
     }
 
@@ -57,22 +61,31 @@ impl Bind {
                 Value::List(inner) => match inner.as_slice() {
                     [h] => host(path, h, &Value::Null),
                     [h, ro] => host(path, h, ro),
-                    _ => Err(format!("invalid bind of `{}`: expected [host_path] or [host_path, ro]", path_text(path))),
+                    _ => Err(format!(
+                        "invalid bind of `{}`: expected [host_path] or [host_path, ro]",
+                        path_text(path)
+                    )),
                 },
                 h => host(path, h, &Value::Null),
             },
             [path, h, ro] => host(path, h, ro),
-            _ => Err(format!("invalid bind {}: expected an alias, [alias, ro], [path, host_path] or [path, host_path, ro]", Value::List(parts.clone()))),
+            _ => Err(format!(
+                "invalid bind {}: expected an alias, [alias, ro], [path, host_path] or [path, host_path, ro]",
+                Value::List(parts.clone())
+            )),
         }
     }
 
     pub fn to_value(&self) -> Value {
         match self {
-            Bind::Alias { name, readonly } => Value::map([
-                ("name", Value::str(name)),
-                ("readonly", Value::Bool(*readonly)),
-            ]),
-            Bind::Path { path, host_path, readonly } => Value::map([
+            Bind::Alias { name, readonly } => {
+                Value::map([("name", Value::str(name)), ("readonly", Value::Bool(*readonly))])
+            }
+            Bind::Path {
+                path,
+                host_path,
+                readonly,
+            } => Value::map([
                 ("path", Value::str(path)),
                 ("host_path", Value::str(host_path)),
                 ("readonly", Value::Bool(*readonly)),
@@ -176,7 +189,10 @@ impl UsedVolume {
             },
             [a, p] => used(a, p, &Value::Null),
             [a, p, ro] => used(a, p, ro),
-            _ => Err(format!("invalid used volume {}: expected a name, [name, ro], [name, path] or [name, path, ro]", Value::List(parts.clone()))),
+            _ => Err(format!(
+                "invalid used volume {}: expected a name, [name, ro], [name, path] or [name, path, ro]",
+                Value::List(parts.clone())
+            )),
         }
     }
 
@@ -198,7 +214,9 @@ fn used(name_value: &Value, path: &Value, ro: &Value) -> InputResult<UsedVolume>
         v => {
             let p = string(v, "a mount path")?;
             if !p.starts_with('/') {
-                return Err(format!("invalid mount path `{p}` for used volume `{name}`: it must be absolute"));
+                return Err(format!(
+                    "invalid mount path `{p}` for used volume `{name}`: it must be absolute"
+                ));
             }
             Some(p)
         }
@@ -245,10 +263,7 @@ impl AttachedVolume {
             [a] => attached(a, &Value::Null),
             [a, Value::Bool(false)] | [a, Value::Null] => attached(a, &Value::Null),
             [a, flag] if is_flag(flag) => match read_only(flag) {
-                Ok(true) => Err(format!(
-                    "attached volume `{}` can't be read-only",
-                    path_text(a)
-                )),
+                Ok(true) => Err(format!("attached volume `{}` can't be read-only", path_text(a))),
                 _ => attached(a, &Value::Null),
             },
             [a, p] => attached(a, p),
@@ -297,10 +312,17 @@ mod tests {
         V::List(items)
     }
     fn shared(name: &str, ro: bool) -> Bind {
-        Bind::Alias { name: name.into(), readonly: ro }
+        Bind::Alias {
+            name: name.into(),
+            readonly: ro,
+        }
     }
     fn hostv(p: &str, h: &str, ro: bool) -> Bind {
-        Bind::Path { path: p.into(), host_path: h.into(), readonly: ro }
+        Bind::Path {
+            path: p.into(),
+            host_path: h.into(),
+            readonly: ro,
+        }
     }
 
     #[test]
@@ -313,15 +335,31 @@ mod tests {
             (V::map([("b", s("ro"))]), shared("b", true)),
             (l(vec![s("b"), V::Bool(true)]), shared("b", true)),
             (l(vec![s("/c"), s("ch")]), hostv("/c", "ch", false)),
-            (l(vec![s("/c"), s("ch"), V::Bool(false)]), hostv("/c", "ch", false)),
+            (
+                l(vec![s("/c"), s("ch"), V::Bool(false)]),
+                hostv("/c", "ch", false),
+            ),
             (l(vec![s("/c"), l(vec![s("ch")])]), hostv("/c", "ch", false)),
-            (l(vec![s("/c"), l(vec![s("ch"), s("rw")])]), hostv("/c", "ch", false)),
+            (
+                l(vec![s("/c"), l(vec![s("ch"), s("rw")])]),
+                hostv("/c", "ch", false),
+            ),
             (V::map([("/c", s("ch"))]), hostv("/c", "ch", false)),
             (V::map([("/c", l(vec![s("ch")]))]), hostv("/c", "ch", false)),
             (l(vec![s("/d"), s("dh"), s("ro")]), hostv("/d", "dh", true)),
-            (V::map([("/d", l(vec![s("dh"), V::Bool(true)]))]), hostv("/d", "dh", true)),
+            (
+                V::map([("/d", l(vec![s("dh"), V::Bool(true)]))]),
+                hostv("/d", "dh", true),
+            ),
             (V::map([("name", s("a"))]), shared("a", false)),
-            (V::map([("path", s("/p")), ("host_path", s("hp")), ("readonly", V::Bool(true))]), hostv("/p", "hp", true)),
+            (
+                V::map([
+                    ("path", s("/p")),
+                    ("host_path", s("hp")),
+                    ("readonly", V::Bool(true)),
+                ]),
+                hostv("/p", "hp", true),
+            ),
             // docker-map's documented `- app_data:` (None) is a plain alias here, not a broken bind
             (V::map([("app_data", V::Null)]), shared("app_data", false)),
             (s("/srv/data:/data:ro"), hostv("/data", "/srv/data", true)),
@@ -347,9 +385,18 @@ mod tests {
             l(vec![s("/c"), l(vec![s("ch")])]),
             l(vec![s("/d"), s("dh"), V::Bool(true)]),
         ]);
-        let expected = vec![shared("a", false), shared("b", true), hostv("/c", "ch", false), hostv("/d", "dh", true)];
+        let expected = vec![
+            shared("a", false),
+            shared("b", true),
+            hostv("/c", "ch", false),
+            hostv("/d", "dh", true),
+        ];
         let mut from_map = Bind::parse_list(&as_map).unwrap();
-        from_map.sort_by(|x, y| x.key().trim_start_matches('/').cmp(y.key().trim_start_matches('/')));
+        from_map.sort_by(|x, y| {
+            x.key()
+                .trim_start_matches('/')
+                .cmp(y.key().trim_start_matches('/'))
+        });
         assert_eq!(from_map, expected);
         assert_eq!(Bind::parse_list(&as_list).unwrap(), expected);
     }
@@ -357,7 +404,7 @@ mod tests {
     #[test]
     fn bind_errors() {
         for bad in [
-            l(vec![s("c"), s("ch")]),         // container path must be a path
+            l(vec![s("c"), s("ch")]), // container path must be a path
             l(vec![s("a"), s("b"), s("c"), s("d")]),
             s("bad alias"),
             l(vec![s("/c"), s("ch"), s("maybe")]),
@@ -368,7 +415,11 @@ mod tests {
     }
 
     fn used_v(name: &str, path: Option<&str>, ro: bool) -> UsedVolume {
-        UsedVolume { name: name.into(), path: path.map(Into::into), readonly: ro }
+        UsedVolume {
+            name: name.into(),
+            path: path.map(Into::into),
+            readonly: ro,
+        }
     }
 
     #[test]
@@ -381,18 +432,31 @@ mod tests {
             (l(vec![s("a"), s("/p")]), used_v("a", Some("/p"), false)),
             (V::map([("a", s("/p"))]), used_v("a", Some("/p"), false)),
             (l(vec![s("a"), s("/p"), s("ro")]), used_v("a", Some("/p"), true)),
-            (V::map([("a", l(vec![s("/p"), V::Bool(true)]))]), used_v("a", Some("/p"), true)),
-            (V::map([("name", s("a")), ("path", s("/p"))]), used_v("a", Some("/p"), false)),
+            (
+                V::map([("a", l(vec![s("/p"), V::Bool(true)]))]),
+                used_v("a", Some("/p"), true),
+            ),
+            (
+                V::map([("name", s("a")), ("path", s("/p"))]),
+                used_v("a", Some("/p"), false),
+            ),
         ];
         for (input, expected) in cases {
-            assert_eq!(UsedVolume::parse_list(&l(vec![input.clone()])).unwrap(), vec![expected], "{input}");
+            assert_eq!(
+                UsedVolume::parse_list(&l(vec![input.clone()])).unwrap(),
+                vec![expected],
+                "{input}"
+            );
         }
         assert!(UsedVolume::parse_list(&s("a/b")).is_err());
         assert!(UsedVolume::parse_list(&l(vec![l(vec![s("a"), s("rel")])])).is_err());
     }
 
     fn att(name: &str, path: Option<&str>) -> AttachedVolume {
-        AttachedVolume { name: name.into(), path: path.map(Into::into) }
+        AttachedVolume {
+            name: name.into(),
+            path: path.map(Into::into),
+        }
     }
 
     #[test]
@@ -405,14 +469,28 @@ mod tests {
             (l(vec![s("a"), V::Bool(false)]), att("a", None)),
             (l(vec![s("c"), s("/p1")]), att("c", Some("/p1"))),
             (V::map([("c", s("/p1"))]), att("c", Some("/p1"))),
-            (V::map([("name", s("c")), ("path", s("/p1"))]), att("c", Some("/p1"))),
+            (
+                V::map([("name", s("c")), ("path", s("/p1"))]),
+                att("c", Some("/p1")),
+            ),
         ];
         for (input, expected) in cases {
-            assert_eq!(AttachedVolume::parse_list(&l(vec![input.clone()])).unwrap(), vec![expected], "{input}");
+            assert_eq!(
+                AttachedVolume::parse_list(&l(vec![input.clone()])).unwrap(),
+                vec![expected],
+                "{input}"
+            );
         }
         // §7.2 item 2
-        let list = l(vec![s("a"), l(vec![s("b"), V::Bool(false)]), V::map([("c", s("/p1"))])]);
-        assert_eq!(AttachedVolume::parse_list(&list).unwrap(), vec![att("a", None), att("b", None), att("c", Some("/p1"))]);
+        let list = l(vec![
+            s("a"),
+            l(vec![s("b"), V::Bool(false)]),
+            V::map([("c", s("/p1"))]),
+        ]);
+        assert_eq!(
+            AttachedVolume::parse_list(&list).unwrap(),
+            vec![att("a", None), att("b", None), att("c", Some("/p1"))]
+        );
         let err = AttachedVolume::parse_list(&l(vec![l(vec![s("a"), s("ro")])])).unwrap_err();
         assert!(err.contains("read-only"), "{err}");
         assert!(AttachedVolume::parse_list(&l(vec![l(vec![s("a"), s("/p"), s("x")])])).is_err());

@@ -28,7 +28,11 @@ pub fn to_value(d: &Dynamic) -> Result<Value, String> {
     }
     if d.is_array() {
         let array = d.clone().into_array().unwrap_or_default();
-        return array.iter().map(to_value).collect::<Result<Vec<_>, _>>().map(Value::List);
+        return array
+            .iter()
+            .map(to_value)
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::List);
     }
     if d.is_map() {
         let map = d.clone().try_cast::<Map>().unwrap_or_default();
@@ -44,7 +48,10 @@ pub fn to_value(d: &Dynamic) -> Result<Value, String> {
     if d.is::<MapHandle>() {
         return Err("a container map can't be used as a value here".into());
     }
-    Err(format!("expected a value (string, number, boolean, array or object map), found {}", d.type_name()))
+    Err(format!(
+        "expected a value (string, number, boolean, array or object map), found {}",
+        d.type_name()
+    ))
 }
 
 pub fn to_dynamic(v: &Value) -> Dynamic {
@@ -66,7 +73,15 @@ mod tests {
     #[test]
     fn round_trip() {
         let v = Value::map([
-            ("a", Value::List(vec![Value::Int(1), Value::Float(1.5), Value::Bool(true), Value::Null])),
+            (
+                "a",
+                Value::List(vec![
+                    Value::Int(1),
+                    Value::Float(1.5),
+                    Value::Bool(true),
+                    Value::Null,
+                ]),
+            ),
             ("b", Value::str("x")),
         ]);
         assert_eq!(to_value(&to_dynamic(&v)).unwrap(), v);

@@ -16,7 +16,10 @@ pub enum Error {
     },
     /// Problems of a recipe (or of a map it built), with the call chain that led there.
     #[error("{}", .problems.first().map(|p| p.message.as_str()).unwrap_or("recipe failed"))]
-    Recipe { problems: Vec<Problem>, trace: Vec<Problem> },
+    Recipe {
+        problems: Vec<Problem>,
+        trace: Vec<Problem>,
+    },
 }
 
 /// What native functions raise: problems that carry their own origins (a YAML key, the recipe
@@ -25,7 +28,10 @@ pub enum Error {
 pub struct Problems(pub Vec<Problem>);
 
 pub fn raise(problems: Vec<Problem>) -> Box<EvalAltResult> {
-    Box::new(EvalAltResult::ErrorRuntime(rhai::Dynamic::from(Problems(problems)), Position::NONE))
+    Box::new(EvalAltResult::ErrorRuntime(
+        rhai::Dynamic::from(Problems(problems)),
+        Position::NONE,
+    ))
 }
 
 pub fn raise_one(problem: Problem) -> Box<EvalAltResult> {
@@ -44,7 +50,10 @@ pub fn origin_at(source: &Arc<str>, pos: Position) -> Origin {
 pub fn from_parse(error: &ParseError, source: &Arc<str>) -> Error {
     let message = error.err_type().to_string();
     Error::Recipe {
-        problems: vec![Problem::new(lowercase_first(&message), origin_at(source, error.position()))],
+        problems: vec![Problem::new(
+            lowercase_first(&message),
+            origin_at(source, error.position()),
+        )],
         trace: Vec::new(),
     }
 }
@@ -58,12 +67,22 @@ pub fn from_eval(error: &EvalAltResult, source: &Arc<str>) -> Error {
 fn walk(error: &EvalAltResult, source: Arc<str>, trace: &mut Vec<Problem>) -> Vec<Problem> {
     match error {
         EvalAltResult::ErrorInFunctionCall(name, src, inner, pos) => {
-            trace.push(Problem::new(format!("in call to function `{name}`"), origin_at(&source, *pos)));
-            let inner_source: Arc<str> = if src.is_empty() { source } else { src.as_str().into() };
+            trace.push(Problem::new(
+                format!("in call to function `{name}`"),
+                origin_at(&source, *pos),
+            ));
+            let inner_source: Arc<str> = if src.is_empty() {
+                source
+            } else {
+                src.as_str().into()
+            };
             walk(inner, inner_source, trace)
         }
         EvalAltResult::ErrorInModule(path, inner, pos) => {
-            trace.push(Problem::new(format!("in module `{path}`"), origin_at(&source, *pos)));
+            trace.push(Problem::new(
+                format!("in module `{path}`"),
+                origin_at(&source, *pos),
+            ));
             walk(inner, path.as_str().into(), trace)
         }
         EvalAltResult::ErrorRuntime(value, pos) => {
@@ -77,11 +96,17 @@ fn walk(error: &EvalAltResult, source: Arc<str>, trace: &mut Vec<Problem>) -> Ve
                     })
                     .collect()
             } else {
-                vec![Problem::new(format!("recipe raised: {value}"), origin_at(&source, *pos))]
+                vec![Problem::new(
+                    format!("recipe raised: {value}"),
+                    origin_at(&source, *pos),
+                )]
             }
         }
         EvalAltResult::ErrorParsing(e, pos) => {
-            vec![Problem::new(lowercase_first(&e.to_string()), origin_at(&source, *pos))]
+            vec![Problem::new(
+                lowercase_first(&e.to_string()),
+                origin_at(&source, *pos),
+            )]
         }
         EvalAltResult::ErrorTooManyOperations(pos) => vec![Problem::new(
             "the recipe ran too long and was stopped (too many operations): is there an endless loop?",
@@ -92,7 +117,10 @@ fn walk(error: &EvalAltResult, source: Arc<str>, trace: &mut Vec<Problem>) -> Ve
             origin_at(&source, *pos),
         )],
         EvalAltResult::ErrorDataTooLarge(what, pos) => vec![Problem::new(
-            format!("the recipe built a value too large ({}) and was stopped", what.to_lowercase()),
+            format!(
+                "the recipe built a value too large ({}) and was stopped",
+                what.to_lowercase()
+            ),
             origin_at(&source, *pos),
         )],
         EvalAltResult::ErrorTooManyModules(pos) => vec![Problem::new(
@@ -114,7 +142,9 @@ fn walk(error: &EvalAltResult, source: Arc<str>, trace: &mut Vec<Problem>) -> Ve
 fn lowercase_first(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
-        Some(c) if chars.clone().next().is_some_and(char::is_lowercase) => c.to_lowercase().chain(chars).collect(),
+        Some(c) if chars.clone().next().is_some_and(char::is_lowercase) => {
+            c.to_lowercase().chain(chars).collect()
+        }
         _ => s.to_string(),
     }
 }

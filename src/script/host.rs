@@ -76,7 +76,11 @@ impl ScriptHost {
 
     /// Evaluates a recipe file. `label` is how positions name it.
     pub fn eval_file(&mut self, path: &Path) -> Result<Evaluation, Error> {
-        let label = path.strip_prefix("./").unwrap_or(path).to_string_lossy().into_owned();
+        let label = path
+            .strip_prefix("./")
+            .unwrap_or(path)
+            .to_string_lossy()
+            .into_owned();
         let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
             path: label.clone(),
             source,
@@ -106,7 +110,10 @@ impl ScriptHost {
         let from_value: Vec<MapHandle> = if let Some(m) = evaluation.value.clone().try_cast::<MapHandle>() {
             vec![m]
         } else if let Some(list) = evaluation.value.clone().try_cast::<Array>() {
-            let maps: Vec<MapHandle> = list.iter().filter_map(|d| d.clone().try_cast::<MapHandle>()).collect();
+            let maps: Vec<MapHandle> = list
+                .iter()
+                .filter_map(|d| d.clone().try_cast::<MapHandle>())
+                .collect();
             if maps.len() == list.len() {
                 maps
             } else {

@@ -46,14 +46,22 @@ impl Resolver {
     /// `DMAP_PATH` split like `PATH`.
     pub fn from_env() -> Self {
         let path = std::env::var_os("DMAP_PATH")
-            .map(|p| std::env::split_paths(&p).filter(|p| !p.as_os_str().is_empty()).collect())
+            .map(|p| {
+                std::env::split_paths(&p)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
         Resolver::new(path)
     }
 
     /// Finds the text of a library: (label used as its source, text).
     fn find(&self, importer: Option<&str>, name: &str) -> Result<Option<(String, String)>, String> {
-        let file = if name.ends_with(".rhai") { name.to_string() } else { format!("{name}.rhai") };
+        let file = if name.ends_with(".rhai") {
+            name.to_string()
+        } else {
+            format!("{name}.rhai")
+        };
         let importer_dir = importer
             .filter(|s| !s.starts_with('<') && !s.starts_with("stdlib:"))
             .and_then(|s| Path::new(s).parent().map(Path::to_path_buf));
@@ -66,8 +74,13 @@ impl Resolver {
         }
         for path in candidates {
             if path.is_file() {
-                let text = std::fs::read_to_string(&path).map_err(|e| format!("can't read `{}`: {e}", path.display()))?;
-                let label = path.strip_prefix("./").unwrap_or(&path).to_string_lossy().into_owned();
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("can't read `{}`: {e}", path.display()))?;
+                let label = path
+                    .strip_prefix("./")
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .into_owned();
                 return Ok(Some((label, text)));
             }
         }
@@ -98,7 +111,14 @@ impl ModuleResolver for Resolver {
                 }
                 places.push("in the stdlib".into());
                 return Err(raise_one(Problem::new(
-                    format!("library `{path}` not found ({}); the stdlib has {}", places.join(", "), stdlib_names().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "library `{path}` not found ({}); the stdlib has {}",
+                        places.join(", "),
+                        stdlib_names()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                     here,
                 )));
             }
@@ -110,7 +130,10 @@ impl ModuleResolver for Resolver {
         if self.loading.borrow().contains(&label) {
             let mut chain = self.loading.borrow().clone();
             chain.push(label.clone());
-            return Err(raise_one(Problem::new(format!("import cycle: {}", chain.join(" -> ")), here)));
+            return Err(raise_one(Problem::new(
+                format!("import cycle: {}", chain.join(" -> ")),
+                here,
+            )));
         }
         let label_arc: Arc<str> = label.as_str().into();
         let mut ast = engine

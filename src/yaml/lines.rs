@@ -67,9 +67,7 @@ impl Scanner {
         if content.is_empty() || content.starts_with('#') {
             return;
         }
-        if indent == 0
-            && (is_marker(line, "---") || is_marker(line, "...") || line.starts_with('%'))
-        {
+        if indent == 0 && (is_marker(line, "---") || is_marker(line, "...") || line.starts_with('%')) {
             self.stack.clear();
             return;
         }

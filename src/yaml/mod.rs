@@ -13,8 +13,7 @@ use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 use serde::de::{
-    self, Deserialize, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess,
-    VariantAccess,
+    self, Deserialize, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess,
 };
 
 use crate::model::{Origin, Value};
@@ -502,9 +501,7 @@ host:
     /// The value at `a`, from a document with a single key `a`.
     fn value(text: &str) -> Value {
         match root(text) {
-            Value::Map(mut map) => map
-                .remove("a")
-                .unwrap_or_else(|| panic!("no `a` in {text:?}")),
+            Value::Map(mut map) => map.remove("a").unwrap_or_else(|| panic!("no `a` in {text:?}")),
             other => panic!("{other}"),
         }
     }
@@ -525,10 +522,7 @@ host:
             ("a: text", Value::str("text")),
             ("a: '80'", Value::str("80")),
             ("a: !!str 5", Value::str("5")),
-            (
-                "a: [1, x]",
-                Value::List(vec![Value::Int(1), Value::str("x")]),
-            ),
+            ("a: [1, x]", Value::List(vec![Value::Int(1), Value::str("x")])),
             (
                 "a:\n  - 1\n  - x",
                 Value::List(vec![Value::Int(1), Value::str("x")]),
@@ -576,9 +570,7 @@ host:
     #[test]
     fn integers_out_of_range_name_their_key() {
         let e = error("a:\n  b: 99999999999999999999\n");
-        assert!(
-            matches!(&e, YamlError::IntOutOfRange { text, .. } if text == "99999999999999999999")
-        );
+        assert!(matches!(&e, YamlError::IntOutOfRange { text, .. } if text == "99999999999999999999"));
         assert_eq!(e.origin().key_path.as_deref(), Some("a.b"));
         assert_eq!(e.origin().line, Some(2));
     }
@@ -686,10 +678,7 @@ copy: *l
                     (
                         "y",
                         Value::map([
-                            (
-                                "l",
-                                Value::List(vec![Value::str("/home/me/b"), Value::Null]),
-                            ),
+                            ("l", Value::List(vec![Value::str("/home/me/b"), Value::Null])),
                             ("z", Value::str("/srv/z")),
                         ]),
                     ),
@@ -709,10 +698,7 @@ copy: *l
     #[test]
     fn env_tag_reads_a_variable() {
         assert_eq!(value("a: !env USER_ID"), Value::str("1000"));
-        assert_eq!(
-            value("a: !path [!env BASE, ~/b]"),
-            strs(&["/srv", "/home/me/b"])
-        );
+        assert_eq!(value("a: !path [!env BASE, ~/b]"), strs(&["/srv", "/home/me/b"]));
         let e = error("a:\n  b:\n  - !env MISSING\n");
         assert!(matches!(&e, YamlError::UnsetVariable { name, .. } if name == "MISSING"));
         assert_eq!(e.origin().key_path.as_deref(), Some("a.b[0]"));
@@ -783,9 +769,7 @@ copy: *l
     #[test]
     fn the_docker_map_example_parses() {
         let doc = load(EXAMPLE).unwrap();
-        let Value::Map(root) = doc.root() else {
-            panic!()
-        };
+        let Value::Map(root) = doc.root() else { panic!() };
         let Value::Map(app) = &root["app_server"] else {
             panic!()
         };
@@ -842,11 +826,7 @@ copy: *l
                 "app_server.binds[0].app_config",
                 Some(20),
             ),
-            (
-                &["app_server", "binds", "1"],
-                "app_server.binds[1]",
-                Some(21),
-            ),
+            (&["app_server", "binds", "1"], "app_server.binds[1]", Some(21)),
             (&["app_server", "user"], "app_server.user", Some(25)),
             (
                 &["app_server", "exec_commands", "0"],

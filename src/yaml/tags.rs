@@ -8,14 +8,8 @@ pub(super) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 /// Expands every scalar in `value`, however deeply nested (docker-map only handled one level).
 pub(super) fn expand_paths(value: Value, env: Env) -> Value {
     match value {
-        Value::List(items) => {
-            Value::List(items.into_iter().map(|v| expand_paths(v, env)).collect())
-        }
-        Value::Map(map) => Value::Map(
-            map.into_iter()
-                .map(|(k, v)| (k, expand_paths(v, env)))
-                .collect(),
-        ),
+        Value::List(items) => Value::List(items.into_iter().map(|v| expand_paths(v, env)).collect()),
+        Value::Map(map) => Value::Map(map.into_iter().map(|(k, v)| (k, expand_paths(v, env))).collect()),
         scalar => match scalar.scalar_text() {
             Some(text) => Value::Str(expand_user(expand_vars(&text, env), env)),
             None => scalar,
@@ -31,9 +25,7 @@ fn expand_vars(text: &str, env: Env) -> String {
         out.push_str(&rest[..dollar]);
         let after = &rest[dollar + 1..];
         let (name, len) = match after.strip_prefix('{') {
-            Some(braced) => braced
-                .find('}')
-                .map_or(("", 0), |end| (&braced[..end], end + 2)),
+            Some(braced) => braced.find('}').map_or(("", 0), |end| (&braced[..end], end + 2)),
             None => {
                 let len = after
                     .bytes()
