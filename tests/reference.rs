@@ -216,7 +216,7 @@ fn no_env(_: &str) -> Option<String> {
 /// Loads YAML text as map `name` (no integrity checks).
 fn load(name: &str, yaml: &str) -> ContainerMap {
     load_map(&format!("{name}.yaml"), yaml, Some(name), &no_env)
-        .unwrap_or_else(|p| panic!("map `{name}` does not load: {p}\n{yaml}"))
+        .unwrap_or_else(|p| panic!("map `{name}` does not load: {p:?}\n{yaml}"))
 }
 
 /// MAP_DATA_2 as map `main`, with or without `use_attached_parent_name`.

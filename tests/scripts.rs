@@ -27,12 +27,18 @@ fn every_script_checks_and_shows() {
         if path.extension().and_then(|e| e.to_str()) != Some("rhai") {
             continue;
         }
-        let rel = format!("scripts/{}", path.file_name().and_then(|n| n.to_str()).unwrap_or_default());
+        let rel = format!(
+            "scripts/{}",
+            path.file_name().and_then(|n| n.to_str()).unwrap_or_default()
+        );
         let checked = dmap_ok(&["check", &rel]);
         assert!(checked.contains("is valid"), "{rel}: {checked}");
         let json = dmap_ok(&["show", "--json", &rel]);
         let doc: serde_json::Value = serde_json::from_str(&json).expect("show --json prints JSON");
-        assert!(!doc["maps"].as_array().map_or(true, Vec::is_empty), "{rel} shows no maps");
+        assert!(
+            !doc["maps"].as_array().map_or(true, Vec::is_empty),
+            "{rel} shows no maps"
+        );
         seen += 1;
     }
     assert!(seen > 0, "no recipes in scripts/");

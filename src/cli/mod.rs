@@ -137,7 +137,7 @@ fn load(file: &Path, args: &[String]) -> Result<Vec<ContainerMap>, Error> {
             source,
         })?;
         let map = crate::yaml::load_map(&label, &text, None, &|v| std::env::var(v).ok())
-            .map_err(|p| Error::Problems { problems: vec![p] })?;
+            .map_err(|problems| Error::Problems { problems })?;
         return Ok(vec![map]);
     }
     let mut host = ScriptHost::new(&limits());

@@ -227,13 +227,19 @@ impl ContainerConfig {
         &mut self,
         map: &BTreeMap<String, Value>,
         origin_of: &dyn Fn(&str) -> Origin,
-    ) -> Result<(), (String, Origin)> {
+    ) -> Result<(), Vec<(String, Origin)>> {
+        let mut errors = Vec::new();
         for (field, value) in map {
             let origin = origin_of(field);
-            self.set_field(field, value, origin.clone())
-                .map_err(|e| (e, origin))?;
+            if let Err(e) = self.set_field(field, value, origin.clone()) {
+                errors.push((e, origin));
+            }
         }
-        Ok(())
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// docker-map's merge (reference §1.2): lists union, first-key lists replace by key, dicts

@@ -75,69 +75,82 @@ impl ContainerMap {
 
     /// Builds a map from docker-map's dict layout: map properties, an optional `containers`
     /// wrapper, and any other key as a container.
-    pub fn from_value(name: &str, value: &Value, origin_of: OriginOf) -> Result<Self, Problem> {
-        let mut map = ContainerMap::new(name, origin_of(&[]))?;
+    pub fn from_value(name: &str, value: &Value, origin_of: OriginOf) -> Result<Self, Vec<Problem>> {
+        let mut map = ContainerMap::new(name, origin_of(&[])).map_err(|p| vec![p])?;
         map.update_from_value(value, origin_of)?;
         Ok(map)
     }
 
     /// Sets everything a dict-layout value names; containers named again are replaced field by
     /// field, as docker-map's `update` does.
-    pub fn update_from_value(&mut self, value: &Value, origin_of: OriginOf) -> Result<(), Problem> {
+    /// Every problem is collected; the map keeps what could be set.
+    pub fn update_from_value(&mut self, value: &Value, origin_of: OriginOf) -> Result<(), Vec<Problem>> {
         let entries = match value {
             Value::Null => return Ok(()),
             Value::Map(m) => m,
             other => {
-                return Err(Problem::new(
+                return Err(vec![Problem::new(
                     format!("expected a map as a mapping, found {other}"),
                     origin_of(&[]),
-                ))
+                )])
             }
         };
+        let mut problems = Vec::new();
         for (key, v) in entries {
             if PROPERTIES.contains(&key.as_str()) {
-                if key == "containers" {
+                let result = if key == "containers" {
                     self.set_containers(v, &|p: &[&str]| {
                         let mut full = vec!["containers"];
                         full.extend_from_slice(p);
                         origin_of(&full)
-                    })?;
+                    })
                 } else {
                     self.set_property_with(key, v, &|p: &[&str]| {
                         let mut full = vec![key.as_str()];
                         full.extend_from_slice(p);
                         origin_of(&full)
-                    })?;
+                    })
+                    .map_err(|p| vec![p])
+                };
+                if let Err(p) = result {
+                    problems.extend(p);
                 }
-            } else {
-                self.set_container_entry(key, v, &|p: &[&str]| {
-                    let mut full = vec![key.as_str()];
-                    full.extend_from_slice(p);
-                    origin_of(&full)
-                })
-                .map_err(|p| self.explain_top_level_key(key, v, p))?;
+            } else if let Err(p) = self.set_container_entry(key, v, &|p: &[&str]| {
+                let mut full = vec![key.as_str()];
+                full.extend_from_slice(p);
+                origin_of(&full)
+            }) {
+                problems.extend(self.explain_top_level_key(key, v, p));
             }
         }
-        Ok(())
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
     }
 
     /// A top-level key that is no property and no valid container is most likely a typo of a
     /// property (docker-map silently made it a container).
-    fn explain_top_level_key(&self, key: &str, value: &Value, problem: Problem) -> Problem {
+    fn explain_top_level_key(&mut self, key: &str, value: &Value, problems: Vec<Problem>) -> Vec<Problem> {
+        let origin = problems.first().map(|p| p.origin.clone()).unwrap_or_default();
         let suggestion = super::suggest::closest(key, PROPERTIES);
         match (suggestion, value) {
-            (Some(s), _) => Problem::new(
-                format!("unknown map property `{key}` (did you mean `{s}`?)"),
-                problem.origin,
-            ),
-            (None, Value::Map(_) | Value::Null) => problem,
-            (None, _) => Problem::new(
+            (Some(s), _) => {
+                self.containers.remove(key);
+                vec![Problem::new(
+                    format!("unknown map property `{key}` (did you mean `{s}`?)"),
+                    origin,
+                )]
+            }
+            (None, Value::Map(_) | Value::Null) => problems,
+            (None, _) => vec![Problem::new(
                 format!(
                     "unknown map property `{key}`: map properties are {}; a container is a mapping",
                     PROPERTIES.map(|p| format!("`{p}`")).join(", ")
                 ),
-                problem.origin,
-            ),
+                origin,
+            )],
         }
     }
 
@@ -146,16 +159,16 @@ impl ContainerMap {
         cname: &str,
         value: &Value,
         origin_of: OriginOf,
-    ) -> Result<(), Problem> {
-        name::check("container config", cname).map_err(|e| Problem::new(e, origin_of(&[])))?;
+    ) -> Result<(), Vec<Problem>> {
+        name::check("container config", cname).map_err(|e| vec![Problem::new(e, origin_of(&[]))])?;
         let fields = match value {
             Value::Null => BTreeMap::new(),
             Value::Map(m) => m.clone(),
             other => {
-                return Err(Problem::new(
+                return Err(vec![Problem::new(
                     format!("container `{cname}`: expected a mapping of fields, found {other}"),
                     origin_of(&[]),
-                ))
+                )])
             }
         };
         let config = self
@@ -164,29 +177,40 @@ impl ContainerMap {
             .or_insert_with(|| ContainerConfig::new(origin_of(&[])));
         config
             .set_from_map(&fields, &|f| origin_of(&[f]))
-            .map_err(|(e, origin)| Problem::new(format!("container `{cname}`: {e}"), origin))
+            .map_err(|errors| {
+                errors
+                    .into_iter()
+                    .map(|(e, origin)| Problem::new(format!("container `{cname}`: {e}"), origin))
+                    .collect()
+            })
     }
 
     /// Replaces all containers with those of a mapping.
-    pub fn set_containers(&mut self, value: &Value, origin_of: OriginOf) -> Result<(), Problem> {
+    pub fn set_containers(&mut self, value: &Value, origin_of: OriginOf) -> Result<(), Vec<Problem>> {
         let entries = match value {
             Value::Null => BTreeMap::new(),
             Value::Map(m) => m.clone(),
             other => {
-                return Err(Problem::new(
+                return Err(vec![Problem::new(
                     format!("`containers`: expected a mapping of container configurations, found {other}"),
                     origin_of(&[]),
-                ))
+                )])
             }
         };
         let mut fresh = self.clone();
         fresh.containers.clear();
+        let mut problems = Vec::new();
         for (cname, v) in &entries {
-            fresh.set_container_entry(cname, v, &|p: &[&str]| {
+            if let Err(p) = fresh.set_container_entry(cname, v, &|p: &[&str]| {
                 let mut full = vec![cname.as_str()];
                 full.extend_from_slice(p);
                 origin_of(&full)
-            })?;
+            }) {
+                problems.extend(p);
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
         }
         self.containers = fresh.containers;
         Ok(())
@@ -209,7 +233,19 @@ impl ContainerMap {
     fn set_property_with(&mut self, key: &str, value: &Value, origin_of: OriginOf) -> Result<(), Problem> {
         let fail = |e: String| Problem::new(format!("`{key}`: {e}"), origin_of(&[]));
         match key {
-            "containers" => return self.set_containers(value, origin_of),
+            "containers" => {
+                return self.set_containers(value, origin_of).map_err(|mut p| {
+                    let first = p.remove(0);
+                    if p.is_empty() {
+                        first
+                    } else {
+                        Problem::new(
+                            format!("{} (and {} more problems)", first.message, p.len()),
+                            first.origin,
+                        )
+                    }
+                })
+            }
             "volumes" | "networks" | "host" | "groups" => {
                 let list = entries(value).map_err(fail)?;
                 let mut fresh = self.clone();

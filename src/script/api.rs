@@ -84,7 +84,7 @@ fn register_maps(engine: &mut Engine, session: &SharedSession) {
         move |ctx: NativeCallContext, name: &str, init: Map| -> Fallible<MapHandle> {
             let origin = here(&ctx, &s);
             let value = value_of(&Dynamic::from_map(init), "container_map", &origin)?;
-            let map = ContainerMap::from_value(name, &value, &|_| origin.clone()).map_err(raise_one)?;
+            let map = ContainerMap::from_value(name, &value, &|_| origin.clone()).map_err(raise)?;
             Ok(new_map(&s, map))
         },
     );
@@ -105,7 +105,7 @@ fn register_maps(engine: &mut Engine, session: &SharedSession) {
                 ))
             })?;
             let map =
-                crate::yaml::load_map(&label, &text, name, &|v| std::env::var(v).ok()).map_err(raise_one)?;
+                crate::yaml::load_map(&label, &text, name, &|v| std::env::var(v).ok()).map_err(raise)?;
             Ok(new_map(&s, map))
         };
         if with_name {
@@ -193,7 +193,7 @@ fn register_maps(engine: &mut Engine, session: &SharedSession) {
             let origin = here(&ctx, &s);
             let v = value_of(&Dynamic::from_map(other), "merge", &origin)?;
             let name = m.name();
-            let other = ContainerMap::from_value(&name, &v, &|_| origin.clone()).map_err(raise_one)?;
+            let other = ContainerMap::from_value(&name, &v, &|_| origin.clone()).map_err(raise)?;
             m.0.borrow_mut().merge_from(&other, false);
             Ok(())
         },
@@ -252,7 +252,14 @@ fn register_containers(engine: &mut Engine, session: &SharedSession) {
             let mut fresh = crate::model::ContainerConfig::new(origin.clone());
             fresh
                 .set_from_map(&fields, &|_| origin.clone())
-                .map_err(|(e, o)| raise_one(Problem::new(format!("container `{name}`: {e}"), o)))?;
+                .map_err(|errors| {
+                    raise(
+                        errors
+                            .into_iter()
+                            .map(|(e, o)| Problem::new(format!("container `{name}`: {e}"), o))
+                            .collect(),
+                    )
+                })?;
             map.config_mut(name, origin).map_err(raise_one)?;
             map.containers.insert(name.to_string(), fresh);
             Ok(())

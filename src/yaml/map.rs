@@ -19,20 +19,20 @@ pub fn load_map(
     text: &str,
     name: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<ContainerMap, Problem> {
-    let doc = parse(file, text, env)?;
+) -> Result<ContainerMap, Vec<Problem>> {
+    let doc = parse(file, text, env).map_err(|e| vec![Problem::from(e)])?;
     let mut root = match doc.root() {
         Value::Map(m) => m.clone(),
-        _ => return Err(Problem::new("the file holds no mapping", doc.origin(&[]))),
+        _ => return Err(vec![Problem::new("the file holds no mapping", doc.origin(&[]))]),
     };
     let key_name = match root.remove("name") {
         None => None,
         Some(Value::Str(s)) => Some(s),
         Some(other) => {
-            return Err(Problem::new(
+            return Err(vec![Problem::new(
                 format!("`name`: expected the map name as a string, found {other}"),
                 doc.origin(&["name"]),
-            ))
+            )])
         }
     };
     let stem = Path::new(file)
@@ -40,5 +40,9 @@ pub fn load_map(
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let map_name = name.map(str::to_string).or(key_name).unwrap_or(stem);
-    ContainerMap::from_value(&map_name, &Value::Map(root), &|p| doc.origin(p))
+    ContainerMap::from_value(&map_name, &Value::Map(root), &|p| doc.origin(p)).map_err(|mut problems| {
+        // In the order of the file, not of the keys.
+        problems.sort_by(|a, b| a.origin.line.cmp(&b.origin.line));
+        problems
+    })
 }
