@@ -6,7 +6,8 @@ const DMAP: &str = env!("CARGO_BIN_EXE_dmap");
 
 #[test]
 fn readme_recipes_check() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;
     for line in readme.lines() {
@@ -28,7 +29,11 @@ fn readme_recipes_check() {
     for (i, block) in blocks.iter().enumerate() {
         let path = dir.path().join(format!("readme{i}.rhai"));
         std::fs::write(&path, block).expect("write block");
-        let out = Command::new(DMAP).arg("check").arg(&path).output().expect("dmap runs");
+        let out = Command::new(DMAP)
+            .arg("check")
+            .arg(&path)
+            .output()
+            .expect("dmap runs");
         assert!(
             out.status.success(),
             "README block {i} fails:\n{block}\n{}",

@@ -141,6 +141,7 @@ fn load(file: &Path, args: &[String]) -> Result<Vec<ContainerMap>, Error> {
         return Ok(vec![map]);
     }
     let mut host = ScriptHost::new(&limits());
+    host.print_to_stderr();
     host.set_args(args);
     let evaluation = host.eval_file(file)?;
     Ok(host.selected_maps(&evaluation))

@@ -242,7 +242,12 @@ impl Graph {
                                 }
                                 _ => Default::default(),
                             };
-                            let mut members: Vec<String> = cycle[..cycle.len() - 1].to_vec();
+                            // The same configs in a cycle through other instances is the same mistake.
+                            let mut members: Vec<String> = cycle[..cycle.len() - 1]
+                                .iter()
+                                .map(|r| r.split('.').next().unwrap_or(r).to_string())
+                                .collect();
+                            members.dedup();
                             members.sort();
                             if !cycle_sets.contains(&members) {
                                 cycle_sets.push(members);

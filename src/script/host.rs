@@ -68,6 +68,12 @@ impl ScriptHost {
         }
     }
 
+    /// Sends the recipe's `print` output to stderr, keeping stdout for a command's own output
+    /// (`show --json` prints one JSON document).
+    pub fn print_to_stderr(&mut self) {
+        self.engine.on_print(|text| eprintln!("{text}"));
+    }
+
     /// Makes `ARGS` (an array of strings) visible to the main recipe.
     pub fn set_args(&mut self, args: &[String]) {
         let array: Array = args.iter().cloned().map(Dynamic::from).collect();
