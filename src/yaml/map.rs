@@ -42,7 +42,7 @@ pub fn load_map(
     let map_name = name.map(str::to_string).or(key_name).unwrap_or(stem);
     ContainerMap::from_value(&map_name, &Value::Map(root), &|p| doc.origin(p)).map_err(|mut problems| {
         // In the order of the file, not of the keys.
-        problems.sort_by(|a, b| a.origin.line.cmp(&b.origin.line));
+        problems.sort_by_key(|p| p.origin.line);
         problems
     })
 }
