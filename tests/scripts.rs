@@ -36,7 +36,7 @@ fn every_script_checks_and_shows() {
         let json = dmap_ok(&["show", "--json", &rel]);
         let doc: serde_json::Value = serde_json::from_str(&json).expect("show --json prints JSON");
         assert!(
-            !doc["maps"].as_array().map_or(true, Vec::is_empty),
+            !doc["maps"].as_array().is_none_or(Vec::is_empty),
             "{rel} shows no maps"
         );
         seen += 1;
