@@ -256,8 +256,8 @@ fn c(reference: &str) -> Item {
     }
 }
 
-fn shown(items: &[Item]) -> Vec<String> {
-    items.iter().map(ToString::to_string).collect()
+fn shown<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> Vec<String> {
+    items.into_iter().map(|i| i.to_string()).collect()
 }
 
 fn names<T>(items: &[T], name: impl Fn(&T) -> &str) -> Vec<String> {
@@ -1188,7 +1188,7 @@ fn dependency_path_of_server_with_parent_names() {
         "VOL server/server_log",
         "IMG registry.example.com/server:latest",
     ];
-    assert_eq!(shown(&graph.dependencies(&c("server"))), server_path);
+    assert_eq!(shown(graph.dependencies(&c("server"))), server_path);
 
     let merged = graph.merged_paths(&[c("server"), c("worker"), c("worker_q2")], false);
     let merged: Vec<(String, Vec<String>)> = merged.iter().map(|(i, p)| (i.to_string(), shown(p))).collect();
@@ -1213,7 +1213,7 @@ fn dependencies_and_dependents_of_the_resolution_map() {
     let graph = graph_unchecked(&map);
 
     assert_eq!(
-        shown(&graph.dependencies(&c("a"))),
+        shown(graph.dependencies(&c("a"))),
         [
             "IMG e:latest",
             "C e.1",
@@ -1232,17 +1232,17 @@ fn dependencies_and_dependents_of_the_resolution_map() {
         ]
     );
     assert_eq!(
-        shown(&graph.dependencies(&c("l"))),
+        shown(graph.dependencies(&c("l"))),
         ["IMG e:latest", "C e.1", "IMG l:latest"]
     );
 
     // Stop/remove order: dependents, outermost first.
     assert_eq!(
-        shown(&graph.dependents(&c("e.1"))),
+        shown(graph.dependents(&c("e.1"))),
         ["C a", "C x", "C b", "C d.1", "C d.2", "C l"]
     );
-    assert_eq!(shown(&graph.dependents(&c("f"))), ["C a", "C x", "C b"]);
-    assert_eq!(shown(&graph.dependents(&c("a"))), Vec::<String>::new());
+    assert_eq!(shown(graph.dependents(&c("f"))), ["C a", "C x", "C b"]);
+    assert_eq!(shown(graph.dependents(&c("a"))), Vec::<String>::new());
 }
 
 #[test]
@@ -1251,7 +1251,7 @@ fn simple_chain_stop_order() {
     let map = load("chain", "a: {}\nb: {links: a}\nc: {links: b}");
     let checked = check(&map).expect("valid");
     let graph = &checked.graph;
-    assert_eq!(shown(&graph.dependents(&c("a"))), ["C c", "C b"]);
+    assert_eq!(shown(graph.dependents(&c("a"))), ["C c", "C b"]);
     let merged = graph.merged_paths(&[c("a")], true);
     let mut order: Vec<String> = Vec::new();
     for (input, path) in &merged {
@@ -1261,7 +1261,7 @@ fn simple_chain_stop_order() {
     assert_eq!(order, ["C c", "C b", "C a"]);
     // and the start order of c is a, b (then c)
     assert_eq!(
-        shown(&graph.dependencies(&c("c"))),
+        shown(graph.dependencies(&c("c"))),
         ["IMG a:latest", "C a", "IMG b:latest", "C b", "IMG c:latest"]
     );
 }

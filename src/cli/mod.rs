@@ -97,6 +97,9 @@ fn execute(command: Command) -> Result<(), Error> {
                 )
                 .map_err(Error::Output)?;
             }
+            // The process ends now: freeing a large model piece by piece is wasted time.
+            std::mem::forget(checked);
+            std::mem::forget(maps);
             Ok(())
         }
         Command::Show { json, file, args } => {
@@ -108,17 +111,20 @@ fn execute(command: Command) -> Result<(), Error> {
                 source,
             })?;
             let model = crate::model::resolved::resolve(&checked, &cwd);
-            let text = if json {
-                serde_json::to_string_pretty(&model).map_err(|e| Error::Internal {
-                    message: e.to_string(),
-                })? + "\n"
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            if json {
+                serde_json::to_writer_pretty(&mut out, &model).map_err(|e| Error::Output(e.into()))?;
+                out.write_all(b"\n").map_err(Error::Output)?;
             } else {
-                show::text(&model)
-            };
-            std::io::stdout()
-                .lock()
-                .write_all(text.as_bytes())
-                .map_err(Error::Output)
+                out.write_all(show::text(&model).as_bytes())
+                    .map_err(Error::Output)?;
+            }
+            out.flush().map_err(Error::Output)?;
+            // The process ends now: freeing a large model piece by piece is wasted time.
+            std::mem::forget(model);
+            std::mem::forget(checked);
+            std::mem::forget(maps);
+            Ok(())
         }
     }
 }

@@ -85,6 +85,17 @@ impl ContainerMap {
     /// field, as docker-map's `update` does.
     /// Every problem is collected; the map keeps what could be set.
     pub fn update_from_value(&mut self, value: &Value, origin_of: OriginOf) -> Result<(), Vec<Problem>> {
+        self.update_skipping(value, &[], origin_of)
+    }
+
+    /// As `update_from_value`, leaving out top-level keys that are not part of the map (a YAML
+    /// file's `name:`).
+    pub fn update_skipping(
+        &mut self,
+        value: &Value,
+        skip: &[&str],
+        origin_of: OriginOf,
+    ) -> Result<(), Vec<Problem>> {
         let entries = match value {
             Value::Null => return Ok(()),
             Value::Map(m) => m,
@@ -96,7 +107,7 @@ impl ContainerMap {
             }
         };
         let mut problems = Vec::new();
-        for (key, v) in entries {
+        for (key, v) in entries.iter().filter(|(k, _)| !skip.contains(&k.as_str())) {
             if PROPERTIES.contains(&key.as_str()) {
                 let result = if key == "containers" {
                     self.set_containers(v, &|p: &[&str]| {
@@ -197,8 +208,11 @@ impl ContainerMap {
                 )])
             }
         };
-        let mut fresh = self.clone();
-        fresh.containers.clear();
+        // Build the new containers aside, so a failure leaves the map as it was.
+        let mut fresh = ContainerMap {
+            name: self.name.clone(),
+            ..ContainerMap::default()
+        };
         let mut problems = Vec::new();
         for (cname, v) in &entries {
             if let Err(p) = fresh.set_container_entry(cname, v, &|p: &[&str]| {
@@ -247,18 +261,30 @@ impl ContainerMap {
                 })
             }
             "volumes" | "networks" | "host" | "groups" => {
-                let list = entries(value).map_err(fail)?;
-                let mut fresh = self.clone();
-                match key {
-                    "volumes" => fresh.volumes.clear(),
-                    "networks" => fresh.networks.clear(),
-                    "host" => fresh.host.clear(),
-                    _ => fresh.groups.clear(),
-                }
+                let Value::Map(list) = value else {
+                    if value.is_null() {
+                        return self.set_property_with(key, &Value::Map(BTreeMap::new()), origin_of);
+                    }
+                    return Err(fail(format!("expected a mapping, found {value}")));
+                };
+                // Build the new entries aside, so a failure leaves the map as it was.
+                let mut fresh = ContainerMap {
+                    name: self.name.clone(),
+                    ..ContainerMap::default()
+                };
                 for (entry, v) in list {
-                    fresh.set_entry(key, &entry, &v, origin_of(&[entry.as_str()]))?;
+                    fresh.set_entry(key, entry, v, origin_of(&[entry.as_str()]))?;
                 }
-                *self = fresh;
+                match key {
+                    "volumes" => self.volumes = fresh.volumes,
+                    "networks" => self.networks = fresh.networks,
+                    "host" => self.host = fresh.host,
+                    _ => {
+                        self.property_origins.retain(|k, _| !k.starts_with("groups."));
+                        self.property_origins.extend(fresh.property_origins);
+                        self.groups = fresh.groups;
+                    }
+                }
             }
             "host_root" => self.host_root = opt_string(value, "a host path").map_err(fail)?,
             "repository" => self.repository = opt_string(value, "a repository").map_err(fail)?,
@@ -544,6 +570,9 @@ impl ContainerMap {
                 config.origin_of("extends").clone(),
             ));
         }
+        if config.extends.is_empty() {
+            return Ok(config.clone());
+        }
         chain.push(cname.to_string());
         let mut merged = ContainerConfig::new(config.origin.clone());
         for parent in &config.extends {
@@ -576,14 +605,6 @@ fn cycle_key(message: &str) -> Option<Vec<String>> {
     parts.pop();
     parts.sort();
     Some(parts)
-}
-
-fn entries(value: &Value) -> Result<Vec<(String, Value)>, String> {
-    match value {
-        Value::Null => Ok(Vec::new()),
-        Value::Map(m) => Ok(m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-        other => Err(format!("expected a mapping, found {other}")),
-    }
 }
 
 fn opt_bool(value: &Value) -> Result<Option<bool>, String> {

@@ -68,127 +68,139 @@ impl fmt::Display for Item {
     }
 }
 
-/// The graph of one map, built from its extended configurations.
+/// The graph of one map, built from its extended configurations. Items are interned: edges are
+/// indices, so big maps cost no string hashing or cloning per edge.
 #[derive(Debug, Default)]
 pub struct Graph {
-    /// Direct dependencies of each container, in docker-map's order.
-    parents: HashMap<Item, Vec<Item>>,
+    items: Vec<Item>,
+    index: HashMap<Item, usize>,
+    /// Direct dependencies of each item (containers have them), in docker-map's order.
+    parents: Vec<Vec<usize>>,
     /// Direct dependents of each item, in map order.
-    children: HashMap<Item, Vec<Item>>,
+    children: Vec<Vec<usize>>,
     /// Every container, in map order (configs sorted, instances as listed).
-    containers: Vec<Item>,
-    /// Dependencies first; computed once.
-    start_order: Vec<Item>,
+    containers: Vec<usize>,
+    /// Every item, dependencies first.
+    start_order: Vec<usize>,
 }
 
 impl Graph {
-    /// Builds the graph; a dependency cycle is a problem naming it.
+    fn intern(&mut self, item: Item) -> usize {
+        if let Some(id) = self.index.get(&item) {
+            return *id;
+        }
+        let id = self.items.len();
+        self.index.insert(item.clone(), id);
+        self.items.push(item);
+        self.parents.push(Vec::new());
+        self.children.push(Vec::new());
+        id
+    }
+
+    /// Builds the graph; every dependency cycle is a problem naming it.
     pub fn build(
         map: &ContainerMap,
         configs: &BTreeMap<String, ContainerConfig>,
     ) -> Result<Graph, Vec<Problem>> {
         let owners = attached_owners(map, configs);
-        let instances_of = |cfg: &str| -> Vec<Item> {
-            configs
-                .get(cfg)
-                .map(|c| {
-                    c.instance_names()
-                        .into_iter()
-                        .map(|i| Item::container(cfg, i))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let reference = |r: &str| -> Vec<Item> {
-            let (cfg, inst) = name::split_instance(r);
-            match (configs.get(cfg), inst) {
-                (None, _) => Vec::new(),
-                (Some(_), None) => instances_of(cfg),
-                (Some(c), Some(i)) if c.instances.iter().any(|x| x == i) => {
-                    vec![Item::container(cfg, Some(i))]
-                }
-                (Some(_), Some(_)) => Vec::new(),
-            }
-        };
         let mut graph = Graph::default();
+        // Containers first, so their ids follow map order.
+        let mut instances: HashMap<&str, Vec<usize>> = HashMap::new();
         for (cname, config) in configs {
-            let image = Item::Image(map.image_of(cname, config));
-            for instance in config.instance_names() {
-                let me = Item::container(cname, instance);
-                let mut parents: Vec<Item> = Vec::new();
-                let mut add = |items: Vec<Item>| {
-                    for item in items {
-                        if !parents.contains(&item) {
-                            parents.push(item);
-                        }
-                    }
-                };
-                if let Some(NetworkMode::Container {
-                    config: target,
-                    instance: ti,
-                }) = &config.network_mode
-                {
-                    match ti {
-                        Some(i) => add(reference(&format!("{target}.{i}"))),
-                        None => add(instances_of(target)),
-                    }
-                }
-                for endpoint in &config.networks {
-                    if !name::PRESET_NETWORKS.contains(&endpoint.network_name.as_str()) {
-                        add(vec![Item::Network(endpoint.network_name.clone())]);
-                    }
-                    for link in &endpoint.links {
-                        add(reference(&link.container));
-                    }
-                }
-                for used in &config.uses {
-                    match owners.get(used.name.as_str()) {
-                        Some(owner) => add(instances_of(owner)),
-                        None => add(reference(&used.name)),
-                    }
-                }
-                for link in &config.links {
-                    add(reference(&link.container));
-                }
-                for attached in &config.attaches {
-                    add(vec![Item::Volume {
-                        parent: cname.clone(),
-                        alias: attached.name.clone(),
-                    }]);
-                }
-                add(vec![image.clone()]);
-                parents.retain(|p| p != &me || !p.is_container());
-                if parents.contains(&me) {
-                    parents.retain(|p| p != &me);
-                }
-                graph.containers.push(me.clone());
-                graph.parents.insert(me, parents);
-            }
+            let ids = config
+                .instance_names()
+                .into_iter()
+                .map(|i| graph.intern(Item::container(cname, i)))
+                .collect::<Vec<_>>();
+            graph.containers.extend(&ids);
+            instances.insert(cname.as_str(), ids);
         }
-        // A container that names itself is a cycle of one.
+        let instances_of = |cfg: &str| -> &[usize] { instances.get(cfg).map_or(&[], Vec::as_slice) };
+        let reference = |graph: &Graph, r: &str| -> Vec<usize> {
+            let (cfg, inst) = name::split_instance(r);
+            match inst {
+                None => instances_of(cfg).to_vec(),
+                Some(i) => graph
+                    .index
+                    .get(&Item::container(cfg, Some(i)))
+                    .map(|id| vec![*id])
+                    .unwrap_or_default(),
+            }
+        };
         let mut self_refs = Vec::new();
         for (cname, config) in configs {
-            for instance in config.instance_names() {
-                let me = Item::container(cname, instance);
-                let refs_self = config.links.iter().any(|l| reference(&l.container).contains(&me))
-                    || config.uses.iter().any(|u| {
-                        owners
-                            .get(u.name.as_str())
-                            .map_or_else(|| reference(&u.name), |o| instances_of(o))
-                            .contains(&me)
+            let image = graph.intern(Item::Image(map.image_of(cname, config)));
+            let volumes: Vec<usize> = config
+                .attaches
+                .iter()
+                .map(|a| {
+                    graph.intern(Item::Volume {
+                        parent: cname.clone(),
+                        alias: a.name.clone(),
                     })
-                    || matches!(&config.network_mode, Some(NetworkMode::Container { config: t, .. }) if t == cname);
-                if refs_self {
+                })
+                .collect();
+            let networks: Vec<usize> = config
+                .networks
+                .iter()
+                .filter(|e| !name::PRESET_NETWORKS.contains(&e.network_name.as_str()))
+                .map(|e| graph.intern(Item::Network(e.network_name.clone())))
+                .collect();
+            // Container references in docker-map's order (§2.5), before own volumes and image.
+            let mut refs: Vec<usize> = Vec::new();
+            if let Some(NetworkMode::Container {
+                config: target,
+                instance: ti,
+            }) = &config.network_mode
+            {
+                match ti {
+                    Some(i) => refs.extend(reference(&graph, &format!("{target}.{i}"))),
+                    None => refs.extend(instances_of(target)),
+                }
+            }
+            let mut ordered: Vec<usize> = refs;
+            let mut net_iter = networks.iter();
+            for endpoint in &config.networks {
+                if !name::PRESET_NETWORKS.contains(&endpoint.network_name.as_str()) {
+                    if let Some(n) = net_iter.next() {
+                        ordered.push(*n);
+                    }
+                }
+                for link in &endpoint.links {
+                    ordered.extend(reference(&graph, &link.container));
+                }
+            }
+            for used in &config.uses {
+                match owners.get(used.name.as_str()) {
+                    Some(owner) => ordered.extend(instances_of(owner)),
+                    None => ordered.extend(reference(&graph, &used.name)),
+                }
+            }
+            for link in &config.links {
+                ordered.extend(reference(&graph, &link.container));
+            }
+            ordered.extend(&volumes);
+            ordered.push(image);
+            for me in instances_of(cname).to_vec() {
+                let mut parents: Vec<usize> = Vec::with_capacity(ordered.len());
+                for p in &ordered {
+                    if *p == me {
+                        continue;
+                    }
+                    if !parents.contains(p) {
+                        parents.push(*p);
+                    }
+                }
+                if ordered.contains(&me) {
                     self_refs.push(Problem::new(
-                        format!("container `{}` depends on itself", me.reference()),
+                        format!("container `{}` depends on itself", graph.items[me].reference()),
                         config.origin.clone(),
                     ));
                 }
-            }
-        }
-        for c in &graph.containers {
-            for p in &graph.parents[c] {
-                graph.children.entry(p.clone()).or_default().push(c.clone());
+                for p in &parents {
+                    graph.children[*p].push(me);
+                }
+                graph.parents[me] = parents;
             }
         }
         let (order, mut cycles) = graph.topological(configs);
@@ -203,40 +215,39 @@ impl Graph {
 
     /// Dependencies first, every item once; iterative, so deep chains do not exhaust the stack.
     /// Also returns every cycle found, each once; a cycle's closing edge is not followed.
-    fn topological(&self, configs: &BTreeMap<String, ContainerConfig>) -> (Vec<Item>, Vec<Problem>) {
-        #[derive(Clone, Copy, PartialEq)]
-        enum Mark {
-            Open,
-            Done,
-        }
-        let mut marks: HashMap<&Item, Mark> = HashMap::new();
-        let mut order = Vec::with_capacity(self.containers.len() * 2);
+    fn topological(&self, configs: &BTreeMap<String, ContainerConfig>) -> (Vec<usize>, Vec<Problem>) {
+        const NEW: u8 = 0;
+        const OPEN: u8 = 1;
+        const DONE: u8 = 2;
+        let mut marks = vec![NEW; self.items.len()];
+        let mut order = Vec::with_capacity(self.items.len());
         let mut cycles: Vec<Problem> = Vec::new();
         let mut cycle_sets: Vec<Vec<String>> = Vec::new();
-        let empty: Vec<Item> = Vec::new();
-        for root in &self.containers {
-            if marks.contains_key(root) {
+        for &root in &self.containers {
+            if marks[root] != NEW {
                 continue;
             }
             // (item, index of the next parent to visit)
-            let mut stack: Vec<(&Item, usize)> = vec![(root, 0)];
-            marks.insert(root, Mark::Open);
+            let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+            marks[root] = OPEN;
             while let Some((item, next)) = stack.pop() {
-                let parents = self.parents.get(item).unwrap_or(&empty);
+                let parents = &self.parents[item];
                 if next < parents.len() {
                     stack.push((item, next + 1));
-                    let p = &parents[next];
-                    match marks.get(p) {
-                        None => {
-                            marks.insert(p, Mark::Open);
+                    let p = parents[next];
+                    match marks[p] {
+                        NEW => {
+                            marks[p] = OPEN;
                             stack.push((p, 0));
                         }
-                        Some(Mark::Open) => {
+                        OPEN => {
                             let start = stack.iter().position(|(i, _)| *i == p).unwrap_or(0);
-                            let mut cycle: Vec<String> =
-                                stack[start..].iter().map(|(i, _)| i.reference()).collect();
-                            cycle.push(p.reference());
-                            let origin = match p {
+                            let mut cycle: Vec<String> = stack[start..]
+                                .iter()
+                                .map(|(i, _)| self.items[*i].reference())
+                                .collect();
+                            cycle.push(self.items[p].reference());
+                            let origin = match &self.items[p] {
                                 Item::Container { config, .. } => {
                                     configs.get(config).map(|c| c.origin.clone()).unwrap_or_default()
                                 }
@@ -247,96 +258,96 @@ impl Graph {
                                 .iter()
                                 .map(|r| r.split('.').next().unwrap_or(r).to_string())
                                 .collect();
-                            members.dedup();
                             members.sort();
+                            members.dedup();
                             if !cycle_sets.contains(&members) {
                                 cycle_sets.push(members);
                                 cycles.push(Problem::new(
                                     format!(
                                         "container `{}` has circular dependency `{}`",
-                                        p.reference(),
+                                        self.items[p].reference(),
                                         cycle.join(" -> ")
                                     ),
                                     origin,
                                 ));
                             }
                         }
-                        Some(Mark::Done) => {}
+                        _ => {}
                     }
                 } else {
-                    marks.insert(item, Mark::Done);
-                    order.push(item.clone());
+                    marks[item] = DONE;
+                    order.push(item);
                 }
             }
         }
         (order, cycles)
     }
 
+    fn id(&self, item: &Item) -> Option<usize> {
+        self.index.get(item).copied()
+    }
+
+    fn items_of<'a>(&'a self, ids: &'a [usize]) -> impl Iterator<Item = &'a Item> + 'a {
+        ids.iter().map(|i| &self.items[*i])
+    }
+
     /// Every item, dependencies first.
-    pub fn start_order(&self) -> &[Item] {
-        &self.start_order
+    pub fn start_order(&self) -> Vec<&Item> {
+        self.items_of(&self.start_order).collect()
     }
 
-    pub fn containers(&self) -> &[Item] {
-        &self.containers
+    /// Every container, in map order.
+    pub fn containers(&self) -> Vec<&Item> {
+        self.items_of(&self.containers).collect()
     }
 
-    pub fn direct_dependencies(&self, item: &Item) -> &[Item] {
-        self.parents.get(item).map_or(&[], Vec::as_slice)
+    pub fn direct_dependencies(&self, item: &Item) -> Vec<&Item> {
+        self.id(item)
+            .map(|i| self.items_of(&self.parents[i]).collect())
+            .unwrap_or_default()
     }
 
-    pub fn direct_dependents(&self, item: &Item) -> &[Item] {
-        self.children.get(item).map_or(&[], Vec::as_slice)
+    pub fn direct_dependents(&self, item: &Item) -> Vec<&Item> {
+        self.id(item)
+            .map(|i| self.items_of(&self.children[i]).collect())
+            .unwrap_or_default()
     }
 
     /// docker-map's dependency list of an item, deepest first: for each direct parent that is a
     /// container its own list, then the direct parents, de-duplicated in order.
     pub fn dependencies(&self, item: &Item) -> Vec<Item> {
-        let mut memo: HashMap<Item, Rc<Vec<Item>>> = HashMap::new();
-        // Parents come before children in start order, so every parent's list exists when needed.
-        for it in self.start_order.iter().filter(|i| i.is_container()) {
-            let list = self.combine(self.direct_dependencies(it), &memo);
-            memo.insert(it.clone(), Rc::new(list));
-            if it == item {
-                break;
-            }
-        }
-        memo.get(item).map(|l| l.as_ref().clone()).unwrap_or_default()
+        self.walk(item, false)
     }
 
     /// The same walk over the inverted edges: who must stop before `item`, outermost first.
     pub fn dependents(&self, item: &Item) -> Vec<Item> {
-        let mut memo: HashMap<Item, Rc<Vec<Item>>> = HashMap::new();
-        for it in self.start_order.iter().rev().filter(|i| i.is_container()) {
-            let list = self.combine(self.direct_dependents(it), &memo);
-            memo.insert(it.clone(), Rc::new(list));
-            if it == item {
+        self.walk(item, true)
+    }
+
+    fn walk(&self, item: &Item, reverse: bool) -> Vec<Item> {
+        let Some(target) = self.id(item) else {
+            return Vec::new();
+        };
+        let edges = if reverse { &self.children } else { &self.parents };
+        let mut memo: Vec<Option<Rc<Vec<usize>>>> = vec![None; self.items.len()];
+        // Parents come before children in start order (and the reverse for dependents), so each
+        // list a container needs exists when it is combined.
+        let order: Box<dyn Iterator<Item = &usize>> = if reverse {
+            Box::new(self.start_order.iter().rev())
+        } else {
+            Box::new(self.start_order.iter())
+        };
+        for &it in order.filter(|i| self.items[**i].is_container()) {
+            memo[it] = Some(Rc::new(combine(&edges[it], &memo)));
+            if it == target {
                 break;
             }
         }
-        match item {
-            Item::Container { .. } => memo.get(item).map(|l| l.as_ref().clone()).unwrap_or_default(),
-            other => self.combine(self.direct_dependents(other), &memo),
-        }
-    }
-
-    fn combine(&self, direct: &[Item], memo: &HashMap<Item, Rc<Vec<Item>>>) -> Vec<Item> {
-        let mut seen: HashSet<&Item> = HashSet::new();
-        let mut out: Vec<Item> = Vec::new();
-        let lists = direct.iter().filter_map(|p| memo.get(p));
-        for list in lists {
-            for i in list.iter() {
-                if seen.insert(i) {
-                    out.push(i.clone());
-                }
-            }
-        }
-        for p in direct {
-            if !out.contains(p) {
-                out.push(p.clone());
-            }
-        }
-        out
+        let list = match &memo[target] {
+            Some(l) => l.as_ref().clone(),
+            None => combine(&edges[target], &memo),
+        };
+        list.into_iter().map(|i| self.items[i].clone()).collect()
     }
 
     /// docker-map's `merge_dependency_paths` for several inputs: an input that another input
@@ -351,14 +362,7 @@ impl Graph {
         }
         let paths: Vec<(Item, Vec<Item>)> = unique
             .iter()
-            .map(|i| {
-                let path = if reverse {
-                    self.dependents(i)
-                } else {
-                    self.dependencies(i)
-                };
-                (i.clone(), path)
-            })
+            .map(|i| (i.clone(), self.walk(i, reverse)))
             .collect();
         let mut visited: HashSet<Item> = HashSet::new();
         let mut out = Vec::new();
@@ -380,6 +384,24 @@ impl Graph {
         }
         out
     }
+}
+
+fn combine(direct: &[usize], memo: &[Option<Rc<Vec<usize>>>]) -> Vec<usize> {
+    let mut seen: HashSet<usize> = HashSet::new();
+    let mut out: Vec<usize> = Vec::new();
+    for list in direct.iter().filter_map(|p| memo[*p].as_ref()) {
+        for i in list.iter() {
+            if seen.insert(*i) {
+                out.push(*i);
+            }
+        }
+    }
+    for p in direct {
+        if seen.insert(*p) {
+            out.push(*p);
+        }
+    }
+    out
 }
 
 /// Attached alias (or `parent.alias`) → owning configuration.

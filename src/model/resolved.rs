@@ -168,7 +168,7 @@ fn resolve_map(checked: &Checked, cwd: &Path) -> ResolvedMap {
     let order: HashMap<&Item, usize> = checked
         .graph
         .start_order()
-        .iter()
+        .into_iter()
         .filter(|i| i.is_container())
         .enumerate()
         .map(|(i, item)| (item, i + 1))

@@ -2,12 +2,25 @@
 //! scanned instead: an indentation-aware walk of block-style YAML that records where each mapping
 //! key and list item starts. Flow collections are recorded by their own key only.
 
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
 use super::Seg;
 
-/// Every key and list item found in the text, with its path and 1-based line, in text order.
+/// Every key and list item found in the text: the hash of its path → its 1-based lines, in text
+/// order. Indexed by a hash, since every field of a big map asks for its line and storing each
+/// path would cost more than the parse.
 #[derive(Debug, Default)]
 pub(super) struct Lines {
-    entries: Vec<(Vec<Seg>, usize)>,
+    entries: HashMap<u64, Vec<usize>>,
+}
+
+fn path_hash<'a>(segs: impl Iterator<Item = &'a Seg>) -> u64 {
+    let mut h = DefaultHasher::new();
+    for seg in segs {
+        seg.hash(&mut h);
+    }
+    h.finish()
 }
 
 impl Lines {
@@ -24,10 +37,9 @@ impl Lines {
     /// The line of the `nth` (from 0) occurrence of `path`; repeated keys occur more than once.
     pub(super) fn find(&self, path: &[Seg], nth: usize) -> Option<usize> {
         self.entries
-            .iter()
-            .filter(|(p, _)| p == path)
-            .nth(nth)
-            .map(|(_, line)| *line)
+            .get(&path_hash(path.iter()))
+            .and_then(|lines| lines.get(nth))
+            .copied()
     }
 }
 
@@ -46,7 +58,7 @@ struct Scanner {
     /// Open keys and list items, each with the column it starts at.
     stack: Vec<(usize, Seg)>,
     skip: Skip,
-    entries: Vec<(Vec<Seg>, usize)>,
+    entries: HashMap<u64, Vec<usize>>,
 }
 
 impl Scanner {
@@ -118,8 +130,8 @@ impl Scanner {
     }
 
     fn record(&mut self, number: usize) {
-        let path = self.stack.iter().map(|(_, seg)| seg.clone()).collect();
-        self.entries.push((path, number));
+        let hash = path_hash(self.stack.iter().map(|(_, seg)| seg));
+        self.entries.entry(hash).or_default().push(number);
     }
 }
 

@@ -21,28 +21,35 @@ pub fn load_map(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<ContainerMap, Vec<Problem>> {
     let doc = parse(file, text, env).map_err(|e| vec![Problem::from(e)])?;
-    let mut root = match doc.root() {
-        Value::Map(m) => m.clone(),
+    let key_name = match doc.root() {
+        Value::Map(root) => match root.get("name") {
+            None => None,
+            Some(Value::Str(s)) => Some(s.clone()),
+            Some(other) => {
+                return Err(vec![Problem::new(
+                    format!("`name`: expected the map name as a string, found {other}"),
+                    doc.origin(&["name"]),
+                )])
+            }
+        },
         _ => return Err(vec![Problem::new("the file holds no mapping", doc.origin(&[]))]),
-    };
-    let key_name = match root.remove("name") {
-        None => None,
-        Some(Value::Str(s)) => Some(s),
-        Some(other) => {
-            return Err(vec![Problem::new(
-                format!("`name`: expected the map name as a string, found {other}"),
-                doc.origin(&["name"]),
-            )])
-        }
     };
     let stem = Path::new(file)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let map_name = name.map(str::to_string).or(key_name).unwrap_or(stem);
-    ContainerMap::from_value(&map_name, &Value::Map(root), &|p| doc.origin(p)).map_err(|mut problems| {
-        // In the order of the file, not of the keys.
-        problems.sort_by_key(|p| p.origin.line);
-        problems
-    })
+    let mut map = ContainerMap::new(&map_name, doc.origin(&[])).map_err(|p| vec![p])?;
+    let loaded = map
+        .update_skipping(doc.root(), &["name"], &|p| doc.origin(p))
+        .map_err(|mut problems| {
+            // In the order of the file, not of the keys.
+            problems.sort_by_key(|p| p.origin.line);
+            problems
+        });
+    // Freeing a large document node by node takes a while; do it beside the caller's work.
+    if text.len() > 1 << 20 {
+        std::thread::spawn(move || drop(doc));
+    }
+    loaded.map(|()| map)
 }

@@ -92,7 +92,7 @@ pub fn parse(
 }
 
 /// One step of a key path.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Seg {
     Key(String),
     Index(usize),
