@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod error;
 pub mod model;
+pub mod runtime;
 pub mod script;
 pub mod yaml;
 

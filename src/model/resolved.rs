@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::check::Checked;
+use super::client::ClientConfig;
 use super::container::ContainerConfig;
 use super::exec::ExecCommand;
 use super::graph::{attached_owners, Item};
@@ -15,6 +16,7 @@ use super::host;
 use super::name;
 use super::network_mode::NetworkMode;
 use super::origin::Origin;
+use super::problem::Problem;
 use super::value::Value;
 use super::volume_ref::Bind;
 
@@ -102,6 +104,9 @@ pub struct Port {
     pub host_port: Option<u16>,
     /// The interface alias or address; none: all addresses.
     pub interface: Option<String>,
+    /// The address the port is bound to, where the interface is known (a literal address, or an
+    /// alias of the client the model is resolved for).
+    pub host_ip: Option<String>,
     pub ipv6: bool,
 }
 
@@ -123,10 +128,64 @@ pub struct ResolvedNetwork {
     pub internal: bool,
 }
 
-/// Resolves checked maps. `cwd` anchors relative file names (paths stay pure data).
+/// The client a model is resolved for: only its containers, its hostnames, its interfaces.
+#[derive(Clone, Copy)]
+pub struct ClientContext<'a> {
+    pub name: &'a str,
+    pub config: &'a ClientConfig,
+}
+
+/// Resolves checked maps without a client (`dmap show`). `cwd` anchors relative file names
+/// (paths stay pure data).
 pub fn resolve(maps: &[Checked], cwd: &Path) -> ResolvedModel {
     ResolvedModel {
-        maps: maps.iter().map(|c| resolve_map(c, cwd)).collect(),
+        maps: maps.iter().map(|c| resolve_map(c, cwd, None)).collect(),
+    }
+}
+
+/// Resolves checked maps for one client; an interface alias the client lacks is a problem.
+pub fn resolve_for(
+    maps: &[Checked],
+    cwd: &Path,
+    client: ClientContext,
+) -> Result<ResolvedModel, Vec<Problem>> {
+    let model = ResolvedModel {
+        maps: maps.iter().map(|c| resolve_map(c, cwd, Some(client))).collect(),
+    };
+    let mut problems = Vec::new();
+    for (checked, map) in maps.iter().zip(&model.maps) {
+        for c in &map.containers {
+            for p in &c.ports {
+                if let (Some(interface), None) = (&p.interface, &p.host_ip) {
+                    problems.push(Problem::new(
+                        format!(
+                            "container `{}` binds port {} to interface `{interface}`, which client `{}` does not define (its `interfaces{}`)",
+                            c.name,
+                            p.container_port,
+                            client.name,
+                            if p.ipv6 { "_ipv6" } else { "" }
+                        ),
+                        checked.configs[&c.config].origin_of("exposes").clone(),
+                    ));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(model)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The clients a configuration runs on: its own, else the map's, else the default client.
+pub fn clients_of(map: &crate::model::ContainerMap, config: &ContainerConfig) -> Vec<String> {
+    if !config.clients.is_empty() {
+        config.clients.clone()
+    } else if !map.clients.is_empty() {
+        map.clients.clone()
+    } else {
+        vec![name::DEFAULT_CLIENT.to_string()]
     }
 }
 
@@ -149,7 +208,7 @@ fn clean(path: &Path) -> String {
     out.to_string_lossy().into_owned()
 }
 
-fn resolve_map(checked: &Checked, cwd: &Path) -> ResolvedMap {
+fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientContext>) -> ResolvedMap {
     let map = checked.map;
     let owners = attached_owners(map, &checked.configs);
     let root: Option<PathBuf> = map
@@ -184,6 +243,11 @@ fn resolve_map(checked: &Checked, cwd: &Path) -> ResolvedMap {
             continue;
         };
         let config = &checked.configs[cname];
+        if let Some(c) = client {
+            if !clients_of(map, config).iter().any(|n| n == c.name) {
+                continue;
+            }
+        }
         let inst = instance.as_deref();
         let engine = name::container(&map.name, cname, inst);
         let mut mounts = Vec::new();
@@ -317,18 +381,24 @@ fn resolve_map(checked: &Checked, cwd: &Path) -> ResolvedMap {
                 container_port: format!("{}/{}", p.exposed_port.number, p.exposed_port.protocol.as_str()),
                 host_port: p.host_port,
                 interface: p.interface.clone(),
+                host_ip: p.interface.as_deref().and_then(|i| match client {
+                    Some(c) => c.config.interface_address(i, p.ipv6).map(|a| a.to_string()),
+                    None => i.parse::<std::net::IpAddr>().ok().map(|a| a.to_string()),
+                }),
                 ipv6: p.ipv6,
             })
             .collect();
         let hostname = (map.set_hostname != Some(false) && config.network_mode.is_none())
-            .then(|| name::hostname(&engine, None));
+            .then(|| name::hostname(&engine, client.map(|c| c.name)));
         containers.push(ResolvedContainer {
             name: engine.clone(),
             config: cname.clone(),
             instance: instance.clone(),
             image: map.image_of(cname, config),
             hostname,
-            domainname: map.default_domain.clone(),
+            domainname: client
+                .and_then(|c| c.config.domainname.clone())
+                .or_else(|| map.default_domain.clone()),
             user: user_of(config),
             mounts,
             volumes_from,

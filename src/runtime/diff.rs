@@ -1,0 +1,332 @@
+//! What changed between the spec recorded on a container and the one the map wants now, field by
+//! field, in words: the reasons `update` gives.
+
+use std::collections::BTreeMap;
+
+use super::spec::{ContainerSpec, MountSpec};
+use crate::model::Value;
+
+/// How a change can be applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Remedy {
+    /// Only a new container has it.
+    Recreate,
+    /// `docker update` changes it in place.
+    Update,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub remedy: Remedy,
+    pub reason: String,
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn opt<T: std::fmt::Debug>(v: &Option<T>) -> String {
+    match v {
+        Some(x) => format!("{x:?}").trim_matches('"').to_string(),
+        None => "unset".into(),
+    }
+}
+
+/// Every difference, in a stable order. `updatable` names the options `docker update` changes.
+/// Networks are compared elsewhere (they are reconnected in place).
+pub fn diff(old: &ContainerSpec, new: &ContainerSpec, updatable: &[&str]) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut recreate = |reason: String| {
+        out.push(Change {
+            remedy: Remedy::Recreate,
+            reason,
+        })
+    };
+    if old.image != new.image {
+        recreate(format!("image `{}` → `{}`", old.image, new.image));
+    }
+    for (what, a, b) in [
+        ("hostname", &old.hostname, &new.hostname),
+        ("domainname", &old.domainname, &new.domainname),
+        ("user", &old.user, &new.user),
+        ("network mode", &old.network_mode, &new.network_mode),
+        ("stop signal", &old.stop_signal, &new.stop_signal),
+    ] {
+        if a != b {
+            recreate(format!("{what} {} → {}", opt(a), opt(b)));
+        }
+    }
+    if old.stop_timeout != new.stop_timeout {
+        recreate(format!(
+            "stop timeout {} → {}",
+            opt(&old.stop_timeout),
+            opt(&new.stop_timeout)
+        ));
+    }
+    env_changes(&old.env, &new.env, &mut recreate);
+    if old.command != new.command {
+        recreate(format!(
+            "command {} → {}",
+            old.command.as_ref().map_or("unset".into(), text),
+            new.command.as_ref().map_or("unset".into(), text)
+        ));
+    }
+    if old.entrypoint != new.entrypoint {
+        recreate(format!(
+            "entrypoint {} → {}",
+            old.entrypoint.as_ref().map_or("unset".into(), text),
+            new.entrypoint.as_ref().map_or("unset".into(), text)
+        ));
+    }
+    mount_changes(&old.mounts, &new.mounts, &mut recreate);
+    if old.volumes_from != new.volumes_from {
+        recreate(format!(
+            "volumes_from {:?} → {:?}",
+            old.volumes_from, new.volumes_from
+        ));
+    }
+    if old.links != new.links {
+        recreate("links changed".to_string());
+    }
+    for p in &new.ports {
+        if !old.ports.contains(p) {
+            recreate(format!(
+                "port {} added{}",
+                p.port,
+                binding(p.host_ip.as_deref(), p.host_port)
+            ));
+        }
+    }
+    for p in &old.ports {
+        if !new.ports.contains(p) {
+            recreate(format!(
+                "port {} removed{}",
+                p.port,
+                binding(p.host_ip.as_deref(), p.host_port)
+            ));
+        }
+    }
+    if old.healthcheck != new.healthcheck {
+        recreate("healthcheck changed".to_string());
+    }
+    let keys: std::collections::BTreeSet<&String> = old.options.keys().chain(new.options.keys()).collect();
+    for key in keys {
+        let (a, b) = (old.options.get(key), new.options.get(key));
+        if a == b {
+            continue;
+        }
+        let described = match (a, b) {
+            (None, Some(b)) => format!("option `{key}` set to {}", text(b)),
+            (Some(_), None) => format!("option `{key}` removed"),
+            (Some(a), Some(b)) => format!("option `{key}` {} → {}", text(a), text(b)),
+            (None, None) => continue,
+        };
+        // A limit the map stops setting can't be unset in place.
+        let remedy = if updatable.contains(&key.as_str()) && b.is_some() {
+            Remedy::Update
+        } else {
+            Remedy::Recreate
+        };
+        out.push(Change {
+            remedy,
+            reason: described,
+        });
+    }
+    out
+}
+
+fn binding(ip: Option<&str>, port: Option<u16>) -> String {
+    match (ip, port) {
+        (Some(ip), Some(p)) => format!(" ({ip}:{p})"),
+        (None, Some(p)) => format!(" ({p})"),
+        _ => String::new(),
+    }
+}
+
+fn env_changes(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>, out: &mut impl FnMut(String)) {
+    for (k, v) in new {
+        match old.get(k) {
+            None => out(format!("env `{k}` added")),
+            Some(o) if o != v => out(format!("env `{k}` changed")),
+            _ => {}
+        }
+    }
+    for k in old.keys() {
+        if !new.contains_key(k) {
+            out(format!("env `{k}` removed"));
+        }
+    }
+}
+
+fn mount_changes(old: &[MountSpec], new: &[MountSpec], out: &mut impl FnMut(String)) {
+    for m in new {
+        match old.iter().find(|o| o.target == m.target) {
+            None => out(format!("mount `{}` added", m.target)),
+            Some(o) if o != m => {
+                if o.source != m.source {
+                    out(format!(
+                        "mount `{}` from `{}` → `{}`",
+                        m.target,
+                        if o.source.is_empty() { &o.kind } else { &o.source },
+                        if m.source.is_empty() { &m.kind } else { &m.source }
+                    ))
+                } else {
+                    out(format!("mount `{}` changed", m.target))
+                }
+            }
+            _ => {}
+        }
+    }
+    for o in old {
+        if !new.iter().any(|m| m.target == o.target) {
+            out(format!("mount `{}` removed", o.target));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::spec::PortSpec;
+
+    fn spec() -> ContainerSpec {
+        ContainerSpec {
+            image: "app:1".into(),
+            env: [
+                ("A".to_string(), "1".to_string()),
+                ("B".to_string(), "2".to_string()),
+            ]
+            .into(),
+            ports: vec![PortSpec {
+                port: "80/tcp".into(),
+                host_ip: None,
+                host_port: Some(8080),
+            }],
+            options: [("mem_limit".to_string(), Value::str("64m"))].into(),
+            ..ContainerSpec::default()
+        }
+    }
+
+    fn reasons(changes: &[Change]) -> Vec<(Remedy, &str)> {
+        changes.iter().map(|c| (c.remedy, c.reason.as_str())).collect()
+    }
+
+    #[test]
+    fn same_spec_no_change() {
+        assert!(diff(&spec(), &spec(), &["mem_limit"]).is_empty());
+    }
+
+    #[test]
+    fn each_field_named() {
+        let old = spec();
+        type Edit = Box<dyn Fn(&mut ContainerSpec)>;
+        let cases: Vec<(Edit, Remedy, &str)> = vec![
+            (
+                Box::new(|s| s.image = "app:2".into()),
+                Remedy::Recreate,
+                "image `app:1` → `app:2`",
+            ),
+            (
+                Box::new(|s| {
+                    s.env.remove("B");
+                }),
+                Remedy::Recreate,
+                "env `B` removed",
+            ),
+            (
+                Box::new(|s| {
+                    s.env.insert("C".into(), "3".into());
+                }),
+                Remedy::Recreate,
+                "env `C` added",
+            ),
+            (
+                Box::new(|s| {
+                    s.env.insert("A".into(), "9".into());
+                }),
+                Remedy::Recreate,
+                "env `A` changed",
+            ),
+            (
+                Box::new(|s| s.ports.clear()),
+                Remedy::Recreate,
+                "port 80/tcp removed (8080)",
+            ),
+            (
+                Box::new(|s| {
+                    s.options.insert("mem_limit".into(), Value::str("128m"));
+                }),
+                Remedy::Update,
+                "option `mem_limit` 64m → 128m",
+            ),
+            (
+                Box::new(|s| {
+                    s.options.remove("mem_limit");
+                }),
+                Remedy::Recreate,
+                "option `mem_limit` removed",
+            ),
+            (
+                Box::new(|s| {
+                    s.options.insert("privileged".into(), Value::Bool(true));
+                }),
+                Remedy::Recreate,
+                "option `privileged` set to true",
+            ),
+            (
+                Box::new(|s| s.command = Some(Value::str("run"))),
+                Remedy::Recreate,
+                "command unset → run",
+            ),
+            (
+                Box::new(|s| {
+                    s.mounts.push(MountSpec {
+                        kind: "volume".into(),
+                        source: "m.new".into(),
+                        target: "/data".into(),
+                        readonly: false,
+                    })
+                }),
+                Remedy::Recreate,
+                "mount `/data` added",
+            ),
+        ];
+        for (change, remedy, reason) in cases {
+            let mut new = old.clone();
+            change(&mut new);
+            assert_eq!(reasons(&diff(&old, &new, &["mem_limit"])), vec![(remedy, reason)]);
+        }
+    }
+
+    #[test]
+    fn moved_mount_names_both_sources() {
+        let mut old = spec();
+        old.mounts.push(MountSpec {
+            kind: "volume".into(),
+            source: "m.old".into(),
+            target: "/data".into(),
+            readonly: false,
+        });
+        let mut new = old.clone();
+        new.mounts[0].source = "m.data".into();
+        assert_eq!(
+            reasons(&diff(&old, &new, &[])),
+            vec![(Remedy::Recreate, "mount `/data` from `m.old` → `m.data`")]
+        );
+    }
+
+    #[test]
+    fn recorded_spec_round_trips() {
+        let s = spec();
+        let json = serde_json::to_string(&s).unwrap_or_default();
+        let back: ContainerSpec = serde_json::from_str(&json).unwrap_or_default();
+        assert_eq!(back, s);
+        // A recorded spec without fields a newer dmap added reads as their defaults.
+        let older: ContainerSpec = serde_json::from_str(r#"{"image":"app:1"}"#).unwrap_or_default();
+        assert_eq!(older.image, "app:1");
+        assert!(older.env.is_empty());
+    }
+}

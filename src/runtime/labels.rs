@@ -1,0 +1,18 @@
+//! The labels dmap puts on every Engine object it creates; it changes or removes only objects
+//! that carry them for the map at hand.
+
+/// The map an object belongs to.
+pub const MAP: &str = "dmap.map";
+/// The container configuration (containers) or owning configuration (attached volumes).
+pub const CONFIG: &str = "dmap.config";
+/// The instance, when the configuration has instances.
+pub const INSTANCE: &str = "dmap.instance";
+/// The client the object was created through.
+pub const CLIENT: &str = "dmap.client";
+/// What the object is: `container`, `volume`, `network`.
+pub const KIND: &str = "dmap.kind";
+/// The canonical applied container spec (JSON), so `update` can say which field changed.
+pub const SPEC: &str = "dmap.spec";
+/// The schema of `dmap.spec`; a newer dmap reads older schemas without recreating.
+pub const SCHEMA: &str = "dmap.schema";
+pub const SCHEMA_VERSION: &str = "1";

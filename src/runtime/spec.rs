@@ -1,0 +1,422 @@
+//! The desired state of a client's Engine, derived purely from checked maps: every container as
+//! dmap would create it, and the volumes, networks and images it needs. The container spec is
+//! also what dmap records on the container, so `update` can name the field that changed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::check::Checked;
+use crate::model::client::ClientConfig;
+use crate::model::exec::ExecCommand;
+use crate::model::resolved::{self, ClientContext, Mount};
+use crate::model::{name, Origin, Problem, Value};
+
+/// A container as created; recorded in the `dmap.spec` label. Fields a newer dmap adds must
+/// default to what older ones meant, so recorded specs of older versions compare equal.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContainerSpec {
+    pub image: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domainname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mounts: Vec<MountSpec>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes_from: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_mode: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<EndpointSpec>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkSpec>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<PortSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<HealthSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_signal: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_timeout: Option<u64>,
+    /// Every other `create_options` / `host_config` keyword (docker-py names; `host_config` wins).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MountSpec {
+    /// `volume` (named), `bind` or `anonymous`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    pub target: String,
+    #[serde(default)]
+    pub readonly: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EndpointSpec {
+    pub network: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipv4_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipv6_address: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LinkSpec {
+    pub container: String,
+    pub alias: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PortSpec {
+    /// `80/tcp`
+    pub port: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_port: Option<u16>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HealthSpec {
+    pub test: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_period: Option<u64>,
+}
+
+/// chown/chmod of an attached volume, run when a container attaching it is created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prepare {
+    pub volume: String,
+    /// Where the attaching container mounts it (the helper mounts it at the same path).
+    pub path: String,
+    /// `user:group` for `chown -R`.
+    pub owner: Option<String>,
+    /// The mode for `chmod -R`.
+    pub mode: Option<String>,
+}
+
+/// One container instance of a map, as it should be on this client.
+#[derive(Clone, Debug)]
+pub struct DesiredContainer {
+    pub map: String,
+    pub config: String,
+    pub instance: Option<String>,
+    /// The Engine name.
+    pub name: String,
+    pub spec: ContainerSpec,
+    pub persistent: bool,
+    pub exec_commands: Vec<ExecCommand>,
+    /// The user exec commands run as when they name none.
+    pub exec_user: Option<String>,
+    pub start_delay: Option<f64>,
+    pub prepare: Vec<Prepare>,
+    /// Engine names of the containers this one needs first.
+    pub depends_on: Vec<String>,
+    /// Position in the map's start order (for stable output).
+    pub order: usize,
+    pub origin: Origin,
+}
+
+impl DesiredContainer {
+    /// `cfg` or `cfg.instance`.
+    pub fn reference(&self) -> String {
+        match &self.instance {
+            Some(i) => format!("{}.{i}", self.config),
+            None => self.config.clone(),
+        }
+    }
+
+    /// Containers whose recreation forces this one's: it shares their network namespace or
+    /// takes their volumes with `volumes_from`.
+    pub fn shares_with(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .spec
+            .volumes_from
+            .iter()
+            .map(|v| v.strip_suffix(":ro").unwrap_or(v).to_string())
+            .collect();
+        if let Some(c) = self
+            .spec
+            .network_mode
+            .as_deref()
+            .and_then(|m| m.strip_prefix("container:"))
+        {
+            out.push(c.to_string());
+        }
+        out
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesiredVolume {
+    pub map: String,
+    pub name: String,
+    /// The configuration that attaches it.
+    pub owner: String,
+    pub driver: String,
+    pub driver_options: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesiredNetwork {
+    pub map: String,
+    pub name: String,
+    pub driver: String,
+    pub driver_options: BTreeMap<String, String>,
+    pub internal: bool,
+    pub create_options: BTreeMap<String, Value>,
+}
+
+/// Everything the maps want on one client.
+#[derive(Clone, Debug, Default)]
+pub struct Desired {
+    pub client: String,
+    pub maps: Vec<String>,
+    pub containers: Vec<DesiredContainer>,
+    pub volumes: Vec<DesiredVolume>,
+    pub networks: Vec<DesiredNetwork>,
+    pub images: BTreeSet<String>,
+}
+
+impl Desired {
+    pub fn container(&self, name: &str) -> Option<&DesiredContainer> {
+        self.containers.iter().find(|c| c.name == name)
+    }
+
+    /// Builds the desired state of `client` from checked maps.
+    pub fn build(
+        maps: &[Checked],
+        cwd: &Path,
+        client_name: &str,
+        client: &ClientConfig,
+    ) -> Result<Desired, Vec<Problem>> {
+        let context = ClientContext {
+            name: client_name,
+            config: client,
+        };
+        let model = resolved::resolve_for(maps, cwd, context)?;
+        let mut desired = Desired {
+            client: client_name.to_string(),
+            maps: maps.iter().map(|c| c.map.name.clone()).collect(),
+            ..Desired::default()
+        };
+        for (checked, rmap) in maps.iter().zip(&model.maps) {
+            let map = checked.map;
+            for rc in &rmap.containers {
+                let config = &checked.configs[&rc.config];
+                let mut options = config.create_options.clone();
+                options.extend(config.host_config.clone());
+                for handled in [
+                    "environment",
+                    "command",
+                    "entrypoint",
+                    "user",
+                    "hostname",
+                    "domainname",
+                ] {
+                    options.remove(handled);
+                }
+                let spec = ContainerSpec {
+                    image: rc.image.clone(),
+                    hostname: config
+                        .create_options
+                        .get("hostname")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .or_else(|| rc.hostname.clone()),
+                    domainname: config
+                        .create_options
+                        .get("domainname")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .or_else(|| rc.domainname.clone()),
+                    user: rc.user.clone(),
+                    env: rc.environment.clone(),
+                    command: rc.command.clone(),
+                    entrypoint: rc.entrypoint.clone(),
+                    mounts: rc
+                        .mounts
+                        .iter()
+                        .map(|m| match m {
+                            Mount::Volume {
+                                source,
+                                target,
+                                readonly,
+                            } => MountSpec {
+                                kind: "volume".into(),
+                                source: source.clone(),
+                                target: target.clone(),
+                                readonly: *readonly,
+                            },
+                            Mount::Bind {
+                                source,
+                                target,
+                                readonly,
+                            } => MountSpec {
+                                kind: "bind".into(),
+                                source: source.clone(),
+                                target: target.clone(),
+                                readonly: *readonly,
+                            },
+                            Mount::Anonymous { target } => MountSpec {
+                                kind: "anonymous".into(),
+                                source: String::new(),
+                                target: target.clone(),
+                                readonly: false,
+                            },
+                        })
+                        .collect(),
+                    volumes_from: rc.volumes_from.clone(),
+                    network_mode: rc.network_mode.clone(),
+                    networks: rc
+                        .networks
+                        .iter()
+                        .map(|e| EndpointSpec {
+                            network: e.network.clone(),
+                            aliases: e.aliases.clone(),
+                            links: e
+                                .links
+                                .iter()
+                                .map(|l| LinkSpec {
+                                    container: l.container.clone(),
+                                    alias: l.alias.clone(),
+                                })
+                                .collect(),
+                            ipv4_address: e.ipv4_address.clone(),
+                            ipv6_address: e.ipv6_address.clone(),
+                        })
+                        .collect(),
+                    links: rc
+                        .links
+                        .iter()
+                        .map(|l| LinkSpec {
+                            container: l.container.clone(),
+                            alias: l.alias.clone(),
+                        })
+                        .collect(),
+                    ports: rc
+                        .ports
+                        .iter()
+                        .map(|p| PortSpec {
+                            port: p.container_port.clone(),
+                            host_ip: p.host_ip.clone(),
+                            host_port: p.host_port,
+                        })
+                        .collect(),
+                    healthcheck: rc.healthcheck.as_ref().map(|h| HealthSpec {
+                        test: h.test.clone(),
+                        interval: h.interval,
+                        timeout: h.timeout,
+                        retries: h.retries,
+                        start_period: h.start_period,
+                    }),
+                    stop_signal: rc.stop_signal.clone(),
+                    stop_timeout: rc.stop_timeout,
+                    options,
+                };
+                // Attached volumes get their owner and mode on every create of a container
+                // attaching them (volume settings win over the container's).
+                let prepare = config
+                    .attaches
+                    .iter()
+                    .filter_map(|a| {
+                        let vol = map.volumes.get(&a.name);
+                        let owner = vol
+                            .and_then(|v| v.user.as_ref())
+                            .or(config.user.as_ref())
+                            .map(|u| u.owner());
+                        let mode = vol
+                            .and_then(|v| v.permissions.clone())
+                            .or_else(|| config.permissions.clone());
+                        if owner.is_none() && mode.is_none() {
+                            return None;
+                        }
+                        let path = a
+                            .path
+                            .clone()
+                            .or_else(|| vol.and_then(|v| v.default_path.clone()))?;
+                        Some(Prepare {
+                            volume: name::volume(
+                                &map.name,
+                                map.uses_parent_name().then_some(rc.config.as_str()),
+                                &a.name,
+                            ),
+                            path,
+                            owner,
+                            mode,
+                        })
+                    })
+                    .collect();
+                desired.images.insert(rc.image.clone());
+                desired.containers.push(DesiredContainer {
+                    map: map.name.clone(),
+                    config: rc.config.clone(),
+                    instance: rc.instance.clone(),
+                    name: rc.name.clone(),
+                    spec,
+                    persistent: rc.persistent,
+                    exec_commands: config.exec_commands.clone(),
+                    exec_user: config.user.as_ref().map(|u| u.name.clone()),
+                    start_delay: config.start_delay,
+                    prepare,
+                    depends_on: rc.depends_on.clone(),
+                    order: rc.start_order,
+                    origin: config.origin.clone(),
+                });
+            }
+            for v in &rmap.volumes {
+                if !desired
+                    .containers
+                    .iter()
+                    .any(|c| c.map == map.name && c.config == v.owner)
+                {
+                    continue;
+                }
+                desired.volumes.push(DesiredVolume {
+                    map: map.name.clone(),
+                    name: v.name.clone(),
+                    owner: v.owner.clone(),
+                    driver: v.driver.clone(),
+                    driver_options: v.driver_options.clone(),
+                });
+            }
+            for (net, config) in &map.networks {
+                desired.networks.push(DesiredNetwork {
+                    map: map.name.clone(),
+                    name: name::network(&map.name, net),
+                    driver: config.driver.clone(),
+                    driver_options: config.driver_options.clone(),
+                    internal: config.internal,
+                    create_options: config.create_options.clone(),
+                });
+            }
+        }
+        Ok(desired)
+    }
+}
