@@ -1,8 +1,16 @@
-//! The edge to the Docker Engine. `spec`, `snapshot`, `diff` and `plan` are pure (desired state,
-//! observed state, decisions); only `observe`, `driver` and `apply` talk to bollard.
+//! The edge to the Docker Engine. `spec`, `snapshot`, `diff`, `plan` and `translate` are pure
+//! (desired state, observed state, decisions, Engine API shapes); only `driver`, `observe` and
+//! `apply` talk to bollard.
 
 pub mod diff;
+pub mod driver;
+pub mod error;
 pub mod executor;
 pub mod labels;
+pub mod observe;
+pub mod plan;
 pub mod snapshot;
 pub mod spec;
+pub mod translate;
+
+pub use error::Error;

@@ -1,0 +1,88 @@
+//! A connection to one Docker Engine (a client of the map): `DOCKER_HOST`, TLS, the API version
+//! negotiated down to the Engine's.
+
+use std::path::PathBuf;
+
+use bollard::{Docker, API_DEFAULT_VERSION};
+
+use super::error::Error;
+use crate::model::client::ClientConfig;
+
+#[derive(Clone, Debug)]
+pub struct Driver {
+    pub docker: Docker,
+    /// Where it connects, for messages.
+    pub address: String,
+    /// The client's name in the maps (`default` for docker-map's `__default__`).
+    pub client: String,
+    pub config: ClientConfig,
+}
+
+const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
+
+impl Driver {
+    /// Connects and negotiates the API version; an unreachable Engine is an error naming the
+    /// address.
+    pub async fn connect(client: &str, config: &ClientConfig) -> Result<Driver, Error> {
+        let address = config
+            .base_url
+            .clone()
+            .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()))
+            .unwrap_or_else(|| DEFAULT_SOCKET.to_string());
+        let timeout = config.timeout.map_or(120, |t| t.ceil() as u64).max(1);
+        let tls = config
+            .tls_verify
+            .unwrap_or_else(|| std::env::var("DOCKER_TLS_VERIFY").is_ok_and(|v| !v.is_empty() && v != "0"));
+        let invalid = |reason: String| Error::Address {
+            address: address.clone(),
+            reason,
+        };
+        let docker = if let Some(path) = address.strip_prefix("unix://") {
+            Docker::connect_with_unix(path, timeout, API_DEFAULT_VERSION).map_err(|e| Error::Unreachable {
+                address: address.clone(),
+                source: e,
+            })?
+        } else if address.starts_with("tcp://")
+            || address.starts_with("http://")
+            || address.starts_with("https://")
+        {
+            if tls || address.starts_with("https://") {
+                let dir = config
+                    .cert_path
+                    .clone()
+                    .or_else(|| std::env::var("DOCKER_CERT_PATH").ok())
+                    .map(PathBuf::from)
+                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")))
+                    .ok_or_else(|| {
+                        invalid("TLS needs DOCKER_CERT_PATH (key.pem, cert.pem, ca.pem)".into())
+                    })?;
+                Docker::connect_with_ssl(
+                    &address,
+                    &dir.join("key.pem"),
+                    &dir.join("cert.pem"),
+                    &dir.join("ca.pem"),
+                    timeout,
+                    API_DEFAULT_VERSION,
+                )
+                .map_err(|e| invalid(super::error::message(&e)))?
+            } else {
+                Docker::connect_with_http(&address, timeout, API_DEFAULT_VERSION)
+                    .map_err(|e| invalid(super::error::message(&e)))?
+            }
+        } else {
+            return Err(invalid(
+                "expected unix://PATH, tcp://HOST:PORT, http:// or https://".into(),
+            ));
+        };
+        let docker = docker.negotiate_version().await.map_err(|e| Error::Unreachable {
+            address: address.clone(),
+            source: e,
+        })?;
+        Ok(Driver {
+            docker,
+            address,
+            client: client.to_string(),
+            config: config.clone(),
+        })
+    }
+}

@@ -1,0 +1,200 @@
+//! One pass over the Engine: the containers, volumes, networks and images the desired state
+//! names or dmap labelled for its maps, inspected in parallel, as a plain `Snapshot`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum};
+use bollard::query_parameters::{ListContainersOptionsBuilder, ListNetworksOptions, ListVolumesOptions};
+use futures_util::future::join_all;
+
+use super::driver::Driver;
+use super::error::{status, Error};
+use super::labels;
+use super::snapshot::{
+    ObservedContainer, ObservedEndpoint, ObservedMount, ObservedNetwork, ObservedVolume, RunState, Snapshot,
+};
+use super::spec::Desired;
+
+fn sorted(map: Option<HashMap<String, String>>) -> BTreeMap<String, String> {
+    map.unwrap_or_default().into_iter().collect()
+}
+
+fn failed(what: impl Into<String>) -> impl FnOnce(bollard::errors::Error) -> Error {
+    let what = what.into();
+    move |source| Error::Observe { what, source }
+}
+
+pub async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapshot, Error> {
+    let docker = &driver.docker;
+    let maps: BTreeSet<&str> = desired.maps.iter().map(String::as_str).collect();
+    let ours = |labels: &BTreeMap<String, String>| {
+        labels.get(labels::MAP).is_some_and(|m| maps.contains(m.as_str()))
+    };
+
+    let containers = docker
+        .list_containers(Some(ListContainersOptionsBuilder::default().all(true).build()))
+        .await
+        .map_err(failed("list containers"))?;
+    let wanted: BTreeSet<&str> = desired.containers.iter().map(|c| c.name.as_str()).collect();
+    let names: Vec<String> = containers
+        .into_iter()
+        .filter_map(|c| {
+            let name = c.names.as_ref()?.first()?.trim_start_matches('/').to_string();
+            let labels = sorted(c.labels);
+            (wanted.contains(name.as_str()) || ours(&labels)).then_some(name)
+        })
+        .collect();
+    let inspected = join_all(names.iter().map(|n| docker.inspect_container(n, None))).await;
+    let mut snapshot = Snapshot::default();
+    for (name, result) in names.iter().zip(inspected) {
+        match result {
+            Ok(info) => {
+                snapshot.containers.insert(name.clone(), container(name, info));
+            }
+            // Removed between listing and inspecting.
+            Err(e) if status(&e) == Some(404) => {}
+            Err(e) => return Err(failed(format!("inspect container `{name}`"))(e)),
+        }
+    }
+
+    let volumes = docker
+        .list_volumes(None::<ListVolumesOptions>)
+        .await
+        .map_err(failed("list volumes"))?;
+    let wanted: BTreeSet<&str> = desired.volumes.iter().map(|v| v.name.as_str()).collect();
+    for v in volumes.volumes.unwrap_or_default() {
+        let labels: BTreeMap<String, String> = v.labels.into_iter().collect();
+        if wanted.contains(v.name.as_str()) || ours(&labels) {
+            snapshot.volumes.insert(
+                v.name.clone(),
+                ObservedVolume {
+                    name: v.name,
+                    driver: v.driver,
+                    options: v.options.into_iter().collect(),
+                    labels,
+                },
+            );
+        }
+    }
+
+    let networks = docker
+        .list_networks(None::<ListNetworksOptions>)
+        .await
+        .map_err(failed("list networks"))?;
+    let wanted: BTreeSet<&str> = desired.networks.iter().map(|n| n.name.as_str()).collect();
+    let names: Vec<String> = networks
+        .into_iter()
+        .filter_map(|n| {
+            let name = n.name?;
+            let labels = sorted(n.labels);
+            (wanted.contains(name.as_str()) || ours(&labels)).then_some(name)
+        })
+        .collect();
+    let inspected = join_all(names.iter().map(|n| docker.inspect_network(n, None))).await;
+    for (name, result) in names.iter().zip(inspected) {
+        match result {
+            Ok(n) => {
+                let mut containers: Vec<String> = n
+                    .containers
+                    .unwrap_or_default()
+                    .into_values()
+                    .filter_map(|e| e.name)
+                    .collect();
+                containers.sort();
+                snapshot.networks.insert(
+                    name.clone(),
+                    ObservedNetwork {
+                        id: n.id.unwrap_or_default(),
+                        name: name.clone(),
+                        driver: n.driver.unwrap_or_default(),
+                        options: sorted(n.options),
+                        internal: n.internal.unwrap_or(false),
+                        labels: sorted(n.labels),
+                        containers,
+                    },
+                );
+            }
+            Err(e) if status(&e) == Some(404) => {}
+            Err(e) => return Err(failed(format!("inspect network `{name}`"))(e)),
+        }
+    }
+
+    let images: Vec<&String> = desired.images.iter().collect();
+    let inspected = join_all(images.iter().map(|i| docker.inspect_image(i))).await;
+    for (image, result) in images.into_iter().zip(inspected) {
+        match result {
+            Ok(info) => {
+                if let Some(id) = info.id {
+                    snapshot.images.insert(image.clone(), id);
+                }
+            }
+            Err(e) if status(&e) == Some(404) => {}
+            Err(e) => return Err(failed(format!("inspect image `{image}`"))(e)),
+        }
+    }
+    Ok(snapshot)
+}
+
+fn container(name: &str, info: ContainerInspectResponse) -> ObservedContainer {
+    let labels = sorted(info.config.as_ref().and_then(|c| c.labels.clone()));
+    let spec = labels
+        .get(labels::SPEC)
+        .and_then(|s| serde_json::from_str(s).ok());
+    let st = info.state.unwrap_or_default();
+    let never_started = st
+        .started_at
+        .as_deref()
+        .is_none_or(|s| s.starts_with("0001-01-01"));
+    let state = match (
+        st.status,
+        st.running.unwrap_or(false),
+        st.restarting.unwrap_or(false),
+    ) {
+        (_, _, true) => RunState::Restarting,
+        (_, true, _) => RunState::Running,
+        (Some(ContainerStateStatusEnum::CREATED), _, _) => RunState::Created,
+        _ if never_started => RunState::Created,
+        _ => RunState::Exited {
+            code: st.exit_code.unwrap_or(0),
+        },
+    };
+    let mounts = info
+        .mounts
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| {
+            let volume = m.typ.as_deref() == Some("volume");
+            ObservedMount {
+                target: m.destination.unwrap_or_default(),
+                kind: if volume { "volume" } else { "bind" }.to_string(),
+                source: if volume { m.name } else { m.source }.unwrap_or_default(),
+            }
+        })
+        .collect();
+    let networks = info
+        .network_settings
+        .and_then(|n| n.networks)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(net, e)| {
+            (
+                net,
+                ObservedEndpoint {
+                    aliases: e.aliases.unwrap_or_default(),
+                    ipv4_address: e.ipam_config.and_then(|c| c.ipv4_address),
+                },
+            )
+        })
+        .collect();
+    ObservedContainer {
+        id: info.id.unwrap_or_default(),
+        name: name.to_string(),
+        image_id: info.image.unwrap_or_default(),
+        state,
+        labels,
+        spec,
+        mounts,
+        networks,
+        health: st.health.and_then(|h| h.status).map(|s| s.to_string()),
+    }
+}

@@ -1,0 +1,591 @@
+//! Shared fixture for tests that drive the real Docker Engine.
+//!
+//! Include it with `mod support;`. Tests are plain `#[test]` functions that own a runtime from
+//! [`runtime()`]; every Engine object a test creates is named after, or labelled with, a
+//! [`DockerTest`], whose `Drop` removes them all, even when the test panics.
+//!
+//! The Engine is required: when it cannot be reached, tests fail (they never skip).
+#![allow(dead_code)]
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime};
+
+use bollard::errors::Error as DockerError;
+use bollard::models::{ContainerInspectResponse, ContainerSummary, ExecConfig};
+use bollard::query_parameters::{
+    BuildImageOptionsBuilder, InspectContainerOptions, InspectNetworkOptions, ListContainersOptionsBuilder,
+    ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, RemoveContainerOptionsBuilder,
+    RemoveVolumeOptionsBuilder,
+};
+use bollard::Docker;
+use futures_util::StreamExt;
+
+/// The label every test object carries: `dmap.test=<DockerTest::name>`.
+pub const TEST_LABEL: &str = "dmap.test";
+/// The label of the busybox fixture image.
+pub const FIXTURE_LABEL: &str = "dmap.test.fixture";
+
+/// A multi-thread runtime with two workers, owned by one test.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("cannot build a tokio runtime")
+}
+
+/// A client connected to the Docker Engine, with the API version negotiated (the Engine here
+/// speaks API 1.41, older than bollard's default). Panics when the Engine cannot be reached.
+pub async fn docker() -> Docker {
+    let connected = Docker::connect_with_defaults().unwrap_or_else(|error| {
+        panic!("these tests need the Docker Engine, and no client could be made: {error}")
+    });
+    connected.negotiate_version().await.unwrap_or_else(|error| {
+        panic!(
+            "these tests need the Docker Engine, which cannot be reached (is dockerd running, and \
+             DOCKER_HOST right?): {error}"
+        )
+    })
+}
+
+/// Whether a bollard error is the Engine's 404.
+pub fn is_not_found(error: &DockerError) -> bool {
+    matches!(
+        error,
+        DockerError::DockerResponseServerError { status_code: 404, .. }
+    )
+}
+
+/// Runs `future` to completion on a fresh runtime in a thread of its own, so callers can block on
+/// it from anywhere: plain code, `Drop`, or inside another runtime's `block_on`.
+fn run_detached<T, F>(make: impl FnOnce() -> F + Send + 'static) -> std::thread::Result<T>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T>,
+{
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("cannot build a tokio runtime");
+        runtime.block_on(make())
+    })
+    .join()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The busybox image
+// ---------------------------------------------------------------------------------------------
+
+const BUSYBOX_PATH: &str = "/bin/busybox";
+const BUSYBOX_REPOSITORY: &str = "dmap-test/busybox";
+
+const DOCKERFILE: &str = r#"FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+RUN mkdir -p /tmp /root /var/run /etc && chmod 1777 /tmp && chmod 700 /root
+COPY passwd group /etc/
+LABEL dmap.test.fixture=busybox
+CMD ["sh"]
+"#;
+
+const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+app:x:2000:2000:app:/tmp:/bin/sh
+";
+
+const GROUP: &str = "root:x:0:
+nobody:x:65534:
+app:x:2000:
+";
+
+/// FNV-1a, 64 bits: stable across Rust releases, unlike `DefaultHasher`.
+fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn context_hash(busybox: &[u8]) -> String {
+    let mut hash = 0xcbf2_9ce4_8422_2325;
+    for part in [
+        DOCKERFILE.as_bytes(),
+        PASSWD.as_bytes(),
+        GROUP.as_bytes(),
+        busybox,
+    ] {
+        hash = fnv1a(hash, &(part.len() as u64).to_le_bytes());
+        hash = fnv1a(hash, part);
+    }
+    format!("{:012x}", hash >> 16)
+}
+
+fn build_context(busybox: &[u8]) -> Vec<u8> {
+    let mut archive = tar::Builder::new(Vec::new());
+    let files: [(&str, &[u8], u32); 4] = [
+        ("Dockerfile", DOCKERFILE.as_bytes(), 0o644),
+        ("busybox", busybox, 0o755),
+        ("passwd", PASSWD.as_bytes(), 0o644),
+        ("group", GROUP.as_bytes(), 0o644),
+    ];
+    for (path, data, mode) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(mode);
+        header.set_mtime(0);
+        header.set_uid(0);
+        header.set_gid(0);
+        header.set_cksum();
+        archive
+            .append_data(&mut header, path, data)
+            .expect("cannot write the build context");
+    }
+    archive.into_inner().expect("cannot finish the build context")
+}
+
+async fn image_exists(docker: &Docker, tag: &str) -> bool {
+    match docker.inspect_image(tag).await {
+        Ok(_) => true,
+        Err(error) if is_not_found(&error) => false,
+        Err(error) => panic!("cannot inspect image {tag}: {error}"),
+    }
+}
+
+async fn build_busybox(docker: &Docker, tag: &str, busybox: &[u8]) {
+    let options = BuildImageOptionsBuilder::default()
+        .dockerfile("Dockerfile")
+        .t(tag)
+        .rm(true)
+        .forcerm(true)
+        .build();
+    let context = build_context(busybox);
+    let mut stream = docker.build_image(options, None, Some(bollard::body_full(context.into())));
+    let mut log = String::new();
+    let mut failure = None;
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(info) => {
+                if let Some(text) = info.stream {
+                    log.push_str(&text);
+                }
+                if let Some(detail) = info.error_detail {
+                    failure = Some(detail.message.unwrap_or_default());
+                }
+            }
+            Err(error) => failure = Some(error.to_string()),
+        }
+    }
+    if let Some(failure) = failure {
+        panic!("building the busybox test image {tag} failed: {failure}\n{log}");
+    }
+    assert!(
+        image_exists(docker, tag).await,
+        "the build of {tag} succeeded but the image is missing:\n{log}"
+    );
+}
+
+/// Removes the lock file when the build is over, however it ends.
+struct LockFile(PathBuf);
+
+impl Drop for LockFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Takes the cross-process build lock for `tag`, or returns None when another process built the
+/// image meanwhile. A lock older than two minutes is considered left by a dead process.
+async fn lock_or_built(docker: &Docker, tag: &str) -> Option<LockFile> {
+    let path = std::env::temp_dir().join(format!("{}.lock", tag.replace(['/', ':'], "-")));
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(_) => return Some(LockFile(path)),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(error) => panic!("cannot create the build lock {}: {error}", path.display()),
+        }
+        if image_exists(docker, tag).await {
+            return None;
+        }
+        let stale = std::fs::metadata(&path)
+            .and_then(|meta| meta.modified())
+            .map(|modified| SystemTime::now().duration_since(modified).unwrap_or_default())
+            .is_ok_and(|age| age > Duration::from_secs(120));
+        if stale {
+            let _ = std::fs::remove_file(&path);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for the build lock {}",
+            path.display()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The tag of a tiny image built FROM scratch around the static `/bin/busybox`: applets linked
+/// into /bin, /tmp (1777), /root, /var/run, users root (0), nobody (65534) and app (2000:2000),
+/// `CMD ["sh"]`, label `dmap.test.fixture=busybox`. The tag (`dmap-test/busybox:<12 hex>`) hashes
+/// the build context, so changing the Dockerfile or busybox rebuilds. Built at most once per
+/// test binary and only when the Engine lacks the tag; parallel test binaries serialise on a lock
+/// file in the temporary directory. Callable from sync code or from inside a runtime.
+pub fn busybox_image() -> String {
+    static TAG: OnceLock<String> = OnceLock::new();
+    TAG.get_or_init(|| {
+        let busybox = std::fs::read(BUSYBOX_PATH).unwrap_or_else(|error| {
+            panic!("the Docker tests need a static {BUSYBOX_PATH} (Debian's busybox-static): {error}")
+        });
+        let tag = format!("{BUSYBOX_REPOSITORY}:{}", context_hash(&busybox));
+        let result = run_detached({
+            let tag = tag.clone();
+            move || async move {
+                let docker = docker().await;
+                if image_exists(&docker, &tag).await {
+                    return;
+                }
+                if let Some(_lock) = lock_or_built(&docker, &tag).await {
+                    if !image_exists(&docker, &tag).await {
+                        build_busybox(&docker, &tag, &busybox).await;
+                    }
+                }
+            }
+        });
+        if let Err(panic) = result {
+            std::panic::resume_unwind(panic);
+        }
+        tag
+    })
+    .clone()
+}
+
+// ---------------------------------------------------------------------------------------------
+// DockerTest
+// ---------------------------------------------------------------------------------------------
+
+/// One test's namespace in the Engine. `name` (`t-<test>-<pid>-<n>`) is unique per process and
+/// a valid Engine object name; tests use it as the dmap map name (dmap names objects
+/// `MAP.CONFIG...`) and as the value of the `dmap.test` label on objects they create directly.
+/// Dropping it force-removes every container, then volume, then network named `<name>` or
+/// `<name>.*`, or labelled `dmap.test=<name>`.
+pub struct DockerTest {
+    pub name: String,
+}
+
+impl DockerTest {
+    /// A fresh namespace; sweeps anything a previous process with the same name left behind.
+    pub fn new(test_name: &str) -> DockerTest {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let mut slug: String = test_name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .take(40)
+            .collect();
+        if slug.is_empty() {
+            slug.push('x');
+        }
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("t-{slug}-{}-{n}", std::process::id());
+        match Scope(name.clone()).sweep() {
+            Ok(0) => {}
+            Ok(leftovers) => {
+                eprintln!("DockerTest {name}: swept {leftovers} object(s) left by an earlier run")
+            }
+            Err(error) => panic!("DockerTest {name}: {error}"),
+        }
+        DockerTest { name }
+    }
+
+    /// The label to put on objects the test creates: `("dmap.test", name)`.
+    pub fn label(&self) -> (String, String) {
+        (TEST_LABEL.to_string(), self.name.clone())
+    }
+
+    /// The label as a map, ready for bollard's `labels` fields.
+    pub fn labels(&self) -> HashMap<String, String> {
+        HashMap::from([self.label()])
+    }
+
+    /// Whether an Engine object name belongs to this test: `<name>` or `<name>.*` (a leading `/`,
+    /// as in container names from the Engine, is ignored).
+    pub fn owns_name(&self, object_name: &str) -> bool {
+        Scope(self.name.clone()).owns_name(object_name)
+    }
+
+    /// All containers of this test, running or not (by name prefix or label).
+    pub async fn containers(&self) -> Vec<ContainerSummary> {
+        Scope(self.name.clone())
+            .list_containers(&docker().await)
+            .await
+            .unwrap_or_else(|error| panic!("cannot list containers: {error}"))
+    }
+
+    /// Inspects a container (panics if it does not exist).
+    pub async fn inspect(&self, name: &str) -> ContainerInspectResponse {
+        docker()
+            .await
+            .inspect_container(name, None::<InspectContainerOptions>)
+            .await
+            .unwrap_or_else(|error| panic!("cannot inspect container {name}: {error}"))
+    }
+
+    /// Runs `cmd` in a running container; returns its exit code and its stdout and stderr, in the
+    /// order the Engine sent them.
+    pub async fn exec_output(&self, container: &str, cmd: &[&str]) -> (i64, String) {
+        let docker = docker().await;
+        let config = ExecConfig {
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            cmd: Some(cmd.iter().map(|arg| arg.to_string()).collect()),
+            ..Default::default()
+        };
+        let exec = docker
+            .create_exec(container, config)
+            .await
+            .unwrap_or_else(|error| panic!("cannot create exec {cmd:?} in {container}: {error}"))
+            .id;
+        let started = docker
+            .start_exec(&exec, None)
+            .await
+            .unwrap_or_else(|error| panic!("cannot start exec {cmd:?} in {container}: {error}"));
+        let mut output = Vec::new();
+        if let bollard::exec::StartExecResults::Attached {
+            output: mut stream, ..
+        } = started
+        {
+            while let Some(item) = stream.next().await {
+                let chunk = item.unwrap_or_else(|error| panic!("exec {cmd:?} in {container}: {error}"));
+                output.extend_from_slice(chunk.as_ref());
+            }
+        }
+        let output = String::from_utf8_lossy(&output).into_owned();
+        for _ in 0..100 {
+            let inspected = docker
+                .inspect_exec(&exec)
+                .await
+                .unwrap_or_else(|error| panic!("cannot inspect exec {cmd:?} in {container}: {error}"));
+            if inspected.running != Some(true) {
+                if let Some(code) = inspected.exit_code {
+                    return (code, output);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("exec {cmd:?} in {container} did not report an exit code; output so far:\n{output}");
+    }
+
+    /// Whether the volume exists.
+    pub async fn volume_exists(&self, name: &str) -> bool {
+        match docker().await.inspect_volume(name).await {
+            Ok(_) => true,
+            Err(error) if is_not_found(&error) => false,
+            Err(error) => panic!("cannot inspect volume {name}: {error}"),
+        }
+    }
+
+    /// Whether the network exists.
+    pub async fn network_exists(&self, name: &str) -> bool {
+        match docker()
+            .await
+            .inspect_network(name, None::<InspectNetworkOptions>)
+            .await
+        {
+            Ok(_) => true,
+            Err(error) if is_not_found(&error) => false,
+            Err(error) => panic!("cannot inspect network {name}: {error}"),
+        }
+    }
+}
+
+impl Drop for DockerTest {
+    /// Force-removes the test's containers, then volumes, then networks. Never panics.
+    fn drop(&mut self) {
+        if let Err(error) = Scope(self.name.clone()).sweep() {
+            eprintln!("DockerTest {}: {error}", self.name);
+        }
+    }
+}
+
+/// The objects of one DockerTest, without a `Drop` of its own, so the cleanup thread can own one.
+struct Scope(String);
+
+impl Scope {
+    fn owns_name(&self, object_name: &str) -> bool {
+        let object_name = object_name.strip_prefix('/').unwrap_or(object_name);
+        object_name
+            .strip_prefix(self.0.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    }
+
+    fn has_label(&self, labels: Option<&HashMap<String, String>>) -> bool {
+        labels.and_then(|labels| labels.get(TEST_LABEL)) == Some(&self.0)
+    }
+
+    /// Filters for Engine list calls: one by label, one by name (the Engine matches names as
+    /// unanchored regular expressions, so results are checked with `owns_name` too).
+    fn filters(&self) -> [HashMap<String, Vec<String>>; 2] {
+        [
+            HashMap::from([("label".to_string(), vec![format!("{TEST_LABEL}={}", self.0)])]),
+            HashMap::from([("name".to_string(), vec![self.0.clone()])]),
+        ]
+    }
+
+    async fn list_containers(&self, docker: &Docker) -> Result<Vec<ContainerSummary>, DockerError> {
+        let mut seen = HashSet::new();
+        let mut found = Vec::new();
+        for filters in self.filters() {
+            let options = ListContainersOptionsBuilder::default()
+                .all(true)
+                .filters(&filters)
+                .build();
+            for container in docker.list_containers(Some(options)).await? {
+                let named = container.names.iter().flatten().any(|name| self.owns_name(name));
+                if (named || self.has_label(container.labels.as_ref()))
+                    && seen.insert(container.id.clone().unwrap_or_default())
+                {
+                    found.push(container);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn list_volumes(&self, docker: &Docker) -> Result<Vec<String>, DockerError> {
+        let mut found = Vec::new();
+        for filters in self.filters() {
+            let options = ListVolumesOptionsBuilder::default().filters(&filters).build();
+            for volume in docker
+                .list_volumes(Some(options))
+                .await?
+                .volumes
+                .unwrap_or_default()
+            {
+                if (self.owns_name(&volume.name) || self.has_label(Some(&volume.labels)))
+                    && !found.contains(&volume.name)
+                {
+                    found.push(volume.name);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// (id, name) of each network.
+    async fn list_networks(&self, docker: &Docker) -> Result<Vec<(String, String)>, DockerError> {
+        let mut found: Vec<(String, String)> = Vec::new();
+        for filters in self.filters() {
+            let options = ListNetworksOptionsBuilder::default().filters(&filters).build();
+            for network in docker.list_networks(Some(options)).await? {
+                let name = network.name.unwrap_or_default();
+                let id = network.id.unwrap_or_default();
+                if (self.owns_name(&name) || self.has_label(network.labels.as_ref()))
+                    && !found.iter().any(|(known, _)| *known == id)
+                {
+                    found.push((id, name));
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Removes containers, then volumes, then networks, on a runtime of its own in a thread of its
+    /// own (so it works from `Drop`, even inside a runtime or while unwinding). Returns how many
+    /// objects were removed; an Err when the Engine could not be reached, the cleanup took over
+    /// two minutes or panicked. Never panics; failures to remove single objects go to stderr.
+    fn sweep(self) -> Result<usize, String> {
+        let result = run_detached(move || async move {
+            let cleanup = async {
+                let docker = match Docker::connect_with_defaults() {
+                    Ok(docker) => docker.negotiate_version().await,
+                    Err(error) => Err(error),
+                };
+                match docker {
+                    Ok(docker) => Ok(self.remove_all(&docker).await),
+                    Err(error) => Err(format!(
+                        "the Docker Engine is needed by these tests and cannot be reached: {error}"
+                    )),
+                }
+            };
+            tokio::time::timeout(Duration::from_secs(120), cleanup).await
+        });
+        match result {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(_)) => Err("cleanup timed out after 120 s".to_string()),
+            Err(_) => Err("cleanup panicked".to_string()),
+        }
+    }
+
+    async fn remove_all(&self, docker: &Docker) -> usize {
+        let mut removed = 0;
+        let report = |what: &str, error: &DockerError| {
+            eprintln!("DockerTest {}: cannot remove {what}: {error}", self.0);
+        };
+        match self.list_containers(docker).await {
+            Ok(containers) => {
+                for container in containers {
+                    let id = container.id.unwrap_or_default();
+                    let options = RemoveContainerOptionsBuilder::default()
+                        .force(true)
+                        .v(true)
+                        .build();
+                    match docker.remove_container(&id, Some(options)).await {
+                        Ok(()) => removed += 1,
+                        Err(error) if is_not_found(&error) => {}
+                        Err(error) => report(&format!("container {id}"), &error),
+                    }
+                }
+            }
+            Err(error) => report("containers (listing failed)", &error),
+        }
+        match self.list_volumes(docker).await {
+            Ok(volumes) => {
+                for volume in volumes {
+                    let mut attempt = 0;
+                    loop {
+                        let options = RemoveVolumeOptionsBuilder::default().force(true).build();
+                        match docker.remove_volume(&volume, Some(options)).await {
+                            Ok(()) => removed += 1,
+                            Err(error) if is_not_found(&error) => {}
+                            // "volume is in use" can outlive a container removal briefly.
+                            Err(DockerError::DockerResponseServerError { status_code: 409, .. })
+                                if attempt < 10 =>
+                            {
+                                attempt += 1;
+                                tokio::time::sleep(Duration::from_millis(200)).await;
+                                continue;
+                            }
+                            Err(error) => report(&format!("volume {volume}"), &error),
+                        }
+                        break;
+                    }
+                }
+            }
+            Err(error) => report("volumes (listing failed)", &error),
+        }
+        match self.list_networks(docker).await {
+            Ok(networks) => {
+                for (id, name) in networks {
+                    match docker.remove_network(&id).await {
+                        Ok(()) => removed += 1,
+                        Err(error) if is_not_found(&error) => {}
+                        Err(error) => report(&format!("network {name} ({id})"), &error),
+                    }
+                }
+            }
+            Err(error) => report("networks (listing failed)", &error),
+        }
+        removed
+    }
+}
