@@ -698,29 +698,6 @@ fn forward(
         if let Some(id) = b.started.get(dep) {
             start_deps.push(*id);
         }
-        let has_health = b
-            .desired
-            .container(dep)
-            .and_then(|d| d.spec.healthcheck.as_ref())
-            .is_some_and(|h| h.test.first().is_some_and(|t| t != "NONE"));
-        if starting && has_health {
-            let id = match b.healthy.get(dep) {
-                Some(id) => *id,
-                None => {
-                    let after: Vec<usize> = b.started.get(dep).copied().into_iter().collect();
-                    let id = b.step(
-                        StepKind::WaitHealthy {
-                            container: dep.clone(),
-                        },
-                        format!("`{}` waits for it", c.name),
-                        after,
-                    );
-                    b.healthy.insert(dep.clone(), id);
-                    id
-                }
-            };
-            start_deps.push(id);
-        }
     }
     let mut carry = Vec::new();
     if let (Some(reason), Some(o)) = (replace, observed) {
@@ -837,6 +814,31 @@ fn forward(
     if let Some(reason) = start {
         let first = matches!(state, None | Some(RunState::Created));
         ready.extend(start_deps);
+        // Dependencies with a healthcheck are healthy before it starts.
+        for dep in &c.depends_on {
+            let has_health = b
+                .desired
+                .container(dep)
+                .and_then(|d| d.spec.healthcheck.as_ref())
+                .is_some_and(|h| h.test.first().is_some_and(|t| t != "NONE"));
+            if !has_health {
+                continue;
+            }
+            let id = match b.healthy.get(dep) {
+                Some(id) => *id,
+                None => {
+                    let after: Vec<usize> = b.started.get(dep).copied().into_iter().collect();
+                    let id = b.step(
+                        StepKind::WaitHealthy { container: dep.clone() },
+                        format!("`{}` waits for it", c.name),
+                        after,
+                    );
+                    b.healthy.insert(dep.clone(), id);
+                    id
+                }
+            };
+            ready.push(id);
+        }
         let started = b.step(
             StepKind::StartContainer {
                 container: c.name.clone(),
@@ -1144,3 +1146,7 @@ fn orphans(b: &mut Builder, action: &Action) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;
