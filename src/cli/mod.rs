@@ -147,6 +147,7 @@ fn load(file: &Path, args: &[String]) -> Result<Vec<ContainerMap>, Error> {
         return Ok(vec![map]);
     }
     let mut host = ScriptHost::new(&limits());
+    host.set_mode(crate::script::actions::Mode::Record);
     host.print_to_stderr();
     host.set_args(args);
     let evaluation = host.eval_file(file)?;

@@ -2,6 +2,7 @@
 //! (desired state, observed state, decisions, Engine API shapes); only `driver`, `observe` and
 //! `apply` talk to bollard.
 
+pub mod apply;
 pub mod diff;
 pub mod driver;
 pub mod error;

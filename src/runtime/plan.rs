@@ -829,7 +829,9 @@ fn forward(
                 None => {
                     let after: Vec<usize> = b.started.get(dep).copied().into_iter().collect();
                     let id = b.step(
-                        StepKind::WaitHealthy { container: dep.clone() },
+                        StepKind::WaitHealthy {
+                            container: dep.clone(),
+                        },
                         format!("`{}` waits for it", c.name),
                         after,
                     );

@@ -71,14 +71,26 @@ fn converged(d: &Desired) -> Snapshot {
                     .map(|m| ObservedMount {
                         target: m.target.clone(),
                         kind: if m.kind == "bind" { "bind" } else { "volume" }.into(),
-                        source: if m.kind == "anonymous" { format!("anon{}", m.target.len()) } else { m.source.clone() },
+                        source: if m.kind == "anonymous" {
+                            format!("anon{}", m.target.len())
+                        } else {
+                            m.source.clone()
+                        },
                     })
                     .collect(),
                 networks: c
                     .spec
                     .networks
                     .iter()
-                    .map(|e| (e.network.clone(), ObservedEndpoint { aliases: e.aliases.clone(), ipv4_address: None }))
+                    .map(|e| {
+                        (
+                            e.network.clone(),
+                            ObservedEndpoint {
+                                aliases: e.aliases.clone(),
+                                ipv4_address: None,
+                            },
+                        )
+                    })
                     .collect(),
                 health: None,
             },
@@ -90,11 +102,21 @@ fn converged(d: &Desired) -> Snapshot {
     for v in &d.volumes {
         s.volumes.insert(
             v.name.clone(),
-            ObservedVolume { name: v.name.clone(), driver: "local".into(), options: BTreeMap::new(), labels: owned_labels(&v.map) },
+            ObservedVolume {
+                name: v.name.clone(),
+                driver: "local".into(),
+                options: BTreeMap::new(),
+                labels: owned_labels(&v.map),
+            },
         );
     }
     for n in &d.networks {
-        let members = d.containers.iter().filter(|c| c.spec.networks.iter().any(|e| e.network == n.name)).map(|c| c.name.clone()).collect();
+        let members = d
+            .containers
+            .iter()
+            .filter(|c| c.spec.networks.iter().any(|e| e.network == n.name))
+            .map(|c| c.name.clone())
+            .collect();
         s.networks.insert(
             n.name.clone(),
             ObservedNetwork {
@@ -123,7 +145,10 @@ fn lines(p: &Plan) -> Vec<String> {
 }
 
 fn index(p: &Plan, line: &str) -> usize {
-    p.steps.iter().position(|s| s.to_string() == line).unwrap_or_else(|| panic!("no step `{line}` in {:#?}", lines(p)))
+    p.steps
+        .iter()
+        .position(|s| s.to_string() == line)
+        .unwrap_or_else(|| panic!("no step `{line}` in {:#?}", lines(p)))
 }
 
 /// Does step `later` (transitively) wait for step `earlier`?
@@ -150,22 +175,54 @@ fn run<T: AsRef<str>>(action: Action, targets: &[T], d: &Desired, s: &Snapshot, 
 #[test]
 fn startup_on_an_empty_engine_builds_everything_dependencies_first() {
     let d = desired();
-    let p = run(Action::Startup, &["m.web"], &d, &Snapshot::default(), &Options::default());
+    let p = run(
+        Action::Startup,
+        &["m.web"],
+        &d,
+        &Snapshot::default(),
+        &Options::default(),
+    );
     for image in ["web:latest", "app:latest", "db:latest"] {
         index(&p, &format!("pull {image}: absent"));
     }
     index(&p, "create_network m.backend: absent");
     index(&p, "create_volume m.app_socket: absent");
     index(&p, "prepare_volume m.app_socket: chown 2000:2000");
-    assert!(after(&p, "create m.app.a: absent", "create_network m.backend: absent"));
-    assert!(after(&p, "create m.web: absent", "create_volume m.app_socket: absent"));
-    assert!(after(&p, "start m.app.a: created", "prepare_volume m.app_socket: chown 2000:2000"));
+    assert!(after(
+        &p,
+        "create m.app.a: absent",
+        "create_network m.backend: absent"
+    ));
+    assert!(after(
+        &p,
+        "create m.web: absent",
+        "create_volume m.app_socket: absent"
+    ));
+    assert!(after(
+        &p,
+        "start m.app.a: created",
+        "prepare_volume m.app_socket: chown 2000:2000"
+    ));
     // app waits for db's healthcheck; web waits for both app instances to run
-    assert!(after(&p, "start m.app.a: created", "wait_healthy m.db: `m.app.a` waits for it"));
-    assert!(after(&p, "wait_healthy m.db: `m.app.a` waits for it", "start m.db: created"));
+    assert!(after(
+        &p,
+        "start m.app.a: created",
+        "wait_healthy m.db: `m.app.a` waits for it"
+    ));
+    assert!(after(
+        &p,
+        "wait_healthy m.db: `m.app.a` waits for it",
+        "start m.db: created"
+    ));
     assert!(after(&p, "start m.web: created", "start m.app.b: created"));
     // a new container runs its restart and initial commands
-    assert_eq!(p.steps[index(&p, "exec m.web: after start")].kind, StepKind::ExecCommands { container: "m.web".into(), commands: vec![0, 1] });
+    assert_eq!(
+        p.steps[index(&p, "exec m.web: after start")].kind,
+        StepKind::ExecCommands {
+            container: "m.web".into(),
+            commands: vec![0, 1]
+        }
+    );
     // side is not a dependency of web
     assert!(!lines(&p).iter().any(|l| l.contains("m.side")));
 }
@@ -185,7 +242,11 @@ fn startup_and_update_of_a_converged_engine_do_nothing() {
 fn update_names_the_field_that_changed() {
     let d = desired();
     let mut s = converged(&d);
-    let web = s.containers.get_mut("m.web").and_then(|c| c.spec.as_mut()).expect("web");
+    let web = s
+        .containers
+        .get_mut("m.web")
+        .and_then(|c| c.spec.as_mut())
+        .expect("web");
     web.env.insert("OLD".into(), "1".into());
     let p = run(Action::Update, &["m.web"], &d, &s, &Options::default());
     assert_eq!(
@@ -198,19 +259,33 @@ fn update_names_the_field_that_changed() {
             "exec m.web: after start",
         ]
     );
-    assert!(after(&p, "create m.web: recreate: env `OLD` removed", "remove m.web: recreate: env `OLD` removed"));
+    assert!(after(
+        &p,
+        "create m.web: recreate: env `OLD` removed",
+        "remove m.web: recreate: env `OLD` removed"
+    ));
 }
 
 #[test]
 fn a_changed_image_recreates_and_so_do_containers_sharing_the_namespace() {
     let d = desired();
     let mut s = converged(&d);
-    s.images.insert("web:latest".into(), "sha256:2222222222222222222222222222".into());
+    s.images
+        .insert("web:latest".into(), "sha256:2222222222222222222222222222".into());
     let p = run(Action::Update, &all(&d), &d, &s, &Options::default());
     let l = lines(&p);
-    assert!(l.contains(&"create m.web: recreate: image changed sha256:111111111111… → sha256:222222222222…".to_string()), "{l:#?}");
+    assert!(
+        l.contains(
+            &"create m.web: recreate: image changed sha256:111111111111… → sha256:222222222222…".to_string()
+        ),
+        "{l:#?}"
+    );
     // side uses web's image too, and web's network namespace
-    assert!(l.iter().any(|x| x.starts_with("create m.side: recreate: image changed")), "{l:#?}");
+    assert!(
+        l.iter()
+            .any(|x| x.starts_with("create m.side: recreate: image changed")),
+        "{l:#?}"
+    );
     assert!(!l.iter().any(|x| x.contains("m.app.a")), "{l:#?}");
 }
 
@@ -218,19 +293,36 @@ fn a_changed_image_recreates_and_so_do_containers_sharing_the_namespace() {
 fn recreating_a_dependency_recreates_its_namespace_and_volume_users_only() {
     let d = desired();
     let mut s = converged(&d);
-    s.containers.get_mut("m.web").and_then(|c| c.spec.as_mut()).expect("web").env.insert("X".into(), "1".into());
+    s.containers
+        .get_mut("m.web")
+        .and_then(|c| c.spec.as_mut())
+        .expect("web")
+        .env
+        .insert("X".into(), "1".into());
     let p = run(Action::Update, &all(&d), &d, &s, &Options::default());
     let l = lines(&p);
-    assert!(l.contains(&"create m.side: recreate: `m.web` is recreated".to_string()), "{l:#?}");
-    assert!(after(&p, "create m.side: recreate: `m.web` is recreated", "create m.web: recreate: env `X` removed"));
+    assert!(
+        l.contains(&"create m.side: recreate: `m.web` is recreated".to_string()),
+        "{l:#?}"
+    );
+    assert!(after(
+        &p,
+        "create m.side: recreate: `m.web` is recreated",
+        "create m.web: recreate: env `X` removed"
+    ));
 }
 
 #[test]
 fn changed_limits_update_in_place() {
     let d = desired();
     let mut s = converged(&d);
-    let web = s.containers.get_mut("m.web").and_then(|c| c.spec.as_mut()).expect("web");
-    web.options.insert("mem_limit".into(), crate::model::Value::str("32m"));
+    let web = s
+        .containers
+        .get_mut("m.web")
+        .and_then(|c| c.spec.as_mut())
+        .expect("web");
+    web.options
+        .insert("mem_limit".into(), crate::model::Value::str("32m"));
     let p = run(Action::Update, &["m.web"], &d, &s, &Options::default());
     assert_eq!(lines(&p), ["update m.web: option `mem_limit` 32m → 64m"]);
 }
@@ -241,7 +333,13 @@ fn a_removed_container_is_created_again_and_a_stopped_one_started() {
     let mut s = converged(&d);
     s.containers.remove("m.app.a");
     s.containers.get_mut("m.app.b").expect("app.b").state = RunState::Exited { code: 137 };
-    let p = run(Action::Update, &["m.app.a", "m.app.b"], &d, &s, &Options::default());
+    let p = run(
+        Action::Update,
+        &["m.app.a", "m.app.b"],
+        &d,
+        &s,
+        &Options::default(),
+    );
     assert_eq!(
         lines(&p),
         [
@@ -262,9 +360,18 @@ fn persistent_containers_keep_their_image_and_stay_stopped() {
     s.containers.get_mut("m.db").expect("db").state = RunState::Exited { code: 0 };
     let p = run(Action::Update, &["m.db"], &d, &s, &Options::default());
     assert_eq!(lines(&p), Vec::<String>::new());
-    let o = Options { update_persistent: true, ..Options::default() };
+    let o = Options {
+        update_persistent: true,
+        ..Options::default()
+    };
     let p = run(Action::Update, &["m.db"], &d, &s, &o);
-    assert!(lines(&p).iter().any(|l| l.starts_with("create m.db: recreate: image changed")), "{:#?}", lines(&p));
+    assert!(
+        lines(&p)
+            .iter()
+            .any(|l| l.starts_with("create m.db: recreate: image changed")),
+        "{:#?}",
+        lines(&p)
+    );
 }
 
 #[test]
@@ -277,11 +384,22 @@ fn stop_and_shutdown_go_dependents_first() {
     let p = run(Action::Shutdown, &all(&d), &d, &s, &Options::default());
     assert!(after(&p, "remove m.app.a: shutdown", "remove m.web: shutdown"));
     // the map's network goes with its last container; volumes stay
-    assert!(after(&p, "remove_network m.backend: no containers left", "remove m.app.b: shutdown"));
+    assert!(after(
+        &p,
+        "remove_network m.backend: no containers left",
+        "remove m.app.b: shutdown"
+    ));
     assert!(!lines(&p).iter().any(|l| l.starts_with("remove_volume")));
-    let o = Options { remove_attached: true, ..Options::default() };
+    let o = Options {
+        remove_attached: true,
+        ..Options::default()
+    };
     let p = run(Action::Shutdown, &all(&d), &d, &s, &o);
-    assert!(after(&p, "remove_volume m.app_socket: remove_attached", "remove m.web: shutdown"));
+    assert!(after(
+        &p,
+        "remove_volume m.app_socket: remove_attached",
+        "remove m.web: shutdown"
+    ));
 }
 
 #[test]
@@ -289,12 +407,30 @@ fn shutdown_keeps_persistent_containers_when_asked_and_never_removes_running_one
     // docker-map issued a bare REMOVE on a running persistent container (§9.7)
     let d = desired();
     let s = converged(&d);
-    let o = Options { remove_persistent: false, ..Options::default() };
+    let o = Options {
+        remove_persistent: false,
+        ..Options::default()
+    };
     let p = run(Action::Shutdown, &all(&d), &d, &s, &o);
     assert!(!lines(&p).iter().any(|l| l.contains("m.db")), "{:#?}", lines(&p));
-    let err = plan(&Action::Remove, &["m.web".to_string()], &d, &s, &Options::default()).unwrap_err();
+    let err = plan(
+        &Action::Remove,
+        &["m.web".to_string()],
+        &d,
+        &s,
+        &Options::default(),
+    )
+    .unwrap_err();
     // side shares web's namespace, so it goes first, and it runs too
-    assert_eq!(err, [PlanError::Running { name: "m.side".into() }, PlanError::Running { name: "m.web".into() }]);
+    assert_eq!(
+        err,
+        [
+            PlanError::Running {
+                name: "m.side".into()
+            },
+            PlanError::Running { name: "m.web".into() }
+        ]
+    );
 }
 
 #[test]
@@ -302,17 +438,48 @@ fn foreign_objects_are_left_alone_unless_adopted() {
     let d = desired();
     let mut s = converged(&d);
     s.containers.get_mut("m.web").expect("web").labels.clear();
-    let err = plan(&Action::Update, &["m.web".to_string()], &d, &s, &Options::default()).unwrap_err();
-    assert_eq!(err, [PlanError::Foreign { kind: "container", name: "m.web".into(), map: "m".into() }]);
+    let err = plan(
+        &Action::Update,
+        &["m.web".to_string()],
+        &d,
+        &s,
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        [PlanError::Foreign {
+            kind: "container",
+            name: "m.web".into(),
+            map: "m".into()
+        }]
+    );
     assert!(err[0].to_string().contains("adopt: true"));
-    let o = Options { adopt: true, ..Options::default() };
+    let o = Options {
+        adopt: true,
+        ..Options::default()
+    };
     let p = run(Action::Update, &["m.web"], &d, &s, &o);
-    assert!(lines(&p).contains(&"create m.web: recreate: adopted".to_string()), "{:#?}", lines(&p));
+    assert!(
+        lines(&p).contains(&"create m.web: recreate: adopted".to_string()),
+        "{:#?}",
+        lines(&p)
+    );
     // a foreign container on the map's network keeps the network and is named
     let mut s = converged(&d);
-    s.networks.get_mut("m.backend").expect("net").containers.push("intruder".into());
+    s.networks
+        .get_mut("m.backend")
+        .expect("net")
+        .containers
+        .push("intruder".into());
     let err = plan(&Action::Shutdown, &all(&d), &d, &s, &Options::default()).unwrap_err();
-    assert_eq!(err, [PlanError::ForeignAttached { network: "m.backend".into(), container: "intruder".into() }]);
+    assert_eq!(
+        err,
+        [PlanError::ForeignAttached {
+            network: "m.backend".into(),
+            container: "intruder".into()
+        }]
+    );
 }
 
 #[test]
@@ -326,7 +493,10 @@ fn orphans_are_reported_and_removed_only_when_asked() {
     assert!(p.steps.is_empty());
     assert_eq!(p.notes.len(), 1);
     assert!(p.notes[0].contains("`m.gone`") && p.notes[0].contains("remove_orphans"));
-    let o = Options { remove_orphans: true, ..Options::default() };
+    let o = Options {
+        remove_orphans: true,
+        ..Options::default()
+    };
     let p = run(Action::Update, &all(&d), &d, &s, &o);
     assert_eq!(lines(&p), ["stop m.gone: orphan", "remove m.gone: orphan"]);
 }
@@ -338,29 +508,83 @@ fn a_changed_volume_driver_is_reported_not_acted_on() {
     s.volumes.get_mut("m.app_socket").expect("volume").driver = "nfs".into();
     s.containers.remove("m.app.a");
     let p = run(Action::Update, &["m.app.a"], &d, &s, &Options::default());
-    assert!(!lines(&p).iter().any(|l| l.contains("_volume m.app_socket: absent") || l.starts_with("remove_volume")));
-    assert!(p.notes.iter().any(|n| n.contains("`m.app_socket`") && n.contains("recreate_volumes")), "{:?}", p.notes);
+    assert!(!lines(&p)
+        .iter()
+        .any(|l| l.contains("_volume m.app_socket: absent") || l.starts_with("remove_volume")));
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("`m.app_socket`") && n.contains("recreate_volumes")),
+        "{:?}",
+        p.notes
+    );
 }
 
 #[test]
 fn start_restart_signal_and_pull() {
     let d = desired();
     let mut s = converged(&d);
-    let err = plan(&Action::Start, &["m.web".to_string()], &d, &Snapshot::default(), &Options::default()).unwrap_err();
+    let err = plan(
+        &Action::Start,
+        &["m.web".to_string()],
+        &d,
+        &Snapshot::default(),
+        &Options::default(),
+    )
+    .unwrap_err();
     assert!(err.contains(&PlanError::Absent { name: "m.web".into() }));
     s.containers.get_mut("m.web").expect("web").state = RunState::Created;
     let p = run(Action::Start, &["m.web"], &d, &s, &Options::default());
-    assert_eq!(lines(&p), ["start m.web: never started", "exec m.web: after start"]);
-    let p = run(Action::Restart, &["m.app.a"], &d, &converged(&d), &Options::default());
+    assert_eq!(
+        lines(&p),
+        ["start m.web: never started", "exec m.web: after start"]
+    );
+    let p = run(
+        Action::Restart,
+        &["m.app.a"],
+        &d,
+        &converged(&d),
+        &Options::default(),
+    );
     assert_eq!(lines(&p), ["stop m.app.a: restart", "start m.app.a: restart"]);
-    let p = run(Action::Restart, &["m.web"], &d, &converged(&d), &Options::default());
-    assert_eq!(p.steps[2].kind, StepKind::ExecCommands { container: "m.web".into(), commands: vec![0] });
-    let p = run(Action::Signal("SIGHUP".into()), &["m.web", "m.app.a"], &d, &converged(&d), &Options::default());
-    assert_eq!(lines(&p), ["signal m.app.a: send SIGHUP", "signal m.web: send SIGHUP"]);
-    let o = Options { pull_all_images: false, ..Options::default() };
+    let p = run(
+        Action::Restart,
+        &["m.web"],
+        &d,
+        &converged(&d),
+        &Options::default(),
+    );
+    assert_eq!(
+        p.steps[2].kind,
+        StepKind::ExecCommands {
+            container: "m.web".into(),
+            commands: vec![0]
+        }
+    );
+    let p = run(
+        Action::Signal("SIGHUP".into()),
+        &["m.web", "m.app.a"],
+        &d,
+        &converged(&d),
+        &Options::default(),
+    );
+    assert_eq!(
+        lines(&p),
+        ["signal m.app.a: send SIGHUP", "signal m.web: send SIGHUP"]
+    );
+    let o = Options {
+        pull_all_images: false,
+        ..Options::default()
+    };
     let p = run(Action::PullImages, &["m.web"], &d, &converged(&d), &o);
     assert!(p.steps.is_empty());
-    let p = run(Action::PullImages, &["m.web"], &d, &converged(&d), &Options::default());
+    let p = run(
+        Action::PullImages,
+        &["m.web"],
+        &d,
+        &converged(&d),
+        &Options::default(),
+    );
     assert!(lines(&p).contains(&"pull web:latest: pull_all_images".to_string()));
 }
 
@@ -380,8 +604,17 @@ fn forced_updates_and_anonymous_volumes_carry_over() {
     let checked = crate::model::check(&map).expect("checks");
     let d = Desired::build(&[checked], Path::new("/"), "default", &ClientConfig::default()).expect("desired");
     let s = converged(&d);
-    let o = Options { force_update: ["n.svc".to_string()].into(), ..Options::default() };
+    let o = Options {
+        force_update: ["n.svc".to_string()].into(),
+        ..Options::default()
+    };
     let p = run(Action::Update, &["n.svc"], &d, &s, &o);
     let create = &p.steps[index(&p, "create n.svc: recreate: forced")];
-    assert_eq!(create.kind, StepKind::CreateContainer { container: "n.svc".into(), carry: vec![("/cache".into(), "anon6".into())] });
+    assert_eq!(
+        create.kind,
+        StepKind::CreateContainer {
+            container: "n.svc".into(),
+            carry: vec![("/cache".into(), "anon6".into())]
+        }
+    );
 }

@@ -26,11 +26,19 @@ pub struct Session {
     pub created: Vec<MapHandle>,
     /// Maps handed to `mapping_client`.
     pub handed: Vec<MapHandle>,
+    /// How actions run: against the Engine, planned only, or recorded without any Engine.
+    pub mode: super::actions::Mode,
+    /// Actions recorded in `Mode::Record` (`dmap check`/`show`).
+    pub recorded: Vec<String>,
+    /// The tokio runtime actions block on, made on first use; Rhai itself never runs in it.
+    pub runtime: Option<tokio::runtime::Runtime>,
+    /// Connections by client address, reused across actions.
+    pub drivers: Vec<crate::runtime::driver::Driver>,
 }
 
 pub type SharedSession = Rc<RefCell<Session>>;
 
-fn here(ctx: &NativeCallContext, session: &SharedSession) -> Origin {
+pub(super) fn here(ctx: &NativeCallContext, session: &SharedSession) -> Origin {
     let source: Arc<str> = match ctx.call_source() {
         Some(s) => s.into(),
         None => session.borrow().main.clone(),
@@ -60,6 +68,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     register_entries(engine, session);
     register_configs(engine, session);
     register_clients(engine, session);
+    super::actions::register(engine, session);
 }
 
 fn new_map(session: &SharedSession, map: ContainerMap) -> MapHandle {

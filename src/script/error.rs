@@ -148,3 +148,14 @@ fn lowercase_first(s: &str) -> String {
         _ => s.to_string(),
     }
 }
+
+/// An error and its causes on one line: `can't reach ...: caused by ...`.
+pub fn chain_text(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        out.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    out
+}

@@ -74,6 +74,11 @@ impl ScriptHost {
         self.engine.on_print(|text| eprintln!("{text}"));
     }
 
+    /// How actions run: against the Engine, planned only (`--dry-run`), or recorded.
+    pub fn set_mode(&mut self, mode: super::actions::Mode) {
+        self.session.borrow_mut().mode = mode;
+    }
+
     /// Makes `ARGS` (an array of strings) visible to the main recipe.
     pub fn set_args(&mut self, args: &[String]) {
         let array: Array = args.iter().cloned().map(Dynamic::from).collect();
