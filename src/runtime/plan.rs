@@ -242,6 +242,8 @@ pub enum PlanError {
     Absent { name: String },
     #[error("container `{name}` is running; stop it first (or use `shutdown`)")]
     Running { name: String },
+    #[error("volume `{volume}` is used by container `{container}`, which this update does not include; update them together")]
+    VolumeInUse { volume: String, container: String },
     #[error("network `{network}` still has container `{container}` attached, which dmap does not manage for this map")]
     ForeignAttached { network: String, container: String },
 }
@@ -324,10 +326,17 @@ pub fn plan(
     let explicit: BTreeSet<&str> = targets.iter().map(String::as_str).collect();
     match action {
         Action::Create | Action::Startup | Action::Start | Action::Update => {
-            let recreate = if *action == Action::Update {
-                recreate_set(&involved, desired, observed, options)
+            let mut recreate = if *action == Action::Update {
+                recreate_set(&involved, observed, options)
             } else {
                 BTreeMap::new()
+            };
+            let rebuilt = if *action == Action::Update {
+                let rebuilt = rebuild_objects(&mut b, &involved, &mut recreate, &mut errors);
+                cascade(&involved, observed, &mut recreate);
+                rebuilt
+            } else {
+                Vec::new()
             };
             for c in &involved {
                 forward(
@@ -338,6 +347,13 @@ pub fn plan(
                     explicit.contains(c.name.as_str()),
                     &mut errors,
                 );
+            }
+            // A volume or network is removed once every container using it is gone.
+            for (step, users) in rebuilt {
+                let removed: Vec<usize> = users.iter().filter_map(|u| b.removed.get(u).copied()).collect();
+                b.plan.steps[step].deps.extend(removed);
+                b.plan.steps[step].deps.sort_unstable();
+                b.plan.steps[step].deps.dedup();
             }
         }
         Action::PullImages => {
@@ -528,7 +544,6 @@ fn ownership(
 /// whose namespace, volumes or links they use being recreated.
 fn recreate_set(
     involved: &[&DesiredContainer],
-    desired: &Desired,
     observed: &Snapshot,
     options: &Options,
 ) -> BTreeMap<String, String> {
@@ -578,7 +593,12 @@ fn recreate_set(
             out.insert(c.name.clone(), reasons.join(", "));
         }
     }
-    // Recreating a container recreates those that share its namespace, volumes or links.
+    cascade(involved, observed, &mut out);
+    out
+}
+
+/// Recreating a container recreates those that share its namespace, volumes or links.
+fn cascade(involved: &[&DesiredContainer], observed: &Snapshot, out: &mut BTreeMap<String, String>) {
     loop {
         let mut added = false;
         for c in involved {
@@ -596,8 +616,169 @@ fn recreate_set(
             break;
         }
     }
-    let _ = desired;
-    out
+}
+
+/// `update` of volumes and networks whose settings changed. A volume is recreated only with
+/// `recreate_volumes` (its data is lost), and then every container using it is recreated; a
+/// network is recreated and its containers reconnected. Returns the remove steps to complete
+/// with the removals of the containers that use them.
+fn rebuild_objects(
+    b: &mut Builder,
+    involved: &[&DesiredContainer],
+    recreate: &mut BTreeMap<String, String>,
+    errors: &mut Vec<PlanError>,
+) -> Vec<(usize, Vec<String>)> {
+    let involved_names: BTreeSet<&str> = involved.iter().map(|c| c.name.as_str()).collect();
+    let maps: BTreeSet<&str> = involved.iter().map(|c| c.map.as_str()).collect();
+    let mut pending = Vec::new();
+    for v in b.desired.volumes.iter().filter(|v| maps.contains(v.map.as_str())) {
+        let Some(o) = b.observed.volumes.get(&v.name) else {
+            continue;
+        };
+        if !owned(&o.labels, &v.map) {
+            continue;
+        }
+        let changed = o.driver != v.driver || (!v.driver_options.is_empty() && o.options != v.driver_options);
+        if !changed {
+            continue;
+        }
+        let what = format!(
+            "driver `{}` {:?} → `{}` {:?}",
+            o.driver, o.options, v.driver, v.driver_options
+        );
+        if !b.options.recreate_volumes {
+            b.plan.notes.push(format!(
+                "volume `{}` has changed ({what}); it is kept, since recreating it loses its data: pass `recreate_volumes: true` to recreate it",
+                v.name
+            ));
+            continue;
+        }
+        let users: Vec<String> = b
+            .observed
+            .containers
+            .values()
+            .filter(|c| c.mounts.iter().any(|m| m.source == v.name))
+            .map(|c| c.name.clone())
+            .collect();
+        let outside: Vec<&String> = users
+            .iter()
+            .filter(|u| !involved_names.contains(u.as_str()))
+            .collect();
+        if let Some(first) = outside.first() {
+            errors.push(PlanError::VolumeInUse {
+                volume: v.name.clone(),
+                container: (*first).clone(),
+            });
+            continue;
+        }
+        for u in &users {
+            recreate
+                .entry(u.clone())
+                .or_insert_with(|| format!("volume `{}` is recreated", v.name));
+        }
+        let removed = b.step(
+            StepKind::RemoveVolume {
+                volume: v.name.clone(),
+            },
+            format!("recreate_volumes: {what}"),
+            vec![],
+        );
+        let created = b.step(
+            StepKind::CreateVolume {
+                volume: v.name.clone(),
+            },
+            format!("recreate_volumes: {what}"),
+            vec![removed],
+        );
+        b.volumes.insert(v.name.clone(), created);
+        pending.push((removed, users));
+    }
+    for n in b
+        .desired
+        .networks
+        .iter()
+        .filter(|n| maps.contains(n.map.as_str()))
+    {
+        let Some(o) = b.observed.networks.get(&n.name) else {
+            continue;
+        };
+        if !owned(&o.labels, &n.map) {
+            continue;
+        }
+        let options_differ = !n.driver_options.is_empty() && o.options != n.driver_options;
+        if o.driver == n.driver && o.internal == n.internal && !options_differ {
+            continue;
+        }
+        let what = format!(
+            "driver `{}` → `{}`{}",
+            o.driver,
+            n.driver,
+            if o.internal == n.internal {
+                ""
+            } else {
+                ", internal changed"
+            }
+        );
+        let mut deps = Vec::new();
+        let mut users = Vec::new();
+        for member in &o.containers {
+            let managed = b
+                .observed
+                .containers
+                .get(member)
+                .is_some_and(|c| owned(&c.labels, &n.map));
+            if !managed {
+                errors.push(PlanError::ForeignAttached {
+                    network: n.name.clone(),
+                    container: member.clone(),
+                });
+                continue;
+            }
+            if recreate.contains_key(member) {
+                users.push(member.clone());
+            } else {
+                deps.push(b.step(
+                    StepKind::DisconnectNetwork {
+                        container: member.clone(),
+                        network: n.name.clone(),
+                    },
+                    format!("network is recreated ({what})"),
+                    vec![],
+                ));
+            }
+        }
+        let removed = b.step(
+            StepKind::RemoveNetwork {
+                network: n.name.clone(),
+            },
+            format!("changed: {what}"),
+            deps,
+        );
+        let created = b.step(
+            StepKind::CreateNetwork {
+                network: n.name.clone(),
+            },
+            format!("changed: {what}"),
+            vec![removed],
+        );
+        b.networks.insert(n.name.clone(), created);
+        pending.push((removed, users));
+        // Containers that stay are reconnected to the new network.
+        for c in involved.iter().filter(|c| !recreate.contains_key(&c.name)) {
+            let on_it = c.spec.networks.iter().any(|e| e.network == n.name);
+            if on_it && b.observed.containers.contains_key(&c.name) {
+                b.step(
+                    StepKind::ConnectNetwork {
+                        container: c.name.clone(),
+                        network: n.name.clone(),
+                    },
+                    "network recreated",
+                    vec![created],
+                );
+            }
+        }
+    }
+    pending
 }
 
 fn short(id: &str) -> String {
@@ -671,17 +852,6 @@ fn forward(
                     );
                     b.volumes.insert(m.source.clone(), id);
                 }
-                (Some(v), Some(o)) if owned(&o.labels, &v.map) => {
-                    let changed = o.driver != v.driver
-                        || (!v.driver_options.is_empty() && o.options != v.driver_options);
-                    let note = format!(
-                        "volume `{}` has driver `{}` {:?}, the map wants `{}` {:?}: it is kept (its data would be lost); pass `recreate_volumes: true` to recreate it",
-                        v.name, o.driver, o.options, v.driver, v.driver_options
-                    );
-                    if changed && !b.plan.notes.contains(&note) {
-                        b.plan.notes.push(note);
-                    }
-                }
                 _ => {}
             }
             if let Some(id) = b.volumes.get(&m.source) {
@@ -720,6 +890,7 @@ fn forward(
             deps,
         );
         create_deps.push(removed);
+        b.removed.insert(c.name.clone(), removed);
         for m in c.spec.mounts.iter().filter(|m| m.kind == "anonymous") {
             if let Some(a) = o
                 .mounts

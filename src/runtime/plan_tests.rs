@@ -618,3 +618,83 @@ fn forced_updates_and_anonymous_volumes_carry_over() {
         }
     );
 }
+
+#[test]
+fn recreate_volumes_recreates_the_volume_and_every_container_using_it() {
+    let d = desired();
+    let mut s = converged(&d);
+    s.volumes.get_mut("m.app_socket").expect("volume").driver = "nfs".into();
+    let o = Options {
+        recreate_volumes: true,
+        ..Options::default()
+    };
+    let p = run(Action::Update, &all(&d), &d, &s, &o);
+    let l = lines(&p);
+    let rm = l
+        .iter()
+        .find(|x| x.starts_with("remove_volume m.app_socket: recreate_volumes"))
+        .expect("removal")
+        .clone();
+    let cr = l
+        .iter()
+        .find(|x| x.starts_with("create_volume m.app_socket: recreate_volumes"))
+        .expect("creation")
+        .clone();
+    for user in ["m.web", "m.app.a", "m.app.b"] {
+        let removed = format!("remove {user}: recreate: volume `m.app_socket` is recreated");
+        let created = format!("create {user}: recreate: volume `m.app_socket` is recreated");
+        assert!(after(&p, &rm, &removed), "{user}: {l:#?}");
+        assert!(after(&p, &created, &cr), "{user}: {l:#?}");
+    }
+    // side uses web's namespace, so it follows web
+    assert!(
+        l.contains(&"create m.side: recreate: `m.web` is recreated".to_string()),
+        "{l:#?}"
+    );
+    assert!(
+        !l.iter()
+            .any(|x| x.starts_with("remove m.db") || x.starts_with("create m.db")),
+        "{l:#?}"
+    );
+    // a container outside the update still using it stops the plan
+    let err = plan(&Action::Update, &["m.app.a".to_string()], &d, &s, &o).unwrap_err();
+    assert!(
+        err.iter()
+            .any(|e| matches!(e, PlanError::VolumeInUse { volume, .. } if volume == "m.app_socket")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_changed_network_is_recreated_and_its_containers_reconnected() {
+    let d = desired();
+    let mut s = converged(&d);
+    s.networks.get_mut("m.backend").expect("network").driver = "macvlan".into();
+    let p = run(Action::Update, &all(&d), &d, &s, &Options::default());
+    let l = lines(&p);
+    let removed = "remove_network m.backend: changed: driver `macvlan` → `bridge`";
+    let created = "create_network m.backend: changed: driver `macvlan` → `bridge`";
+    for member in ["m.app.a", "m.app.b"] {
+        assert!(
+            after(
+                &p,
+                removed,
+                &format!("disconnect {member} m.backend: network is recreated (driver `macvlan` → `bridge`)")
+            ),
+            "{l:#?}"
+        );
+        assert!(
+            after(
+                &p,
+                &format!("connect {member} m.backend: network recreated"),
+                created
+            ),
+            "{l:#?}"
+        );
+    }
+    assert!(
+        !l.iter()
+            .any(|x| x.starts_with("create m.") || x.starts_with("stop m.")),
+        "containers stay: {l:#?}"
+    );
+}
