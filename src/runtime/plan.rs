@@ -273,7 +273,6 @@ struct Builder<'a> {
     pulled: HashMap<String, usize>,
     networks: HashMap<String, usize>,
     volumes: HashMap<String, usize>,
-    prepared: HashMap<String, usize>,
 }
 
 impl<'a> Builder<'a> {
@@ -315,7 +314,6 @@ pub fn plan(
         pulled: HashMap::new(),
         networks: HashMap::new(),
         volumes: HashMap::new(),
-        prepared: HashMap::new(),
     };
     let involved = involved(action, targets, desired);
     let mut errors = ownership(&involved, desired, observed, options, action);
@@ -907,13 +905,39 @@ fn forward(
             Some(r) => format!("recreate: {r}"),
             None => "absent".to_string(),
         };
+        // Volumes are prepared before the container exists: a run interrupted in between
+        // leaves no container, so the next run creates it and prepares again.
+        let mut deps = create_deps.clone();
+        for p in &c.prepare {
+            let mut prepare_deps: Vec<usize> = b.volumes.get(&p.volume).copied().into_iter().collect();
+            prepare_deps.extend(b.pulled.get(&c.spec.image));
+            // The container it replaces may still hold the volume until it is removed.
+            prepare_deps.extend(b.removed.get(&c.name));
+            let what = [
+                p.owner.as_ref().map(|o| format!("chown {o}")),
+                p.mode.as_ref().map(|m| format!("chmod {m}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+            let id = b.step(
+                StepKind::PrepareVolume {
+                    volume: p.volume.clone(),
+                    container: c.name.clone(),
+                },
+                what,
+                prepare_deps,
+            );
+            deps.push(id);
+        }
         let created = b.step(
             StepKind::CreateContainer {
                 container: c.name.clone(),
                 carry,
             },
             reason,
-            create_deps.clone(),
+            deps,
         );
         b.created.insert(c.name.clone(), created);
         ready.push(created);
@@ -928,32 +952,6 @@ fn forward(
                     "join network",
                     vec![created],
                 ));
-            }
-        }
-        for p in &c.prepare {
-            let key = format!("{}\u{0}{}", p.volume, c.name);
-            if !b.prepared.contains_key(&key) {
-                let mut deps: Vec<usize> = b.volumes.get(&p.volume).copied().into_iter().collect();
-                deps.extend(b.pulled.get(&c.spec.image));
-                let id = b.step(
-                    StepKind::PrepareVolume {
-                        volume: p.volume.clone(),
-                        container: c.name.clone(),
-                    },
-                    format!(
-                        "{}{}",
-                        p.owner
-                            .as_ref()
-                            .map(|o| format!("chown {o} "))
-                            .unwrap_or_default(),
-                        p.mode.as_ref().map(|m| format!("chmod {m}")).unwrap_or_default()
-                    )
-                    .trim()
-                    .to_string(),
-                    deps,
-                );
-                b.prepared.insert(key, id);
-                ready.push(id);
             }
         }
     } else if let Some(o) = observed {

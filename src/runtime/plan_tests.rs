@@ -343,8 +343,8 @@ fn a_removed_container_is_created_again_and_a_stopped_one_started() {
     assert_eq!(
         lines(&p),
         [
-            "create m.app.a: absent",
             "prepare_volume m.app_socket: chown 2000:2000",
+            "create m.app.a: absent",
             "wait_healthy m.db: `m.app.a` waits for it",
             "start m.app.a: created",
             "start m.app.b: stopped (exit code 137)",
