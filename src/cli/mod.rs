@@ -65,12 +65,11 @@ fn limits() -> Limits {
 
 fn execute(command: Command) -> Result<(), Error> {
     match command {
-        Command::Run {
-            dry_run: _,
-            file,
-            args,
-        } => {
+        Command::Run { dry_run, file, args } => {
             let mut host = ScriptHost::new(&limits());
+            if dry_run {
+                host.set_mode(crate::script::actions::Mode::DryRun);
+            }
             host.set_args(&args);
             host.eval_file(&file)?;
             Ok(())

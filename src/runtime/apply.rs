@@ -176,7 +176,7 @@ async fn run_step(driver: &Driver, desired: &Desired, step: &Step) -> Result<(),
             let endpoint = c.spec.networks.iter().find(|e| e.network == *network);
             let request = NetworkConnectRequest {
                 container: name.clone(),
-                endpoint_config: endpoint.map(endpoint_settings),
+                endpoint_config: endpoint.map(|e| endpoint_settings(e, &c.spec)),
             };
             docker.connect_network(network, request).await.map_err(engine)
         }
@@ -308,7 +308,20 @@ fn command_words(value: &Value) -> Result<Vec<String>, String> {
     }
 }
 
-fn endpoint_settings(e: &super::spec::EndpointSpec) -> EndpointSettings {
+/// Endpoint settings of a network; container-level `links` join every user-defined network's
+/// endpoint, since the Engine honours `HostConfig.Links` only on the default bridge.
+fn endpoint_settings(e: &super::spec::EndpointSpec, spec: &ContainerSpec) -> EndpointSettings {
+    let mut links: Vec<String> = e
+        .links
+        .iter()
+        .map(|l| format!("{}:{}", l.container, l.alias))
+        .collect();
+    for l in &spec.links {
+        let text = format!("{}:{}", l.container, l.alias);
+        if !links.contains(&text) {
+            links.push(text);
+        }
+    }
     let ipam = (e.ipv4_address.is_some() || e.ipv6_address.is_some()).then(|| EndpointIpamConfig {
         ipv4_address: e.ipv4_address.clone(),
         ipv6_address: e.ipv6_address.clone(),
@@ -316,12 +329,7 @@ fn endpoint_settings(e: &super::spec::EndpointSpec) -> EndpointSettings {
     });
     EndpointSettings {
         aliases: (!e.aliases.is_empty()).then(|| e.aliases.clone()),
-        links: (!e.links.is_empty()).then(|| {
-            e.links
-                .iter()
-                .map(|l| format!("{}:{}", l.container, l.alias))
-                .collect()
-        }),
+        links: (!links.is_empty()).then_some(links),
         ipam_config: ipam,
         ..Default::default()
     }
@@ -418,7 +426,7 @@ fn create_body(
                 body.networking_config = Some(NetworkingConfig {
                     endpoints_config: Some(HashMap::from([(
                         first.network.clone(),
-                        endpoint_settings(first),
+                        endpoint_settings(first, spec),
                     )])),
                 });
             }

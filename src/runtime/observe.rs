@@ -196,5 +196,9 @@ fn container(name: &str, info: ContainerInspectResponse) -> ObservedContainer {
         mounts,
         networks,
         health: st.health.and_then(|h| h.status).map(|s| s.to_string()),
+        host_config: info
+            .host_config
+            .and_then(|h| serde_json::to_value(h).ok())
+            .unwrap_or(serde_json::Value::Null),
     }
 }

@@ -326,6 +326,18 @@ pub fn plan(
         Action::Create | Action::Startup | Action::Start | Action::Update => {
             let mut recreate = if *action == Action::Update {
                 recreate_set(&involved, observed, options)
+            } else if options.adopt && *action != Action::Start {
+                // Taking over means recreating with dmap's labels.
+                involved
+                    .iter()
+                    .filter(|c| {
+                        observed
+                            .containers
+                            .get(&c.name)
+                            .is_some_and(|o| !owned(&o.labels, &c.map))
+                    })
+                    .map(|c| (c.name.clone(), "adopted".to_string()))
+                    .collect()
             } else {
                 BTreeMap::new()
             };
@@ -1035,21 +1047,17 @@ fn forward(
 /// `update` of a container that is kept: limits and restart policy in place, networks
 /// reconnected.
 fn in_place(b: &mut Builder, c: &DesiredContainer, o: &ObservedContainer, ready: &mut Vec<usize>) {
-    if let Some(old) = &o.spec {
-        let updates: Vec<String> = diff(old, &c.spec, super::translate::UPDATABLE_KEYS)
-            .into_iter()
-            .filter(|ch| ch.remedy == Remedy::Update)
-            .map(|ch| ch.reason)
-            .collect();
-        if !updates.is_empty() {
-            ready.push(b.step(
-                StepKind::UpdateContainer {
-                    container: c.name.clone(),
-                },
-                updates.join(", "),
-                vec![],
-            ));
-        }
+    // Limits and restart policy are compared with what the Engine has now: `docker update`
+    // changes them but not the recorded spec, and only what the map sets counts.
+    let changed = engine_differences(c, o);
+    if !changed.is_empty() {
+        ready.push(b.step(
+            StepKind::UpdateContainer {
+                container: c.name.clone(),
+            },
+            changed.join(", "),
+            vec![],
+        ));
     }
     let wanted: BTreeSet<&str> = c.spec.networks.iter().map(|e| e.network.as_str()).collect();
     let uses_networks = c.spec.network_mode.is_none() || !c.spec.networks.is_empty();
@@ -1107,6 +1115,40 @@ fn in_place(b: &mut Builder, c: &DesiredContainer, o: &ObservedContainer, ready:
                 ));
             }
         }
+    }
+}
+
+/// The limits and restart policy the map sets that differ from the Engine's, as reasons.
+fn engine_differences(c: &DesiredContainer, o: &ObservedContainer) -> Vec<String> {
+    let wanted = super::translate::update_body(&c.spec.options, &BTreeMap::new())
+        .ok()
+        .flatten()
+        .and_then(|b| serde_json::to_value(b).ok());
+    let Some(serde_json::Value::Object(wanted)) = wanted else {
+        return Vec::new();
+    };
+    wanted
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .filter(|(key, v)| !covers(o.host_config.get(key.as_str()), v))
+        .map(|(key, v)| {
+            let now = o
+                .host_config
+                .get(key.as_str())
+                .map_or("unset".to_string(), |x| x.to_string());
+            format!("`{key}` {now} → {v}")
+        })
+        .collect()
+}
+
+/// Does the Engine's value hold everything the wanted one says (objects compared key by key)?
+fn covers(actual: Option<&serde_json::Value>, wanted: &serde_json::Value) -> bool {
+    match (actual, wanted) {
+        (Some(serde_json::Value::Object(a)), serde_json::Value::Object(w)) => {
+            w.iter().all(|(k, v)| v.is_null() || covers(a.get(k), v))
+        }
+        (Some(a), w) => a == w,
+        (None, _) => false,
     }
 }
 

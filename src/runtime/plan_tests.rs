@@ -93,6 +93,7 @@ fn converged(d: &Desired) -> Snapshot {
                     })
                     .collect(),
                 health: None,
+                host_config: engine_limits(&c.spec),
             },
         );
     }
@@ -134,6 +135,15 @@ fn converged(d: &Desired) -> Snapshot {
         s.images.insert(image.clone(), IMAGE_ID.into());
     }
     s
+}
+
+/// The HostConfig the Engine reports for limits the spec set.
+fn engine_limits(spec: &crate::runtime::spec::ContainerSpec) -> serde_json::Value {
+    crate::runtime::translate::update_body(&spec.options, &BTreeMap::new())
+        .ok()
+        .flatten()
+        .and_then(|b| serde_json::to_value(b).ok())
+        .unwrap_or(serde_json::Value::Null)
 }
 
 fn all(d: &Desired) -> Vec<String> {
@@ -313,18 +323,23 @@ fn recreating_a_dependency_recreates_its_namespace_and_volume_users_only() {
 }
 
 #[test]
-fn changed_limits_update_in_place() {
+fn changed_limits_update_in_place_compared_with_the_engine() {
     let d = desired();
     let mut s = converged(&d);
-    let web = s
-        .containers
-        .get_mut("m.web")
-        .and_then(|c| c.spec.as_mut())
-        .expect("web");
-    web.options
+    let web = s.containers.get_mut("m.web").expect("web");
+    let mut older = web.spec.clone().expect("spec");
+    older
+        .options
         .insert("mem_limit".into(), crate::model::Value::str("32m"));
+    web.host_config = engine_limits(&older);
+    web.spec = Some(older);
     let p = run(Action::Update, &["m.web"], &d, &s, &Options::default());
-    assert_eq!(lines(&p), ["update m.web: option `mem_limit` 32m → 64m"]);
+    assert_eq!(lines(&p), ["update m.web: `Memory` 33554432 → 67108864"]);
+    // After `docker update` the recorded spec still says 32m, but the Engine has 64m: settled.
+    let web = s.containers.get_mut("m.web").expect("web");
+    web.host_config = engine_limits(&d.containers.iter().find(|c| c.name == "m.web").expect("web").spec);
+    let p = run(Action::Update, &["m.web"], &d, &s, &Options::default());
+    assert_eq!(lines(&p), Vec::<String>::new());
 }
 
 #[test]

@@ -47,6 +47,9 @@ pub struct ObservedContainer {
     pub networks: BTreeMap<String, ObservedEndpoint>,
     /// `starting`, `healthy`, `unhealthy`, when it has a healthcheck.
     pub health: Option<String>,
+    /// The Engine's HostConfig as JSON (Engine field names): limits and restart policy as they
+    /// are now, which `docker update` changes without touching the recorded spec.
+    pub host_config: serde_json::Value,
 }
 
 impl ObservedContainer {
