@@ -239,6 +239,33 @@ async fn run_step(driver: &Driver, desired: &Desired, step: &Step) -> Result<(),
             }
         }
         StepKind::StopContainer { container: name } => {
+            // With SIGKILL as its stop signal, a grace period is pointless: kill at once.
+            let kill = desired
+                .container(name)
+                .and_then(|c| c.spec.stop_signal.as_deref())
+                .is_some_and(|s| matches!(s, "SIGKILL" | "KILL" | "9"));
+            if kill {
+                let options = KillContainerOptions {
+                    signal: "SIGKILL".into(),
+                };
+                // 409: not running any more, which is what was wanted.
+                idempotent(docker.kill_container(name, Some(options)).await, &[404, 409])?;
+                let mut wait = docker.wait_container(
+                    name,
+                    Some(WaitContainerOptions {
+                        condition: "not-running".into(),
+                    }),
+                );
+                return match wait.next().await {
+                    Some(Err(e))
+                        if status(&e).is_some_and(|s| s != 404)
+                            && !matches!(e, bollard::errors::Error::DockerContainerWaitError { .. }) =>
+                    {
+                        Err(engine(e))
+                    }
+                    _ => Ok(()),
+                };
+            }
             let timeout = desired
                 .container(name)
                 .and_then(|c| c.spec.stop_timeout)

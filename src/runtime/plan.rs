@@ -1200,24 +1200,42 @@ fn backward(b: &mut Builder, action: &Action, c: &DesiredContainer, errors: &mut
             if keep {
                 return;
             }
-            let mut deps = dependents;
+            // A container stops once its dependents have stopped, and is removed once they are
+            // removed: stops of one layer need not wait for the removals above it.
+            let dependent_names: Vec<&String> = b
+                .desired
+                .containers
+                .iter()
+                .filter(|d| d.depends_on.contains(&c.name))
+                .map(|d| &d.name)
+                .collect();
+            let stops: Vec<usize> = dependent_names
+                .iter()
+                .filter_map(|d| b.stopped.get(*d).copied())
+                .collect();
+            let mut removes: Vec<usize> = dependent_names
+                .iter()
+                .filter_map(|d| b.removed.get(*d).copied())
+                .collect();
             if o.is_running() {
                 let id = b.step(
                     StepKind::StopContainer {
                         container: c.name.clone(),
                     },
                     "running",
-                    deps.clone(),
+                    stops,
                 );
                 b.stopped.insert(c.name.clone(), id);
-                deps = vec![id];
+                removes.push(id);
+            } else {
+                removes.extend(stops);
             }
             let id = b.step(
                 StepKind::RemoveContainer {
                     container: c.name.clone(),
                 },
                 "shutdown",
-                deps,
+                removes,
             );
             b.removed.insert(c.name.clone(), id);
         }
