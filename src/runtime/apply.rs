@@ -122,6 +122,26 @@ async fn run_step(driver: &Driver, desired: &Desired, step: &Step) -> Result<(),
                     _ => return Err(format!("network `{network}`: unsupported create option `{key}`")),
                 }
             }
+            // This Engine accepts duplicate network names; a create an interrupted run sent may
+            // have landed after this run looked, so look again right before creating.
+            match docker.inspect_network(network, None).await {
+                Ok(existing)
+                    if existing
+                        .labels
+                        .as_ref()
+                        .is_some_and(|l| l.get(labels::MAP) == Some(&n.map)) =>
+                {
+                    return Ok(())
+                }
+                Ok(_) => {
+                    return Err(format!(
+                        "network `{network}` exists but was not created by dmap for map `{}`",
+                        n.map
+                    ))
+                }
+                Err(e) if status(&e) == Some(404) => {}
+                Err(e) => return Err(engine(e)),
+            }
             docker.create_network(request).await.map(|_| ()).map_err(engine)
         }
         StepKind::RemoveNetwork { network } => idempotent(docker.remove_network(network).await, &[404]),

@@ -39,7 +39,13 @@ pub async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapshot, Err
     let names: Vec<String> = containers
         .into_iter()
         .filter_map(|c| {
-            let name = c.names.as_ref()?.first()?.trim_start_matches('/').to_string();
+            // A link target is also listed under `/linker/alias`; its own name has no inner `/`.
+            let names = c.names.as_ref()?;
+            let name = names
+                .iter()
+                .map(|n| n.trim_start_matches('/'))
+                .find(|n| !n.contains('/'))?
+                .to_string();
             let labels = sorted(c.labels);
             (wanted.contains(name.as_str()) || ours(&labels)).then_some(name)
         })

@@ -1,0 +1,1680 @@
+//! Integration tests against the real Docker Engine: the `dmap` binary runs recipes whose
+//! actions converge the Engine, and the Engine's state is then checked with bollard (contract:
+//! /work/shared/spec/recipe-api.md, "Running against Docker" and "Names on the Engine and what
+//! dmap may touch").
+//!
+//! Every test owns a [`DockerTest`] whose name is the map name, so all Engine objects dmap
+//! creates (`MAP.CONFIG[.INSTANCE]`, `MAP.ALIAS`, `MAP.NET`) are swept when the test ends, even
+//! when it fails. Recipes read the map name, the image and a phase from `ARGS`, and print every
+//! returned step as `STEP container | action | reason` on stdout.
+
+mod support;
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bollard::models::{ContainerCreateBody, ContainerInspectResponse, HostConfig};
+use bollard::query_parameters::{
+    BuildImageOptionsBuilder, CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder,
+    RemoveImageOptionsBuilder, TagImageOptionsBuilder,
+};
+use bollard::Docker;
+use futures_util::StreamExt;
+use support::{busybox_image, docker, runtime, DockerTest};
+use tempfile::TempDir;
+
+const DMAP: &str = env!("CARGO_BIN_EXE_dmap");
+
+/// Hard limit for one run of the binary.
+const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Put before every recipe: `show(steps)` prints what an action returned.
+const PRELUDE: &str = r#"fn show(r) {
+    for s in r { print(`STEP ${s.container} | ${s.action} | ${s.reason}`); }
+    print(`STEPS ${r.len()}`);
+}
+let m = container_map(ARGS[0]);
+let img = ARGS[1];
+let phase = ARGS[2];
+"#;
+
+// ------------------------------------------------------------------------------------------------
+// Running the binary
+// ------------------------------------------------------------------------------------------------
+
+/// The outcome of one run.
+struct Out {
+    args: Vec<String>,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+impl std::fmt::Display for Out {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "--- dmap {:?}: exit code {:?} ({:?})\n--- stdout:\n{}\n--- stderr:\n{}",
+            self.args, self.code, self.elapsed, self.stdout, self.stderr
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Step {
+    container: String,
+    action: String,
+    reason: String,
+}
+
+impl Out {
+    #[track_caller]
+    fn success(&self) -> &Self {
+        assert_eq!(self.code, Some(0), "dmap should succeed\n{self}");
+        self
+    }
+
+    #[track_caller]
+    fn failure(&self) -> &Self {
+        assert_eq!(self.code, Some(1), "dmap should fail with exit code 1\n{self}");
+        self
+    }
+
+    #[track_caller]
+    fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr should contain {needle:?}\n{self}"
+        );
+        self
+    }
+
+    /// The steps the recipe printed with `show`.
+    fn steps(&self) -> Vec<Step> {
+        self.stdout
+            .lines()
+            .filter_map(|line| line.strip_prefix("STEP "))
+            .map(|line| {
+                let mut parts = line.splitn(3, " | ");
+                let mut next = || parts.next().unwrap_or_default().to_string();
+                Step {
+                    container: next(),
+                    action: next(),
+                    reason: next(),
+                }
+            })
+            .collect()
+    }
+
+    /// The steps on `subject` with action `action`.
+    fn steps_of(&self, subject: &str, action: &str) -> Vec<Step> {
+        self.steps()
+            .into_iter()
+            .filter(|s| s.container == subject && s.action == action)
+            .collect()
+    }
+
+    /// The subjects of the progress lines `  ACTION SUBJECT: ...` on stderr, in order.
+    fn progress(&self, action: &str) -> Vec<String> {
+        let prefix = format!("  {action} ");
+        self.stderr
+            .lines()
+            .filter_map(|line| line.strip_prefix(&prefix))
+            .filter_map(|rest| rest.split(':').next())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+fn reader(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        pipe.read_to_end(&mut bytes).expect("read pipe");
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// `dmap ARGS...` in `dir`, with the environment cleaned of variables that change dmap.
+fn command(dir: &Path, args: &[String]) -> Command {
+    let mut cmd = Command::new(DMAP);
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("DMAP_PATH")
+        .env_remove("DMAP_MAX_OPERATIONS")
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Runs to completion (killed after `RUN_TIMEOUT`); stderr must never show a panic.
+#[track_caller]
+fn finish(mut child: Child, args: Vec<String>, started: Instant) -> Out {
+    let stdout = reader(child.stdout.take().expect("stdout pipe"));
+    let stderr = reader(child.stderr.take().expect("stderr pipe"));
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for dmap") {
+            break status;
+        }
+        if started.elapsed() > RUN_TIMEOUT {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("dmap {args:?} still running after {RUN_TIMEOUT:?}; killed");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let out = Out {
+        args,
+        code: status.code(),
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+        elapsed: started.elapsed(),
+    };
+    for panic_text in ["panicked", "RUST_BACKTRACE", "stack backtrace"] {
+        assert!(
+            !out.stderr.contains(panic_text),
+            "dmap shows a panic ({panic_text:?})\n{out}"
+        );
+    }
+    out
+}
+
+/// A recipe in a temporary directory, run as `dmap run r.rhai MAP IMAGE PHASE EXTRA...`.
+struct Recipe {
+    dir: TempDir,
+    map: String,
+    image: String,
+}
+
+impl Recipe {
+    /// `body` comes after [`PRELUDE`]: `m` is the map, `img` the image, `phase` the third arg.
+    fn new(t: &DockerTest, image: &str, body: &str) -> Recipe {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("r.rhai"), format!("{PRELUDE}{body}")).expect("write recipe");
+        Recipe {
+            dir,
+            map: t.name.clone(),
+            image: image.to_string(),
+        }
+    }
+
+    fn args(&self, dry_run: bool, phase: &str, extra: &[&str]) -> Vec<String> {
+        let mut args = vec!["run".to_string()];
+        if dry_run {
+            args.push("--dry-run".into());
+        }
+        args.extend(["r.rhai", &self.map, &self.image, phase].map(String::from));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    }
+
+    fn command(&self, dry_run: bool, phase: &str, extra: &[&str]) -> (Command, Vec<String>) {
+        let args = self.args(dry_run, phase, extra);
+        (command(self.dir.path(), &args), args)
+    }
+
+    #[track_caller]
+    fn run_with(&self, phase: &str, extra: &[&str]) -> Out {
+        let (mut cmd, args) = self.command(false, phase, extra);
+        let started = Instant::now();
+        finish(cmd.spawn().expect("spawn dmap"), args, started)
+    }
+
+    #[track_caller]
+    fn run(&self, phase: &str) -> Out {
+        self.run_with(phase, &[])
+    }
+
+    #[track_caller]
+    fn dry_run(&self, phase: &str) -> Out {
+        let (mut cmd, args) = self.command(true, phase, &[]);
+        let started = Instant::now();
+        finish(cmd.spawn().expect("spawn dmap"), args, started)
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Looking at the Engine
+// ------------------------------------------------------------------------------------------------
+
+/// `<map>.<rest>`
+fn n(t: &DockerTest, rest: &str) -> String {
+    format!("{}.{rest}", t.name)
+}
+
+/// Names of the test's containers, sorted, without the leading `/`.
+async fn names(t: &DockerTest) -> Vec<String> {
+    let mut names: Vec<String> = t
+        .containers()
+        .await
+        .into_iter()
+        .flat_map(|c| c.names.unwrap_or_default())
+        .map(|name| name.trim_start_matches('/').to_string())
+        // Links give a container more names: `/a/alias` on `/a`'s linker.
+        .filter(|name| !name.contains('/'))
+        .collect();
+    names.sort();
+    names
+}
+
+fn sorted(names: &[String]) -> Vec<String> {
+    let mut names = names.to_vec();
+    names.sort();
+    names
+}
+
+async fn try_inspect(name: &str) -> Option<ContainerInspectResponse> {
+    match docker().await.inspect_container(name, None).await {
+        Ok(info) => Some(info),
+        Err(error) if support::is_not_found(&error) => None,
+        Err(error) => panic!("cannot inspect container {name}: {error}"),
+    }
+}
+
+async fn id_of(t: &DockerTest, name: &str) -> String {
+    t.inspect(name).await.id.unwrap_or_default()
+}
+
+fn is_running(info: &ContainerInspectResponse) -> bool {
+    info.state.as_ref().and_then(|s| s.running) == Some(true)
+}
+
+async fn assert_running(t: &DockerTest, names: &[String]) {
+    for name in names {
+        let info = t.inspect(name).await;
+        assert!(is_running(&info), "{name} should be running: {:?}", info.state);
+    }
+}
+
+fn labels(info: &ContainerInspectResponse) -> HashMap<String, String> {
+    info.config
+        .as_ref()
+        .and_then(|c| c.labels.clone())
+        .unwrap_or_default()
+}
+
+fn env(info: &ContainerInspectResponse) -> Vec<String> {
+    info.config
+        .as_ref()
+        .and_then(|c| c.env.clone())
+        .unwrap_or_default()
+}
+
+/// Nanoseconds since the epoch of an RFC 3339 time as the Engine writes them
+/// (`2024-05-01T12:34:56.123456789Z`, or with a `+hh:mm` offset).
+fn parse_time(text: &str) -> i128 {
+    let number = |part: &str| -> i64 {
+        part.parse()
+            .unwrap_or_else(|_| panic!("cannot parse the time {text:?}"))
+    };
+    let (date, rest) = text
+        .split_once('T')
+        .unwrap_or_else(|| panic!("cannot parse the time {text:?}"));
+    let d: Vec<i64> = date.split('-').map(number).collect();
+    let split = rest
+        .find(['Z', '+', '-'])
+        .unwrap_or_else(|| panic!("no zone in the time {text:?}"));
+    let (clock, offset) = rest.split_at(split);
+    let (hms, frac) = clock.split_once('.').unwrap_or((clock, ""));
+    let t: Vec<i64> = hms.split(':').map(number).collect();
+    let nanos = number(&format!("{frac:0<9}")[..9]);
+    let offset_secs = match offset.split_once(':') {
+        None => 0,
+        Some((h, m)) => {
+            let sign = if h.starts_with('-') { -1 } else { 1 };
+            sign * (number(&h[1..]) * 3600 + number(m) * 60)
+        }
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let (y, m) = if d[1] <= 2 {
+        (d[0] - 1, d[1] + 9)
+    } else {
+        (d[0], d[1] - 3)
+    };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d[2] - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + t[0] * 3600 + t[1] * 60 + t[2] - offset_secs;
+    i128::from(secs) * 1_000_000_000 + i128::from(nanos)
+}
+
+fn started_at(info: &ContainerInspectResponse) -> i128 {
+    parse_time(
+        info.state
+            .as_ref()
+            .and_then(|s| s.started_at.as_deref())
+            .expect("StartedAt"),
+    )
+}
+
+/// Polls `cmd` in `container` until its output (trimmed) is `expected`; returns the last output.
+async fn wait_output(t: &DockerTest, container: &str, cmd: &[&str], expected: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, output) = t.exec_output(container, cmd).await;
+        if output.trim() == expected || Instant::now() > deadline {
+            return output.trim().to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A port nobody listens on now.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// `GET /` on 127.0.0.1:port, retried for a few seconds while the server starts.
+fn http_get(port: u16) -> String {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let attempt = (|| -> std::io::Result<String> {
+            let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+            stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+            stream.write_all(b"GET /index.html HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+            let mut text = String::new();
+            stream.read_to_string(&mut text)?;
+            Ok(text)
+        })();
+        match attempt {
+            Ok(text) if !text.is_empty() => return text,
+            _ if Instant::now() > deadline => panic!("no HTTP answer on 127.0.0.1:{port}: {attempt:?}"),
+            _ => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Test images (not swept by DockerTest)
+// ------------------------------------------------------------------------------------------------
+
+/// Removes volumes, then image tags, when dropped: what `DockerTest` does not sweep (test
+/// images; anonymous volumes carried over to a recreated container, which are mounted by name).
+/// Declare it before the `DockerTest`, so the containers go first.
+#[derive(Default)]
+struct Leftovers {
+    images: Vec<String>,
+    volumes: Vec<String>,
+}
+
+impl Drop for Leftovers {
+    fn drop(&mut self) {
+        let images = std::mem::take(&mut self.images);
+        let volumes = std::mem::take(&mut self.volumes);
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                let docker = docker().await;
+                for volume in volumes {
+                    let options = bollard::query_parameters::RemoveVolumeOptionsBuilder::default()
+                        .force(true)
+                        .build();
+                    if let Err(error) = docker.remove_volume(&volume, Some(options)).await {
+                        if !support::is_not_found(&error) {
+                            eprintln!("cannot remove test volume {volume}: {error}");
+                        }
+                    }
+                }
+                for tag in images {
+                    let options = RemoveImageOptionsBuilder::default().force(true).build();
+                    if let Err(error) = docker.remove_image(&tag, Some(options), None).await {
+                        if !support::is_not_found(&error) {
+                            eprintln!("cannot remove test image {tag}: {error}");
+                        }
+                    }
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The volumes a container mounts at `target`.
+fn volume_at(info: &ContainerInspectResponse, target: &str) -> Option<String> {
+    info.mounts
+        .iter()
+        .flatten()
+        .find(|m| m.destination.as_deref() == Some(target))
+        .and_then(|m| m.name.clone())
+}
+
+async fn tag(docker: &Docker, source: &str, target: &str) {
+    let (repo, tag) = target.rsplit_once(':').expect("repo:tag");
+    let options = TagImageOptionsBuilder::default().repo(repo).tag(tag).build();
+    docker
+        .tag_image(source, Some(options))
+        .await
+        .unwrap_or_else(|error| panic!("cannot tag {source} as {target}: {error}"));
+}
+
+/// Builds a context holding only `dockerfile`, tagged `tag`.
+async fn build(docker: &Docker, dockerfile: &str, tag: &str) {
+    let mut archive = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(dockerfile.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    archive
+        .append_data(&mut header, "Dockerfile", dockerfile.as_bytes())
+        .expect("tar");
+    let context = archive.into_inner().expect("tar");
+    let options = BuildImageOptionsBuilder::default()
+        .dockerfile("Dockerfile")
+        .t(tag)
+        .rm(true)
+        .forcerm(true)
+        .build();
+    let mut stream = docker.build_image(options, None, Some(bollard::body_full(context.into())));
+    while let Some(item) = stream.next().await {
+        let info = item.unwrap_or_else(|error| panic!("building {tag}: {error}"));
+        if let Some(detail) = info.error_detail {
+            panic!("building {tag}: {:?}", detail.message);
+        }
+    }
+}
+
+async fn image_id(docker: &Docker, tag: &str) -> String {
+    docker
+        .inspect_image(tag)
+        .await
+        .unwrap_or_else(|error| panic!("cannot inspect image {tag}: {error}"))
+        .id
+        .unwrap_or_default()
+}
+
+// ------------------------------------------------------------------------------------------------
+// 1. A multi-layer stack
+// ------------------------------------------------------------------------------------------------
+
+/// db ← app (2 instances, db's attached volume, map network) ← web (links the app instances,
+/// same network, publishes a port).
+const STACK: &str = r#"
+let port = parse_int(ARGS[3]);
+m.volumes.data = "/data";
+m.networks.backend = #{};
+m.containers.db = #{
+    image: img, attaches: "data", user: "app:app", permissions: "u=rwX,g=rX,o=",
+    networks: #{ backend: #{ aliases: ["database"] } }, stop_signal: "SIGKILL",
+    create_options: #{ command: "sleep 3600", environment: #{ DB_NAME: "main" } },
+};
+m.containers.app = #{
+    image: img, instances: ["a", "b"], uses: "data", networks: "backend", stop_signal: "SIGKILL",
+    create_options: #{ command: "sleep 3600", environment: ["APP_MODE=test"] },
+};
+m.containers.web = #{
+    image: img, links: ["app.a", ["app.b", "second"]], networks: "backend",
+    exposes: [[80, port, "127.0.0.1"]], stop_signal: "SIGKILL",
+    create_options: #{
+        command: ["sh", "-c", "mkdir -p /www && echo hello-dmap > /www/index.html && exec httpd -f -p 80 -h /www"],
+    },
+};
+let c = mapping_client(m);
+if phase == "startup" { show(c.startup("web")); }
+if phase == "update" { show(c.update("__all__")); }
+"#;
+
+#[test]
+fn startup_of_a_stack_starts_dependencies_first_and_configures_everything() {
+    let rt = runtime();
+    let t = DockerTest::new("startup_stack");
+    let image = busybox_image();
+    let recipe = Recipe::new(&t, &image, STACK);
+    let port = free_port();
+    let out = recipe.run_with("startup", &[&port.to_string()]);
+    out.success();
+    rt.block_on(async {
+        let all = [n(&t, "db"), n(&t, "app.a"), n(&t, "app.b"), n(&t, "web")];
+        assert_eq!(
+            names(&t).await,
+            sorted(&all),
+            "exactly the map's containers\n{out}"
+        );
+        assert_running(&t, &all).await;
+
+        // Dependencies first, by the Engine's start times and by the progress lines.
+        let db = t.inspect(&all[0]).await;
+        let app_a = t.inspect(&all[1]).await;
+        let app_b = t.inspect(&all[2]).await;
+        let web = t.inspect(&all[3]).await;
+        assert!(
+            started_at(&db) < started_at(&app_a),
+            "db starts before app.a\n{out}"
+        );
+        assert!(
+            started_at(&db) < started_at(&app_b),
+            "db starts before app.b\n{out}"
+        );
+        assert!(
+            started_at(&app_a) < started_at(&web),
+            "app.a starts before web\n{out}"
+        );
+        assert!(
+            started_at(&app_b) < started_at(&web),
+            "app.b starts before web\n{out}"
+        );
+        let starts = out.progress("start");
+        let pos = |name: &str| starts.iter().position(|s| s == name).expect("a start line");
+        assert!(
+            pos(&all[0]) < pos(&all[1]) && pos(&all[0]) < pos(&all[2]),
+            "{out}"
+        );
+        assert!(
+            pos(&all[1]) < pos(&all[3]) && pos(&all[2]) < pos(&all[3]),
+            "{out}"
+        );
+
+        // The named volume, mounted by db and both app instances at its path.
+        let volume = n(&t, "data");
+        assert!(t.volume_exists(&volume).await);
+        for info in [&db, &app_a, &app_b] {
+            let mounts = info.mounts.clone().unwrap_or_default();
+            assert!(
+                mounts.iter().any(|m| m.name.as_deref() == Some(volume.as_str())
+                    && m.destination.as_deref() == Some("/data")
+                    && m.rw == Some(true)),
+                "{:?} should mount {volume} at /data: {mounts:?}",
+                info.name
+            );
+        }
+        // Prepared by a helper (gone now): owner app:app = 2000:2000, mode u=rwX,g=rX,o= = 750.
+        let (code, stat) = t.exec_output(&all[0], &["stat", "-c", "%u:%g %a", "/data"]).await;
+        assert_eq!((code, stat.trim()), (0, "2000:2000 750"));
+        let (code, who) = t.exec_output(&all[0], &["id", "-u"]).await;
+        assert_eq!((code, who.trim()), (0, "2000"), "db runs as its user");
+        // The volume is shared: what db writes, app.b reads.
+        let (code, _) = t
+            .exec_output(&all[0], &["sh", "-c", "echo shared > /data/f"])
+            .await;
+        assert_eq!(code, 0);
+        assert_eq!(
+            t.exec_output(&all[2], &["cat", "/data/f"]).await.1.trim(),
+            "shared"
+        );
+
+        // Environment.
+        assert!(env(&db).contains(&"DB_NAME=main".to_string()), "{:?}", env(&db));
+        assert!(env(&app_a).contains(&"APP_MODE=test".to_string()));
+        assert!(env(&app_b).contains(&"APP_MODE=test".to_string()));
+
+        // The published port, and a real request to busybox httpd.
+        let bindings = web
+            .host_config
+            .as_ref()
+            .and_then(|h| h.port_bindings.clone())
+            .unwrap_or_default();
+        let binding = bindings.get("80/tcp").cloned().flatten().unwrap_or_default();
+        assert_eq!(binding.len(), 1, "{bindings:?}");
+        assert_eq!(binding[0].host_ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!(binding[0].host_port.as_deref(), Some(port.to_string().as_str()));
+        let answer = http_get(port);
+        assert!(
+            answer.contains("200") && answer.contains("hello-dmap"),
+            "{answer}"
+        );
+
+        // The map network, with db's alias; everyone on it, nobody on the default bridge.
+        let network = n(&t, "backend");
+        assert!(t.network_exists(&network).await);
+        for info in [&db, &app_a, &app_b, &web] {
+            let networks = info
+                .network_settings
+                .as_ref()
+                .and_then(|s| s.networks.clone())
+                .unwrap_or_default();
+            assert!(networks.contains_key(&network), "{:?}: {networks:?}", info.name);
+            assert!(!networks.contains_key("bridge"), "{:?}: {networks:?}", info.name);
+        }
+        let db_endpoint = db
+            .network_settings
+            .as_ref()
+            .and_then(|s| s.networks.clone())
+            .unwrap_or_default()[&network]
+            .clone();
+        assert!(
+            db_endpoint
+                .aliases
+                .unwrap_or_default()
+                .contains(&"database".to_string()),
+            "db has the alias `database`"
+        );
+        let (code, ping) = t
+            .exec_output(&all[3], &["ping", "-c", "1", "-W", "2", "database"])
+            .await;
+        assert_eq!(code, 0, "web reaches db by its alias: {ping}");
+
+        // Labels.
+        let l = labels(&app_a);
+        assert_eq!(l.get("dmap.map"), Some(&t.name));
+        assert_eq!(l.get("dmap.config").map(String::as_str), Some("app"));
+        assert_eq!(l.get("dmap.instance").map(String::as_str), Some("a"));
+        assert_eq!(l.get("dmap.kind").map(String::as_str), Some("container"));
+        assert!(
+            l.get("dmap.spec").is_some_and(|s| s.contains("APP_MODE")),
+            "{l:?}"
+        );
+        assert_eq!(labels(&db).get("dmap.config").map(String::as_str), Some("db"));
+        assert_eq!(labels(&db).get("dmap.instance"), None);
+        let docker = docker().await;
+        let volume_labels = docker.inspect_volume(&volume).await.expect("volume").labels;
+        assert_eq!(volume_labels.get("dmap.map"), Some(&t.name));
+        let network_labels = docker
+            .inspect_network(&network, None)
+            .await
+            .expect("network")
+            .labels
+            .unwrap_or_default();
+        assert_eq!(network_labels.get("dmap.map"), Some(&t.name));
+
+        // Hostnames as docker-map: `_` and `.` become `-`.
+        let hostname = app_a.config.as_ref().and_then(|c| c.hostname.clone());
+        assert_eq!(hostname, Some(format!("{}-app-a", t.name.replace('_', "-"))));
+    });
+}
+
+/// The steps an action printed: `STEPS 0` and nothing else.
+#[track_caller]
+fn assert_no_steps(out: &Out) {
+    assert!(
+        out.stdout.contains("STEPS 0") && out.steps().is_empty(),
+        "nothing to do\n{out}"
+    );
+}
+
+/// One container `web`, sleeping; the phase picks the action.
+const SINGLE: &str = r#"
+m.containers.web = #{
+    image: img, stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" },
+};
+let c = mapping_client(m);
+if phase == "startup" { show(c.startup("web")); }
+if phase == "update" { show(c.update("web")); }
+if phase == "shutdown" { show(c.shutdown("web")); }
+if phase == "adopt" { show(c.update("web", #{ adopt: true })); }
+if phase == "adopt_startup" { show(c.startup("web", #{ adopt: true })); }
+"#;
+
+// ------------------------------------------------------------------------------------------------
+// 2. Update converges
+// ------------------------------------------------------------------------------------------------
+
+#[test]
+fn update_after_startup_does_nothing() {
+    let rt = runtime();
+    let t = DockerTest::new("update_noop");
+    let image = busybox_image();
+    let recipe = Recipe::new(&t, &image, STACK);
+    let port = free_port().to_string();
+    recipe.run_with("startup", &[&port]).success();
+    rt.block_on(async {
+        let all = [n(&t, "db"), n(&t, "app.a"), n(&t, "app.b"), n(&t, "web")];
+        let mut ids = Vec::new();
+        for name in &all {
+            ids.push(id_of(&t, name).await);
+        }
+        for round in 0..2 {
+            let out = recipe.run_with("update", &[&port]);
+            out.success();
+            assert_no_steps(&out);
+            for (name, id) in all.iter().zip(&ids) {
+                assert_eq!(&id_of(&t, name).await, id, "round {round}: {name} kept\n{out}");
+            }
+            assert_running(&t, &all).await;
+        }
+        assert_eq!(names(&t).await, sorted(&all));
+    });
+}
+
+// ------------------------------------------------------------------------------------------------
+// 3. A changed image recreates the container and what shares it
+// ------------------------------------------------------------------------------------------------
+
+/// `base` runs the test image (ARGS[1]); `side` joins its network namespace and `reader` mounts
+/// its volumes, both from busybox (ARGS[3]).
+const IMAGE_CHANGE: &str = r#"
+let busybox = ARGS[3];
+m.volumes.data = "/data";
+m.containers.base = #{
+    image: img, attaches: "data", shares: "/cache", stop_signal: "SIGKILL",
+    create_options: #{ command: "sleep 3600" },
+};
+m.containers.side = #{
+    image: busybox, network_mode: "base", stop_signal: "SIGKILL",
+    create_options: #{ command: "sleep 3600" },
+};
+m.containers.reader = #{
+    image: busybox, uses: "base", stop_signal: "SIGKILL",
+    create_options: #{ command: "sleep 3600" },
+};
+let c = mapping_client(m);
+if phase == "startup" { show(c.startup("__all__")); }
+if phase == "update" { show(c.update("__all__")); }
+"#;
+
+async fn net_ns(t: &DockerTest, name: &str) -> String {
+    let (code, ns) = t.exec_output(name, &["readlink", "/proc/self/ns/net"]).await;
+    assert_eq!(code, 0, "readlink in {name}: {ns}");
+    ns.trim().to_string()
+}
+
+#[test]
+fn update_recreates_a_container_whose_image_changed() {
+    let rt = runtime();
+    let mut leftovers = Leftovers::default();
+    let t = DockerTest::new("image_changed");
+    let busybox = busybox_image();
+    let test_image = format!("{}-img:latest", t.name);
+    leftovers.images.push(test_image.clone());
+    rt.block_on(async {
+        let docker = docker().await;
+        tag(&docker, &busybox, &test_image).await;
+        let recipe = Recipe::new(&t, &test_image, IMAGE_CHANGE);
+        let (base, side, reader) = (n(&t, "base"), n(&t, "side"), n(&t, "reader"));
+        let all = [base.clone(), side.clone(), reader.clone()];
+        let out = recipe.run_with("startup", &[&busybox]);
+        out.success();
+        assert_running(&t, &all).await;
+        let before = t.inspect(&base).await;
+        let anonymous = volume_at(&before, "/cache").expect("an anonymous volume at /cache");
+        leftovers.volumes.push(anonymous.clone());
+        assert_eq!(
+            volume_at(&t.inspect(&reader).await, "/cache"),
+            Some(anonymous.clone())
+        );
+        let (code, _) = t
+            .exec_output(
+                &base,
+                &["sh", "-c", "echo keep > /data/f && echo anon > /cache/g"],
+            )
+            .await;
+        assert_eq!(code, 0);
+        let old_ids = [
+            before.id.clone().unwrap_or_default(),
+            id_of(&t, &side).await,
+            id_of(&t, &reader).await,
+        ];
+
+        build(&docker, &format!("FROM {busybox}\nLABEL v=2\n"), &test_image).await;
+        let new_image = image_id(&docker, &test_image).await;
+        assert_ne!(
+            Some(new_image.clone()),
+            before.image,
+            "the rebuild makes a new image"
+        );
+
+        let out = recipe.run_with("update", &[&busybox]);
+        out.success();
+        let created = out.steps_of(&base, "create");
+        assert_eq!(created.len(), 1, "{out}");
+        assert!(created[0].reason.contains("image changed"), "{out}");
+        for name in [&side, &reader] {
+            assert_eq!(
+                out.steps_of(name, "create").len(),
+                1,
+                "{name} is recreated\n{out}"
+            );
+        }
+        assert_running(&t, &all).await;
+        assert_eq!(names(&t).await, sorted(&all));
+        for (name, old) in all.iter().zip(&old_ids) {
+            assert_ne!(&id_of(&t, name).await, old, "{name} is a new container\n{out}");
+        }
+        let after = t.inspect(&base).await;
+        assert_eq!(
+            after.image.as_deref(),
+            Some(new_image.as_str()),
+            "runs the new image"
+        );
+        assert_eq!(
+            t.exec_output(&base, &["cat", "/data/f"]).await.1.trim(),
+            "keep",
+            "the named volume keeps its data"
+        );
+        assert_eq!(
+            volume_at(&after, "/cache"),
+            Some(anonymous.clone()),
+            "the anonymous volume is carried over\n{out}"
+        );
+        assert_eq!(t.exec_output(&base, &["cat", "/cache/g"]).await.1.trim(), "anon");
+        assert_eq!(
+            volume_at(&t.inspect(&reader).await, "/cache"),
+            Some(anonymous.clone())
+        );
+        assert_eq!(
+            t.exec_output(&reader, &["cat", "/data/f"]).await.1.trim(),
+            "keep",
+            "reader mounts the new container's volumes"
+        );
+        assert_eq!(
+            net_ns(&t, &side).await,
+            net_ns(&t, &base).await,
+            "side shares the new container's network"
+        );
+
+        let out = recipe.run_with("update", &[&busybox]);
+        out.success();
+        assert_no_steps(&out);
+        assert_eq!(id_of(&t, &base).await, after.id.clone().unwrap_or_default());
+    });
+}
+
+// ------------------------------------------------------------------------------------------------
+// 4, 5. Changed options: recreate or update in place
+// ------------------------------------------------------------------------------------------------
+
+const ENV_CHANGE: &str = r#"
+let env = if phase == "v1" { #{ KEEP: "1", GONE_VAR: "x" } } else { #{ KEEP: "1" } };
+m.containers.web = #{
+    image: img, stop_signal: "SIGKILL",
+    create_options: #{ command: "sleep 3600", environment: env },
+};
+let c = mapping_client(m);
+if phase == "v1" { show(c.startup("web")); } else { show(c.update("web")); }
+"#;
+
+#[test]
+fn update_recreates_a_container_whose_environment_variable_was_removed() {
+    let rt = runtime();
+    let t = DockerTest::new("env_removed");
+    let recipe = Recipe::new(&t, &busybox_image(), ENV_CHANGE);
+    let web = n(&t, "web");
+    recipe.run("v1").success();
+    rt.block_on(async {
+        let before = t.inspect(&web).await;
+        assert!(env(&before).contains(&"GONE_VAR=x".to_string()));
+        let out = recipe.run("v2");
+        out.success();
+        let created = out.steps_of(&web, "create");
+        assert_eq!(created.len(), 1, "{out}");
+        assert!(
+            created[0].reason.contains("GONE_VAR"),
+            "the reason names it\n{out}"
+        );
+        let after = t.inspect(&web).await;
+        assert_ne!(after.id, before.id, "recreated");
+        assert!(is_running(&after));
+        assert!(
+            !env(&after).iter().any(|e| e.starts_with("GONE_VAR=")),
+            "{:?}",
+            env(&after)
+        );
+        assert!(env(&after).contains(&"KEEP=1".to_string()));
+    });
+}
+
+const LIMITS: &str = r#"
+let mem = if phase == "v1" { "64m" } else { "96m" };
+m.containers.web = #{
+    image: img, stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" },
+    host_config: #{ mem_limit: mem },
+};
+let c = mapping_client(m);
+if phase == "v1" { show(c.startup("web")); } else { show(c.update("web")); }
+"#;
+
+fn memory(info: &ContainerInspectResponse) -> Option<i64> {
+    let host: HostConfig = info.host_config.clone().unwrap_or_default();
+    host.memory
+}
+
+/// Starts `web` with 64m, updates it to 96m in place; returns the inspect before the update.
+async fn update_limits(t: &DockerTest, recipe: &Recipe) -> ContainerInspectResponse {
+    let web = n(t, "web");
+    recipe.run("v1").success();
+    let before = t.inspect(&web).await;
+    assert_eq!(memory(&before), Some(64 << 20));
+    let out = recipe.run("v2");
+    out.success();
+    assert_eq!(out.steps_of(&web, "update").len(), 1, "{out}");
+    assert!(out.steps_of(&web, "create").is_empty(), "{out}");
+    assert!(out.steps_of(&web, "start").is_empty(), "{out}");
+    before
+}
+
+#[test]
+fn changed_limits_are_updated_in_place() {
+    let rt = runtime();
+    let t = DockerTest::new("limits_changed");
+    let recipe = Recipe::new(&t, &busybox_image(), LIMITS);
+    rt.block_on(async {
+        let before = update_limits(&t, &recipe).await;
+        let after = t.inspect(&n(&t, "web")).await;
+        assert_eq!(after.id, before.id, "same container");
+        assert_eq!(memory(&after), Some(96 << 20));
+        assert!(is_running(&after));
+        assert_eq!(started_at(&after), started_at(&before), "not restarted");
+    });
+}
+
+#[test]
+fn update_after_an_in_place_update_does_nothing() {
+    let rt = runtime();
+    let t = DockerTest::new("limits_settle");
+    let recipe = Recipe::new(&t, &busybox_image(), LIMITS);
+    rt.block_on(async {
+        let before = update_limits(&t, &recipe).await;
+        let out = recipe.run("v2");
+        out.success();
+        assert_no_steps(&out);
+        let after = t.inspect(&n(&t, "web")).await;
+        assert_eq!(after.id, before.id);
+        assert_eq!(memory(&after), Some(96 << 20));
+    });
+}
+
+// ------------------------------------------------------------------------------------------------
+// 6. Drift
+// ------------------------------------------------------------------------------------------------
+
+#[test]
+fn update_recreates_a_container_removed_behind_dmaps_back() {
+    let rt = runtime();
+    let t = DockerTest::new("removed_behind");
+    let recipe = Recipe::new(&t, &busybox_image(), SINGLE);
+    let web = n(&t, "web");
+    recipe.run("startup").success();
+    rt.block_on(async {
+        let options = RemoveContainerOptionsBuilder::default().force(true).build();
+        docker()
+            .await
+            .remove_container(&web, Some(options))
+            .await
+            .expect("remove");
+        assert!(try_inspect(&web).await.is_none());
+        let out = recipe.run("update");
+        out.success();
+        assert_eq!(out.steps_of(&web, "create").len(), 1, "{out}");
+        assert_running(&t, std::slice::from_ref(&web)).await;
+        assert_eq!(labels(&t.inspect(&web).await).get("dmap.map"), Some(&t.name));
+    });
+}
+
+// ------------------------------------------------------------------------------------------------
+// 7. A start that fails in the middle of a stack
+// ------------------------------------------------------------------------------------------------
+
+/// db ← app (publishes ARGS[3] on 127.0.0.1, serves HTTP) ← web, on a map network.
+const PORT_STACK: &str = r#"
+let port = parse_int(ARGS[3]);
+m.networks.net = #{};
+m.containers.db = #{
+    image: img, networks: "net", stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" },
+};
+m.containers.app = #{
+    image: img, links: "db", networks: "net", exposes: [[80, port, "127.0.0.1"]], stop_signal: "SIGKILL",
+    create_options: #{
+        command: ["sh", "-c", "mkdir -p /www && echo hello-dmap > /www/index.html && exec httpd -f -p 80 -h /www"],
+    },
+};
+m.containers.web = #{
+    image: img, links: "app", networks: "net", stop_signal: "SIGKILL",
+    create_options: #{ command: "sleep 3600" },
+};
+let c = mapping_client(m);
+show(c.startup("web"));
+"#;
+
+#[test]
+fn a_start_failure_stops_the_stack_there_and_a_rerun_converges() {
+    let rt = runtime();
+    let t = DockerTest::new("start_failure");
+    let recipe = Recipe::new(&t, &busybox_image(), PORT_STACK);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port().to_string();
+    let (db, app, web) = (n(&t, "db"), n(&t, "app"), n(&t, "web"));
+    let out = recipe.run_with("startup", &[&port]);
+    out.failure().stderr_has(&format!("`{app}`"));
+    let engine_said = ["address already in use", "port is already allocated"];
+    assert!(
+        engine_said.iter().any(|m| out.stderr.contains(m)),
+        "the Engine's message is shown\n{out}"
+    );
+    rt.block_on(async {
+        assert_running(&t, std::slice::from_ref(&db)).await;
+        assert!(!is_running(&t.inspect(&app).await), "{out}");
+        if let Some(info) = try_inspect(&web).await {
+            assert!(!is_running(&info), "web must not start\n{out}");
+        }
+        drop(listener);
+        let out = recipe.run_with("startup", &[&port]);
+        out.success();
+        assert_running(&t, &[db.clone(), app.clone(), web.clone()]).await;
+        let answer = http_get(port.parse().expect("port"));
+        assert!(answer.contains("hello-dmap"), "{answer}");
+    });
+}
+
+// ------------------------------------------------------------------------------------------------
+// 8. dmap killed mid-startup
+// ------------------------------------------------------------------------------------------------
+
+/// 8 containers: db (attaches `data`, prepared for app:app), six app instances, web.
+const BIG_STACK: &str = r#"
+m.volumes.data = "/data";
+m.networks.net = #{};
+m.containers.db = #{
+    image: img, attaches: "data", user: "app:app", permissions: "u=rwX,g=rX,o=", networks: "net",
+    stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" },
+};
+m.containers.app = #{
+    image: img, instances: ["a", "b", "c", "d", "e", "f"], uses: "data", networks: "net",
+    stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" },
+};
+m.containers.web = #{
+    image: img, links: ["app.a", "app.f"], networks: "net", stop_signal: "SIGKILL",
+    create_options: #{ command: "sleep 3600" },
+};
+let c = mapping_client(m);
+show(c.startup("__all__"));
+"#;
+
+fn big_stack_names(t: &DockerTest) -> Vec<String> {
+    let mut all = vec![n(t, "db"), n(t, "web")];
+    all.extend(["a", "b", "c", "d", "e", "f"].map(|i| n(t, &format!("app.{i}"))));
+    sorted(&all)
+}
+
+/// The test's containers (running or not) and how many networks carry its names.
+async fn engine_state(t: &DockerTest) -> (Vec<(String, bool)>, usize) {
+    let mut containers = Vec::new();
+    for name in names(t).await {
+        let running = try_inspect(&name).await.is_some_and(|i| is_running(&i));
+        containers.push((name, running));
+    }
+    let filters = HashMap::from([("name".to_string(), vec![t.name.clone()])]);
+    let options = bollard::query_parameters::ListNetworksOptionsBuilder::default()
+        .filters(&filters)
+        .build();
+    let networks = docker()
+        .await
+        .list_networks(Some(options))
+        .await
+        .expect("list networks")
+        .len();
+    (containers, networks)
+}
+
+/// Starts dmap on [`BIG_STACK`], kills it (SIGKILL) once `when` says so, and returns whether
+/// that left a partial state.
+fn kill_during_startup(
+    rt: &tokio::runtime::Runtime,
+    t: &DockerTest,
+    recipe: &Recipe,
+    when: impl AsyncFn(&DockerTest) -> bool,
+) -> bool {
+    let (mut cmd, args) = recipe.command(false, "startup", &[]);
+    let started = Instant::now();
+    let mut child: Child = cmd.spawn().expect("spawn dmap");
+    rt.block_on(async {
+        while !when(t).await {
+            if child.try_wait().expect("wait").is_some() || started.elapsed() > RUN_TIMEOUT {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    });
+    child.kill().ok();
+    let out = finish(child, args, started);
+    rt.block_on(async {
+        // Requests the Engine had already taken finish without dmap: wait until nothing changes.
+        let mut last = engine_state(t).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let now = engine_state(t).await;
+            if now == last {
+                break;
+            }
+            last = now;
+        }
+        let now = names(t).await;
+        let mut all_running = true;
+        for name in &now {
+            all_running &= try_inspect(name).await.is_some_and(|i| is_running(&i));
+        }
+        let partial = now != big_stack_names(t) || !all_running;
+        eprintln!(
+            "killed after {:?}: {} containers, partial {partial}\n{out}",
+            out.elapsed,
+            now.len()
+        );
+        partial
+    })
+}
+
+/// The rerun converges: exactly the 8 containers, running, the volume prepared, no helper left.
+fn rerun_converges(rt: &tokio::runtime::Runtime, t: &DockerTest, recipe: &Recipe) {
+    let out = recipe.run("startup");
+    out.success();
+    rt.block_on(async {
+        let all = big_stack_names(t);
+        assert_eq!(names(t).await, all, "exactly the map's containers\n{out}");
+        assert_running(t, &all).await;
+        let (code, stat) = t
+            .exec_output(&n(t, "db"), &["stat", "-c", "%u:%g %a", "/data"])
+            .await;
+        assert_eq!((code, stat.trim()), (0, "2000:2000 750"), "{out}");
+    });
+}
+
+#[test]
+fn killed_dmap_during_startup_then_rerun_converges() {
+    let image = busybox_image();
+    let rounds: [(&str, u8); 3] = [("after_300ms", 0), ("first_exists", 1), ("five_exist", 5)];
+    let partial: Vec<bool> = std::thread::scope(|scope| {
+        let handles: Vec<_> = rounds
+            .iter()
+            .map(|&(label, count)| {
+                let image = image.clone();
+                scope.spawn(move || {
+                    let rt = runtime();
+                    let t = DockerTest::new(&format!("kill_{label}"));
+                    let recipe = Recipe::new(&t, &image, BIG_STACK);
+                    let start = Instant::now();
+                    let partial = kill_during_startup(&rt, &t, &recipe, async |t: &DockerTest| {
+                        if count == 0 {
+                            start.elapsed() >= Duration::from_millis(300)
+                        } else {
+                            names(t).await.len() >= usize::from(count)
+                        }
+                    });
+                    rerun_converges(&rt, &t, &recipe);
+                    partial
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    assert!(
+        partial.iter().any(|p| *p),
+        "at least one kill should leave a partial state: {partial:?}"
+    );
+}
+
+#[test]
+fn killed_dmap_during_volume_preparation_then_rerun_prepares_it() {
+    let rt = runtime();
+    let t = DockerTest::new("kill_prepare");
+    let recipe = Recipe::new(&t, &busybox_image(), BIG_STACK);
+    let helper = n(&t, "db.prepare");
+    let saw_helper = std::sync::atomic::AtomicBool::new(false);
+    kill_during_startup(&rt, &t, &recipe, async |_: &DockerTest| {
+        let exists = try_inspect(&helper).await.is_some();
+        saw_helper.fetch_or(exists, std::sync::atomic::Ordering::Relaxed);
+        exists
+    });
+    assert!(
+        saw_helper.load(std::sync::atomic::Ordering::Relaxed),
+        "dmap was killed while {helper} existed"
+    );
+    rerun_converges(&rt, &t, &recipe);
+    rt.block_on(async {
+        assert!(try_inspect(&helper).await.is_none(), "no helper left");
+    });
+}
+
+// ------------------------------------------------------------------------------------------------
+// 9. Foreign containers
+// ------------------------------------------------------------------------------------------------
+
+/// Creates `name` with bollard, labelled only `dmap.test`, running `sleep 3600`.
+async fn foreign(t: &DockerTest, name: &str, image: &str, start: bool) -> String {
+    let docker = docker().await;
+    let body = ContainerCreateBody {
+        image: Some(image.to_string()),
+        cmd: Some(vec!["sleep".into(), "3600".into()]),
+        labels: Some(t.labels()),
+        stop_signal: Some("SIGKILL".into()),
+        ..Default::default()
+    };
+    let options = CreateContainerOptionsBuilder::default().name(name).build();
+    let id = docker
+        .create_container(Some(options), body)
+        .await
+        .unwrap_or_else(|error| panic!("cannot create {name}: {error}"))
+        .id;
+    if start {
+        docker
+            .start_container(name, None)
+            .await
+            .unwrap_or_else(|error| panic!("cannot start {name}: {error}"));
+    }
+    id
+}
+
+#[test]
+fn a_foreign_container_is_left_alone_unless_adopted() {
+    let rt = runtime();
+    let t = DockerTest::new("foreign");
+    let image = busybox_image();
+    let recipe = Recipe::new(&t, &image, SINGLE);
+    let web = n(&t, "web");
+    rt.block_on(async {
+        let id = foreign(&t, &web, &image, true).await;
+        let before = t.inspect(&web).await;
+        for phase in ["startup", "update", "shutdown"] {
+            let out = recipe.run(phase);
+            out.failure().stderr_has(&web).stderr_has("adopt");
+            let now = t.inspect(&web).await;
+            assert_eq!(now.id.as_deref(), Some(id.as_str()), "{phase}: untouched\n{out}");
+            assert!(is_running(&now), "{phase}: still running\n{out}");
+            assert_eq!(
+                started_at(&now),
+                started_at(&before),
+                "{phase}: not restarted\n{out}"
+            );
+            assert_eq!(labels(&now), labels(&before), "{phase}: labels untouched\n{out}");
+        }
+        let out = recipe.run("adopt");
+        out.success();
+        assert_eq!(out.steps_of(&web, "create").len(), 1, "{out}");
+        let adopted = t.inspect(&web).await;
+        assert_ne!(adopted.id.as_deref(), Some(id.as_str()), "recreated\n{out}");
+        assert!(is_running(&adopted));
+        assert_eq!(labels(&adopted).get("dmap.map"), Some(&t.name));
+        assert_eq!(
+            labels(&adopted).get("dmap.config").map(String::as_str),
+            Some("web")
+        );
+        let out = recipe.run("update");
+        out.success();
+        assert_no_steps(&out);
+        assert_eq!(t.inspect(&web).await.id, adopted.id);
+    });
+}
+
+#[test]
+fn startup_with_adopt_takes_the_container_over() {
+    let rt = runtime();
+    let t = DockerTest::new("adopt_startup");
+    let image = busybox_image();
+    let recipe = Recipe::new(&t, &image, SINGLE);
+    let web = n(&t, "web");
+    rt.block_on(async {
+        let id = foreign(&t, &web, &image, false).await;
+        let out = recipe.run("adopt_startup");
+        out.success();
+        assert_eq!(out.steps_of(&web, "create").len(), 1, "{out}");
+        let adopted = t.inspect(&web).await;
+        assert_ne!(adopted.id.as_deref(), Some(id.as_str()), "recreated\n{out}");
+        assert!(is_running(&adopted), "{out}");
+        assert_eq!(labels(&adopted).get("dmap.map"), Some(&t.name));
+        let out = recipe.run("update");
+        out.success();
+        assert_no_steps(&out);
+        assert_eq!(t.inspect(&web).await.id, adopted.id);
+    });
+}
+
+// ------------------------------------------------------------------------------------------------
+// 10. An unreachable Engine
+// ------------------------------------------------------------------------------------------------
+
+#[test]
+fn an_unreachable_engine_fails_fast_naming_the_address_and_the_line() {
+    let t = DockerTest::new("unreachable");
+    let recipe = Recipe::new(&t, &busybox_image(), SINGLE);
+    let text = std::fs::read_to_string(recipe.dir.path().join("r.rhai")).expect("recipe");
+    let line = text
+        .lines()
+        .position(|l| l.contains("c.startup(\"web\")"))
+        .expect("the startup line")
+        + 1;
+    let (mut cmd, args) = recipe.command(false, "startup", &[]);
+    cmd.env("DOCKER_HOST", "tcp://127.0.0.1:1")
+        .env_remove("DOCKER_TLS_VERIFY")
+        .env_remove("DOCKER_CERT_PATH");
+    let started = Instant::now();
+    let out = finish(cmd.spawn().expect("spawn dmap"), args, started);
+    out.failure()
+        .stderr_has("tcp://127.0.0.1:1")
+        .stderr_has(&format!("r.rhai:{line}"));
+    assert!(out.elapsed < Duration::from_secs(10), "fails fast\n{out}");
+}
+
+// ------------------------------------------------------------------------------------------------
+// 11. Plans and dry runs change nothing; links on a map network
+// ------------------------------------------------------------------------------------------------
+
+const PLANNED: &str = r#"
+m.volumes.data = "/data";
+m.networks.backend = #{};
+m.containers.db = #{
+    image: img, attaches: "data", user: "app:app", networks: "backend", stop_signal: "SIGKILL",
+    create_options: #{ command: "sleep 3600" },
+};
+m.containers.web = #{
+    image: img, links: "db", networks: "backend", stop_signal: "SIGKILL",
+    create_options: #{ command: "sleep 3600" },
+};
+let c = mapping_client(m);
+if phase == "startup" { show(c.startup("web")); }
+if phase == "plan" {
+    print("PLAN startup"); show(c.plan("startup", "web"));
+    print("PLAN update"); show(c.plan("update", "web"));
+    print("PLAN shutdown"); show(c.plan("shutdown", "db"));
+}
+"#;
+
+#[test]
+fn plans_change_nothing() {
+    let rt = runtime();
+    let t = DockerTest::new("plan");
+    let recipe = Recipe::new(&t, &busybox_image(), PLANNED);
+    let (db, web) = (n(&t, "db"), n(&t, "web"));
+    rt.block_on(async {
+        let out = recipe.run("plan");
+        out.success();
+        assert_eq!(
+            out.steps_of(&db, "create").len(),
+            2,
+            "startup and update create db\n{out}"
+        );
+        assert_eq!(out.steps_of(&web, "start").len(), 2, "{out}");
+        assert!(names(&t).await.is_empty(), "{out}");
+        assert!(!t.volume_exists(&n(&t, "data")).await, "{out}");
+        assert!(!t.network_exists(&n(&t, "backend")).await, "{out}");
+
+        recipe.run("startup").success();
+        let all = [db.clone(), web.clone()];
+        let before = [t.inspect(&db).await, t.inspect(&web).await];
+        let out = recipe.run("plan");
+        out.success();
+        assert_eq!(out.steps_of(&db, "remove").len(), 1, "shutdown removes db\n{out}");
+        assert_eq!(out.steps_of(&web, "stop").len(), 1, "{out}");
+        assert_eq!(out.steps().len(), out.steps_of(&db, "stop").len() + 4, "{out}");
+        assert_eq!(names(&t).await, sorted(&all));
+        assert_running(&t, &all).await;
+        for (name, old) in all.iter().zip(&before) {
+            let now = t.inspect(name).await;
+            assert_eq!(now.id, old.id, "{name}\n{out}");
+            assert_eq!(started_at(&now), started_at(old), "{name}\n{out}");
+        }
+        assert!(t.volume_exists(&n(&t, "data")).await);
+        assert!(t.network_exists(&n(&t, "backend")).await);
+    });
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let rt = runtime();
+    let t = DockerTest::new("dry_run");
+    let recipe = Recipe::new(&t, &busybox_image(), PLANNED);
+    let out = recipe.dry_run("startup");
+    out.success()
+        .stderr_has(&format!("would create {}", n(&t, "web")))
+        .stderr_has(&format!("would start {}", n(&t, "db")));
+    rt.block_on(async {
+        assert!(names(&t).await.is_empty(), "{out}");
+        assert!(!t.volume_exists(&n(&t, "data")).await, "{out}");
+        assert!(!t.network_exists(&n(&t, "backend")).await, "{out}");
+    });
+}
+
+#[test]
+fn links_resolve_on_a_map_network() {
+    let rt = runtime();
+    let t = DockerTest::new("links_network");
+    let recipe = Recipe::new(&t, &busybox_image(), STACK);
+    recipe.run_with("startup", &[&free_port().to_string()]).success();
+    rt.block_on(async {
+        let web = n(&t, "web");
+        for alias in ["app-a", "second"] {
+            let (code, ping) = t.exec_output(&web, &["ping", "-c", "1", "-W", "2", alias]).await;
+            assert_eq!(code, 0, "web resolves {alias}: {ping}");
+        }
+    });
+}
+
+// ------------------------------------------------------------------------------------------------
+// 12. Shutdown
+// ------------------------------------------------------------------------------------------------
+
+const SHUTDOWN: &str = r#"
+m.volumes.data = "/data";
+m.networks.backend = #{};
+m.containers.db = #{
+    image: img, attaches: "data", networks: "backend", stop_signal: "SIGKILL",
+    create_options: #{ command: "sleep 3600" },
+};
+let c = mapping_client(m);
+if phase == "startup" { show(c.startup("db")); }
+if phase == "shutdown" { show(c.shutdown("db")); }
+if phase == "remove_attached" { show(c.shutdown("db", #{ remove_attached: true })); }
+"#;
+
+#[test]
+fn shutdown_removes_containers_and_networks_and_keeps_volumes_unless_asked() {
+    let rt = runtime();
+    let t = DockerTest::new("shutdown");
+    let recipe = Recipe::new(&t, &busybox_image(), SHUTDOWN);
+    let (db, volume, network) = (n(&t, "db"), n(&t, "data"), n(&t, "backend"));
+    rt.block_on(async {
+        recipe.run("startup").success();
+        let (code, _) = t.exec_output(&db, &["sh", "-c", "echo kept > /data/f"]).await;
+        assert_eq!(code, 0);
+        let out = recipe.run("shutdown");
+        out.success();
+        assert!(names(&t).await.is_empty(), "{out}");
+        assert!(!t.network_exists(&network).await, "the map network goes\n{out}");
+        assert!(t.volume_exists(&volume).await, "the volume stays\n{out}");
+
+        recipe.run("startup").success();
+        assert_eq!(t.exec_output(&db, &["cat", "/data/f"]).await.1.trim(), "kept");
+
+        let out = recipe.run("remove_attached");
+        out.success();
+        assert_eq!(out.steps_of(&volume, "remove_volume").len(), 1, "{out}");
+        assert!(names(&t).await.is_empty(), "{out}");
+        assert!(!t.volume_exists(&volume).await, "{out}");
+        assert!(!t.network_exists(&network).await, "{out}");
+    });
+}
+
+// ------------------------------------------------------------------------------------------------
+// 13. exec_commands
+// ------------------------------------------------------------------------------------------------
+
+const EXECS: &str = r#"
+m.volumes.data = "/data";
+m.containers.web = #{
+    image: img, attaches: "data", stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" },
+    exec_commands: [
+        #{ cmd: ["sh", "-c", "echo x >> /data/initial"], policy: "initial" },
+        #{ cmd: ["sh", "-c", "echo x >> /data/restart"], policy: "restart" },
+    ],
+};
+let c = mapping_client(m);
+if phase == "startup" { show(c.startup("web")); }
+if phase == "update" { show(c.update("web")); }
+if phase == "restart" { show(c.restart("web")); }
+if phase == "stop" { show(c.stop("web")); }
+"#;
+
+#[test]
+fn exec_commands_run_by_policy() {
+    let rt = runtime();
+    let t = DockerTest::new("exec_commands");
+    let recipe = Recipe::new(&t, &busybox_image(), EXECS);
+    let web = n(&t, "web");
+    let count = [
+        "sh",
+        "-c",
+        "echo $(wc -l < /data/initial)/$(wc -l < /data/restart)",
+    ];
+    rt.block_on(async {
+        recipe.run("startup").success();
+        assert_eq!(wait_output(&t, &web, &count, "1/1").await, "1/1");
+        let out = recipe.run("update");
+        out.success();
+        assert_no_steps(&out);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(wait_output(&t, &web, &count, "1/1").await, "1/1", "{out}");
+        let out = recipe.run("restart");
+        out.success();
+        assert_eq!(wait_output(&t, &web, &count, "1/2").await, "1/2", "{out}");
+        recipe.run("stop").success();
+        let out = recipe.run("startup");
+        out.success();
+        assert_eq!(wait_output(&t, &web, &count, "1/3").await, "1/3", "{out}");
+    });
+}
+
+// ------------------------------------------------------------------------------------------------
+// 14. Healthchecks
+// ------------------------------------------------------------------------------------------------
+
+/// `web` links `dep`, which has a healthcheck; the client waits `wait_timeout` (ARGS[3]).
+const HEALTH: &str = r#"
+m.containers.dep = #{
+    image: img, stop_signal: "SIGKILL",
+    create_options: #{ command: ["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 3600"] },
+    healthcheck: if phase == "never" {
+        #{ test: ["CMD", "false"], interval: "500ms", retries: 100 }
+    } else {
+        #{ test: ["CMD", "test", "-f", "/tmp/ready"], interval: "500ms", retries: 20 }
+    },
+};
+m.containers.web = #{ image: img, links: "dep", stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
+let c = mapping_client(m, docker(#{ wait_timeout: parse_int(ARGS[3]) }));
+show(c.startup("web"));
+"#;
+
+#[test]
+fn a_dependent_starts_once_its_dependency_is_healthy() {
+    let rt = runtime();
+    let t = DockerTest::new("healthy");
+    let recipe = Recipe::new(&t, &busybox_image(), HEALTH);
+    let out = recipe.run_with("ready", &["30"]);
+    out.success();
+    rt.block_on(async {
+        let dep = t.inspect(&n(&t, "dep")).await;
+        let web = t.inspect(&n(&t, "web")).await;
+        assert!(is_running(&web));
+        assert!(
+            started_at(&web) >= started_at(&dep) + 1_500_000_000,
+            "web starts after dep's 2 s of preparation\n{out}"
+        );
+        let log = dep
+            .state
+            .as_ref()
+            .and_then(|s| s.health.as_ref())
+            .and_then(|h| h.log.clone())
+            .unwrap_or_default();
+        let first_pass = log
+            .iter()
+            .find(|r| r.exit_code == Some(0))
+            .and_then(|r| r.start.clone())
+            .unwrap_or_else(|| panic!("a passing probe: {log:?}\n{out}"));
+        assert!(
+            started_at(&web) >= parse_time(&first_pass),
+            "web starts after the first passing probe ({first_pass})\n{out}"
+        );
+        assert_eq!(out.steps_of(&n(&t, "dep"), "wait_healthy").len(), 1, "{out}");
+    });
+}
+
+#[test]
+fn a_never_healthy_dependency_fails_after_wait_timeout() {
+    let rt = runtime();
+    let t = DockerTest::new("never_healthy");
+    let recipe = Recipe::new(&t, &busybox_image(), HEALTH);
+    let out = recipe.run_with("never", &["3"]);
+    out.failure().stderr_has(&format!("`{}`", n(&t, "dep")));
+    assert!(
+        out.elapsed >= Duration::from_secs(3) && out.elapsed <= Duration::from_secs(8),
+        "fails after the 3 s wait_timeout\n{out}"
+    );
+    rt.block_on(async {
+        if let Some(web) = try_inspect(&n(&t, "web")).await {
+            assert!(!is_running(&web), "web must not start\n{out}");
+        }
+    });
+}
+
+// ------------------------------------------------------------------------------------------------
+// 15. Orphans
+// ------------------------------------------------------------------------------------------------
+
+/// `extra` is in the map only in the `startup` phase.
+const ORPHANS: &str = r#"
+m.containers.web = #{ image: img, stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
+if phase == "startup" {
+    m.containers.extra = #{ image: img, stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
+}
+let c = mapping_client(m);
+if phase == "startup" { show(c.startup("__all__")); }
+if phase == "update" { show(c.update("__all__")); }
+if phase == "plan" { show(c.plan("update", "__all__")); }
+if phase == "remove" { show(c.update("__all__", #{ remove_orphans: true })); }
+"#;
+
+#[test]
+fn orphans_are_reported_and_removed_only_when_asked() {
+    let rt = runtime();
+    let t = DockerTest::new("orphans");
+    let recipe = Recipe::new(&t, &busybox_image(), ORPHANS);
+    let (web, extra) = (n(&t, "web"), n(&t, "extra"));
+    rt.block_on(async {
+        recipe.run("startup").success();
+        let id = id_of(&t, &extra).await;
+        for phase in ["update", "plan"] {
+            let out = recipe.run(phase);
+            out.success().stderr_has(&extra).stderr_has("remove_orphans");
+            assert_no_steps(&out);
+            assert_eq!(id_of(&t, &extra).await, id, "{phase}\n{out}");
+            assert_running(&t, &[web.clone(), extra.clone()]).await;
+        }
+        let out = recipe.run("remove");
+        out.success();
+        assert_eq!(out.steps_of(&extra, "remove").len(), 1, "{out}");
+        assert_eq!(names(&t).await, vec![web.clone()], "{out}");
+        assert_running(&t, std::slice::from_ref(&web)).await;
+    });
+}
+
+// ------------------------------------------------------------------------------------------------
+// Legacy links on the default bridge
+// ------------------------------------------------------------------------------------------------
+
+/// `api` links `db` on the default bridge: the Engine then also lists `db` as `/<map>.api/db`,
+/// which sorts before `/<map>.db`.
+const LEGACY_LINK: &str = r#"
+m.containers.db = #{ image: img, stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
+m.containers.api = #{ image: img, links: "db", stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
+let c = mapping_client(m);
+if phase == "startup" { show(c.startup("api")); }
+if phase == "update" { show(c.update("api")); }
+"#;
+
+#[test]
+fn a_container_targeted_by_a_legacy_link_is_seen_on_the_next_run() {
+    let rt = runtime();
+    let t = DockerTest::new("legacy_link");
+    let recipe = Recipe::new(&t, &busybox_image(), LEGACY_LINK);
+    recipe.run("startup").success();
+    let out = recipe.run("update");
+    out.success();
+    assert_no_steps(&out);
+    assert!(!out.stderr.contains("orphan"), "{out}");
+    rt.block_on(async {
+        assert_running(&t, &[n(&t, "api"), n(&t, "db")]).await;
+    });
+}
