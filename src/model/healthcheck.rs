@@ -1,12 +1,13 @@
 //! `healthcheck` (reference §1.4): a test plus durations in nanoseconds.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::duration::parse_nanos;
 use super::input::{kwargs, InputResult};
 use super::value::Value;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct HealthCheck {
     /// `["CMD", ...]`, `["CMD-SHELL", "..."]` or `["NONE"]` (disables the image's check).
     pub test: Vec<String>,

@@ -23,7 +23,6 @@ use super::plan::{Plan, Step, StepKind};
 use super::spec::{ContainerSpec, Desired, DesiredContainer};
 use super::translate;
 use crate::model::exec::Command;
-use crate::model::healthcheck::HealthCheck;
 use crate::model::Value;
 
 /// How long `wait_healthy` waits when the client sets no `wait_timeout`.
@@ -408,13 +407,7 @@ fn create_body(
     let mut host = HostConfig::default();
     translate::apply_create_options(&spec.options, &mut body, &mut host).map_err(|e| e.to_string())?;
     if let Some(h) = &spec.healthcheck {
-        body.healthcheck = Some(translate::health_config(&HealthCheck {
-            test: h.test.clone(),
-            interval: h.interval,
-            timeout: h.timeout,
-            retries: h.retries,
-            start_period: h.start_period,
-        }));
+        body.healthcheck = Some(translate::health_config(h));
     }
     let mut binds: Vec<String> = host.binds.take().unwrap_or_default();
     let mut anonymous: Vec<String> = body.volumes.take().unwrap_or_default();

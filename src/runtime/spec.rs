@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::check::Checked;
 use crate::model::client::ClientConfig;
 use crate::model::exec::ExecCommand;
+use crate::model::healthcheck::HealthCheck;
 use crate::model::resolved::{self, ClientContext, Mount};
 use crate::model::{name, Origin, Problem, Value};
 
@@ -44,7 +45,7 @@ pub struct ContainerSpec {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<PortSpec>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub healthcheck: Option<HealthSpec>,
+    pub healthcheck: Option<HealthCheck>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_signal: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -93,20 +94,6 @@ pub struct PortSpec {
     pub host_ip: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_port: Option<u16>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HealthSpec {
-    pub test: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub interval: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retries: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub start_period: Option<u64>,
 }
 
 /// chown/chmod of an attached volume, run when a container attaching it is created.
@@ -329,13 +316,7 @@ impl Desired {
                             host_port: p.host_port,
                         })
                         .collect(),
-                    healthcheck: rc.healthcheck.as_ref().map(|h| HealthSpec {
-                        test: h.test.clone(),
-                        interval: h.interval,
-                        timeout: h.timeout,
-                        retries: h.retries,
-                        start_period: h.start_period,
-                    }),
+                    healthcheck: rc.healthcheck.clone(),
                     stop_signal: rc.stop_signal.clone(),
                     stop_timeout: rc.stop_timeout,
                     options,
