@@ -230,6 +230,23 @@ fn references(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>, p
                     format!("container `{cname}` links to `{}`: {e}", l.container),
                     config.origin_of("links"),
                 );
+                continue;
+            }
+            // The Engine resolves a link only within a network both containers are on.
+            let (target, _) = name::split_instance(&l.container);
+            if let Some(t) = configs.get(target) {
+                let (mine, theirs) = (joined_networks(config), joined_networks(t));
+                if !mine.is_empty() && !theirs.is_empty() && mine.iter().all(|n| !theirs.contains(n)) {
+                    report(
+                        format!(
+                            "container `{cname}` links to `{}`, but they share no network (`{cname}` is on {}, `{target}` on {})",
+                            l.container,
+                            mine.join(", "),
+                            theirs.join(", ")
+                        ),
+                        config.origin_of("links"),
+                    );
+                }
             }
         }
         // §2.6 item 8: networks.
@@ -300,6 +317,16 @@ fn references(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>, p
             }
         }
         mounts(map, cname, config, &mut report);
+    }
+}
+
+/// The networks a container joins: its map networks, or the default bridge; none for a
+/// network mode that shares another namespace, the host's or none.
+fn joined_networks(config: &ContainerConfig) -> Vec<String> {
+    match &config.network_mode {
+        Some(NetworkMode::Bridge) | None if config.networks.is_empty() => vec!["bridge".to_string()],
+        None | Some(NetworkMode::Bridge) => config.networks.iter().map(|e| e.network_name.clone()).collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -438,6 +465,60 @@ fn ports(
                         problems.push(p);
                     }
                 }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{ContainerMap, Origin, Value};
+
+    fn map(yaml_like: Vec<(&str, Value)>) -> ContainerMap {
+        ContainerMap::from_value("m", &Value::map(yaml_like), &|_| Origin::default()).expect("map builds")
+    }
+
+    #[test]
+    fn links_need_a_shared_network() {
+        let net = || Value::map([("backend", Value::Null)]);
+        let cases: Vec<(Value, Value, bool)> = vec![
+            // both on the default bridge
+            (Value::Null, Value::Null, true),
+            // both on the map network
+            (Value::str("backend"), Value::str("backend"), true),
+            // linker on the bridge, target only on the map network: the Engine refuses
+            (Value::Null, Value::str("backend"), false),
+            (Value::str("backend"), Value::Null, false),
+            // an explicit bridge endpoint shares the default bridge
+            (
+                Value::List(vec![Value::str("bridge"), Value::str("backend")]),
+                Value::Null,
+                true,
+            ),
+        ];
+        for (web_nets, db_nets, ok) in cases {
+            let mut web = vec![("links", Value::str("db"))];
+            if !web_nets.is_null() {
+                web.push(("networks", web_nets.clone()));
+            }
+            let mut db = vec![("image", Value::str("db"))];
+            if !db_nets.is_null() {
+                db.push(("networks", db_nets.clone()));
+            }
+            let m = map(vec![
+                ("web", Value::map(web)),
+                ("db", Value::map(db)),
+                ("networks", net()),
+            ]);
+            let result = super::check(&m);
+            assert_eq!(
+                result.is_ok(),
+                ok,
+                "web {web_nets} db {db_nets}: {:?}",
+                result.err()
+            );
+            if let Err(p) = result {
+                assert!(p[0].message.contains("share no network"), "{}", p[0].message);
             }
         }
     }

@@ -8,11 +8,12 @@ use crate::model::client::ClientConfig;
 use crate::runtime::snapshot::{ObservedEndpoint, ObservedMount, ObservedNetwork, ObservedVolume};
 use crate::runtime::spec::Desired;
 
-/// web uses app's socket volume and links both app instances; app joins `backend`; db is
+/// web uses app's socket volume and links both app instances, all on `backend`; db is
 /// persistent and has a healthcheck; side shares web's network namespace.
 const MAP: &str = r#"
 web:
   image: web
+  networks: backend
   uses: app_socket
   links: [app.a, app.b]
   create_options:
@@ -30,6 +31,7 @@ app:
   links: db
 db:
   image: db
+  networks: backend
   persistent: true
   healthcheck: {test: ["CMD", "true"], interval: 1s}
 side:
