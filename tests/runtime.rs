@@ -1678,3 +1678,48 @@ fn a_container_targeted_by_a_legacy_link_is_seen_on_the_next_run() {
         assert_running(&t, &[n(&t, "api"), n(&t, "db")]).await;
     });
 }
+
+// ------------------------------------------------------------------------------------------------
+// Several clients
+// ------------------------------------------------------------------------------------------------
+
+/// Two clients (both the local Engine here): each config runs on its own client, with the
+/// client's hostname suffix and label; neither client sees the other's container as an orphan.
+const TWO_CLIENTS: &str = r#"
+m.clients = ["default", "second"];
+m.containers.a = #{ image: img, clients: "default", stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
+m.containers.b = #{ image: img, clients: "second", stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
+// `default` is a reserved word in Rhai, so it is quoted as a key.
+let c = mapping_client(m, #{ "default": docker(), second: docker(#{ timeout: 30 }) });
+if phase == "startup" { show(c.startup("__all__")); }
+if phase == "update" { show(c.update("__all__")); }
+if phase == "shutdown" { show(c.shutdown("__all__")); }
+"#;
+
+#[test]
+fn each_config_runs_on_its_clients() {
+    let rt = runtime();
+    let t = DockerTest::new("two_clients");
+    let image = busybox_image();
+    let recipe = Recipe::new(&t, &image, TWO_CLIENTS);
+    recipe.run("startup").success();
+    rt.block_on(async {
+        let (a, b) = (t.inspect(&n(&t, "a")).await, t.inspect(&n(&t, "b")).await);
+        let hostname = |i: &ContainerInspectResponse| i.config.as_ref().and_then(|c| c.hostname.clone());
+        // `_` and `.` become `-` in hostnames
+        let host = t.name.replace('_', "-");
+        assert_eq!(hostname(&a).as_deref(), Some(format!("{host}-a").as_str()));
+        assert_eq!(hostname(&b).as_deref(), Some(format!("{host}-b-second").as_str()));
+        assert_eq!(labels(&a).get("dmap.client").map(String::as_str), Some("default"));
+        assert_eq!(labels(&b).get("dmap.client").map(String::as_str), Some("second"));
+        assert_running(&t, &[n(&t, "a"), n(&t, "b")]).await;
+    });
+    let out = recipe.run("update");
+    out.success();
+    assert_no_steps(&out);
+    assert!(!out.stderr.contains("orphan"), "{out}");
+    recipe.run("shutdown").success();
+    rt.block_on(async {
+        assert_eq!(names(&t).await, Vec::<String>::new());
+    });
+}
