@@ -190,7 +190,8 @@ fn act(
         ("signal", Some(sig)) => Action::Signal(sig.to_string()),
         ("signal", None) => {
             return Err(fail(
-                "`signal` needs a signal name, e.g. c.plan(...) is for the other actions".into(),
+                "signals are sent with `c.signal(target, \"SIGHUP\")`; `c.plan` takes the other actions"
+                    .into(),
             ))
         }
         (name, _) => Action::parse(name).ok_or_else(|| {
