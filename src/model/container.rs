@@ -46,6 +46,20 @@ pub const FIELDS: [&str; 23] = [
     "host_config",
 ];
 
+/// The list-valued fields: the only ones a `lists_only` merge touches.
+const LIST_FIELDS: [&str; 10] = [
+    "instances",
+    "clients",
+    "shares",
+    "binds",
+    "attaches",
+    "uses",
+    "links",
+    "exposes",
+    "networks",
+    "exec_commands",
+];
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ContainerConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -256,18 +270,6 @@ impl ContainerConfig {
         merge_first_key(&mut self.exposes, &other.exposes, PortBinding::key);
         merge_first_key(&mut self.networks, &other.networks, |n| n.network_name.clone());
         merge_list(&mut self.exec_commands, &other.exec_commands);
-        let list_fields = [
-            "instances",
-            "clients",
-            "shares",
-            "binds",
-            "attaches",
-            "uses",
-            "links",
-            "exposes",
-            "networks",
-            "exec_commands",
-        ];
         if !lists_only {
             fn over<T: Clone>(into: &mut Option<T>, from: &Option<T>) {
                 if from.is_some() {
@@ -289,7 +291,7 @@ impl ContainerConfig {
                 .extend(other.host_config.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         for (field, origin) in &other.field_origins {
-            if (!lists_only || list_fields.contains(field)) && *field != "abstract" && *field != "extends" {
+            if (!lists_only || LIST_FIELDS.contains(field)) && *field != "abstract" && *field != "extends" {
                 self.field_origins.insert(field, origin.clone());
             }
         }

@@ -516,35 +516,43 @@ fn ownership(
         Action::Create | Action::Startup | Action::Update | Action::Shutdown | Action::Remove
     ) {
         let names: BTreeSet<&str> = involved.iter().map(|c| c.map.as_str()).collect();
-        for v in desired.volumes.iter().filter(|v| names.contains(v.map.as_str())) {
-            if let Some(o) = observed.volumes.get(&v.name) {
-                if !owned(&o.labels, &v.map)
-                    && involved
-                        .iter()
-                        .any(|c| c.spec.mounts.iter().any(|m| m.source == v.name))
-                {
-                    errors.push(PlanError::Foreign {
-                        kind: "volume",
-                        name: v.name.clone(),
-                        map: v.map.clone(),
-                    });
-                }
+        // A volume or network counts only when an involved container uses it.
+        let mut foreign = |kind: &'static str,
+                           name: &str,
+                           map: &str,
+                           labels: Option<&BTreeMap<String, String>>,
+                           used: bool| {
+            if used && names.contains(map) && labels.is_some_and(|l| !owned(l, map)) {
+                errors.push(PlanError::Foreign {
+                    kind,
+                    name: name.to_string(),
+                    map: map.to_string(),
+                });
             }
+        };
+        for v in &desired.volumes {
+            let used = involved
+                .iter()
+                .any(|c| c.spec.mounts.iter().any(|m| m.source == v.name));
+            foreign(
+                "volume",
+                &v.name,
+                &v.map,
+                observed.volumes.get(&v.name).map(|o| &o.labels),
+                used,
+            );
         }
-        for n in desired.networks.iter().filter(|n| names.contains(n.map.as_str())) {
-            if let Some(o) = observed.networks.get(&n.name) {
-                if !owned(&o.labels, &n.map)
-                    && involved
-                        .iter()
-                        .any(|c| c.spec.networks.iter().any(|e| e.network == n.name))
-                {
-                    errors.push(PlanError::Foreign {
-                        kind: "network",
-                        name: n.name.clone(),
-                        map: n.map.clone(),
-                    });
-                }
-            }
+        for n in &desired.networks {
+            let used = involved
+                .iter()
+                .any(|c| c.spec.networks.iter().any(|e| e.network == n.name));
+            foreign(
+                "network",
+                &n.name,
+                &n.map,
+                observed.networks.get(&n.name).map(|o| &o.labels),
+                used,
+            );
         }
     }
     errors

@@ -86,6 +86,15 @@ pub struct LinkSpec {
     pub alias: String,
 }
 
+impl From<&resolved::ResolvedLink> for LinkSpec {
+    fn from(l: &resolved::ResolvedLink) -> Self {
+        LinkSpec {
+            container: l.container.clone(),
+            alias: l.alias.clone(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct PortSpec {
     /// `80/tcp`
@@ -131,14 +140,6 @@ pub struct DesiredContainer {
 }
 
 impl DesiredContainer {
-    /// `cfg` or `cfg.instance`.
-    pub fn reference(&self) -> String {
-        match &self.instance {
-            Some(i) => format!("{}.{i}", self.config),
-            None => self.config.clone(),
-        }
-    }
-
     /// Containers whose recreation forces this one's: it shares their network namespace or
     /// takes their volumes with `volumes_from`.
     pub fn shares_with(&self) -> Vec<String> {
@@ -287,26 +288,12 @@ impl Desired {
                         .map(|e| EndpointSpec {
                             network: e.network.clone(),
                             aliases: e.aliases.clone(),
-                            links: e
-                                .links
-                                .iter()
-                                .map(|l| LinkSpec {
-                                    container: l.container.clone(),
-                                    alias: l.alias.clone(),
-                                })
-                                .collect(),
+                            links: e.links.iter().map(LinkSpec::from).collect(),
                             ipv4_address: e.ipv4_address.clone(),
                             ipv6_address: e.ipv6_address.clone(),
                         })
                         .collect(),
-                    links: rc
-                        .links
-                        .iter()
-                        .map(|l| LinkSpec {
-                            container: l.container.clone(),
-                            alias: l.alias.clone(),
-                        })
-                        .collect(),
+                    links: rc.links.iter().map(LinkSpec::from).collect(),
                     ports: rc
                         .ports
                         .iter()
