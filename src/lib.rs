@@ -6,6 +6,7 @@ pub mod error;
 pub mod model;
 pub mod runtime;
 pub mod script;
+pub mod session;
 pub mod yaml;
 
 pub use error::Error;

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::model::{Origin, Problem};
+use crate::script::error::ActionFailure;
+use crate::session::{self, Skipped};
 
 /// Reads source files once per rendering.
 #[derive(Default)]
@@ -69,6 +71,61 @@ pub fn render_all(problems: &[Problem], trace: &[Problem]) -> String {
     let mut out = String::new();
     for p in problems {
         out.push_str(&render("error", p, &mut sources));
+    }
+    for t in trace.iter().rev() {
+        out.push_str(&render("note", t, &mut sources));
+    }
+    out
+}
+
+/// An action that failed at the Engine: one `error:` line per failure (the step, the object,
+/// the Engine's reason in plain words), the recipe line once, and the steps that were skipped
+/// because of it summarised in one note.
+pub fn render_failure(failure: &ActionFailure, trace: &[Problem]) -> String {
+    let mut sources = Sources::default();
+    let mut out = String::new();
+    let (lines, skipped): (Vec<String>, &[Skipped]) = match &*failure.error {
+        session::Error::Failed { failures, skipped } => {
+            (failures.iter().map(ToString::to_string).collect(), skipped)
+        }
+        session::Error::Refused { client, errors } => (
+            errors
+                .iter()
+                .map(|e| {
+                    if client == crate::model::name::DEFAULT_CLIENT {
+                        e.to_string()
+                    } else {
+                        format!("{e} (client `{client}`)")
+                    }
+                })
+                .collect(),
+            &[],
+        ),
+        other => (vec![other.to_string()], &[]),
+    };
+    for line in &lines {
+        let _ = writeln!(out, "error: {line}");
+    }
+    out.push_str(&location(&failure.origin, &mut sources));
+    if !skipped.is_empty() {
+        let mut subjects: Vec<&str> = Vec::new();
+        for s in skipped {
+            let subject = s.step.kind.subject();
+            if !subjects.contains(&subject) {
+                subjects.push(subject);
+            }
+        }
+        let shown: Vec<String> = subjects.iter().take(5).map(|s| format!("`{s}`")).collect();
+        let more = if subjects.len() > 5 { ", ..." } else { "" };
+        let _ = writeln!(
+            out,
+            "note: {} step{} skipped: {}{more} {} on {}",
+            skipped.len(),
+            if skipped.len() == 1 { "" } else { "s" },
+            shown.join(", "),
+            if subjects.len() == 1 { "depends" } else { "depend" },
+            if lines.len() == 1 { "it" } else { "them" },
+        );
     }
     for t in trace.iter().rev() {
         out.push_str(&render("note", t, &mut sources));

@@ -3,17 +3,20 @@
 
 pub mod args;
 pub mod diagnostic;
+mod progress;
 mod show;
 
 use std::ffi::OsString;
 use std::io::Write as _;
 use std::path::Path;
+use std::rc::Rc;
 
 use clap::Parser;
 
 use crate::error::Error;
 use crate::model::{check_maps, ContainerMap};
 use crate::script::{Limits, ScriptHost};
+use crate::session::{Mode, Recorder, Session};
 use args::{Arguments, Command};
 
 /// Runs dmap with these arguments; returns the exit status.
@@ -66,10 +69,8 @@ fn limits() -> Limits {
 fn execute(command: Command) -> Result<(), Error> {
     match command {
         Command::Run { dry_run, file, args } => {
-            let mut host = ScriptHost::new(&limits());
-            if dry_run {
-                host.set_mode(crate::script::actions::Mode::DryRun);
-            }
+            let mode = if dry_run { Mode::DryRun } else { Mode::Apply };
+            let mut host = ScriptHost::new(&limits(), Rc::new(Session::new(mode)), Rc::new(progress::Lines));
             host.set_args(&args);
             host.eval_file(&file)?;
             Ok(())
@@ -145,8 +146,8 @@ fn load(file: &Path, args: &[String]) -> Result<Vec<ContainerMap>, Error> {
             .map_err(|problems| Error::Problems { problems })?;
         return Ok(vec![map]);
     }
-    let mut host = ScriptHost::new(&limits());
-    host.set_mode(crate::script::actions::Mode::Record);
+    let session = Rc::new(Session::new(Mode::Record));
+    let mut host = ScriptHost::new(&limits(), session, Rc::new(Recorder::default()));
     host.print_to_stderr();
     host.set_args(args);
     let evaluation = host.eval_file(file)?;

@@ -56,6 +56,9 @@ pub struct ResolvedContainer {
     pub exec_commands: Vec<ExecCommand>,
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<u64>,
+    /// Every other `create_options` / `host_config` keyword (docker-py names; `host_config`
+    /// wins): limits, restart policy, labels, working directory, ...
+    pub options: BTreeMap<String, Value>,
     pub persistent: bool,
     pub clients: Vec<String>,
     /// Containers this one needs started first (direct dependencies).
@@ -388,17 +391,24 @@ fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientContext>) -> 
                 ipv6: p.ipv6,
             })
             .collect();
-        let hostname = (map.set_hostname != Some(false) && config.network_mode.is_none())
-            .then(|| name::hostname(&engine, client.map(|c| c.name)));
+        let hostname = match config.create_options.get("hostname").and_then(Value::as_str) {
+            Some(h) => Some(h.to_string()),
+            None => (map.set_hostname != Some(false) && config.network_mode.is_none())
+                .then(|| name::hostname(&engine, client.map(|c| c.name))),
+        };
+        let domainname = match config.create_options.get("domainname").and_then(Value::as_str) {
+            Some(d) => Some(d.to_string()),
+            None => client
+                .and_then(|c| c.config.domainname.clone())
+                .or_else(|| map.default_domain.clone()),
+        };
         containers.push(ResolvedContainer {
             name: engine.clone(),
             config: cname.clone(),
             instance: instance.clone(),
             image: map.image_of(cname, config),
             hostname,
-            domainname: client
-                .and_then(|c| c.config.domainname.clone())
-                .or_else(|| map.default_domain.clone()),
+            domainname,
             user: user_of(config),
             mounts,
             volumes_from,
@@ -413,6 +423,7 @@ fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientContext>) -> 
             exec_commands: config.exec_commands.clone(),
             stop_signal: config.stop_signal.clone(),
             stop_timeout: config.stop_timeout,
+            options: other_options(config),
             persistent: config.is_persistent(),
             clients: config.clients.clone(),
             depends_on: checked
@@ -475,6 +486,26 @@ fn user_of(config: &ContainerConfig) -> Option<String> {
         Some(Value::Str(u)) => Some(u.clone()),
         _ => config.user.as_ref().map(|u| u.name.clone()),
     }
+}
+
+/// The keywords with fields of their own in the resolved model.
+const OWN_FIELDS: [&str; 6] = [
+    "environment",
+    "command",
+    "entrypoint",
+    "user",
+    "hostname",
+    "domainname",
+];
+
+fn other_options(config: &ContainerConfig) -> BTreeMap<String, Value> {
+    config
+        .create_options
+        .iter()
+        .chain(&config.host_config)
+        .filter(|(k, _)| !OWN_FIELDS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 fn environment(config: &ContainerConfig) -> BTreeMap<String, String> {

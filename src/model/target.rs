@@ -17,6 +17,13 @@ pub struct TargetId {
     pub instance: Option<String>,
 }
 
+impl TargetId {
+    /// The container's Engine name (`MAP.CONFIG[.INSTANCE]`).
+    pub fn engine_name(&self, maps: &[Checked]) -> String {
+        name::container(&maps[self.map].map.name, &self.config, self.instance.as_deref())
+    }
+}
+
 impl fmt::Display for TargetId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.instance {

@@ -170,8 +170,16 @@ fn mount_changes(old: &[MountSpec], new: &[MountSpec], out: &mut impl FnMut(Stri
                     out(format!(
                         "mount `{}` from `{}` → `{}`",
                         m.target,
-                        if o.source.is_empty() { &o.kind } else { &o.source },
-                        if m.source.is_empty() { &m.kind } else { &m.source }
+                        if o.source.is_empty() {
+                            o.kind.as_str()
+                        } else {
+                            &o.source
+                        },
+                        if m.source.is_empty() {
+                            m.kind.as_str()
+                        } else {
+                            &m.source
+                        }
                     ))
                 } else {
                     out(format!("mount `{}` changed", m.target))
@@ -190,7 +198,7 @@ fn mount_changes(old: &[MountSpec], new: &[MountSpec], out: &mut impl FnMut(Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::spec::PortSpec;
+    use crate::runtime::spec::{MountKind, PortSpec};
 
     fn spec() -> ContainerSpec {
         ContainerSpec {
@@ -284,7 +292,7 @@ mod tests {
             (
                 Box::new(|s| {
                     s.mounts.push(MountSpec {
-                        kind: "volume".into(),
+                        kind: MountKind::Volume,
                         source: "m.new".into(),
                         target: "/data".into(),
                         readonly: false,
@@ -305,7 +313,7 @@ mod tests {
     fn moved_mount_names_both_sources() {
         let mut old = spec();
         old.mounts.push(MountSpec {
-            kind: "volume".into(),
+            kind: MountKind::Volume,
             source: "m.old".into(),
             target: "/data".into(),
             readonly: false,

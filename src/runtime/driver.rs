@@ -40,6 +40,7 @@ impl Driver {
         let docker = if let Some(path) = address.strip_prefix("unix://") {
             Docker::connect_with_unix(path, timeout, API_DEFAULT_VERSION).map_err(|e| Error::Unreachable {
                 address: address.clone(),
+                reason: super::error::message(&e),
                 source: e,
             })?
         } else if address.starts_with("tcp://")
@@ -76,6 +77,7 @@ impl Driver {
         };
         let docker = docker.negotiate_version().await.map_err(|e| Error::Unreachable {
             address: address.clone(),
+            reason: super::error::message(&e),
             source: e,
         })?;
         Ok(Driver {

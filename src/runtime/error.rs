@@ -1,23 +1,149 @@
 //! Errors at the Engine edge. Engine failures keep their status code; names are in backticks.
 
+use super::translate::TranslateError;
+
+/// Connecting to an Engine or reading its state failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("invalid Docker address `{address}`: {reason}")]
     Address { address: String, reason: String },
-    #[error("can't reach the Docker Engine at `{address}`")]
+    #[error("cannot connect to the Docker Engine at {address}: {reason}")]
     Unreachable {
         address: String,
+        /// The cause in plain words (`connection refused`, `no such file or directory`).
+        reason: String,
         #[source]
         source: bollard::errors::Error,
     },
-    #[error("can't read the Engine's state ({what})")]
+    #[error("can't read the Engine's state ({what}): {}", message(.source))]
     Observe {
         what: String,
         #[source]
         source: bollard::errors::Error,
     },
-    #[error("the tokio runtime could not start")]
-    Runtime(#[source] std::io::Error),
+}
+
+/// Why one step of a plan failed, in words a person can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    /// The Engine has no such object (404).
+    #[error("{what} `{name}` does not exist")]
+    NotFound { what: &'static str, name: String },
+    /// The Engine refused because of the object's state or name (409).
+    #[error("{message}")]
+    Conflict { message: String },
+    /// Any other refusal, with the Engine's status and message.
+    #[error("the Engine refused ({status}): {message}")]
+    Engine { status: u16, message: String },
+    /// The request could not be sent or answered (connection lost, timeout of the client).
+    #[error("the Engine did not answer: {reason}")]
+    Connection {
+        reason: String,
+        #[source]
+        source: bollard::errors::Error,
+    },
+    #[error(transparent)]
+    InvalidOption(#[from] TranslateError),
+    #[error("{what} did not happen within {seconds} s (client `wait_timeout`)")]
+    Timeout { what: String, seconds: u64 },
+    #[error("container `{container}` is unhealthy")]
+    Unhealthy { container: String },
+    #[error("container `{container}` is not running (exit code {code})")]
+    Exited { container: String, code: i64 },
+    #[error("host port {port} is already allocated{}", holder_text(.holder))]
+    PortAllocated { port: String, holder: Option<String> },
+    #[error("it links to container `{target}`, which is not running")]
+    LinkTargetNotRunning { target: String },
+    #[error("{what} failed with exit code {code}{}", output_text(.output))]
+    Command { what: String, code: i64, output: String },
+    #[error("pulling `{image}` failed: {message}")]
+    Pull { image: String, message: String },
+    #[error("internal error, this may indicate a bug in dmap: {message}")]
+    Internal { message: String },
+}
+
+fn holder_text(holder: &Option<String>) -> String {
+    match holder {
+        Some(h) => format!(" (held by {h})"),
+        None => " (by a process outside Docker, or a container of another Engine client)".into(),
+    }
+}
+
+fn output_text(output: &str) -> String {
+    if output.trim().is_empty() {
+        String::new()
+    } else {
+        format!(": {}", output.trim())
+    }
+}
+
+impl StepError {
+    /// The Engine's error by status code: 404 and 409 are told apart, the rest keeps its status;
+    /// a few messages the Engine only gives as text are put in plain words.
+    pub fn engine(e: bollard::errors::Error) -> StepError {
+        match &e {
+            bollard::errors::Error::DockerResponseServerError { status_code, message } => {
+                let message = message.trim().to_string();
+                if let Some(port) = allocated_port(&message) {
+                    return StepError::PortAllocated { port, holder: None };
+                }
+                if let Some(target) = stopped_link_target(&message) {
+                    return StepError::LinkTargetNotRunning { target };
+                }
+                match status_code {
+                    409 => StepError::Conflict { message },
+                    status => StepError::Engine {
+                        status: *status,
+                        message,
+                    },
+                }
+            }
+            _ => StepError::Connection {
+                reason: message(&e),
+                source: e,
+            },
+        }
+    }
+
+    /// 404 as "this object does not exist", everything else as [`StepError::engine`].
+    pub fn on<'a>(
+        what: &'static str,
+        name: &'a str,
+    ) -> impl FnOnce(bollard::errors::Error) -> StepError + 'a {
+        move |e| {
+            if status(&e) == Some(404) {
+                StepError::NotFound {
+                    what,
+                    name: name.to_string(),
+                }
+            } else {
+                StepError::engine(e)
+            }
+        }
+    }
+}
+
+/// `... Bind for 0.0.0.0:8080 failed: port is already allocated` → `0.0.0.0:8080`.
+fn allocated_port(message: &str) -> Option<String> {
+    if !message.contains("port is already allocated") && !message.contains("address already in use") {
+        return None;
+    }
+    if let Some(start) = message.find("Bind for ") {
+        let rest = &message[start + "Bind for ".len()..];
+        return rest.split_whitespace().next().map(str::to_string);
+    }
+    // `listen tcp4 0.0.0.0:8080: bind: address already in use`
+    let rest = &message[message.find("listen tcp")?..];
+    rest.split_whitespace()
+        .nth(2)
+        .map(|a| a.trim_end_matches(':').to_string())
+}
+
+/// `Cannot link to a non running container: /m.db AS /m.web/db` → `m.db`.
+fn stopped_link_target(message: &str) -> Option<String> {
+    let rest = message.split("Cannot link to a non running container: ").nth(1)?;
+    let target = rest.split(" AS ").next()?.trim().trim_start_matches('/');
+    Some(target.to_string())
 }
 
 /// The Engine's status code, when it answered with one.
@@ -28,10 +154,83 @@ pub fn status(e: &bollard::errors::Error) -> Option<u16> {
     }
 }
 
-/// The Engine's own message, else the client's.
+/// The Engine's own message; for transport failures, the innermost cause in plain words
+/// (`connection refused`), not the HTTP client's wording.
 pub fn message(e: &bollard::errors::Error) -> String {
     match e {
         bollard::errors::Error::DockerResponseServerError { message, .. } => message.trim().to_string(),
-        other => other.to_string(),
+        other => innermost(other),
+    }
+}
+
+fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last: &(dyn std::error::Error + 'static) = e;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    if let Some(io) = last.downcast_ref::<std::io::Error>() {
+        return match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
+            std::io::ErrorKind::NotFound => "no such file or directory".into(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+            std::io::ErrorKind::TimedOut => "timed out".into(),
+            std::io::ErrorKind::ConnectionReset => "connection reset".into(),
+            _ => lowercase(&io.to_string()),
+        };
+    }
+    let text = last.to_string();
+    // `Connection refused (os error 111)` and the like.
+    lowercase(text.split(" (os error").next().unwrap_or(&text))
+}
+
+fn lowercase(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(status_code: u16, message: &str) -> bollard::errors::Error {
+        bollard::errors::Error::DockerResponseServerError {
+            status_code,
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn engine_messages_in_plain_words() {
+        let e = StepError::engine(server(
+            500,
+            "driver failed programming external connectivity on endpoint t.web (abc): Bind for 0.0.0.0:18080 failed: port is already allocated",
+        ));
+        assert!(
+            matches!(&e, StepError::PortAllocated { port, .. } if port == "0.0.0.0:18080"),
+            "{e:?}"
+        );
+        let e = StepError::engine(server(
+            500,
+            "driver failed programming external connectivity on endpoint t.web (abc): Error starting userland proxy: listen tcp4 0.0.0.0:18081: bind: address already in use",
+        ));
+        assert!(
+            matches!(&e, StepError::PortAllocated { port, .. } if port == "0.0.0.0:18081"),
+            "{e:?}"
+        );
+        let e = StepError::engine(server(
+            500,
+            "Cannot link to a non running container: /t.db AS /t.web/db",
+        ));
+        assert_eq!(
+            e.to_string(),
+            "it links to container `t.db`, which is not running"
+        );
+        let e = StepError::engine(server(409, "You cannot remove a running container abc."));
+        assert!(matches!(e, StepError::Conflict { .. }));
+        let e = StepError::on("container", "t.web")(server(404, "No such container: t.web"));
+        assert_eq!(e.to_string(), "container `t.web` does not exist");
     }
 }

@@ -13,7 +13,7 @@ use super::labels;
 use super::snapshot::{
     ObservedContainer, ObservedEndpoint, ObservedMount, ObservedNetwork, ObservedVolume, RunState, Snapshot,
 };
-use super::spec::Desired;
+use super::spec::{Desired, MountKind};
 
 fn sorted(map: Option<HashMap<String, String>>) -> BTreeMap<String, String> {
     map.unwrap_or_default().into_iter().collect()
@@ -172,7 +172,11 @@ fn container(name: &str, info: ContainerInspectResponse) -> ObservedContainer {
             let volume = m.typ.as_deref() == Some("volume");
             ObservedMount {
                 target: m.destination.unwrap_or_default(),
-                kind: if volume { "volume" } else { "bind" }.to_string(),
+                kind: if volume {
+                    MountKind::Volume
+                } else {
+                    MountKind::Bind
+                },
                 source: if volume { m.name } else { m.source }.unwrap_or_default(),
             }
         })

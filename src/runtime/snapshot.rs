@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::labels;
-use super::spec::ContainerSpec;
+use super::spec::{ContainerSpec, MountKind};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RunState {
@@ -20,8 +20,8 @@ pub enum RunState {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ObservedMount {
     pub target: String,
-    /// `volume` or `bind`.
-    pub kind: String,
+    /// A volume (named or anonymous) or a bind (or tmpfs) of a host path.
+    pub kind: MountKind,
     /// The volume name, or the host path of a bind.
     pub source: String,
 }

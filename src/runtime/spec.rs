@@ -2,7 +2,7 @@
 //! dmap would create it, and the volumes, networks and images it needs. The container spec is
 //! also what dmap records on the container, so `update` can name the field that changed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -55,10 +55,31 @@ pub struct ContainerSpec {
     pub options: BTreeMap<String, Value>,
 }
 
+/// What a mount is; recorded in the spec label as `volume`, `bind`, `anonymous`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MountKind {
+    /// A named volume.
+    Volume,
+    /// A host path.
+    Bind,
+    /// A volume of the container's own, made by the Engine (`shares`).
+    Anonymous,
+}
+
+impl MountKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MountKind::Volume => "volume",
+            MountKind::Bind => "bind",
+            MountKind::Anonymous => "anonymous",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct MountSpec {
-    /// `volume` (named), `bind` or `anonymous`.
-    pub kind: String,
+    pub kind: MountKind,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub source: String,
     pub target: String,
@@ -192,6 +213,83 @@ pub struct Desired {
     pub images: BTreeSet<String>,
 }
 
+impl ContainerSpec {
+    /// The spec of a resolved container, field by field: every rule (hostname overrides, which
+    /// options remain) was decided when the model was resolved.
+    pub fn from_resolved(rc: &resolved::ResolvedContainer) -> ContainerSpec {
+        ContainerSpec {
+            image: rc.image.clone(),
+            hostname: rc.hostname.clone(),
+            domainname: rc.domainname.clone(),
+            user: rc.user.clone(),
+            env: rc.environment.clone(),
+            command: rc.command.clone(),
+            entrypoint: rc.entrypoint.clone(),
+            mounts: rc.mounts.iter().map(MountSpec::from).collect(),
+            volumes_from: rc.volumes_from.clone(),
+            network_mode: rc.network_mode.clone(),
+            networks: rc
+                .networks
+                .iter()
+                .map(|e| EndpointSpec {
+                    network: e.network.clone(),
+                    aliases: e.aliases.clone(),
+                    links: e.links.iter().map(LinkSpec::from).collect(),
+                    ipv4_address: e.ipv4_address.clone(),
+                    ipv6_address: e.ipv6_address.clone(),
+                })
+                .collect(),
+            links: rc.links.iter().map(LinkSpec::from).collect(),
+            ports: rc
+                .ports
+                .iter()
+                .map(|p| PortSpec {
+                    port: p.container_port.clone(),
+                    host_ip: p.host_ip.clone(),
+                    host_port: p.host_port,
+                })
+                .collect(),
+            healthcheck: rc.healthcheck.clone(),
+            stop_signal: rc.stop_signal.clone(),
+            stop_timeout: rc.stop_timeout,
+            options: rc.options.clone(),
+        }
+    }
+}
+
+impl From<&Mount> for MountSpec {
+    fn from(m: &Mount) -> Self {
+        match m {
+            Mount::Volume {
+                source,
+                target,
+                readonly,
+            } => MountSpec {
+                kind: MountKind::Volume,
+                source: source.clone(),
+                target: target.clone(),
+                readonly: *readonly,
+            },
+            Mount::Bind {
+                source,
+                target,
+                readonly,
+            } => MountSpec {
+                kind: MountKind::Bind,
+                source: source.clone(),
+                target: target.clone(),
+                readonly: *readonly,
+            },
+            Mount::Anonymous { target } => MountSpec {
+                kind: MountKind::Anonymous,
+                source: String::new(),
+                target: target.clone(),
+                readonly: false,
+            },
+        }
+    }
+}
+
 impl Desired {
     pub fn container(&self, name: &str) -> Option<&DesiredContainer> {
         self.containers.iter().find(|c| c.name == name)
@@ -216,128 +314,29 @@ impl Desired {
         };
         for (checked, rmap) in maps.iter().zip(&model.maps) {
             let map = checked.map;
+            let volumes: HashMap<&str, &resolved::ResolvedVolume> =
+                rmap.volumes.iter().map(|v| (v.name.as_str(), v)).collect();
             for rc in &rmap.containers {
                 let config = &checked.configs[&rc.config];
-                let mut options = config.create_options.clone();
-                options.extend(config.host_config.clone());
-                for handled in [
-                    "environment",
-                    "command",
-                    "entrypoint",
-                    "user",
-                    "hostname",
-                    "domainname",
-                ] {
-                    options.remove(handled);
-                }
-                let spec = ContainerSpec {
-                    image: rc.image.clone(),
-                    hostname: config
-                        .create_options
-                        .get("hostname")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                        .or_else(|| rc.hostname.clone()),
-                    domainname: config
-                        .create_options
-                        .get("domainname")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                        .or_else(|| rc.domainname.clone()),
-                    user: rc.user.clone(),
-                    env: rc.environment.clone(),
-                    command: rc.command.clone(),
-                    entrypoint: rc.entrypoint.clone(),
-                    mounts: rc
-                        .mounts
-                        .iter()
-                        .map(|m| match m {
-                            Mount::Volume {
-                                source,
-                                target,
-                                readonly,
-                            } => MountSpec {
-                                kind: "volume".into(),
-                                source: source.clone(),
-                                target: target.clone(),
-                                readonly: *readonly,
-                            },
-                            Mount::Bind {
-                                source,
-                                target,
-                                readonly,
-                            } => MountSpec {
-                                kind: "bind".into(),
-                                source: source.clone(),
-                                target: target.clone(),
-                                readonly: *readonly,
-                            },
-                            Mount::Anonymous { target } => MountSpec {
-                                kind: "anonymous".into(),
-                                source: String::new(),
-                                target: target.clone(),
-                                readonly: false,
-                            },
-                        })
-                        .collect(),
-                    volumes_from: rc.volumes_from.clone(),
-                    network_mode: rc.network_mode.clone(),
-                    networks: rc
-                        .networks
-                        .iter()
-                        .map(|e| EndpointSpec {
-                            network: e.network.clone(),
-                            aliases: e.aliases.clone(),
-                            links: e.links.iter().map(LinkSpec::from).collect(),
-                            ipv4_address: e.ipv4_address.clone(),
-                            ipv6_address: e.ipv6_address.clone(),
-                        })
-                        .collect(),
-                    links: rc.links.iter().map(LinkSpec::from).collect(),
-                    ports: rc
-                        .ports
-                        .iter()
-                        .map(|p| PortSpec {
-                            port: p.container_port.clone(),
-                            host_ip: p.host_ip.clone(),
-                            host_port: p.host_port,
-                        })
-                        .collect(),
-                    healthcheck: rc.healthcheck.clone(),
-                    stop_signal: rc.stop_signal.clone(),
-                    stop_timeout: rc.stop_timeout,
-                    options,
-                };
                 // Attached volumes get their owner and mode on every create of a container
                 // attaching them (volume settings win over the container's).
-                let prepare = config
-                    .attaches
+                let prepare = rc
+                    .mounts
                     .iter()
-                    .filter_map(|a| {
-                        let vol = map.volumes.get(&a.name);
-                        let owner = vol
-                            .and_then(|v| v.user.as_ref())
-                            .or(config.user.as_ref())
-                            .map(|u| u.owner());
-                        let mode = vol
-                            .and_then(|v| v.permissions.clone())
-                            .or_else(|| config.permissions.clone());
-                        if owner.is_none() && mode.is_none() {
+                    .filter_map(|m| match m {
+                        Mount::Volume { source, target, .. } => Some((source, target)),
+                        _ => None,
+                    })
+                    .filter_map(|(source, target)| {
+                        let v = volumes.get(source.as_str())?;
+                        if v.owner != rc.config || (v.user.is_none() && v.permissions.is_none()) {
                             return None;
                         }
-                        let path = a
-                            .path
-                            .clone()
-                            .or_else(|| vol.and_then(|v| v.default_path.clone()))?;
                         Some(Prepare {
-                            volume: name::volume(
-                                &map.name,
-                                map.uses_parent_name().then_some(rc.config.as_str()),
-                                &a.name,
-                            ),
-                            path,
-                            owner,
-                            mode,
+                            volume: source.clone(),
+                            path: target.clone(),
+                            owner: v.user.clone(),
+                            mode: v.permissions.clone(),
                         })
                     })
                     .collect();
@@ -347,15 +346,15 @@ impl Desired {
                     config: rc.config.clone(),
                     instance: rc.instance.clone(),
                     name: rc.name.clone(),
-                    spec,
+                    spec: ContainerSpec::from_resolved(rc),
                     persistent: rc.persistent,
-                    exec_commands: config.exec_commands.clone(),
+                    exec_commands: rc.exec_commands.clone(),
                     exec_user: config.user.as_ref().map(|u| u.name.clone()),
                     start_delay: config.start_delay,
                     prepare,
                     depends_on: rc.depends_on.clone(),
                     order: rc.start_order,
-                    origin: config.origin.clone(),
+                    origin: rc.origin.clone(),
                 });
             }
             for v in &rmap.volumes {

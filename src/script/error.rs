@@ -20,6 +20,47 @@ pub enum Error {
         problems: Vec<Problem>,
         trace: Vec<Problem>,
     },
+    /// An action the recipe called failed at the Engine: where it was called, and the chain of
+    /// calls that led there.
+    #[error("{}", .failure.error)]
+    Action {
+        failure: ActionFailure,
+        trace: Vec<Problem>,
+    },
+}
+
+/// A failed action and the recipe position that called it; travels through Rhai as the value
+/// of a runtime error.
+#[derive(Clone, Debug)]
+pub struct ActionFailure {
+    pub error: Arc<crate::session::Error>,
+    pub origin: Origin,
+}
+
+/// Raises a session's error from the function called at `origin`: problems of the maps and
+/// wrong calls as problems, Engine failures as they are.
+pub fn raise_action(error: crate::session::Error, origin: Origin) -> Box<EvalAltResult> {
+    match error {
+        crate::session::Error::Problems { problems } => raise(
+            problems
+                .into_iter()
+                .map(|mut p| {
+                    if !p.origin.is_known() {
+                        p.origin = origin.clone();
+                    }
+                    p
+                })
+                .collect(),
+        ),
+        crate::session::Error::Usage { message } => raise_one(Problem::new(message, origin)),
+        other => Box::new(EvalAltResult::ErrorRuntime(
+            rhai::Dynamic::from(ActionFailure {
+                error: Arc::new(other),
+                origin,
+            }),
+            Position::NONE,
+        )),
+    }
 }
 
 /// What native functions raise: problems that carry their own origins (a YAML key, the recipe
@@ -60,11 +101,20 @@ pub fn from_parse(error: &ParseError, source: &Arc<str>) -> Error {
 
 pub fn from_eval(error: &EvalAltResult, source: &Arc<str>) -> Error {
     let mut trace = Vec::new();
-    let problems = walk(error, source.clone(), &mut trace);
-    Error::Recipe { problems, trace }
+    let mut failure = None;
+    let problems = walk(error, source.clone(), &mut trace, &mut failure);
+    match failure {
+        Some(failure) => Error::Action { failure, trace },
+        None => Error::Recipe { problems, trace },
+    }
 }
 
-fn walk(error: &EvalAltResult, source: Arc<str>, trace: &mut Vec<Problem>) -> Vec<Problem> {
+fn walk(
+    error: &EvalAltResult,
+    source: Arc<str>,
+    trace: &mut Vec<Problem>,
+    failure: &mut Option<ActionFailure>,
+) -> Vec<Problem> {
     match error {
         EvalAltResult::ErrorInFunctionCall(name, src, inner, pos) => {
             trace.push(Problem::new(
@@ -76,16 +126,20 @@ fn walk(error: &EvalAltResult, source: Arc<str>, trace: &mut Vec<Problem>) -> Ve
             } else {
                 src.as_str().into()
             };
-            walk(inner, inner_source, trace)
+            walk(inner, inner_source, trace, failure)
         }
         EvalAltResult::ErrorInModule(path, inner, pos) => {
             trace.push(Problem::new(
                 format!("in module `{path}`"),
                 origin_at(&source, *pos),
             ));
-            walk(inner, path.as_str().into(), trace)
+            walk(inner, path.as_str().into(), trace, failure)
         }
         EvalAltResult::ErrorRuntime(value, pos) => {
+            if let Some(f) = value.clone().try_cast::<ActionFailure>() {
+                *failure = Some(f);
+                return Vec::new();
+            }
             if let Some(Problems(list)) = value.clone().try_cast::<Problems>() {
                 list.into_iter()
                     .map(|mut p| {
@@ -147,15 +201,4 @@ fn lowercase_first(s: &str) -> String {
         }
         _ => s.to_string(),
     }
-}
-
-/// An error and its causes on one line: `can't reach ...: caused by ...`.
-pub fn chain_text(error: &dyn std::error::Error) -> String {
-    let mut out = error.to_string();
-    let mut cause = error.source();
-    while let Some(c) = cause {
-        out.push_str(&format!(": {c}"));
-        cause = c.source();
-    }
-    out
 }

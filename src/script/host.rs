@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Engine, Scope, AST};
 
-use super::api::{self, Session, SharedSession};
+use super::api::{self, Host, State};
 use super::error::{from_eval, from_parse, Error};
 use super::handles::MapHandle;
 use super::resolver::Resolver;
 use crate::model::ContainerMap;
+use crate::session::{Reporter, Session};
 
 /// Limits that stop runaway recipes quickly with a clear error.
 #[derive(Clone, Debug)]
@@ -37,7 +38,7 @@ impl Default for Limits {
 
 pub struct ScriptHost {
     engine: Engine,
-    session: SharedSession,
+    state: State,
     scope: Scope<'static>,
 }
 
@@ -47,7 +48,8 @@ pub struct Evaluation {
 }
 
 impl ScriptHost {
-    pub fn new(limits: &Limits) -> Self {
+    /// A host whose actions run in `session` and report to `reporter`.
+    pub fn new(limits: &Limits, session: Rc<Session>, reporter: Rc<dyn Reporter>) -> Self {
         let mut engine = Engine::new();
         engine
             .set_max_operations(limits.max_operations)
@@ -59,11 +61,17 @@ impl ScriptHost {
             .set_max_modules(limits.max_modules)
             .set_fail_on_invalid_map_property(true)
             .set_module_resolver(Resolver::from_env());
-        let session: SharedSession = Rc::new(RefCell::new(Session::default()));
-        api::register(&mut engine, &session);
+        let state: State = Rc::new(Host {
+            main: RefCell::new("<recipe>".into()),
+            created: RefCell::new(Vec::new()),
+            clients: RefCell::new(Vec::new()),
+            session,
+            reporter,
+        });
+        api::register(&mut engine, &state);
         ScriptHost {
             engine,
-            session,
+            state,
             scope: Scope::new(),
         }
     }
@@ -72,11 +80,6 @@ impl ScriptHost {
     /// (`show --json` prints one JSON document).
     pub fn print_to_stderr(&mut self) {
         self.engine.on_print(|text| eprintln!("{text}"));
-    }
-
-    /// How actions run: against the Engine, planned only (`--dry-run`), or recorded.
-    pub fn set_mode(&mut self, mode: super::actions::Mode) {
-        self.session.borrow_mut().mode = mode;
     }
 
     /// Makes `ARGS` (an array of strings) visible to the main recipe.
@@ -102,7 +105,7 @@ impl ScriptHost {
     /// Evaluates recipe text in the host's scope (the REPL keeps its variables).
     pub fn eval_text(&mut self, label: &str, text: &str) -> Result<Evaluation, Error> {
         let source: Arc<str> = label.into();
-        self.session.borrow_mut().main = source.clone();
+        *self.state.main.borrow_mut() = source.clone();
         let mut ast: AST = self
             .engine
             .compile_with_scope(&self.scope, text)
@@ -133,13 +136,13 @@ impl ScriptHost {
         } else {
             Vec::new()
         };
-        let session = self.session.borrow();
+        let handed = self.state.handed();
         let chosen = if !from_value.is_empty() {
             from_value
-        } else if !session.handed.is_empty() {
-            session.handed.clone()
+        } else if !handed.is_empty() {
+            handed
         } else {
-            session.created.clone()
+            self.state.created.borrow().clone()
         };
         chosen.iter().map(MapHandle::snapshot).collect()
     }

@@ -1,7 +1,6 @@
 //! The Rhai host: recipes build maps through handles; model-building functions do no I/O beyond
 //! reading the files a recipe names (`load_map`, `import`).
 
-pub mod actions;
 pub mod api;
 pub mod convert;
 pub mod error;

@@ -6,7 +6,7 @@ use std::path::Path;
 use super::*;
 use crate::model::client::ClientConfig;
 use crate::runtime::snapshot::{ObservedEndpoint, ObservedMount, ObservedNetwork, ObservedVolume};
-use crate::runtime::spec::Desired;
+use crate::runtime::spec::{Desired, MountKind};
 
 /// web uses app's socket volume and links both app instances, all on `backend`; db is
 /// persistent and has a healthcheck; side shares web's network namespace.
@@ -72,8 +72,12 @@ fn converged(d: &Desired) -> Snapshot {
                     .iter()
                     .map(|m| ObservedMount {
                         target: m.target.clone(),
-                        kind: if m.kind == "bind" { "bind" } else { "volume" }.into(),
-                        source: if m.kind == "anonymous" {
+                        kind: if m.kind == MountKind::Bind {
+                            MountKind::Bind
+                        } else {
+                            MountKind::Volume
+                        },
+                        source: if m.kind == MountKind::Anonymous {
                             format!("anon{}", m.target.len())
                         } else {
                             m.source.clone()

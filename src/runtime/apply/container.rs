@@ -1,0 +1,189 @@
+//! Containers: create, start, exec, update in place, stop, remove, signal.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::exec::{CreateExecOptions, StartExecOptions};
+use bollard::query_parameters::{
+    CreateContainerOptions, KillContainerOptions, ListContainersOptionsBuilder, RemoveContainerOptions,
+    StopContainerOptions, WaitContainerOptions,
+};
+use futures_util::StreamExt;
+
+use super::{container, idempotent};
+use crate::runtime::driver::Driver;
+use crate::runtime::error::{status, StepError};
+use crate::runtime::spec::Desired;
+use crate::runtime::translate;
+
+pub(super) async fn create(
+    driver: &Driver,
+    desired: &Desired,
+    name: &str,
+    carry: &[(String, String)],
+) -> Result<(), StepError> {
+    let c = container(desired, name)?;
+    let body = translate::create_body(c, &driver.client, carry)?;
+    let options = CreateContainerOptions {
+        name: Some(name.to_string()),
+        platform: translate::platform(&c.spec.options).unwrap_or_default(),
+    };
+    driver
+        .docker
+        .create_container(Some(options), body)
+        .await
+        .map(|_| ())
+        .map_err(|e| match status(&e) {
+            Some(404) => StepError::NotFound {
+                what: "image",
+                name: c.spec.image.clone(),
+            },
+            _ => StepError::engine(e),
+        })
+}
+
+pub(super) async fn start(driver: &Driver, desired: &Desired, name: &str) -> Result<(), StepError> {
+    match idempotent(driver.docker.start_container(name, None).await, &[304]) {
+        Ok(()) => {}
+        Err(StepError::PortAllocated { port, holder: None }) => {
+            let holder = port_holder(driver, name, &port).await;
+            return Err(StepError::PortAllocated { port, holder });
+        }
+        Err(e) => return Err(e),
+    }
+    if let Some(delay) = desired.container(name).and_then(|c| c.start_delay) {
+        tokio::time::sleep(Duration::from_secs_f64(delay)).await;
+    }
+    Ok(())
+}
+
+/// The running container (other than `name`) that publishes `address` (`IP:PORT`).
+async fn port_holder(driver: &Driver, name: &str, address: &str) -> Option<String> {
+    let port = address.rsplit(':').next()?.to_string();
+    let filters = HashMap::from([
+        ("publish".to_string(), vec![port.clone()]),
+        ("status".to_string(), vec!["running".to_string()]),
+    ]);
+    let options = ListContainersOptionsBuilder::default().filters(&filters).build();
+    let found = driver.docker.list_containers(Some(options)).await.ok()?;
+    found
+        .into_iter()
+        .filter_map(|c| {
+            c.names?
+                .into_iter()
+                .map(|n| n.trim_start_matches('/').to_string())
+                .find(|n| !n.contains('/'))
+        })
+        .find(|n| n != name)
+        .map(|n| format!("container `{n}`"))
+}
+
+pub(super) async fn exec(
+    driver: &Driver,
+    desired: &Desired,
+    name: &str,
+    commands: &[usize],
+) -> Result<(), StepError> {
+    let docker = &driver.docker;
+    let c = container(desired, name)?;
+    for i in commands {
+        let Some(e) = c.exec_commands.get(*i) else {
+            continue;
+        };
+        let options = CreateExecOptions {
+            cmd: Some(translate::exec_words(e)?),
+            user: e.user.clone().or_else(|| c.exec_user.clone()),
+            ..Default::default()
+        };
+        let exec = docker
+            .create_exec(name, options)
+            .await
+            .map_err(StepError::on("container", name))?;
+        docker
+            .start_exec(
+                &exec.id,
+                Some(StartExecOptions {
+                    detach: true,
+                    ..Default::default()
+                }),
+            )
+            .await
+            .map(|_| ())
+            .map_err(StepError::engine)?;
+    }
+    Ok(())
+}
+
+pub(super) async fn update(driver: &Driver, desired: &Desired, name: &str) -> Result<(), StepError> {
+    let c = container(desired, name)?;
+    match translate::update_body(&c.spec.options, &Default::default())? {
+        Some(body) => driver
+            .docker
+            .update_container(name, body)
+            .await
+            .map_err(StepError::on("container", name)),
+        None => Ok(()),
+    }
+}
+
+pub(super) async fn stop(driver: &Driver, desired: &Desired, name: &str) -> Result<(), StepError> {
+    let docker = &driver.docker;
+    // With SIGKILL as its stop signal, a grace period is pointless: kill at once.
+    let kill = desired
+        .container(name)
+        .and_then(|c| c.spec.stop_signal.as_deref())
+        .is_some_and(|s| matches!(s, "SIGKILL" | "KILL" | "9"));
+    if kill {
+        let options = KillContainerOptions {
+            signal: "SIGKILL".into(),
+        };
+        // 409: not running any more, which is what was wanted.
+        idempotent(docker.kill_container(name, Some(options)).await, &[404, 409])?;
+        let mut wait = docker.wait_container(
+            name,
+            Some(WaitContainerOptions {
+                condition: "not-running".into(),
+            }),
+        );
+        return match wait.next().await {
+            Some(Err(e))
+                if status(&e).is_some_and(|s| s != 404)
+                    && !matches!(e, bollard::errors::Error::DockerContainerWaitError { .. }) =>
+            {
+                Err(StepError::engine(e))
+            }
+            _ => Ok(()),
+        };
+    }
+    let timeout = desired
+        .container(name)
+        .and_then(|c| c.spec.stop_timeout)
+        .map(|t| t as f64)
+        .or(driver.config.stop_timeout)
+        .unwrap_or(10.0);
+    let options = StopContainerOptions {
+        signal: None,
+        t: Some(timeout.ceil() as i32),
+    };
+    idempotent(docker.stop_container(name, Some(options)).await, &[304, 404])
+}
+
+pub(super) async fn remove(driver: &Driver, name: &str) -> Result<(), StepError> {
+    let options = RemoveContainerOptions {
+        v: false,
+        force: false,
+        link: false,
+    };
+    idempotent(driver.docker.remove_container(name, Some(options)).await, &[404])
+}
+
+pub(super) async fn kill(driver: &Driver, name: &str, signal: &str) -> Result<(), StepError> {
+    let options = KillContainerOptions {
+        signal: signal.to_string(),
+    };
+    driver
+        .docker
+        .kill_container(name, Some(options))
+        .await
+        .map_err(StepError::on("container", name))
+}

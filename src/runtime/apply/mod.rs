@@ -1,0 +1,90 @@
+//! Applying a plan: each step is one or a few Engine calls; steps run in dependency order,
+//! independent ones in parallel (bounded), and a failed step stops only what depends on it.
+//! Request bodies come from [`super::translate`]; this module only sends them.
+
+mod container;
+mod health;
+mod image;
+mod network;
+mod volume;
+
+use std::time::Duration;
+
+use super::driver::Driver;
+use super::error::StepError;
+use super::executor::{self, Event, Node, Outcome};
+use super::plan::{Plan, Step, StepKind};
+use super::spec::{Desired, DesiredContainer};
+
+/// How long `wait_healthy` waits when the client sets no `wait_timeout`.
+pub const DEFAULT_HEALTH_WAIT: Duration = Duration::from_secs(120);
+
+/// What happened to one step: done, failed, or skipped because a step it needed failed.
+pub type StepOutcome = Outcome<(), StepError>;
+
+/// Runs the plan; `on_progress` hears each step start (`None`) and finish.
+pub async fn apply(
+    driver: &Driver,
+    desired: &Desired,
+    plan: &Plan,
+    limit: usize,
+    mut on_progress: impl FnMut(usize, &Step, Option<&StepOutcome>),
+) -> Result<Vec<StepOutcome>, executor::ExecutorError> {
+    let nodes: Vec<Node<&Step>> = plan.steps.iter().map(|s| Node::new(s, s.deps.clone())).collect();
+    executor::run_with_events(
+        &nodes,
+        limit,
+        |_, step| run_step(driver, desired, step),
+        |i, event: Event<'_, (), StepError>| match event {
+            Event::Started => on_progress(i, &plan.steps[i], None),
+            Event::Finished(o) => on_progress(i, &plan.steps[i], Some(o)),
+        },
+    )
+    .await
+}
+
+/// Success also when the Engine says it is already so (304), or already gone (404).
+fn idempotent(r: Result<(), bollard::errors::Error>, ok: &[u16]) -> Result<(), StepError> {
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) if super::error::status(&e).is_some_and(|s| ok.contains(&s)) => Ok(()),
+        Err(e) => Err(StepError::engine(e)),
+    }
+}
+
+fn container<'a>(desired: &'a Desired, name: &str) -> Result<&'a DesiredContainer, StepError> {
+    desired.container(name).ok_or_else(|| StepError::Internal {
+        message: format!("container `{name}` is not in the maps"),
+    })
+}
+
+async fn run_step(driver: &Driver, desired: &Desired, step: &Step) -> Result<(), StepError> {
+    match &step.kind {
+        StepKind::PullImage { image } => image::pull(driver, image).await,
+        StepKind::CreateNetwork { network } => network::create(driver, desired, network).await,
+        StepKind::RemoveNetwork { network } => network::remove(driver, network).await,
+        StepKind::CreateVolume { volume } => volume::create(driver, desired, volume).await,
+        StepKind::RemoveVolume { volume } => volume::remove(driver, volume).await,
+        StepKind::PrepareVolume { volume, container } => {
+            volume::prepare(driver, desired, volume, container).await
+        }
+        StepKind::CreateContainer { container, carry } => {
+            container::create(driver, desired, container, carry).await
+        }
+        StepKind::ConnectNetwork { container, network } => {
+            network::connect(driver, desired, container, network).await
+        }
+        StepKind::DisconnectNetwork { container, network } => {
+            network::disconnect(driver, container, network).await
+        }
+        StepKind::StartContainer { container } => container::start(driver, desired, container).await,
+        StepKind::WaitHealthy { container } => health::wait_healthy(driver, container).await,
+        StepKind::ExecCommands { container, commands } => {
+            container::exec(driver, desired, container, commands).await
+        }
+        StepKind::UpdateContainer { container } => container::update(driver, desired, container).await,
+        StepKind::StopContainer { container } => container::stop(driver, desired, container).await,
+        StepKind::RemoveContainer { container } => container::remove(driver, container).await,
+        StepKind::KillContainer { container, signal } => container::kill(driver, container, signal).await,
+    }
+}

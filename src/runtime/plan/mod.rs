@@ -1,0 +1,562 @@
+//! Planning: a pure function of the desired state, the observed Engine state, an action and its
+//! options, giving a graph of steps, each with the reason it is needed. Applying runs it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+
+mod down;
+mod forward;
+mod ownership;
+mod update;
+
+use super::snapshot::{owned, ObservedContainer, RunState, Snapshot};
+use super::spec::{Desired, DesiredContainer};
+use crate::model::exec::ExecPolicy;
+use down::{attached_volumes, backward, networks_after_shutdown};
+use forward::forward;
+use ownership::{orphans, ownership};
+use update::{cascade, rebuild_objects, recreate_set};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Start,
+    Startup,
+    Stop,
+    Remove,
+    Shutdown,
+    Restart,
+    Update,
+    Signal(String),
+    PullImages,
+}
+
+impl Action {
+    pub fn parse(name: &str) -> Option<Action> {
+        Some(match name {
+            "create" => Action::Create,
+            "start" => Action::Start,
+            "startup" => Action::Startup,
+            "stop" => Action::Stop,
+            "remove" => Action::Remove,
+            "shutdown" => Action::Shutdown,
+            "restart" => Action::Restart,
+            "update" => Action::Update,
+            "pull_images" => Action::PullImages,
+            _ => return None,
+        })
+    }
+
+    /// The names recipes call actions by (`signal` takes its signal too).
+    pub const NAMES: [&'static str; 10] = [
+        "create",
+        "start",
+        "startup",
+        "stop",
+        "remove",
+        "shutdown",
+        "restart",
+        "update",
+        "signal",
+        "pull_images",
+    ];
+
+    /// The action's name as recipes call it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Start => "start",
+            Action::Startup => "startup",
+            Action::Stop => "stop",
+            Action::Remove => "remove",
+            Action::Shutdown => "shutdown",
+            Action::Restart => "restart",
+            Action::Update => "update",
+            Action::Signal(_) => "signal",
+            Action::PullImages => "pull_images",
+        }
+    }
+
+    /// Dependencies first (else dependents first, else the targets alone).
+    fn direction(&self) -> Direction {
+        match self {
+            Action::Create | Action::Start | Action::Startup | Action::Update | Action::PullImages => {
+                Direction::Dependencies
+            }
+            Action::Stop | Action::Remove | Action::Shutdown => Direction::Dependents,
+            Action::Restart | Action::Signal(_) => Direction::Targets,
+        }
+    }
+}
+
+enum Direction {
+    Dependencies,
+    Dependents,
+    Targets,
+}
+
+/// docker-map's options plus the spec's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    pub remove_persistent: bool,
+    pub remove_attached: bool,
+    pub update_persistent: bool,
+    /// Engine names of containers to recreate regardless.
+    pub force_update: BTreeSet<String>,
+    pub adopt: bool,
+    pub remove_orphans: bool,
+    pub recreate_volumes: bool,
+    pub pull_all_images: bool,
+    pub pull_before_update: bool,
+    pub restart_exec_commands: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            remove_persistent: true,
+            remove_attached: false,
+            update_persistent: false,
+            force_update: BTreeSet::new(),
+            adopt: false,
+            remove_orphans: false,
+            recreate_volumes: false,
+            pull_all_images: true,
+            pull_before_update: false,
+            restart_exec_commands: true,
+        }
+    }
+}
+
+/// One Engine operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    PullImage {
+        image: String,
+    },
+    CreateNetwork {
+        network: String,
+    },
+    RemoveNetwork {
+        network: String,
+    },
+    CreateVolume {
+        volume: String,
+    },
+    RemoveVolume {
+        volume: String,
+    },
+    /// chown/chmod an attached volume, with a helper container from `container`'s image.
+    PrepareVolume {
+        volume: String,
+        container: String,
+    },
+    /// `carry`: anonymous volumes of the container being replaced (target → volume name).
+    CreateContainer {
+        container: String,
+        carry: Vec<(String, String)>,
+    },
+    ConnectNetwork {
+        container: String,
+        network: String,
+    },
+    DisconnectNetwork {
+        container: String,
+        network: String,
+    },
+    StartContainer {
+        container: String,
+    },
+    WaitHealthy {
+        container: String,
+    },
+    /// Indices into the container's exec commands.
+    ExecCommands {
+        container: String,
+        commands: Vec<usize>,
+    },
+    UpdateContainer {
+        container: String,
+    },
+    StopContainer {
+        container: String,
+    },
+    RemoveContainer {
+        container: String,
+    },
+    KillContainer {
+        container: String,
+        signal: String,
+    },
+}
+
+impl StepKind {
+    /// The object the step acts on.
+    pub fn subject(&self) -> &str {
+        match self {
+            StepKind::PullImage { image } => image,
+            StepKind::CreateNetwork { network } | StepKind::RemoveNetwork { network } => network,
+            StepKind::CreateVolume { volume }
+            | StepKind::RemoveVolume { volume }
+            | StepKind::PrepareVolume { volume, .. } => volume,
+            StepKind::CreateContainer { container, .. }
+            | StepKind::ConnectNetwork { container, .. }
+            | StepKind::DisconnectNetwork { container, .. }
+            | StepKind::StartContainer { container }
+            | StepKind::WaitHealthy { container }
+            | StepKind::ExecCommands { container, .. }
+            | StepKind::UpdateContainer { container }
+            | StepKind::StopContainer { container }
+            | StepKind::RemoveContainer { container }
+            | StepKind::KillContainer { container, .. } => container,
+        }
+    }
+
+    /// What the step does, as in "failed to start container `web`".
+    pub fn describe(&self) -> String {
+        match self {
+            StepKind::PullImage { image } => format!("pull image `{image}`"),
+            StepKind::CreateNetwork { network } => format!("create network `{network}`"),
+            StepKind::RemoveNetwork { network } => format!("remove network `{network}`"),
+            StepKind::CreateVolume { volume } => format!("create volume `{volume}`"),
+            StepKind::RemoveVolume { volume } => format!("remove volume `{volume}`"),
+            StepKind::PrepareVolume { volume, container } => {
+                format!("prepare volume `{volume}` for container `{container}`")
+            }
+            StepKind::CreateContainer { container, .. } => format!("create container `{container}`"),
+            StepKind::ConnectNetwork { container, network } => {
+                format!("connect container `{container}` to network `{network}`")
+            }
+            StepKind::DisconnectNetwork { container, network } => {
+                format!("disconnect container `{container}` from network `{network}`")
+            }
+            StepKind::StartContainer { container } => format!("start container `{container}`"),
+            StepKind::WaitHealthy { container } => format!("wait for container `{container}` to be healthy"),
+            StepKind::ExecCommands { container, .. } => {
+                format!("run the exec commands of container `{container}`")
+            }
+            StepKind::UpdateContainer { container } => format!("update container `{container}` in place"),
+            StepKind::StopContainer { container } => format!("stop container `{container}`"),
+            StepKind::RemoveContainer { container } => format!("remove container `{container}`"),
+            StepKind::KillContainer { container, signal } => {
+                format!("send {signal} to container `{container}`")
+            }
+        }
+    }
+
+    /// The action's name, as recipes see it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StepKind::PullImage { .. } => "pull",
+            StepKind::CreateNetwork { .. } => "create_network",
+            StepKind::RemoveNetwork { .. } => "remove_network",
+            StepKind::CreateVolume { .. } => "create_volume",
+            StepKind::RemoveVolume { .. } => "remove_volume",
+            StepKind::PrepareVolume { .. } => "prepare_volume",
+            StepKind::CreateContainer { .. } => "create",
+            StepKind::ConnectNetwork { .. } => "connect",
+            StepKind::DisconnectNetwork { .. } => "disconnect",
+            StepKind::StartContainer { .. } => "start",
+            StepKind::WaitHealthy { .. } => "wait_healthy",
+            StepKind::ExecCommands { .. } => "exec",
+            StepKind::UpdateContainer { .. } => "update",
+            StepKind::StopContainer { .. } => "stop",
+            StepKind::RemoveContainer { .. } => "remove",
+            StepKind::KillContainer { .. } => "signal",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub kind: StepKind,
+    pub reason: String,
+    /// Steps that must succeed first.
+    pub deps: Vec<usize>,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            StepKind::ConnectNetwork { network, .. } | StepKind::DisconnectNetwork { network, .. } => {
+                write!(
+                    f,
+                    "{} {} {network}: {}",
+                    self.kind.name(),
+                    self.kind.subject(),
+                    self.reason
+                )
+            }
+            _ => write!(f, "{} {}: {}", self.kind.name(), self.kind.subject(), self.reason),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    /// What was noticed and left alone (orphans, volume changes needing `recreate_volumes`).
+    pub notes: Vec<String>,
+}
+
+/// Why a plan can't be made; nothing has been touched.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("{kind} `{name}` exists but was not created by dmap for map `{map}`; dmap leaves it alone (pass `adopt: true` to take it over)")]
+    Foreign {
+        kind: &'static str,
+        name: String,
+        map: String,
+    },
+    #[error("container `{name}` does not exist; create it first (or use `startup`)")]
+    Absent { name: String },
+    #[error("container `{name}` is running; stop it first (or use `shutdown`)")]
+    Running { name: String },
+    #[error("volume `{volume}` is used by container `{container}`, which this update does not include; update them together")]
+    VolumeInUse { volume: String, container: String },
+    #[error("network `{network}` still has container `{container}` attached, which dmap does not manage for this map")]
+    ForeignAttached { network: String, container: String },
+}
+
+/// The exec commands to run after a start: every `restart` command, and `initial` ones when the
+/// container was newly created.
+fn commands_after_start(c: &DesiredContainer, first_start: bool) -> Vec<usize> {
+    c.exec_commands
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| first_start || e.policy == ExecPolicy::Restart)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+struct Builder<'a> {
+    desired: &'a Desired,
+    observed: &'a Snapshot,
+    options: &'a Options,
+    plan: Plan,
+    /// Per object, the step a dependent waits for (e.g. the container's create, start, stop).
+    created: HashMap<String, usize>,
+    started: HashMap<String, usize>,
+    healthy: HashMap<String, usize>,
+    stopped: HashMap<String, usize>,
+    removed: HashMap<String, usize>,
+    pulled: HashMap<String, usize>,
+    networks: HashMap<String, usize>,
+    volumes: HashMap<String, usize>,
+}
+
+impl<'a> Builder<'a> {
+    fn step(&mut self, kind: StepKind, reason: impl Into<String>, deps: Vec<usize>) -> usize {
+        let mut deps = deps;
+        deps.sort_unstable();
+        deps.dedup();
+        self.plan.steps.push(Step {
+            kind,
+            reason: reason.into(),
+            deps,
+        });
+        self.plan.steps.len() - 1
+    }
+
+    fn observed_container(&self, name: &str) -> Option<&'a ObservedContainer> {
+        self.observed.containers.get(name)
+    }
+}
+
+/// Plans `action` for `targets` (Engine names of desired containers).
+pub fn plan(
+    action: &Action,
+    targets: &[String],
+    desired: &Desired,
+    observed: &Snapshot,
+    options: &Options,
+) -> Result<Plan, Vec<PlanError>> {
+    let mut b = Builder {
+        desired,
+        observed,
+        options,
+        plan: Plan::default(),
+        created: HashMap::new(),
+        started: HashMap::new(),
+        healthy: HashMap::new(),
+        stopped: HashMap::new(),
+        removed: HashMap::new(),
+        pulled: HashMap::new(),
+        networks: HashMap::new(),
+        volumes: HashMap::new(),
+    };
+    let involved = involved(action, targets, desired);
+    let mut errors = ownership(&involved, desired, observed, options, action);
+    if !errors.is_empty() {
+        errors.dedup();
+        return Err(errors);
+    }
+    let explicit: BTreeSet<&str> = targets.iter().map(String::as_str).collect();
+    match action {
+        Action::Create | Action::Startup | Action::Start | Action::Update => {
+            let mut recreate = if *action == Action::Update {
+                recreate_set(&involved, observed, options)
+            } else if options.adopt && *action != Action::Start {
+                // Taking over means recreating with dmap's labels.
+                involved
+                    .iter()
+                    .filter(|c| {
+                        observed
+                            .containers
+                            .get(&c.name)
+                            .is_some_and(|o| !owned(&o.labels, &c.map))
+                    })
+                    .map(|c| (c.name.clone(), "adopted".to_string()))
+                    .collect()
+            } else {
+                BTreeMap::new()
+            };
+            let rebuilt = if *action == Action::Update {
+                let rebuilt = rebuild_objects(&mut b, &involved, &mut recreate, &mut errors);
+                cascade(&involved, observed, &mut recreate);
+                rebuilt
+            } else {
+                Vec::new()
+            };
+            for c in &involved {
+                forward(
+                    &mut b,
+                    action,
+                    c,
+                    &recreate,
+                    explicit.contains(c.name.as_str()),
+                    &mut errors,
+                );
+            }
+            // A volume or network is removed once every container using it is gone.
+            for (step, users) in rebuilt {
+                let removed: Vec<usize> = users.iter().filter_map(|u| b.removed.get(u).copied()).collect();
+                b.plan.steps[step].deps.extend(removed);
+                b.plan.steps[step].deps.sort_unstable();
+                b.plan.steps[step].deps.dedup();
+            }
+        }
+        Action::PullImages => {
+            for c in &involved {
+                let image = &c.spec.image;
+                let present = observed.images.contains_key(image);
+                if !b.pulled.contains_key(image) && (options.pull_all_images || !present) {
+                    let reason = if present { "pull_all_images" } else { "absent" };
+                    let id = b.step(StepKind::PullImage { image: image.clone() }, reason, vec![]);
+                    b.pulled.insert(image.clone(), id);
+                }
+            }
+        }
+        Action::Stop | Action::Remove | Action::Shutdown => {
+            // Dependents first: walk in reverse start order.
+            for c in involved.iter().rev() {
+                backward(&mut b, action, c, &mut errors);
+            }
+            if *action == Action::Shutdown || *action == Action::Remove {
+                attached_volumes(&mut b, &involved);
+            }
+            if *action == Action::Shutdown {
+                networks_after_shutdown(&mut b, &involved, &mut errors);
+            }
+        }
+        Action::Restart => {
+            for c in &involved {
+                match b.observed_container(&c.name) {
+                    None => errors.push(PlanError::Absent { name: c.name.clone() }),
+                    Some(o) if o.state == RunState::Created => {}
+                    Some(o) => {
+                        let mut deps = vec![];
+                        if o.is_running() {
+                            deps.push(b.step(
+                                StepKind::StopContainer {
+                                    container: c.name.clone(),
+                                },
+                                "restart",
+                                vec![],
+                            ));
+                        }
+                        let start = b.step(
+                            StepKind::StartContainer {
+                                container: c.name.clone(),
+                            },
+                            "restart",
+                            deps,
+                        );
+                        let commands = commands_after_start(c, false);
+                        if options.restart_exec_commands && !commands.is_empty() {
+                            b.step(
+                                StepKind::ExecCommands {
+                                    container: c.name.clone(),
+                                    commands,
+                                },
+                                "after start",
+                                vec![start],
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Action::Signal(signal) => {
+            for c in &involved {
+                if b.observed_container(&c.name)
+                    .is_some_and(ObservedContainer::is_running)
+                {
+                    b.step(
+                        StepKind::KillContainer {
+                            container: c.name.clone(),
+                            signal: signal.clone(),
+                        },
+                        format!("send {signal}"),
+                        vec![],
+                    );
+                }
+            }
+        }
+    }
+    if matches!(action, Action::Update | Action::Shutdown) || targets.is_empty() {
+        orphans(&mut b, action);
+    }
+    if errors.is_empty() {
+        Ok(b.plan)
+    } else {
+        errors.dedup();
+        Err(errors)
+    }
+}
+
+/// The targets and, by the action's direction, their dependencies or dependents; in start order.
+fn involved<'a>(action: &Action, targets: &[String], desired: &'a Desired) -> Vec<&'a DesiredContainer> {
+    let mut set: BTreeSet<&str> = targets.iter().map(String::as_str).collect();
+    let mut frontier: Vec<&str> = set.iter().copied().collect();
+    while let Some(name) = frontier.pop() {
+        let next: Vec<&str> = match action.direction() {
+            Direction::Dependencies => desired
+                .container(name)
+                .map(|c| c.depends_on.iter().map(String::as_str).collect())
+                .unwrap_or_default(),
+            Direction::Dependents => desired
+                .containers
+                .iter()
+                .filter(|c| c.depends_on.iter().any(|d| d == name))
+                .map(|c| c.name.as_str())
+                .collect(),
+            Direction::Targets => Vec::new(),
+        };
+        for n in next {
+            if set.insert(n) {
+                frontier.push(n);
+            }
+        }
+    }
+    let mut list: Vec<&DesiredContainer> = desired
+        .containers
+        .iter()
+        .filter(|c| set.contains(c.name.as_str()))
+        .collect();
+    list.sort_by_key(|c| (desired.maps.iter().position(|m| *m == c.map), c.order));
+    list
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,273 @@
+//! Engine request bodies built from the desired state: containers (with dmap's labels and the
+//! recorded spec), networks, volumes, volume-preparation helpers, exec commands. Pure.
+
+use std::collections::HashMap;
+
+use bollard::models::{
+    ContainerCreateBody, EndpointIpamConfig, EndpointSettings, HostConfig, NetworkCreateRequest,
+    NetworkingConfig, PortBinding, VolumeCreateRequest,
+};
+
+use super::{apply_create_options, health_config, split_command, TranslateError};
+use crate::model::exec::{Command, ExecCommand};
+use crate::model::Value;
+use crate::runtime::labels;
+use crate::runtime::spec::{
+    ContainerSpec, DesiredContainer, DesiredNetwork, DesiredVolume, EndpointSpec, MountKind, Prepare,
+};
+
+/// Labels every object dmap creates carries.
+pub fn object_labels(map: &str, kind: &str, client: &str) -> HashMap<String, String> {
+    HashMap::from([
+        (labels::MAP.to_string(), map.to_string()),
+        (labels::KIND.to_string(), kind.to_string()),
+        (labels::CLIENT.to_string(), client.to_string()),
+    ])
+}
+
+/// A command as words: a string is split as a shell would, a list is taken as it is.
+pub fn command_words(value: &Value) -> Result<Vec<String>, TranslateError> {
+    match value {
+        Value::Str(s) => split_command(s),
+        Value::List(words) => Ok(words
+            .iter()
+            .map(|w| w.scalar_text().unwrap_or_default())
+            .collect()),
+        other => Err(TranslateError::Invalid {
+            key: "command".into(),
+            message: format!("expected a command, found {other}"),
+        }),
+    }
+}
+
+/// The words of an exec command.
+pub fn exec_words(e: &ExecCommand) -> Result<Vec<String>, TranslateError> {
+    match &e.cmd {
+        Command::Line(line) => split_command(line),
+        Command::Argv(words) => Ok(words.clone()),
+    }
+}
+
+/// Endpoint settings of a network; container-level `links` join every user-defined network's
+/// endpoint, since the Engine honours `HostConfig.Links` only on the default bridge.
+pub fn endpoint_settings(e: &EndpointSpec, spec: &ContainerSpec) -> EndpointSettings {
+    let mut links: Vec<String> = e
+        .links
+        .iter()
+        .map(|l| format!("{}:{}", l.container, l.alias))
+        .collect();
+    for l in &spec.links {
+        let text = format!("{}:{}", l.container, l.alias);
+        if !links.contains(&text) {
+            links.push(text);
+        }
+    }
+    let ipam = (e.ipv4_address.is_some() || e.ipv6_address.is_some()).then(|| EndpointIpamConfig {
+        ipv4_address: e.ipv4_address.clone(),
+        ipv6_address: e.ipv6_address.clone(),
+        ..Default::default()
+    });
+    EndpointSettings {
+        aliases: (!e.aliases.is_empty()).then(|| e.aliases.clone()),
+        links: (!links.is_empty()).then_some(links),
+        ipam_config: ipam,
+        ..Default::default()
+    }
+}
+
+/// The create call for a container: its spec, dmap's labels, the spec recorded in a label.
+/// `carry` maps targets of the container being replaced to its anonymous volumes, which the new
+/// container mounts again.
+pub fn create_body(
+    c: &DesiredContainer,
+    client: &str,
+    carry: &[(String, String)],
+) -> Result<ContainerCreateBody, TranslateError> {
+    let spec: &ContainerSpec = &c.spec;
+    let mut body = ContainerCreateBody {
+        image: Some(spec.image.clone()),
+        hostname: spec.hostname.clone(),
+        domainname: spec.domainname.clone(),
+        user: spec.user.clone(),
+        env: (!spec.env.is_empty()).then(|| spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+        stop_signal: spec.stop_signal.clone(),
+        stop_timeout: spec.stop_timeout.map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
+        ..Default::default()
+    };
+    if let Some(cmd) = &spec.command {
+        body.cmd = Some(command_words(cmd)?);
+    }
+    if let Some(ep) = &spec.entrypoint {
+        body.entrypoint = Some(command_words(ep)?);
+    }
+    let mut host = HostConfig::default();
+    apply_create_options(&spec.options, &mut body, &mut host)?;
+    if let Some(h) = &spec.healthcheck {
+        body.healthcheck = Some(health_config(h));
+    }
+    let mut binds: Vec<String> = host.binds.take().unwrap_or_default();
+    let mut anonymous: Vec<String> = body.volumes.take().unwrap_or_default();
+    for m in &spec.mounts {
+        let mode = if m.readonly { "ro" } else { "rw" };
+        match m.kind {
+            MountKind::Anonymous => match carry.iter().find(|(target, _)| *target == m.target) {
+                Some((_, volume)) => binds.push(format!("{volume}:{}:rw", m.target)),
+                None => anonymous.push(m.target.clone()),
+            },
+            MountKind::Volume | MountKind::Bind => binds.push(format!("{}:{}:{mode}", m.source, m.target)),
+        }
+    }
+    // Anonymous volumes the old container had beyond the map's (the image's `VOLUME`s).
+    for (target, volume) in carry {
+        if !spec.mounts.iter().any(|m| m.target == *target) {
+            binds.push(format!("{volume}:{target}:rw"));
+        }
+    }
+    host.binds = (!binds.is_empty()).then_some(binds);
+    body.volumes = (!anonymous.is_empty()).then_some(anonymous);
+    if !spec.volumes_from.is_empty() {
+        host.volumes_from = Some(spec.volumes_from.clone());
+    }
+    if !spec.links.is_empty() {
+        host.links = Some(
+            spec.links
+                .iter()
+                .map(|l| format!("{}:{}", l.container, l.alias))
+                .collect(),
+        );
+    }
+    let mut exposed: Vec<String> = body.exposed_ports.take().unwrap_or_default();
+    let mut bindings: HashMap<String, Option<Vec<PortBinding>>> =
+        host.port_bindings.take().unwrap_or_default();
+    for p in &spec.ports {
+        if !exposed.contains(&p.port) {
+            exposed.push(p.port.clone());
+        }
+        if let Some(host_port) = p.host_port {
+            bindings
+                .entry(p.port.clone())
+                .or_insert_with(|| Some(Vec::new()))
+                .get_or_insert_with(Vec::new)
+                .push(PortBinding {
+                    host_ip: p.host_ip.clone(),
+                    host_port: Some(host_port.to_string()),
+                });
+        }
+    }
+    body.exposed_ports = (!exposed.is_empty()).then_some(exposed);
+    host.port_bindings = (!bindings.is_empty()).then_some(bindings);
+    match &spec.network_mode {
+        Some(mode) if mode == "none" => {
+            host.network_mode = Some("none".into());
+            body.network_disabled = Some(true);
+        }
+        Some(mode) => host.network_mode = Some(mode.clone()),
+        None => {
+            if let Some(first) = spec.networks.first() {
+                host.network_mode = Some(first.network.clone());
+                body.networking_config = Some(NetworkingConfig {
+                    endpoints_config: Some(HashMap::from([(
+                        first.network.clone(),
+                        endpoint_settings(first, spec),
+                    )])),
+                });
+            }
+        }
+    }
+    body.host_config = Some(host);
+    let mut all_labels = body.labels.take().unwrap_or_default();
+    all_labels.extend(object_labels(&c.map, "container", client));
+    all_labels.insert(labels::CONFIG.into(), c.config.clone());
+    if let Some(i) = &c.instance {
+        all_labels.insert(labels::INSTANCE.into(), i.clone());
+    }
+    all_labels.insert(labels::SCHEMA.into(), labels::SCHEMA_VERSION.into());
+    all_labels.insert(
+        labels::SPEC.into(),
+        serde_json::to_string(spec).map_err(|e| TranslateError::Invalid {
+            key: "spec".into(),
+            message: format!("can't record the spec: {e}"),
+        })?,
+    );
+    body.labels = Some(all_labels);
+    Ok(body)
+}
+
+/// The create call for a map network.
+pub fn network_body(n: &DesiredNetwork, client: &str) -> Result<NetworkCreateRequest, TranslateError> {
+    let mut request = NetworkCreateRequest {
+        name: n.name.clone(),
+        driver: Some(n.driver.clone()),
+        internal: Some(n.internal),
+        options: Some(n.driver_options.clone().into_iter().collect()),
+        labels: Some(object_labels(&n.map, "network", client)),
+        ..Default::default()
+    };
+    for (key, value) in &n.create_options {
+        match (key.as_str(), value) {
+            ("attachable", Value::Bool(b)) => request.attachable = Some(*b),
+            ("enable_ipv6", Value::Bool(b)) => request.enable_ipv6 = Some(*b),
+            ("labels", Value::Map(m)) => {
+                let labels = request.labels.get_or_insert_with(HashMap::new);
+                for (k, v) in m {
+                    labels
+                        .entry(k.clone())
+                        .or_insert_with(|| v.scalar_text().unwrap_or_default());
+                }
+            }
+            _ => {
+                return Err(TranslateError::Unsupported(format!(
+                    "{key}` of network `{}",
+                    n.name
+                )))
+            }
+        }
+    }
+    Ok(request)
+}
+
+/// The create call for an attached volume.
+pub fn volume_body(v: &DesiredVolume, client: &str) -> VolumeCreateRequest {
+    let mut volume_labels = object_labels(&v.map, "volume", client);
+    volume_labels.insert(labels::CONFIG.into(), v.owner.clone());
+    VolumeCreateRequest {
+        name: Some(v.name.clone()),
+        driver: Some(v.driver.clone()),
+        driver_opts: Some(v.driver_options.clone().into_iter().collect()),
+        labels: Some(volume_labels),
+        ..Default::default()
+    }
+}
+
+/// The name of the helper container that prepares `volume` for container `container`.
+pub fn helper_name(container: &str, volume: &str) -> String {
+    format!("{container}.prepare.{volume}")
+}
+
+/// The helper container that runs chown/chmod on a volume as root, from `image`, with no network.
+pub fn helper_body(c: &DesiredContainer, p: &Prepare, image: &str, client: &str) -> ContainerCreateBody {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let mut script = Vec::new();
+    if let Some(owner) = &p.owner {
+        script.push(format!("chown -R {} {}", quote(owner), quote(&p.path)));
+    }
+    if let Some(mode) = &p.mode {
+        script.push(format!("chmod -R {} {}", quote(mode), quote(&p.path)));
+    }
+    let mut helper_labels = object_labels(&c.map, "helper", client);
+    helper_labels.insert(labels::CONFIG.into(), c.config.clone());
+    ContainerCreateBody {
+        image: Some(image.to_string()),
+        user: Some("0".into()),
+        entrypoint: Some(vec!["sh".into(), "-c".into()]),
+        cmd: Some(vec![script.join(" && ")]),
+        labels: Some(helper_labels),
+        network_disabled: Some(true),
+        host_config: Some(HostConfig {
+            binds: Some(vec![format!("{}:{}:rw", p.volume, p.path)]),
+            network_mode: Some("none".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}

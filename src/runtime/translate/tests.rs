@@ -1,0 +1,514 @@
+//! docker-py keywords in the Engine's shapes, table by table.
+
+use bollard::models::{RestartPolicy, RestartPolicyNameEnum};
+use serde_json::{json, Value as Json};
+
+use super::*;
+
+/// A model value from JSON, to keep the tables short.
+fn v(j: Json) -> Value {
+    match j {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(b),
+        Json::Number(n) => n
+            .as_i64()
+            .map_or(Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
+        Json::String(s) => Value::Str(s),
+        Json::Array(items) => Value::List(items.into_iter().map(v).collect()),
+        Json::Object(map) => Value::Map(map.into_iter().map(|(k, j)| (k, v(j))).collect()),
+    }
+}
+
+fn opts(key: &str, input: Json) -> BTreeMap<String, Value> {
+    BTreeMap::from([(key.to_string(), v(input))])
+}
+
+fn host(key: &str, input: Json) -> Result<Json, TranslateError> {
+    let mut h = HostConfig::default();
+    apply_host_config(&opts(key, input), &mut h)?;
+    Ok(serde_json::to_value(h).unwrap())
+}
+
+#[test]
+fn host_config_keys() {
+    let cases = [
+        ("auto_remove", json!(true), json!({"AutoRemove": true})),
+        ("binds", json!(["/a:/b:ro"]), json!({"Binds": ["/a:/b:ro"]})),
+        (
+            "binds",
+            json!({"/a": {"bind": "/b", "mode": "ro"}, "/c": "/d", "/e": {"bind": "/f", "ro": true}}),
+            json!({"Binds": ["/a:/b:ro", "/c:/d:rw", "/e:/f:ro"]}),
+        ),
+        ("blkio_weight", json!(300), json!({"BlkioWeight": 300})),
+        (
+            "blkio_weight_device",
+            json!([{"Path": "/dev/sda", "Weight": 200}, {"path": "/dev/sdb", "weight": 10}, "/dev/sdc:5"]),
+            json!({"BlkioWeightDevice": [
+                {"Path": "/dev/sda", "Weight": 200},
+                {"Path": "/dev/sdb", "Weight": 10},
+                {"Path": "/dev/sdc", "Weight": 5}
+            ]}),
+        ),
+        ("cap_add", json!(["NET_ADMIN"]), json!({"CapAdd": ["NET_ADMIN"]})),
+        ("cap_drop", json!(["ALL"]), json!({"CapDrop": ["ALL"]})),
+        ("cgroup_parent", json!("/ci"), json!({"CgroupParent": "/ci"})),
+        ("cgroupns", json!("host"), json!({"CgroupnsMode": "host"})),
+        ("cpu_count", json!(2), json!({"CpuCount": 2})),
+        ("cpu_percent", json!(50), json!({"CpuPercent": 50})),
+        ("cpu_period", json!(100000), json!({"CpuPeriod": 100000})),
+        ("cpu_quota", json!(50000), json!({"CpuQuota": 50000})),
+        ("cpu_rt_period", json!(1000), json!({"CpuRealtimePeriod": 1000})),
+        ("cpu_rt_runtime", json!(500), json!({"CpuRealtimeRuntime": 500})),
+        ("cpu_shares", json!(512), json!({"CpuShares": 512})),
+        ("cpuset_cpus", json!("0-3"), json!({"CpusetCpus": "0-3"})),
+        ("cpuset_mems", json!("0"), json!({"CpusetMems": "0"})),
+        (
+            "device_cgroup_rules",
+            json!(["c 1:3 mr"]),
+            json!({"DeviceCgroupRules": ["c 1:3 mr"]}),
+        ),
+        (
+            "device_read_bps",
+            json!([{"path": "/dev/sda", "rate": "1m"}]),
+            json!({"BlkioDeviceReadBps": [{"Path": "/dev/sda", "Rate": 1048576}]}),
+        ),
+        (
+            "device_write_bps",
+            json!(["/dev/sda:1k"]),
+            json!({"BlkioDeviceWriteBps": [{"Path": "/dev/sda", "Rate": 1024}]}),
+        ),
+        (
+            "device_read_iops",
+            json!([{"Path": "/dev/sda", "Rate": 100}]),
+            json!({"BlkioDeviceReadIOps": [{"Path": "/dev/sda", "Rate": 100}]}),
+        ),
+        (
+            "device_write_iops",
+            json!(["/dev/sda:200"]),
+            json!({"BlkioDeviceWriteIOps": [{"Path": "/dev/sda", "Rate": 200}]}),
+        ),
+        (
+            "device_requests",
+            json!([{"count": -1, "capabilities": [["gpu"]]}, {"driver": "nvidia", "device_ids": ["0"],
+                    "capabilities": ["gpu", "compute"], "options": {"a": "b"}}]),
+            json!({"DeviceRequests": [
+                {"Count": -1, "Capabilities": [["gpu"]]},
+                {"Driver": "nvidia", "DeviceIDs": ["0"], "Capabilities": [["gpu", "compute"]],
+                 "Options": {"a": "b"}}
+            ]}),
+        ),
+        (
+            "devices",
+            json!([
+                "/dev/sda:/dev/xvda:r",
+                "/dev/fuse",
+                "/dev/kvm:rw",
+                "/dev/a:/dev/b"
+            ]),
+            json!({"Devices": [
+                {"PathOnHost": "/dev/sda", "PathInContainer": "/dev/xvda", "CgroupPermissions": "r"},
+                {"PathOnHost": "/dev/fuse", "PathInContainer": "/dev/fuse", "CgroupPermissions": "rwm"},
+                {"PathOnHost": "/dev/kvm", "PathInContainer": "/dev/kvm", "CgroupPermissions": "rw"},
+                {"PathOnHost": "/dev/a", "PathInContainer": "/dev/b", "CgroupPermissions": "rwm"}
+            ]}),
+        ),
+        ("dns", json!(["8.8.8.8"]), json!({"Dns": ["8.8.8.8"]})),
+        ("dns_opt", json!(["ndots:2"]), json!({"DnsOptions": ["ndots:2"]})),
+        (
+            "dns_search",
+            json!(["example.com"]),
+            json!({"DnsSearch": ["example.com"]}),
+        ),
+        (
+            "extra_hosts",
+            json!({"b": "10.0.0.2", "a": "10.0.0.1"}),
+            json!({"ExtraHosts": ["a:10.0.0.1", "b:10.0.0.2"]}),
+        ),
+        (
+            "extra_hosts",
+            json!(["a:10.0.0.1"]),
+            json!({"ExtraHosts": ["a:10.0.0.1"]}),
+        ),
+        ("group_add", json!(["video"]), json!({"GroupAdd": ["video"]})),
+        ("init", json!(true), json!({"Init": true})),
+        ("ipc_mode", json!("host"), json!({"IpcMode": "host"})),
+        ("isolation", json!("process"), json!({"Isolation": "process"})),
+        ("kernel_memory", json!("64m"), json!({})),
+        (
+            "links",
+            json!({"db": "database", "cache": null}),
+            json!({"Links": ["cache", "db:database"]}),
+        ),
+        (
+            "links",
+            json!([["db", "database"], "web:w"]),
+            json!({"Links": ["db:database", "web:w"]}),
+        ),
+        (
+            "log_config",
+            json!({"type": "json-file", "config": {"max-size": "10m", "max-file": 3}}),
+            json!({"LogConfig": {"Type": "json-file", "Config": {"max-size": "10m", "max-file": "3"}}}),
+        ),
+        ("mem_limit", json!("3g"), json!({"Memory": 3_221_225_472_i64})),
+        ("mem_reservation", json!(1024), json!({"MemoryReservation": 1024})),
+        ("mem_swappiness", json!(0), json!({"MemorySwappiness": 0})),
+        ("memswap_limit", json!(-1), json!({"MemorySwap": -1})),
+        (
+            "memswap_limit",
+            json!("1g"),
+            json!({"MemorySwap": 1_073_741_824_i64}),
+        ),
+        (
+            "mounts",
+            json!([
+                {"target": "/data", "source": "vol", "read_only": true, "no_copy": true},
+                {"Target": "/run", "Type": "tmpfs", "TmpfsOptions": {"Mode": 448}},
+                {"target": "/tmp", "type": "tmpfs", "tmpfs_size": "64m"},
+                {"target": "/src", "source": "/home/src", "type": "bind", "propagation": "rslave"},
+                "/host:/c:ro",
+                "cache:/cache"
+            ]),
+            json!({"Mounts": [
+                {"Target": "/data", "Source": "vol", "Type": "volume", "ReadOnly": true,
+                 "VolumeOptions": {"NoCopy": true}},
+                {"Target": "/run", "Type": "tmpfs", "TmpfsOptions": {"Mode": 448}},
+                {"Target": "/tmp", "Type": "tmpfs", "TmpfsOptions": {"SizeBytes": 67_108_864}},
+                {"Target": "/src", "Source": "/home/src", "Type": "bind",
+                 "BindOptions": {"Propagation": "rslave"}},
+                {"Target": "/c", "Source": "/host", "Type": "bind", "ReadOnly": true},
+                {"Target": "/cache", "Source": "cache", "Type": "volume", "ReadOnly": false}
+            ]}),
+        ),
+        (
+            "nano_cpus",
+            json!(1_500_000_000),
+            json!({"NanoCpus": 1_500_000_000}),
+        ),
+        ("network_mode", json!("host"), json!({"NetworkMode": "host"})),
+        ("oom_kill_disable", json!(true), json!({"OomKillDisable": true})),
+        ("oom_score_adj", json!(-500), json!({"OomScoreAdj": -500})),
+        ("pid_mode", json!("host"), json!({"PidMode": "host"})),
+        ("pids_limit", json!(100), json!({"PidsLimit": 100})),
+        (
+            "port_bindings",
+            json!({"80": 8080, "53/udp": ["127.0.0.1", 5353], "443": [8443, "9443"], "22": null,
+                   "8000": "127.0.0.1:8000", "9000": {"HostIp": "::1", "HostPort": "9000"}}),
+            json!({"PortBindings": {
+                "80/tcp": [{"HostIp": "", "HostPort": "8080"}],
+                "53/udp": [{"HostIp": "127.0.0.1", "HostPort": "5353"}],
+                "443/tcp": [{"HostIp": "", "HostPort": "8443"}, {"HostIp": "", "HostPort": "9443"}],
+                "22/tcp": [{"HostIp": "", "HostPort": ""}],
+                "8000/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8000"}],
+                "9000/tcp": [{"HostIp": "::1", "HostPort": "9000"}]
+            }}),
+        ),
+        ("privileged", json!(true), json!({"Privileged": true})),
+        (
+            "publish_all_ports",
+            json!(false),
+            json!({"PublishAllPorts": false}),
+        ),
+        ("read_only", json!(true), json!({"ReadonlyRootfs": true})),
+        (
+            "restart_policy",
+            json!({"Name": "on-failure", "MaximumRetryCount": 3}),
+            json!({"RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 3}}),
+        ),
+        (
+            "restart_policy",
+            json!({"Name": "always"}),
+            json!({"RestartPolicy": {"Name": "always"}}),
+        ),
+        ("runtime", json!("runc"), json!({"Runtime": "runc"})),
+        (
+            "security_opt",
+            json!(["no-new-privileges"]),
+            json!({"SecurityOpt": ["no-new-privileges"]}),
+        ),
+        ("shm_size", json!("64m"), json!({"ShmSize": 67_108_864})),
+        (
+            "storage_opt",
+            json!({"size": "10G"}),
+            json!({"StorageOpt": {"size": "10G"}}),
+        ),
+        (
+            "sysctls",
+            json!({"net.core.somaxconn": "1024"}),
+            json!({"Sysctls": {"net.core.somaxconn": "1024"}}),
+        ),
+        (
+            "tmpfs",
+            json!(["/run:size=64m", "/tmp"]),
+            json!({"Tmpfs": {"/run": "size=64m", "/tmp": ""}}),
+        ),
+        (
+            "tmpfs",
+            json!({"/run": "size=64m", "/tmp": null}),
+            json!({"Tmpfs": {"/run": "size=64m", "/tmp": ""}}),
+        ),
+        (
+            "ulimits",
+            json!([{"name": "nofile", "soft": 1024, "hard": 2048}, {"Name": "core", "Soft": 0}, "nproc=64"]),
+            json!({"Ulimits": [
+                {"Name": "nofile", "Soft": 1024, "Hard": 2048},
+                {"Name": "core", "Soft": 0, "Hard": 0},
+                {"Name": "nproc", "Soft": 64, "Hard": 64}
+            ]}),
+        ),
+        ("userns_mode", json!("host"), json!({"UsernsMode": "host"})),
+        ("uts_mode", json!("host"), json!({"UTSMode": "host"})),
+        ("volume_driver", json!("local"), json!({"VolumeDriver": "local"})),
+        (
+            "volumes_from",
+            json!(["data:ro"]),
+            json!({"VolumesFrom": ["data:ro"]}),
+        ),
+        ("privileged", json!(null), json!({})),
+    ];
+    let covered: Vec<&str> = cases.iter().map(|(k, ..)| *k).collect();
+    for (key, input, expected) in cases {
+        assert_eq!(host(key, input).unwrap(), expected, "{key}");
+    }
+    for (key, _) in crate::model::options::HOST_CONFIG_KEYS {
+        assert!(covered.contains(key), "no test for `{key}`");
+    }
+}
+
+#[test]
+fn create_keys() {
+    let cases = [
+        (
+            "command",
+            json!("/bin/sh -c \"echo hi\""),
+            json!({"Cmd": ["/bin/sh", "-c", "echo hi"]}),
+            json!({}),
+        ),
+        (
+            "command",
+            json!(["a b", "c"]),
+            json!({"Cmd": ["a b", "c"]}),
+            json!({}),
+        ),
+        (
+            "entrypoint",
+            json!("/tini --"),
+            json!({"Entrypoint": ["/tini", "--"]}),
+            json!({}),
+        ),
+        (
+            "environment",
+            json!({"B": "2", "A": "1"}),
+            json!({"Env": ["A=1", "B=2"]}),
+            json!({}),
+        ),
+        (
+            "labels",
+            json!({"a": "b"}),
+            json!({"Labels": {"a": "b"}}),
+            json!({}),
+        ),
+        (
+            "working_dir",
+            json!("/app"),
+            json!({"WorkingDir": "/app"}),
+            json!({}),
+        ),
+        ("user", json!("app"), json!({"User": "app"}), json!({})),
+        ("hostname", json!("web"), json!({"Hostname": "web"}), json!({})),
+        (
+            "domainname",
+            json!("example.com"),
+            json!({"Domainname": "example.com"}),
+            json!({}),
+        ),
+        ("tty", json!(true), json!({"Tty": true}), json!({})),
+        ("stdin_open", json!(true), json!({"OpenStdin": true}), json!({})),
+        (
+            "stop_signal",
+            json!("SIGINT"),
+            json!({"StopSignal": "SIGINT"}),
+            json!({}),
+        ),
+        ("stop_timeout", json!(30), json!({"StopTimeout": 30}), json!({})),
+        (
+            "network_disabled",
+            json!(true),
+            json!({"NetworkDisabled": true}),
+            json!({}),
+        ),
+        (
+            "volumes",
+            json!(["/data"]),
+            json!({"Volumes": {"/data": {}}}),
+            json!({}),
+        ),
+        ("runtime", json!("runc"), json!({}), json!({"Runtime": "runc"})),
+        ("platform", json!("linux/arm64"), json!({}), json!({})),
+        ("mac_address", json!("02:42:ac:11:00:02"), json!({}), json!({})),
+        (
+            "healthcheck",
+            json!({"test": "curl -f localhost", "interval": "30s", "retries": 3}),
+            json!({"Healthcheck": {"Test": ["CMD-SHELL", "curl -f localhost"], "Interval": 30_000_000_000_i64,
+                   "Retries": 3}}),
+            json!({}),
+        ),
+        (
+            "mem_limit",
+            json!("64m"),
+            json!({}),
+            json!({"Memory": 67_108_864}),
+        ),
+    ];
+    let covered: Vec<&str> = cases.iter().map(|(k, ..)| *k).collect();
+    for (key, input, body_json, host_json) in cases {
+        let (mut body, mut h) = (ContainerCreateBody::default(), HostConfig::default());
+        apply_create_options(&opts(key, input), &mut body, &mut h).unwrap();
+        assert_eq!(serde_json::to_value(body).unwrap(), body_json, "{key}");
+        assert_eq!(serde_json::to_value(h).unwrap(), host_json, "{key}");
+    }
+    for (key, _) in crate::model::options::CREATE_KEYS {
+        assert!(covered.contains(key), "no test for `{key}`");
+    }
+    let both = BTreeMap::from([
+        ("platform".to_string(), Value::str("linux/amd64")),
+        ("mac_address".to_string(), Value::str("02:42:ac:11:00:02")),
+    ]);
+    assert_eq!(platform(&both).as_deref(), Some("linux/amd64"));
+    assert_eq!(mac_address(&both).as_deref(), Some("02:42:ac:11:00:02"));
+    assert_eq!(platform(&BTreeMap::new()), None);
+}
+
+#[test]
+fn errors_name_the_key() {
+    let cases = [
+        ("ulimits", json!([{"name": "nofile"}])),
+        ("ulimits", json!([{"nam": "nofile", "soft": 1}])),
+        ("ulimits", json!(["nofile"])),
+        ("devices", json!(["/dev/a:/dev/b:rwm:x"])),
+        ("devices", json!([":/dev/b"])),
+        ("mem_limit", json!("lots")),
+        ("mem_limit", json!(-1)),
+        ("memswap_limit", json!(-2)),
+        ("restart_policy", json!({"Name": "sometimes"})),
+        ("restart_policy", json!({"MaximumRetryCount": 3})),
+        ("port_bindings", json!([80])),
+        ("port_bindings", json!({"80": true})),
+        ("mounts", json!([{"source": "x"}])),
+        ("mounts", json!([{"target": "/x", "type": "nfs"}])),
+        ("mounts", json!(["a:b:c:d"])),
+        ("blkio_weight", json!(70000)),
+        ("blkio_weight_device", json!(["/dev/sda"])),
+        ("device_read_bps", json!([{"path": "/dev/sda"}])),
+        ("cgroupns", json!("bogus")),
+        ("isolation", json!(3)),
+        ("privileged", json!("yes")),
+        ("log_config", json!("json-file")),
+        ("links", json!([["a", "b", "c"]])),
+        ("tmpfs", json!(3)),
+        ("binds", json!({"/a": {"mode": "ro"}})),
+        ("device_requests", json!([{"count": "all"}])),
+        ("sysctls", json!(["a=b"])),
+    ];
+    for (key, input) in cases {
+        let err = host(key, input.clone()).expect_err(&format!("{key}: {input}"));
+        assert!(
+            matches!(&err, TranslateError::Invalid { key: k, .. } if k == key),
+            "{key}: {err}"
+        );
+        assert!(
+            err.to_string().starts_with(&format!("invalid `{key}`: ")),
+            "{err}"
+        );
+    }
+    let mut body = ContainerCreateBody::default();
+    let mut h = HostConfig::default();
+    let err = apply_create_options(&opts("command", json!("echo 'hi")), &mut body, &mut h).unwrap_err();
+    assert!(
+        err.to_string().starts_with("invalid `command`: unterminated"),
+        "{err}"
+    );
+    let err = apply_create_options(&opts("bogus", json!(1)), &mut body, &mut h).unwrap_err();
+    assert_eq!(err, TranslateError::Unsupported("bogus".into()));
+    // create-only keys are not host-config keys
+    assert_eq!(
+        host("tty", json!(true)),
+        Err(TranslateError::Unsupported("tty".into()))
+    );
+}
+
+#[test]
+fn split_commands() {
+    let cases: &[(&str, &[&str])] = &[
+        (r#"/bin/sh -c "echo hi""#, &["/bin/sh", "-c", "echo hi"]),
+        (r"a\ b c", &["a b", "c"]),
+        ("echo 'a \"b\" \\c'", &["echo", "a \"b\" \\c"]),
+        (r#"echo "a \"b\" \$HOME \n""#, &["echo", r#"a "b" $HOME \n"#]),
+        ("  a\t b\n", &["a", "b"]),
+        ("a''b '' \"\"", &["ab", "", ""]),
+        ("a\\\nb", &["ab"]),
+        ("", &[]),
+    ];
+    for (text, words) in cases {
+        assert_eq!(split_command(text).unwrap(), *words, "{text}");
+    }
+    for bad in ["echo 'hi", "echo \"hi", "echo hi\\", "\"a\\"] {
+        assert!(split_command(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn updates() {
+    let none = BTreeMap::new();
+    // docker-map §5.6: mem_limit 3g → update {memory: 3221225472}; no invented memswap
+    let body = update_body(&opts("mem_limit", json!("3g")), &none)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        body,
+        ContainerUpdateBody {
+            memory: Some(3_221_225_472),
+            ..Default::default()
+        }
+    );
+    let rp = opts(
+        "restart_policy",
+        json!({"Name": "on-failure", "MaximumRetryCount": 3}),
+    );
+    let body = update_body(&none, &rp).unwrap().unwrap();
+    assert_eq!(
+        body.restart_policy,
+        Some(RestartPolicy {
+            name: Some(RestartPolicyNameEnum::ON_FAILURE),
+            maximum_retry_count: Some(3),
+        })
+    );
+    // host_config wins; keys `docker update` cannot change are left out
+    let create = BTreeMap::from([
+        ("cpu_shares".to_string(), Value::Int(256)),
+        ("privileged".to_string(), Value::Bool(true)),
+        ("pids_limit".to_string(), Value::Int(10)),
+    ]);
+    let body = update_body(&create, &opts("cpu_shares", json!(512)))
+        .unwrap()
+        .unwrap();
+    let expected = ContainerUpdateBody {
+        cpu_shares: Some(512),
+        pids_limit: Some(10),
+        ..Default::default()
+    };
+    assert_eq!(body, expected);
+    assert_eq!(
+        update_body(&opts("privileged", json!(true)), &none).unwrap(),
+        None
+    );
+    assert_eq!(update_body(&none, &none).unwrap(), None);
+    assert!(update_body(&none, &opts("mem_limit", json!("lots"))).is_err());
+    for key in UPDATABLE_KEYS {
+        assert!(
+            crate::model::options::HOST_CONFIG_KEYS
+                .iter()
+                .any(|(k, _)| k == key),
+            "{key}"
+        );
+    }
+}

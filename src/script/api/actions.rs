@@ -1,0 +1,169 @@
+//! Actions on a mapping client: `c.startup("web")` and the rest. They convert their arguments,
+//! hand the action to the session (which blocks on its runtime; Rhai never runs inside it) and
+//! return one `#{ container, action, reason }` per step.
+
+use std::cell::Ref;
+use std::collections::BTreeMap;
+
+use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
+
+use super::{here, value_of, Fallible, State};
+use crate::model::client::ClientConfig;
+use crate::model::{ContainerMap, Origin, Problem, Value};
+use crate::runtime::plan::Action;
+use crate::script::error::{raise_action, raise_one};
+use crate::script::handles::ClientHandle;
+use crate::session::{Options, Report, Request};
+
+/// The actions that take targets (and options); `signal` and `plan` have their own forms.
+const ACTIONS: [&str; 9] = [
+    "create",
+    "start",
+    "startup",
+    "stop",
+    "remove",
+    "shutdown",
+    "restart",
+    "update",
+    "pull_images",
+];
+
+pub(super) fn register(engine: &mut Engine, state: &State) {
+    for name in ACTIONS {
+        let s = state.clone();
+        engine.register_fn(
+            name,
+            move |ctx: NativeCallContext, c: &mut ClientHandle, targets: Dynamic| {
+                act(&ctx, &s, c, name, None, &targets, Map::new(), false)
+            },
+        );
+        let s = state.clone();
+        engine.register_fn(
+            name,
+            move |ctx: NativeCallContext, c: &mut ClientHandle, targets: Dynamic, options: Map| {
+                act(&ctx, &s, c, name, None, &targets, options, false)
+            },
+        );
+    }
+    let s = state.clone();
+    engine.register_fn(
+        "signal",
+        move |ctx: NativeCallContext, c: &mut ClientHandle, targets: Dynamic, signal: &str| {
+            act(&ctx, &s, c, "signal", Some(signal), &targets, Map::new(), false)
+        },
+    );
+    let s = state.clone();
+    engine.register_fn(
+        "signal",
+        move |ctx: NativeCallContext, c: &mut ClientHandle, targets: Dynamic, signal: &str, options: Map| {
+            act(&ctx, &s, c, "signal", Some(signal), &targets, options, false)
+        },
+    );
+    let s = state.clone();
+    engine.register_fn(
+        "plan",
+        move |ctx: NativeCallContext, c: &mut ClientHandle, action: &str, targets: Dynamic| {
+            act(&ctx, &s, c, action, None, &targets, Map::new(), true)
+        },
+    );
+    let s = state.clone();
+    engine.register_fn(
+        "plan",
+        move |ctx: NativeCallContext, c: &mut ClientHandle, action: &str, targets: Dynamic, options: Map| {
+            act(&ctx, &s, c, action, None, &targets, options, true)
+        },
+    );
+}
+
+fn strings(d: &Dynamic, what: &str, origin: &Origin) -> Fallible<Vec<String>> {
+    let fail = || {
+        raise_one(Problem::new(
+            format!(
+                "{what}: expected a string or an array of strings, found {}",
+                d.type_name()
+            ),
+            origin.clone(),
+        ))
+    };
+    if d.is_string() {
+        return Ok(vec![d.clone().into_string().map_err(|_| fail())?]);
+    }
+    let list = d.as_array_ref().map_err(|_| fail())?;
+    list.iter()
+        .map(|x| x.clone().into_string().map_err(|_| fail()))
+        .collect()
+}
+
+fn action_of(name: &str, signal: Option<&str>, origin: &Origin) -> Fallible<Action> {
+    let fail = |m: String| raise_one(Problem::new(m, origin.clone()));
+    match (name, signal) {
+        ("signal", Some(sig)) => Ok(Action::Signal(sig.to_string())),
+        ("signal", None) => Err(fail(
+            "signals are sent with `c.signal(target, \"SIGHUP\")`; `c.plan` takes the other actions".into(),
+        )),
+        (name, _) => Action::parse(name).ok_or_else(|| {
+            let hint = crate::model::suggest::closest(name, ACTIONS)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            fail(format!(
+                "unknown action `{name}`{hint} (actions: {})",
+                ACTIONS.join(", ")
+            ))
+        }),
+    }
+}
+
+fn row(container: &str, action: &str, reason: &str) -> Dynamic {
+    let mut m = Map::new();
+    m.insert("container".into(), Dynamic::from(container.to_string()));
+    m.insert("action".into(), Dynamic::from(action.to_string()));
+    m.insert("reason".into(), Dynamic::from(reason.to_string()));
+    Dynamic::from_map(m)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn act(
+    ctx: &NativeCallContext,
+    state: &State,
+    client: &ClientHandle,
+    action_name: &str,
+    signal: Option<&str>,
+    targets: &Dynamic,
+    option_map: Map,
+    plan_only: bool,
+) -> Fallible<Array> {
+    let origin = here(ctx, state);
+    let action = action_of(action_name, signal, &origin)?;
+    let targets = strings(targets, "targets", &origin)?;
+    let values = match value_of(&Dynamic::from_map(option_map), "options", &origin)? {
+        Value::Map(m) => m,
+        _ => BTreeMap::new(),
+    };
+    let options = Options::parse(&values).map_err(|m| raise_one(Problem::new(m, origin.clone())))?;
+    // The maps are read in place: the session does not call back into the recipe.
+    let borrowed: Vec<Ref<'_, ContainerMap>> = client.0.maps.iter().map(|m| m.0.borrow()).collect();
+    let maps: Vec<&ContainerMap> = borrowed.iter().map(|m| &**m).collect();
+    let clients: Vec<(String, ClientConfig)> = client
+        .0
+        .clients
+        .iter()
+        .map(|(n, c)| (n.clone(), (**c).clone()))
+        .collect();
+    let request = Request {
+        maps: &maps,
+        clients: &clients,
+        action: &action,
+        targets: &targets,
+        options: &options,
+        plan_only,
+    };
+    let report: Report = state
+        .session
+        .act(&request, state.reporter.as_ref())
+        .map_err(|e| raise_action(e, origin))?;
+    Ok(report
+        .steps
+        .iter()
+        .map(|s| row(&s.subject, s.action, &s.reason))
+        .collect())
+}

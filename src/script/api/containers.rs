@@ -1,0 +1,78 @@
+//! `m.containers`: indexing gives configuration handles; whole configurations are set from object maps.
+
+use rhai::{Array, Dynamic, Engine, NativeCallContext};
+
+use super::{here, value_of, Fallible, State};
+use crate::model::{Problem, Value};
+use crate::script::error::{raise, raise_one};
+use crate::script::handles::{ConfigHandle, ContainersHandle};
+
+pub(super) fn register(engine: &mut Engine, state: &State) {
+    let s = state.clone();
+    engine.register_indexer_get(
+        move |ctx: NativeCallContext, c: &mut ContainersHandle, name: &str| -> Fallible<ConfigHandle> {
+            let origin = here(&ctx, &s);
+            c.0 .0.borrow_mut().config_mut(name, origin).map_err(raise_one)?;
+            Ok(ConfigHandle {
+                map: c.0.clone(),
+                name: name.to_string(),
+            })
+        },
+    );
+    let s = state.clone();
+    engine.register_indexer_set(
+        move |ctx: NativeCallContext, c: &mut ContainersHandle, name: &str, value: Dynamic| -> Fallible<()> {
+            let origin = here(&ctx, &s);
+            if let Some(h) = value.clone().try_cast::<ConfigHandle>() {
+                if h.map.same(&c.0) && h.name == name {
+                    return Ok(());
+                }
+            }
+            let v = value_of(&value, &format!("container `{name}`"), &origin)?;
+            let Value::Map(fields) = v else {
+                return Err(raise_one(Problem::new(
+                    format!("container `{name}`: expected an object map of fields, found {v}"),
+                    origin,
+                )));
+            };
+            let mut map = c.0 .0.borrow_mut();
+            let mut fresh = crate::model::ContainerConfig::new(origin.clone());
+            fresh
+                .set_from_map(&fields, &|_| origin.clone())
+                .map_err(|errors| {
+                    raise(
+                        errors
+                            .into_iter()
+                            .map(|(e, o)| Problem::new(format!("container `{name}`: {e}"), o))
+                            .collect(),
+                    )
+                })?;
+            map.config_mut(name, origin).map_err(raise_one)?;
+            map.containers.insert(name.to_string(), fresh);
+            Ok(())
+        },
+    );
+    engine.register_fn("keys", |c: &mut ContainersHandle| -> Array {
+        c.0 .0
+            .borrow()
+            .entry_names("containers")
+            .into_iter()
+            .map(Dynamic::from)
+            .collect()
+    });
+    engine.register_fn("len", |c: &mut ContainersHandle| {
+        c.0 .0.borrow().containers.len() as rhai::INT
+    });
+    engine.register_fn("contains", |c: &mut ContainersHandle, name: &str| {
+        c.0 .0.borrow().containers.contains_key(name)
+    });
+    engine.register_fn("remove", |c: &mut ContainersHandle, name: &str| {
+        c.0 .0.borrow_mut().remove_entry("containers", name)
+    });
+    engine.register_fn("to_string", |c: &mut ContainersHandle| {
+        format!("containers of {:?}", c.0)
+    });
+    engine.register_fn("to_debug", |c: &mut ContainersHandle| {
+        format!("containers of {:?}", c.0)
+    });
+}

@@ -1,0 +1,174 @@
+//! Container maps: `container_map`, `load_map`, their properties, `check` and `merge`.
+
+use std::path::PathBuf;
+
+use rhai::{Dynamic, Engine, Map, NativeCallContext};
+
+use super::{here, value_of, Fallible, State};
+use crate::model::{check_maps, ContainerMap, Origin, Problem};
+use crate::script::convert::to_dynamic;
+use crate::script::error::{raise, raise_one};
+use crate::script::handles::{ContainersHandle, EntriesHandle, MapHandle};
+
+/// The directory relative paths of the calling file are resolved against.
+fn caller_dir(origin: &Origin) -> PathBuf {
+    origin.base_dir()
+}
+
+fn new_map(state: &State, map: ContainerMap) -> MapHandle {
+    let handle = MapHandle::new(map);
+    state.created.borrow_mut().push(handle.clone());
+    handle
+}
+
+pub(super) fn register(engine: &mut Engine, state: &State) {
+    let s = state.clone();
+    engine.register_fn(
+        "container_map",
+        move |ctx: NativeCallContext, name: &str| -> Fallible<MapHandle> {
+            let origin = here(&ctx, &s);
+            let map = ContainerMap::new(name, origin).map_err(raise_one)?;
+            Ok(new_map(&s, map))
+        },
+    );
+    let s = state.clone();
+    engine.register_fn(
+        "container_map",
+        move |ctx: NativeCallContext, name: &str, init: Map| -> Fallible<MapHandle> {
+            let origin = here(&ctx, &s);
+            let value = value_of(&Dynamic::from_map(init), "container_map", &origin)?;
+            let map = ContainerMap::from_value(name, &value, &|_| origin.clone()).map_err(raise)?;
+            Ok(new_map(&s, map))
+        },
+    );
+    for with_name in [false, true] {
+        let s = state.clone();
+        let load = move |ctx: &NativeCallContext, path: &str, name: Option<&str>| -> Fallible<MapHandle> {
+            let origin = here(ctx, &s);
+            let full = caller_dir(&origin).join(path);
+            let label = full
+                .strip_prefix("./")
+                .unwrap_or(&full)
+                .to_string_lossy()
+                .into_owned();
+            let text = std::fs::read_to_string(&full).map_err(|e| {
+                raise_one(Problem::new(
+                    format!("can't read map file `{label}`: {}", io_reason(&e)),
+                    origin.clone(),
+                ))
+            })?;
+            let map =
+                crate::yaml::load_map(&label, &text, name, &|v| std::env::var(v).ok()).map_err(raise)?;
+            Ok(new_map(&s, map))
+        };
+        if with_name {
+            engine.register_fn(
+                "load_map",
+                move |ctx: NativeCallContext, path: &str, name: &str| load(&ctx, path, Some(name)),
+            );
+        } else {
+            engine.register_fn("load_map", move |ctx: NativeCallContext, path: &str| {
+                load(&ctx, path, None)
+            });
+        }
+    }
+    engine.register_get("name", |m: &mut MapHandle| m.name());
+    let s = state.clone();
+    engine.register_indexer_get(
+        move |ctx: NativeCallContext, m: &mut MapHandle, key: &str| -> Fallible<Dynamic> {
+            match key {
+                "containers" => Ok(Dynamic::from(ContainersHandle(m.clone()))),
+                "volumes" | "networks" | "host" | "groups" => Ok(Dynamic::from(EntriesHandle {
+                    map: m.clone(),
+                    kind: static_kind(key),
+                })),
+                _ => {
+                    let v =
+                        m.0.borrow()
+                            .get_property(key)
+                            .map_err(|e| raise_one(Problem::new(e, here(&ctx, &s))))?;
+                    Ok(to_dynamic(&v))
+                }
+            }
+        },
+    );
+    let s = state.clone();
+    engine.register_indexer_set(
+        move |ctx: NativeCallContext, m: &mut MapHandle, key: &str, value: Dynamic| -> Fallible<()> {
+            let origin = here(&ctx, &s);
+            // Write-back of a handle read from this same map changes nothing.
+            if let Some(c) = value.clone().try_cast::<ContainersHandle>() {
+                if c.0.same(m) {
+                    return Ok(());
+                }
+                let other = c.0 .0.borrow().containers.clone();
+                m.0.borrow_mut().containers = other;
+                return Ok(());
+            }
+            if let Some(e) = value.clone().try_cast::<EntriesHandle>() {
+                if e.map.same(m) && e.kind == key {
+                    return Ok(());
+                }
+                let v = e
+                    .map
+                    .0
+                    .borrow()
+                    .get_property(e.kind)
+                    .map_err(|e| raise_one(Problem::new(e, origin.clone())))?;
+                return m.0.borrow_mut().set_property(key, &v, origin).map_err(raise_one);
+            }
+            let v = value_of(&value, &format!("`{key}`"), &origin)?;
+            m.0.borrow_mut().set_property(key, &v, origin).map_err(raise_one)
+        },
+    );
+    let s = state.clone();
+    engine.register_fn(
+        "check",
+        move |ctx: NativeCallContext, m: &mut MapHandle| -> Fallible<()> {
+            let _ = here(&ctx, &s);
+            let map = m.snapshot();
+            check_maps(&[&map], None).map(|_| ()).map_err(raise)
+        },
+    );
+    let s = state.clone();
+    engine.register_fn(
+        "merge",
+        move |ctx: NativeCallContext, m: &mut MapHandle, other: MapHandle| {
+            let _ = here(&ctx, &s);
+            let other = other.snapshot();
+            m.0.borrow_mut().merge_from(&other, false);
+        },
+    );
+    let s = state.clone();
+    engine.register_fn(
+        "merge",
+        move |ctx: NativeCallContext, m: &mut MapHandle, other: Map| -> Fallible<()> {
+            let origin = here(&ctx, &s);
+            let v = value_of(&Dynamic::from_map(other), "merge", &origin)?;
+            let name = m.name();
+            let other = ContainerMap::from_value(&name, &v, &|_| origin.clone()).map_err(raise)?;
+            m.0.borrow_mut().merge_from(&other, false);
+            Ok(())
+        },
+    );
+    engine.register_fn("to_string", |m: &mut MapHandle| format!("{m:?}"));
+    engine.register_fn("to_debug", |m: &mut MapHandle| format!("{m:?}"));
+    engine.register_fn("to_map", |m: &mut MapHandle| to_dynamic(&m.0.borrow().to_value()));
+}
+
+fn static_kind(key: &str) -> &'static str {
+    match key {
+        "volumes" => "volumes",
+        "networks" => "networks",
+        "host" => "host",
+        _ => "groups",
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}

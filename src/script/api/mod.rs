@@ -1,0 +1,84 @@
+//! The recipe API: the functions, properties and indexers recipes call (spec §2), one file per
+//! script-facing type. Functions convert values and call the model or the session; they decide
+//! nothing themselves.
+
+mod actions;
+mod client;
+mod config;
+mod containers;
+mod entries;
+mod env;
+mod map;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext};
+
+use super::convert::to_value;
+use super::error::{origin_at, raise_one};
+use super::handles::{ClientHandle, ConfigHandle, ContainersHandle, DockerHandle, EntriesHandle, MapHandle};
+use crate::model::{Origin, Problem, Value};
+use crate::session::{Reporter, Session};
+
+type Fallible<T> = Result<T, Box<EvalAltResult>>;
+
+/// What every registered function shares: what the recipe created and handed on, and the
+/// session actions run in.
+pub struct Host {
+    /// The main recipe's label, for positions without a source.
+    pub main: RefCell<Arc<str>>,
+    /// Every map the recipe created (`container_map`, `load_map`).
+    pub created: RefCell<Vec<MapHandle>>,
+    /// Every mapping client the recipe made, with the maps handed to it.
+    pub clients: RefCell<Vec<ClientHandle>>,
+    pub session: Rc<Session>,
+    pub reporter: Rc<dyn Reporter>,
+}
+
+pub type State = Rc<Host>;
+
+impl Host {
+    /// Maps handed to `mapping_client`, each once, in the order they were handed.
+    pub fn handed(&self) -> Vec<MapHandle> {
+        let mut out: Vec<MapHandle> = Vec::new();
+        for c in self.clients.borrow().iter() {
+            for m in &c.0.maps {
+                if !out.iter().any(|h| h.same(m)) {
+                    out.push(m.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+fn here(ctx: &NativeCallContext, state: &State) -> Origin {
+    let source: Arc<str> = match ctx.call_source() {
+        Some(s) => s.into(),
+        None => state.main.borrow().clone(),
+    };
+    origin_at(&source, ctx.call_position())
+}
+
+fn value_of(d: &Dynamic, what: &str, origin: &Origin) -> Fallible<Value> {
+    to_value(d).map_err(|e| raise_one(Problem::new(format!("{what}: {e}"), origin.clone())))
+}
+
+pub fn register(engine: &mut Engine, state: &State) {
+    engine
+        .register_type_with_name::<MapHandle>("ContainerMap")
+        .register_type_with_name::<ContainersHandle>("Containers")
+        .register_type_with_name::<EntriesHandle>("MapEntries")
+        .register_type_with_name::<ConfigHandle>("ContainerConfig")
+        .register_type_with_name::<DockerHandle>("Docker")
+        .register_type_with_name::<ClientHandle>("MappingClient");
+    map::register(engine, state);
+    containers::register(engine, state);
+    entries::register(engine, state);
+    config::register(engine, state);
+    client::register(engine, state);
+    actions::register(engine, state);
+    env::register(engine, state);
+}

@@ -1,0 +1,74 @@
+//! Why an action failed, as data for the one renderer: problems of the maps, a refused plan,
+//! an unreachable Engine, steps that failed and what they held up.
+
+use crate::model::Problem;
+use crate::runtime::error::StepError;
+use crate::runtime::plan::{PlanError, Step};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The maps fail their checks; nothing was touched.
+    #[error("{} problem(s) found", .problems.len())]
+    Problems { problems: Vec<Problem> },
+    /// The call itself is wrong: an unknown target, action or option.
+    #[error("{message}")]
+    Usage { message: String },
+    #[error("{error}{}", client_text(.client))]
+    Connect {
+        client: String,
+        error: Box<crate::runtime::Error>,
+    },
+    #[error("{error}{}", client_text(.client))]
+    Observe {
+        client: String,
+        error: Box<crate::runtime::Error>,
+    },
+    /// The plan can't be carried out as the Engine is; nothing was touched.
+    #[error("{}", .errors.first().map(ToString::to_string).unwrap_or_default())]
+    Refused { client: String, errors: Vec<PlanError> },
+    /// Steps failed; the steps that needed them were skipped, the rest ran.
+    #[error("{} step(s) failed", .failures.len())]
+    Failed {
+        failures: Vec<StepFailure>,
+        skipped: Vec<Skipped>,
+    },
+    #[error("internal error, this may indicate a bug in dmap: {message}")]
+    Internal { message: String },
+}
+
+fn client_text(client: &str) -> String {
+    if client == crate::model::name::DEFAULT_CLIENT {
+        String::new()
+    } else {
+        format!(" (client `{client}`)")
+    }
+}
+
+/// One step that failed.
+#[derive(Debug)]
+pub struct StepFailure {
+    pub client: String,
+    pub step: Step,
+    pub error: StepError,
+}
+
+impl std::fmt::Display for StepFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "failed to {}: {}{}",
+            self.step.kind.describe(),
+            self.error,
+            client_text(&self.client)
+        )
+    }
+}
+
+/// One step not run because a step it needed failed.
+#[derive(Clone, Debug)]
+pub struct Skipped {
+    pub client: String,
+    pub step: Step,
+    /// The subject of the failed step it waited for.
+    pub because: String,
+}

@@ -1,0 +1,241 @@
+//! One session serves every front end (recipe functions, CLI verbs, the REPL): it owns the
+//! tokio runtime and the Engine connections, and runs an action as check → desired state →
+//! observe → plan → apply, telling a [`Reporter`] what happens. It never prints.
+//!
+//! Rhai never runs inside the runtime: front ends call [`Session::act`] from plain code, and the
+//! session blocks on its runtime for the Engine's part.
+
+pub mod error;
+pub mod options;
+pub mod report;
+pub mod reporter;
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::path::PathBuf;
+
+pub use error::{Error, Skipped, StepFailure};
+pub use options::Options;
+pub use report::{Done, Report};
+pub use reporter::{Event, Purpose, Recorder, Reporter, Silent};
+
+use crate::model::client::ClientConfig;
+use crate::model::{check_maps, target, ContainerMap};
+use crate::runtime::apply::apply;
+use crate::runtime::driver::Driver;
+use crate::runtime::executor::Outcome;
+use crate::runtime::observe::observe;
+use crate::runtime::plan::{plan, Action};
+use crate::runtime::spec::Desired;
+
+/// Steps applied at once, at most.
+pub const PARALLEL_STEPS: usize = 8;
+
+/// How actions run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Plan and apply against the Engine.
+    #[default]
+    Apply,
+    /// Plan against the Engine as it is, report, change nothing (`dmap run --dry-run`).
+    DryRun,
+    /// Contact no Engine: actions are checked and recorded (`dmap check`, `dmap show`).
+    Record,
+}
+
+/// One action on some maps, through some clients.
+pub struct Request<'a> {
+    pub maps: &'a [&'a ContainerMap],
+    /// Client name → settings; `default` is docker-map's `__default__`.
+    pub clients: &'a [(String, ClientConfig)],
+    pub action: &'a Action,
+    /// `CONFIG`, `CONFIG.INSTANCE`, `GROUP`, `__all__`, each optionally `MAP/`-prefixed.
+    pub targets: &'a [String],
+    pub options: &'a Options,
+    /// Plan against the Engine and report the steps, but change nothing (`c.plan`).
+    pub plan_only: bool,
+}
+
+pub struct Session {
+    mode: Cell<Mode>,
+    runtime: OnceCell<tokio::runtime::Runtime>,
+    /// Connections by client name and settings, reused across actions.
+    drivers: RefCell<Vec<Driver>>,
+}
+
+impl Session {
+    pub fn new(mode: Mode) -> Session {
+        Session {
+            mode: Cell::new(mode),
+            runtime: OnceCell::new(),
+            drivers: RefCell::new(Vec::new()),
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode.get()
+    }
+
+    pub fn set_mode(&self, mode: Mode) {
+        self.mode.set(mode);
+    }
+
+    /// Runs `future` on the session's runtime, made on first use.
+    pub fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+        if self.runtime.get().is_none() {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .map_err(|e| Error::Internal {
+                    message: format!("can't start the async runtime: {e}"),
+                })?;
+            let _ = self.runtime.set(runtime);
+        }
+        match self.runtime.get() {
+            Some(rt) => Ok(rt.block_on(future)),
+            None => Err(Error::Internal {
+                message: "the async runtime is gone".into(),
+            }),
+        }
+    }
+
+    /// The connection to a client, made on first use.
+    fn driver(&self, name: &str, config: &ClientConfig) -> Result<Driver, Error> {
+        if let Some(d) = self
+            .drivers
+            .borrow()
+            .iter()
+            .find(|d| d.client == name && d.config == *config)
+        {
+            return Ok(d.clone());
+        }
+        let driver = self
+            .block_on(Driver::connect(name, config))?
+            .map_err(|error| Error::Connect {
+                client: name.to_string(),
+                error: Box::new(error),
+            })?;
+        self.drivers.borrow_mut().push(driver.clone());
+        Ok(driver)
+    }
+
+    /// Runs one action: the maps are checked in full before anything touches an Engine; each
+    /// client is observed, planned for and (unless only planning) converged. Under
+    /// [`Mode::Record`] the action is checked and recorded, and no Engine is contacted.
+    pub fn act(&self, request: &Request<'_>, reporter: &dyn Reporter) -> Result<Report, Error> {
+        let checked = check_maps(request.maps, None).map_err(|problems| Error::Problems { problems })?;
+        let usage = |message: String| Error::Usage { message };
+        let ids = target::expand(request.targets, &checked).map_err(usage)?;
+        let options = request.options.resolve(&checked).map_err(usage)?;
+        let wanted: BTreeSet<String> = ids.iter().map(|id| id.engine_name(&checked)).collect();
+        let mode = self.mode();
+        if mode == Mode::Record {
+            reporter.event(&Event::Recorded {
+                action: request.action,
+                targets: request.targets,
+            });
+            return Ok(Report::default());
+        }
+        let cwd: PathBuf = std::env::current_dir().map_err(|e| Error::Internal {
+            message: format!("can't read the current directory: {e}"),
+        })?;
+        let purpose = match (request.plan_only, mode) {
+            (true, _) => Purpose::Plan,
+            (false, Mode::DryRun) => Purpose::DryRun,
+            (false, _) => Purpose::Apply,
+        };
+        let mut report = Report::default();
+        let mut failures = Vec::new();
+        let mut skipped = Vec::new();
+        for (client, config) in request.clients {
+            let desired = Desired::build(&checked, &cwd, client, config)
+                .map_err(|problems| Error::Problems { problems })?;
+            let targets: Vec<String> = desired
+                .containers
+                .iter()
+                .filter(|c| wanted.contains(&c.name))
+                .map(|c| c.name.clone())
+                .collect();
+            if targets.is_empty() {
+                continue;
+            }
+            let driver = self.driver(client, config)?;
+            let snapshot = self
+                .block_on(observe(&driver, &desired))?
+                .map_err(|error| Error::Observe {
+                    client: client.clone(),
+                    error: Box::new(error),
+                })?;
+            let the_plan =
+                plan(request.action, &targets, &desired, &snapshot, &options).map_err(|errors| {
+                    Error::Refused {
+                        client: client.clone(),
+                        errors,
+                    }
+                })?;
+            reporter.event(&Event::Planned {
+                client,
+                plan: &the_plan,
+                purpose,
+            });
+            for text in &the_plan.notes {
+                reporter.event(&Event::Note { client, text });
+            }
+            let done = |step: &crate::runtime::plan::Step| Done {
+                client: client.clone(),
+                subject: step.kind.subject().to_string(),
+                action: step.kind.name(),
+                reason: step.reason.clone(),
+            };
+            if purpose != Purpose::Apply {
+                report.steps.extend(the_plan.steps.iter().map(done));
+                continue;
+            }
+            let outcomes = self
+                .block_on(apply(
+                    &driver,
+                    &desired,
+                    &the_plan,
+                    PARALLEL_STEPS,
+                    |index, step, outcome| match outcome {
+                        None => reporter.event(&Event::StepStarted { client, index, step }),
+                        Some(outcome) => reporter.event(&Event::StepFinished {
+                            client,
+                            index,
+                            step,
+                            outcome,
+                        }),
+                    },
+                ))?
+                .map_err(|e| Error::Internal {
+                    message: e.to_string(),
+                })?;
+            for (step, outcome) in the_plan.steps.iter().zip(outcomes) {
+                match outcome {
+                    Outcome::Done(()) => report.steps.push(done(step)),
+                    Outcome::Failed(error) => failures.push(StepFailure {
+                        client: client.clone(),
+                        step: step.clone(),
+                        error,
+                    }),
+                    Outcome::Skipped { because } => skipped.push(Skipped {
+                        client: client.clone(),
+                        step: step.clone(),
+                        because: the_plan
+                            .steps
+                            .get(because)
+                            .map(|s| s.kind.subject().to_string())
+                            .unwrap_or_default(),
+                    }),
+                }
+            }
+        }
+        if failures.is_empty() {
+            Ok(report)
+        } else {
+            Err(Error::Failed { failures, skipped })
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! What a session tells its front end while it works. The session never prints: it hands
+//! events to a [`Reporter`], and each front end renders them (the CLI on stderr).
+
+use std::cell::RefCell;
+
+use crate::runtime::apply::StepOutcome;
+use crate::runtime::plan::{Action, Plan, Step};
+
+/// One thing that happened.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// An action was recorded, not run (`dmap check`, `dmap show`): no Engine is contacted.
+    Recorded {
+        action: &'a Action,
+        targets: &'a [String],
+    },
+    /// The plan for one client is ready; what happens to it next is `purpose`.
+    Planned {
+        client: &'a str,
+        plan: &'a Plan,
+        purpose: Purpose,
+    },
+    /// Something noticed and left alone (orphans, volume changes needing `recreate_volumes`).
+    Note { client: &'a str, text: &'a str },
+    StepStarted {
+        client: &'a str,
+        index: usize,
+        step: &'a Step,
+    },
+    StepFinished {
+        client: &'a str,
+        index: usize,
+        step: &'a Step,
+        outcome: &'a StepOutcome,
+    },
+}
+
+/// Why a plan was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Its steps run next.
+    Apply,
+    /// Shown, not run (`dmap run --dry-run`).
+    DryRun,
+    /// Returned to the caller, not run (`c.plan`).
+    Plan,
+}
+
+/// Hears a session's events, in the order they happen, on the thread that called the session.
+pub trait Reporter {
+    fn event(&self, event: &Event<'_>);
+}
+
+/// Hears nothing.
+pub struct Silent;
+
+impl Reporter for Silent {
+    fn event(&self, _: &Event<'_>) {}
+}
+
+/// Keeps the actions recorded under `check` and `show`, as `ACTION TARGETS`.
+#[derive(Default)]
+pub struct Recorder {
+    pub recorded: RefCell<Vec<String>>,
+}
+
+impl Reporter for Recorder {
+    fn event(&self, event: &Event<'_>) {
+        if let Event::Recorded { action, targets } = event {
+            self.recorded
+                .borrow_mut()
+                .push(format!("{} {}", action.name(), targets.join(", ")));
+        }
+    }
+}
