@@ -2,11 +2,9 @@
 //! dependencies; dmap evaluates them into a map model and converges the Docker Engine to it.
 
 pub mod cli;
-pub mod error;
+pub(crate) mod error;
 pub mod model;
-pub mod runtime;
-pub mod script;
-pub mod session;
+pub(crate) mod runtime;
+pub(crate) mod script;
+pub(crate) mod session;
 pub mod yaml;
-
-pub use error::Error;

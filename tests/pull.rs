@@ -9,17 +9,15 @@
 //! The registry is required: when `docker-registry` is missing, the tests fail (they never skip;
 //! .ci/run installs it).
 
-mod support;
-
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::{busybox_image, docker, is_not_found, runtime, DockerTest};
 use bollard::query_parameters::{PushImageOptionsBuilder, RemoveImageOptionsBuilder, TagImageOptionsBuilder};
 use futures_util::StreamExt;
-use support::{busybox_image, docker, is_not_found, runtime, DockerTest};
 use tempfile::TempDir;
 
 const DMAP: &str = env!("CARGO_BIN_EXE_dmap");

@@ -8,8 +8,6 @@
 //! when it fails. Recipes read the map name, the image and a phase from `ARGS`, and print every
 //! returned step as `STEP container | action | reason` on stdout.
 
-mod support;
-
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -17,6 +15,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::{busybox_image, docker, runtime, DockerTest};
 use bollard::models::{ContainerCreateBody, ContainerInspectResponse, HostConfig};
 use bollard::query_parameters::{
     BuildImageOptionsBuilder, CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder,
@@ -24,7 +23,6 @@ use bollard::query_parameters::{
 };
 use bollard::Docker;
 use futures_util::StreamExt;
-use support::{busybox_image, docker, runtime, DockerTest};
 use tempfile::TempDir;
 
 const DMAP: &str = env!("CARGO_BIN_EXE_dmap");
@@ -273,7 +271,7 @@ fn sorted(names: &[String]) -> Vec<String> {
 async fn try_inspect(name: &str) -> Option<ContainerInspectResponse> {
     match docker().await.inspect_container(name, None).await {
         Ok(info) => Some(info),
-        Err(error) if support::is_not_found(&error) => None,
+        Err(error) if crate::support::is_not_found(&error) => None,
         Err(error) => panic!("cannot inspect container {name}: {error}"),
     }
 }
@@ -425,7 +423,7 @@ impl Drop for Leftovers {
                         .force(true)
                         .build();
                     if let Err(error) = docker.remove_volume(&volume, Some(options)).await {
-                        if !support::is_not_found(&error) {
+                        if !crate::support::is_not_found(&error) {
                             eprintln!("cannot remove test volume {volume}: {error}");
                         }
                     }
@@ -433,7 +431,7 @@ impl Drop for Leftovers {
                 for tag in images {
                     let options = RemoveImageOptionsBuilder::default().force(true).build();
                     if let Err(error) = docker.remove_image(&tag, Some(options), None).await {
-                        if !support::is_not_found(&error) {
+                        if !crate::support::is_not_found(&error) {
                             eprintln!("cannot remove test image {tag}: {error}");
                         }
                     }

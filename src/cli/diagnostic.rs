@@ -107,24 +107,37 @@ pub fn render_failure(failure: &ActionFailure, trace: &[Problem]) -> String {
         let _ = writeln!(out, "error: {line}");
     }
     out.push_str(&location(&failure.origin, &mut sources));
-    if !skipped.is_empty() {
-        let mut subjects: Vec<&str> = Vec::new();
-        for s in skipped {
-            let subject = s.step.kind.subject();
-            if !subjects.contains(&subject) {
-                subjects.push(subject);
+    // Skipped steps, one note per failed step they waited for.
+    let mut groups: Vec<(&str, &str, Vec<&str>, usize)> = Vec::new();
+    for s in skipped {
+        let subject = s.step.kind.subject();
+        match groups
+            .iter_mut()
+            .find(|(client, because, ..)| *client == s.client && *because == s.because)
+        {
+            Some((_, _, subjects, count)) => {
+                *count += 1;
+                if !subjects.contains(&subject) {
+                    subjects.push(subject);
+                }
             }
+            None => groups.push((&s.client, &s.because, vec![subject], 1)),
         }
+    }
+    for (client, because, subjects, count) in groups {
         let shown: Vec<String> = subjects.iter().take(5).map(|s| format!("`{s}`")).collect();
         let more = if subjects.len() > 5 { ", ..." } else { "" };
+        let on = if client == crate::model::name::DEFAULT_CLIENT {
+            String::new()
+        } else {
+            format!(" (client `{client}`)")
+        };
         let _ = writeln!(
             out,
-            "note: {} step{} skipped: {}{more} {} on {}",
-            skipped.len(),
-            if skipped.len() == 1 { "" } else { "s" },
+            "note: {count} step{} skipped: {}{more} {} on `{because}`{on}",
+            if count == 1 { "" } else { "s" },
             shown.join(", "),
             if subjects.len() == 1 { "depends" } else { "depend" },
-            if lines.len() == 1 { "it" } else { "them" },
         );
     }
     for t in trace.iter().rev() {

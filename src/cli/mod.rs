@@ -1,8 +1,8 @@
 //! The command line: parses arguments, runs a command on a thread with room for deep recipes,
 //! renders errors once.
 
-pub mod args;
-pub mod diagnostic;
+pub(crate) mod args;
+pub(crate) mod diagnostic;
 mod progress;
 mod show;
 
@@ -28,6 +28,7 @@ pub fn main(argv: impl IntoIterator<Item = OsString>) -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    #[allow(clippy::print_stderr)] // the terminal is the CLI's
     std::panic::set_hook(Box::new(|info| {
         eprintln!("error: internal error, this may indicate a bug in dmap: {info}");
     }));

@@ -2,31 +2,52 @@
 
 use std::io::Write as _;
 
+use crate::model::name::DEFAULT_CLIENT;
 use crate::runtime::executor::Outcome;
+use crate::runtime::plan::StepKind;
 use crate::session::{Event, Purpose, Reporter};
 
-/// Writes each step as it finishes (`  start m.web: created`), notes, and under `--dry-run`
-/// what would be done (`would start m.web: created`).
+/// Writes each step as it finishes (`  start m.web: created`), waits as they begin, notes, and
+/// under `--dry-run` what would be done (`would start m.web: created`). Steps of a client other
+/// than the default one say which (`[apps1]`).
 pub struct Lines;
+
+fn on(client: &str) -> String {
+    if client == DEFAULT_CLIENT {
+        String::new()
+    } else {
+        format!("[{client}] ")
+    }
+}
 
 impl Reporter for Lines {
     fn event(&self, event: &Event<'_>) {
         let line = match event {
             Event::Planned {
+                client,
                 plan,
                 purpose: Purpose::DryRun,
-                ..
             } => {
                 let mut out = String::new();
                 for step in &plan.steps {
-                    out.push_str(&format!("would {step}\n"));
+                    out.push_str(&format!("{}would {step}\n", on(client)));
                 }
                 out
             }
-            Event::Note { text, .. } => format!("note: {text}\n"),
-            Event::StepFinished { step, outcome, .. } => match outcome {
-                Outcome::Done(()) => format!("  {step}\n"),
-                Outcome::Failed(e) => format!("  FAILED {step}: {e}\n"),
+            Event::Note { client, text } => format!("{}note: {text}\n", on(client)),
+            Event::StepStarted { client, step } => match &step.kind {
+                StepKind::WaitHealthy { container } => {
+                    format!("  {}waiting for `{container}` to be healthy\n", on(client))
+                }
+                _ => return,
+            },
+            Event::StepFinished {
+                client,
+                step,
+                outcome,
+            } => match outcome {
+                Outcome::Done(()) => format!("  {}{step}\n", on(client)),
+                Outcome::Failed(e) => format!("  {}FAILED {step}: {e}\n", on(client)),
                 Outcome::Skipped { .. } => return,
             },
             _ => return,

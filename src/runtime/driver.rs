@@ -11,8 +11,6 @@ use crate::model::client::ClientConfig;
 #[derive(Clone, Debug)]
 pub struct Driver {
     pub docker: Docker,
-    /// Where it connects, for messages.
-    pub address: String,
     /// The client's name in the maps (`default` for docker-map's `__default__`).
     pub client: String,
     pub config: ClientConfig,
@@ -82,7 +80,6 @@ impl Driver {
         })?;
         Ok(Driver {
             docker,
-            address,
             client: client.to_string(),
             config: config.clone(),
         })

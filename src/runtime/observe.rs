@@ -51,7 +51,11 @@ pub async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapshot, Err
         })
         .collect();
     let inspected = join_all(names.iter().map(|n| docker.inspect_container(n, None))).await;
-    let mut snapshot = Snapshot::default();
+    let version = docker.client_version();
+    let mut snapshot = Snapshot {
+        api_version: (version.major_version, version.minor_version),
+        ..Snapshot::default()
+    };
     for (name, result) in names.iter().zip(inspected) {
         match result {
             Ok(info) => {

@@ -85,6 +85,8 @@ pub struct ObservedNetwork {
 /// One pass over the Engine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
+    /// The API version spoken with the Engine (major, minor).
+    pub api_version: (usize, usize),
     pub containers: BTreeMap<String, ObservedContainer>,
     pub volumes: BTreeMap<String, ObservedVolume>,
     pub networks: BTreeMap<String, ObservedNetwork>,

@@ -12,7 +12,7 @@ use crate::model::client::ClientConfig;
 use crate::model::exec::ExecCommand;
 use crate::model::healthcheck::HealthCheck;
 use crate::model::resolved::{self, ClientContext, Mount};
-use crate::model::{name, Origin, Problem, Value};
+use crate::model::{name, Problem, Value};
 
 /// A container as created; recorded in the `dmap.spec` label. Fields a newer dmap adds must
 /// default to what older ones meant, so recorded specs of older versions compare equal.
@@ -157,7 +157,6 @@ pub struct DesiredContainer {
     pub depends_on: Vec<String>,
     /// Position in the map's start order (for stable output).
     pub order: usize,
-    pub origin: Origin,
 }
 
 impl DesiredContainer {
@@ -354,7 +353,6 @@ impl Desired {
                     prepare,
                     depends_on: rc.depends_on.clone(),
                     order: rc.start_order,
-                    origin: rc.origin.clone(),
                 });
             }
             for v in &rmap.volumes {

@@ -78,6 +78,7 @@ impl ScriptHost {
 
     /// Sends the recipe's `print` output to stderr, keeping stdout for a command's own output
     /// (`show --json` prints one JSON document).
+    #[allow(clippy::print_stderr)] // the recipe's own output, where the front end wants it
     pub fn print_to_stderr(&mut self) {
         self.engine.on_print(|text| eprintln!("{text}"));
     }
@@ -145,9 +146,5 @@ impl ScriptHost {
             self.state.created.borrow().clone()
         };
         chosen.iter().map(MapHandle::snapshot).collect()
-    }
-
-    pub fn engine(&self) -> &Engine {
-        &self.engine
     }
 }

@@ -9,4 +9,4 @@ pub mod host;
 pub mod resolver;
 
 pub use error::Error;
-pub use host::{Evaluation, Limits, ScriptHost};
+pub use host::{Limits, ScriptHost};

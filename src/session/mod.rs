@@ -18,7 +18,7 @@ use std::path::PathBuf;
 pub use error::{Error, Skipped, StepFailure};
 pub use options::Options;
 pub use report::{Done, Report};
-pub use reporter::{Event, Purpose, Recorder, Reporter, Silent};
+pub use reporter::{Event, Purpose, Recorder, Reporter};
 
 use crate::model::client::ClientConfig;
 use crate::model::{check_maps, target, ContainerMap};
@@ -75,10 +75,6 @@ impl Session {
 
     pub fn mode(&self) -> Mode {
         self.mode.get()
-    }
-
-    pub fn set_mode(&self, mode: Mode) {
-        self.mode.set(mode);
     }
 
     /// Runs `future` on the session's runtime, made on first use.
@@ -199,11 +195,10 @@ impl Session {
                     &desired,
                     &the_plan,
                     PARALLEL_STEPS,
-                    |index, step, outcome| match outcome {
-                        None => reporter.event(&Event::StepStarted { client, index, step }),
+                    |_, step, outcome| match outcome {
+                        None => reporter.event(&Event::StepStarted { client, step }),
                         Some(outcome) => reporter.event(&Event::StepFinished {
                             client,
-                            index,
                             step,
                             outcome,
                         }),

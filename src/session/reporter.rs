@@ -21,15 +21,16 @@ pub enum Event<'a> {
         purpose: Purpose,
     },
     /// Something noticed and left alone (orphans, volume changes needing `recreate_volumes`).
-    Note { client: &'a str, text: &'a str },
+    Note {
+        client: &'a str,
+        text: &'a str,
+    },
     StepStarted {
         client: &'a str,
-        index: usize,
         step: &'a Step,
     },
     StepFinished {
         client: &'a str,
-        index: usize,
         step: &'a Step,
         outcome: &'a StepOutcome,
     },
@@ -49,13 +50,6 @@ pub enum Purpose {
 /// Hears a session's events, in the order they happen, on the thread that called the session.
 pub trait Reporter {
     fn event(&self, event: &Event<'_>);
-}
-
-/// Hears nothing.
-pub struct Silent;
-
-impl Reporter for Silent {
-    fn event(&self, _: &Event<'_>) {}
 }
 
 /// Keeps the actions recorded under `check` and `show`, as `ACTION TARGETS`.

@@ -5,7 +5,6 @@
 //! [`DockerTest`], whose `Drop` removes them all, even when the test panics.
 //!
 //! The Engine is required: when it cannot be reached, tests fail (they never skip).
-#![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -25,8 +24,6 @@ use futures_util::StreamExt;
 
 /// The label every test object carries: `dmap.test=<DockerTest::name>`.
 pub const TEST_LABEL: &str = "dmap.test";
-/// The label of the busybox fixture image.
-pub const FIXTURE_LABEL: &str = "dmap.test.fixture";
 
 /// A multi-thread runtime with two workers, owned by one test.
 pub fn runtime() -> tokio::runtime::Runtime {

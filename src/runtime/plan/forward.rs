@@ -6,6 +6,7 @@ use super::update::in_place;
 use super::{commands_after_start, Action, Builder, PlanError, StepKind};
 use crate::runtime::snapshot::RunState;
 use crate::runtime::spec::{DesiredContainer, MountKind};
+use crate::runtime::translate;
 
 /// Steps that bring one container (and what it needs) up for create/startup/start/update.
 pub(super) fn forward(
@@ -124,6 +125,15 @@ pub(super) fn forward(
     }
     let mut ready: Vec<usize> = Vec::new();
     if needs_create {
+        let needs = translate::MAC_ADDRESS_API;
+        if translate::mac_address(&c.spec.options).is_some() && b.observed.api_version < needs {
+            errors.push(PlanError::EngineTooOld {
+                container: c.name.clone(),
+                key: "mac_address",
+                needs,
+                has: b.observed.api_version,
+            });
+        }
         let reason = match replace {
             Some(r) => format!("recreate: {r}"),
             None => "absent".to_string(),

@@ -47,20 +47,6 @@ impl Action {
         })
     }
 
-    /// The names recipes call actions by (`signal` takes its signal too).
-    pub const NAMES: [&'static str; 10] = [
-        "create",
-        "start",
-        "startup",
-        "stop",
-        "remove",
-        "shutdown",
-        "restart",
-        "update",
-        "signal",
-        "pull_images",
-    ];
-
     /// The action's name as recipes call it.
     pub fn name(&self) -> &'static str {
         match self {
@@ -316,6 +302,13 @@ pub enum PlanError {
     VolumeInUse { volume: String, container: String },
     #[error("network `{network}` still has container `{container}` attached, which dmap does not manage for this map")]
     ForeignAttached { network: String, container: String },
+    #[error("container `{container}` sets `{key}`, which the Engine honours from API {}.{} on; this Engine speaks API {}.{}", .needs.0, .needs.1, .has.0, .has.1)]
+    EngineTooOld {
+        container: String,
+        key: &'static str,
+        needs: (usize, usize),
+        has: (usize, usize),
+    },
 }
 
 /// The exec commands to run after a start: every `restart` command, and `initial` ones when the

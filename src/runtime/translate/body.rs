@@ -8,7 +8,7 @@ use bollard::models::{
     NetworkingConfig, PortBinding, VolumeCreateRequest,
 };
 
-use super::{apply_create_options, health_config, split_command, TranslateError};
+use super::{apply_create_options, health_config, mac_address, split_command, TranslateError};
 use crate::model::exec::{Command, ExecCommand};
 use crate::model::Value;
 use crate::runtime::labels;
@@ -156,7 +156,14 @@ pub fn create_body(
     }
     body.exposed_ports = (!exposed.is_empty()).then_some(exposed);
     host.port_bindings = (!bindings.is_empty()).then_some(bindings);
+    let mac = mac_address(&spec.options);
     match &spec.network_mode {
+        Some(mode) if mac.is_some() && mode != "bridge" => {
+            return Err(TranslateError::Invalid {
+                key: "mac_address".into(),
+                message: format!("a container with network mode `{mode}` has no endpoint of its own"),
+            })
+        }
         Some(mode) if mode == "none" => {
             host.network_mode = Some("none".into());
             body.network_disabled = Some(true);
@@ -165,14 +172,25 @@ pub fn create_body(
         None => {
             if let Some(first) = spec.networks.first() {
                 host.network_mode = Some(first.network.clone());
+                let mut endpoint = endpoint_settings(first, spec);
+                endpoint.mac_address = mac.clone();
                 body.networking_config = Some(NetworkingConfig {
-                    endpoints_config: Some(HashMap::from([(
-                        first.network.clone(),
-                        endpoint_settings(first, spec),
-                    )])),
+                    endpoints_config: Some(HashMap::from([(first.network.clone(), endpoint)])),
                 });
             }
         }
+    }
+    if let (Some(mac), None) = (&mac, &body.networking_config) {
+        // The default bridge (or `network_mode: bridge`) is the network joined at creation.
+        body.networking_config = Some(NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(
+                "bridge".to_string(),
+                EndpointSettings {
+                    mac_address: Some(mac.clone()),
+                    ..Default::default()
+                },
+            )])),
+        });
     }
     body.host_config = Some(host);
     let mut all_labels = body.labels.take().unwrap_or_default();

@@ -111,11 +111,15 @@ pub fn platform(options: &BTreeMap<String, Value>) -> Option<String> {
     options.get("platform").and_then(Value::scalar_text)
 }
 
-/// `mac_address`: since API 1.44 set on the container's endpoint in the network it joins at
-/// creation (`EndpointSettings.MacAddress`), no longer in the body.
+/// `mac_address`: set on the container's endpoint in the network it joins at creation
+/// (`EndpointSettings.MacAddress`), which the Engine honours from API 1.44 on
+/// ([`MAC_ADDRESS_API`]); older Engines read it only from the body, which bollard does not send.
 pub fn mac_address(options: &BTreeMap<String, Value>) -> Option<String> {
     options.get("mac_address").and_then(Value::scalar_text)
 }
+
+/// The first Engine API version that honours an endpoint's `MacAddress` at creation.
+pub const MAC_ADDRESS_API: (usize, usize) = (1, 44);
 
 /// The Engine's form of a model healthcheck.
 pub fn health_config(check: &HealthCheck) -> HealthConfig {

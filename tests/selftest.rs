@@ -1,9 +1,8 @@
 //! Proves the Docker test fixture (tests/support) against the real Engine.
 
-mod support;
-
 use std::collections::HashMap;
 
+use crate::support::{busybox_image, docker, runtime, DockerTest};
 use bollard::models::{
     ContainerCreateBody, EndpointSettings, HostConfig, Mount, MountType, NetworkCreateRequest,
     NetworkingConfig, VolumeCreateRequest,
@@ -11,7 +10,6 @@ use bollard::models::{
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, InspectContainerOptions, StartContainerOptions,
 };
-use support::{busybox_image, docker, runtime, DockerTest};
 
 #[test]
 fn fixture_runs_a_container_and_cleans_up() {
@@ -103,17 +101,17 @@ fn fixture_runs_a_container_and_cleans_up() {
             .inspect_container(&container, None::<InspectContainerOptions>)
             .await
             .expect_err("the container should be gone");
-        assert!(support::is_not_found(&error), "{error}");
+        assert!(crate::support::is_not_found(&error), "{error}");
         let error = docker
             .inspect_volume(&volume)
             .await
             .expect_err("the volume should be gone");
-        assert!(support::is_not_found(&error), "{error}");
+        assert!(crate::support::is_not_found(&error), "{error}");
         let error = docker
             .inspect_network(&network, None)
             .await
             .expect_err("the network should be gone");
-        assert!(support::is_not_found(&error), "{error}");
+        assert!(crate::support::is_not_found(&error), "{error}");
     });
 }
 
@@ -184,11 +182,11 @@ fn drop_cleans_up_after_a_panic_inside_the_runtime() {
             .inspect_container(&format!("{name}.app.web"), None::<InspectContainerOptions>)
             .await
             .expect_err("the container should be gone");
-        assert!(support::is_not_found(&error), "{error}");
+        assert!(crate::support::is_not_found(&error), "{error}");
         let error = docker
             .inspect_volume(&format!("{name}.app"))
             .await
             .expect_err("the volume should be gone");
-        assert!(support::is_not_found(&error), "{error}");
+        assert!(crate::support::is_not_found(&error), "{error}");
     });
 }

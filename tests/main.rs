@@ -1,0 +1,14 @@
+//! The integration tests, in one binary: every test binary links rhai and bollard again, so
+//! they share one. Tests that need the Docker Engine use `support::DockerTest` and run in
+//! parallel safely; none is ignored.
+#![allow(clippy::unwrap_used, clippy::print_stderr, clippy::print_stdout)]
+
+mod support;
+
+mod cli;
+mod pull;
+mod readme;
+mod reference;
+mod runtime;
+mod scripts;
+mod selftest;
