@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side: dmap vs docker-compose 1.29.2 on the same Engine, on the 20-service stack of
-# /work/shared/bench/stack20/docker-compose.yml (dmap: bench/stack20.rhai, the same stack as a map).
+# bench/stack20/docker-compose.yml (dmap: bench/stack20.rhai, the same stack as a map).
 #
 #   bench/stack20.sh                 # 5 rounds
 #   ROUNDS=3 bench/stack20.sh
@@ -24,8 +24,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 ROUNDS=${ROUNDS:-5}
-COMPOSE_FILE_PATH=${COMPOSE_FILE_PATH:-/work/shared/bench/stack20/docker-compose.yml}
-MAKE_IMAGE=${MAKE_IMAGE:-/work/shared/bench/make-busybox-image.sh}
+COMPOSE_FILE_PATH=${COMPOSE_FILE_PATH:-$here/stack20/docker-compose.yml}
+MAKE_IMAGE=${MAKE_IMAGE:-$here/busybox-image.sh}
 IMAGE=dmap-bench/busybox:latest
 MAP=dmapbench20
 PROJECT=composebench20

@@ -2,7 +2,6 @@
 //! dependencies; dmap evaluates them into a map model and converges the Docker Engine to it.
 
 pub mod cli;
-pub(crate) mod error;
 pub mod model;
 pub(crate) mod runtime;
 pub(crate) mod script;

@@ -1,6 +1,6 @@
 //! Command-line tests: run the `dmap` binary on recipes and docker-map YAML files and check exit
 //! codes, stdout (`show`, `show --json`) and diagnostics on stderr (contract:
-//! /work/shared/spec/recipe-api.md §1–§3).
+//! docs/cli.md, docs/recipe-api.md and docs/yaml.md).
 //!
 //! Every test that writes files gets its own temporary directory and runs `dmap` with that
 //! directory as its working directory, so paths in diagnostics are short and tests run in

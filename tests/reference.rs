@@ -1,6 +1,7 @@
-//! Reference scenarios from docker-map (docs: /work/shared/reference/docker-map-semantics.md
-//! §2.2, §2.4–§2.6, §7.2 items 5–11 and the fixtures of Appendix B), run against dmap's public
-//! model API. Where docker-map had a bug (§9), the test asserts dmap's corrected behaviour.
+//! Reference scenarios from docker-map (its test fixtures and documented behaviour: extends and
+//! merge rules, image names, dependency order, integrity checks; docs/yaml.md says how dmap
+//! reads them), run against dmap's public model API. Where docker-map had a bug, the test asserts
+//! dmap's corrected behaviour (docs/yaml.md, "Where dmap differs from docker-map").
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;

@@ -1,7 +1,6 @@
 //! Integration tests against the real Docker Engine: the `dmap` binary runs recipes whose
 //! actions converge the Engine, and the Engine's state is then checked with bollard (contract:
-//! /work/shared/spec/recipe-api.md, "Running against Docker" and "Names on the Engine and what
-//! dmap may touch").
+//! docs/recipe-api.md, "Running against Docker", and docs/engine.md, "What dmap touches").
 //!
 //! Every test owns a [`DockerTest`] whose name is the map name, so all Engine objects dmap
 //! creates (`MAP.CONFIG[.INSTANCE]`, `MAP.ALIAS`, `MAP.NET`) are swept when the test ends, even

@@ -3,6 +3,7 @@
 
 pub(crate) mod args;
 pub(crate) mod diagnostic;
+mod error;
 mod progress;
 mod show;
 
@@ -13,11 +14,11 @@ use std::rc::Rc;
 
 use clap::Parser;
 
-use crate::error::Error;
 use crate::model::{check_maps, ContainerMap};
 use crate::script::{Limits, ScriptHost};
 use crate::session::{Mode, Recorder, Session};
 use args::{Arguments, Command};
+use error::Error;
 
 /// Runs dmap with these arguments; returns the exit status.
 pub fn main(argv: impl IntoIterator<Item = OsString>) -> i32 {

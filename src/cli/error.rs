@@ -29,7 +29,7 @@ impl Error {
 
     /// The full report for stderr, rendered once.
     pub fn render(&self) -> String {
-        use crate::cli::diagnostic::{render_all, render_chain, render_failure};
+        use super::diagnostic::{render_all, render_chain, render_failure};
         match self {
             Error::Script(crate::script::Error::Recipe { problems, trace }) => render_all(problems, trace),
             Error::Script(crate::script::Error::Action { failure, trace }) => render_failure(failure, trace),
