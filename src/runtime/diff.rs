@@ -15,8 +15,30 @@ pub enum Remedy {
     Update,
 }
 
+/// The field of the spec that changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Image,
+    Hostname,
+    Domainname,
+    User,
+    NetworkMode,
+    StopSignal,
+    StopTimeout,
+    Env,
+    Command,
+    Entrypoint,
+    Mounts,
+    VolumesFrom,
+    Links,
+    Ports,
+    Healthcheck,
+    Option,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
+    pub field: Field,
     pub remedy: Remedy,
     pub reason: String,
 }
@@ -39,78 +61,104 @@ fn opt<T: std::fmt::Debug>(v: &Option<T>) -> String {
 /// Networks are compared elsewhere (they are reconnected in place).
 pub fn diff(old: &ContainerSpec, new: &ContainerSpec, updatable: &[&str]) -> Vec<Change> {
     let mut out = Vec::new();
-    let mut recreate = |reason: String| {
+    let mut recreate = |field: Field, reason: String| {
         out.push(Change {
+            field,
             remedy: Remedy::Recreate,
             reason,
         })
     };
     if old.image != new.image {
-        recreate(format!("image `{}` → `{}`", old.image, new.image));
+        recreate(Field::Image, format!("image `{}` → `{}`", old.image, new.image));
     }
-    for (what, a, b) in [
-        ("hostname", &old.hostname, &new.hostname),
-        ("domainname", &old.domainname, &new.domainname),
-        ("user", &old.user, &new.user),
-        ("network mode", &old.network_mode, &new.network_mode),
-        ("stop signal", &old.stop_signal, &new.stop_signal),
+    for (field, what, a, b) in [
+        (Field::Hostname, "hostname", &old.hostname, &new.hostname),
+        (Field::Domainname, "domainname", &old.domainname, &new.domainname),
+        (Field::User, "user", &old.user, &new.user),
+        (
+            Field::NetworkMode,
+            "network mode",
+            &old.network_mode,
+            &new.network_mode,
+        ),
+        (
+            Field::StopSignal,
+            "stop signal",
+            &old.stop_signal,
+            &new.stop_signal,
+        ),
     ] {
         if a != b {
-            recreate(format!("{what} {} → {}", opt(a), opt(b)));
+            recreate(field, format!("{what} {} → {}", opt(a), opt(b)));
         }
     }
     if old.stop_timeout != new.stop_timeout {
-        recreate(format!(
-            "stop timeout {} → {}",
-            opt(&old.stop_timeout),
-            opt(&new.stop_timeout)
-        ));
+        recreate(
+            Field::StopTimeout,
+            format!(
+                "stop timeout {} → {}",
+                opt(&old.stop_timeout),
+                opt(&new.stop_timeout)
+            ),
+        );
     }
-    env_changes(&old.env, &new.env, &mut recreate);
+    env_changes(&old.env, &new.env, &mut |r| recreate(Field::Env, r));
     if old.command != new.command {
-        recreate(format!(
-            "command {} → {}",
-            old.command.as_ref().map_or("unset".into(), text),
-            new.command.as_ref().map_or("unset".into(), text)
-        ));
+        recreate(
+            Field::Command,
+            format!(
+                "command {} → {}",
+                old.command.as_ref().map_or("unset".into(), text),
+                new.command.as_ref().map_or("unset".into(), text)
+            ),
+        );
     }
     if old.entrypoint != new.entrypoint {
-        recreate(format!(
-            "entrypoint {} → {}",
-            old.entrypoint.as_ref().map_or("unset".into(), text),
-            new.entrypoint.as_ref().map_or("unset".into(), text)
-        ));
+        recreate(
+            Field::Entrypoint,
+            format!(
+                "entrypoint {} → {}",
+                old.entrypoint.as_ref().map_or("unset".into(), text),
+                new.entrypoint.as_ref().map_or("unset".into(), text)
+            ),
+        );
     }
-    mount_changes(&old.mounts, &new.mounts, &mut recreate);
+    mount_changes(&old.mounts, &new.mounts, &mut |r| recreate(Field::Mounts, r));
     if old.volumes_from != new.volumes_from {
-        recreate(format!(
-            "volumes_from {:?} → {:?}",
-            old.volumes_from, new.volumes_from
-        ));
+        recreate(
+            Field::VolumesFrom,
+            format!("volumes_from {:?} → {:?}", old.volumes_from, new.volumes_from),
+        );
     }
     if old.links != new.links {
-        recreate("links changed".to_string());
+        recreate(Field::Links, "links changed".to_string());
     }
     for p in &new.ports {
         if !old.ports.contains(p) {
-            recreate(format!(
-                "port {} added{}",
-                p.port,
-                binding(p.host_ip.as_deref(), p.host_port)
-            ));
+            recreate(
+                Field::Ports,
+                format!(
+                    "port {} added{}",
+                    p.port,
+                    binding(p.host_ip.as_deref(), p.host_port)
+                ),
+            );
         }
     }
     for p in &old.ports {
         if !new.ports.contains(p) {
-            recreate(format!(
-                "port {} removed{}",
-                p.port,
-                binding(p.host_ip.as_deref(), p.host_port)
-            ));
+            recreate(
+                Field::Ports,
+                format!(
+                    "port {} removed{}",
+                    p.port,
+                    binding(p.host_ip.as_deref(), p.host_port)
+                ),
+            );
         }
     }
     if old.healthcheck != new.healthcheck {
-        recreate("healthcheck changed".to_string());
+        recreate(Field::Healthcheck, "healthcheck changed".to_string());
     }
     let keys: std::collections::BTreeSet<&String> = old.options.keys().chain(new.options.keys()).collect();
     for key in keys {
@@ -131,6 +179,7 @@ pub fn diff(old: &ContainerSpec, new: &ContainerSpec, updatable: &[&str]) -> Vec
             Remedy::Recreate
         };
         out.push(Change {
+            field: Field::Option,
             remedy,
             reason: described,
         });

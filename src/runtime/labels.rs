@@ -9,8 +9,13 @@ pub const CONFIG: &str = "dmap.config";
 pub const INSTANCE: &str = "dmap.instance";
 /// The client the object was created through.
 pub const CLIENT: &str = "dmap.client";
-/// What the object is: `container`, `volume`, `network`.
+/// What the object is: `container`, `volume`, `network`, `helper` (a volume-preparation
+/// container), `adoption` (a marker recording an adopted volume or network).
 pub const KIND: &str = "dmap.kind";
+pub const KIND_HELPER: &str = "helper";
+pub const KIND_ADOPTION: &str = "adoption";
+/// On an adoption marker: what it records, `volume:NAME` or `network:NAME`.
+pub const ADOPTED: &str = "dmap.adopted";
 /// The canonical applied container spec (JSON), so `update` can say which field changed.
 pub const SPEC: &str = "dmap.spec";
 /// The schema of `dmap.spec`; a newer dmap reads older schemas without recreating.

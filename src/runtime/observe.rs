@@ -11,7 +11,8 @@ use super::driver::Driver;
 use super::error::{status, Error};
 use super::labels;
 use super::snapshot::{
-    ObservedContainer, ObservedEndpoint, ObservedMount, ObservedNetwork, ObservedVolume, RunState, Snapshot,
+    timestamp, ObservedContainer, ObservedEndpoint, ObservedMount, ObservedNetwork, ObservedVolume, RunState,
+    Snapshot,
 };
 use super::spec::{Desired, MountKind};
 
@@ -72,8 +73,21 @@ pub async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapshot, Err
         .await
         .map_err(failed("list volumes"))?;
     let wanted: BTreeSet<&str> = desired.volumes.iter().map(|v| v.name.as_str()).collect();
+    // Adoptions dmap recorded: (kind, name) → map.
+    let mut adopted: BTreeMap<(String, String), String> = BTreeMap::new();
     for v in volumes.volumes.unwrap_or_default() {
         let labels: BTreeMap<String, String> = v.labels.into_iter().collect();
+        if labels.get(labels::KIND).map(String::as_str) == Some(labels::KIND_ADOPTION) {
+            if let (true, Some(map), Some((kind, name))) = (
+                ours(&labels),
+                labels.get(labels::MAP),
+                labels.get(labels::ADOPTED).and_then(|a| a.split_once(':')),
+            ) {
+                adopted.insert((kind.to_string(), name.to_string()), map.clone());
+                snapshot.markers.insert(v.name.clone());
+            }
+            continue;
+        }
         if wanted.contains(v.name.as_str()) || ours(&labels) {
             snapshot.volumes.insert(
                 v.name.clone(),
@@ -82,9 +96,13 @@ pub async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapshot, Err
                     driver: v.driver,
                     options: v.options.into_iter().collect(),
                     labels,
+                    adopted_by: None,
                 },
             );
         }
+    }
+    for v in snapshot.volumes.values_mut() {
+        v.adopted_by = adopted.get(&("volume".to_string(), v.name.clone())).cloned();
     }
 
     let networks = docker
@@ -121,6 +139,7 @@ pub async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapshot, Err
                         internal: n.internal.unwrap_or(false),
                         labels: sorted(n.labels),
                         containers,
+                        adopted_by: adopted.get(&("network".to_string(), name.clone())).cloned(),
                     },
                 );
             }
@@ -203,6 +222,8 @@ fn container(name: &str, info: ContainerInspectResponse) -> ObservedContainer {
     ObservedContainer {
         id: info.id.unwrap_or_default(),
         name: name.to_string(),
+        created: info.created.as_deref().and_then(timestamp).unwrap_or(0),
+        started_at: st.started_at.as_deref().and_then(timestamp),
         image_id: info.image.unwrap_or_default(),
         state,
         labels,

@@ -159,23 +159,44 @@ pub struct DesiredContainer {
     pub order: usize,
 }
 
+/// How a container is bound to another one's identity: the Engine resolves these to the other
+/// container's id when the container is created (or, for a namespace, started), so recreating
+/// the other container leaves this one pointing at the old one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Binding {
+    /// `links`, on the default bridge or a map network.
+    Link,
+    /// `uses` of a container: its volumes (`volumes_from`).
+    VolumesFrom,
+    /// `network_mode` naming a container: its network namespace.
+    Namespace,
+}
+
 impl DesiredContainer {
-    /// Containers whose recreation forces this one's: it shares their network namespace or
-    /// takes their volumes with `volumes_from`.
-    pub fn shares_with(&self) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .spec
-            .volumes_from
-            .iter()
-            .map(|v| v.strip_suffix(":ro").unwrap_or(v).to_string())
-            .collect();
-        if let Some(c) = self
+    /// The containers this one is bound to, and how; each once, the strongest binding first.
+    pub fn bindings(&self) -> Vec<(&str, Binding)> {
+        let namespace = self
             .spec
             .network_mode
             .as_deref()
             .and_then(|m| m.strip_prefix("container:"))
-        {
-            out.push(c.to_string());
+            .map(|c| (c, Binding::Namespace));
+        let volumes = self
+            .spec
+            .volumes_from
+            .iter()
+            .map(|v| (v.strip_suffix(":ro").unwrap_or(v), Binding::VolumesFrom));
+        let links = self
+            .spec
+            .links
+            .iter()
+            .chain(self.spec.networks.iter().flat_map(|e| &e.links))
+            .map(|l| (l.container.as_str(), Binding::Link));
+        let mut out: Vec<(&str, Binding)> = Vec::new();
+        for (name, how) in namespace.into_iter().chain(volumes).chain(links) {
+            if !out.iter().any(|(n, _)| *n == name) {
+                out.push((name, how));
+            }
         }
         out
     }
@@ -210,6 +231,8 @@ pub struct Desired {
     pub volumes: Vec<DesiredVolume>,
     pub networks: Vec<DesiredNetwork>,
     pub images: BTreeSet<String>,
+    /// Engine name → index in `containers`.
+    by_name: HashMap<String, usize>,
 }
 
 impl ContainerSpec {
@@ -291,7 +314,7 @@ impl From<&Mount> for MountSpec {
 
 impl Desired {
     pub fn container(&self, name: &str) -> Option<&DesiredContainer> {
-        self.containers.iter().find(|c| c.name == name)
+        self.by_name.get(name).and_then(|i| self.containers.get(*i))
     }
 
     /// Builds the desired state of `client` from checked maps.
@@ -382,6 +405,12 @@ impl Desired {
                 });
             }
         }
+        desired.by_name = desired
+            .containers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), i))
+            .collect();
         Ok(desired)
     }
 }

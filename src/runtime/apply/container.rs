@@ -116,7 +116,7 @@ pub(super) async fn exec(
 
 pub(super) async fn update(driver: &Driver, desired: &Desired, name: &str) -> Result<(), StepError> {
     let c = container(desired, name)?;
-    match translate::update_body(&c.spec.options, &Default::default())? {
+    match translate::update_body(&c.spec.options, &Default::default(), true)? {
         Some(body) => driver
             .docker
             .update_container(name, body)
@@ -173,6 +173,15 @@ pub(super) async fn remove(driver: &Driver, name: &str) -> Result<(), StepError>
         v: false,
         force: false,
         link: false,
+    };
+    idempotent(driver.docker.remove_container(name, Some(options)).await, &[404])
+}
+
+/// Force-removes a helper an interrupted run left (it may still be running).
+pub(super) async fn remove_helper(driver: &Driver, name: &str) -> Result<(), StepError> {
+    let options = RemoveContainerOptions {
+        force: true,
+        ..Default::default()
     };
     idempotent(driver.docker.remove_container(name, Some(options)).await, &[404])
 }

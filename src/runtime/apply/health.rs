@@ -51,6 +51,16 @@ pub(super) async fn wait_healthy(driver: &Driver, name: &str) -> Result<(), Step
     let waited = tokio::time::timeout(limit, async {
         while let Some(event) = events.next().await {
             let event = event.map_err(StepError::engine)?;
+            // The Engine's `container` filter matches name prefixes too (`db` and `db2`).
+            let about = event
+                .actor
+                .as_ref()
+                .and_then(|a| a.attributes.as_ref())
+                .and_then(|a| a.get("name"))
+                .is_some_and(|n| n == name);
+            if !about {
+                continue;
+            }
             let action = event.action.unwrap_or_default();
             match action.as_str() {
                 "health_status: healthy" => return Ok(()),

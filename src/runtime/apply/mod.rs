@@ -62,9 +62,13 @@ async fn run_step(driver: &Driver, desired: &Desired, step: &Step) -> Result<(),
     match &step.kind {
         StepKind::PullImage { image } => image::pull(driver, image).await,
         StepKind::CreateNetwork { network } => network::create(driver, desired, network).await,
-        StepKind::RemoveNetwork { network } => network::remove(driver, network).await,
+        StepKind::RemoveNetwork { network } => network::remove(driver, desired, network).await,
         StepKind::CreateVolume { volume } => volume::create(driver, desired, volume).await,
-        StepKind::RemoveVolume { volume } => volume::remove(driver, volume).await,
+        StepKind::RemoveVolume { volume } => volume::remove(driver, desired, volume).await,
+        StepKind::RecordAdoption { kind, name, map } => {
+            volume::record_adoption(driver, kind, name, map).await
+        }
+        StepKind::RemoveHelper { container } => container::remove_helper(driver, container).await,
         StepKind::PrepareVolume { volume, container } => {
             volume::prepare(driver, desired, volume, container).await
         }

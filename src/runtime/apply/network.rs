@@ -48,8 +48,12 @@ pub(super) async fn create(driver: &Driver, desired: &Desired, network: &str) ->
         .map_err(StepError::engine)
 }
 
-pub(super) async fn remove(driver: &Driver, network: &str) -> Result<(), StepError> {
-    idempotent(driver.docker.remove_network(network).await, &[404])
+pub(super) async fn remove(driver: &Driver, desired: &Desired, network: &str) -> Result<(), StepError> {
+    idempotent(driver.docker.remove_network(network).await, &[404])?;
+    match desired.networks.iter().find(|n| n.name == network) {
+        Some(n) => super::volume::forget_adoption(driver, "network", network, &n.map).await,
+        None => Ok(()),
+    }
 }
 
 pub(super) async fn connect(

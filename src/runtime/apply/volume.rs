@@ -27,11 +27,47 @@ pub(super) async fn create(driver: &Driver, desired: &Desired, volume: &str) -> 
         .map_err(StepError::engine)
 }
 
-pub(super) async fn remove(driver: &Driver, volume: &str) -> Result<(), StepError> {
+pub(super) async fn remove(driver: &Driver, desired: &Desired, volume: &str) -> Result<(), StepError> {
     idempotent(
         driver
             .docker
             .remove_volume(volume, None::<RemoveVolumeOptions>)
+            .await,
+        &[404],
+    )?;
+    match desired.volumes.iter().find(|v| v.name == volume) {
+        Some(v) => forget_adoption(driver, "volume", volume, &v.map).await,
+        None => Ok(()),
+    }
+}
+
+/// Records an adoption with its marker volume (already there: recorded before).
+pub(super) async fn record_adoption(
+    driver: &Driver,
+    kind: &str,
+    name: &str,
+    map: &str,
+) -> Result<(), StepError> {
+    driver
+        .docker
+        .create_volume(translate::adoption_body(kind, name, map, &driver.client))
+        .await
+        .map(|_| ())
+        .map_err(StepError::engine)
+}
+
+/// Removes the adoption marker of an object that is gone.
+pub(super) async fn forget_adoption(
+    driver: &Driver,
+    kind: &str,
+    name: &str,
+    map: &str,
+) -> Result<(), StepError> {
+    let marker = translate::adoption_marker(kind, name, map);
+    idempotent(
+        driver
+            .docker
+            .remove_volume(&marker, None::<RemoveVolumeOptions>)
             .await,
         &[404],
     )

@@ -7,20 +7,62 @@ use super::{Action, Builder, PlanError, StepKind};
 use crate::runtime::snapshot::owned;
 use crate::runtime::spec::DesiredContainer;
 
-/// Steps that bring one container down for stop/remove/shutdown; dependents come first.
-pub(super) fn backward(b: &mut Builder, action: &Action, c: &DesiredContainer, errors: &mut Vec<PlanError>) {
+/// stop, remove or shutdown of the involved containers (the targets and their dependents).
+pub(super) fn down(
+    b: &mut Builder,
+    action: &Action,
+    involved: &[&DesiredContainer],
+    errors: &mut Vec<PlanError>,
+) {
+    let keep = kept(b, involved, action);
+    // Dependents first: walk in reverse start order.
+    for c in involved.iter().rev() {
+        if !keep.contains(c.name.as_str()) {
+            backward(b, action, c, errors);
+        }
+    }
+    if matches!(action, Action::Shutdown | Action::Remove) {
+        attached_volumes(b, involved, &keep);
+    }
+}
+
+/// With `remove_persistent: false`, persistent containers stay, and so does everything they
+/// need (their links, volumes_from and namespace owners, the owners of volumes they use),
+/// running.
+fn kept<'a>(b: &Builder<'a>, involved: &[&'a DesiredContainer], action: &Action) -> BTreeSet<&'a str> {
+    let mut keep: BTreeSet<&str> = BTreeSet::new();
+    if b.options.remove_persistent || *action == Action::Stop {
+        return keep;
+    }
+    let mut frontier: Vec<&str> = involved
+        .iter()
+        .filter(|c| c.persistent)
+        .map(|c| c.name.as_str())
+        .collect();
+    while let Some(name) = frontier.pop() {
+        if keep.insert(name) {
+            if let Some(c) = b.desired.container(name) {
+                frontier.extend(c.depends_on.iter().map(String::as_str));
+            }
+        }
+    }
+    keep
+}
+
+/// Steps that bring one container down; its dependents' steps exist already.
+fn backward(b: &mut Builder, action: &Action, c: &DesiredContainer, errors: &mut Vec<PlanError>) {
     let Some(o) = b.observed_container(&c.name) else {
         return;
     };
-    let dependents: Vec<usize> = b
-        .desired
-        .containers
+    let dependents: Vec<&str> = b.dependents_of(&c.name).iter().map(|d| d.name.as_str()).collect();
+    let stops: Vec<usize> = dependents
         .iter()
-        .filter(|d| d.depends_on.contains(&c.name))
-        .flat_map(|d| [b.stopped.get(&d.name).copied(), b.removed.get(&d.name).copied()])
-        .flatten()
+        .filter_map(|d| b.stopped.get(*d).copied())
         .collect();
-    let keep = c.persistent && !b.options.remove_persistent;
+    let mut removes: Vec<usize> = dependents
+        .iter()
+        .filter_map(|d| b.removed.get(*d).copied())
+        .collect();
     match action {
         Action::Stop => {
             if o.is_running() {
@@ -29,49 +71,29 @@ pub(super) fn backward(b: &mut Builder, action: &Action, c: &DesiredContainer, e
                         container: c.name.clone(),
                     },
                     "running",
-                    dependents,
+                    stops,
                 );
                 b.stopped.insert(c.name.clone(), id);
             }
         }
         Action::Remove => {
-            if keep {
-                return;
-            }
             if o.is_running() {
                 errors.push(PlanError::Running { name: c.name.clone() });
                 return;
             }
+            removes.extend(stops);
             let id = b.step(
                 StepKind::RemoveContainer {
                     container: c.name.clone(),
                 },
                 "present",
-                dependents,
+                removes,
             );
             b.removed.insert(c.name.clone(), id);
         }
         _ => {
-            if keep {
-                return;
-            }
             // A container stops once its dependents have stopped, and is removed once they are
             // removed: stops of one layer need not wait for the removals above it.
-            let dependent_names: Vec<&String> = b
-                .desired
-                .containers
-                .iter()
-                .filter(|d| d.depends_on.contains(&c.name))
-                .map(|d| &d.name)
-                .collect();
-            let stops: Vec<usize> = dependent_names
-                .iter()
-                .filter_map(|d| b.stopped.get(*d).copied())
-                .collect();
-            let mut removes: Vec<usize> = dependent_names
-                .iter()
-                .filter_map(|d| b.removed.get(*d).copied())
-                .collect();
             if o.is_running() {
                 let id = b.step(
                     StepKind::StopContainer {
@@ -97,23 +119,24 @@ pub(super) fn backward(b: &mut Builder, action: &Action, c: &DesiredContainer, e
     }
 }
 
-/// With `remove_attached`, the attached volumes of removed containers go too, once nothing that
-/// stays mounts them.
-pub(super) fn attached_volumes(b: &mut Builder, involved: &[&DesiredContainer]) {
+/// With `remove_attached`, the attached volumes of the involved configurations go too, whether
+/// or not their containers still exist, once nothing that stays mounts them.
+fn attached_volumes(b: &mut Builder, involved: &[&DesiredContainer], keep: &BTreeSet<&str>) {
     if !b.options.remove_attached {
         return;
     }
-    let removed: BTreeSet<String> = b.removed.keys().cloned().collect();
+    let owners: BTreeSet<(&str, &str)> = involved
+        .iter()
+        .filter(|c| !keep.contains(c.name.as_str()))
+        .map(|c| (c.map.as_str(), c.config.as_str()))
+        .collect();
     for v in &b.desired.volumes {
-        let owner_removed = involved
-            .iter()
-            .any(|c| c.map == v.map && c.config == v.owner && removed.contains(&c.name));
-        if !owner_removed
+        if !owners.contains(&(v.map.as_str(), v.owner.as_str()))
             || !b
                 .observed
                 .volumes
                 .get(&v.name)
-                .is_some_and(|o| owned(&o.labels, &v.map))
+                .is_some_and(|o| o.owned_by(&v.map))
         {
             continue;
         }
@@ -124,7 +147,7 @@ pub(super) fn attached_volumes(b: &mut Builder, involved: &[&DesiredContainer]) 
             .filter(|o| o.mounts.iter().any(|m| m.source == v.name))
             .map(|o| o.name.as_str())
             .collect();
-        if users.iter().any(|u| !removed.contains(*u)) {
+        if users.iter().any(|u| !b.removed.contains_key(*u)) {
             continue;
         }
         let deps: Vec<usize> = users.iter().filter_map(|u| b.removed.get(*u).copied()).collect();
@@ -138,14 +161,14 @@ pub(super) fn attached_volumes(b: &mut Builder, involved: &[&DesiredContainer]) 
     }
 }
 
-/// A map network goes when its last container does; a container dmap does not manage keeps it.
+/// A map network goes when its last container does (orphans included, once removed); a
+/// container dmap does not manage keeps it.
 pub(super) fn networks_after_shutdown(
     b: &mut Builder,
     involved: &[&DesiredContainer],
     errors: &mut Vec<PlanError>,
 ) {
     let maps: BTreeSet<&str> = involved.iter().map(|c| c.map.as_str()).collect();
-    let removed: BTreeSet<String> = b.removed.keys().cloned().collect();
     for n in b
         .desired
         .networks
@@ -155,10 +178,14 @@ pub(super) fn networks_after_shutdown(
         let Some(o) = b.observed.networks.get(&n.name) else {
             continue;
         };
-        if !owned(&o.labels, &n.map) {
+        if !o.owned_by(&n.map) {
             continue;
         }
-        let remaining: Vec<&String> = o.containers.iter().filter(|c| !removed.contains(*c)).collect();
+        let remaining: Vec<&String> = o
+            .containers
+            .iter()
+            .filter(|c| !b.removed.contains_key(*c))
+            .collect();
         if remaining.is_empty() {
             let deps: Vec<usize> = o
                 .containers
@@ -175,14 +202,13 @@ pub(super) fn networks_after_shutdown(
             continue;
         }
         // Remaining map containers keep it; a foreign one is worth saying.
+        let targeted_all = involved.len() == b.desired.containers.iter().filter(|c| c.map == n.map).count();
         for r in remaining {
             let managed = b
                 .observed
                 .containers
                 .get(r)
                 .is_some_and(|c| owned(&c.labels, &n.map));
-            let targeted_all =
-                involved.len() == b.desired.containers.iter().filter(|c| c.map == n.map).count();
             if !managed && targeted_all {
                 errors.push(PlanError::ForeignAttached {
                     network: n.name.clone(),

@@ -1,108 +1,116 @@
-//! Bringing containers up: create, start, startup and update, dependencies first.
+//! Bringing containers up: create, start, startup and update, dependencies first. Containers
+//! that are replaced are torn down first, dependents before what they need; every container
+//! bound to a replaced one is replaced in the same run (see `bindings`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::update::in_place;
-use super::{commands_after_start, Action, Builder, PlanError, StepKind};
-use crate::runtime::snapshot::RunState;
+use super::update::{in_place, rebuild_objects, recreate_set};
+use super::{bindings, commands_after_start, in_start_order, Action, Builder, PlanError, StepKind};
+use crate::runtime::snapshot::{ObservedContainer, RunState};
 use crate::runtime::spec::{DesiredContainer, MountKind};
 use crate::runtime::translate;
 
-/// Steps that bring one container (and what it needs) up for create/startup/start/update.
-pub(super) fn forward(
-    b: &mut Builder,
+/// How a container is treated in a forward action.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// A target, or what a target needs: the action's own rules.
+    Involved,
+    /// Recreated only because it is bound to a replaced container: started again if it ran.
+    Bound,
+}
+
+/// create, start, startup and update of the involved containers.
+pub(super) fn up<'a>(
+    b: &mut Builder<'a>,
     action: &Action,
-    c: &DesiredContainer,
-    recreate: &BTreeMap<String, String>,
-    explicit: bool,
+    involved: &[&'a DesiredContainer],
+    explicit: &BTreeSet<&str>,
     errors: &mut Vec<PlanError>,
 ) {
-    let observed = b.observed_container(&c.name);
-    let creating = matches!(action, Action::Create | Action::Startup | Action::Update);
-    let starting = matches!(action, Action::Start | Action::Startup | Action::Update);
-    if *action == Action::Start && observed.is_none() {
-        errors.push(PlanError::Absent { name: c.name.clone() });
+    if *action == Action::Start {
+        for c in involved {
+            forward(b, action, c, &BTreeMap::new(), Role::Involved, errors);
+        }
         return;
     }
-    // What the container needs, when it is (re)created.
-    let replace = recreate.get(&c.name);
-    let needs_create = creating && (observed.is_none() || replace.is_some());
-    let mut create_deps: Vec<usize> = Vec::new();
-    if needs_create || (*action == Action::Update && b.options.pull_before_update) {
-        let image = &c.spec.image;
-        let present = b.observed.images.contains_key(image);
-        if !b.pulled.contains_key(image)
-            && (!present || (*action == Action::Update && b.options.pull_before_update))
-        {
-            let reason = if present { "pull_before_update" } else { "absent" };
-            let id = b.step(StepKind::PullImage { image: image.clone() }, reason, vec![]);
-            b.pulled.insert(image.clone(), id);
-        }
-        if let Some(id) = b.pulled.get(image) {
-            create_deps.push(*id);
-        }
-    }
-    if needs_create || creating {
-        for e in &c.spec.networks {
-            if crate::model::name::PRESET_NETWORKS.contains(&e.network.as_str()) {
-                continue;
-            }
-            if !b.observed.networks.contains_key(&e.network) && !b.networks.contains_key(&e.network) {
-                let id = b.step(
-                    StepKind::CreateNetwork {
-                        network: e.network.clone(),
-                    },
-                    "absent",
-                    vec![],
-                );
-                b.networks.insert(e.network.clone(), id);
-            }
-            if let Some(id) = b.networks.get(&e.network) {
-                create_deps.push(*id);
-            }
-        }
-        for m in c.spec.mounts.iter().filter(|m| m.kind == MountKind::Volume) {
-            let attached = b.desired.volumes.iter().find(|v| v.name == m.source);
-            match (attached, b.observed.volumes.get(&m.source)) {
-                (Some(_), None) if !b.volumes.contains_key(&m.source) => {
-                    let id = b.step(
-                        StepKind::CreateVolume {
-                            volume: m.source.clone(),
-                        },
-                        "absent",
-                        vec![],
-                    );
-                    b.volumes.insert(m.source.clone(), id);
-                }
-                _ => {}
-            }
-            if let Some(id) = b.volumes.get(&m.source) {
-                create_deps.push(*id);
+    let mut replace: BTreeMap<String, String> = if *action == Action::Update {
+        recreate_set(b, involved)
+    } else if b.options.adopt {
+        // Taking a container over means recreating it with dmap's labels.
+        involved
+            .iter()
+            .filter(|c| {
+                b.observed
+                    .containers
+                    .get(&c.name)
+                    .is_some_and(|o| !crate::runtime::snapshot::owned(&o.labels, &c.map))
+            })
+            .map(|c| (c.name.clone(), "adopted".to_string()))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    let rebuilt = if *action == Action::Update {
+        rebuild_objects(b, involved, &mut replace, errors)
+    } else {
+        Vec::new()
+    };
+    let bound = bindings::cascade(b, action, involved, &mut replace);
+    // Containers bound to replaced ones come along with what they need.
+    let mut names: BTreeSet<&str> = involved.iter().map(|c| c.name.as_str()).collect();
+    let mut frontier: Vec<&str> = bound.iter().map(|c| c.name.as_str()).collect();
+    while let Some(n) = frontier.pop() {
+        if names.insert(n) {
+            if let Some(c) = b.desired.container(n) {
+                frontier.extend(c.depends_on.iter().map(String::as_str));
             }
         }
     }
-    // Containers it needs exist before it is created, and run before it starts.
-    let mut start_deps: Vec<usize> = Vec::new();
-    for dep in &c.depends_on {
-        if let Some(id) = b.created.get(dep) {
-            create_deps.push(*id);
-        }
-        if let Some(id) = b.started.get(dep) {
-            start_deps.push(*id);
-        }
+    let all = in_start_order(b.desired, |c| names.contains(c.name.as_str()));
+    teardown(b, &all, &replace);
+    for c in &all {
+        let role = if bound.iter().any(|x| x.name == c.name) && !explicit.contains(c.name.as_str()) {
+            Role::Bound
+        } else {
+            Role::Involved
+        };
+        forward(b, action, c, &replace, role, errors);
     }
-    let mut carry = Vec::new();
-    if let (Some(reason), Some(o)) = (replace, observed) {
-        // Replace: stop, remove (anonymous volumes stay and move to the new container).
+    // A volume or network is removed once every container using it is gone.
+    for (step, users) in rebuilt {
+        let removed: Vec<usize> = users.iter().filter_map(|u| b.removed.get(u).copied()).collect();
+        let deps = &mut b.plan.steps[step].deps;
+        deps.extend(removed);
+        deps.sort_unstable();
+        deps.dedup();
+    }
+}
+
+/// Stops and removes the containers being replaced, dependents first, and notes which anonymous
+/// volumes each new container mounts again.
+fn teardown(b: &mut Builder, all: &[&DesiredContainer], replace: &BTreeMap<String, String>) {
+    for c in all.iter().rev() {
+        let (Some(reason), Some(o)) = (replace.get(&c.name), b.observed_container(&c.name)) else {
+            continue;
+        };
+        let dependents_stopped: Vec<usize> = b
+            .dependents_of(&c.name)
+            .iter()
+            .filter_map(|d| b.stopped.get(&d.name).copied())
+            .collect();
         let mut deps = Vec::new();
         if o.is_running() {
-            deps.push(b.step(
+            let stop = b.step(
                 StepKind::StopContainer {
                     container: c.name.clone(),
                 },
                 format!("recreate: {reason}"),
-                vec![],
-            ));
+                dependents_stopped,
+            );
+            b.stopped.insert(c.name.clone(), stop);
+            deps.push(stop);
+        } else {
+            deps.extend(dependents_stopped);
         }
         let removed = b.step(
             StepKind::RemoveContainer {
@@ -111,138 +119,146 @@ pub(super) fn forward(
             format!("recreate: {reason}"),
             deps,
         );
-        create_deps.push(removed);
         b.removed.insert(c.name.clone(), removed);
-        for m in c.spec.mounts.iter().filter(|m| m.kind == MountKind::Anonymous) {
-            if let Some(a) = o
-                .mounts
-                .iter()
-                .find(|a| a.target == m.target && a.kind == MountKind::Volume)
-            {
-                carry.push((m.target.clone(), a.source.clone()));
-            }
-        }
+        let carry = anonymous_volumes(b, c, o);
+        b.carry.insert(c.name.clone(), carry);
     }
+}
+
+/// The anonymous volumes of a container being replaced (its `shares`, the image's `VOLUME`s)
+/// that the new container mounts again, as Compose does: every volume mount the Engine named
+/// itself, at a path the map does not mount anything else at, and not taken from another
+/// container with `volumes_from`.
+fn anonymous_volumes(b: &Builder, c: &DesiredContainer, o: &ObservedContainer) -> Vec<(String, String)> {
+    let mapped: BTreeSet<&str> = c
+        .spec
+        .mounts
+        .iter()
+        .filter(|m| m.kind != MountKind::Anonymous)
+        .map(|m| m.target.as_str())
+        .collect();
+    let borrowed: BTreeSet<&str> = c
+        .spec
+        .volumes_from
+        .iter()
+        .filter_map(|v| b.observed.containers.get(v.strip_suffix(":ro").unwrap_or(v)))
+        .flat_map(|source| source.mounts.iter().map(|m| m.source.as_str()))
+        .collect();
+    let engine_named = |name: &str| name.len() == 64 && name.bytes().all(|c| c.is_ascii_hexdigit());
+    o.mounts
+        .iter()
+        .filter(|m| m.kind == MountKind::Volume && engine_named(&m.source))
+        .filter(|m| !mapped.contains(m.target.as_str()) && !borrowed.contains(m.source.as_str()))
+        .map(|m| (m.target.clone(), m.source.clone()))
+        .collect()
+}
+
+/// The image, networks and attached volumes a container being created needs; returns the steps
+/// its creation waits for.
+fn prerequisites(b: &mut Builder, action: &Action, c: &DesiredContainer, needs_create: bool) -> Vec<usize> {
+    let mut deps: Vec<usize> = Vec::new();
+    let pull_anyway = *action == Action::Update && b.options.pull_before_update;
+    if needs_create || pull_anyway {
+        let image = &c.spec.image;
+        let present = b.observed.images.contains_key(image);
+        if !b.pulled.contains_key(image) && (!present || pull_anyway) {
+            let reason = if present { "pull_before_update" } else { "absent" };
+            let id = b.step(StepKind::PullImage { image: image.clone() }, reason, vec![]);
+            b.pulled.insert(image.clone(), id);
+        }
+        deps.extend(b.pulled.get(image));
+    }
+    for e in &c.spec.networks {
+        if crate::model::name::PRESET_NETWORKS.contains(&e.network.as_str()) {
+            continue;
+        }
+        if !b.observed.networks.contains_key(&e.network) && !b.networks.contains_key(&e.network) {
+            let id = b.step(
+                StepKind::CreateNetwork {
+                    network: e.network.clone(),
+                },
+                "absent",
+                vec![],
+            );
+            b.networks.insert(e.network.clone(), id);
+        }
+        deps.extend(b.networks.get(&e.network));
+    }
+    for m in c.spec.mounts.iter().filter(|m| m.kind == MountKind::Volume) {
+        let attached = b.desired.volumes.iter().any(|v| v.name == m.source);
+        if attached && !b.observed.volumes.contains_key(&m.source) && !b.volumes.contains_key(&m.source) {
+            let id = b.step(
+                StepKind::CreateVolume {
+                    volume: m.source.clone(),
+                },
+                "absent",
+                vec![],
+            );
+            b.volumes.insert(m.source.clone(), id);
+        }
+        deps.extend(b.volumes.get(&m.source));
+    }
+    deps
+}
+
+/// Steps that bring one container up for create/startup/start/update.
+fn forward(
+    b: &mut Builder,
+    action: &Action,
+    c: &DesiredContainer,
+    replace: &BTreeMap<String, String>,
+    role: Role,
+    errors: &mut Vec<PlanError>,
+) {
+    let observed = b.observed_container(&c.name);
+    let creating = matches!(action, Action::Create | Action::Startup | Action::Update);
+    if *action == Action::Start && observed.is_none() {
+        errors.push(PlanError::Absent { name: c.name.clone() });
+        return;
+    }
+    let replaced = replace.get(&c.name);
+    let needs_create = creating && (observed.is_none() || replaced.is_some());
+    let mut create_deps = if creating {
+        prerequisites(b, action, c, needs_create)
+    } else {
+        Vec::new()
+    };
+    // Containers it needs exist before it is created, and run before it starts.
+    let mut start_deps: Vec<usize> = Vec::new();
+    for dep in &c.depends_on {
+        create_deps.extend(b.created.get(dep));
+        start_deps.extend(b.started.get(dep));
+    }
+    create_deps.extend(b.removed.get(&c.name));
     let mut ready: Vec<usize> = Vec::new();
     if needs_create {
-        let needs = translate::MAC_ADDRESS_API;
-        if translate::mac_address(&c.spec.options).is_some() && b.observed.api_version < needs {
-            errors.push(PlanError::EngineTooOld {
-                container: c.name.clone(),
-                key: "mac_address",
-                needs,
-                has: b.observed.api_version,
-            });
-        }
-        let reason = match replace {
-            Some(r) => format!("recreate: {r}"),
-            None => "absent".to_string(),
-        };
-        // Volumes are prepared before the container exists: a run interrupted in between
-        // leaves no container, so the next run creates it and prepares again.
-        let mut deps = create_deps.clone();
-        for p in &c.prepare {
-            let mut prepare_deps: Vec<usize> = b.volumes.get(&p.volume).copied().into_iter().collect();
-            prepare_deps.extend(b.pulled.get(&c.spec.image));
-            // The container it replaces may still hold the volume until it is removed.
-            prepare_deps.extend(b.removed.get(&c.name));
-            let what = [
-                p.owner.as_ref().map(|o| format!("chown {o}")),
-                p.mode.as_ref().map(|m| format!("chmod {m}")),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-            let id = b.step(
-                StepKind::PrepareVolume {
-                    volume: p.volume.clone(),
-                    container: c.name.clone(),
-                },
-                what,
-                prepare_deps,
-            );
-            deps.push(id);
-        }
-        let created = b.step(
-            StepKind::CreateContainer {
-                container: c.name.clone(),
-                carry,
-            },
-            reason,
-            deps,
-        );
-        b.created.insert(c.name.clone(), created);
-        ready.push(created);
-        for (i, e) in c.spec.networks.iter().enumerate() {
-            // The first network is joined at create.
-            if i > 0 {
-                ready.push(b.step(
-                    StepKind::ConnectNetwork {
-                        container: c.name.clone(),
-                        network: e.network.clone(),
-                    },
-                    "join network",
-                    vec![created],
-                ));
-            }
-        }
+        create(b, c, replaced, create_deps, &mut ready, errors);
     } else if let Some(o) = observed {
         if *action == Action::Update {
             in_place(b, c, o, &mut ready);
         }
-    }
-    if !starting {
-        return;
     }
     let state = if needs_create {
         None
     } else {
         observed.map(|o| o.state.clone())
     };
-    let start = match &state {
-        None => Some("created".to_string()),
-        Some(RunState::Running | RunState::Restarting) => None,
-        Some(RunState::Created) => Some("never started".to_string()),
-        Some(RunState::Exited { code }) => {
-            // A persistent container that ran once is left as it is, unless asked for by name.
-            if c.persistent && !(explicit && *action != Action::Update) {
-                None
-            } else {
-                Some(format!("stopped (exit code {code})"))
-            }
-        }
+    let start = match (role, action) {
+        (_, Action::Create) => None,
+        // Recreated for a binding: it runs again if it ran.
+        (Role::Bound, _) if !observed.is_some_and(ObservedContainer::is_running) => None,
+        _ => match &state {
+            None => Some("created".to_string()),
+            Some(RunState::Running | RunState::Restarting) => None,
+            Some(RunState::Created) => Some("never started".to_string()),
+            // Persistence protects from recreation and removal, not from starting.
+            Some(RunState::Exited { code }) => Some(format!("stopped (exit code {code})")),
+        },
     };
     if let Some(reason) = start {
         let first = matches!(state, None | Some(RunState::Created));
         ready.extend(start_deps);
-        // Dependencies with a healthcheck are healthy before it starts.
-        for dep in &c.depends_on {
-            let has_health = b
-                .desired
-                .container(dep)
-                .and_then(|d| d.spec.healthcheck.as_ref())
-                .is_some_and(|h| h.test.first().is_some_and(|t| t != "NONE"));
-            if !has_health {
-                continue;
-            }
-            let id = match b.healthy.get(dep) {
-                Some(id) => *id,
-                None => {
-                    let after: Vec<usize> = b.started.get(dep).copied().into_iter().collect();
-                    let id = b.step(
-                        StepKind::WaitHealthy {
-                            container: dep.clone(),
-                        },
-                        format!("`{}` waits for it", c.name),
-                        after,
-                    );
-                    b.healthy.insert(dep.clone(), id);
-                    id
-                }
-            };
-            ready.push(id);
-        }
+        wait_for_health(b, c, &mut ready);
         let started = b.step(
             StepKind::StartContainer {
                 container: c.name.clone(),
@@ -262,5 +278,108 @@ pub(super) fn forward(
                 vec![started],
             );
         }
+    }
+}
+
+/// Volume preparation, the create step and joining the networks after the first.
+fn create(
+    b: &mut Builder,
+    c: &DesiredContainer,
+    replaced: Option<&String>,
+    create_deps: Vec<usize>,
+    ready: &mut Vec<usize>,
+    errors: &mut Vec<PlanError>,
+) {
+    let needs = translate::MAC_ADDRESS_API;
+    if translate::mac_address(&c.spec.options).is_some() && b.observed.api_version < needs {
+        errors.push(PlanError::EngineTooOld {
+            container: c.name.clone(),
+            key: "mac_address",
+            needs,
+            has: b.observed.api_version,
+        });
+    }
+    let reason = match replaced {
+        Some(r) => format!("recreate: {r}"),
+        None => "absent".to_string(),
+    };
+    // Volumes are prepared before the container exists: a run interrupted in between leaves no
+    // container, so the next run creates it and prepares again. Each volume has a helper of its
+    // own, so they run in parallel.
+    let mut deps = create_deps;
+    for p in &c.prepare {
+        let mut prepare_deps: Vec<usize> = b.volumes.get(&p.volume).copied().into_iter().collect();
+        prepare_deps.extend(b.pulled.get(&c.spec.image));
+        // The container it replaces may still hold the volume until it is removed.
+        prepare_deps.extend(b.removed.get(&c.name));
+        prepare_deps.extend(b.helpers.iter().copied());
+        let what = [
+            p.owner.as_ref().map(|o| format!("chown {o}")),
+            p.mode.as_ref().map(|m| format!("chmod {m}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        deps.push(b.step(
+            StepKind::PrepareVolume {
+                volume: p.volume.clone(),
+                container: c.name.clone(),
+            },
+            what,
+            prepare_deps,
+        ));
+    }
+    let carry = b.carry.get(&c.name).cloned().unwrap_or_default();
+    let created = b.step(
+        StepKind::CreateContainer {
+            container: c.name.clone(),
+            carry,
+        },
+        reason,
+        deps,
+    );
+    b.created.insert(c.name.clone(), created);
+    ready.push(created);
+    // The first network is joined at create.
+    for e in c.spec.networks.iter().skip(1) {
+        ready.push(b.step(
+            StepKind::ConnectNetwork {
+                container: c.name.clone(),
+                network: e.network.clone(),
+            },
+            "join network",
+            vec![created],
+        ));
+    }
+}
+
+/// Dependencies with a healthcheck are healthy before the container starts.
+fn wait_for_health(b: &mut Builder, c: &DesiredContainer, ready: &mut Vec<usize>) {
+    for dep in &c.depends_on {
+        let has_health = b
+            .desired
+            .container(dep)
+            .and_then(|d| d.spec.healthcheck.as_ref())
+            .is_some_and(|h| h.test.first().is_some_and(|t| t != "NONE"));
+        if !has_health {
+            continue;
+        }
+        let id = match b.healthy.get(dep) {
+            Some(id) => *id,
+            None => {
+                let after: Vec<usize> = b.started.get(dep).copied().into_iter().collect();
+                let id = b.step(
+                    StepKind::WaitHealthy {
+                        container: dep.clone(),
+                    },
+                    format!("`{}` waits for it", c.name),
+                    after,
+                );
+                b.healthy.insert(dep.clone(), id);
+                id
+            }
+        };
+        ready.push(id);
     }
 }

@@ -1,21 +1,18 @@
 //! Planning: a pure function of the desired state, the observed Engine state, an action and its
 //! options, giving a graph of steps, each with the reason it is needed. Applying runs it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
+mod bindings;
 mod down;
 mod forward;
 mod ownership;
 mod update;
 
-use super::snapshot::{owned, ObservedContainer, RunState, Snapshot};
+use super::snapshot::{ObservedContainer, RunState, Snapshot};
 use super::spec::{Desired, DesiredContainer};
 use crate::model::exec::ExecPolicy;
-use down::{attached_volumes, backward, networks_after_shutdown};
-use forward::forward;
-use ownership::{orphans, ownership};
-use update::{cascade, rebuild_objects, recreate_set};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -137,6 +134,16 @@ pub enum StepKind {
         volume: String,
         container: String,
     },
+    /// Force-remove a volume-preparation helper an interrupted run left behind.
+    RemoveHelper {
+        container: String,
+    },
+    /// Record that `map` adopted a foreign volume or network (the Engine cannot relabel them).
+    RecordAdoption {
+        kind: &'static str,
+        name: String,
+        map: String,
+    },
     /// `carry`: anonymous volumes of the container being replaced (target → volume name).
     CreateContainer {
         container: String,
@@ -185,6 +192,8 @@ impl StepKind {
             StepKind::CreateVolume { volume }
             | StepKind::RemoveVolume { volume }
             | StepKind::PrepareVolume { volume, .. } => volume,
+            StepKind::RecordAdoption { name, .. } => name,
+            StepKind::RemoveHelper { container } => container,
             StepKind::CreateContainer { container, .. }
             | StepKind::ConnectNetwork { container, .. }
             | StepKind::DisconnectNetwork { container, .. }
@@ -208,6 +217,10 @@ impl StepKind {
             StepKind::RemoveVolume { volume } => format!("remove volume `{volume}`"),
             StepKind::PrepareVolume { volume, container } => {
                 format!("prepare volume `{volume}` for container `{container}`")
+            }
+            StepKind::RemoveHelper { container } => format!("remove helper container `{container}`"),
+            StepKind::RecordAdoption { kind, name, map } => {
+                format!("record that map `{map}` adopted {kind} `{name}`")
             }
             StepKind::CreateContainer { container, .. } => format!("create container `{container}`"),
             StepKind::ConnectNetwork { container, network } => {
@@ -239,6 +252,8 @@ impl StepKind {
             StepKind::CreateVolume { .. } => "create_volume",
             StepKind::RemoveVolume { .. } => "remove_volume",
             StepKind::PrepareVolume { .. } => "prepare_volume",
+            StepKind::RemoveHelper { .. } => "remove_helper",
+            StepKind::RecordAdoption { .. } => "adopt",
             StepKind::CreateContainer { .. } => "create",
             StepKind::ConnectNetwork { .. } => "connect",
             StepKind::DisconnectNetwork { .. } => "disconnect",
@@ -327,6 +342,8 @@ struct Builder<'a> {
     observed: &'a Snapshot,
     options: &'a Options,
     plan: Plan,
+    /// The containers that need each one (by Engine name).
+    dependents: HashMap<&'a str, Vec<&'a DesiredContainer>>,
     /// Per object, the step a dependent waits for (e.g. the container's create, start, stop).
     created: HashMap<String, usize>,
     started: HashMap<String, usize>,
@@ -336,6 +353,10 @@ struct Builder<'a> {
     pulled: HashMap<String, usize>,
     networks: HashMap<String, usize>,
     volumes: HashMap<String, usize>,
+    /// Removals of leftover helpers; volume preparation waits for them.
+    helpers: Vec<usize>,
+    /// Anonymous volumes of replaced containers, to mount again (target, volume).
+    carry: HashMap<String, Vec<(String, String)>>,
 }
 
 impl<'a> Builder<'a> {
@@ -354,6 +375,10 @@ impl<'a> Builder<'a> {
     fn observed_container(&self, name: &str) -> Option<&'a ObservedContainer> {
         self.observed.containers.get(name)
     }
+
+    fn dependents_of(&self, name: &str) -> &[&'a DesiredContainer] {
+        self.dependents.get(name).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Plans `action` for `targets` (Engine names of desired containers).
@@ -364,11 +389,18 @@ pub fn plan(
     observed: &Snapshot,
     options: &Options,
 ) -> Result<Plan, Vec<PlanError>> {
+    let mut dependents: HashMap<&str, Vec<&DesiredContainer>> = HashMap::new();
+    for c in &desired.containers {
+        for d in &c.depends_on {
+            dependents.entry(d.as_str()).or_default().push(c);
+        }
+    }
     let mut b = Builder {
         desired,
         observed,
         options,
         plan: Plan::default(),
+        dependents,
         created: HashMap::new(),
         started: HashMap::new(),
         healthy: HashMap::new(),
@@ -377,9 +409,11 @@ pub fn plan(
         pulled: HashMap::new(),
         networks: HashMap::new(),
         volumes: HashMap::new(),
+        helpers: Vec::new(),
+        carry: HashMap::new(),
     };
     let involved = involved(action, targets, desired);
-    let mut errors = ownership(&involved, desired, observed, options, action);
+    let mut errors = ownership::ownership(&involved, desired, observed, options, action);
     if !errors.is_empty() {
         errors.dedup();
         return Err(errors);
@@ -387,47 +421,9 @@ pub fn plan(
     let explicit: BTreeSet<&str> = targets.iter().map(String::as_str).collect();
     match action {
         Action::Create | Action::Startup | Action::Start | Action::Update => {
-            let mut recreate = if *action == Action::Update {
-                recreate_set(&involved, observed, options)
-            } else if options.adopt && *action != Action::Start {
-                // Taking over means recreating with dmap's labels.
-                involved
-                    .iter()
-                    .filter(|c| {
-                        observed
-                            .containers
-                            .get(&c.name)
-                            .is_some_and(|o| !owned(&o.labels, &c.map))
-                    })
-                    .map(|c| (c.name.clone(), "adopted".to_string()))
-                    .collect()
-            } else {
-                BTreeMap::new()
-            };
-            let rebuilt = if *action == Action::Update {
-                let rebuilt = rebuild_objects(&mut b, &involved, &mut recreate, &mut errors);
-                cascade(&involved, observed, &mut recreate);
-                rebuilt
-            } else {
-                Vec::new()
-            };
-            for c in &involved {
-                forward(
-                    &mut b,
-                    action,
-                    c,
-                    &recreate,
-                    explicit.contains(c.name.as_str()),
-                    &mut errors,
-                );
-            }
-            // A volume or network is removed once every container using it is gone.
-            for (step, users) in rebuilt {
-                let removed: Vec<usize> = users.iter().filter_map(|u| b.removed.get(u).copied()).collect();
-                b.plan.steps[step].deps.extend(removed);
-                b.plan.steps[step].deps.sort_unstable();
-                b.plan.steps[step].deps.dedup();
-            }
+            ownership::adoptions(&mut b, &involved, action);
+            ownership::leftover_helpers(&mut b, &involved);
+            forward::up(&mut b, action, &involved, &explicit, &mut errors);
         }
         Action::PullImages => {
             for c in &involved {
@@ -441,55 +437,9 @@ pub fn plan(
             }
         }
         Action::Stop | Action::Remove | Action::Shutdown => {
-            // Dependents first: walk in reverse start order.
-            for c in involved.iter().rev() {
-                backward(&mut b, action, c, &mut errors);
-            }
-            if *action == Action::Shutdown || *action == Action::Remove {
-                attached_volumes(&mut b, &involved);
-            }
-            if *action == Action::Shutdown {
-                networks_after_shutdown(&mut b, &involved, &mut errors);
-            }
+            down::down(&mut b, action, &involved, &mut errors);
         }
-        Action::Restart => {
-            for c in &involved {
-                match b.observed_container(&c.name) {
-                    None => errors.push(PlanError::Absent { name: c.name.clone() }),
-                    Some(o) if o.state == RunState::Created => {}
-                    Some(o) => {
-                        let mut deps = vec![];
-                        if o.is_running() {
-                            deps.push(b.step(
-                                StepKind::StopContainer {
-                                    container: c.name.clone(),
-                                },
-                                "restart",
-                                vec![],
-                            ));
-                        }
-                        let start = b.step(
-                            StepKind::StartContainer {
-                                container: c.name.clone(),
-                            },
-                            "restart",
-                            deps,
-                        );
-                        let commands = commands_after_start(c, false);
-                        if options.restart_exec_commands && !commands.is_empty() {
-                            b.step(
-                                StepKind::ExecCommands {
-                                    container: c.name.clone(),
-                                    commands,
-                                },
-                                "after start",
-                                vec![start],
-                            );
-                        }
-                    }
-                }
-            }
-        }
+        Action::Restart => restart(&mut b, &involved, &mut errors),
         Action::Signal(signal) => {
             for c in &involved {
                 if b.observed_container(&c.name)
@@ -507,8 +457,11 @@ pub fn plan(
             }
         }
     }
-    if matches!(action, Action::Update | Action::Shutdown) || targets.is_empty() {
-        orphans(&mut b, action);
+    if matches!(action, Action::Update | Action::Shutdown) {
+        ownership::orphans(&mut b, action, &involved);
+    }
+    if *action == Action::Shutdown {
+        down::networks_after_shutdown(&mut b, &involved, &mut errors);
     }
     if errors.is_empty() {
         Ok(b.plan)
@@ -518,22 +471,64 @@ pub fn plan(
     }
 }
 
+fn restart(b: &mut Builder, involved: &[&DesiredContainer], errors: &mut Vec<PlanError>) {
+    for c in involved {
+        match b.observed_container(&c.name) {
+            None => errors.push(PlanError::Absent { name: c.name.clone() }),
+            Some(o) if o.state == RunState::Created => {}
+            Some(o) => {
+                let mut deps = vec![];
+                if o.is_running() {
+                    deps.push(b.step(
+                        StepKind::StopContainer {
+                            container: c.name.clone(),
+                        },
+                        "restart",
+                        vec![],
+                    ));
+                }
+                let start = b.step(
+                    StepKind::StartContainer {
+                        container: c.name.clone(),
+                    },
+                    "restart",
+                    deps,
+                );
+                let commands = commands_after_start(c, false);
+                if b.options.restart_exec_commands && !commands.is_empty() {
+                    b.step(
+                        StepKind::ExecCommands {
+                            container: c.name.clone(),
+                            commands,
+                        },
+                        "after start",
+                        vec![start],
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// The targets and, by the action's direction, their dependencies or dependents; in start order.
 fn involved<'a>(action: &Action, targets: &[String], desired: &'a Desired) -> Vec<&'a DesiredContainer> {
     let mut set: BTreeSet<&str> = targets.iter().map(String::as_str).collect();
     let mut frontier: Vec<&str> = set.iter().copied().collect();
+    let mut dependents: HashMap<&str, Vec<&str>> = HashMap::new();
+    if matches!(action.direction(), Direction::Dependents) {
+        for c in &desired.containers {
+            for d in &c.depends_on {
+                dependents.entry(d.as_str()).or_default().push(c.name.as_str());
+            }
+        }
+    }
     while let Some(name) = frontier.pop() {
         let next: Vec<&str> = match action.direction() {
             Direction::Dependencies => desired
                 .container(name)
                 .map(|c| c.depends_on.iter().map(String::as_str).collect())
                 .unwrap_or_default(),
-            Direction::Dependents => desired
-                .containers
-                .iter()
-                .filter(|c| c.depends_on.iter().any(|d| d == name))
-                .map(|c| c.name.as_str())
-                .collect(),
+            Direction::Dependents => dependents.get(name).cloned().unwrap_or_default(),
             Direction::Targets => Vec::new(),
         };
         for n in next {
@@ -542,11 +537,12 @@ fn involved<'a>(action: &Action, targets: &[String], desired: &'a Desired) -> Ve
             }
         }
     }
-    let mut list: Vec<&DesiredContainer> = desired
-        .containers
-        .iter()
-        .filter(|c| set.contains(c.name.as_str()))
-        .collect();
+    in_start_order(desired, |c| set.contains(c.name.as_str()))
+}
+
+/// The desired containers `keep` selects, in the maps' start order.
+fn in_start_order(desired: &Desired, keep: impl Fn(&DesiredContainer) -> bool) -> Vec<&DesiredContainer> {
+    let mut list: Vec<&DesiredContainer> = desired.containers.iter().filter(|c| keep(c)).collect();
     list.sort_by_key(|c| (desired.maps.iter().position(|m| *m == c.map), c.order));
     list
 }

@@ -1,13 +1,48 @@
-//! Who owns what: objects with needed names that dmap did not create are refused, and
-//! containers whose configuration left the map (orphans) are reported or removed.
+//! Who owns what: objects with needed names that dmap did not create (or adopt) for the map are
+//! refused unless `adopt: true`; adoptions of volumes and networks are recorded; helpers left by
+//! an interrupted run are cleaned up; containers whose configuration left the map (orphans) are
+//! reported or removed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::{Action, Builder, Options, PlanError, StepKind};
 use crate::runtime::snapshot::{owned, ObservedContainer, Snapshot};
 use crate::runtime::spec::{Desired, DesiredContainer};
 
-/// Objects with needed names that dmap did not create for this map are not touched.
+/// The volumes and networks the involved containers use: (kind, name, map).
+fn used_objects<'a>(
+    involved: &[&DesiredContainer],
+    desired: &'a Desired,
+) -> Vec<(&'static str, &'a str, &'a str)> {
+    let mut out = Vec::new();
+    for v in &desired.volumes {
+        if involved
+            .iter()
+            .any(|c| c.spec.mounts.iter().any(|m| m.source == v.name))
+        {
+            out.push(("volume", v.name.as_str(), v.map.as_str()));
+        }
+    }
+    for n in &desired.networks {
+        if involved
+            .iter()
+            .any(|c| c.spec.networks.iter().any(|e| e.network == n.name))
+        {
+            out.push(("network", n.name.as_str(), n.map.as_str()));
+        }
+    }
+    out
+}
+
+/// Is the volume or network dmap's for `map` (labelled, or adopted earlier)? None: absent.
+fn object_owned(observed: &Snapshot, kind: &str, name: &str, map: &str) -> Option<bool> {
+    match kind {
+        "volume" => observed.volumes.get(name).map(|v| v.owned_by(map)),
+        _ => observed.networks.get(name).map(|n| n.owned_by(map)),
+    }
+}
+
+/// Objects with needed names that dmap did not create or adopt for this map are not touched.
 pub(super) fn ownership(
     involved: &[&DesiredContainer],
     desired: &Desired,
@@ -34,63 +69,78 @@ pub(super) fn ownership(
         action,
         Action::Create | Action::Startup | Action::Update | Action::Shutdown | Action::Remove
     ) {
-        let names: BTreeSet<&str> = involved.iter().map(|c| c.map.as_str()).collect();
-        // A volume or network counts only when an involved container uses it.
-        let mut foreign = |kind: &'static str,
-                           name: &str,
-                           map: &str,
-                           labels: Option<&BTreeMap<String, String>>,
-                           used: bool| {
-            if used && names.contains(map) && labels.is_some_and(|l| !owned(l, map)) {
+        for (kind, name, map) in used_objects(involved, desired) {
+            if object_owned(observed, kind, name, map) == Some(false) {
                 errors.push(PlanError::Foreign {
                     kind,
                     name: name.to_string(),
                     map: map.to_string(),
                 });
             }
-        };
-        for v in &desired.volumes {
-            let used = involved
-                .iter()
-                .any(|c| c.spec.mounts.iter().any(|m| m.source == v.name));
-            foreign(
-                "volume",
-                &v.name,
-                &v.map,
-                observed.volumes.get(&v.name).map(|o| &o.labels),
-                used,
-            );
-        }
-        for n in &desired.networks {
-            let used = involved
-                .iter()
-                .any(|c| c.spec.networks.iter().any(|e| e.network == n.name));
-            foreign(
-                "network",
-                &n.name,
-                &n.map,
-                observed.networks.get(&n.name).map(|o| &o.labels),
-                used,
-            );
         }
     }
     errors
 }
 
-/// Containers labelled for the maps whose configuration or instance is gone.
-pub(super) fn orphans(b: &mut Builder, action: &Action) {
-    let known: BTreeSet<&str> = b.desired.containers.iter().map(|c| c.name.as_str()).collect();
-    let client_ok = |o: &ObservedContainer| {
-        o.labels
-            .get(crate::runtime::labels::CLIENT)
-            .is_none_or(|c| *c == b.desired.client)
-    };
+/// With `adopt: true`, foreign volumes and networks the involved containers use are recorded as
+/// the map's, so later runs need no `adopt` (foreign containers are recreated with dmap's
+/// labels instead).
+pub(super) fn adoptions(b: &mut Builder, involved: &[&DesiredContainer], action: &Action) {
+    if !b.options.adopt || *action == Action::Start {
+        return;
+    }
+    for (kind, name, map) in used_objects(involved, b.desired) {
+        if object_owned(b.observed, kind, name, map) == Some(false) {
+            b.step(
+                StepKind::RecordAdoption {
+                    kind,
+                    name: name.to_string(),
+                    map: map.to_string(),
+                },
+                "adopt: true",
+                vec![],
+            );
+        }
+    }
+}
+
+/// Volume-preparation helpers of the involved containers' maps that an interrupted run left.
+pub(super) fn leftover_helpers(b: &mut Builder, involved: &[&DesiredContainer]) {
+    let maps: BTreeSet<&str> = involved.iter().map(|c| c.map.as_str()).collect();
+    let left: Vec<&ObservedContainer> = b
+        .observed
+        .containers
+        .values()
+        .filter(|o| o.is_helper() && o.map().is_some_and(|m| maps.contains(m)))
+        .collect();
+    for o in left {
+        let id = b.step(
+            StepKind::RemoveHelper {
+                container: o.name.clone(),
+            },
+            "left by an interrupted run",
+            vec![],
+        );
+        b.helpers.push(id);
+    }
+}
+
+/// Containers labelled for the targets' maps whose configuration or instance is gone (on this
+/// client): reported, or removed with `remove_orphans`.
+pub(super) fn orphans(b: &mut Builder, action: &Action, involved: &[&DesiredContainer]) {
+    let maps: BTreeSet<&str> = involved.iter().map(|c| c.map.as_str()).collect();
+    let client = b.desired.client.clone();
     let orphans: Vec<&ObservedContainer> = b
         .observed
         .containers
         .values()
-        .filter(|o| o.map().is_some_and(|m| b.desired.maps.iter().any(|x| x == m)))
-        .filter(|o| !known.contains(o.name.as_str()) && client_ok(o))
+        .filter(|o| !o.is_helper() && o.map().is_some_and(|m| maps.contains(m)))
+        .filter(|o| b.desired.container(&o.name).is_none())
+        .filter(|o| {
+            o.labels
+                .get(crate::runtime::labels::CLIENT)
+                .is_none_or(|c| *c == client)
+        })
         .collect();
     for o in orphans {
         if b.options.remove_orphans && matches!(action, Action::Update | Action::Shutdown) {
@@ -104,13 +154,14 @@ pub(super) fn orphans(b: &mut Builder, action: &Action) {
                     vec![],
                 ));
             }
-            b.step(
+            let id = b.step(
                 StepKind::RemoveContainer {
                     container: o.name.clone(),
                 },
                 "orphan",
                 deps,
             );
+            b.removed.insert(o.name.clone(), id);
         } else {
             b.plan.notes.push(format!(
                 "container `{}` is no longer in map `{}` (an orphan); pass `remove_orphans: true` to remove it",

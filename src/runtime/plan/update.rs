@@ -1,24 +1,22 @@
-//! `update`: which containers are recreated and why, the cascade to those that share their
-//! namespace, volumes or links, rebuilt volumes and networks, and changes made in place.
+//! `update`: which containers are recreated and why, volumes and networks whose settings
+//! changed, and what changes in place (limits, restart policy, networks).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Builder, Options, PlanError, StepKind};
-use crate::runtime::diff::{diff, Remedy};
-use crate::runtime::snapshot::{owned, ObservedContainer, Snapshot};
+use super::{Builder, PlanError, StepKind};
+use crate::runtime::diff::{diff, Field, Remedy};
+use crate::runtime::snapshot::{owned, ObservedContainer};
 use crate::runtime::spec::{DesiredContainer, MountKind};
+use crate::runtime::translate;
 
-/// Containers `update` must recreate, with the reason: what changed, forced, or a container
-/// whose namespace, volumes or links they use being recreated.
-pub(super) fn recreate_set(
-    involved: &[&DesiredContainer],
-    observed: &Snapshot,
-    options: &Options,
-) -> BTreeMap<String, String> {
-    let updatable = crate::runtime::translate::UPDATABLE_KEYS;
+/// Containers `update` must recreate, with the reason: what changed in their spec, forced,
+/// adopted, a new image behind the tag, a named volume mounted from elsewhere. (Containers bound
+/// to one of these are added by the binding cascade.)
+pub(super) fn recreate_set(b: &Builder, involved: &[&DesiredContainer]) -> BTreeMap<String, String> {
+    let options = b.options;
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     for c in involved {
-        let Some(o) = observed.containers.get(&c.name) else {
+        let Some(o) = b.observed.containers.get(&c.name) else {
             continue;
         };
         let mut reasons: Vec<String> = Vec::new();
@@ -28,22 +26,21 @@ pub(super) fn recreate_set(
         if !owned(&o.labels, &c.map) {
             reasons.push("adopted".into());
         }
+        // A persistent container keeps its image unless `update_persistent`.
+        let keep_image = c.persistent && !options.update_persistent;
         match &o.spec {
             None => reasons.push("created without a recorded spec".into()),
             Some(old) => {
-                let keep_image = c.persistent && !options.update_persistent;
-                for change in diff(old, &c.spec, updatable) {
-                    if change.remedy == Remedy::Recreate
-                        && !(keep_image && change.reason.starts_with("image "))
-                    {
+                for change in diff(old, &c.spec, translate::UPDATABLE_KEYS) {
+                    if change.remedy == Remedy::Recreate && !(keep_image && change.field == Field::Image) {
                         reasons.push(change.reason);
                     }
                 }
             }
         }
         // The image the tag names now, against the one the container runs.
-        if !c.persistent || options.update_persistent {
-            if let Some(id) = observed.images.get(&c.spec.image) {
+        if !keep_image {
+            if let Some(id) = b.observed.images.get(&c.spec.image) {
                 if !o.image_id.is_empty() && *id != o.image_id {
                     reasons.push(format!("image changed {} → {}", short(&o.image_id), short(id)));
                 }
@@ -61,39 +58,14 @@ pub(super) fn recreate_set(
             out.insert(c.name.clone(), reasons.join(", "));
         }
     }
-    cascade(involved, observed, &mut out);
     out
 }
 
-/// Recreating a container recreates those that share its namespace, volumes or links.
-pub(super) fn cascade(
-    involved: &[&DesiredContainer],
-    observed: &Snapshot,
-    out: &mut BTreeMap<String, String>,
-) {
-    loop {
-        let mut added = false;
-        for c in involved {
-            if out.contains_key(&c.name) || !observed.containers.contains_key(&c.name) {
-                continue;
-            }
-            let link_targets = c.spec.links.iter().map(|l| l.container.clone());
-            let uses: Vec<String> = c.shares_with().into_iter().chain(link_targets).collect();
-            if let Some(dep) = uses.iter().find(|u| out.contains_key(*u)) {
-                out.insert(c.name.clone(), format!("`{dep}` is recreated"));
-                added = true;
-            }
-        }
-        if !added {
-            break;
-        }
-    }
-}
-
-/// `update` of volumes and networks whose settings changed. A volume is recreated only with
-/// `recreate_volumes` (its data is lost), and then every container using it is recreated; a
-/// network is recreated and its containers reconnected. Returns the remove steps to complete
-/// with the removals of the containers that use them.
+/// Volumes and networks whose settings changed. A volume is recreated only with
+/// `recreate_volumes` (its data is lost), and then every container using it is recreated; else
+/// the change is reported. A network is recreated and every container of the map on it is
+/// reconnected (or, when it is recreated anyway, joins at create). Returns the remove steps,
+/// to complete with the removals of the containers that use them.
 pub(super) fn rebuild_objects(
     b: &mut Builder,
     involved: &[&DesiredContainer],
@@ -107,16 +79,15 @@ pub(super) fn rebuild_objects(
         let Some(o) = b.observed.volumes.get(&v.name) else {
             continue;
         };
-        if !owned(&o.labels, &v.map) {
-            continue;
-        }
-        let changed = o.driver != v.driver || (!v.driver_options.is_empty() && o.options != v.driver_options);
-        if !changed {
+        if !o.owned_by(&v.map) || (o.driver == v.driver && o.options == v.driver_options) {
             continue;
         }
         let what = format!(
-            "driver `{}` {:?} → `{}` {:?}",
-            o.driver, o.options, v.driver, v.driver_options
+            "driver `{}` {} → `{}` {}",
+            o.driver,
+            options_text(&o.options),
+            v.driver,
+            options_text(&v.driver_options)
         );
         if !b.options.recreate_volumes {
             b.plan.notes.push(format!(
@@ -132,14 +103,10 @@ pub(super) fn rebuild_objects(
             .filter(|c| c.mounts.iter().any(|m| m.source == v.name))
             .map(|c| c.name.clone())
             .collect();
-        let outside: Vec<&String> = users
-            .iter()
-            .filter(|u| !involved_names.contains(u.as_str()))
-            .collect();
-        if let Some(first) = outside.first() {
+        if let Some(outside) = users.iter().find(|u| !involved_names.contains(u.as_str())) {
             errors.push(PlanError::VolumeInUse {
                 volume: v.name.clone(),
-                container: (*first).clone(),
+                container: outside.clone(),
             });
             continue;
         }
@@ -174,11 +141,8 @@ pub(super) fn rebuild_objects(
         let Some(o) = b.observed.networks.get(&n.name) else {
             continue;
         };
-        if !owned(&o.labels, &n.map) {
-            continue;
-        }
         let options_differ = !n.driver_options.is_empty() && o.options != n.driver_options;
-        if o.driver == n.driver && o.internal == n.internal && !options_differ {
+        if !o.owned_by(&n.map) || (o.driver == n.driver && o.internal == n.internal && !options_differ) {
             continue;
         }
         let what = format!(
@@ -191,7 +155,7 @@ pub(super) fn rebuild_objects(
                 ", internal changed"
             }
         );
-        let mut deps = Vec::new();
+        let mut disconnected = Vec::new();
         let mut users = Vec::new();
         for member in &o.containers {
             let managed = b
@@ -209,7 +173,7 @@ pub(super) fn rebuild_objects(
             if recreate.contains_key(member) {
                 users.push(member.clone());
             } else {
-                deps.push(b.step(
+                disconnected.push(b.step(
                     StepKind::DisconnectNetwork {
                         container: member.clone(),
                         network: n.name.clone(),
@@ -224,7 +188,7 @@ pub(super) fn rebuild_objects(
                 network: n.name.clone(),
             },
             format!("changed: {what}"),
-            deps,
+            disconnected,
         );
         let created = b.step(
             StepKind::CreateNetwork {
@@ -235,22 +199,36 @@ pub(super) fn rebuild_objects(
         );
         b.networks.insert(n.name.clone(), created);
         pending.push((removed, users));
-        // Containers that stay are reconnected to the new network.
-        for c in involved.iter().filter(|c| !recreate.contains_key(&c.name)) {
-            let on_it = c.spec.networks.iter().any(|e| e.network == n.name);
-            if on_it && b.observed.containers.contains_key(&c.name) {
-                b.step(
-                    StepKind::ConnectNetwork {
-                        container: c.name.clone(),
-                        network: n.name.clone(),
-                    },
-                    "network recreated",
-                    vec![created],
-                );
-            }
+        // Every container of the map on it that stays is reconnected, targeted or not.
+        let stay: Vec<String> = b
+            .desired
+            .containers
+            .iter()
+            .filter(|c| c.spec.networks.iter().any(|e| e.network == n.name))
+            .filter(|c| !recreate.contains_key(&c.name) && b.observed.containers.contains_key(&c.name))
+            .map(|c| c.name.clone())
+            .collect();
+        for c in stay {
+            b.step(
+                StepKind::ConnectNetwork {
+                    container: c,
+                    network: n.name.clone(),
+                },
+                "network recreated",
+                vec![created],
+            );
         }
     }
     pending
+}
+
+fn options_text(options: &BTreeMap<String, String>) -> String {
+    if options.is_empty() {
+        "(no options)".into()
+    } else {
+        let items: Vec<String> = options.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("({})", items.join(", "))
+    }
 }
 
 fn short(id: &str) -> String {
@@ -259,7 +237,7 @@ fn short(id: &str) -> String {
 }
 
 /// `update` of a container that is kept: limits and restart policy in place, networks
-/// reconnected.
+/// reconnected, joined or left.
 pub(super) fn in_place(b: &mut Builder, c: &DesiredContainer, o: &ObservedContainer, ready: &mut Vec<usize>) {
     // Limits and restart policy are compared with what the Engine has now: `docker update`
     // changes them but not the recorded spec, and only what the map sets counts.
@@ -273,68 +251,105 @@ pub(super) fn in_place(b: &mut Builder, c: &DesiredContainer, o: &ObservedContai
             vec![],
         ));
     }
-    let wanted: BTreeSet<&str> = c.spec.networks.iter().map(|e| e.network.as_str()).collect();
-    let uses_networks = c.spec.network_mode.is_none() || !c.spec.networks.is_empty();
-    for e in &c.spec.networks {
-        let mut deps: Vec<usize> = b.networks.get(&e.network).copied().into_iter().collect();
-        match o.networks.get(&e.network) {
-            None => ready.push(b.step(
+    networks_in_place(b, c, o, ready);
+}
+
+/// The networks a container should be on: its map networks, else (no `networks`, no
+/// `network_mode`) the default bridge. None: its network mode decides (host, none, another
+/// container's namespace).
+fn wanted_networks(c: &DesiredContainer) -> Option<Vec<&str>> {
+    if !c.spec.networks.is_empty() {
+        Some(c.spec.networks.iter().map(|e| e.network.as_str()).collect())
+    } else if c.spec.network_mode.is_none() {
+        Some(vec!["bridge"])
+    } else {
+        None
+    }
+}
+
+fn networks_in_place(b: &mut Builder, c: &DesiredContainer, o: &ObservedContainer, ready: &mut Vec<usize>) {
+    let Some(wanted) = wanted_networks(c) else {
+        return;
+    };
+    let recorded = o.spec.as_ref().map(|s| s.networks.as_slice()).unwrap_or_default();
+    let short_id = &o.id[..o.id.len().min(12)];
+    for net in &wanted {
+        let endpoint = c.spec.networks.iter().find(|e| e.network == *net);
+        let deps: Vec<usize> = b.networks.get(*net).copied().into_iter().collect();
+        let Some(actual) = o.networks.get(*net) else {
+            ready.push(b.step(
                 StepKind::ConnectNetwork {
                     container: c.name.clone(),
-                    network: e.network.clone(),
+                    network: net.to_string(),
                 },
                 "not connected",
                 deps,
-            )),
-            Some(actual) => {
-                let aliases_ok = e.aliases.iter().all(|a| actual.aliases.contains(a));
-                let ip_ok = e.ipv4_address.is_none() || e.ipv4_address == actual.ipv4_address;
-                if !aliases_ok || !ip_ok {
-                    let reason = if aliases_ok {
-                        "address changed"
-                    } else {
-                        "aliases changed"
-                    };
-                    let d = b.step(
-                        StepKind::DisconnectNetwork {
-                            container: c.name.clone(),
-                            network: e.network.clone(),
-                        },
-                        reason,
-                        std::mem::take(&mut deps),
-                    );
-                    ready.push(b.step(
-                        StepKind::ConnectNetwork {
-                            container: c.name.clone(),
-                            network: e.network.clone(),
-                        },
-                        reason,
-                        vec![d],
-                    ));
-                }
-            }
-        }
+            ));
+            continue;
+        };
+        let Some(e) = endpoint else { continue };
+        // The Engine adds the container's short id and hostname to the aliases it was given.
+        let engine_added = |a: &String| a == short_id || Some(a) == c.spec.hostname.as_ref();
+        let actual_aliases: BTreeSet<&String> = actual.aliases.iter().filter(|a| !engine_added(a)).collect();
+        let wanted_aliases: BTreeSet<&String> = e.aliases.iter().collect();
+        let links_changed = recorded
+            .iter()
+            .find(|r| r.network == e.network)
+            .is_some_and(|r| r.links != e.links);
+        let reason = if actual_aliases != wanted_aliases {
+            "aliases changed"
+        } else if e.ipv4_address.is_some() && e.ipv4_address != actual.ipv4_address {
+            "address changed"
+        } else if links_changed {
+            "links changed"
+        } else {
+            continue;
+        };
+        let d = b.step(
+            StepKind::DisconnectNetwork {
+                container: c.name.clone(),
+                network: e.network.clone(),
+            },
+            reason,
+            deps,
+        );
+        ready.push(b.step(
+            StepKind::ConnectNetwork {
+                container: c.name.clone(),
+                network: e.network.clone(),
+            },
+            reason,
+            vec![d],
+        ));
     }
-    if uses_networks && !c.spec.networks.is_empty() {
-        for (net, _) in o.networks.iter().filter(|(n, _)| !wanted.contains(n.as_str())) {
-            let ours = b.desired.networks.iter().any(|n| n.name == *net) || net == "bridge";
-            if ours {
-                ready.push(b.step(
-                    StepKind::DisconnectNetwork {
-                        container: c.name.clone(),
-                        network: net.clone(),
-                    },
-                    "left the map",
-                    vec![],
-                ));
-            }
-        }
+    // Map networks (and the default bridge) it should no longer be on.
+    let leave: Vec<String> = o
+        .networks
+        .keys()
+        .filter(|n| !wanted.contains(&n.as_str()))
+        .filter(|n| *n == "bridge" || b.desired.networks.iter().any(|d| d.name == **n))
+        .cloned()
+        .collect();
+    for net in leave {
+        let reason = if c.spec.networks.is_empty() {
+            "back on the default bridge"
+        } else {
+            "not in `networks`"
+        };
+        ready.push(b.step(
+            StepKind::DisconnectNetwork {
+                container: c.name.clone(),
+                network: net,
+            },
+            reason,
+            vec![],
+        ));
     }
 }
 
 /// The limits and restart policy the map sets that differ from the Engine's, as reasons.
 fn engine_differences(c: &DesiredContainer, o: &ObservedContainer) -> Vec<String> {
-    let wanted = crate::runtime::translate::update_body(&c.spec.options, &BTreeMap::new())
+    let wanted = translate::update_body(&c.spec.options, &BTreeMap::new(), false)
         .ok()
         .flatten()
         .and_then(|b| serde_json::to_value(b).ok());

@@ -289,3 +289,29 @@ pub fn helper_body(c: &DesiredContainer, p: &Prepare, image: &str, client: &str)
         ..Default::default()
     }
 }
+
+/// The name of the marker volume recording that `map` adopted the `kind` (`volume`, `network`)
+/// named `name`: derived from the three, so each adoption has one marker.
+pub fn adoption_marker(kind: &str, name: &str, map: &str) -> String {
+    // FNV-1a, 64 bits: stable across Rust releases and machines.
+    let hash = [kind, name, map]
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, part| {
+            part.bytes()
+                .chain(std::iter::once(0))
+                .fold(h, |h, byte| (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
+        });
+    format!("dmap-adopted-{kind}-{hash:016x}")
+}
+
+/// The marker volume of an adoption: empty, labelled with the map and what it adopted.
+pub fn adoption_body(kind: &str, name: &str, map: &str, client: &str) -> VolumeCreateRequest {
+    let mut marker_labels = object_labels(map, labels::KIND_ADOPTION, client);
+    marker_labels.insert(labels::ADOPTED.into(), format!("{kind}:{name}"));
+    VolumeCreateRequest {
+        name: Some(adoption_marker(kind, name, map)),
+        driver: Some("local".into()),
+        labels: Some(marker_labels),
+        ..Default::default()
+    }
+}

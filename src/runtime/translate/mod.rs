@@ -74,9 +74,14 @@ pub fn apply_host_config(
 
 /// What `docker update` can change in place: resource limits and restart policy, only the keys the
 /// map sets (from both maps, `host_config` winning). None if the map sets none of them.
+///
+/// With `implied_swap`, a memory limit without a swap limit also sends the swap limit the
+/// Engine gives such a container at creation (twice the memory): the Engine refuses a memory
+/// limit above the swap limit it has, and the container then matches a fresh one.
 pub fn update_body(
     create_options: &BTreeMap<String, Value>,
     host_config: &BTreeMap<String, Value>,
+    implied_swap: bool,
 ) -> Result<Option<ContainerUpdateBody>, TranslateError> {
     let updatable: BTreeMap<String, Value> = create_options
         .iter()
@@ -86,6 +91,9 @@ pub fn update_body(
         .collect();
     let mut h = HostConfig::default();
     apply_host_config(&updatable, &mut h)?;
+    if implied_swap && h.memory_swap.is_none() {
+        h.memory_swap = h.memory.map(|m| m.saturating_mul(2));
+    }
     let body = ContainerUpdateBody {
         blkio_weight: h.blkio_weight,
         cpu_period: h.cpu_period,

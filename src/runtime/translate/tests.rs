@@ -460,7 +460,7 @@ fn split_commands() {
 fn updates() {
     let none = BTreeMap::new();
     // docker-map §5.6: mem_limit 3g → update {memory: 3221225472}; no invented memswap
-    let body = update_body(&opts("mem_limit", json!("3g")), &none)
+    let body = update_body(&opts("mem_limit", json!("3g")), &none, false)
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -474,7 +474,7 @@ fn updates() {
         "restart_policy",
         json!({"Name": "on-failure", "MaximumRetryCount": 3}),
     );
-    let body = update_body(&none, &rp).unwrap().unwrap();
+    let body = update_body(&none, &rp, false).unwrap().unwrap();
     assert_eq!(
         body.restart_policy,
         Some(RestartPolicy {
@@ -488,7 +488,7 @@ fn updates() {
         ("privileged".to_string(), Value::Bool(true)),
         ("pids_limit".to_string(), Value::Int(10)),
     ]);
-    let body = update_body(&create, &opts("cpu_shares", json!(512)))
+    let body = update_body(&create, &opts("cpu_shares", json!(512)), false)
         .unwrap()
         .unwrap();
     let expected = ContainerUpdateBody {
@@ -498,11 +498,26 @@ fn updates() {
     };
     assert_eq!(body, expected);
     assert_eq!(
-        update_body(&opts("privileged", json!(true)), &none).unwrap(),
+        update_body(&opts("privileged", json!(true)), &none, false).unwrap(),
         None
     );
-    assert_eq!(update_body(&none, &none).unwrap(), None);
-    assert!(update_body(&none, &opts("mem_limit", json!("lots"))).is_err());
+    assert_eq!(update_body(&none, &none, false).unwrap(), None);
+    assert!(update_body(&none, &opts("mem_limit", json!("lots")), false).is_err());
+    // Sent with its implied swap limit (the Engine refuses memory above the swap it has); an
+    // explicit swap limit is kept.
+    let body = update_body(&opts("mem_limit", json!("64m")), &none, true)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (body.memory, body.memory_swap),
+        (Some(67_108_864), Some(134_217_728))
+    );
+    let both = BTreeMap::from([
+        ("mem_limit".to_string(), Value::str("64m")),
+        ("memswap_limit".to_string(), Value::Int(-1)),
+    ]);
+    let body = update_body(&both, &none, true).unwrap().unwrap();
+    assert_eq!((body.memory, body.memory_swap), (Some(67_108_864), Some(-1)));
     for key in UPDATABLE_KEYS {
         assert!(
             crate::model::options::HOST_CONFIG_KEYS
