@@ -6,6 +6,7 @@
 mod support;
 
 mod cli;
+mod convergence;
 mod pull;
 mod readme;
 mod reference;

@@ -6,6 +6,8 @@
 //!
 //! The Engine is required: when it cannot be reached, tests fail (they never skip).
 
+pub mod recipe;
+
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -355,6 +355,8 @@ struct Builder<'a> {
     volumes: HashMap<String, usize>,
     /// Removals of leftover helpers; volume preparation waits for them.
     helpers: Vec<usize>,
+    /// Networks recreated in this run: their members are disconnected and reconnected there.
+    rebuilt: BTreeSet<String>,
     /// Anonymous volumes of replaced containers, to mount again (target, volume).
     carry: HashMap<String, Vec<(String, String)>>,
 }
@@ -410,6 +412,7 @@ pub fn plan(
         networks: HashMap::new(),
         volumes: HashMap::new(),
         helpers: Vec::new(),
+        rebuilt: BTreeSet::new(),
         carry: HashMap::new(),
     };
     let involved = involved(action, targets, desired);

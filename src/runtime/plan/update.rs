@@ -23,12 +23,14 @@ pub(super) fn recreate_set(b: &Builder, involved: &[&DesiredContainer]) -> BTree
         if options.force_update.contains(&c.name) {
             reasons.push("forced".into());
         }
-        if !owned(&o.labels, &c.map) {
+        let adopted = !owned(&o.labels, &c.map);
+        if adopted {
             reasons.push("adopted".into());
         }
         // A persistent container keeps its image unless `update_persistent`.
         let keep_image = c.persistent && !options.update_persistent;
         match &o.spec {
+            None if adopted => {}
             None => reasons.push("created without a recorded spec".into()),
             Some(old) => {
                 for change in diff(old, &c.spec, translate::UPDATABLE_KEYS) {
@@ -198,6 +200,7 @@ pub(super) fn rebuild_objects(
             vec![removed],
         );
         b.networks.insert(n.name.clone(), created);
+        b.rebuilt.insert(n.name.clone());
         pending.push((removed, users));
         // Every container of the map on it that stays is reconnected, targeted or not.
         let stay: Vec<String> = b
@@ -273,7 +276,13 @@ fn networks_in_place(b: &mut Builder, c: &DesiredContainer, o: &ObservedContaine
     };
     let recorded = o.spec.as_ref().map(|s| s.networks.as_slice()).unwrap_or_default();
     let short_id = &o.id[..o.id.len().min(12)];
-    for net in &wanted {
+    // A recreated network's members were disconnected and are reconnected with it.
+    let kept: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|n| !b.rebuilt.contains(*n))
+        .collect();
+    for net in &kept {
         let endpoint = c.spec.networks.iter().find(|e| e.network == *net);
         let deps: Vec<usize> = b.networks.get(*net).copied().into_iter().collect();
         let Some(actual) = o.networks.get(*net) else {
@@ -326,7 +335,7 @@ fn networks_in_place(b: &mut Builder, c: &DesiredContainer, o: &ObservedContaine
     let leave: Vec<String> = o
         .networks
         .keys()
-        .filter(|n| !wanted.contains(&n.as_str()))
+        .filter(|n| !wanted.contains(&n.as_str()) && !b.rebuilt.contains(*n))
         .filter(|n| *n == "bridge" || b.desired.networks.iter().any(|d| d.name == **n))
         .cloned()
         .collect();
