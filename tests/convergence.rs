@@ -701,3 +701,28 @@ if phase == "db" { show(c.startup("db")); } else { show(c.startup("web")); }
         "did not wait for the 50 s limit\n{out}"
     );
 }
+
+#[test]
+fn a_link_to_a_stopped_container_is_one_error_naming_it() {
+    let rt = runtime();
+    let t = DockerTest::new("link_to_stopped");
+    let recipe = Recipe::new(
+        &t,
+        &busybox_image(),
+        r#"
+m.containers.db = #{ image: img, stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
+m.containers.web = #{ image: img, links: "db", stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
+let c = mapping_client(m);
+if phase == "startup" { show(c.startup("web")); } else { show(c.restart("web")); }
+"#,
+    );
+    recipe.run("startup").success();
+    rt.block_on(stop(&n(&t, "db")));
+    let out = recipe.run("restart");
+    out.failure().stderr_has(&format!(
+        "error: failed to start container `{}`: it links to container `{}`, which is not running",
+        n(&t, "web"),
+        n(&t, "db")
+    ));
+    assert_eq!(out.stderr.lines().filter(|l| l.starts_with("error:")).count(), 1, "{out}");
+}

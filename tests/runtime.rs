@@ -550,8 +550,18 @@ fn a_start_failure_stops_the_stack_there_and_a_rerun_converges() {
     let out = recipe.run_with("startup", &[&port]);
     out.failure().stderr_has(&format!("`{app}`"));
     assert!(
-        out.stderr.contains(&format!(":{port} is already allocated")),
+        out.stderr.contains(&format!(
+            "error: failed to start container `{app}`: host port 127.0.0.1:{port} is already allocated"
+        )),
         "the Engine's refusal is shown in plain words\n{out}"
+    );
+    // One failure, one error, the recipe line once, the skipped steps in one line.
+    let errors = out.stderr.lines().filter(|l| l.starts_with("error:")).count();
+    assert_eq!(errors, 1, "{out}");
+    assert_eq!(out.stderr.matches("  --> r.rhai:").count(), 1, "{out}");
+    assert!(
+        out.stderr.contains(&format!("note: 1 step skipped: `{web}` depends on `{app}`")),
+        "{out}"
     );
     rt.block_on(async {
         assert_running(&t, std::slice::from_ref(&db)).await;

@@ -47,7 +47,8 @@ impl Reporter for Lines {
                 outcome,
             } => match outcome {
                 Outcome::Done(()) => format!("  {}{step}\n", on(client)),
-                Outcome::Failed(e) => format!("  {}FAILED {step}: {e}\n", on(client)),
+                // The reason is the action's error, rendered once at the end.
+                Outcome::Failed(_) => format!("  {}FAILED {step}\n", on(client)),
                 Outcome::Skipped { .. } => return,
             },
             _ => return,
