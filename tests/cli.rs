@@ -1635,3 +1635,225 @@ fn show_text_lists_containers_in_start_order() {
     out.stdout_has("registry.example.com/nginx:latest")
         .stdout_has("/var/lib/site/config/app1");
 }
+
+// ------------------------------------------------------------------------------------------------
+// What a new user hit
+// ------------------------------------------------------------------------------------------------
+
+/// A recipe that prints its `ARGS` and ends with an empty map.
+const PRINT_ARGS: &str = "print(`ARGS ${ARGS}`);\ncontainer_map(\"a\")\n";
+
+#[test]
+fn flags_after_recipe_arguments_are_flags_and_dashed_arguments_need_a_double_dash() {
+    let dir = tempdir();
+    write(dir.path(), "r.rhai", PRINT_ARGS);
+    // `--json` after an argument is still `show`'s flag.
+    let out = dmap(["show", "r.rhai", "x", "--json"]).cwd(dir.path()).run();
+    out.success();
+    assert!(out.stderr.contains("ARGS [\"x\"]"), "{out}");
+    out.json();
+    // `--dry-run` after an argument is still `run`'s flag: nothing is passed to the recipe.
+    let out = dmap(["run", "r.rhai", "x", "--dry-run"]).cwd(dir.path()).run();
+    out.success().stdout_has("ARGS [\"x\"]");
+    // After `--`, anything is an argument.
+    let out = dmap(["run", "r.rhai", "--", "--dry-run", "-v"])
+        .cwd(dir.path())
+        .run();
+    out.success().stdout_has("ARGS [\"--dry-run\", \"-v\"]");
+    // An unknown flag is an error that says how to pass it.
+    let out = dmap(["run", "r.rhai", "--bogus"]).cwd(dir.path()).run();
+    out.code(2).stderr_has("--bogus").stderr_has("--");
+}
+
+#[test]
+fn yaml_files_are_read_as_yaml_by_extension_and_run_says_what_to_do() {
+    let dir = tempdir();
+    let yaml = "web:\n  image: nginx\n";
+    for name in ["site.yaml", "SITE.YML", "Site.Yaml"] {
+        write(dir.path(), name, yaml);
+        dmap(["check", name])
+            .cwd(dir.path())
+            .run()
+            .success()
+            .stdout_has("map `");
+        dmap(["show", "--json", name])
+            .cwd(dir.path())
+            .run()
+            .success()
+            .json();
+    }
+    dmap(["run", "site.yaml"])
+        .cwd(dir.path())
+        .run()
+        .code(2)
+        .stderr_has("`site.yaml` is a docker-map YAML map, not a recipe")
+        .stderr_has("load_map(\"site.yaml\")");
+}
+
+#[test]
+fn an_unknown_extends_does_not_hide_the_other_problems() {
+    let out = check(
+        "m.yaml",
+        "web:\n  extends: bse\n  links: nope\napp:\n  uses: missing\n",
+    );
+    out.failure()
+        .stderr_has("container `web` extends unknown container `bse`")
+        .stderr_has("`nope`")
+        .stderr_has("`missing`");
+}
+
+#[test]
+fn an_undefined_interface_alias_is_a_check_error_when_the_client_is_known() {
+    let recipe = r#"
+let m = container_map("i");
+m.containers.web = #{ image: "nginx", exposes: [[80, 8080, "public"]] };
+let c = mapping_client(m, docker(#{ interfaces: #{ "private": "10.0.0.5" } }));
+"#;
+    check("i.rhai", recipe)
+        .failure()
+        .stderr_has(
+            "container `i.web` binds port 80/tcp to interface `public`, which client `default` does not define (its `interfaces` are `private`)",
+        )
+        .stderr_has("i.rhai:3:");
+    // Defined: fine; a literal address needs no alias.
+    check("i.rhai", &recipe.replace("\"private\"", "\"public\"")).success();
+    check("i.rhai", &recipe.replace("\"public\"]]", "\"127.0.0.1\"]]")).success();
+}
+
+#[test]
+fn a_map_level_typo_in_yaml_is_reported_at_its_own_line() {
+    let out = check(
+        "m.yaml",
+        "repository: reg\nvolumse:\n  data: /data\nweb:\n  image: nginx\n",
+    );
+    out.failure()
+        .stderr_has("unknown map property `volumse` (did you mean `volumes`?)")
+        .stderr_has("m.yaml: volumse (line 2)");
+}
+
+#[test]
+fn show_prints_everything_that_reaches_the_engine() {
+    let recipe = r#"
+let m = container_map("s");
+m.containers.web = #{
+    image: "nginx", user: 2000, healthcheck: #{ test: ["CMD", "true"] },
+    create_options: #{
+        command: ["httpd", "-f"], environment: #{ MODE: "prod" }, working_dir: "/srv",
+        labels: #{ team: "web" }, mem_limit: "64m", hostname: "front",
+    },
+    host_config: #{ restart_policy: #{ Name: "always" } },
+};
+m
+"#;
+    let out = run_on(&["show"], "s.rhai", recipe);
+    out.success()
+        .stdout_has("hostname front")
+        .stdout_has("user 2000")
+        .stdout_has("command httpd -f")
+        .stdout_has("env MODE=prod")
+        .stdout_has("healthcheck CMD true")
+        .stdout_has("restart_policy")
+        .stdout_has("mem_limit 64m")
+        .stdout_has("working_dir /srv");
+    let doc = show_json("s.rhai", recipe);
+    let web = container(&doc, "s.web");
+    assert_eq!(web["hostname"], "front", "the Engine gets the same hostname");
+    assert_eq!(web["options"]["mem_limit"], "64m");
+    assert_eq!(web["options"]["working_dir"], "/srv");
+    assert_eq!(web["options"]["labels"]["team"], "web");
+    assert_eq!(web["options"]["restart_policy"]["Name"], "always");
+}
+
+#[test]
+fn recipe_errors_say_what_to_do() {
+    check(
+        "f.rhai",
+        "let c = mapping_client(container_map(\"f\"));\nc.startpu(\"web\");\n",
+    )
+    .failure()
+    .stderr_has("function `startpu` not found for arguments (MappingClient, string) (did you mean `startup`?")
+    .stderr_has("`startup(MappingClient, any) -> array`")
+    .stderr_has("f.rhai:2:3");
+    check(
+        "k.rhai",
+        "let c = mapping_client(container_map(\"k\"), #{ default: docker() });\n",
+    )
+    .failure()
+    .stderr_has(
+        "`default` is a reserved word in Rhai: as an object-map key, quote it (`#{ \"default\": ... }`)",
+    );
+    check(
+        "p.rhai",
+        "let d = docker(#{ interfaces: #{ private: \"10.0.0.5\" } });\n",
+    )
+    .failure()
+    .stderr_has("quote it (`#{ \"private\": ... }`)");
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "lib/k.rhai",
+        "const UID = 2000;\nexport const GID = 2000;\n",
+    );
+    write(
+        dir.path(),
+        "c.rhai",
+        "import \"lib/k\" as k;\nlet g = k::GID;\nlet u = k::UID;\n",
+    );
+    dmap(["check", "c.rhai"])
+        .cwd(dir.path())
+        .run()
+        .failure()
+        .stderr_has("`k::UID` not found: library `k` has no exported `UID`")
+        .stderr_has("`export const UID = ...;`")
+        .stderr_has("c.rhai:3:");
+    // In an object-map literal the caret points at the field.
+    let out = check("o.rhai", "let m = container_map(\"o\");\nm.containers.app = #{\n    image: \"app\",\n    instanses: [\"a\"],\n};\n");
+    out.failure()
+        .stderr_has("unknown container field `instanses`")
+        .stderr_has("o.rhai:4:5");
+    let out = check(
+        "l.rhai",
+        "let m = container_map(\"l\", #{ web: #{ imgae: \"x\" } });\n",
+    );
+    out.failure()
+        .stderr_has("unknown container field `imgae`")
+        .stderr_has("l.rhai:1:39");
+}
+
+#[test]
+fn an_unreachable_engine_is_named_in_plain_words() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "u.rhai",
+        "let m = container_map(\"u\");\nm.containers.web = #{ image: \"x\" };\nlet c = mapping_client(m);\nc.startup(\"__all__\");\n",
+    );
+    // DOCKER_HOST points at a port where nothing listens.
+    let out = dmap(["run", "u.rhai"]).cwd(dir.path()).run();
+    out.failure()
+        .stderr_has("error: cannot connect to the Docker Engine at tcp://127.0.0.1:9: connection refused")
+        .stderr_has("u.rhai:4:3");
+    assert!(
+        !out.stderr.contains("hyper") && !out.stderr.contains("client error"),
+        "{out}"
+    );
+}
+
+#[test]
+fn recipes_read_the_environment() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "e.rhai",
+        "print(`${env(\"DMAP_TEST_SET\")} ${env(\"DMAP_TEST_UNSET\", \"fallback\")}`);\nlet x = env(\"DMAP_TEST_UNSET\");\n",
+    );
+    dmap(["run", "e.rhai"])
+        .cwd(dir.path())
+        .env("DMAP_TEST_SET", "given")
+        .env_remove("DMAP_TEST_UNSET")
+        .run()
+        .failure()
+        .stdout_has("given fallback")
+        .stderr_has("environment variable `DMAP_TEST_UNSET` is not set")
+        .stderr_has("e.rhai:2:9");
+}

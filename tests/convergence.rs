@@ -724,5 +724,75 @@ if phase == "startup" { show(c.startup("web")); } else { show(c.restart("web"));
         n(&t, "web"),
         n(&t, "db")
     ));
-    assert_eq!(out.stderr.lines().filter(|l| l.starts_with("error:")).count(), 1, "{out}");
+    assert_eq!(
+        out.stderr.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{out}"
+    );
+}
+
+#[test]
+fn shutdown_with_remove_attached_removes_the_volumes_and_networks_of_containers_already_gone() {
+    let rt = runtime();
+    let t = DockerTest::new("remove_attached_gone");
+    let recipe = Recipe::new(
+        &t,
+        &busybox_image(),
+        r#"
+m.volumes.data = "/data";
+m.networks.net = #{};
+m.containers.db = #{ image: img, attaches: "data", networks: "net", stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
+let c = mapping_client(m);
+if phase == "startup" { show(c.startup("db")); } else { show(c.shutdown("__all__", #{ remove_attached: true })); }
+"#,
+    );
+    recipe.run("startup").success();
+    rt.block_on(async {
+        rm_f(&n(&t, "db")).await;
+        let out = recipe.run("shutdown");
+        out.success();
+        assert!(!t.volume_exists(&n(&t, "data")).await, "{out}");
+        assert!(!t.network_exists(&n(&t, "net")).await, "{out}");
+    });
+}
+
+#[test]
+fn a_removed_network_alias_is_removed_on_the_engine() {
+    let rt = runtime();
+    let t = DockerTest::new("alias_removed");
+    let recipe = Recipe::new(
+        &t,
+        &busybox_image(),
+        r#"
+m.networks.backend = #{};
+m.containers.app = #{
+    image: img, stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" },
+    networks: if phase == "v1" { #{ backend: #{ aliases: "app" } } } else { "backend" },
+};
+let c = mapping_client(m);
+show(c.update("app"));
+"#,
+    );
+    let (app, backend) = (n(&t, "app"), n(&t, "backend"));
+    recipe.run("v1").success();
+    rt.block_on(async {
+        let aliases = |info: bollard::models::ContainerInspectResponse| {
+            info.network_settings
+                .and_then(|n| n.networks)
+                .and_then(|n| n.get(&backend).and_then(|e| e.aliases.clone()))
+                .unwrap_or_default()
+        };
+        let id = id_of(&t, &app).await;
+        assert!(aliases(t.inspect(&app).await).contains(&"app".to_string()));
+        let out = recipe.run("v2");
+        out.success();
+        assert_eq!(
+            out.steps_of(&app, "connect")[0].reason,
+            "aliases changed",
+            "{out}"
+        );
+        assert_eq!(id_of(&t, &app).await, id, "changed in place");
+        assert!(!aliases(t.inspect(&app).await).contains(&"app".to_string()));
+        assert_no_steps(&recipe.run("v2"));
+    });
 }

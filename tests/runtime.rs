@@ -428,7 +428,7 @@ fn update_recreates_a_container_whose_environment_variable_was_removed() {
 }
 
 const LIMITS: &str = r#"
-let mem = if phase == "v1" { "64m" } else { "96m" };
+let mem = if phase == "v1" { "64m" } else { "256m" };
 m.containers.web = #{
     image: img, stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" },
     host_config: #{ mem_limit: mem },
@@ -442,7 +442,8 @@ fn memory(info: &ContainerInspectResponse) -> Option<i64> {
     host.memory
 }
 
-/// Starts `web` with 64m, updates it to 96m in place; returns the inspect before the update.
+/// Starts `web` with 64m, updates it to 256m in place (above the 128m swap limit the Engine gave
+/// it: the swap limit goes with it); returns the inspect before the update.
 async fn update_limits(t: &DockerTest, recipe: &Recipe) -> ContainerInspectResponse {
     let web = n(t, "web");
     recipe.run("v1").success();
@@ -465,7 +466,13 @@ fn changed_limits_are_updated_in_place() {
         let before = update_limits(&t, &recipe).await;
         let after = t.inspect(&n(&t, "web")).await;
         assert_eq!(after.id, before.id, "same container");
-        assert_eq!(memory(&after), Some(96 << 20));
+        assert_eq!(memory(&after), Some(256 << 20));
+        let swap = after.host_config.as_ref().and_then(|h| h.memory_swap);
+        assert_eq!(
+            swap,
+            Some(512 << 20),
+            "the swap limit a fresh container would have"
+        );
         assert!(is_running(&after));
         assert_eq!(started_at(&after), started_at(&before), "not restarted");
     });
@@ -483,7 +490,7 @@ fn update_after_an_in_place_update_does_nothing() {
         assert_no_steps(&out);
         let after = t.inspect(&n(&t, "web")).await;
         assert_eq!(after.id, before.id);
-        assert_eq!(memory(&after), Some(96 << 20));
+        assert_eq!(memory(&after), Some(256 << 20));
     });
 }
 
@@ -560,7 +567,8 @@ fn a_start_failure_stops_the_stack_there_and_a_rerun_converges() {
     assert_eq!(errors, 1, "{out}");
     assert_eq!(out.stderr.matches("  --> r.rhai:").count(), 1, "{out}");
     assert!(
-        out.stderr.contains(&format!("note: 1 step skipped: `{web}` depends on `{app}`")),
+        out.stderr
+            .contains(&format!("note: 1 step skipped: `{web}` depends on `{app}`")),
         "{out}"
     );
     rt.block_on(async {

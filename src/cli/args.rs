@@ -24,14 +24,14 @@ pub enum Command {
         dry_run: bool,
         /// The recipe (`.rhai`).
         file: PathBuf,
-        /// Visible to the recipe as the array `ARGS`.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        /// Visible to the recipe as the array `ARGS`; after `--` when they start with `-`.
         args: Vec<String>,
     },
     /// Load a recipe or a docker-map YAML map, run every integrity check, contact no Engine.
     Check {
+        /// A recipe (`.rhai`) or a docker-map YAML map (`.yaml`, `.yml`).
         file: PathBuf,
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        /// Recipe arguments (`ARGS`); after `--` when they start with `-`.
         args: Vec<String>,
     },
     /// Print the resolved model of the maps.
@@ -39,8 +39,9 @@ pub enum Command {
         /// One JSON document instead of text.
         #[arg(long)]
         json: bool,
+        /// A recipe (`.rhai`) or a docker-map YAML map (`.yaml`, `.yml`).
         file: PathBuf,
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        /// Recipe arguments (`ARGS`); after `--` when they start with `-`.
         args: Vec<String>,
     },
 }

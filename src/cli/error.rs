@@ -19,12 +19,19 @@ pub enum Error {
     Output(#[source] std::io::Error),
     #[error("internal error, this may indicate a bug in dmap: {message}")]
     Internal { message: String },
+    /// The command line asks for something that can't be done.
+    #[error("{message}")]
+    Usage { message: String },
 }
 
 impl Error {
-    /// The process exit status: 1 for every error of a recipe, a map or an action.
+    /// The process exit status: 2 for bad command-line usage, 1 for every error of a recipe, a
+    /// map or an action.
     pub fn code(&self) -> i32 {
-        1
+        match self {
+            Error::Usage { .. } => 2,
+            _ => 1,
+        }
     }
 
     /// The full report for stderr, rendered once.

@@ -14,7 +14,8 @@ use std::rc::Rc;
 
 use clap::Parser;
 
-use crate::model::{check_maps, ContainerMap};
+use crate::model::client::ClientConfig;
+use crate::model::{check_maps, Checked, ContainerMap};
 use crate::script::{Limits, ScriptHost};
 use crate::session::{Mode, Recorder, Session};
 use args::{Arguments, Command};
@@ -71,6 +72,15 @@ fn limits() -> Limits {
 fn execute(command: Command) -> Result<(), Error> {
     match command {
         Command::Run { dry_run, file, args } => {
+            if is_yaml(&file) {
+                return Err(Error::Usage {
+                    message: format!(
+                        "`{}` is a docker-map YAML map, not a recipe: `dmap check` and `dmap show` read it; to act on it, load it from a recipe with `load_map(\"{}\")` and hand it to `mapping_client`",
+                        file.display(),
+                        file.display()
+                    ),
+                });
+            }
             let mode = if dry_run { Mode::DryRun } else { Mode::Apply };
             let mut host = ScriptHost::new(&limits(), Rc::new(Session::new(mode)), Rc::new(progress::Lines));
             host.set_args(&args);
@@ -78,9 +88,9 @@ fn execute(command: Command) -> Result<(), Error> {
             Ok(())
         }
         Command::Check { file, args } => {
-            let maps = load(&file, &args)?;
+            let (maps, clients) = load(&file, &args)?;
             let refs: Vec<&ContainerMap> = maps.iter().collect();
-            let checked = check_maps(&refs, None).map_err(|problems| Error::Problems { problems })?;
+            let checked = checked(&refs, &clients)?;
             let mut out = std::io::stdout().lock();
             if checked.is_empty() {
                 writeln!(out, "no maps in `{}`", file.display()).map_err(Error::Output)?;
@@ -105,9 +115,9 @@ fn execute(command: Command) -> Result<(), Error> {
             Ok(())
         }
         Command::Show { json, file, args } => {
-            let maps = load(&file, &args)?;
+            let (maps, clients) = load(&file, &args)?;
             let refs: Vec<&ContainerMap> = maps.iter().collect();
-            let checked = check_maps(&refs, None).map_err(|problems| Error::Problems { problems })?;
+            let checked = checked(&refs, &clients)?;
             let cwd = std::env::current_dir().map_err(|source| Error::Read {
                 path: ".".into(),
                 source,
@@ -131,10 +141,37 @@ fn execute(command: Command) -> Result<(), Error> {
     }
 }
 
-/// The maps of a recipe or a YAML map file.
-fn load(file: &Path, args: &[String]) -> Result<Vec<ContainerMap>, Error> {
-    let is_yaml = matches!(file.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
-    if is_yaml {
+/// A docker-map YAML map, by its extension (any case).
+fn is_yaml(file: &Path) -> bool {
+    file.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+}
+
+/// The clients each map was handed to, by map name.
+type Clients = Vec<(String, Vec<(String, ClientConfig)>)>;
+
+/// Every integrity check, including the interfaces of the clients the recipe names.
+fn checked<'a>(maps: &[&'a ContainerMap], clients: &Clients) -> Result<Vec<Checked<'a>>, Error> {
+    let checked = check_maps(maps, None).map_err(|problems| Error::Problems { problems })?;
+    let clients_of = |name: &str| {
+        clients
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default()
+    };
+    let problems = crate::model::check::interfaces(&checked, &clients_of);
+    if problems.is_empty() {
+        Ok(checked)
+    } else {
+        Err(Error::Problems { problems })
+    }
+}
+
+/// The maps of a recipe or a YAML map file, and the clients the recipe handed them to.
+fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, Clients), Error> {
+    if is_yaml(file) {
         let label = file
             .strip_prefix("./")
             .unwrap_or(file)
@@ -146,12 +183,17 @@ fn load(file: &Path, args: &[String]) -> Result<Vec<ContainerMap>, Error> {
         })?;
         let map = crate::yaml::load_map(&label, &text, None, &|v| std::env::var(v).ok())
             .map_err(|problems| Error::Problems { problems })?;
-        return Ok(vec![map]);
+        return Ok((vec![map], Vec::new()));
     }
     let session = Rc::new(Session::new(Mode::Record));
     let mut host = ScriptHost::new(&limits(), session, Rc::new(Recorder::default()));
     host.print_to_stderr();
     host.set_args(args);
     let evaluation = host.eval_file(file)?;
-    Ok(host.selected_maps(&evaluation))
+    let maps = host.selected_maps(&evaluation);
+    let clients = maps
+        .iter()
+        .map(|m| (m.name.clone(), host.clients_of(&m.name)))
+        .collect();
+    Ok((maps, clients))
 }

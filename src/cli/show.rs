@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::model::resolved::{Mount, ResolvedModel};
+use crate::model::Value;
 
 pub fn text(model: &ResolvedModel) -> String {
     let mut out = String::new();
@@ -12,6 +13,24 @@ pub fn text(model: &ResolvedModel) -> String {
             let _ = writeln!(out, "  {:>3}. {}  ({})", c.start_order, c.name, c.image);
             if !c.depends_on.is_empty() {
                 let _ = writeln!(out, "       after: {}", c.depends_on.join(", "));
+            }
+            if let Some(h) = &c.hostname {
+                let _ = writeln!(out, "       hostname {h}");
+            }
+            if let Some(d) = &c.domainname {
+                let _ = writeln!(out, "       domainname {d}");
+            }
+            if let Some(u) = &c.user {
+                let _ = writeln!(out, "       user {u}");
+            }
+            if let Some(e) = &c.entrypoint {
+                let _ = writeln!(out, "       entrypoint {}", words(e));
+            }
+            if let Some(cmd) = &c.command {
+                let _ = writeln!(out, "       command {}", words(cmd));
+            }
+            for (k, v) in &c.environment {
+                let _ = writeln!(out, "       env {k}={v}");
             }
             for m in &c.mounts {
                 let line = match m {
@@ -46,6 +65,27 @@ pub fn text(model: &ResolvedModel) -> String {
                 };
                 let _ = writeln!(out, "       port {} <- {host}", p.container_port);
             }
+            for l in &c.links {
+                let _ = writeln!(out, "       link {} as {}", l.container, l.alias);
+            }
+            if let Some(h) = &c.healthcheck {
+                let _ = writeln!(out, "       healthcheck {}", h.test.join(" "));
+            }
+            for e in &c.exec_commands {
+                let _ = writeln!(out, "       exec {} ({})", e.cmd.to_value(), e.policy.as_str());
+            }
+            if let Some(s) = &c.stop_signal {
+                let _ = writeln!(out, "       stop signal {s}");
+            }
+            if let Some(t) = c.stop_timeout {
+                let _ = writeln!(out, "       stop timeout {t} s");
+            }
+            if c.persistent {
+                let _ = writeln!(out, "       persistent");
+            }
+            for (key, value) in &c.options {
+                let _ = writeln!(out, "       {key} {}", scalar(value));
+            }
         }
         for v in &map.volumes {
             let _ = writeln!(out, "  volume {} ({}, owned by {})", v.name, v.driver, v.owner);
@@ -55,6 +95,21 @@ pub fn text(model: &ResolvedModel) -> String {
         }
     }
     out
+}
+
+/// A command as it would be typed.
+fn words(v: &Value) -> String {
+    match v {
+        Value::List(items) => items.iter().map(scalar).collect::<Vec<_>>().join(" "),
+        other => scalar(other),
+    }
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 fn ro(readonly: bool) -> &'static str {

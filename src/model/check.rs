@@ -41,14 +41,11 @@ pub fn check_maps<'a>(
     let mut checked = Vec::new();
     let mut unchecked = Vec::new();
     for map in maps {
-        let configs = match map.extended() {
-            Ok(c) => c,
-            Err(p) => {
-                problems.extend(p);
-                continue;
-            }
-        };
+        // A configuration that can't be extended is checked as written: every other problem
+        // of the map is still found.
         let before = problems.len();
+        let (configs, extends_problems) = map.extended_all();
+        problems.extend(extends_problems);
         references(map, &configs, &mut problems);
         // Unknown references are left out of the graph, so cycles are found regardless.
         match Graph::build(map, &configs) {
@@ -467,6 +464,66 @@ fn ports(
                 }
             }
         }
+    }
+}
+
+/// Published ports whose interface alias a client of the map does not define: checked where the
+/// clients are known (the recipe's `mapping_client`), before anything touches an Engine.
+/// `clients_of(map)` gives the clients a map was handed to.
+pub fn interfaces(
+    checked: &[Checked],
+    clients_of: &dyn Fn(&str) -> Vec<(String, super::client::ClientConfig)>,
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for c in checked {
+        let known = clients_of(&c.map.name);
+        if known.is_empty() {
+            continue;
+        }
+        for (cname, config) in &c.configs {
+            let runs_on = super::resolved::clients_of(c.map, config);
+            for pb in &config.exposes {
+                let Some(interface) = pb.interface.as_deref() else {
+                    continue;
+                };
+                for (client, settings) in known.iter().filter(|(n, _)| runs_on.contains(n)) {
+                    if settings.interface_address(interface, pb.ipv6).is_none() {
+                        let p = Problem::new(
+                            format!(
+                                "container `{}` binds port {}/{} to interface `{interface}`, which client `{client}` does not define (its `interfaces{}` are {})",
+                                name::container(&c.map.name, cname, None),
+                                pb.exposed_port.number,
+                                pb.exposed_port.protocol.as_str(),
+                                if pb.ipv6 { "_ipv6" } else { "" },
+                                defined(settings, pb.ipv6)
+                            ),
+                            config.origin_of("exposes").clone(),
+                        );
+                        if !problems.contains(&p) {
+                            problems.push(p);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    problems
+}
+
+fn defined(settings: &super::client::ClientConfig, ipv6: bool) -> String {
+    let names: Vec<String> = if ipv6 {
+        settings
+            .interfaces_ipv6
+            .keys()
+            .map(|k| format!("`{k}`"))
+            .collect()
+    } else {
+        settings.interfaces.keys().map(|k| format!("`{k}`")).collect()
+    };
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
     }
 }
 

@@ -131,7 +131,7 @@ impl ContainerMap {
                 full.extend_from_slice(p);
                 origin_of(&full)
             }) {
-                problems.extend(self.explain_top_level_key(key, v, p));
+                problems.extend(self.explain_top_level_key(key, v, p, origin_of(&[key.as_str()])));
             }
         }
         if problems.is_empty() {
@@ -143,8 +143,13 @@ impl ContainerMap {
 
     /// A top-level key that is no property and no valid container is most likely a typo of a
     /// property (docker-map silently made it a container).
-    fn explain_top_level_key(&mut self, key: &str, value: &Value, problems: Vec<Problem>) -> Vec<Problem> {
-        let origin = problems.first().map(|p| p.origin.clone()).unwrap_or_default();
+    fn explain_top_level_key(
+        &mut self,
+        key: &str,
+        value: &Value,
+        problems: Vec<Problem>,
+        origin: Origin,
+    ) -> Vec<Problem> {
         let suggestion = super::suggest::closest(key, PROPERTIES);
         match (suggestion, value) {
             (Some(s), _) => {
@@ -531,44 +536,66 @@ impl ContainerMap {
     /// Configurations with `extends` applied, abstract ones left out (reference §2.2); unknown
     /// parents and `extends` cycles are problems.
     pub fn extended(&self) -> Result<BTreeMap<String, ContainerConfig>, Vec<Problem>> {
-        let mut problems = Vec::new();
+        let (configs, problems) = self.extended_all();
+        if problems.is_empty() {
+            Ok(configs)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Like [`ContainerMap::extended`], but every configuration is returned, one that can't be
+    /// extended as it is written, so the other checks still see it and report their problems
+    /// too.
+    pub fn extended_all(&self) -> (BTreeMap<String, ContainerConfig>, Vec<Problem>) {
+        let mut problems: Vec<Problem> = Vec::new();
+        // A cycle is found from each of its members; it is reported once.
+        let mut cycles: Vec<Vec<String>> = Vec::new();
         let mut out = BTreeMap::new();
         for (cname, config) in &self.containers {
             if config.is_abstract {
+                continue;
+            }
+            if config.extends.is_empty() {
+                out.insert(cname.clone(), config.clone());
                 continue;
             }
             match self.extend_one(cname, &mut Vec::new()) {
                 Ok(c) => {
                     out.insert(cname.clone(), c);
                 }
-                Err(p) => {
-                    // A cycle is found from each of its members; report it once.
-                    let key = cycle_key(&p.message);
-                    if !problems
-                        .iter()
-                        .any(|q: &Problem| q == &p || (key.is_some() && cycle_key(&q.message) == key))
-                    {
+                Err(ExtendError::Cycle { mut members, problem }) => {
+                    members.sort();
+                    if !cycles.contains(&members) {
+                        cycles.push(members);
+                        problems.push(problem);
+                    }
+                    out.insert(cname.clone(), config.clone());
+                }
+                Err(ExtendError::Unknown(p)) => {
+                    if !problems.contains(&p) {
                         problems.push(p);
                     }
+                    out.insert(cname.clone(), config.clone());
                 }
             }
         }
-        if problems.is_empty() {
-            Ok(out)
-        } else {
-            Err(problems)
-        }
+        (out, problems)
     }
 
-    fn extend_one(&self, cname: &str, chain: &mut Vec<String>) -> Result<ContainerConfig, Problem> {
+    fn extend_one(&self, cname: &str, chain: &mut Vec<String>) -> Result<ContainerConfig, ExtendError> {
         let config = &self.containers[cname];
         if let Some(start) = chain.iter().position(|c| c == cname) {
-            let mut cycle: Vec<&str> = chain[start..].iter().map(String::as_str).collect();
+            let members: Vec<String> = chain[start..].to_vec();
+            let mut cycle: Vec<&str> = members.iter().map(String::as_str).collect();
             cycle.push(cname);
-            return Err(Problem::new(
-                format!("container `{cname}` extends itself: `{}`", cycle.join(" -> ")),
-                config.origin_of("extends").clone(),
-            ));
+            return Err(ExtendError::Cycle {
+                problem: Problem::new(
+                    format!("container `{cname}` extends itself: `{}`", cycle.join(" -> ")),
+                    config.origin_of("extends").clone(),
+                ),
+                members,
+            });
         }
         if config.extends.is_empty() {
             return Ok(config.clone());
@@ -580,10 +607,10 @@ impl ContainerMap {
                 let hint = super::suggest::closest(parent, self.containers.keys().map(String::as_str))
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
-                return Err(Problem::new(
+                return Err(ExtendError::Unknown(Problem::new(
                     format!("container `{cname}` extends unknown container `{parent}`{hint}"),
                     config.origin_of("extends").clone(),
-                ));
+                )));
             }
             let parent_config = self.extend_one(parent, chain)?;
             merged.merge_from(&parent_config, false);
@@ -597,14 +624,14 @@ impl ContainerMap {
     }
 }
 
-/// The members of an `extends` cycle named in a message, sorted.
-fn cycle_key(message: &str) -> Option<Vec<String>> {
-    let start = message.find(": `")? + 3;
-    let text = message[start..].strip_suffix('`')?;
-    let mut parts: Vec<String> = text.split(" -> ").map(str::to_string).collect();
-    parts.pop();
-    parts.sort();
-    Some(parts)
+/// Why a configuration can't be extended.
+enum ExtendError {
+    /// An `extends` cycle, with its members (as data, to report each cycle once).
+    Cycle {
+        members: Vec<String>,
+        problem: Problem,
+    },
+    Unknown(Problem),
 }
 
 fn opt_bool(value: &Value) -> Result<Option<bool>, String> {

@@ -14,6 +14,15 @@ pub enum ExecPolicy {
     Initial,
 }
 
+impl ExecPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecPolicy::Restart => "restart",
+            ExecPolicy::Initial => "initial",
+        }
+    }
+}
+
 /// A command: a shell-like string (split into words when run) or an argument list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use rhai::{EvalAltResult, ParseError, Position};
 
+use super::hints::Hints;
 use crate::model::{Origin, Problem};
 
 #[derive(Debug, thiserror::Error)]
@@ -88,8 +89,31 @@ pub fn origin_at(source: &Arc<str>, pos: Position) -> Origin {
     }
 }
 
-pub fn from_parse(error: &ParseError, source: &Arc<str>) -> Error {
-    let message = error.err_type().to_string();
+pub fn from_parse(error: &ParseError, source: &Arc<str>, text: Option<&str>) -> Error {
+    // A word Rhai reserves (`private`, ...) used as a map key ends the literal early.
+    let word_at = || -> Option<String> {
+        let pos = error.position();
+        let line = text?.lines().nth(pos.line()?.checked_sub(1)?)?;
+        let rest: String = line.chars().skip(pos.position()?.saturating_sub(1)).collect();
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let after = rest[word.len()..].trim_start();
+        (!word.is_empty() && after.starts_with(':') && !after.starts_with("::")).then_some(word)
+    };
+    let message = match error.err_type() {
+        rhai::ParseErrorType::MissingToken(token, _) if token == "}" && word_at().is_some() => {
+            let word = word_at().unwrap_or_default();
+            format!(
+                "`{word}` can't be an object-map key as it is (Rhai reserves the word): quote it (`#{{ \"{word}\": ... }}`)"
+            )
+        }
+        rhai::ParseErrorType::Reserved(word) if word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => format!(
+            "`{word}` is a reserved word in Rhai: as an object-map key, quote it (`#{{ \"{word}\": ... }}`); as a variable, use another name"
+        ),
+        other => other.to_string(),
+    };
     Error::Recipe {
         problems: vec![Problem::new(
             lowercase_first(&message),
@@ -99,10 +123,10 @@ pub fn from_parse(error: &ParseError, source: &Arc<str>) -> Error {
     }
 }
 
-pub fn from_eval(error: &EvalAltResult, source: &Arc<str>) -> Error {
+pub fn from_eval(error: &EvalAltResult, source: &Arc<str>, hints: Option<&Hints>) -> Error {
     let mut trace = Vec::new();
     let mut failure = None;
-    let problems = walk(error, source.clone(), &mut trace, &mut failure);
+    let problems = walk(error, source.clone(), &mut trace, &mut failure, hints);
     match failure {
         Some(failure) => Error::Action { failure, trace },
         None => Error::Recipe { problems, trace },
@@ -114,6 +138,7 @@ fn walk(
     source: Arc<str>,
     trace: &mut Vec<Problem>,
     failure: &mut Option<ActionFailure>,
+    hints: Option<&Hints>,
 ) -> Vec<Problem> {
     match error {
         EvalAltResult::ErrorInFunctionCall(name, src, inner, pos) => {
@@ -126,14 +151,14 @@ fn walk(
             } else {
                 src.as_str().into()
             };
-            walk(inner, inner_source, trace, failure)
+            walk(inner, inner_source, trace, failure, hints)
         }
         EvalAltResult::ErrorInModule(path, inner, pos) => {
             trace.push(Problem::new(
                 format!("in module `{path}`"),
                 origin_at(&source, *pos),
             ));
-            walk(inner, path.as_str().into(), trace, failure)
+            walk(inner, path.as_str().into(), trace, failure, hints)
         }
         EvalAltResult::ErrorRuntime(value, pos) => {
             if let Some(f) = value.clone().try_cast::<ActionFailure>() {
@@ -159,6 +184,22 @@ fn walk(
         EvalAltResult::ErrorParsing(e, pos) => {
             vec![Problem::new(
                 lowercase_first(&e.to_string()),
+                origin_at(&source, *pos),
+            )]
+        }
+        EvalAltResult::ErrorFunctionNotFound(signature, pos) => {
+            let message = match hints {
+                Some(h) => h.function_not_found(signature),
+                None => format!("function not found: {signature}"),
+            };
+            vec![Problem::new(message, origin_at(&source, *pos))]
+        }
+        EvalAltResult::ErrorVariableNotFound(name, pos) if name.contains("::") => {
+            let (module, item) = name.rsplit_once("::").unwrap_or(("", name));
+            vec![Problem::new(
+                format!(
+                    "`{name}` not found: library `{module}` has no exported `{item}` (a library's constants are visible to importers only when declared with `export const {item} = ...;`)"
+                ),
                 origin_at(&source, *pos),
             )]
         }

@@ -10,7 +10,9 @@ use rhai::{Array, Dynamic, Engine, Scope, AST};
 use super::api::{self, Host, State};
 use super::error::{from_eval, from_parse, Error};
 use super::handles::MapHandle;
+use super::hints::Hints;
 use super::resolver::Resolver;
+use super::sources::Sources;
 use crate::model::ContainerMap;
 use crate::session::{Reporter, Session};
 
@@ -59,14 +61,17 @@ impl ScriptHost {
             .set_max_array_size(limits.max_collection_size)
             .set_max_map_size(limits.max_collection_size)
             .set_max_modules(limits.max_modules)
-            .set_fail_on_invalid_map_property(true)
-            .set_module_resolver(Resolver::from_env());
+            .set_fail_on_invalid_map_property(true);
+        let sources = Rc::new(Sources::default());
+        let mut engine = engine;
+        engine.set_module_resolver(Resolver::from_env(sources.clone()));
         let state: State = Rc::new(Host {
             main: RefCell::new("<recipe>".into()),
             created: RefCell::new(Vec::new()),
             clients: RefCell::new(Vec::new()),
             session,
             reporter,
+            sources,
         });
         api::register(&mut engine, &state);
         ScriptHost {
@@ -107,16 +112,33 @@ impl ScriptHost {
     pub fn eval_text(&mut self, label: &str, text: &str) -> Result<Evaluation, Error> {
         let source: Arc<str> = label.into();
         *self.state.main.borrow_mut() = source.clone();
+        self.state.sources.add(label, text);
         let mut ast: AST = self
             .engine
             .compile_with_scope(&self.scope, text)
-            .map_err(|e| from_parse(&e, &source))?;
+            .map_err(|e| from_parse(&e, &source, Some(text)))?;
         ast.set_source(label);
         let value = self
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &ast)
-            .map_err(|e| from_eval(&e, &source))?;
+            .map_err(|e| from_eval(&e, &source, Some(&Hints::new(&self.engine, Some(&ast)))))?;
         Ok(Evaluation { value })
+    }
+
+    /// The clients the recipe handed map `name` to (through any `mapping_client`).
+    pub fn clients_of(&self, name: &str) -> Vec<(String, crate::model::client::ClientConfig)> {
+        let mut out: Vec<(String, crate::model::client::ClientConfig)> = Vec::new();
+        for c in self.state.clients.borrow().iter() {
+            if !c.0.maps.iter().any(|m| m.name() == name) {
+                continue;
+            }
+            for (client, config) in &c.0.clients {
+                if !out.iter().any(|(n, _)| n == client) {
+                    out.push((client.clone(), (**config).clone()));
+                }
+            }
+        }
+        out
     }
 
     /// The maps `check` and `show` look at: those the recipe ended with as its value, else those

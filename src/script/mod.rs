@@ -5,8 +5,10 @@ pub mod api;
 pub mod convert;
 pub mod error;
 pub mod handles;
+pub mod hints;
 pub mod host;
 pub mod resolver;
+pub mod sources;
 
 pub use error::Error;
 pub use host::{Limits, ScriptHost};

@@ -4,12 +4,15 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use rhai::module_resolvers::ModuleResolver;
 use rhai::{Engine, EvalAltResult, Module, Position, Scope, Shared};
 
 use super::error::{origin_at, raise_one};
+use super::hints::Hints;
+use super::sources::Sources;
 use crate::model::Problem;
 
 /// The shared libraries under stdlib/, by import name.
@@ -30,21 +33,23 @@ pub fn stdlib_names() -> impl Iterator<Item = &'static str> {
 
 pub struct Resolver {
     search_path: Vec<PathBuf>,
+    sources: Rc<Sources>,
     cache: RefCell<HashMap<String, Shared<Module>>>,
     loading: RefCell<Vec<String>>,
 }
 
 impl Resolver {
-    pub fn new(search_path: Vec<PathBuf>) -> Self {
+    pub fn new(search_path: Vec<PathBuf>, sources: Rc<Sources>) -> Self {
         Resolver {
             search_path,
+            sources,
             cache: RefCell::new(HashMap::new()),
             loading: RefCell::new(Vec::new()),
         }
     }
 
     /// `DMAP_PATH` split like `PATH`.
-    pub fn from_env() -> Self {
+    pub fn from_env(sources: Rc<Sources>) -> Self {
         let path = std::env::var_os("DMAP_PATH")
             .map(|p| {
                 std::env::split_paths(&p)
@@ -52,7 +57,7 @@ impl Resolver {
                     .collect()
             })
             .unwrap_or_default();
-        Resolver::new(path)
+        Resolver::new(path, sources)
     }
 
     /// Finds the text of a library: (label used as its source, text).
@@ -136,20 +141,23 @@ impl ModuleResolver for Resolver {
             )));
         }
         let label_arc: Arc<str> = label.as_str().into();
-        let mut ast = engine
-            .compile(&text)
-            .map_err(|e| match super::error::from_parse(&e, &label_arc) {
+        self.sources.add(&label, &text);
+        let mut ast = engine.compile(&text).map_err(|e| {
+            match super::error::from_parse(&e, &label_arc, Some(&text)) {
                 super::error::Error::Recipe { problems, .. } => super::error::raise(problems),
                 other => raise_one(Problem::new(other.to_string(), here.clone())),
-            })?;
+            }
+        })?;
         ast.set_source(label.as_str());
         self.loading.borrow_mut().push(label.clone());
         let result = Module::eval_ast_as_new(Scope::new(), &ast, engine);
         self.loading.borrow_mut().pop();
         let module: Shared<Module> = result
-            .map_err(|e| match super::error::from_eval(&e, &label_arc) {
-                super::error::Error::Recipe { problems, .. } => super::error::raise(problems),
-                other => raise_one(Problem::new(other.to_string(), here.clone())),
+            .map_err(|e| {
+                match super::error::from_eval(&e, &label_arc, Some(&Hints::new(engine, Some(&ast)))) {
+                    super::error::Error::Recipe { problems, .. } => super::error::raise(problems),
+                    other => raise_one(Problem::new(other.to_string(), here.clone())),
+                }
             })?
             .into();
         self.cache.borrow_mut().insert(label, module.clone());

@@ -122,6 +122,11 @@ impl Session {
     /// [`Mode::Record`] the action is checked and recorded, and no Engine is contacted.
     pub fn act(&self, request: &Request<'_>, reporter: &dyn Reporter) -> Result<Report, Error> {
         let checked = check_maps(request.maps, None).map_err(|problems| Error::Problems { problems })?;
+        let clients = |_: &str| request.clients.to_vec();
+        let problems = crate::model::check::interfaces(&checked, &clients);
+        if !problems.is_empty() {
+            return Err(Error::Problems { problems });
+        }
         let usage = |message: String| Error::Usage { message };
         let ids = target::expand(request.targets, &checked).map_err(usage)?;
         let options = request.options.resolve(&checked).map_err(usage)?;

@@ -2,7 +2,7 @@
 
 use rhai::{Array, Dynamic, Engine, NativeCallContext};
 
-use super::{here, value_of, Fallible, State};
+use super::{here, literal, value_of, Fallible, State};
 use crate::model::{Problem, Value};
 use crate::script::error::{raise, raise_one};
 use crate::script::handles::{ConfigHandle, ContainersHandle};
@@ -38,7 +38,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             let mut map = c.0 .0.borrow_mut();
             let mut fresh = crate::model::ContainerConfig::new(origin.clone());
             fresh
-                .set_from_map(&fields, &|_| origin.clone())
+                .set_from_map(&fields, &|field| literal(&s, &origin, &[field]))
                 .map_err(|errors| {
                     raise(
                         errors

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use rhai::{Dynamic, Engine, Map, NativeCallContext};
 
-use super::{here, value_of, Fallible, State};
+use super::{here, literal, value_of, Fallible, State};
 use crate::model::{check_maps, ContainerMap, Origin, Problem};
 use crate::script::convert::to_dynamic;
 use crate::script::error::{raise, raise_one};
@@ -37,7 +37,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
         move |ctx: NativeCallContext, name: &str, init: Map| -> Fallible<MapHandle> {
             let origin = here(&ctx, &s);
             let value = value_of(&Dynamic::from_map(init), "container_map", &origin)?;
-            let map = ContainerMap::from_value(name, &value, &|_| origin.clone()).map_err(raise)?;
+            let map = ContainerMap::from_value(name, &value, &|p| literal(&s, &origin, p)).map_err(raise)?;
             Ok(new_map(&s, map))
         },
     );
@@ -146,7 +146,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             let origin = here(&ctx, &s);
             let v = value_of(&Dynamic::from_map(other), "merge", &origin)?;
             let name = m.name();
-            let other = ContainerMap::from_value(&name, &v, &|_| origin.clone()).map_err(raise)?;
+            let other = ContainerMap::from_value(&name, &v, &|p| literal(&s, &origin, p)).map_err(raise)?;
             m.0.borrow_mut().merge_from(&other, false);
             Ok(())
         },

@@ -19,6 +19,7 @@ use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext};
 use super::convert::to_value;
 use super::error::{origin_at, raise_one};
 use super::handles::{ClientHandle, ConfigHandle, ContainersHandle, DockerHandle, EntriesHandle, MapHandle};
+use super::sources::Sources;
 use crate::model::{Origin, Problem, Value};
 use crate::session::{Reporter, Session};
 
@@ -35,6 +36,8 @@ pub struct Host {
     pub clients: RefCell<Vec<ClientHandle>>,
     pub session: Rc<Session>,
     pub reporter: Rc<dyn Reporter>,
+    /// The text of the recipes and libraries, to point into object-map literals.
+    pub sources: Rc<Sources>,
 }
 
 pub type State = Rc<Host>;
@@ -60,6 +63,11 @@ fn here(ctx: &NativeCallContext, state: &State) -> Origin {
         None => state.main.borrow().clone(),
     };
     origin_at(&source, ctx.call_position())
+}
+
+/// Where the value at `path` of an object-map literal given to the call at `call` is written.
+fn literal(state: &State, call: &Origin, path: &[&str]) -> Origin {
+    state.sources.locate(call, path)
 }
 
 fn value_of(d: &Dynamic, what: &str, origin: &Origin) -> Fallible<Value> {
