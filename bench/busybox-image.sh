@@ -5,7 +5,8 @@
 set -euo pipefail
 tag=${1:-dmap-bench/busybox:latest}
 busybox=/bin/busybox
-if ! LC_ALL=C ldd "$busybox" 2>&1 | grep -qE 'not a dynamic executable|statically linked'; then
+linkage=$(LC_ALL=C ldd "$busybox" 2>&1 || true)
+if [[ ! -x $busybox || ! $linkage =~ (not a dynamic executable|statically linked) ]]; then
     echo "needs a static $busybox (apt-get install busybox-static)" >&2
     exit 1
 fi

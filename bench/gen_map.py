@@ -7,7 +7,8 @@ Shape of the map (deterministic for a given N and seed):
   * a few abstract templates (`abstract: true`) that most configs `extends`;
   * concrete configs spread over L dependency layers (default 10); most have 2-5 instances,
     about one in five has none (a single default instance);
-  * every config of layer k > 0 links to 1-3 configs/instances of layer k-1
+  * about a third join the map network `backend`, the rest stay on the default bridge;
+  * every config of layer k > 0 links to 1-3 configs/instances of layer k-1 on the same network
     (`cfg.inst` when the target has instances, `cfg` otherwise) - an acyclic graph;
   * every config attaches 1-2 volumes (alias names unique per map, each with a `volumes:` path);
     about a third `uses:` 1-2 attached aliases of layer k-1;
@@ -100,10 +101,12 @@ def generate(n, seed, layers):
     for c in configs:
         layer = c["layer"]
         prev = by_layer[layer - 1] if layer > 0 else []
-        # links
+        c["network"] = rng.random() < 0.3
+        # links, to containers on the same network (the Engine links only within a network)
         links = []
-        if prev:
-            for t in rng.sample(prev, min(len(prev), rng.randint(1, 3))):
+        peers = [t for t in prev if t["network"] == c["network"]]
+        if peers:
+            for t in rng.sample(peers, min(len(peers), rng.randint(1, 3))):
                 links.append(f"{t['name']}.{rng.choice(t['instances'])}" if t["instances"] else t["name"])
         c["links"] = links
         # uses of attached aliases of the previous layer
@@ -128,7 +131,6 @@ def generate(n, seed, layers):
         elif rng.random() < 0.15:
             exposes.append(("9100", None))  # exposed only, not published
         c["exposes"] = exposes
-        c["network"] = rng.random() < 0.3
         c["extends"] = rng.choice([None, "base_web", "base_worker", "base_db", "base_worker"])
         c["image"] = rng.choice(IMAGES) + (f":1.{rng.randint(0, 20)}" if rng.random() < 0.5 else "")
         c["env"] = {f"VAR_{e}": f"value-{rng.randint(0, 99999)}" for e in range(rng.randint(1, 4))}

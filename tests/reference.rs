@@ -3,7 +3,6 @@
 //! reads them), run against dmap's public model API. Where docker-map had a bug, the test asserts
 //! dmap's corrected behaviour (docs/yaml.md, "Where dmap differs from docker-map").
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use dmap::model::graph::{Graph, Item};
@@ -11,7 +10,7 @@ use dmap::model::link::Link;
 use dmap::model::port::{Port, PortBinding, Protocol};
 use dmap::model::target::expand;
 use dmap::model::volume_ref::Bind;
-use dmap::model::{check, check_maps, Checked, ContainerConfig, ContainerMap, Value};
+use dmap::model::{check, check_maps, Checked, ContainerMap, Value};
 use dmap::yaml::load_map;
 
 // ---------------------------------------------------------------------------------------------
@@ -240,7 +239,7 @@ fn problems(yaml: &str) -> Vec<String> {
     problems_of(&load("t", yaml))
 }
 
-fn extended(map: &ContainerMap) -> BTreeMap<String, ContainerConfig> {
+fn extended(map: &ContainerMap) -> dmap::model::container_map::Configs<'_> {
     map.extended()
         .unwrap_or_else(|p| panic!("map `{}` does not extend: {p:?}", map.name))
 }

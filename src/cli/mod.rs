@@ -190,10 +190,13 @@ fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, Clients), Er
     host.print_to_stderr();
     host.set_args(args);
     let evaluation = host.eval_file(file)?;
-    let maps = host.selected_maps(&evaluation);
-    let clients = maps
-        .iter()
-        .map(|m| (m.name.clone(), host.clients_of(&m.name)))
-        .collect();
+    let (maps, clients): (Vec<ContainerMap>, Vec<_>) = host
+        .take_selected(&evaluation)
+        .into_iter()
+        .map(|(map, clients)| {
+            let name = map.name.clone();
+            (map, (name, clients))
+        })
+        .unzip();
     Ok((maps, clients))
 }

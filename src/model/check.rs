@@ -1,11 +1,11 @@
 //! Integrity checks (reference §2.6, plus what docker-map lacks): every problem of a map is
 //! reported together, each with its origin. A map passing them is a `Checked` map.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use super::container::ContainerConfig;
-use super::container_map::ContainerMap;
+use super::container_map::{Configs, ContainerMap};
 use super::graph::{attached_owners, Graph};
 use super::name;
 use super::network_mode::NetworkMode;
@@ -19,7 +19,7 @@ use super::volume_ref::Bind;
 pub struct Checked<'a> {
     pub map: &'a ContainerMap,
     /// Non-abstract configurations with `extends` applied.
-    pub configs: BTreeMap<String, ContainerConfig>,
+    pub configs: Configs<'a>,
     pub graph: Graph,
 }
 
@@ -57,8 +57,7 @@ pub fn check_maps<'a>(
             }
         }
     }
-    let mut all: Vec<(&ContainerMap, &BTreeMap<String, ContainerConfig>)> =
-        checked.iter().map(|c| (c.map, &c.configs)).collect();
+    let mut all: Vec<(&ContainerMap, &Configs<'_>)> = checked.iter().map(|c| (c.map, &c.configs)).collect();
     all.extend(unchecked.iter().map(|(m, c)| (*m, c)));
     ports(&all, interfaces, &mut problems);
     if problems.is_empty() {
@@ -68,7 +67,7 @@ pub fn check_maps<'a>(
     }
 }
 
-fn references(map: &ContainerMap, configs: &BTreeMap<String, ContainerConfig>, problems: &mut Vec<Problem>) {
+fn references(map: &ContainerMap, configs: &Configs<'_>, problems: &mut Vec<Problem>) {
     let mut report = |message: String, origin: &Origin| {
         let p = Problem::new(message, origin.clone());
         if !problems.contains(&p) {
@@ -379,7 +378,7 @@ fn mounts(
 
 /// Host ports bound twice on overlapping interfaces of the same client.
 fn ports(
-    maps: &[(&ContainerMap, &BTreeMap<String, ContainerConfig>)],
+    maps: &[(&ContainerMap, &Configs<'_>)],
     interfaces: Option<Interfaces>,
     problems: &mut Vec<Problem>,
 ) {

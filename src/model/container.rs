@@ -60,6 +60,27 @@ const LIST_FIELDS: [&str; 10] = [
     "exec_commands",
 ];
 
+/// Field name → where it was set.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FieldOrigins(Vec<(&'static str, Origin)>);
+
+impl FieldOrigins {
+    pub fn get(&self, field: &str) -> Option<&Origin> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, o)| o)
+    }
+
+    pub fn insert(&mut self, field: &'static str, origin: Origin) {
+        match self.0.iter_mut().find(|(f, _)| *f == field) {
+            Some(slot) => slot.1 = origin,
+            None => self.0.push((field, origin)),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Origin)> {
+        self.0.iter().map(|(f, o)| (*f, o))
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ContainerConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,9 +119,9 @@ pub struct ContainerConfig {
     /// Where the configuration was first created.
     #[serde(skip)]
     pub origin: Origin,
-    /// Where each field was last set.
+    /// Where each field was last set (a few per configuration: a list is smaller than a map).
     #[serde(skip)]
-    pub field_origins: BTreeMap<&'static str, Origin>,
+    pub field_origins: FieldOrigins,
 }
 
 impl ContainerConfig {
@@ -290,8 +311,8 @@ impl ContainerConfig {
             self.host_config
                 .extend(other.host_config.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
-        for (field, origin) in &other.field_origins {
-            if (!lists_only || LIST_FIELDS.contains(field)) && *field != "abstract" && *field != "extends" {
+        for (field, origin) in other.field_origins.iter() {
+            if (!lists_only || LIST_FIELDS.contains(&field)) && field != "abstract" && field != "extends" {
                 self.field_origins.insert(field, origin.clone());
             }
         }

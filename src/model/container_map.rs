@@ -1,5 +1,6 @@
 //! A container map: docker-map's `ContainerMap` (reference §2).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -62,6 +63,9 @@ pub struct ContainerMap {
 /// Gives the origin of a key path below a map's root (YAML: file, key path, line; a recipe: the
 /// position of the call).
 pub type OriginOf<'a> = &'a dyn Fn(&[&str]) -> Origin;
+
+/// Configurations by name, `extends` applied: borrowed from the map where nothing was merged.
+pub type Configs<'a> = BTreeMap<String, Cow<'a, ContainerConfig>>;
 
 impl ContainerMap {
     pub fn new(name: &str, origin: Origin) -> Result<Self, Problem> {
@@ -535,7 +539,7 @@ impl ContainerMap {
 
     /// Configurations with `extends` applied, abstract ones left out (reference §2.2); unknown
     /// parents and `extends` cycles are problems.
-    pub fn extended(&self) -> Result<BTreeMap<String, ContainerConfig>, Vec<Problem>> {
+    pub fn extended(&self) -> Result<Configs<'_>, Vec<Problem>> {
         let (configs, problems) = self.extended_all();
         if problems.is_empty() {
             Ok(configs)
@@ -547,7 +551,7 @@ impl ContainerMap {
     /// Like [`ContainerMap::extended`], but every configuration is returned, one that can't be
     /// extended as it is written, so the other checks still see it and report their problems
     /// too.
-    pub fn extended_all(&self) -> (BTreeMap<String, ContainerConfig>, Vec<Problem>) {
+    pub fn extended_all(&self) -> (Configs<'_>, Vec<Problem>) {
         let mut problems: Vec<Problem> = Vec::new();
         // A cycle is found from each of its members; it is reported once.
         let mut cycles: Vec<Vec<String>> = Vec::new();
@@ -556,13 +560,14 @@ impl ContainerMap {
             if config.is_abstract {
                 continue;
             }
+            // Only a configuration that extends others is a new value; the rest are borrowed.
             if config.extends.is_empty() {
-                out.insert(cname.clone(), config.clone());
+                out.insert(cname.clone(), Cow::Borrowed(config));
                 continue;
             }
             match self.extend_one(cname, &mut Vec::new()) {
                 Ok(c) => {
-                    out.insert(cname.clone(), c);
+                    out.insert(cname.clone(), Cow::Owned(c));
                 }
                 Err(ExtendError::Cycle { mut members, problem }) => {
                     members.sort();
@@ -570,13 +575,13 @@ impl ContainerMap {
                         cycles.push(members);
                         problems.push(problem);
                     }
-                    out.insert(cname.clone(), config.clone());
+                    out.insert(cname.clone(), Cow::Borrowed(config));
                 }
                 Err(ExtendError::Unknown(p)) => {
                     if !problems.contains(&p) {
                         problems.push(p);
                     }
-                    out.insert(cname.clone(), config.clone());
+                    out.insert(cname.clone(), Cow::Borrowed(config));
                 }
             }
         }

@@ -2,12 +2,11 @@
 //! network, volumes or links they use, on their networks, their own attached volumes and their
 //! image. Start order is dependencies first; stop order is dependents first.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::rc::Rc;
 
-use super::container::ContainerConfig;
-use super::container_map::ContainerMap;
+use super::container_map::{Configs, ContainerMap};
 use super::name;
 use super::network_mode::NetworkMode;
 use super::problem::Problem;
@@ -98,10 +97,7 @@ impl Graph {
     }
 
     /// Builds the graph; every dependency cycle is a problem naming it.
-    pub fn build(
-        map: &ContainerMap,
-        configs: &BTreeMap<String, ContainerConfig>,
-    ) -> Result<Graph, Vec<Problem>> {
+    pub fn build(map: &ContainerMap, configs: &Configs<'_>) -> Result<Graph, Vec<Problem>> {
         let owners = attached_owners(map, configs);
         let mut graph = Graph::default();
         // Containers first, so their ids follow map order.
@@ -215,7 +211,7 @@ impl Graph {
 
     /// Dependencies first, every item once; iterative, so deep chains do not exhaust the stack.
     /// Also returns every cycle found, each once; a cycle's closing edge is not followed.
-    fn topological(&self, configs: &BTreeMap<String, ContainerConfig>) -> (Vec<usize>, Vec<Problem>) {
+    fn topological(&self, configs: &Configs<'_>) -> (Vec<usize>, Vec<Problem>) {
         const NEW: u8 = 0;
         const OPEN: u8 = 1;
         const DONE: u8 = 2;
@@ -405,10 +401,7 @@ fn combine(direct: &[usize], memo: &[Option<Rc<Vec<usize>>>]) -> Vec<usize> {
 }
 
 /// Attached alias (or `parent.alias`) → owning configuration.
-pub fn attached_owners(
-    map: &ContainerMap,
-    configs: &BTreeMap<String, ContainerConfig>,
-) -> HashMap<String, String> {
+pub fn attached_owners(map: &ContainerMap, configs: &Configs<'_>) -> HashMap<String, String> {
     let mut owners = HashMap::new();
     for (cname, config) in configs {
         for a in &config.attaches {

@@ -1,7 +1,7 @@
 //! The resolved model of checked maps: what each container instance becomes on the Engine
 //! (the spec's §3, `dmap show --json`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -227,28 +227,18 @@ fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientContext>) -> 
     let link_alias = |container: &str, alias: &Option<String>| {
         alias.clone().unwrap_or_else(|| name::hostname(container, None))
     };
-    let order: HashMap<&Item, usize> = checked
-        .graph
-        .start_order()
-        .into_iter()
-        .filter(|i| i.is_container())
-        .enumerate()
-        .map(|(i, item)| (item, i + 1))
-        .collect();
-
-    let mut containers = Vec::new();
-    for item in checked.graph.containers() {
+    let one = |position: usize, item: &Item| -> Option<ResolvedContainer> {
         let Item::Container {
             config: cname,
             instance,
         } = item
         else {
-            continue;
+            return None;
         };
         let config = &checked.configs[cname];
         if let Some(c) = client {
             if !clients_of(map, config).iter().any(|n| n == c.name) {
-                continue;
+                return None;
             }
         }
         let inst = instance.as_deref();
@@ -402,7 +392,7 @@ fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientContext>) -> 
                 .and_then(|c| c.config.domainname.clone())
                 .or_else(|| map.default_domain.clone()),
         };
-        containers.push(ResolvedContainer {
+        Some(ResolvedContainer {
             name: engine.clone(),
             config: cname.clone(),
             instance: instance.clone(),
@@ -433,18 +423,32 @@ fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientContext>) -> 
                 .filter(|d| d.is_container())
                 .map(|d| engine_name(&d.reference()))
                 .collect(),
-            start_order: order.get(item).copied().unwrap_or(0),
+            start_order: position + 1,
             origin: config.origin.clone(),
-        });
-    }
-    containers.sort_by_key(|c| c.start_order);
+        })
+    };
+    // Walked in start order, so the list needs no sorting; big maps in parallel chunks.
+    let items: Vec<&Item> = checked
+        .graph
+        .start_order()
+        .into_iter()
+        .filter(|i| i.is_container())
+        .collect();
+    let containers = in_parallel(&items, |offset, chunk| {
+        chunk
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| one(offset + i, item))
+            .collect()
+    });
 
     let mut volumes = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for (cname, config) in &checked.configs {
         for a in &config.attaches {
             let vol = map.volumes.get(&a.name);
             let vname = volume_name(cname, &a.name);
-            if volumes.iter().any(|v: &ResolvedVolume| v.name == vname) {
+            if !seen.insert(vname.clone()) {
                 continue;
             }
             volumes.push(ResolvedVolume {
@@ -478,6 +482,38 @@ fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientContext>) -> 
         volumes,
         networks,
     }
+}
+
+/// Runs `work` on chunks of `items` (each with the index of its first item) on the machine's
+/// cores, and joins the results in order; small lists, or no threads to be had, run here.
+fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(usize, &[T]) -> Vec<R> + Sync) -> Vec<R> {
+    const ENOUGH: usize = 4000;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if items.len() < ENOUGH || threads < 2 {
+        return work(0, items);
+    }
+    let size = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = items
+            .chunks(size)
+            .enumerate()
+            .map(|(n, chunk)| {
+                let offset = n * size;
+                let spawned = std::thread::Builder::new().spawn_scoped(scope, move || work(offset, chunk));
+                (offset, chunk, spawned)
+            })
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for (offset, chunk, spawned) in handles {
+            match spawned.map(|h| h.join()) {
+                Ok(Ok(part)) => out.extend(part),
+                // No thread (or it failed): do that chunk here.
+                _ => out.extend(work(offset, chunk)),
+            }
+        }
+        out
+    })
 }
 
 /// The container's user: `create_options.user` wins over `user`, which gives its user part.
@@ -515,5 +551,25 @@ fn environment(config: &ContainerConfig) -> BTreeMap<String, String> {
             .map(|(k, v)| (k.clone(), v.scalar_text().unwrap_or_default()))
             .collect(),
         _ => BTreeMap::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_parallel;
+
+    #[test]
+    fn parallel_chunks_join_in_order_with_their_offsets() {
+        let items: Vec<usize> = (0..10_007).collect();
+        let out = in_parallel(&items, |offset, chunk| {
+            chunk
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (offset + i, *x * 2))
+                .collect()
+        });
+        assert_eq!(out.len(), items.len());
+        assert!(out.iter().enumerate().all(|(i, (at, x))| *at == i && *x == i * 2));
+        assert_eq!(in_parallel(&items[..3], |o, c| c.iter().map(|x| x + o).collect()), vec![0, 1, 2]);
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum};
-use bollard::query_parameters::{ListContainersOptionsBuilder, ListNetworksOptions, ListVolumesOptions};
+use bollard::query_parameters::{ListContainersOptionsBuilder, ListVolumesOptionsBuilder};
 use futures_util::future::join_all;
 
 use super::driver::Driver;
@@ -25,39 +25,68 @@ fn failed(what: impl Into<String>) -> impl FnOnce(bollard::errors::Error) -> Err
     move |source| Error::Observe { what, source }
 }
 
+/// Inspects, all at once, what the desired state names (absent ones answer 404), and lists what
+/// dmap labelled, for the maps' orphans, helpers and adoption records: one round trip, then a
+/// second only for labelled containers the maps no longer name.
 pub async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapshot, Error> {
     let docker = &driver.docker;
     let maps: BTreeSet<&str> = desired.maps.iter().map(String::as_str).collect();
     let ours = |labels: &BTreeMap<String, String>| {
         labels.get(labels::MAP).is_some_and(|m| maps.contains(m.as_str()))
     };
-
-    let containers = docker
-        .list_containers(Some(ListContainersOptionsBuilder::default().all(true).build()))
-        .await
-        .map_err(failed("list containers"))?;
-    let wanted: BTreeSet<&str> = desired.containers.iter().map(|c| c.name.as_str()).collect();
-    let names: Vec<String> = containers
-        .into_iter()
-        .filter_map(|c| {
-            // A link target is also listed under `/linker/alias`; its own name has no inner `/`.
-            let names = c.names.as_ref()?;
-            let name = names
-                .iter()
-                .map(|n| n.trim_start_matches('/'))
-                .find(|n| !n.contains('/'))?
-                .to_string();
-            let labels = sorted(c.labels);
-            (wanted.contains(name.as_str()) || ours(&labels)).then_some(name)
-        })
-        .collect();
-    let inspected = join_all(names.iter().map(|n| docker.inspect_container(n, None))).await;
+    let labelled = HashMap::from([("label".to_string(), vec![labels::MAP.to_string()])]);
+    let container_names: Vec<&str> = desired.containers.iter().map(|c| c.name.as_str()).collect();
+    let network_names: Vec<&str> = desired.networks.iter().map(|n| n.name.as_str()).collect();
+    let volume_names: Vec<&str> = desired.volumes.iter().map(|v| v.name.as_str()).collect();
+    let images: Vec<&String> = desired.images.iter().collect();
+    let (listed, listed_volumes, containers, networks, volumes, image_infos) = futures_util::join!(
+        docker.list_containers(Some(
+            ListContainersOptionsBuilder::default()
+                .all(true)
+                .filters(&labelled)
+                .build()
+        )),
+        docker.list_volumes(Some(
+            ListVolumesOptionsBuilder::default().filters(&labelled).build()
+        )),
+        join_all(container_names.iter().map(|n| docker.inspect_container(n, None))),
+        join_all(network_names.iter().map(|n| docker.inspect_network(n, None))),
+        join_all(volume_names.iter().map(|n| docker.inspect_volume(n))),
+        join_all(images.iter().map(|i| docker.inspect_image(i))),
+    );
     let version = docker.client_version();
     let mut snapshot = Snapshot {
         api_version: (version.major_version, version.minor_version),
         ..Snapshot::default()
     };
-    for (name, result) in names.iter().zip(inspected) {
+    for (name, result) in container_names.iter().zip(containers) {
+        match result {
+            Ok(info) => {
+                snapshot
+                    .containers
+                    .insert(name.to_string(), container(name, info));
+            }
+            Err(e) if status(&e) == Some(404) => {}
+            Err(e) => return Err(failed(format!("inspect container `{name}`"))(e)),
+        }
+    }
+    // Labelled containers of the maps the desired state does not name: orphans and helpers.
+    let others: Vec<String> = listed
+        .map_err(failed("list containers"))?
+        .into_iter()
+        .filter(|c| ours(&sorted(c.labels.clone())))
+        .filter_map(|c| {
+            // A link target is also listed under `/linker/alias`; its own name has no inner `/`.
+            c.names?
+                .iter()
+                .map(|n| n.trim_start_matches('/'))
+                .find(|n| !n.contains('/'))
+                .map(str::to_string)
+        })
+        .filter(|n| !snapshot.containers.contains_key(n))
+        .collect();
+    let inspected = join_all(others.iter().map(|n| docker.inspect_container(n, None))).await;
+    for (name, result) in others.iter().zip(inspected) {
         match result {
             Ok(info) => {
                 snapshot.containers.insert(name.clone(), container(name, info));
@@ -68,78 +97,64 @@ pub async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapshot, Err
         }
     }
 
-    let volumes = docker
-        .list_volumes(None::<ListVolumesOptions>)
-        .await
-        .map_err(failed("list volumes"))?;
-    let wanted: BTreeSet<&str> = desired.volumes.iter().map(|v| v.name.as_str()).collect();
     // Adoptions dmap recorded: (kind, name) → map.
     let mut adopted: BTreeMap<(String, String), String> = BTreeMap::new();
-    for v in volumes.volumes.unwrap_or_default() {
+    for v in listed_volumes
+        .map_err(failed("list volumes"))?
+        .volumes
+        .unwrap_or_default()
+    {
         let labels: BTreeMap<String, String> = v.labels.into_iter().collect();
-        if labels.get(labels::KIND).map(String::as_str) == Some(labels::KIND_ADOPTION) {
-            if let (true, Some(map), Some((kind, name))) = (
-                ours(&labels),
-                labels.get(labels::MAP),
-                labels.get(labels::ADOPTED).and_then(|a| a.split_once(':')),
-            ) {
-                adopted.insert((kind.to_string(), name.to_string()), map.clone());
-                snapshot.markers.insert(v.name.clone());
-            }
+        if labels.get(labels::KIND).map(String::as_str) != Some(labels::KIND_ADOPTION) || !ours(&labels) {
             continue;
         }
-        if wanted.contains(v.name.as_str()) || ours(&labels) {
-            snapshot.volumes.insert(
-                v.name.clone(),
-                ObservedVolume {
-                    name: v.name,
-                    driver: v.driver,
-                    options: v.options.into_iter().collect(),
-                    labels,
-                    adopted_by: None,
-                },
-            );
+        if let (Some(map), Some((kind, name))) = (
+            labels.get(labels::MAP),
+            labels.get(labels::ADOPTED).and_then(|a| a.split_once(':')),
+        ) {
+            adopted.insert((kind.to_string(), name.to_string()), map.clone());
+            snapshot.markers.insert(v.name.clone());
         }
     }
-    for v in snapshot.volumes.values_mut() {
-        v.adopted_by = adopted.get(&("volume".to_string(), v.name.clone())).cloned();
+    for (name, result) in volume_names.iter().zip(volumes) {
+        match result {
+            Ok(v) => {
+                snapshot.volumes.insert(
+                    name.to_string(),
+                    ObservedVolume {
+                        name: v.name,
+                        driver: v.driver,
+                        options: v.options.into_iter().collect(),
+                        labels: v.labels.into_iter().collect(),
+                        adopted_by: adopted.get(&("volume".to_string(), name.to_string())).cloned(),
+                    },
+                );
+            }
+            Err(e) if status(&e) == Some(404) => {}
+            Err(e) => return Err(failed(format!("inspect volume `{name}`"))(e)),
+        }
     }
-
-    let networks = docker
-        .list_networks(None::<ListNetworksOptions>)
-        .await
-        .map_err(failed("list networks"))?;
-    let wanted: BTreeSet<&str> = desired.networks.iter().map(|n| n.name.as_str()).collect();
-    let names: Vec<String> = networks
-        .into_iter()
-        .filter_map(|n| {
-            let name = n.name?;
-            let labels = sorted(n.labels);
-            (wanted.contains(name.as_str()) || ours(&labels)).then_some(name)
-        })
-        .collect();
-    let inspected = join_all(names.iter().map(|n| docker.inspect_network(n, None))).await;
-    for (name, result) in names.iter().zip(inspected) {
+    for (name, result) in network_names.iter().zip(networks) {
         match result {
             Ok(n) => {
-                let mut containers: Vec<String> = n
+                let mut members: Vec<String> = n
                     .containers
                     .unwrap_or_default()
                     .into_values()
                     .filter_map(|e| e.name)
                     .collect();
-                containers.sort();
+                members.sort();
                 snapshot.networks.insert(
-                    name.clone(),
+                    name.to_string(),
                     ObservedNetwork {
                         id: n.id.unwrap_or_default(),
-                        name: name.clone(),
+                        name: name.to_string(),
                         driver: n.driver.unwrap_or_default(),
                         options: sorted(n.options),
                         internal: n.internal.unwrap_or(false),
                         labels: sorted(n.labels),
-                        containers,
-                        adopted_by: adopted.get(&("network".to_string(), name.clone())).cloned(),
+                        containers: members,
+                        adopted_by: adopted.get(&("network".to_string(), name.to_string())).cloned(),
                     },
                 );
             }
@@ -147,10 +162,7 @@ pub async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapshot, Err
             Err(e) => return Err(failed(format!("inspect network `{name}`"))(e)),
         }
     }
-
-    let images: Vec<&String> = desired.images.iter().collect();
-    let inspected = join_all(images.iter().map(|i| docker.inspect_image(i))).await;
-    for (image, result) in images.into_iter().zip(inspected) {
+    for (image, result) in images.into_iter().zip(image_infos) {
         match result {
             Ok(info) => {
                 if let Some(id) = info.id {

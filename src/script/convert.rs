@@ -23,19 +23,18 @@ pub fn to_value(d: &Dynamic) -> Result<Value, String> {
     if let Ok(c) = d.as_char() {
         return Ok(Value::Str(c.to_string()));
     }
-    if d.is_string() {
-        return Ok(Value::Str(d.clone().into_string().unwrap_or_default()));
+    // Read in place: recipes hand over big literals, and copying them first costs.
+    if let Ok(s) = d.as_immutable_string_ref() {
+        return Ok(Value::Str(s.to_string()));
     }
-    if d.is_array() {
-        let array = d.clone().into_array().unwrap_or_default();
+    if let Ok(array) = d.as_array_ref() {
         return array
             .iter()
             .map(to_value)
             .collect::<Result<Vec<_>, _>>()
             .map(Value::List);
     }
-    if d.is_map() {
-        let map = d.clone().try_cast::<Map>().unwrap_or_default();
+    if let Ok(map) = d.as_map_ref() {
         return map
             .iter()
             .map(|(k, v)| to_value(v).map(|v| (k.to_string(), v)))

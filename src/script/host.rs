@@ -61,7 +61,10 @@ impl ScriptHost {
             .set_max_array_size(limits.max_collection_size)
             .set_max_map_size(limits.max_collection_size)
             .set_max_modules(limits.max_modules)
-            .set_fail_on_invalid_map_property(true);
+            .set_fail_on_invalid_map_property(true)
+            // The interner scans its whole cache for every new string: recipes that build big
+            // maps make many strings, each once.
+            .set_max_strings_interned(0);
         let sources = Rc::new(Sources::default());
         let mut engine = engine;
         engine.set_module_resolver(Resolver::from_env(sources.clone()));
@@ -143,7 +146,7 @@ impl ScriptHost {
 
     /// The maps `check` and `show` look at: those the recipe ended with as its value, else those
     /// it handed to `mapping_client`, else every map it created.
-    pub fn selected_maps(&self, evaluation: &Evaluation) -> Vec<ContainerMap> {
+    pub fn selected_maps(&self, evaluation: &Evaluation) -> Vec<MapHandle> {
         let from_value: Vec<MapHandle> = if let Some(m) = evaluation.value.clone().try_cast::<MapHandle>() {
             vec![m]
         } else if let Some(list) = evaluation.value.clone().try_cast::<Array>() {
@@ -167,6 +170,27 @@ impl ScriptHost {
         } else {
             self.state.created.borrow().clone()
         };
-        chosen.iter().map(MapHandle::snapshot).collect()
+        let mut unique: Vec<MapHandle> = Vec::new();
+        for m in chosen {
+            if !unique.iter().any(|u| u.same(&m)) {
+                unique.push(m);
+            }
+        }
+        unique
+    }
+
+    /// The selected maps, moved out of the recipe's handles (the recipe is done with them), and
+    /// the clients each was handed to: what `check` and `show` work on, without copying big maps.
+    pub fn take_selected(
+        &self,
+        evaluation: &Evaluation,
+    ) -> Vec<(ContainerMap, Vec<(String, crate::model::client::ClientConfig)>)> {
+        self.selected_maps(evaluation)
+            .into_iter()
+            .map(|m| {
+                let clients = self.clients_of(&m.name());
+                (std::mem::take(&mut *m.0.borrow_mut()), clients)
+            })
+            .collect()
     }
 }

@@ -9,12 +9,27 @@ use crate::model::Origin;
 
 #[derive(Default)]
 pub struct Sources {
-    texts: RefCell<HashMap<Arc<str>, Arc<str>>>,
+    texts: RefCell<HashMap<Arc<str>, Text>>,
+}
+
+/// A source text and where each of its lines starts.
+struct Text {
+    text: Arc<str>,
+    lines: Vec<usize>,
 }
 
 impl Sources {
     pub fn add(&self, label: &str, text: &str) {
-        self.texts.borrow_mut().insert(label.into(), text.into());
+        let lines = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        self.texts.borrow_mut().insert(
+            label.into(),
+            Text {
+                text: text.into(),
+                lines,
+            },
+        );
     }
 
     /// Where key path `path` of an object-map literal passed at `call` is written: each key's
@@ -22,10 +37,11 @@ impl Sources {
     /// when the text is unknown or the key is not written there (built by code, not a literal).
     pub fn locate(&self, call: &Origin, path: &[&str]) -> Origin {
         let texts = self.texts.borrow();
-        let (Some(text), Some(line), Some(column)) = (texts.get(&call.file), call.line, call.column) else {
+        let (Some(source), Some(line), Some(column)) = (texts.get(&call.file), call.line, call.column) else {
             return call.clone();
         };
-        let Some(mut offset) = offset_of(text, line, column) else {
+        let text = &*source.text;
+        let Some(mut offset) = source.offset_of(line, column) else {
             return call.clone();
         };
         for key in path {
@@ -34,26 +50,24 @@ impl Sources {
                 None => return call.clone(),
             }
         }
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let line = source.lines.partition_point(|start| *start <= offset);
+        let start = source.lines.get(line.saturating_sub(1)).copied().unwrap_or(0);
+        let column = text[start..offset].chars().count() + 1;
         Origin::at(call.file.clone(), line, column)
     }
 }
 
-/// The byte offset of a 1-based line and column.
-fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
-    let start = if line <= 1 {
-        0
-    } else {
-        text.match_indices('\n').nth(line - 2)?.0 + 1
-    };
-    let rest = &text[start..];
-    let within = rest
-        .char_indices()
-        .nth(column.saturating_sub(1))
-        .map_or(rest.len(), |(i, _)| i);
-    Some(start + within)
+impl Text {
+    /// The byte offset of a 1-based line and column.
+    fn offset_of(&self, line: usize, column: usize) -> Option<usize> {
+        let start = *self.lines.get(line.checked_sub(1)?)?;
+        let rest = &self.text[start..];
+        let within = rest
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(rest.len(), |(i, _)| i);
+        Some(start + within)
+    }
 }
 
 /// The offset of the next `key:` or `"key":` at or after `from`, as an object-map key (after

@@ -126,8 +126,8 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
         "check",
         move |ctx: NativeCallContext, m: &mut MapHandle| -> Fallible<()> {
             let _ = here(&ctx, &s);
-            let map = m.snapshot();
-            check_maps(&[&map], None).map(|_| ()).map_err(raise)
+            let map = m.0.borrow();
+            check_maps(&[&*map], None).map(|_| ()).map_err(raise)
         },
     );
     let s = state.clone();
