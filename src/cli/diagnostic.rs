@@ -8,25 +8,23 @@ use crate::model::{Origin, Problem};
 use crate::script::error::ActionFailure;
 use crate::session::{self, Skipped};
 
-/// Reads source files once per rendering.
+/// Reads each source file once per rendering, split into lines once.
 #[derive(Default)]
 pub struct Sources {
-    texts: HashMap<String, Option<String>>,
+    lines: HashMap<String, Vec<String>>,
 }
 
 impl Sources {
     fn line(&mut self, file: &str, line: usize) -> Option<String> {
-        let text = self.texts.entry(file.to_string()).or_insert_with(|| {
-            if let Some(name) = file.strip_prefix("stdlib:") {
+        let lines = self.lines.entry(file.to_string()).or_insert_with(|| {
+            let text = if let Some(name) = file.strip_prefix("stdlib:") {
                 crate::script::resolver::stdlib_text(name).map(str::to_string)
             } else {
                 std::fs::read_to_string(file).ok()
-            }
+            };
+            text.map(|t| t.lines().map(str::to_string).collect()).unwrap_or_default()
         });
-        text.as_ref()?
-            .lines()
-            .nth(line.checked_sub(1)?)
-            .map(str::to_string)
+        lines.get(line.checked_sub(1)?).cloned()
     }
 }
 
