@@ -22,7 +22,8 @@ impl Sources {
             } else {
                 std::fs::read_to_string(file).ok()
             };
-            text.map(|t| t.lines().map(str::to_string).collect()).unwrap_or_default()
+            text.map(|t| t.lines().map(str::to_string).collect())
+                .unwrap_or_default()
         });
         lines.get(line.checked_sub(1)?).cloned()
     }

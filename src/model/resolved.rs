@@ -570,6 +570,9 @@ mod tests {
         });
         assert_eq!(out.len(), items.len());
         assert!(out.iter().enumerate().all(|(i, (at, x))| *at == i && *x == i * 2));
-        assert_eq!(in_parallel(&items[..3], |o, c| c.iter().map(|x| x + o).collect()), vec![0, 1, 2]);
+        assert_eq!(
+            in_parallel(&items[..3], |o, c| c.iter().map(|x| x + o).collect()),
+            vec![0, 1, 2]
+        );
     }
 }
