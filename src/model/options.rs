@@ -83,7 +83,6 @@ pub const HOST_CONFIG_KEYS: &[(&str, Shape)] = &[
     ("init", Shape::Bool),
     ("ipc_mode", Shape::Str),
     ("isolation", Shape::Str),
-    ("kernel_memory", Shape::Bytes),
     ("links", Shape::Any),
     ("log_config", Shape::Any),
     ("mem_limit", Shape::Bytes),
@@ -114,6 +113,12 @@ pub const HOST_CONFIG_KEYS: &[(&str, Shape)] = &[
     ("volumes_from", Shape::StrList),
 ];
 
+/// docker-py keywords the Engine API no longer has: refused with the reason, never dropped.
+const WITHDRAWN: &[(&str, &str)] = &[(
+    "kernel_memory",
+    "the Docker Engine API removed kernel memory limits (API 1.42); limit `mem_limit` instead",
+)];
+
 fn shape_of(key: &str, with_create: bool) -> Option<Shape> {
     let find = |table: &[(&str, Shape)]| table.iter().find(|(k, _)| *k == key).map(|(_, s)| *s);
     if with_create {
@@ -137,6 +142,9 @@ pub fn parse(value: &Value, with_create: bool) -> InputResult<BTreeMap<String, V
     };
     let mut out = BTreeMap::new();
     for (key, v) in map {
+        if let Some((_, why)) = WITHDRAWN.iter().find(|(k, _)| k == key) {
+            return Err(format!("{what} key `{key}` is not supported: {why}"));
+        }
         let shape = shape_of(key, with_create).ok_or_else(|| {
             let known: Vec<&str> = if with_create {
                 CREATE_KEYS
@@ -340,6 +348,9 @@ mod tests {
         assert!(parse(&Value::map([("command", Value::str("x"))]), false).is_err());
         assert!(parse(&Value::map([("mem_limit", Value::str("lots"))]), true).is_err());
         assert!(parse(&Value::map([("privileged", Value::str("yes"))]), false).is_err());
+        // accepted keys reach the Engine; one it no longer has is refused, not dropped
+        let err = parse(&Value::map([("kernel_memory", Value::str("64m"))]), false).unwrap_err();
+        assert!(err.contains("`kernel_memory` is not supported"), "{err}");
         let rp = parse(
             &Value::map([("restart_policy", Value::str("on-failure:3"))]),
             false,

@@ -42,7 +42,6 @@ pub const UPDATABLE_KEYS: &[&str] = &[
     "cpu_shares",
     "cpuset_cpus",
     "cpuset_mems",
-    "kernel_memory",
     "mem_limit",
     "mem_reservation",
     "memswap_limit",
@@ -222,8 +221,6 @@ fn host_key(key: &str, v: &Value, h: &mut HostConfig) -> R<bool> {
         "init" => h.init = Some(boolean(v)?),
         "ipc_mode" => h.ipc_mode = Some(string(v)?),
         "isolation" => h.isolation = Some(typed(v)?),
-        // removed from the Engine API (1.42); checked, then dropped as the Engine would
-        "kernel_memory" => bytes(v).map(drop)?,
         "links" => h.links = Some(pairs(v, "container", "alias")?),
         "log_config" => h.log_config = Some(log_config(v)?),
         "mem_limit" => h.memory = Some(bytes(v)?),

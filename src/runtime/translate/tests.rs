@@ -133,7 +133,6 @@ fn host_config_keys() {
         ("init", json!(true), json!({"Init": true})),
         ("ipc_mode", json!("host"), json!({"IpcMode": "host"})),
         ("isolation", json!("process"), json!({"Isolation": "process"})),
-        ("kernel_memory", json!("64m"), json!({})),
         (
             "links",
             json!({"db": "database", "cache": null}),
