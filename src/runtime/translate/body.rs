@@ -101,10 +101,8 @@ pub fn create_body(
         body.entrypoint = Some(command_words(ep)?);
     }
     let mut host = HostConfig::default();
+    // `create_options` win over what dmap derives (docker-map's precedence).
     apply_create_options(&spec.options, &mut body, &mut host)?;
-    if let Some(h) = &spec.healthcheck {
-        body.healthcheck = Some(health_config(h));
-    }
     let mut binds: Vec<String> = host.binds.take().unwrap_or_default();
     let mut anonymous: Vec<String> = body.volumes.take().unwrap_or_default();
     for m in &spec.mounts {
@@ -125,16 +123,23 @@ pub fn create_body(
     }
     host.binds = (!binds.is_empty()).then_some(binds);
     body.volumes = (!anonymous.is_empty()).then_some(anonymous);
+    // The map's own come first; those given in `host_config` are kept too.
     if !spec.volumes_from.is_empty() {
-        host.volumes_from = Some(spec.volumes_from.clone());
+        let mut from = spec.volumes_from.clone();
+        from.extend(host.volumes_from.take().unwrap_or_default());
+        host.volumes_from = Some(from);
     }
     if !spec.links.is_empty() {
-        host.links = Some(
-            spec.links
-                .iter()
-                .map(|l| format!("{}:{}", l.container, l.alias))
-                .collect(),
-        );
+        let mut links: Vec<String> = spec
+            .links
+            .iter()
+            .map(|l| format!("{}:{}", l.container, l.alias))
+            .collect();
+        links.extend(host.links.take().unwrap_or_default());
+        host.links = Some(links);
+    }
+    if let (Some(h), None) = (&spec.healthcheck, &body.healthcheck) {
+        body.healthcheck = Some(health_config(h));
     }
     let mut exposed: Vec<String> = body.exposed_ports.take().unwrap_or_default();
     let mut bindings: HashMap<String, Option<Vec<PortBinding>>> =

@@ -526,3 +526,40 @@ fn updates() {
         );
     }
 }
+
+#[test]
+fn create_bodies_keep_what_create_options_add() {
+    let yaml = r#"
+db: {image: db}
+web:
+  image: web
+  links: db
+  healthcheck: {test: [CMD, "true"]}
+  host_config: {links: ["other:o"], volumes_from: [extra]}
+  create_options: {mac_address: "02:42:ac:11:00:99"}
+"#;
+    let map = crate::yaml::load_map("b.yaml", yaml, None, &|_| None).unwrap();
+    let checked = crate::model::check(&map).unwrap();
+    let d = crate::runtime::spec::Desired::build(
+        &[checked],
+        std::path::Path::new("/"),
+        "default",
+        &crate::model::client::ClientConfig::default(),
+    )
+    .unwrap();
+    let web = d.container("b.web").unwrap();
+    let body = create_body(web, "default", &[]).unwrap();
+    let host = body.host_config.clone().unwrap();
+    assert_eq!(
+        host.links,
+        Some(vec!["b.db:db".to_string(), "other:o".to_string()])
+    );
+    assert_eq!(host.volumes_from, Some(vec!["extra".to_string()]));
+    assert!(body.healthcheck.is_some());
+    // mac_address reaches the Engine on the endpoint joined at creation
+    let endpoints = body.networking_config.unwrap().endpoints_config.unwrap();
+    assert_eq!(
+        endpoints["bridge"].mac_address.as_deref(),
+        Some("02:42:ac:11:00:99")
+    );
+}
