@@ -1125,7 +1125,10 @@ fn a_never_healthy_dependency_fails_after_wait_timeout() {
     let t = DockerTest::new("never_healthy");
     let recipe = Recipe::new(&t, &busybox_image(), HEALTH);
     let out = recipe.run_with("never", &["3"]);
-    out.failure().stderr_has(&format!("`{}`", n(&t, "dep")));
+    let dep = n(&t, "dep");
+    out.failure().stderr_has(&format!(
+        "error: failed to wait for container `{dep}` to be healthy: container `{dep}` did not become healthy within"
+    ));
     assert!(
         out.elapsed >= Duration::from_secs(3) && out.elapsed <= Duration::from_secs(8),
         "fails after the 3 s wait_timeout\n{out}"

@@ -44,7 +44,7 @@ pub enum StepError {
     },
     #[error(transparent)]
     InvalidOption(#[from] TranslateError),
-    #[error("{what} did not happen within {seconds} s (client `wait_timeout`)")]
+    #[error("{what} within {seconds} s (the client's `wait_timeout`)")]
     Timeout { what: String, seconds: u64 },
     #[error("container `{container}` is unhealthy")]
     Unhealthy { container: String },

@@ -88,7 +88,7 @@ pub(super) async fn wait_healthy(driver: &Driver, name: &str) -> Result<(), Step
     .await;
     waited.unwrap_or_else(|_| {
         Err(StepError::Timeout {
-            what: format!("container `{name}` becoming healthy"),
+            what: format!("container `{name}` did not become healthy"),
             seconds: limit.as_secs(),
         })
     })
