@@ -66,14 +66,7 @@ fn backward(b: &mut Builder, action: &Action, c: &DesiredContainer, errors: &mut
     match action {
         Action::Stop => {
             if o.is_running() {
-                let id = b.step(
-                    StepKind::StopContainer {
-                        container: c.name.clone(),
-                    },
-                    "running",
-                    stops,
-                );
-                b.stopped.insert(c.name.clone(), id);
+                b.stop(&c.name, "running", stops);
             }
         }
         Action::Remove => {
@@ -82,39 +75,17 @@ fn backward(b: &mut Builder, action: &Action, c: &DesiredContainer, errors: &mut
                 return;
             }
             removes.extend(stops);
-            let id = b.step(
-                StepKind::RemoveContainer {
-                    container: c.name.clone(),
-                },
-                "present",
-                removes,
-            );
-            b.removed.insert(c.name.clone(), id);
+            b.remove(&c.name, "present", removes);
         }
         _ => {
             // A container stops once its dependents have stopped, and is removed once they are
             // removed: stops of one layer need not wait for the removals above it.
             if o.is_running() {
-                let id = b.step(
-                    StepKind::StopContainer {
-                        container: c.name.clone(),
-                    },
-                    "running",
-                    stops,
-                );
-                b.stopped.insert(c.name.clone(), id);
-                removes.push(id);
+                removes.push(b.stop(&c.name, "running", stops));
             } else {
                 removes.extend(stops);
             }
-            let id = b.step(
-                StepKind::RemoveContainer {
-                    container: c.name.clone(),
-                },
-                "shutdown",
-                removes,
-            );
-            b.removed.insert(c.name.clone(), id);
+            b.remove(&c.name, "shutdown", removes);
         }
     }
 }

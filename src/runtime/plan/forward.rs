@@ -100,26 +100,11 @@ fn teardown(b: &mut Builder, all: &[&DesiredContainer], replace: &BTreeMap<Strin
             .collect();
         let mut deps = Vec::new();
         if o.is_running() {
-            let stop = b.step(
-                StepKind::StopContainer {
-                    container: c.name.clone(),
-                },
-                format!("recreate: {reason}"),
-                dependents_stopped,
-            );
-            b.stopped.insert(c.name.clone(), stop);
-            deps.push(stop);
+            deps.push(b.stop(&c.name, format!("recreate: {reason}"), dependents_stopped));
         } else {
             deps.extend(dependents_stopped);
         }
-        let removed = b.step(
-            StepKind::RemoveContainer {
-                container: c.name.clone(),
-            },
-            format!("recreate: {reason}"),
-            deps,
-        );
-        b.removed.insert(c.name.clone(), removed);
+        b.remove(&c.name, format!("recreate: {reason}"), deps);
         let carry = anonymous_volumes(b, c, o);
         b.carry.insert(c.name.clone(), carry);
     }

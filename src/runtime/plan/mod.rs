@@ -374,6 +374,26 @@ impl<'a> Builder<'a> {
         self.plan.steps.len() - 1
     }
 
+    /// A stop step for `container`, which its dependencies' stops wait for.
+    fn stop(&mut self, container: &str, reason: impl Into<String>, deps: Vec<usize>) -> usize {
+        let kind = StepKind::StopContainer {
+            container: container.to_string(),
+        };
+        let id = self.step(kind, reason, deps);
+        self.stopped.insert(container.to_string(), id);
+        id
+    }
+
+    /// A remove step for `container`, which what must wait for its removal waits for.
+    fn remove(&mut self, container: &str, reason: impl Into<String>, deps: Vec<usize>) -> usize {
+        let kind = StepKind::RemoveContainer {
+            container: container.to_string(),
+        };
+        let id = self.step(kind, reason, deps);
+        self.removed.insert(container.to_string(), id);
+        id
+    }
+
     fn observed_container(&self, name: &str) -> Option<&'a ObservedContainer> {
         self.observed.containers.get(name)
     }
@@ -482,13 +502,7 @@ fn restart(b: &mut Builder, involved: &[&DesiredContainer], errors: &mut Vec<Pla
             Some(o) => {
                 let mut deps = vec![];
                 if o.is_running() {
-                    deps.push(b.step(
-                        StepKind::StopContainer {
-                            container: c.name.clone(),
-                        },
-                        "restart",
-                        vec![],
-                    ));
+                    deps.push(b.stop(&c.name, "restart", vec![]));
                 }
                 let start = b.step(
                     StepKind::StartContainer {

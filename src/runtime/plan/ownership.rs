@@ -146,22 +146,9 @@ pub(super) fn orphans(b: &mut Builder, action: &Action, involved: &[&DesiredCont
         if b.options.remove_orphans && matches!(action, Action::Update | Action::Shutdown) {
             let mut deps = Vec::new();
             if o.is_running() {
-                deps.push(b.step(
-                    StepKind::StopContainer {
-                        container: o.name.clone(),
-                    },
-                    "orphan",
-                    vec![],
-                ));
+                deps.push(b.stop(&o.name, "orphan", vec![]));
             }
-            let id = b.step(
-                StepKind::RemoveContainer {
-                    container: o.name.clone(),
-                },
-                "orphan",
-                deps,
-            );
-            b.removed.insert(o.name.clone(), id);
+            b.remove(&o.name, "orphan", deps);
         } else {
             b.plan.notes.push(format!(
                 "container `{}` is no longer in map `{}` (an orphan); pass `remove_orphans: true` to remove it",
