@@ -1857,3 +1857,115 @@ fn recipes_read_the_environment() {
         .stderr_has("environment variable `DMAP_TEST_UNSET` is not set")
         .stderr_has("e.rhai:2:9");
 }
+
+#[test]
+fn an_engine_older_than_api_1_41_is_refused_naming_its_version() {
+    use std::io::Write as _;
+    // A stand-in Engine that answers every request as API 1.40 would.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut buf = [0u8; 4096];
+            let _ = std::io::Read::read(&mut stream, &mut buf);
+            let body = r#"{"ApiVersion":"1.40","Version":"19.03.15","MinAPIVersion":"1.12"}"#;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nApi-Version: 1.40\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "old.rhai",
+        "let m = container_map(\"old\");\nm.containers.web = #{ image: \"x\" };\nmapping_client(m).startup(\"web\");\n",
+    );
+    dmap(["run", "old.rhai"])
+        .cwd(dir.path())
+        .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))
+        .run()
+        .failure()
+        .stderr_has(&format!(
+            "error: the Docker Engine at tcp://127.0.0.1:{port} speaks API 1.40; dmap needs API 1.41 (Docker 20.10) or newer"
+        ));
+}
+
+#[test]
+fn a_configuration_on_a_client_the_mapping_client_lacks_is_a_check_error() {
+    let recipe = r#"
+let m = container_map("c");
+m.containers.web = #{ image: "nginx", clients: ["edge"] };
+let c = mapping_client(m, #{ "default": docker() });
+"#;
+    check("c.rhai", recipe)
+        .failure()
+        .stderr_has("container `web` runs on client `edge`, which the mapping client does not have (it has `default`)")
+        .stderr_has("c.rhai:3:");
+    check(
+        "c.rhai",
+        &recipe.replace(
+            "#{ \"default\": docker() }",
+            "#{ \"default\": docker(), edge: docker() }",
+        ),
+    )
+    .success();
+}
+
+#[test]
+fn volume_and_network_create_options_reach_the_engine_or_are_refused() {
+    check(
+        "v.rhai",
+        "let m = container_map(\"v\");\nm.volumes.data = #{ default_path: \"/d\", create_options: #{ size: 1 } };\n",
+    )
+    .failure()
+    .stderr_has("volume `create_options` key `size` is not supported (dmap sends `labels`)")
+    .stderr_has("v.rhai:2:");
+    check(
+        "n.rhai",
+        "let m = container_map(\"n\");\nm.networks.net = #{ create_options: #{ ipam: #{} } };\n",
+    )
+    .failure()
+    .stderr_has("network `create_options` key `ipam` is not supported (dmap sends `attachable`, `enable_ipv6`, `labels`)");
+    check(
+        "ok.rhai",
+        "let m = container_map(\"ok\");\nm.volumes.data = #{ default_path: \"/d\", create_options: #{ labels: #{ team: \"db\" } } };\nm.networks.net = #{ create_options: #{ attachable: true } };\nm\n",
+    )
+    .success();
+}
+
+#[test]
+fn an_empty_near_miss_of_a_map_property_is_a_typo_not_a_container() {
+    check("m.yaml", "volumse: {}\nweb:\n  image: nginx\n")
+        .failure()
+        .stderr_has("unknown map property `volumse` (did you mean `volumes`?)")
+        .stderr_has("m.yaml: volumse (line 1)");
+    check(
+        "r.rhai",
+        "container_map(\"r\", #{ netwroks: #{}, web: #{ image: \"x\" } })\n",
+    )
+    .failure()
+    .stderr_has("unknown map property `netwroks` (did you mean `networks`?)");
+    // short names stay containers
+    check("m.yaml", "host1: {}\nnginx: {}\n").success();
+}
+
+#[test]
+fn a_failed_action_caught_in_the_recipe_is_readable() {
+    let recipe = r#"
+let m = container_map("t");
+m.containers.web = #{ image: "x" };
+let c = mapping_client(m);
+try { c.startup("web"); } catch (e) { print(`caught: ${e}`); print(`message: ${e.message}`); }
+try { c.startup("nope"); } catch (e) { print(`caught: ${e}`); }
+"#;
+    let dir = tempdir();
+    write(dir.path(), "t.rhai", recipe);
+    let out = dmap(["run", "t.rhai"]).cwd(dir.path()).run();
+    out.success()
+        .stdout_has("caught: cannot connect to the Docker Engine at tcp://127.0.0.1:9: connection refused")
+        .stdout_has("message: cannot connect to the Docker Engine")
+        .stdout_has("caught: unknown target `nope`");
+}

@@ -228,7 +228,12 @@ fn image_present(image: &str) -> bool {
 /// Tags the busybox fixture as `REPOSITORY:TAG`, pushes it and removes the tag again, so only the
 /// registry has it. The fixture image itself is left alone.
 fn push_fixture(repository: &str, tag: &str) {
-    let fixture = busybox_image();
+    push(&busybox_image(), repository, tag);
+}
+
+/// Tags image `fixture` as `REPOSITORY:TAG`, pushes it and removes that tag again.
+fn push(fixture: &str, repository: &str, tag: &str) {
+    let fixture = fixture.to_string();
     let (repository, tag) = (repository.to_string(), tag.to_string());
     detached(move || async move {
         let docker = docker().await;
@@ -304,6 +309,8 @@ let steps = if ARGS[2] == "startup" {
     c.pull_images("svc")
 } else if ARGS[2] == "pull_missing" {
     c.pull_images("svc", #{ pull_all_images: false })
+} else if ARGS[2] == "update_pull" {
+    c.update("svc", #{ pull_before_update: true })
 } else {
     throw `unknown phase ${ARGS[2]}`;
 };
@@ -525,4 +532,47 @@ fn an_image_missing_from_the_registry_fails_naming_it() {
         containers.iter().map(|c| c.names.clone()).collect::<Vec<_>>()
     );
     assert!(!image_present(&image), "{image} appeared");
+}
+
+#[test]
+fn update_with_pull_before_update_uses_the_new_image_in_the_same_run() {
+    let registry = Registry::start();
+    let t = DockerTest::new("pull-update");
+    let repository = format!("{}/{}/bb", registry.host(), t.name);
+    let image = format!("{repository}:v1");
+    let _untag = RemoveTag(image.clone());
+    let newer = format!("dmap-test/newer:{}", t.name.to_lowercase());
+    let _newer = RemoveTag(newer.clone());
+    push_fixture(&repository, "v1");
+    let (_dir, dir) = recipe_dir();
+    let svc = format!("{}.svc", t.name);
+    dmap(&dir, &t.name, &image, "startup").assert_ok("the startup");
+    let rt = runtime();
+    let before = rt.block_on(t.inspect(&svc));
+
+    // The registry gets a newer image under the same tag.
+    let fixture = busybox_image();
+    let newer_id = rt.block_on(async {
+        let docker = docker().await;
+        crate::support::recipe::build(&docker, &format!("FROM {fixture}\nLABEL round=2\n"), &newer).await;
+        crate::support::recipe::image_id(&docker, &newer).await
+    });
+    push(&newer, &repository, "v1");
+
+    let out = dmap(&dir, &t.name, &image, "update_pull");
+    out.assert_ok("update with pull_before_update");
+    let after = rt.block_on(t.inspect(&svc));
+    assert_ne!(after.id, before.id, "recreated in the same run\n{out}");
+    assert_eq!(
+        after.image.as_deref(),
+        Some(newer_id.as_str()),
+        "runs the new image\n{out}"
+    );
+    let again = dmap(&dir, &t.name, &image, "update_pull");
+    again.assert_ok("a second update");
+    assert_eq!(
+        rt.block_on(t.inspect(&svc)).id,
+        after.id,
+        "nothing changed\n{again}"
+    );
 }

@@ -1,16 +1,15 @@
-//! Every ```rhai block of README.md is a recipe that `dmap check` accepts.
+//! Every ```rhai block of README.md and of docs/*.md is a recipe that `dmap check` accepts; a
+//! block that starts with `// fragment` is part of a larger recipe and is left out.
 
+use std::path::Path;
 use std::process::Command;
 
 const DMAP: &str = env!("CARGO_BIN_EXE_dmap");
 
-#[test]
-fn readme_recipes_check() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
+fn rhai_blocks(text: &str) -> Vec<String> {
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;
-    for line in readme.lines() {
+    for line in text.lines() {
         match (&mut current, line.trim_start()) {
             (None, "```rhai") => current = Some(String::new()),
             (Some(block), "```") => {
@@ -24,20 +23,56 @@ fn readme_recipes_check() {
             (None, _) => {}
         }
     }
-    assert!(!blocks.is_empty(), "README.md has no rhai block");
+    blocks
+}
+
+#[track_caller]
+fn all_check(file: &Path) -> usize {
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("read {}: {e}", file.display()));
+    let blocks: Vec<String> = rhai_blocks(&text)
+        .into_iter()
+        .filter(|b| !b.trim_start().starts_with("// fragment"))
+        .collect();
     let dir = tempfile::tempdir().expect("tempdir");
     for (i, block) in blocks.iter().enumerate() {
-        let path = dir.path().join(format!("readme{i}.rhai"));
+        let path = dir.path().join(format!("block{i}.rhai"));
         std::fs::write(&path, block).expect("write block");
         let out = Command::new(DMAP)
             .arg("check")
             .arg(&path)
+            .current_dir(dir.path())
+            .env("DOCKER_HOST", "tcp://127.0.0.1:9")
             .output()
             .expect("dmap runs");
         assert!(
             out.status.success(),
-            "README block {i} fails:\n{block}\n{}",
+            "{} block {i} fails:\n{block}\n{}",
+            file.display(),
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    blocks.len()
+}
+
+#[test]
+fn readme_recipes_check() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        all_check(&root.join("README.md")) > 0,
+        "README.md has no rhai block"
+    );
+}
+
+#[test]
+fn docs_recipes_check() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    let mut pages = 0;
+    for entry in std::fs::read_dir(&docs).expect("docs/") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) == Some("md") {
+            all_check(&path);
+            pages += 1;
+        }
+    }
+    assert!(pages >= 4, "docs/ has the recipe API, CLI, YAML and Engine pages");
 }

@@ -161,7 +161,7 @@ fn checked<'a>(maps: &[&'a ContainerMap], clients: &Clients) -> Result<Vec<Check
             .map(|(_, c)| c.clone())
             .unwrap_or_default()
     };
-    let problems = crate::model::check::interfaces(&checked, &clients_of);
+    let problems = crate::model::check::clients(&checked, &clients_of);
     if problems.is_empty() {
         Ok(checked)
     } else {

@@ -466,10 +466,11 @@ fn ports(
     }
 }
 
-/// Published ports whose interface alias a client of the map does not define: checked where the
-/// clients are known (the recipe's `mapping_client`), before anything touches an Engine.
-/// `clients_of(map)` gives the clients a map was handed to.
-pub fn interfaces(
+/// What the clients a map is handed to must provide, checked where they are known (the
+/// recipe's `mapping_client`), before anything touches an Engine: every client a configuration
+/// runs on, and the interface aliases its published ports name. `clients_of(map)` gives the
+/// clients a map was handed to.
+pub fn clients(
     checked: &[Checked],
     clients_of: &dyn Fn(&str) -> Vec<(String, super::client::ClientConfig)>,
 ) -> Vec<Problem> {
@@ -481,6 +482,23 @@ pub fn interfaces(
         }
         for (cname, config) in &c.configs {
             let runs_on = super::resolved::clients_of(c.map, config);
+            for client in runs_on.iter().filter(|n| !known.iter().any(|(k, _)| k == *n)) {
+                let names: Vec<String> = known.iter().map(|(k, _)| format!("`{k}`")).collect();
+                let p = Problem::new(
+                    format!(
+                        "container `{cname}` runs on client `{client}`, which the mapping client does not have (it has {})",
+                        names.join(", ")
+                    ),
+                    if config.clients.is_empty() {
+                        c.map.origin_of_property("clients").clone()
+                    } else {
+                        config.origin_of("clients").clone()
+                    },
+                );
+                if !problems.contains(&p) {
+                    problems.push(p);
+                }
+            }
             for pb in &config.exposes {
                 let Some(interface) = pb.interface.as_deref() else {
                     continue;

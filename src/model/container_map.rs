@@ -130,6 +130,12 @@ impl ContainerMap {
                 if let Err(p) = result {
                     problems.extend(p);
                 }
+            } else if let Some(property) = empty_near_miss(key, v) {
+                // `volumse: {}` would quietly be a container with no fields.
+                problems.push(Problem::new(
+                    format!("unknown map property `{key}` (did you mean `{property}`?); a container named so needs a field, e.g. `image`"),
+                    origin_of(&[key.as_str()]),
+                ));
             } else if let Err(p) = self.set_container_entry(key, v, &|p: &[&str]| {
                 let mut full = vec![key.as_str()];
                 full.extend_from_slice(p);
@@ -627,6 +633,20 @@ impl ContainerMap {
         merged.origin = config.origin.clone();
         Ok(merged)
     }
+}
+
+/// A top-level key with nothing in it that is a near miss of a map property: a typo, most
+/// likely, rather than a container (short names like `host1` are left alone).
+fn empty_near_miss(key: &str, value: &Value) -> Option<&'static str> {
+    let empty = match value {
+        Value::Null => true,
+        Value::Map(m) => m.is_empty(),
+        _ => false,
+    };
+    if !empty || key.chars().count() < 6 {
+        return None;
+    }
+    super::suggest::closest(key, PROPERTIES)
 }
 
 /// Why a configuration can't be extended.

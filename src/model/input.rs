@@ -164,3 +164,46 @@ pub fn dedup_first_key<T: Clone, K: PartialEq>(items: Vec<T>, key: impl Fn(&T) -
     merge_first_key(&mut out, &items, key);
     out
 }
+
+/// `create_options` of a volume or network: a mapping of the keys dmap sends to the Engine, each
+/// with its shape (`bool` or a mapping of strings); any other key is an error naming it.
+pub fn object_options(
+    value: &Value,
+    what: &str,
+    keys: &[(&str, bool)],
+) -> InputResult<BTreeMap<String, Value>> {
+    let map = match value {
+        Value::Null => return Ok(BTreeMap::new()),
+        Value::Map(m) => m,
+        other => {
+            return Err(format!(
+                "{what} `create_options`: expected a mapping, found {other}"
+            ))
+        }
+    };
+    for (key, v) in map {
+        let Some((_, is_bool)) = keys.iter().find(|(k, _)| k == key) else {
+            let known: Vec<String> = keys.iter().map(|(k, _)| format!("`{k}`")).collect();
+            return Err(format!(
+                "{what} `create_options` key `{key}` is not supported (dmap sends {})",
+                known.join(", ")
+            ));
+        };
+        let ok = match (is_bool, v) {
+            (true, Value::Bool(_)) => true,
+            (false, Value::Map(m)) => m.values().all(|x| x.scalar_text().is_some()),
+            _ => false,
+        };
+        if !ok {
+            let shape = if *is_bool {
+                "true or false"
+            } else {
+                "a mapping of strings"
+            };
+            return Err(format!(
+                "{what} `create_options` `{key}`: expected {shape}, found {v}"
+            ));
+        }
+    }
+    Ok(map.clone())
+}

@@ -50,15 +50,11 @@ impl NetworkConfig {
                 }
                 n.driver_options = string_map(get("driver_options"), "driver_options")?;
                 n.internal = boolean(get("internal"), "internal")?;
-                n.create_options = match get("create_options") {
-                    Value::Null => BTreeMap::new(),
-                    Value::Map(m) => m.clone(),
-                    other => {
-                        return Err(format!(
-                            "network `create_options`: expected a mapping, found {other}"
-                        ))
-                    }
-                };
+                n.create_options = super::input::object_options(
+                    get("create_options"),
+                    "network",
+                    &[("attachable", true), ("enable_ipv6", true), ("labels", false)],
+                )?;
             }
             other => {
                 return Err(format!(

@@ -119,6 +119,8 @@ pub struct ResolvedVolume {
     pub owner: String,
     pub driver: String,
     pub driver_options: BTreeMap<String, String>,
+    /// Labels of its own (`create_options.labels`), beside dmap's.
+    pub labels: BTreeMap<String, String>,
     pub user: Option<String>,
     pub permissions: Option<String>,
 }
@@ -409,13 +411,17 @@ fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientContext>) -> 
             environment: environment(config),
             command: config.create_options.get("command").cloned(),
             entrypoint: config.create_options.get("entrypoint").cloned(),
-            healthcheck: config.healthcheck.clone(),
+            // `create_options.healthcheck` wins, as every create option does.
+            healthcheck: match config.create_options.get("healthcheck") {
+                Some(v) => HealthCheck::parse(v).ok().flatten(),
+                None => config.healthcheck.clone(),
+            },
             exec_commands: config.exec_commands.clone(),
             stop_signal: config.stop_signal.clone(),
             stop_timeout: config.stop_timeout,
             options: other_options(config),
             persistent: config.is_persistent(),
-            clients: config.clients.clone(),
+            clients: clients_of(map, config),
             depends_on: checked
                 .graph
                 .direct_dependencies(item)
@@ -456,6 +462,13 @@ fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientContext>) -> 
                 owner: cname.clone(),
                 driver: vol.map_or_else(|| "local".to_string(), |v| v.driver.clone()),
                 driver_options: vol.map(|v| v.driver_options.clone()).unwrap_or_default(),
+                labels: match vol.and_then(|v| v.create_options.get("labels")) {
+                    Some(Value::Map(m)) => m
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.scalar_text().unwrap_or_default()))
+                        .collect(),
+                    _ => BTreeMap::new(),
+                },
                 user: vol
                     .and_then(|v| v.user.as_ref())
                     .or(config.user.as_ref())
@@ -525,13 +538,14 @@ fn user_of(config: &ContainerConfig) -> Option<String> {
 }
 
 /// The keywords with fields of their own in the resolved model.
-const OWN_FIELDS: [&str; 6] = [
+const OWN_FIELDS: [&str; 7] = [
     "environment",
     "command",
     "entrypoint",
     "user",
     "hostname",
     "domainname",
+    "healthcheck",
 ];
 
 fn other_options(config: &ContainerConfig) -> BTreeMap<String, Value> {

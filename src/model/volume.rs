@@ -67,15 +67,8 @@ impl VolumeConfig {
                     v.driver = d;
                 }
                 v.driver_options = string_map(get("driver_options"), "driver_options")?;
-                v.create_options = match get("create_options") {
-                    Value::Null => BTreeMap::new(),
-                    Value::Map(m) => m.clone(),
-                    other => {
-                        return Err(format!(
-                            "volume `create_options`: expected a mapping, found {other}"
-                        ))
-                    }
-                };
+                v.create_options =
+                    super::input::object_options(get("create_options"), "volume", &[("labels", false)])?;
                 v.user = User::parse(get("user"))?;
                 v.permissions = permissions(get("permissions"))?;
             }

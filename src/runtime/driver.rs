@@ -18,6 +18,9 @@ pub struct Driver {
 
 const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
 
+/// The oldest Engine API dmap speaks (Docker 20.10).
+pub const MINIMUM_API: (usize, usize) = (1, 41);
+
 impl Driver {
     /// Connects and negotiates the API version; an unreachable Engine is an error naming the
     /// address.
@@ -78,6 +81,13 @@ impl Driver {
             reason: super::error::message(&e),
             source: e,
         })?;
+        let v = docker.client_version();
+        if (v.major_version, v.minor_version) < MINIMUM_API {
+            return Err(Error::TooOld {
+                address,
+                version: (v.major_version, v.minor_version),
+            });
+        }
         Ok(Driver {
             docker,
             client: client.to_string(),

@@ -15,6 +15,11 @@ pub enum Error {
         #[source]
         source: bollard::errors::Error,
     },
+    #[error("the Docker Engine at {address} speaks API {}.{}; dmap needs API 1.41 (Docker 20.10) or newer", .version.0, .version.1)]
+    TooOld {
+        address: String,
+        version: (usize, usize),
+    },
     #[error("can't read the Engine's state ({what}): {}", message(.source))]
     Observe {
         what: String,

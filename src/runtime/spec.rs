@@ -210,6 +210,7 @@ pub struct DesiredVolume {
     pub owner: String,
     pub driver: String,
     pub driver_options: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -392,6 +393,7 @@ impl Desired {
                     owner: v.owner.clone(),
                     driver: v.driver.clone(),
                     driver_options: v.driver_options.clone(),
+                    labels: v.labels.clone(),
                 });
             }
             for (net, config) in &map.networks {

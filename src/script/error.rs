@@ -38,6 +38,35 @@ pub struct ActionFailure {
     pub origin: Origin,
 }
 
+impl ActionFailure {
+    /// What failed, in the words the CLI prints (one line per failure).
+    pub fn message(&mut self) -> String {
+        match &*self.error {
+            crate::session::Error::Failed { failures, .. } => failures
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            crate::session::Error::Refused { errors, .. } => errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl Problems {
+    pub fn message(&mut self) -> String {
+        self.0
+            .iter()
+            .map(|p| p.message.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
 /// Raises a session's error from the function called at `origin`: problems of the maps and
 /// wrong calls as problems, Engine failures as they are.
 pub fn raise_action(error: crate::session::Error, origin: Origin) -> Box<EvalAltResult> {

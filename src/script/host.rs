@@ -89,6 +89,10 @@ impl ScriptHost {
     #[allow(clippy::print_stderr)] // the recipe's own output, where the front end wants it
     pub fn print_to_stderr(&mut self) {
         self.engine.on_print(|text| eprintln!("{text}"));
+        self.engine.on_debug(|text, source, pos| match source {
+            Some(source) if !pos.is_none() => eprintln!("{source}:{pos:?} {text}"),
+            _ => eprintln!("{text}"),
+        });
     }
 
     /// Makes `ARGS` (an array of strings) visible to the main recipe.

@@ -26,7 +26,8 @@ use crate::runtime::apply::apply;
 use crate::runtime::driver::Driver;
 use crate::runtime::executor::Outcome;
 use crate::runtime::observe::observe;
-use crate::runtime::plan::{plan, Action};
+use crate::runtime::plan::{plan, Action, Plan, Step};
+use crate::runtime::snapshot::Snapshot;
 use crate::runtime::spec::Desired;
 
 /// Steps applied at once, at most.
@@ -123,7 +124,7 @@ impl Session {
     pub fn act(&self, request: &Request<'_>, reporter: &dyn Reporter) -> Result<Report, Error> {
         let checked = check_maps(request.maps, None).map_err(|problems| Error::Problems { problems })?;
         let clients = |_: &str| request.clients.to_vec();
-        let problems = crate::model::check::interfaces(&checked, &clients);
+        let problems = crate::model::check::clients(&checked, &clients);
         if !problems.is_empty() {
             return Err(Error::Problems { problems });
         }
@@ -147,9 +148,9 @@ impl Session {
             (false, Mode::DryRun) => Purpose::DryRun,
             (false, _) => Purpose::Apply,
         };
-        let mut report = Report::default();
-        let mut failures = Vec::new();
-        let mut skipped = Vec::new();
+        let mut outcome = Outcomes::default();
+        // Every client is observed and planned before anything changes on any of them.
+        let mut planned: Vec<(&String, Driver, Desired, Plan)> = Vec::new();
         for (client, config) in request.clients {
             let desired = Desired::build(&checked, &cwd, client, config)
                 .map_err(|problems| Error::Problems { problems })?;
@@ -163,79 +164,126 @@ impl Session {
                 continue;
             }
             let driver = self.driver(client, config)?;
-            let snapshot = self
-                .block_on(observe(&driver, &desired))?
-                .map_err(|error| Error::Observe {
-                    client: client.clone(),
-                    error: Box::new(error),
-                })?;
-            let the_plan =
-                plan(request.action, &targets, &desired, &snapshot, &options).map_err(|errors| {
-                    Error::Refused {
-                        client: client.clone(),
-                        errors,
-                    }
-                })?;
+            let refused = |errors| Error::Refused {
+                client: client.clone(),
+                errors,
+            };
+            let mut options = options.clone();
+            if options.pull_before_update && *request.action == Action::Update && purpose == Purpose::Apply {
+                // Pulled first, so that the update sees the images the tags name now.
+                let snapshot = self.observe(&driver, &desired, client)?;
+                let pulls =
+                    plan(&Action::PullImages, &targets, &desired, &snapshot, &options).map_err(refused)?;
+                self.run(&driver, &desired, &pulls, client, reporter, &mut outcome)?;
+                options.pull_before_update = false;
+            }
+            let snapshot = self.observe(&driver, &desired, client)?;
+            let the_plan = plan(request.action, &targets, &desired, &snapshot, &options).map_err(refused)?;
+            planned.push((client, driver, desired, the_plan));
+        }
+        for (client, driver, desired, the_plan) in &planned {
             reporter.event(&Event::Planned {
                 client,
-                plan: &the_plan,
+                plan: the_plan,
                 purpose,
             });
             for text in &the_plan.notes {
                 reporter.event(&Event::Note { client, text });
             }
-            let done = |step: &crate::runtime::plan::Step| Done {
-                client: client.clone(),
-                subject: step.kind.subject().to_string(),
-                action: step.kind.name(),
-                reason: step.reason.clone(),
-            };
-            if purpose != Purpose::Apply {
-                report.steps.extend(the_plan.steps.iter().map(done));
-                continue;
-            }
-            let outcomes = self
-                .block_on(apply(
-                    &driver,
-                    &desired,
-                    &the_plan,
-                    PARALLEL_STEPS,
-                    |_, step, outcome| match outcome {
-                        None => reporter.event(&Event::StepStarted { client, step }),
-                        Some(outcome) => reporter.event(&Event::StepFinished {
-                            client,
-                            step,
-                            outcome,
-                        }),
-                    },
-                ))?
-                .map_err(|e| Error::Internal {
-                    message: e.to_string(),
-                })?;
-            for (step, outcome) in the_plan.steps.iter().zip(outcomes) {
-                match outcome {
-                    Outcome::Done(()) => report.steps.push(done(step)),
-                    Outcome::Failed(error) => failures.push(StepFailure {
-                        client: client.clone(),
-                        step: step.clone(),
-                        error,
-                    }),
-                    Outcome::Skipped { because } => skipped.push(Skipped {
-                        client: client.clone(),
-                        step: step.clone(),
-                        because: the_plan
-                            .steps
-                            .get(because)
-                            .map(|s| s.kind.subject().to_string())
-                            .unwrap_or_default(),
-                    }),
-                }
+            if purpose == Purpose::Apply {
+                self.run(driver, desired, the_plan, client, reporter, &mut outcome)?;
+            } else {
+                outcome
+                    .report
+                    .steps
+                    .extend(the_plan.steps.iter().map(|s| done(client, s)));
             }
         }
+        let Outcomes {
+            report,
+            failures,
+            skipped,
+        } = outcome;
         if failures.is_empty() {
             Ok(report)
         } else {
             Err(Error::Failed { failures, skipped })
         }
+    }
+
+    fn observe(&self, driver: &Driver, desired: &Desired, client: &str) -> Result<Snapshot, Error> {
+        self.block_on(observe(driver, desired))?
+            .map_err(|error| Error::Observe {
+                client: client.to_string(),
+                error: Box::new(error),
+            })
+    }
+
+    /// Applies one client's plan, gathering what was done, what failed and what was skipped.
+    fn run(
+        &self,
+        driver: &Driver,
+        desired: &Desired,
+        the_plan: &Plan,
+        client: &str,
+        reporter: &dyn Reporter,
+        outcome: &mut Outcomes,
+    ) -> Result<(), Error> {
+        let outcomes = self
+            .block_on(apply(
+                driver,
+                desired,
+                the_plan,
+                PARALLEL_STEPS,
+                |_, step, outcome| match outcome {
+                    None => reporter.event(&Event::StepStarted { client, step }),
+                    Some(outcome) => reporter.event(&Event::StepFinished {
+                        client,
+                        step,
+                        outcome,
+                    }),
+                },
+            ))?
+            .map_err(|e| Error::Internal {
+                message: e.to_string(),
+            })?;
+        for (step, result) in the_plan.steps.iter().zip(outcomes) {
+            match result {
+                Outcome::Done(()) => outcome.report.steps.push(done(client, step)),
+                Outcome::Failed(error) => outcome.failures.push(StepFailure {
+                    client: client.to_string(),
+                    step: step.clone(),
+                    error,
+                }),
+                Outcome::Skipped { because } => outcome.skipped.push(Skipped {
+                    client: client.to_string(),
+                    step: step.clone(),
+                    because: the_plan
+                        .steps
+                        .get(because)
+                        .map(|s| s.kind.subject().to_string())
+                        .unwrap_or_default(),
+                }),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What an action's steps came to, over its clients.
+#[derive(Default)]
+struct Outcomes {
+    report: Report,
+    failures: Vec<StepFailure>,
+    skipped: Vec<Skipped>,
+}
+
+fn done(client: &str, step: &Step) -> Done {
+    Done {
+        client: client.to_string(),
+        subject: step.kind.subject().to_string(),
+        action: step.kind.name(),
+        reason: step.reason.clone(),
+        network: step.kind.network().map(str::to_string),
     }
 }

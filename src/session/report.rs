@@ -9,6 +9,8 @@ pub struct Done {
     /// The step's name as recipes see it (`create`, `start`, `connect`, ...).
     pub action: &'static str,
     pub reason: String,
+    /// The network, for `connect` and `disconnect`.
+    pub network: Option<String>,
 }
 
 /// The steps of one action, in plan order, client by client.

@@ -207,6 +207,16 @@ impl StepKind {
         }
     }
 
+    /// The network a connect or disconnect step is about.
+    pub fn network(&self) -> Option<&str> {
+        match self {
+            StepKind::ConnectNetwork { network, .. } | StepKind::DisconnectNetwork { network, .. } => {
+                Some(network)
+            }
+            _ => None,
+        }
+    }
+
     /// What the step does, as in "failed to start container `web`".
     pub fn describe(&self) -> String {
         match self {

@@ -101,7 +101,6 @@ pub fn create_body(
         body.entrypoint = Some(command_words(ep)?);
     }
     let mut host = HostConfig::default();
-    // `create_options` win over what dmap derives (docker-map's precedence).
     apply_create_options(&spec.options, &mut body, &mut host)?;
     let mut binds: Vec<String> = host.binds.take().unwrap_or_default();
     let mut anonymous: Vec<String> = body.volumes.take().unwrap_or_default();
@@ -138,7 +137,7 @@ pub fn create_body(
         links.extend(host.links.take().unwrap_or_default());
         host.links = Some(links);
     }
-    if let (Some(h), None) = (&spec.healthcheck, &body.healthcheck) {
+    if let Some(h) = &spec.healthcheck {
         body.healthcheck = Some(health_config(h));
     }
     let mut exposed: Vec<String> = body.exposed_ports.take().unwrap_or_default();
@@ -251,7 +250,8 @@ pub fn network_body(n: &DesiredNetwork, client: &str) -> Result<NetworkCreateReq
 
 /// The create call for an attached volume.
 pub fn volume_body(v: &DesiredVolume, client: &str) -> VolumeCreateRequest {
-    let mut volume_labels = object_labels(&v.map, "volume", client);
+    let mut volume_labels: HashMap<String, String> = v.labels.clone().into_iter().collect();
+    volume_labels.extend(object_labels(&v.map, "volume", client));
     volume_labels.insert(labels::CONFIG.into(), v.owner.clone());
     VolumeCreateRequest {
         name: Some(v.name.clone()),

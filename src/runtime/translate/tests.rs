@@ -563,3 +563,23 @@ web:
         Some("02:42:ac:11:00:99")
     );
 }
+
+#[test]
+fn volume_labels_of_the_map_go_beside_dmaps() {
+    let v = crate::runtime::spec::DesiredVolume {
+        map: "m".into(),
+        name: "m.data".into(),
+        owner: "db".into(),
+        driver: "local".into(),
+        driver_options: BTreeMap::new(),
+        labels: [
+            ("team".to_string(), "db".to_string()),
+            ("dmap.map".to_string(), "x".to_string()),
+        ]
+        .into(),
+    };
+    let body = volume_body(&v, "default");
+    let labels = body.labels.unwrap();
+    assert_eq!(labels["team"], "db");
+    assert_eq!(labels["dmap.map"], "m", "dmap's own labels win");
+}

@@ -113,11 +113,15 @@ fn action_of(name: &str, signal: Option<&str>, origin: &Origin) -> Fallible<Acti
     }
 }
 
-fn row(container: &str, action: &str, reason: &str) -> Dynamic {
+/// `#{ container, action, reason }`, and `network` for `connect` and `disconnect`.
+fn row(step: &crate::session::Done) -> Dynamic {
     let mut m = Map::new();
-    m.insert("container".into(), Dynamic::from(container.to_string()));
-    m.insert("action".into(), Dynamic::from(action.to_string()));
-    m.insert("reason".into(), Dynamic::from(reason.to_string()));
+    m.insert("container".into(), Dynamic::from(step.subject.clone()));
+    m.insert("action".into(), Dynamic::from(step.action.to_string()));
+    m.insert("reason".into(), Dynamic::from(step.reason.clone()));
+    if let Some(n) = &step.network {
+        m.insert("network".into(), Dynamic::from(n.clone()));
+    }
     Dynamic::from_map(m)
 }
 
@@ -161,9 +165,5 @@ fn act(
         .session
         .act(&request, state.reporter.as_ref())
         .map_err(|e| raise_action(e, origin))?;
-    Ok(report
-        .steps
-        .iter()
-        .map(|s| row(&s.subject, s.action, &s.reason))
-        .collect())
+    Ok(report.steps.iter().map(row).collect())
 }

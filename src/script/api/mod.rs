@@ -17,7 +17,7 @@ use std::sync::Arc;
 use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext};
 
 use super::convert::to_value;
-use super::error::{origin_at, raise_one};
+use super::error::{origin_at, raise_one, ActionFailure, Problems};
 use super::handles::{ClientHandle, ConfigHandle, ContainersHandle, DockerHandle, EntriesHandle, MapHandle};
 use super::sources::Sources;
 use crate::model::{Origin, Problem, Value};
@@ -82,6 +82,16 @@ pub fn register(engine: &mut Engine, state: &State) {
         .register_type_with_name::<ConfigHandle>("ContainerConfig")
         .register_type_with_name::<DockerHandle>("Docker")
         .register_type_with_name::<ClientHandle>("MappingClient");
+    // What `catch (e)` gets when an action or a check fails: printable, with its message.
+    engine
+        .register_type_with_name::<ActionFailure>("ActionError")
+        .register_get("message", |f: &mut ActionFailure| f.message())
+        .register_fn("to_string", |f: &mut ActionFailure| f.message())
+        .register_fn("to_debug", |f: &mut ActionFailure| f.message())
+        .register_type_with_name::<Problems>("Problems")
+        .register_get("message", |p: &mut Problems| p.message())
+        .register_fn("to_string", |p: &mut Problems| p.message())
+        .register_fn("to_debug", |p: &mut Problems| p.message());
     map::register(engine, state);
     containers::register(engine, state);
     entries::register(engine, state);
