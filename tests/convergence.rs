@@ -360,7 +360,7 @@ m.containers.keeper = #{
     create_options: #{ command: "sleep 3600", environment: #{ ROUND: phase } },
 };
 let c = mapping_client(m);
-show(c.update("keeper"));
+if phase == "down" { show(c.shutdown("keeper", #{ remove_attached: true })); } else { show(c.update("keeper")); }
 "#,
     );
     let keeper = n(&t, "keeper");
@@ -386,6 +386,9 @@ show(c.update("keeper"));
         assert_eq!(volume_at(&second, "/shared").as_deref(), Some(shared.as_str()));
         let data = assert_exec(sh(&t, &keeper, "cat /declared/f /shared/f").await, "read");
         assert_eq!(data.trim(), "d\ns");
+        // `remove_attached` removes them too, like `down -v`.
+        recipe.run("down").success();
+        assert!(!t.volume_exists(&declared).await && !t.volume_exists(&shared).await);
     });
 }
 

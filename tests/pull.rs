@@ -536,13 +536,14 @@ fn an_image_missing_from_the_registry_fails_naming_it() {
 
 #[test]
 fn update_with_pull_before_update_uses_the_new_image_in_the_same_run() {
+    // Dropped last: the newer image, once the containers and tags are gone.
+    let mut leftovers = crate::support::recipe::Leftovers::default();
     let registry = Registry::start();
     let t = DockerTest::new("pull-update");
     let repository = format!("{}/{}/bb", registry.host(), t.name);
     let image = format!("{repository}:v1");
     let _untag = RemoveTag(image.clone());
     let newer = format!("dmap-test/newer:{}", t.name.to_lowercase());
-    let _newer = RemoveTag(newer.clone());
     push_fixture(&repository, "v1");
     let (_dir, dir) = recipe_dir();
     let svc = format!("{}.svc", t.name);
@@ -557,6 +558,7 @@ fn update_with_pull_before_update_uses_the_new_image_in_the_same_run() {
         crate::support::recipe::build(&docker, &format!("FROM {fixture}\nLABEL round=2\n"), &newer).await;
         crate::support::recipe::image_id(&docker, &newer).await
     });
+    leftovers.images.push(newer_id.clone());
     push(&newer, &repository, "v1");
 
     let out = dmap(&dir, &t.name, &image, "update_pull");
@@ -575,4 +577,19 @@ fn update_with_pull_before_update_uses_the_new_image_in_the_same_run() {
         after.id,
         "nothing changed\n{again}"
     );
+    // The fixture kept a reference to the registry's first image; it goes too.
+    let fixture_refs = rt.block_on(async {
+        let docker = docker().await;
+        docker
+            .inspect_image(&busybox_image())
+            .await
+            .map(|i| i.repo_digests.unwrap_or_default())
+            .unwrap_or_default()
+    });
+    for reference in fixture_refs
+        .iter()
+        .filter(|r| r.starts_with(&format!("{repository}@")))
+    {
+        leftovers.images.push(reference.clone());
+    }
 }

@@ -162,6 +162,11 @@ pub fn timestamp(text: &str) -> Option<i128> {
     Some(i128::from(seconds) * 1_000_000_000 + i128::from(nanos))
 }
 
+/// A volume the Engine named itself (`shares`, an image's `VOLUME`): 64 hex digits.
+pub fn is_anonymous(name: &str) -> bool {
+    name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// Is an object with these labels dmap's, for `map`?
 pub fn owned(labels: &BTreeMap<String, String>, map: &str) -> bool {
     labels.get(labels::MAP).is_some_and(|m| m == map)

@@ -531,9 +531,21 @@ impl Scope {
         let report = |what: &str, error: &DockerError| {
             eprintln!("DockerTest {}: cannot remove {what}: {error}", self.0);
         };
+        // Anonymous volumes a container mounts by name (carried over by a recreate) outlive
+        // `rm -v`: they are removed after the containers.
+        let mut anonymous: Vec<String> = Vec::new();
         match self.list_containers(docker).await {
             Ok(containers) => {
                 for container in containers {
+                    for mount in container.mounts.iter().flatten() {
+                        let name = mount.name.clone().unwrap_or_default();
+                        if name.len() == 64
+                            && name.bytes().all(|b| b.is_ascii_hexdigit())
+                            && !anonymous.contains(&name)
+                        {
+                            anonymous.push(name);
+                        }
+                    }
                     let id = container.id.unwrap_or_default();
                     let options = RemoveContainerOptionsBuilder::default()
                         .force(true)
@@ -549,7 +561,13 @@ impl Scope {
             Err(error) => report("containers (listing failed)", &error),
         }
         match self.list_volumes(docker).await {
-            Ok(volumes) => {
+            Ok(mut volumes) => {
+                volumes.extend(
+                    anonymous
+                        .into_iter()
+                        .filter(|a| !volumes.contains(a))
+                        .collect::<Vec<_>>(),
+                );
                 for volume in volumes {
                     let mut attempt = 0;
                     loop {

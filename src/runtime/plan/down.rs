@@ -4,8 +4,9 @@
 use std::collections::BTreeSet;
 
 use super::{Action, Builder, PlanError, StepKind};
+use crate::runtime::snapshot::is_anonymous;
 use crate::runtime::snapshot::owned;
-use crate::runtime::spec::DesiredContainer;
+use crate::runtime::spec::{DesiredContainer, MountKind};
 
 /// stop, remove or shutdown of the involved containers (the targets and their dependents).
 pub(super) fn down(
@@ -91,10 +92,46 @@ fn backward(b: &mut Builder, action: &Action, c: &DesiredContainer, errors: &mut
 }
 
 /// With `remove_attached`, the attached volumes of the involved configurations go too, whether
-/// or not their containers still exist, once nothing that stays mounts them.
+/// or not their containers still exist, once nothing that stays mounts them; and so do the
+/// anonymous volumes of the containers removed (as `docker compose down -v` does).
 fn attached_volumes(b: &mut Builder, involved: &[&DesiredContainer], keep: &BTreeSet<&str>) {
     if !b.options.remove_attached {
         return;
+    }
+    let mut anonymous: Vec<(String, usize)> = Vec::new();
+    for (name, removed) in &b.removed {
+        let Some(o) = b.observed.containers.get(name) else {
+            continue;
+        };
+        for m in o
+            .mounts
+            .iter()
+            .filter(|m| m.kind == MountKind::Volume && is_anonymous(&m.source))
+        {
+            let elsewhere =
+                b.observed.containers.values().any(|c| {
+                    !b.removed.contains_key(&c.name) && c.mounts.iter().any(|x| x.source == m.source)
+                });
+            if !elsewhere && !anonymous.iter().any(|(v, _)| *v == m.source) {
+                anonymous.push((m.source.clone(), *removed));
+            }
+        }
+    }
+    anonymous.sort();
+    for (volume, removed) in anonymous {
+        let users: Vec<usize> = b
+            .observed
+            .containers
+            .values()
+            .filter(|c| c.mounts.iter().any(|m| m.source == volume))
+            .filter_map(|c| b.removed.get(&c.name).copied())
+            .chain(std::iter::once(removed))
+            .collect();
+        b.step(
+            StepKind::RemoveVolume { volume },
+            "remove_attached (anonymous)",
+            users,
+        );
     }
     let owners: BTreeSet<(&str, &str)> = involved
         .iter()

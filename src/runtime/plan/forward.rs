@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::update::{in_place, rebuild_objects, recreate_set};
 use super::{bindings, commands_after_start, in_start_order, Action, Builder, PlanError, StepKind};
-use crate::runtime::snapshot::{ObservedContainer, RunState};
+use crate::runtime::snapshot::{is_anonymous, ObservedContainer, RunState};
 use crate::runtime::spec::{DesiredContainer, MountKind};
 use crate::runtime::translate;
 
@@ -129,10 +129,9 @@ fn anonymous_volumes(b: &Builder, c: &DesiredContainer, o: &ObservedContainer) -
         .filter_map(|v| b.observed.containers.get(v.strip_suffix(":ro").unwrap_or(v)))
         .flat_map(|source| source.mounts.iter().map(|m| m.source.as_str()))
         .collect();
-    let engine_named = |name: &str| name.len() == 64 && name.bytes().all(|c| c.is_ascii_hexdigit());
     o.mounts
         .iter()
-        .filter(|m| m.kind == MountKind::Volume && engine_named(&m.source))
+        .filter(|m| m.kind == MountKind::Volume && is_anonymous(&m.source))
         .filter(|m| !mapped.contains(m.target.as_str()) && !borrowed.contains(m.source.as_str()))
         .map(|m| (m.target.clone(), m.source.clone()))
         .collect()

@@ -391,3 +391,25 @@ fn a_mac_address_needs_an_engine_that_honours_it() {
     s.api_version = (1, 44);
     assert!(plan(&Action::Startup, &all(&d), &d, &s, &Options::default()).is_ok());
 }
+
+#[test]
+fn remove_attached_also_removes_the_anonymous_volumes_of_removed_containers() {
+    let yaml = "svc: {image: x, shares: /cache}\n";
+    let map = crate::yaml::load_map("n.yaml", yaml, None, &|_| None).expect("loads");
+    let checked = crate::model::check(&map).expect("checks");
+    let d = Desired::build(&[checked], Path::new("/"), "default", &ClientConfig::default()).expect("desired");
+    let s = converged(&d);
+    let volume = format!("{:064x}", 6);
+    let plain = run(Action::Shutdown, &all(&d), &d, &s, &Options::default());
+    assert!(
+        !lines(&plain).iter().any(|l| l.contains(&volume)),
+        "kept unless asked"
+    );
+    let o = Options {
+        remove_attached: true,
+        ..Options::default()
+    };
+    let p = run(Action::Shutdown, &all(&d), &d, &s, &o);
+    let line = format!("remove_volume {volume}: remove_attached (anonymous)");
+    assert!(after(&p, &line, "remove n.svc: shutdown"), "{:#?}", lines(&p));
+}
