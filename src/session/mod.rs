@@ -118,9 +118,9 @@ impl Session {
         Ok(driver)
     }
 
-    /// Runs one action: the maps are checked in full before anything touches an Engine; each
-    /// client is observed, planned for and (unless only planning) converged. Under
-    /// [`Mode::Record`] the action is checked and recorded, and no Engine is contacted.
+    /// Runs one action: the maps are checked in full before anything touches an Engine; every
+    /// client is observed and planned for, and then (unless only planning) each is converged.
+    /// Under [`Mode::Record`] the action is checked and recorded, and no Engine is contacted.
     pub fn act(&self, request: &Request<'_>, reporter: &dyn Reporter) -> Result<Report, Error> {
         let checked = check_maps(request.maps, None).map_err(|problems| Error::Problems { problems })?;
         let clients = |_: &str| request.clients.to_vec();
