@@ -2,6 +2,7 @@
 //! dependencies; dmap evaluates them into a map model and converges the Docker Engine to it.
 
 pub mod cli;
+pub(crate) mod context;
 pub mod model;
 pub(crate) mod runtime;
 pub(crate) mod script;

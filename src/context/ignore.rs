@@ -1,0 +1,1 @@
+//! `.dockerignore`, exactly as Docker reads it.
