@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub(crate) mod context;
+pub(crate) mod dockerfile;
 pub mod model;
 pub(crate) mod runtime;
 pub(crate) mod script;

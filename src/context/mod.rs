@@ -1,4 +1,224 @@
-//! Build contexts: the tar a build sends to the Engine (the Dockerfile and every file it adds),
-//! deterministic and streamed, with Docker's `.dockerignore` rules.
+//! Build contexts (docker-map's `DockerContext`): the tar a build sends to the Engine — every
+//! file, directory and archive a DockerFile added, under the paths its `ADD` lines use, anything
+//! added to the context itself, and the Dockerfile. Deterministic (the same inputs give the same
+//! bytes and digest on any checkout and umask) and streamed; `.dockerignore` as Docker reads it.
 
 pub mod ignore;
+mod tar;
+#[cfg(test)]
+mod tests;
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::dockerfile::{DockerFile, DockerFileError, Rendered, Trace};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    #[error("`{written}` does not exist (added at {trace})")]
+    Missing { written: String, trace: Box<Trace> },
+    #[error("can't read `{path}`: {message}")]
+    Io { path: String, message: String },
+    #[error("`{path}`: {error}")]
+    Ignore {
+        path: String,
+        #[source]
+        error: ignore::PatternError,
+    },
+    #[error(transparent)]
+    DockerFile(#[from] DockerFileError),
+    #[error("two sources go to `{arcname}` in the context (added at {first} and {second})")]
+    Duplicate {
+        arcname: String,
+        first: Box<Trace>,
+        second: Box<Trace>,
+    },
+}
+
+impl ContextError {
+    fn io(path: &str, e: io::Error) -> ContextError {
+        ContextError::Io {
+            path: path.to_string(),
+            message: match e.kind() {
+                io::ErrorKind::PermissionDenied => "permission denied".into(),
+                _ => e.to_string(),
+            },
+        }
+    }
+
+    /// Where the recipe asked for what failed, when that is known.
+    pub fn trace(&self) -> Option<&Trace> {
+        match self {
+            ContextError::Missing { trace, .. } => Some(trace),
+            ContextError::Duplicate { second, .. } => Some(second),
+            _ => None,
+        }
+    }
+}
+
+/// What an entry is: a path (file, directory or link), or an archive the build extracts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntrySource {
+    Path,
+    Archive,
+}
+
+/// One source of the context.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The source as the recipe wrote it.
+    pub written: String,
+    /// What a relative source is relative to.
+    pub base_dir: PathBuf,
+    /// Its path in the tar.
+    pub arcname: String,
+    pub source: EntrySource,
+    pub trace: Trace,
+}
+
+impl Entry {
+    pub fn path(&self) -> PathBuf {
+        let p = Path::new(&self.written);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+}
+
+/// A context, ready to be written: the rendered Dockerfile and the sources, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Context {
+    pub dockerfile: String,
+    /// The instructions, for naming a failed build step.
+    pub rendered: Rendered,
+    pub entries: Vec<Entry>,
+}
+
+impl Context {
+    /// The context of a DockerFile: what it added, in the order it added them.
+    pub fn of(df: &DockerFile) -> Result<Context, ContextError> {
+        let rendered = df.render()?;
+        let mut entries: Vec<Entry> = df
+            .files()
+            .iter()
+            .map(|f| Entry {
+                written: f.source.clone(),
+                base_dir: f.base_dir.clone(),
+                arcname: f.context_path.clone(),
+                source: EntrySource::Path,
+                trace: f.trace.clone(),
+            })
+            .collect();
+        entries.extend(df.archives().iter().map(|a| Entry {
+            written: a.source.clone(),
+            base_dir: a.base_dir.clone(),
+            arcname: a.context_path.clone(),
+            source: EntrySource::Archive,
+            trace: a.trace.clone(),
+        }));
+        Ok(Context {
+            dockerfile: rendered.text.clone(),
+            rendered,
+            entries,
+        })
+    }
+
+    /// Adds a path under `arcname` (`ctx.add`); a directory added as `.` (or `/`) fills the root
+    /// of the context, as `docker build DIR` sends it (its own `Dockerfile` gives way to the
+    /// rendered one).
+    pub fn add(
+        &mut self,
+        written: &str,
+        arcname: &str,
+        base_dir: PathBuf,
+        trace: Trace,
+    ) -> Result<(), ContextError> {
+        let arcname = arcname.trim_start_matches("./").trim_matches('/');
+        let arcname = if arcname == "." {
+            String::new()
+        } else {
+            arcname.to_string()
+        };
+        if let Some(first) = self.entries.iter().find(|e| e.arcname == arcname) {
+            return Err(ContextError::Duplicate {
+                arcname,
+                first: Box::new(first.trace.clone()),
+                second: Box::new(trace),
+            });
+        }
+        self.entries.push(Entry {
+            written: written.to_string(),
+            base_dir,
+            arcname,
+            source: EntrySource::Path,
+            trace,
+        });
+        Ok(())
+    }
+
+    /// Every source exists (checked before anything is sent or written).
+    pub fn check(&self) -> Result<(), ContextError> {
+        for e in &self.entries {
+            if std::fs::symlink_metadata(e.path()).is_err() {
+                return Err(ContextError::Missing {
+                    written: e.written.clone(),
+                    trace: Box::new(e.trace.clone()),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the tar to `out` (uncompressed).
+    pub fn write<W: Write>(&self, out: W) -> Result<W, ContextError> {
+        self.check()?;
+        tar::write(self, out)
+    }
+
+    /// `sha256:HEX` of the uncompressed tar, computed while it is written to nowhere.
+    pub fn digest(&self) -> Result<String, ContextError> {
+        let hashed = self.write(Hasher(Sha256::new()))?;
+        Ok(format!("sha256:{:x}", hashed.0.finalize()))
+    }
+
+    /// Saves the tar: gzipped when the path ends in `.gz` or `.tgz` (no name, time 0 in the gzip
+    /// header, so identical inputs give identical bytes), plain otherwise.
+    pub fn save(&self, path: &Path) -> Result<(), ContextError> {
+        let name = path.to_string_lossy();
+        let file = std::fs::File::create(path).map_err(|e| ContextError::io(&name, e))?;
+        let out = io::BufWriter::new(file);
+        let gz = name.ends_with(".gz") || name.ends_with(".tgz");
+        let out = if gz {
+            let encoder = flate2::GzBuilder::new()
+                .mtime(0)
+                .write(out, flate2::Compression::default());
+            self.write(encoder)?
+                .finish()
+                .map_err(|e| ContextError::io(&name, e))?
+        } else {
+            self.write(out)?
+        };
+        out.into_inner()
+            .map_err(|e| ContextError::io(&name, e.into_error()))?
+            .sync_all()
+            .map_err(|e| ContextError::io(&name, e))
+    }
+}
+
+/// A writer that only hashes.
+struct Hasher(Sha256);
+
+impl Write for Hasher {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

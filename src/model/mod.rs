@@ -22,6 +22,7 @@ pub mod origin;
 pub mod port;
 pub mod problem;
 pub mod resolved;
+pub mod shell_words;
 pub mod suggest;
 pub mod target;
 pub mod user;

@@ -9,12 +9,10 @@ use std::collections::BTreeMap;
 
 use bollard::models::{ContainerCreateBody, ContainerUpdateBody, HealthConfig, HostConfig};
 mod body;
-mod command;
 mod values;
 
+use crate::model::shell_words::split_words;
 pub use body::*;
-pub use command::split_command;
-use command::split_words;
 use values::*;
 
 use crate::model::healthcheck::HealthCheck;
@@ -123,6 +121,14 @@ pub fn platform(options: &BTreeMap<String, Value>) -> Option<String> {
 /// ([`MAC_ADDRESS_API`]); older Engines read it only from the body, which bollard does not send.
 pub fn mac_address(options: &BTreeMap<String, Value>) -> Option<String> {
     options.get("mac_address").and_then(Value::scalar_text)
+}
+
+/// A command string split into words as a shell would.
+pub fn split_command(text: &str) -> Result<Vec<String>, TranslateError> {
+    split_words(text).map_err(|message| TranslateError::Invalid {
+        key: "command".into(),
+        message,
+    })
 }
 
 /// The first Engine API version that honours an endpoint's `MacAddress` at creation.

@@ -9,8 +9,9 @@ use bollard::models::{
 };
 use serde::de::DeserializeOwned;
 
-use super::{split_words, R};
+use super::R;
 use crate::model::options::parse_bytes;
+use crate::model::shell_words::split_words;
 use crate::model::Value;
 
 // ---- scalars and plain collections

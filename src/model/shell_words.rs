@@ -1,18 +1,9 @@
 //! Command strings split into words as a POSIX shell would.
 
-use super::{TranslateError, R};
-
 /// Splits a command string like a POSIX shell: whitespace separates words; single quotes keep
 /// everything literal; double quotes keep all but `\` before `$`, `` ` ``, `"`, `\` and newline;
 /// a backslash outside quotes escapes the next character. (docker-map split on spaces.)
-pub fn split_command(text: &str) -> Result<Vec<String>, TranslateError> {
-    split_words(text).map_err(|message| TranslateError::Invalid {
-        key: "command".into(),
-        message,
-    })
-}
-
-pub(super) fn split_words(text: &str) -> R<Vec<String>> {
+pub fn split_words(text: &str) -> Result<Vec<String>, String> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut in_word = false;

@@ -1,0 +1,169 @@
+//! Writing a context as a tar: sorted walks, fixed owner and time, normalised modes, symlinks as
+//! links, `.dockerignore` applied per added directory; streamed, so a big tree never sits in
+//! memory. The same inputs give the same bytes on any checkout and umask.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::Path;
+
+use tar::{EntryType, Header};
+
+use super::ignore::Ignore;
+use super::{Context, ContextError, Entry, EntrySource};
+
+/// Writes the context's tar to `out`.
+pub fn write<W: Write>(context: &Context, out: W) -> Result<W, ContextError> {
+    let mut tar = tar::Builder::new(out);
+    tar.mode(tar::HeaderMode::Deterministic);
+    tar.follow_symlinks(false);
+    for entry in &context.entries {
+        add(&mut tar, entry)?;
+    }
+    let dockerfile = context.dockerfile.as_bytes();
+    let mut header = header(EntryType::Regular, 0o644, dockerfile.len() as u64);
+    tar.append_data(&mut header, "Dockerfile", dockerfile)
+        .map_err(|e| ContextError::io("Dockerfile", e))?;
+    tar.into_inner().map_err(|e| ContextError::io("the context", e))
+}
+
+fn header(kind: EntryType, mode: u32, size: u64) -> Header {
+    let mut h = Header::new_gnu();
+    h.set_entry_type(kind);
+    h.set_mode(mode);
+    h.set_size(size);
+    h.set_mtime(0);
+    h.set_uid(0);
+    h.set_gid(0);
+    h
+}
+
+/// 0755 for directories and for files with any execute bit, 0644 otherwise.
+fn mode_of(meta: &fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    if meta.is_dir() || meta.permissions().mode() & 0o111 != 0 {
+        0o755
+    } else {
+        0o644
+    }
+}
+
+fn add<W: Write>(tar: &mut tar::Builder<W>, entry: &Entry) -> Result<(), ContextError> {
+    let path = entry.path();
+    let meta = fs::symlink_metadata(&path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => ContextError::Missing {
+            written: entry.written.clone(),
+            trace: Box::new(entry.trace.clone()),
+        },
+        _ => ContextError::io(&path.display().to_string(), e),
+    })?;
+    match &entry.source {
+        EntrySource::Archive => file(tar, &path, &meta, &entry.arcname),
+        EntrySource::Path if meta.is_dir() => directory(tar, &path, &entry.arcname),
+        EntrySource::Path => one(tar, &path, &meta, &entry.arcname),
+    }
+}
+
+/// One file, link or (empty) directory entry.
+fn one<W: Write>(
+    tar: &mut tar::Builder<W>,
+    path: &Path,
+    meta: &fs::Metadata,
+    arcname: &str,
+) -> Result<(), ContextError> {
+    let fail = |e| ContextError::io(&path.display().to_string(), e);
+    if meta.file_type().is_symlink() {
+        let target = fs::read_link(path).map_err(fail)?;
+        let mut h = header(EntryType::Symlink, 0o777, 0);
+        return tar.append_link(&mut h, arcname, &target).map_err(fail);
+    }
+    if meta.is_dir() {
+        let mut h = header(EntryType::Directory, 0o755, 0);
+        return tar
+            .append_data(&mut h, format!("{arcname}/"), io::empty())
+            .map_err(fail);
+    }
+    file(tar, path, meta, arcname)
+}
+
+fn file<W: Write>(
+    tar: &mut tar::Builder<W>,
+    path: &Path,
+    meta: &fs::Metadata,
+    arcname: &str,
+) -> Result<(), ContextError> {
+    let fail = |e| ContextError::io(&path.display().to_string(), e);
+    if !meta.is_file() {
+        return Err(ContextError::io(
+            &path.display().to_string(),
+            io::Error::other("not a regular file, directory or symlink"),
+        ));
+    }
+    let reader = fs::File::open(path).map_err(fail)?;
+    let mut h = header(EntryType::Regular, mode_of(meta), meta.len());
+    tar.append_data(&mut h, arcname, reader).map_err(fail)
+}
+
+/// A directory and everything below it, sorted, its `.dockerignore` applied as the docker CLI
+/// does (an excluded directory is skipped whole unless an exception reaches into it).
+fn directory<W: Write>(tar: &mut tar::Builder<W>, root: &Path, arcname: &str) -> Result<(), ContextError> {
+    let ignore_path = root.join(".dockerignore");
+    let ignore = match fs::read_to_string(&ignore_path) {
+        // The CLI always sends the `.dockerignore` itself.
+        Ok(text) => {
+            Ignore::parse(&format!("{text}\n!.dockerignore")).map_err(|error| ContextError::Ignore {
+                path: ignore_path.display().to_string(),
+                error,
+            })?
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ignore::default(),
+        Err(e) => return Err(ContextError::io(&ignore_path.display().to_string(), e)),
+    };
+    if !arcname.is_empty() {
+        let meta =
+            fs::symlink_metadata(root).map_err(|e| ContextError::io(&root.display().to_string(), e))?;
+        one(tar, root, &meta, arcname)?;
+    }
+    let mut walk = walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter();
+    while let Some(item) = walk.next() {
+        let item = item.map_err(|e| {
+            let path = e
+                .path()
+                .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
+            ContextError::io(&path, io::Error::other(e.to_string()))
+        })?;
+        let rel = item
+            .path()
+            .strip_prefix(root)
+            .map_err(|_| {
+                ContextError::io(
+                    &item.path().display().to_string(),
+                    io::Error::other("outside its directory"),
+                )
+            })?
+            .to_string_lossy()
+            .replace('\\', "/");
+        if (arcname.is_empty() && rel == "Dockerfile") || (!ignore.is_empty() && ignore.excludes(&rel)) {
+            if item.file_type().is_dir() && ignore.skips_dir(&rel) {
+                walk.skip_current_dir();
+            }
+            continue;
+        }
+        let meta = item.metadata().map_err(|e| {
+            ContextError::io(
+                &item.path().display().to_string(),
+                io::Error::other(e.to_string()),
+            )
+        })?;
+        let name = if arcname.is_empty() {
+            rel
+        } else {
+            format!("{arcname}/{rel}")
+        };
+        one(tar, item.path(), &meta, &name)?;
+    }
+    Ok(())
+}
