@@ -11,6 +11,9 @@ use clap::{Parser, Subcommand};
     about = "Docker orchestration as code: Rhai recipes and docker-map maps, converged onto the Docker Engine"
 )]
 pub struct Arguments {
+    /// Show everything steps print (all of a build's output).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -43,5 +46,26 @@ pub enum Command {
         file: PathBuf,
         /// Recipe arguments (`ARGS`); after `--` when they start with `-`.
         args: Vec<String>,
+    },
+    /// Build the images the recipe's maps declare (`m.images.NAME = df`), on the Engines the
+    /// maps are handed to; the Engine's cache keeps unchanged steps quick.
+    Build {
+        /// A recipe argument (`ARGS`), repeatable.
+        #[arg(short = 'a', long = "arg", value_name = "VALUE")]
+        args: Vec<String>,
+        /// The recipe (`.rhai`).
+        file: PathBuf,
+        /// Image names as declared (or full references); all when none are given.
+        names: Vec<String>,
+    },
+    /// Print the Dockerfiles of the images the recipe's maps declare.
+    Dockerfile {
+        /// A recipe argument (`ARGS`), repeatable.
+        #[arg(short = 'a', long = "arg", value_name = "VALUE")]
+        args: Vec<String>,
+        /// The recipe (`.rhai`).
+        file: PathBuf,
+        /// One image name as declared (or its full reference); all when none is given.
+        name: Option<String>,
     },
 }

@@ -106,6 +106,28 @@ pub fn render_failure(failure: &ActionFailure, trace: &[Problem]) -> String {
         let _ = writeln!(out, "error: {line}");
     }
     out.push_str(&location(&failure.origin, &mut sources));
+    // A failed build step: where the recipe wrote it, and the template calls that led there.
+    if let session::Error::Failed { failures, .. } = &*failure.error {
+        for f in failures {
+            let crate::runtime::error::StepError::Build(b) = &f.error else {
+                continue;
+            };
+            let Some(trace) = &b.trace else { continue };
+            let step = b
+                .step
+                .map_or_else(|| "the step".to_string(), |(n, m)| format!("step {n}/{m}"));
+            let _ = writeln!(
+                out,
+                "note: {step} of `{}` was written here",
+                f.step.kind.subject()
+            );
+            out.push_str(&location(&trace.at, &mut sources));
+            for v in &trace.via {
+                let _ = writeln!(out, "note: in the template called here");
+                out.push_str(&location(v, &mut sources));
+            }
+        }
+    }
     // Skipped steps, one note per failed step they waited for.
     let mut groups: Vec<(&str, &str, Vec<&str>, usize)> = Vec::new();
     for s in skipped {

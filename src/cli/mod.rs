@@ -15,9 +15,9 @@ use std::rc::Rc;
 use clap::Parser;
 
 use crate::model::client::ClientConfig;
-use crate::model::{check_maps, Checked, ContainerMap};
-use crate::script::{Limits, ScriptHost};
-use crate::session::{Mode, Recorder, Session};
+use crate::model::{check_maps, Checked, ContainerMap, Origin};
+use crate::script::{Limits, MapImage, ScriptHost};
+use crate::session::{Build, BuildRequest, Mode, Recorder, Session};
 use args::{Arguments, Command};
 use error::Error;
 
@@ -38,7 +38,7 @@ pub fn main(argv: impl IntoIterator<Item = OsString>) -> i32 {
     let worker = std::thread::Builder::new()
         .name("dmap".into())
         .stack_size(256 << 20)
-        .spawn(move || execute(arguments.command));
+        .spawn(move || execute(arguments.command, arguments.verbose));
     let result = match worker {
         Ok(handle) => handle.join().unwrap_or_else(|_| {
             Err(Error::Internal {
@@ -69,7 +69,7 @@ fn limits() -> Limits {
     limits
 }
 
-fn execute(command: Command) -> Result<(), Error> {
+fn execute(command: Command, verbose: bool) -> Result<(), Error> {
     match command {
         Command::Run { dry_run, file, args } => {
             if is_yaml(&file) {
@@ -82,7 +82,11 @@ fn execute(command: Command) -> Result<(), Error> {
                 });
             }
             let mode = if dry_run { Mode::DryRun } else { Mode::Apply };
-            let mut host = ScriptHost::new(&limits(), Rc::new(Session::new(mode)), Rc::new(progress::Lines));
+            let mut host = ScriptHost::new(
+                &limits(),
+                Rc::new(Session::new(mode)),
+                Rc::new(progress::Lines { verbose }),
+            );
             host.set_args(&args);
             host.eval_file(&file)?;
             Ok(())
@@ -138,7 +142,145 @@ fn execute(command: Command) -> Result<(), Error> {
             std::mem::forget(maps);
             Ok(())
         }
+        Command::Dockerfile { args, file, name } => {
+            let images = recipe_images(&file, &args)?;
+            let names: Vec<String> = name.into_iter().collect();
+            let chosen = select(&images, &names, &file)?;
+            let mut out = std::io::stdout().lock();
+            let several = chosen.len() > 1;
+            for (i, image) in chosen.iter().enumerate() {
+                if several {
+                    let gap = if i == 0 { "" } else { "\n" };
+                    writeln!(
+                        out,
+                        "{gap}# image `{}` ({}) of map `{}`",
+                        image.declared.name, image.reference, image.declared.map
+                    )
+                    .map_err(Error::Output)?;
+                }
+                out.write_all(image.declared.context.dockerfile.as_bytes())
+                    .map_err(Error::Output)?;
+            }
+            Ok(())
+        }
+        Command::Build { args, file, names } => {
+            let images = recipe_images(&file, &args)?;
+            let chosen = select(&images, &names, &file)?;
+            let session = Session::new(Mode::Apply);
+            let reporter = progress::Lines { verbose };
+            // Client by client, each client's builds in parallel.
+            let mut by_client: Vec<(String, ClientConfig, Vec<Build>)> = Vec::new();
+            for image in chosen {
+                let clients = if image.clients.is_empty() {
+                    vec![(
+                        crate::model::name::DEFAULT_CLIENT.to_string(),
+                        ClientConfig::default(),
+                    )]
+                } else {
+                    image.clients.clone()
+                };
+                for (client, config) in clients {
+                    let build = Build {
+                        name: image.declared.name.clone(),
+                        tags: vec![image.reference.clone()],
+                        context: image.declared.context.clone(),
+                        origin: image.declared.origin.clone(),
+                        reason: "dmap build".into(),
+                    };
+                    match by_client
+                        .iter_mut()
+                        .find(|(n, c, _)| *n == client && *c == config)
+                    {
+                        Some((_, _, builds)) => builds.push(build),
+                        None => by_client.push((client, config, vec![build])),
+                    }
+                }
+            }
+            for (client, config, builds) in &by_client {
+                let request = BuildRequest {
+                    client,
+                    config,
+                    builds,
+                };
+                session
+                    .build(&request, &reporter)
+                    .map_err(|e| session_error(e, Origin::default()))?;
+            }
+            Ok(())
+        }
     }
+}
+
+/// A session's error, for the one renderer.
+fn session_error(error: crate::session::Error, origin: Origin) -> Error {
+    match error {
+        crate::session::Error::Problems { problems } => Error::Problems { problems },
+        crate::session::Error::Usage { message } => Error::Usage { message },
+        other => Error::Script(crate::script::Error::Action {
+            failure: crate::script::error::ActionFailure {
+                error: std::sync::Arc::new(other),
+                origin,
+            },
+            trace: Vec::new(),
+        }),
+    }
+}
+
+/// The images a recipe's maps declare, the recipe evaluated as `check` does.
+fn recipe_images(file: &Path, args: &[String]) -> Result<Vec<MapImage>, Error> {
+    if is_yaml(file) {
+        return Err(Error::Usage {
+            message: format!(
+                "`{}` is a docker-map YAML map: images are declared by recipes (`m.images.NAME = df`)",
+                file.display()
+            ),
+        });
+    }
+    let session = Rc::new(Session::new(Mode::Record));
+    let mut host = ScriptHost::new(&limits(), session, Rc::new(Recorder::default()));
+    host.print_to_stderr();
+    host.set_args(args);
+    let evaluation = host.eval_file(file)?;
+    Ok(host.images(&evaluation)?)
+}
+
+/// The images `names` asks for (declared names or references), all when none; an unknown name
+/// is an error listing the declared ones.
+fn select<'a>(images: &'a [MapImage], names: &[String], file: &Path) -> Result<Vec<&'a MapImage>, Error> {
+    if images.is_empty() {
+        return Err(Error::Usage {
+            message: format!(
+                "`{}` declares no images: a map declares one with `m.images.NAME = dockerfile(...)`",
+                file.display()
+            ),
+        });
+    }
+    if names.is_empty() {
+        return Ok(images.iter().collect());
+    }
+    let mut out: Vec<&MapImage> = Vec::new();
+    for name in names {
+        let found: Vec<&MapImage> = images
+            .iter()
+            .filter(|i| i.declared.name == *name || i.reference == *name)
+            .collect();
+        if found.is_empty() {
+            let declared: Vec<String> = images.iter().map(|i| format!("`{}`", i.declared.name)).collect();
+            return Err(Error::Usage {
+                message: format!(
+                    "no image `{name}` is declared in `{}` (declared: {})",
+                    file.display(),
+                    declared.join(", ")
+                ),
+            });
+        }
+        for f in found {
+            if !out.iter().any(|o| std::ptr::eq(*o, f)) {
+                out.push(f);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A docker-map YAML map, by its extension (any case).

@@ -7,10 +7,14 @@ use crate::runtime::executor::Outcome;
 use crate::runtime::plan::StepKind;
 use crate::session::{Event, Purpose, Reporter};
 
-/// Writes each step as it finishes (`  start m.web: created`), waits as they begin, notes, and
+/// Writes each step as it finishes (`  start m.web: created`), waits and builds as they begin,
+/// each build step as the Engine reaches it (every line it prints with `verbose`), notes, and
 /// under `--dry-run` what would be done (`would start m.web: created`). Steps of a client other
 /// than the default one say which (`[apps1]`).
-pub struct Lines;
+#[derive(Default)]
+pub struct Lines {
+    pub verbose: bool,
+}
 
 fn on(client: &str) -> String {
     if client == DEFAULT_CLIENT {
@@ -39,8 +43,18 @@ impl Reporter for Lines {
                 StepKind::WaitHealthy { container } => {
                     format!("  {}waiting for `{container}` to be healthy\n", on(client))
                 }
+                StepKind::BuildImage { image } => format!("  {}building {image}\n", on(client)),
                 _ => return,
             },
+            Event::Output { client, step, line } => {
+                if self.verbose {
+                    format!("  {}{} | {line}\n", on(client), step.kind.subject())
+                } else if line.starts_with("Step ") {
+                    format!("  {}{}: {line}\n", on(client), step.kind.subject())
+                } else {
+                    return;
+                }
+            }
             Event::StepFinished {
                 client,
                 step,

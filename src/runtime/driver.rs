@@ -14,6 +14,8 @@ pub struct Driver {
     /// The client's name in the maps (`default` for docker-map's `__default__`).
     pub client: String,
     pub config: ClientConfig,
+    /// Reached over TCP (not a local socket): build contexts travel gzipped.
+    pub remote: bool,
 }
 
 const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
@@ -38,6 +40,7 @@ impl Driver {
             address: address.clone(),
             reason,
         };
+        let remote = !address.starts_with("unix://");
         let docker = if let Some(path) = address.strip_prefix("unix://") {
             Docker::connect_with_unix(path, timeout, API_DEFAULT_VERSION).map_err(|e| Error::Unreachable {
                 address: address.clone(),
@@ -92,6 +95,7 @@ impl Driver {
             docker,
             client: client.to_string(),
             config: config.clone(),
+            remote,
         })
     }
 }

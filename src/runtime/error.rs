@@ -63,8 +63,52 @@ pub enum StepError {
     Command { what: String, code: i64, output: String },
     #[error("pulling `{image}` failed: {message}")]
     Pull { image: String, message: String },
+    /// A build failed: at a step of its Dockerfile, or before any step ran.
+    #[error("{0}")]
+    Build(Box<BuildFailure>),
+    /// The context could not be written (a source vanished or became unreadable).
+    #[error("can't send the context: {0}")]
+    Context(#[source] crate::context::ContextError),
     #[error("internal error, this may indicate a bug in dmap: {message}")]
     Internal { message: String },
+}
+
+/// Where and how a build failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildFailure {
+    /// `Step N/M`, when the failure came at a step.
+    pub step: Option<(usize, usize)>,
+    /// The Dockerfile instruction of that step, as the Engine echoed it.
+    pub instruction: Option<String>,
+    /// Where the recipe wrote that instruction (the line, and the template calls that led there).
+    pub trace: Option<crate::dockerfile::Trace>,
+    /// The exit code of a `RUN` that failed.
+    pub code: Option<i64>,
+    /// The Engine's message.
+    pub message: String,
+    /// The last lines the step printed.
+    pub output: Vec<String>,
+}
+
+impl std::fmt::Display for BuildFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.step, &self.instruction) {
+            (Some((n, m)), Some(instruction)) => write!(f, "step {n}/{m} `{instruction}`")?,
+            (Some((n, m)), None) => write!(f, "step {n}/{m}")?,
+            _ => write!(f, "the build")?,
+        }
+        if let Some(trace) = &self.trace {
+            write!(f, " (written at {trace})")?;
+        }
+        match self.code {
+            Some(code) => write!(f, " failed with exit code {code}")?,
+            None => write!(f, " failed: {}", self.message)?,
+        }
+        for line in &self.output {
+            write!(f, "\n    | {line}")?;
+        }
+        Ok(())
+    }
 }
 
 fn holder_text(holder: &Option<String>) -> String {

@@ -21,3 +21,6 @@ pub const SPEC: &str = "dmap.spec";
 /// The schema of `dmap.spec`; a newer dmap reads older schemas without recreating.
 pub const SCHEMA: &str = "dmap.schema";
 pub const SCHEMA_VERSION: &str = "1";
+/// On an image dmap built: the digest of its context (`sha256:HEX` of the uncompressed tar), so
+/// an unchanged context is not sent again.
+pub const CONTEXT: &str = "dmap.context";

@@ -165,6 +165,13 @@ pub async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapshot, Err
     for (image, result) in images.into_iter().zip(image_infos) {
         match result {
             Ok(info) => {
+                let context = info
+                    .config
+                    .and_then(|c| c.labels)
+                    .and_then(|mut l| l.remove(labels::CONTEXT));
+                if let Some(digest) = context {
+                    snapshot.image_contexts.insert(image.clone(), digest);
+                }
                 if let Some(id) = info.id {
                     snapshot.images.insert(image.clone(), id);
                 }

@@ -131,6 +131,8 @@ pub struct Snapshot {
     pub networks: BTreeMap<String, ObservedNetwork>,
     /// Image reference → id, for the images the maps name that are present.
     pub images: BTreeMap<String, String>,
+    /// Image reference → the context digest dmap recorded when it built the image.
+    pub image_contexts: BTreeMap<String, String>,
     /// Names of the adoption markers of the maps (volumes recording adopted objects).
     pub markers: std::collections::BTreeSet<String>,
 }

@@ -4,9 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::context::Context;
 use crate::model::check::Checked;
 use crate::model::client::ClientConfig;
 use crate::model::exec::ExecCommand;
@@ -223,6 +225,21 @@ pub struct DesiredNetwork {
     pub create_options: BTreeMap<String, Value>,
 }
 
+/// An image built from a context instead of pulled: declared by a map (`m.images.NAME = df`) or
+/// asked for by `d.build`.
+#[derive(Clone, Debug)]
+pub struct DesiredBuild {
+    /// The name it was declared under (`m.images.NAME`), or the tag given to `d.build`.
+    pub name: String,
+    /// The full reference it is tagged with.
+    pub reference: String,
+    /// More tags for the same image.
+    pub extra_tags: Vec<String>,
+    pub context: Arc<Context>,
+    /// `sha256:HEX` of the uncompressed context tar, recorded on the image.
+    pub digest: String,
+}
+
 /// Everything the maps want on one client.
 #[derive(Clone, Debug, Default)]
 pub struct Desired {
@@ -232,6 +249,8 @@ pub struct Desired {
     pub volumes: Vec<DesiredVolume>,
     pub networks: Vec<DesiredNetwork>,
     pub images: BTreeSet<String>,
+    /// Images built rather than pulled, by reference.
+    pub builds: BTreeMap<String, DesiredBuild>,
     /// Engine name → index in `containers`.
     by_name: HashMap<String, usize>,
 }

@@ -8,13 +8,48 @@ use std::rc::Rc;
 use crate::model::client::ClientConfig;
 use crate::model::{ContainerMap, Value};
 
-/// A container map.
+/// A container map, and how the images it declares are built (`m.images.NAME = df`).
 #[derive(Clone)]
-pub struct MapHandle(pub Rc<RefCell<ContainerMap>>);
+pub struct MapHandle(pub Rc<RefCell<ContainerMap>>, pub Rc<RefCell<Images>>);
+
+/// Image name → how it is built, and where it was declared.
+pub type Images = std::collections::BTreeMap<String, (ImageSource, crate::model::Origin)>;
+
+/// What builds an image: a DockerFile (its context is what it adds) or a context.
+#[derive(Clone, Debug)]
+pub enum ImageSource {
+    DockerFile(DockerFileHandle),
+    Context(ContextHandle),
+}
+
+impl ImageSource {
+    /// The context it stands for now: a DockerFile is rendered as it is (not finalized: the
+    /// recipe may still change it for a later action).
+    pub fn context(&self) -> Result<crate::context::Context, crate::context::ContextError> {
+        match self {
+            ImageSource::DockerFile(df) => crate::context::Context::of(&df.0.borrow()),
+            ImageSource::Context(ctx) => Ok(ctx.0.borrow().clone()),
+        }
+    }
+}
+
+/// A build context (`docker_context(df)`).
+#[derive(Clone)]
+pub struct ContextHandle(pub Rc<RefCell<crate::context::Context>>);
+
+impl fmt::Debug for ContextHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DockerContext")
+    }
+}
+
+/// `m.images`: indexing gives or sets how an image is built.
+#[derive(Clone, Debug)]
+pub struct ImagesHandle(pub MapHandle);
 
 impl MapHandle {
     pub fn new(map: ContainerMap) -> Self {
-        MapHandle(Rc::new(RefCell::new(map)))
+        MapHandle(Rc::new(RefCell::new(map)), Rc::new(RefCell::new(Images::new())))
     }
 
     pub fn name(&self) -> String {
@@ -85,4 +120,14 @@ pub struct MappingClient {
     pub maps: Vec<MapHandle>,
     /// Client name → settings; `default` is docker-map's `__default__`.
     pub clients: Vec<(String, Rc<ClientConfig>)>,
+}
+
+/// A DockerFile (`dockerfile(base)`); templates write into it through the handle.
+#[derive(Clone)]
+pub struct DockerFileHandle(pub Rc<RefCell<crate::dockerfile::DockerFile>>);
+
+impl fmt::Debug for DockerFileHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DockerFile")
+    }
 }

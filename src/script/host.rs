@@ -13,8 +13,8 @@ use super::handles::MapHandle;
 use super::hints::Hints;
 use super::resolver::Resolver;
 use super::sources::Sources;
-use crate::model::ContainerMap;
-use crate::session::{Reporter, Session};
+use crate::model::{ContainerMap, Problem};
+use crate::session::{Declared, Reporter, Session};
 
 /// Limits that stop runaway recipes quickly with a clear error.
 #[derive(Clone, Debug)]
@@ -44,6 +44,15 @@ pub struct ScriptHost {
     scope: Scope<'static>,
 }
 
+/// An image a map declares (`m.images.NAME`), for `dmap build` and `dmap dockerfile`.
+pub struct MapImage {
+    pub declared: Declared,
+    /// Its full reference (the map's `repository` and `default_tag` applied).
+    pub reference: String,
+    /// The clients its map was handed to (none: the local Engine).
+    pub clients: Vec<(String, crate::model::client::ClientConfig)>,
+}
+
 /// The outcome of a recipe: the maps it hands on, and the value it ended with.
 pub struct Evaluation {
     pub value: Dynamic,
@@ -65,6 +74,13 @@ impl ScriptHost {
             // The interner scans its whole cache for every new string: recipes that build big
             // maps make many strings, each once.
             .set_max_strings_interned(0);
+        // A debugger that never stops: it keeps the call stack, so an instruction a template
+        // writes into a DockerFile knows the recipe line that called the template.
+        #[allow(deprecated)] // rhai marks the debugging API volatile, not deprecated
+        engine.register_debugger(
+            |_, debugger| debugger,
+            |_, _, _, _, _| Ok(rhai::debugger::DebuggerCommand::Continue),
+        );
         let sources = Rc::new(Sources::default());
         let mut engine = engine;
         engine.set_module_resolver(Resolver::from_env(sources.clone()));
@@ -146,6 +162,40 @@ impl ScriptHost {
             }
         }
         out
+    }
+
+    /// The images the selected maps declare, with their references and the clients each map was
+    /// handed to: what `dmap build` and `dmap dockerfile` work on.
+    pub fn images(&self, evaluation: &Evaluation) -> Result<Vec<MapImage>, Error> {
+        let mut out = Vec::new();
+        let mut problems = Vec::new();
+        for m in self.selected_maps(evaluation) {
+            let map = m.0.borrow();
+            let clients = self.clients_of(&map.name);
+            for (name, (source, origin)) in m.1.borrow().iter() {
+                match source.context() {
+                    Ok(context) => out.push(MapImage {
+                        reference: crate::session::images::reference(&map, name),
+                        declared: Declared {
+                            map: map.name.clone(),
+                            name: name.clone(),
+                            context: Arc::new(context),
+                            origin: origin.clone(),
+                        },
+                        clients: clients.clone(),
+                    }),
+                    Err(e) => problems.push(Problem::new(format!("image `{name}`: {e}"), origin.clone())),
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(out)
+        } else {
+            Err(Error::Recipe {
+                problems,
+                trace: Vec::new(),
+            })
+        }
     }
 
     /// The maps `check` and `show` look at: those the recipe ended with as its value, else those

@@ -11,4 +11,4 @@ pub mod resolver;
 pub mod sources;
 
 pub use error::Error;
-pub use host::{Limits, ScriptHost};
+pub use host::{Limits, MapImage, ScriptHost};

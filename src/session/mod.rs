@@ -6,6 +6,7 @@
 //! session blocks on its runtime for the Engine's part.
 
 pub mod error;
+pub mod images;
 pub mod options;
 pub mod report;
 pub mod reporter;
@@ -16,6 +17,7 @@ use std::future::Future;
 use std::path::PathBuf;
 
 pub use error::{Error, Skipped, StepFailure};
+pub use images::Declared;
 pub use options::Options;
 pub use report::{Done, Report};
 pub use reporter::{Event, Purpose, Recorder, Reporter};
@@ -56,6 +58,28 @@ pub struct Request<'a> {
     pub options: &'a Options,
     /// Plan against the Engine and report the steps, but change nothing (`c.plan`).
     pub plan_only: bool,
+    /// The images the maps build (`m.images`).
+    pub images: &'a [Declared],
+}
+
+/// Images to build on one client (`d.build`, `dmap build`), whatever the Engine holds.
+pub struct BuildRequest<'a> {
+    pub client: &'a str,
+    pub config: &'a ClientConfig,
+    pub builds: &'a [Build],
+}
+
+/// One image to build: its context and tags (the first is its reference).
+#[derive(Clone, Debug)]
+pub struct Build {
+    /// As declared (`m.images.NAME`), or the first tag.
+    pub name: String,
+    pub tags: Vec<String>,
+    pub context: std::sync::Arc<crate::context::Context>,
+    /// Where it was declared or asked for.
+    pub origin: crate::model::Origin,
+    /// Why it is built (shown with the step).
+    pub reason: String,
 }
 
 pub struct Session {
@@ -131,11 +155,13 @@ impl Session {
         let usage = |message: String| Error::Usage { message };
         let ids = target::expand(request.targets, &checked).map_err(usage)?;
         let options = request.options.resolve(&checked).map_err(usage)?;
+        let images =
+            images::resolve(request.maps, request.images).map_err(|problems| Error::Problems { problems })?;
         let wanted: BTreeSet<String> = ids.iter().map(|id| id.engine_name(&checked)).collect();
         let mode = self.mode();
         if mode == Mode::Record {
             reporter.event(&Event::Recorded {
-                action: request.action,
+                action: request.action.name(),
                 targets: request.targets,
             });
             return Ok(Report::default());
@@ -149,10 +175,14 @@ impl Session {
             (false, _) => Purpose::Apply,
         };
         let mut outcome = Outcomes::default();
+        let mut digests = images::Digests::default();
         // Every client is observed and planned before anything changes on any of them.
         let mut planned: Vec<(&String, Driver, Desired, Plan)> = Vec::new();
         for (client, config) in request.clients {
-            let desired = Desired::build(&checked, &cwd, client, config)
+            let mut desired = Desired::build(&checked, &cwd, client, config)
+                .map_err(|problems| Error::Problems { problems })?;
+            digests
+                .attach(&mut desired, &images)
                 .map_err(|problems| Error::Problems { problems })?;
             let targets: Vec<String> = desired
                 .containers
@@ -190,25 +220,91 @@ impl Session {
             for text in &the_plan.notes {
                 reporter.event(&Event::Note { client, text });
             }
-            if purpose == Purpose::Apply {
-                self.run(driver, desired, the_plan, client, reporter, &mut outcome)?;
-            } else {
-                outcome
-                    .report
-                    .steps
-                    .extend(the_plan.steps.iter().map(|s| done(client, s)));
+            self.carry_out(driver, desired, the_plan, client, purpose, reporter, &mut outcome)?;
+        }
+        outcome.finish()
+    }
+
+    /// Builds images on one client, whatever the Engine holds (the Engine's cache keeps an
+    /// unchanged build quick), in parallel (bounded). Sources are checked and digests computed
+    /// before the Engine is contacted. Under [`Mode::Record`] the builds are recorded.
+    pub fn build(&self, request: &BuildRequest<'_>, reporter: &dyn Reporter) -> Result<Report, Error> {
+        let mut desired = Desired::default();
+        desired.client = request.client.to_string();
+        let mut steps = Vec::new();
+        let mut problems = Vec::new();
+        for b in request.builds {
+            let Some((reference, extra)) = b.tags.split_first() else {
+                continue;
+            };
+            if self.mode() == Mode::Record {
+                reporter.event(&Event::Recorded {
+                    action: "build",
+                    targets: &b.tags,
+                });
+                if let Err(e) = b.context.check() {
+                    problems.push(images::source_problem(&b.name, &b.origin, &e));
+                }
+                continue;
             }
+            let digest = match b.context.digest() {
+                Ok(d) => d,
+                Err(e) => {
+                    problems.push(images::source_problem(&b.name, &b.origin, &e));
+                    continue;
+                }
+            };
+            desired.builds.insert(
+                reference.clone(),
+                crate::runtime::spec::DesiredBuild {
+                    name: b.name.clone(),
+                    reference: reference.clone(),
+                    extra_tags: extra.to_vec(),
+                    context: b.context.clone(),
+                    digest,
+                },
+            );
+            steps.push(Step {
+                kind: crate::runtime::plan::StepKind::BuildImage {
+                    image: reference.clone(),
+                },
+                reason: b.reason.clone(),
+                deps: Vec::new(),
+            });
         }
-        let Outcomes {
-            report,
-            failures,
-            skipped,
-        } = outcome;
-        if failures.is_empty() {
-            Ok(report)
+        if !problems.is_empty() {
+            return Err(Error::Problems { problems });
+        }
+        if self.mode() == Mode::Record || steps.is_empty() {
+            return Ok(Report::default());
+        }
+        let the_plan = Plan {
+            steps,
+            notes: Vec::new(),
+        };
+        let client = request.client;
+        let purpose = if self.mode() == Mode::DryRun {
+            Purpose::DryRun
         } else {
-            Err(Error::Failed { failures, skipped })
-        }
+            Purpose::Apply
+        };
+        reporter.event(&Event::Planned {
+            client,
+            plan: &the_plan,
+            purpose,
+        });
+        let mut outcome = Outcomes::default();
+        let driver = self.driver(client, request.config)?;
+        self.carry_out(
+            &driver,
+            &desired,
+            &the_plan,
+            client,
+            purpose,
+            reporter,
+            &mut outcome,
+        )?;
+        outcome.finish()
     }
 
     fn observe(&self, driver: &Driver, desired: &Desired, client: &str) -> Result<Snapshot, Error> {
@@ -217,6 +313,29 @@ impl Session {
                 client: client.to_string(),
                 error: Box::new(error),
             })
+    }
+
+    /// Applies a plan, or (planning only) reports its steps as done-to-be.
+    #[allow(clippy::too_many_arguments)]
+    fn carry_out(
+        &self,
+        driver: &Driver,
+        desired: &Desired,
+        the_plan: &Plan,
+        client: &str,
+        purpose: Purpose,
+        reporter: &dyn Reporter,
+        outcome: &mut Outcomes,
+    ) -> Result<(), Error> {
+        if purpose == Purpose::Apply {
+            self.run(driver, desired, the_plan, client, reporter, outcome)
+        } else {
+            outcome
+                .report
+                .steps
+                .extend(the_plan.steps.iter().map(|s| done(client, s)));
+            Ok(())
+        }
     }
 
     /// Applies one client's plan, gathering what was done, what failed and what was skipped.
@@ -243,6 +362,7 @@ impl Session {
                         outcome,
                     }),
                 },
+                |step, line| reporter.event(&Event::Output { client, step, line }),
             ))?
             .map_err(|e| Error::Internal {
                 message: e.to_string(),
@@ -276,6 +396,19 @@ struct Outcomes {
     report: Report,
     failures: Vec<StepFailure>,
     skipped: Vec<Skipped>,
+}
+
+impl Outcomes {
+    fn finish(self) -> Result<Report, Error> {
+        if self.failures.is_empty() {
+            Ok(self.report)
+        } else {
+            Err(Error::Failed {
+                failures: self.failures,
+                skipped: self.skipped,
+            })
+        }
+    }
 }
 
 fn done(client: &str, step: &Step) -> Done {

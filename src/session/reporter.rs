@@ -4,14 +4,15 @@
 use std::cell::RefCell;
 
 use crate::runtime::apply::StepOutcome;
-use crate::runtime::plan::{Action, Plan, Step};
+use crate::runtime::plan::{Plan, Step};
 
 /// One thing that happened.
 #[derive(Debug)]
 pub enum Event<'a> {
     /// An action was recorded, not run (`dmap check`, `dmap show`): no Engine is contacted.
     Recorded {
-        action: &'a Action,
+        /// The action's name (`startup`, `build`, ...).
+        action: &'a str,
         targets: &'a [String],
     },
     /// The plan for one client is ready; what happens to it next is `purpose`.
@@ -33,6 +34,12 @@ pub enum Event<'a> {
         client: &'a str,
         step: &'a Step,
         outcome: &'a StepOutcome,
+    },
+    /// A line a running step printed (a build's output).
+    Output {
+        client: &'a str,
+        step: &'a Step,
+        line: &'a str,
     },
 }
 
@@ -63,7 +70,7 @@ impl Reporter for Recorder {
         if let Event::Recorded { action, targets } = event {
             self.recorded
                 .borrow_mut()
-                .push(format!("{} {}", action.name(), targets.join(", ")));
+                .push(format!("{action} {}", targets.join(", ")));
         }
     }
 }

@@ -2,6 +2,7 @@
 //! independent ones in parallel (bounded), and a failed step stops only what depends on it.
 //! Request bodies come from [`super::translate`]; this module only sends them.
 
+mod build;
 mod container;
 mod health;
 mod image;
@@ -22,19 +23,27 @@ pub const DEFAULT_HEALTH_WAIT: Duration = Duration::from_secs(120);
 /// What happened to one step: done, failed, or skipped because a step it needed failed.
 pub type StepOutcome = Outcome<(), StepError>;
 
-/// Runs the plan; `on_progress` hears each step start (`None`) and finish.
+/// Builds run at once, at most (each keeps the Engine's CPUs busy).
+pub const PARALLEL_BUILDS: usize = 2;
+
+/// Runs the plan; `on_progress` hears each step start (`None`) and finish, `on_output` each
+/// line a step prints (a build's output).
 pub async fn apply(
     driver: &Driver,
     desired: &Desired,
     plan: &Plan,
     limit: usize,
     mut on_progress: impl FnMut(usize, &Step, Option<&StepOutcome>),
+    on_output: impl Fn(&Step, &str),
 ) -> Result<Vec<StepOutcome>, executor::ExecutorError> {
     let nodes: Vec<Node<&Step>> = plan.steps.iter().map(|s| Node::new(s, s.deps.clone())).collect();
+    let builds = tokio::sync::Semaphore::new(PARALLEL_BUILDS);
+    let on_output = &on_output;
+    let builds = &builds;
     executor::run_with_events(
         &nodes,
         limit,
-        |_, step| run_step(driver, desired, step),
+        |_, step| run_step(driver, desired, step, builds, move |line| on_output(step, line)),
         |i, event: Event<'_, (), StepError>| match event {
             Event::Started => on_progress(i, &plan.steps[i], None),
             Event::Finished(o) => on_progress(i, &plan.steps[i], Some(o)),
@@ -58,9 +67,24 @@ fn container<'a>(desired: &'a Desired, name: &str) -> Result<&'a DesiredContaine
     })
 }
 
-async fn run_step(driver: &Driver, desired: &Desired, step: &Step) -> Result<(), StepError> {
+async fn run_step(
+    driver: &Driver,
+    desired: &Desired,
+    step: &Step,
+    builds: &tokio::sync::Semaphore,
+    output: impl Fn(&str),
+) -> Result<(), StepError> {
     match &step.kind {
         StepKind::PullImage { image } => image::pull(driver, image).await,
+        StepKind::BuildImage { image } => {
+            let build = desired.builds.get(image).ok_or_else(|| StepError::Internal {
+                message: format!("image `{image}` has no context to build from"),
+            })?;
+            let _permit = builds.acquire().await.map_err(|e| StepError::Internal {
+                message: e.to_string(),
+            })?;
+            build::build(driver, build, &output).await
+        }
         StepKind::CreateNetwork { network } => network::create(driver, desired, network).await,
         StepKind::RemoveNetwork { network } => network::remove(driver, desired, network).await,
         StepKind::CreateVolume { volume } => volume::create(driver, desired, volume).await,

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::update::{in_place, rebuild_objects, recreate_set};
-use super::{bindings, commands_after_start, in_start_order, Action, Builder, PlanError, StepKind};
+use super::{bindings, build, commands_after_start, in_start_order, Action, Builder, PlanError, StepKind};
 use crate::runtime::snapshot::{is_anonymous, ObservedContainer, RunState};
 use crate::runtime::spec::{DesiredContainer, MountKind};
 use crate::runtime::translate;
@@ -50,6 +50,16 @@ pub(super) fn up<'a>(
     } else {
         BTreeMap::new()
     };
+    // Images built from a changed context: their containers are recreated for the new image.
+    for (name, reason) in build::builds(b, action, involved) {
+        replace
+            .entry(name)
+            .and_modify(|r| {
+                r.push_str(", ");
+                r.push_str(&reason);
+            })
+            .or_insert(reason);
+    }
     let rebuilt = if *action == Action::Update {
         rebuild_objects(b, involved, &mut replace, errors)
     } else {
@@ -98,16 +108,46 @@ fn teardown(b: &mut Builder, all: &[&DesiredContainer], replace: &BTreeMap<Strin
             .iter()
             .filter_map(|d| b.stopped.get(&d.name).copied())
             .collect();
+        // A container waits for the images it (or what it is bound to) is recreated for to be
+        // built: a failed build leaves it running, and a long build is no downtime.
+        let built = builds_behind(b, c, replace);
         let mut deps = Vec::new();
         if o.is_running() {
-            deps.push(b.stop(&c.name, format!("recreate: {reason}"), dependents_stopped));
+            let mut stop_deps = dependents_stopped;
+            stop_deps.extend(&built);
+            deps.push(b.stop(&c.name, format!("recreate: {reason}"), stop_deps));
         } else {
             deps.extend(dependents_stopped);
+            deps.extend(built);
         }
         b.remove(&c.name, format!("recreate: {reason}"), deps);
         let carry = anonymous_volumes(b, c, o);
         b.carry.insert(c.name.clone(), carry);
     }
+}
+
+/// The build steps of the images `c` and the replaced containers it is bound to (transitively)
+/// run.
+fn builds_behind(b: &Builder, c: &DesiredContainer, replace: &BTreeMap<String, String>) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![c];
+    while let Some(c) = stack.pop() {
+        if !seen.insert(c.name.as_str()) {
+            continue;
+        }
+        if let Some(&i) = b.pulled.get(&c.spec.image) {
+            if matches!(b.plan.steps[i].kind, StepKind::BuildImage { .. }) {
+                out.push(i);
+            }
+        }
+        for (target, _) in c.bindings() {
+            if replace.contains_key(target) {
+                stack.extend(b.desired.container(target));
+            }
+        }
+    }
+    out
 }
 
 /// The anonymous volumes of a container being replaced (its `shares`, the image's `VOLUME`s)
@@ -145,7 +185,9 @@ fn prerequisites(b: &mut Builder, action: &Action, c: &DesiredContainer, needs_c
     if needs_create || pull_anyway {
         let image = &c.spec.image;
         let present = b.observed.images.contains_key(image);
-        if !b.pulled.contains_key(image) && (!present || pull_anyway) {
+        // A built image is never pulled: its build (if any) was planned with the others.
+        let built = b.desired.builds.contains_key(image);
+        if !built && !b.pulled.contains_key(image) && (!present || pull_anyway) {
             let reason = if present { "pull_before_update" } else { "absent" };
             let id = b.step(StepKind::PullImage { image: image.clone() }, reason, vec![]);
             b.pulled.insert(image.clone(), id);

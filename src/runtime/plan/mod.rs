@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 mod bindings;
+mod build;
 mod down;
 mod forward;
 mod ownership;
@@ -117,6 +118,10 @@ pub enum StepKind {
     PullImage {
         image: String,
     },
+    /// Build an image from its context (`Desired::builds`), by reference.
+    BuildImage {
+        image: String,
+    },
     CreateNetwork {
         network: String,
     },
@@ -187,7 +192,7 @@ impl StepKind {
     /// The object the step acts on.
     pub fn subject(&self) -> &str {
         match self {
-            StepKind::PullImage { image } => image,
+            StepKind::PullImage { image } | StepKind::BuildImage { image } => image,
             StepKind::CreateNetwork { network } | StepKind::RemoveNetwork { network } => network,
             StepKind::CreateVolume { volume }
             | StepKind::RemoveVolume { volume }
@@ -221,6 +226,7 @@ impl StepKind {
     pub fn describe(&self) -> String {
         match self {
             StepKind::PullImage { image } => format!("pull image `{image}`"),
+            StepKind::BuildImage { image } => format!("build image `{image}`"),
             StepKind::CreateNetwork { network } => format!("create network `{network}`"),
             StepKind::RemoveNetwork { network } => format!("remove network `{network}`"),
             StepKind::CreateVolume { volume } => format!("create volume `{volume}`"),
@@ -257,6 +263,7 @@ impl StepKind {
     pub fn name(&self) -> &'static str {
         match self {
             StepKind::PullImage { .. } => "pull",
+            StepKind::BuildImage { .. } => "build",
             StepKind::CreateNetwork { .. } => "create_network",
             StepKind::RemoveNetwork { .. } => "remove_network",
             StepKind::CreateVolume { .. } => "create_volume",
@@ -360,6 +367,7 @@ struct Builder<'a> {
     healthy: HashMap<String, usize>,
     stopped: HashMap<String, usize>,
     removed: HashMap<String, usize>,
+    /// Per image reference, the pull or build its users wait for.
     pulled: HashMap<String, usize>,
     networks: HashMap<String, usize>,
     volumes: HashMap<String, usize>,
@@ -461,6 +469,13 @@ pub fn plan(
         Action::PullImages => {
             for c in &involved {
                 let image = &c.spec.image;
+                if desired.builds.contains_key(image) {
+                    let note = format!("image `{image}` is built from its map's context, not pulled");
+                    if !b.plan.notes.contains(&note) {
+                        b.plan.notes.push(note);
+                    }
+                    continue;
+                }
                 let present = observed.images.contains_key(image);
                 if !b.pulled.contains_key(image) && (options.pull_all_images || !present) {
                     let reason = if present { "pull_all_images" } else { "absent" };

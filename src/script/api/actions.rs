@@ -30,6 +30,20 @@ const ACTIONS: [&str; 9] = [
 
 pub(super) fn register(engine: &mut Engine, state: &State) {
     for name in ACTIONS {
+        // No targets: everything (`__all__`), as the verbs do.
+        let s = state.clone();
+        engine.register_fn(name, move |ctx: NativeCallContext, c: &mut ClientHandle| {
+            act(
+                &ctx,
+                &s,
+                c,
+                name,
+                None,
+                &Dynamic::from("__all__"),
+                Map::new(),
+                false,
+            )
+        });
         let s = state.clone();
         engine.register_fn(
             name,
@@ -153,6 +167,7 @@ fn act(
         .iter()
         .map(|(n, c)| (n.clone(), (**c).clone()))
         .collect();
+    let images = super::images::declared(&client.0.maps)?;
     let request = Request {
         maps: &maps,
         clients: &clients,
@@ -160,6 +175,7 @@ fn act(
         targets: &targets,
         options: &options,
         plan_only,
+        images: &images,
     };
     let report: Report = state
         .session

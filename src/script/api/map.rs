@@ -4,11 +4,12 @@ use std::path::PathBuf;
 
 use rhai::{Dynamic, Engine, Map, NativeCallContext};
 
+use super::images::set_images;
 use super::{here, literal, value_of, Fallible, State};
 use crate::model::{check_maps, ContainerMap, Origin, Problem};
 use crate::script::convert::to_dynamic;
 use crate::script::error::{raise, raise_one};
-use crate::script::handles::{ContainersHandle, EntriesHandle, MapHandle};
+use crate::script::handles::{ContainersHandle, EntriesHandle, ImagesHandle, MapHandle};
 
 /// The directory relative paths of the calling file are resolved against.
 fn caller_dir(origin: &Origin) -> PathBuf {
@@ -34,11 +35,16 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
     let s = state.clone();
     engine.register_fn(
         "container_map",
-        move |ctx: NativeCallContext, name: &str, init: Map| -> Fallible<MapHandle> {
+        move |ctx: NativeCallContext, name: &str, mut init: Map| -> Fallible<MapHandle> {
             let origin = here(&ctx, &s);
+            let images = init.remove("images");
             let value = value_of(&Dynamic::from_map(init), "container_map", &origin)?;
             let map = ContainerMap::from_value(name, &value, &|p| literal(&s, &origin, p)).map_err(raise)?;
-            Ok(new_map(&s, map))
+            let handle = new_map(&s, map);
+            if let Some(images) = images {
+                set_images(&handle, &images, &literal(&s, &origin, &["images"]))?;
+            }
+            Ok(handle)
         },
     );
     for with_name in [false, true] {
@@ -78,6 +84,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
         move |ctx: NativeCallContext, m: &mut MapHandle, key: &str| -> Fallible<Dynamic> {
             match key {
                 "containers" => Ok(Dynamic::from(ContainersHandle(m.clone()))),
+                "images" => Ok(Dynamic::from(ImagesHandle(m.clone()))),
                 "volumes" | "networks" | "host" | "groups" => Ok(Dynamic::from(EntriesHandle {
                     map: m.clone(),
                     kind: static_kind(key),
@@ -96,6 +103,9 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
     engine.register_indexer_set(
         move |ctx: NativeCallContext, m: &mut MapHandle, key: &str, value: Dynamic| -> Fallible<()> {
             let origin = here(&ctx, &s);
+            if key == "images" {
+                return set_images(m, &value, &origin);
+            }
             // Write-back of a handle read from this same map changes nothing.
             if let Some(c) = value.clone().try_cast::<ContainersHandle>() {
                 if c.0.same(m) {
@@ -135,15 +145,23 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
         "merge",
         move |ctx: NativeCallContext, m: &mut MapHandle, other: MapHandle| {
             let _ = here(&ctx, &s);
+            let images = other.1.borrow().clone();
             let other = other.snapshot();
             m.0.borrow_mut().merge_from(&other, false);
+            m.1.borrow_mut().extend(images);
         },
     );
     let s = state.clone();
     engine.register_fn(
         "merge",
-        move |ctx: NativeCallContext, m: &mut MapHandle, other: Map| -> Fallible<()> {
+        move |ctx: NativeCallContext, m: &mut MapHandle, mut other: Map| -> Fallible<()> {
             let origin = here(&ctx, &s);
+            if let Some(images) = other.remove("images") {
+                let extra = MapHandle::new(ContainerMap::new(&m.name(), origin.clone()).map_err(raise_one)?);
+                set_images(&extra, &images, &literal(&s, &origin, &["images"]))?;
+                let extra = extra.1.borrow().clone();
+                m.1.borrow_mut().extend(extra);
+            }
             let v = value_of(&Dynamic::from_map(other), "merge", &origin)?;
             let name = m.name();
             let other = ContainerMap::from_value(&name, &v, &|p| literal(&s, &origin, p)).map_err(raise)?;

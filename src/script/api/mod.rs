@@ -6,8 +6,10 @@ mod actions;
 mod client;
 mod config;
 mod containers;
+mod dockerfile;
 mod entries;
 mod env;
+mod images;
 mod map;
 
 use std::cell::RefCell;
@@ -20,6 +22,7 @@ use super::convert::to_value;
 use super::error::{origin_at, raise_one, ActionFailure, Problems};
 use super::handles::{ClientHandle, ConfigHandle, ContainersHandle, DockerHandle, EntriesHandle, MapHandle};
 use super::sources::Sources;
+use crate::dockerfile::Trace;
 use crate::model::{Origin, Problem, Value};
 use crate::session::{Reporter, Session};
 
@@ -70,6 +73,29 @@ fn literal(state: &State, call: &Origin, path: &[&str]) -> Origin {
     state.sources.locate(call, path)
 }
 
+/// Where a native function was called, with the template calls that led there (innermost
+/// first): the call stack Rhai keeps while a debugger is registered (see `ScriptHost::new`).
+fn trace(ctx: &NativeCallContext, state: &State) -> Trace {
+    let at = here(ctx, state);
+    let main = state.main.borrow().clone();
+    let via = ctx
+        .debugger()
+        .map(|d| {
+            let frames = d.call_stack();
+            // The last frame is this very call.
+            frames[..frames.len().saturating_sub(1)]
+                .iter()
+                .rev()
+                .map(|f| {
+                    let source: Arc<str> = f.source.as_ref().map_or(main.clone(), |s| s.as_str().into());
+                    origin_at(&source, f.pos)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Trace { at, via }
+}
+
 fn value_of(d: &Dynamic, what: &str, origin: &Origin) -> Fallible<Value> {
     to_value(d).map_err(|e| raise_one(Problem::new(format!("{what}: {e}"), origin.clone())))
 }
@@ -99,4 +125,6 @@ pub fn register(engine: &mut Engine, state: &State) {
     client::register(engine, state);
     actions::register(engine, state);
     env::register(engine, state);
+    dockerfile::register(engine, state);
+    images::register(engine, state);
 }

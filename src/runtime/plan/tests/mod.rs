@@ -2,6 +2,7 @@
 //! up per case. Fixtures here; the cases by theme in the submodules.
 
 mod actions;
+mod builds;
 mod convergence;
 
 use std::collections::BTreeMap;

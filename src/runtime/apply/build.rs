@@ -1,0 +1,310 @@
+//! Builds: the context tar is written on a thread of its own and streamed to the Engine while it
+//! is written (so a big tree never sits in memory), plain on a local socket and gzipped over TCP;
+//! the classic builder with `forcerm`, so a failed build leaves no containers behind. The
+//! Engine's output arrives line by line; a failure is named by its Dockerfile step.
+//!
+//! Dropping the build (Ctrl-C ends the process, a lost connection ends the request) closes the
+//! connection, and the Engine cancels the build and removes its intermediate containers.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use bollard::query_parameters::{BuildImageOptions, TagImageOptions};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::context::ContextError;
+use crate::runtime::driver::Driver;
+use crate::runtime::error::{message, BuildFailure, StepError};
+use crate::runtime::labels;
+use crate::runtime::spec::DesiredBuild;
+
+/// How much of the tar travels at once.
+const CHUNK: usize = 256 * 1024;
+/// The lines of a failed step's output kept for its error.
+const TAIL: usize = 20;
+
+/// Builds `build` and tags it; `output` hears every line the Engine prints.
+pub(super) async fn build(
+    driver: &Driver,
+    build: &DesiredBuild,
+    output: &dyn Fn(&str),
+) -> Result<(), StepError> {
+    let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(4);
+    let (done_tx, done_rx) = oneshot::channel::<Result<(), ContextError>>();
+    let context = build.context.clone();
+    let gzip = driver.remote;
+    std::thread::Builder::new()
+        .name("dmap-context".into())
+        .spawn(move || {
+            let result = write_context(&context, Chunks::new(tx.clone()), gzip);
+            if let Err(e) = &result {
+                // Aborts the request: the Engine must not build a truncated context.
+                let _ = tx.blocking_send(Err(io::Error::other(e.to_string())));
+            }
+            let _ = done_tx.send(result);
+        })
+        .map_err(|e| StepError::Internal {
+            message: format!("can't start a thread to write the context: {e}"),
+        })?;
+    let body = bollard::body_try_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)));
+    let options = BuildImageOptions {
+        dockerfile: "Dockerfile".into(),
+        t: Some(build.reference.clone()),
+        rm: true,
+        forcerm: true,
+        // One label: the builder turns each into a step of its own, in the map's (random) order.
+        labels: Some(HashMap::from([(
+            labels::CONTEXT.to_string(),
+            build.digest.clone(),
+        )])),
+        ..Default::default()
+    };
+    let mut progress = Progress::default();
+    let mut stream = driver.docker.build_image(options, None, Some(body));
+    let mut failure: Option<String> = None;
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(info) => {
+                for text in [info.stream, info.status].into_iter().flatten() {
+                    progress.feed(&text, output);
+                }
+            }
+            Err(bollard::errors::Error::DockerStreamError { error }) => {
+                failure = Some(error);
+                break;
+            }
+            Err(e) => {
+                failure = Some(message(&e));
+                break;
+            }
+        }
+    }
+    drop(stream);
+    progress.flush(output);
+    // A context that could not be written is the cause, whatever the Engine made of it.
+    if let Ok(Err(e)) = done_rx.await {
+        return Err(StepError::Context(e));
+    }
+    if let Some(message) = failure {
+        return Err(progress.failure(build, message));
+    }
+    for tag in &build.extra_tags {
+        let (repo, version) = crate::model::image::split_tag(tag);
+        let options = TagImageOptions {
+            repo: Some(repo.to_string()),
+            tag: Some(version.unwrap_or("latest").to_string()),
+        };
+        driver
+            .docker
+            .tag_image(&build.reference, Some(options))
+            .await
+            .map_err(StepError::engine)?;
+    }
+    Ok(())
+}
+
+fn write_context(context: &crate::context::Context, out: Chunks, gzip: bool) -> Result<(), ContextError> {
+    let failed = |e: io::Error| ContextError::Io {
+        path: "the context".into(),
+        message: e.to_string(),
+    };
+    let mut out = if gzip {
+        let encoder = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
+        context.write(encoder)?.finish().map_err(failed)?
+    } else {
+        context.write(out)?
+    };
+    out.flush().map_err(failed)
+}
+
+/// A writer sending chunks to the request body.
+struct Chunks {
+    tx: mpsc::Sender<io::Result<Bytes>>,
+    buf: Vec<u8>,
+}
+
+impl Chunks {
+    fn new(tx: mpsc::Sender<io::Result<Bytes>>) -> Chunks {
+        Chunks {
+            tx,
+            buf: Vec::with_capacity(CHUNK),
+        }
+    }
+
+    fn send(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the Engine stopped reading the context",
+            )
+        })
+    }
+}
+
+impl Write for Chunks {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.send()
+    }
+}
+
+/// The Engine's output, split into lines, with the step it is at and that step's last lines.
+#[derive(Default)]
+struct Progress {
+    partial: String,
+    step: Option<(usize, usize)>,
+    instruction: Option<String>,
+    tail: Vec<String>,
+}
+
+impl Progress {
+    fn feed(&mut self, text: &str, output: &dyn Fn(&str)) {
+        self.partial.push_str(text);
+        while let Some(i) = self.partial.find('\n') {
+            let line: String = self.partial.drain(..=i).collect();
+            self.line(&plain(line.trim_end_matches(['\n', '\r'])), output);
+        }
+    }
+
+    fn flush(&mut self, output: &dyn Fn(&str)) {
+        if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.line(&plain(&line), output);
+        }
+    }
+
+    fn line(&mut self, line: &str, output: &dyn Fn(&str)) {
+        output(line);
+        if let Some((step, instruction)) = step_line(line) {
+            self.step = Some(step);
+            self.instruction = Some(instruction);
+            self.tail.clear();
+            return;
+        }
+        // The builder's own bookkeeping is not the step's output.
+        let trimmed = line.trim_start();
+        let bookkeeping = [
+            "---> ",
+            "Removing intermediate container ",
+            "Successfully built ",
+            "Successfully tagged ",
+        ];
+        if trimmed == "--->" || line.trim().is_empty() || bookkeeping.iter().any(|b| trimmed.starts_with(b)) {
+            return;
+        }
+        if self.tail.len() == TAIL {
+            self.tail.remove(0);
+        }
+        self.tail.push(line.to_string());
+    }
+
+    fn failure(self, build: &DesiredBuild, message: String) -> StepError {
+        let trace = self
+            .step
+            .and_then(|(n, _)| build.context.rendered.instructions.get(n.wrapping_sub(1)))
+            .map(|i| i.trace.clone());
+        StepError::Build(Box::new(BuildFailure {
+            step: self.step,
+            instruction: self.instruction,
+            trace,
+            code: exit_code(&message),
+            message,
+            output: self.tail,
+        }))
+    }
+}
+
+/// The line without terminal escapes (the builder colours what a step wrote to stderr).
+fn plain(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // CSI: `ESC [` parameters, then one final byte in `@`..=`~`.
+            if chars.clone().next() == Some('[') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `Step 3/5 : RUN make` → ((3, 5), `RUN make`).
+fn step_line(line: &str) -> Option<((usize, usize), String)> {
+    let rest = line.strip_prefix("Step ")?;
+    let (numbers, instruction) = rest.split_once(" : ")?;
+    let (n, m) = numbers.split_once('/')?;
+    Some(((n.parse().ok()?, m.parse().ok()?), instruction.to_string()))
+}
+
+/// `The command '/bin/sh -c exit 3' returned a non-zero code: 3` → 3.
+fn exit_code(message: &str) -> Option<i64> {
+    message
+        .rsplit_once("returned a non-zero code: ")
+        .and_then(|(_, code)| code.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_and_exit_codes_are_read_from_the_classic_builders_output() {
+        assert_eq!(
+            step_line("Step 3/5 : RUN make all"),
+            Some(((3, 5), "RUN make all".into()))
+        );
+        assert_eq!(
+            step_line("Step 12/12 : LABEL a=b"),
+            Some(((12, 12), "LABEL a=b".into()))
+        );
+        assert_eq!(step_line("Stepping in"), None);
+        assert_eq!(
+            exit_code("The command '/bin/sh -c exit 3' returned a non-zero code: 3"),
+            Some(3)
+        );
+        assert_eq!(exit_code("COPY failed: file not found"), None);
+        assert_eq!(plain("\u{1b}[91mreally\u{1b}[0m"), "really");
+        assert_eq!(plain("no escapes"), "no escapes");
+    }
+
+    #[test]
+    fn the_tail_is_the_failing_steps_own_output() {
+        let mut p = Progress::default();
+        let seen = std::cell::RefCell::new(Vec::new());
+        let out = |l: &str| seen.borrow_mut().push(l.to_string());
+        p.feed("Step 1/3 : FROM scratch\n ---> \nStep 2/3 : RUN ", &out);
+        p.feed("echo hi\n ---> Running in abc\nhi\n", &out);
+        p.feed("Step 3/3 : RUN exit 3\n ---> Running in def\nno", &out);
+        p.feed("pe\nbad\n", &out);
+        assert_eq!(p.step, Some((3, 3)));
+        assert_eq!(p.instruction.as_deref(), Some("RUN exit 3"));
+        assert_eq!(p.tail, ["nope", "bad"]);
+        assert_eq!(seen.borrow().len(), 9);
+        for i in 0..30 {
+            p.feed(&format!("line {i}\n"), &out);
+        }
+        assert_eq!(p.tail.len(), TAIL);
+        assert_eq!(p.tail.last().map(String::as_str), Some("line 29"));
+    }
+}

@@ -1,0 +1,102 @@
+//! Images a map builds: a `build` step when the image is missing or the context digest recorded
+//! on it differs from the context's, before the containers that use it; the ones that exist are
+//! recreated for the new image. An unchanged context costs its hash and nothing else.
+
+use std::collections::BTreeMap;
+
+use super::{Action, Builder, StepKind};
+use crate::runtime::spec::DesiredContainer;
+
+/// `sha256:0123456789ab…`
+pub fn short_digest(digest: &str) -> String {
+    let (algorithm, hex) = digest.split_once(':').unwrap_or(("", digest));
+    let head: String = hex.chars().take(12).collect();
+    let ellipsis = if hex.chars().count() > 12 { "…" } else { "" };
+    if algorithm.is_empty() {
+        format!("{head}{ellipsis}")
+    } else {
+        format!("{algorithm}:{head}{ellipsis}")
+    }
+}
+
+/// Why the image at `reference` must be built, if it must.
+fn build_reason(b: &Builder, reference: &str) -> Option<String> {
+    let build = b.desired.builds.get(reference)?;
+    if !b.observed.images.contains_key(reference) {
+        return Some(format!("image `{}`: absent", build.name));
+    }
+    match b.observed.image_contexts.get(reference) {
+        None => Some(format!(
+            "image `{}`: no context recorded (not built by dmap)",
+            build.name
+        )),
+        Some(recorded) if *recorded != build.digest => Some(format!(
+            "image `{}`: context changed ({} → {})",
+            build.name,
+            short_digest(recorded),
+            short_digest(&build.digest)
+        )),
+        Some(_) => None,
+    }
+}
+
+/// Plans the builds the involved containers need (recorded in `b.pulled`, which their creation
+/// waits for) and returns the existing containers to recreate for a rebuilt image, with the
+/// reason. `startup` and `update` recreate them (a persistent container only with
+/// `update_persistent`); `create` builds only for the containers it creates.
+pub(super) fn builds<'a>(
+    b: &mut Builder<'a>,
+    action: &Action,
+    involved: &[&'a DesiredContainer],
+) -> BTreeMap<String, String> {
+    let mut recreate = BTreeMap::new();
+    if !matches!(action, Action::Create | Action::Startup | Action::Update) {
+        return recreate;
+    }
+    let mut rebuilt: BTreeMap<&str, &str> = BTreeMap::new();
+    for c in involved {
+        let image = c.spec.image.as_str();
+        let Some(build) = b.desired.builds.get(image) else {
+            continue;
+        };
+        let exists = b.observed.containers.contains_key(&c.name);
+        if *action == Action::Create && exists {
+            continue;
+        }
+        if !b.pulled.contains_key(image) {
+            if let Some(reason) = build_reason(b, image) {
+                let id = b.step(
+                    StepKind::BuildImage {
+                        image: image.to_string(),
+                    },
+                    reason,
+                    vec![],
+                );
+                b.pulled.insert(image.to_string(), id);
+                rebuilt.insert(image, build.name.as_str());
+            }
+        }
+        let keep_image = c.persistent && !b.options.update_persistent;
+        if let Some(name) = rebuilt.get(image) {
+            if exists && *action != Action::Create && !keep_image {
+                recreate.insert(c.name.clone(), format!("image `{name}` rebuilt"));
+            }
+        }
+    }
+    recreate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_digest;
+
+    #[test]
+    fn digests_are_shortened_for_people() {
+        assert_eq!(
+            short_digest("sha256:0123456789abcdef0123456789abcdef"),
+            "sha256:0123456789ab…"
+        );
+        assert_eq!(short_digest("sha256:0123"), "sha256:0123");
+        assert_eq!(short_digest("abc"), "abc");
+    }
+}
