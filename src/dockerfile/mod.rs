@@ -25,6 +25,18 @@ impl Trace {
     }
 }
 
+impl Trace {
+    /// What relative paths given here are relative to: the directory of the innermost file of
+    /// the trace that is not the stdlib (a path a recipe hands to `files::add_owned` is the
+    /// recipe's).
+    pub fn base_dir(&self) -> PathBuf {
+        std::iter::once(&self.at)
+            .chain(&self.via)
+            .find(|o| !o.file.starts_with("stdlib:"))
+            .map_or_else(|| PathBuf::from("."), Origin::base_dir)
+    }
+}
+
 impl std::fmt::Display for Trace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.at)?;

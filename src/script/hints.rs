@@ -21,6 +21,12 @@ impl Hints {
                 signatures.push(format!("{}({})", f.name, f.params.join(", ")));
             }
         }
+        // The stdlib's, as imported under their last segment (`users::create_user(...)`).
+        signatures.extend(
+            super::docs::stdlib_docs()
+                .iter()
+                .map(super::docs::FnDoc::signature),
+        );
         signatures.sort();
         signatures.dedup();
         Hints { signatures }

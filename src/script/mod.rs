@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod convert;
+pub mod docs;
 pub mod error;
 pub mod handles;
 pub mod hints;

@@ -17,6 +17,8 @@ use crate::model::Problem;
 
 /// The shared libraries under stdlib/, by import name.
 const STDLIB: &[(&str, &str)] = &[
+    ("dmap/files", include_str!("../../stdlib/dmap/files.rhai")),
+    ("dmap/packages", include_str!("../../stdlib/dmap/packages.rhai")),
     ("dmap/shell", include_str!("../../stdlib/dmap/shell.rhai")),
     ("dmap/users", include_str!("../../stdlib/dmap/users.rhai")),
 ];
@@ -24,6 +26,11 @@ const STDLIB: &[(&str, &str)] = &[
 /// The text of a stdlib library by import name.
 pub fn stdlib_text(name: &str) -> Option<&'static str> {
     STDLIB.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// Every stdlib library: (import name, text).
+pub fn stdlib_entries() -> impl Iterator<Item = (&'static str, &'static str)> {
+    STDLIB.iter().copied()
 }
 
 /// Import names the stdlib offers (for help and completion).

@@ -17,8 +17,8 @@ use std::time::{Duration, Instant, SystemTime};
 use bollard::errors::Error as DockerError;
 use bollard::models::{ContainerInspectResponse, ContainerSummary, ExecConfig};
 use bollard::query_parameters::{
-    BuildImageOptionsBuilder, InspectContainerOptions, InspectNetworkOptions, ListContainersOptionsBuilder,
-    ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, RemoveContainerOptionsBuilder,
+    InspectContainerOptions, InspectNetworkOptions, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
+    ListVolumesOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
     RemoveVolumeOptionsBuilder,
 };
 use bollard::Docker;
@@ -82,13 +82,16 @@ where
 const BUSYBOX_PATH: &str = "/bin/busybox";
 const BUSYBOX_REPOSITORY: &str = "dmap-test/busybox";
 
-const DOCKERFILE: &str = r#"FROM scratch
-COPY busybox /bin/busybox
-RUN ["/bin/busybox", "--install", "-s", "/bin"]
-RUN mkdir -p /tmp /root /var/run /etc && chmod 1777 /tmp && chmod 700 /root
-COPY passwd group /etc/
-LABEL dmap.test.fixture=busybox
-CMD ["sh"]
+/// The fixture is built through dmap's own build path: this recipe, run by the dmap binary.
+const RECIPE: &str = r#"let df = dockerfile("scratch");
+df.add_file("/bin/busybox", "/bin/busybox");
+df.writeline(`RUN ["/bin/busybox", "--install", "-s", "/bin"]`);
+df.run("mkdir -p /tmp /root /var/run /etc && chmod 1777 /tmp && chmod 700 /root");
+df.add_file("passwd", "/etc/passwd");
+df.add_file("group", "/etc/group");
+df.labels = #{ "dmap.test.fixture": "busybox" };
+df.command = ["sh"];
+docker().build(df, ARGS[0]);
 "#;
 
 const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh
@@ -110,39 +113,11 @@ fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
 
 fn context_hash(busybox: &[u8]) -> String {
     let mut hash = 0xcbf2_9ce4_8422_2325;
-    for part in [
-        DOCKERFILE.as_bytes(),
-        PASSWD.as_bytes(),
-        GROUP.as_bytes(),
-        busybox,
-    ] {
+    for part in [RECIPE.as_bytes(), PASSWD.as_bytes(), GROUP.as_bytes(), busybox] {
         hash = fnv1a(hash, &(part.len() as u64).to_le_bytes());
         hash = fnv1a(hash, part);
     }
     format!("{:012x}", hash >> 16)
-}
-
-fn build_context(busybox: &[u8]) -> Vec<u8> {
-    let mut archive = tar::Builder::new(Vec::new());
-    let files: [(&str, &[u8], u32); 4] = [
-        ("Dockerfile", DOCKERFILE.as_bytes(), 0o644),
-        ("busybox", busybox, 0o755),
-        ("passwd", PASSWD.as_bytes(), 0o644),
-        ("group", GROUP.as_bytes(), 0o644),
-    ];
-    for (path, data, mode) in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(data.len() as u64);
-        header.set_mode(mode);
-        header.set_mtime(0);
-        header.set_uid(0);
-        header.set_gid(0);
-        header.set_cksum();
-        archive
-            .append_data(&mut header, path, data)
-            .expect("cannot write the build context");
-    }
-    archive.into_inner().expect("cannot finish the build context")
 }
 
 async fn image_exists(docker: &Docker, tag: &str) -> bool {
@@ -153,36 +128,25 @@ async fn image_exists(docker: &Docker, tag: &str) -> bool {
     }
 }
 
-async fn build_busybox(docker: &Docker, tag: &str, busybox: &[u8]) {
-    let options = BuildImageOptionsBuilder::default()
-        .dockerfile("Dockerfile")
-        .t(tag)
-        .rm(true)
-        .forcerm(true)
-        .build();
-    let context = build_context(busybox);
-    let mut stream = docker.build_image(options, None, Some(bollard::body_full(context.into())));
-    let mut log = String::new();
-    let mut failure = None;
-    while let Some(item) = stream.next().await {
-        match item {
-            Ok(info) => {
-                if let Some(text) = info.stream {
-                    log.push_str(&text);
-                }
-                if let Some(detail) = info.error_detail {
-                    failure = Some(detail.message.unwrap_or_default());
-                }
-            }
-            Err(error) => failure = Some(error.to_string()),
-        }
+async fn build_busybox(docker: &Docker, tag: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in [("fixture.rhai", RECIPE), ("passwd", PASSWD), ("group", GROUP)] {
+        std::fs::write(dir.path().join(name), text).expect("write the fixture recipe");
     }
-    if let Some(failure) = failure {
-        panic!("building the busybox test image {tag} failed: {failure}\n{log}");
-    }
+    let out = std::process::Command::new(recipe::DMAP)
+        .args(["run", "fixture.rhai", tag])
+        .current_dir(dir.path())
+        .output()
+        .expect("run dmap");
+    assert!(
+        out.status.success(),
+        "building the busybox test image {tag} with dmap failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         image_exists(docker, tag).await,
-        "the build of {tag} succeeded but the image is missing:\n{log}"
+        "dmap built {tag}, but the Engine lacks it"
     );
 }
 
@@ -232,7 +196,8 @@ async fn lock_or_built(docker: &Docker, tag: &str) -> Option<LockFile> {
 /// The tag of a tiny image built FROM scratch around the static `/bin/busybox`: applets linked
 /// into /bin, /tmp (1777), /root, /var/run, users root (0), nobody (65534) and app (2000:2000),
 /// `CMD ["sh"]`, label `dmap.test.fixture=busybox`. The tag (`dmap-test/busybox:<12 hex>`) hashes
-/// the build context, so changing the Dockerfile or busybox rebuilds. Built at most once per
+/// the recipe and the files it adds, so changing them or busybox rebuilds. Built by dmap (`d.build`)
+/// at most once per
 /// test binary and only when the Engine lacks the tag; parallel test binaries serialise on a lock
 /// file in the temporary directory. Callable from sync code or from inside a runtime.
 pub fn busybox_image() -> String {
@@ -251,7 +216,7 @@ pub fn busybox_image() -> String {
                 }
                 if let Some(_lock) = lock_or_built(&docker, &tag).await {
                     if !image_exists(&docker, &tag).await {
-                        build_busybox(&docker, &tag, &busybox).await;
+                        build_busybox(&docker, &tag).await;
                     }
                 }
             }
@@ -272,7 +237,7 @@ pub fn busybox_image() -> String {
 /// a valid Engine object name; tests use it as the dmap map name (dmap names objects
 /// `MAP.CONFIG...`) and as the value of the `dmap.test` label on objects they create directly.
 /// Dropping it force-removes every container, then volume, then network named `<name>` or
-/// `<name>.*`, or labelled `dmap.test=<name>`.
+/// `<name>.*`, or labelled `dmap.test=<name>`, then every image labelled so.
 pub struct DockerTest {
     pub name: String,
 }
@@ -602,6 +567,32 @@ impl Scope {
                 }
             }
             Err(error) => report("networks (listing failed)", &error),
+        }
+        // Images the test built carry its label (on every step's image too): children first,
+        // so a few passes remove them all.
+        let filters = HashMap::from([("label".to_string(), vec![format!("{TEST_LABEL}={}", self.0)])]);
+        for _ in 0..8 {
+            let options = bollard::query_parameters::ListImagesOptionsBuilder::default()
+                .all(true)
+                .filters(&filters)
+                .build();
+            let images = match docker.list_images(Some(options)).await {
+                Ok(images) => images,
+                Err(error) => {
+                    report("images (listing failed)", &error);
+                    break;
+                }
+            };
+            if images.is_empty() {
+                break;
+            }
+            for image in images {
+                let options = RemoveImageOptionsBuilder::default().force(true).build();
+                // An error is a parent of an image still there (the next pass), or gone.
+                if docker.remove_image(&image.id, Some(options), None).await.is_ok() {
+                    removed += 1;
+                }
+            }
         }
         removed
     }

@@ -173,7 +173,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
                 }
             }
         }
-        let base_dir = origin.base_dir();
+        let base_dir = t.base_dir();
         h.0.borrow_mut()
             .add_file(
                 source,
@@ -216,7 +216,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
         move |ctx: NativeCallContext, h: &mut DockerFileHandle, src: &str| -> Fallible<String> {
             let t = trace(&ctx, &s);
             let origin = t.at.clone();
-            let base_dir = origin.base_dir();
+            let base_dir = t.base_dir();
             h.0.borrow_mut()
                 .add_archive(src, base_dir, t)
                 .map_err(|e| fail(e, origin))
@@ -294,13 +294,14 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
         move |ctx: NativeCallContext, h: &mut DockerFileHandle, path: &str| -> Fallible<()> {
             let t = trace(&ctx, &s);
             let origin = t.at.clone();
+            let base_dir = t.base_dir();
             h.0.borrow_mut().finalize("save", t);
             let text = render(h, origin.clone())?;
             // `dmap check` and `dmap show` write nothing.
             if s.session.mode() == Mode::Record {
                 return Ok(());
             }
-            let full = origin.base_dir().join(path);
+            let full = base_dir.join(path);
             if let Some(dir) = full.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| {
                     raise_one(Problem::new(

@@ -152,7 +152,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
                     ))
                 })?,
         };
-        let base = origin.base_dir();
+        let base = t.base_dir();
         c.0.borrow_mut()
             .add(path, &arcname, base, t)
             .map_err(|e| raise_one(Problem::new(format!("ctx.add: {e}"), origin)))
@@ -172,7 +172,8 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
     engine.register_fn(
         "save",
         move |ctx: NativeCallContext, c: &mut ContextHandle, path: &str| -> Fallible<()> {
-            let origin = here(&ctx, &s);
+            let t = trace(&ctx, &s);
+            let origin = t.at.clone();
             // `dmap check` and `dmap show` write nothing, but the sources must exist.
             let context = c.0.borrow();
             let failed = |e: crate::context::ContextError| {
@@ -181,7 +182,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             if s.session.mode() == Mode::Record {
                 return context.check().map_err(failed);
             }
-            let full = origin.base_dir().join(path);
+            let full = t.base_dir().join(path);
             if let Some(dir) = full.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| {
                     raise_one(Problem::new(

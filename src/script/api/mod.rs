@@ -82,15 +82,23 @@ fn trace(ctx: &NativeCallContext, state: &State) -> Trace {
         .debugger()
         .map(|d| {
             let frames = d.call_stack();
-            // The last frame is this very call.
-            frames[..frames.len().saturating_sub(1)]
+            // The last frame is this very call. A frame's position is where the function was
+            // called, written in its caller: the main recipe for the first, else the source of
+            // the function of the frame before (a frame's own source is its function's file).
+            let calls = &frames[..frames.len().saturating_sub(1)];
+            let mut via: Vec<Origin> = calls
                 .iter()
-                .rev()
-                .map(|f| {
-                    let source: Arc<str> = f.source.as_ref().map_or(main.clone(), |s| s.as_str().into());
-                    origin_at(&source, f.pos)
+                .enumerate()
+                .map(|(k, f)| {
+                    let caller = k
+                        .checked_sub(1)
+                        .and_then(|j| calls[j].source.as_ref())
+                        .map_or(main.clone(), |s| s.as_str().into());
+                    origin_at(&caller, f.pos)
                 })
-                .collect()
+                .collect();
+            via.reverse();
+            via
         })
         .unwrap_or_default();
     Trace { at, via }

@@ -1,0 +1,443 @@
+//! Images against the Engine: DockerFiles built FROM scratch with the host's static busybox
+//! through dmap's own build path, the stdlib templates verified inside the built image, build
+//! failures named by their step and recipe line, maps that rebuild and recreate when their
+//! context changes (volume data intact), and builds cancelled with the process.
+
+use std::time::{Duration, Instant};
+
+use crate::support::recipe::*;
+use crate::support::*;
+
+/// What every recipe here starts with: `base(name)` is FROM scratch plus busybox and its applet
+/// links, labelled for the test (so its cleanup removes every image built, each step's too);
+/// `image` is the test's image name.
+const BASE: &str = r#"
+fn base(name) {
+    let df = dockerfile("scratch");
+    df.writeline("LABEL dmap.test=" + name);
+    df.add_file("/bin/busybox", "/bin/busybox");
+    df.writeline(`RUN ["/bin/busybox", "--install", "-s", "/bin"]`);
+    df.run("mkdir -p /tmp && chmod 1777 /tmp");
+    df
+}
+let image = m.name + "-app";
+"#;
+
+fn recipe(t: &DockerTest, body: &str) -> Recipe {
+    Recipe::new(t, "unused", &format!("{BASE}{body}"))
+}
+
+fn image_of(t: &DockerTest) -> String {
+    format!("{}-app:latest", t.name)
+}
+
+async fn sh(t: &DockerTest, container: &str, script: &str) -> String {
+    let (code, output) = t.exec_output(container, &["sh", "-c", script]).await;
+    assert_eq!(code, 0, "`{script}` in {container}: {output}");
+    output.trim().to_string()
+}
+
+const TEMPLATES: &str = r#"
+import "dmap/users" as users;
+import "dmap/files" as files;
+import "dmap/packages" as packages;
+let df = base(m.name);
+users::create_user(df, "app", 2000);
+users::create_user(df, "app", 2000);
+users::create_group(df, "data", 4000);
+users::create_user(df, "bob", 2001, #{ gid: 3000, group: "staff", home: "/nonexistent", groups: ["data"] });
+users::add_to_group(df, "app", "data");
+files::mkdir(df, "/srv/data", "app", "0750");
+files::add_owned(df, "site", "/srv/site", "bob:staff");
+df.add_file("fake-apt-get", "/usr/bin/apt-get");
+df.run("mkdir -p /var/lib/apt/lists && touch /var/lib/apt/lists/stale");
+packages::install(df, ["curl", "tini"]);
+df.command = ["sleep", "3600"];
+m.images[image] = df;
+m.containers.box = #{ image: image };
+m.containers.as_app = #{ image: image, user: "app" };
+show(mapping_client(m).startup());
+"#;
+
+#[test]
+fn stdlib_templates_make_users_groups_and_directories_in_a_scratch_busybox_image() {
+    let rt = runtime();
+    let t = DockerTest::new("images_templates");
+    let r = recipe(&t, TEMPLATES);
+    std::fs::create_dir(r.dir.path().join("site")).unwrap();
+    std::fs::write(r.dir.path().join("site/index.html"), "hi\n").unwrap();
+    let fake = r.dir.path().join("fake-apt-get");
+    std::fs::write(&fake, "#!/bin/sh\necho \"apt-get $*\" >> /apt.log\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let out = r.run("startup");
+    out.success();
+    assert_eq!(
+        out.steps_of(&image_of(&t), "build")[0].reason,
+        format!("image `{}-app`: absent", t.name),
+        "{out}"
+    );
+    rt.block_on(async {
+        let boxed = n(&t, "box");
+        // No /etc/passwd existed: the templates wrote it with sh alone.
+        assert_eq!(
+            sh(&t, &boxed, "id app").await,
+            "uid=2000(app) gid=2000(app) groups=2000(app),4000(data)"
+        );
+        assert_eq!(
+            sh(&t, &boxed, "id bob").await,
+            "uid=2001(bob) gid=3000(staff) groups=3000(staff),4000(data)"
+        );
+        assert_eq!(
+            sh(&t, &boxed, "grep -c '^app:' /etc/passwd").await,
+            "1",
+            "create_user twice adds one user"
+        );
+        assert_eq!(
+            sh(&t, &boxed, "stat -c '%U:%G %a' /home/app /srv/data").await,
+            "app:app 755\napp:app 750"
+        );
+        assert_eq!(
+            sh(&t, &boxed, "stat -c '%U:%G' /srv/site/index.html").await,
+            "bob:staff"
+        );
+        assert_eq!(sh(&t, &boxed, "test -e /nonexistent || echo none").await, "none");
+        // A container running as the user the image made.
+        assert_eq!(sh(&t, &n(&t, "as_app"), "id -u; id -gn").await, "2000\napp");
+        // packages: one RUN, lists cleaned in it.
+        assert_eq!(
+            sh(&t, &boxed, "cat /apt.log; ls -A /var/lib/apt/lists | wc -l").await,
+            "apt-get update\napt-get install -y --no-install-recommends curl tini\napt-get clean\n0"
+        );
+    });
+    let history = std::process::Command::new("docker")
+        .args([
+            "history",
+            "--no-trunc",
+            "--format",
+            "{{.CreatedBy}}",
+            &image_of(&t),
+        ])
+        .output()
+        .unwrap();
+    let history = String::from_utf8_lossy(&history.stdout);
+    let install: Vec<&str> = history.lines().filter(|l| l.contains("apt-get update")).collect();
+    assert_eq!(install.len(), 1, "{history}");
+    assert!(install[0].contains("rm -rf /var/lib/apt/lists/*"), "{history}");
+}
+
+const CHANGING: &str = r#"
+let df = base(m.name);
+df.add_file("site", "/srv/site");
+df.command = ["sh", "-c", "cat /srv/site/index.html; exec sleep 3600"];
+m.images[image] = df;
+m.volumes.data = "/data";
+m.containers.web = #{ image: image, attaches: "data" };
+m.containers.other = #{ image: image, links: "web" };
+let c = mapping_client(m);
+if phase == "plan" {
+    show(c.plan("update", "__all__"));
+} else {
+    show(c.update("__all__"));
+}
+"#;
+
+#[test]
+fn a_changed_context_rebuilds_and_recreates_with_volume_data_intact_and_an_unchanged_one_costs_nothing() {
+    let rt = runtime();
+    let t = DockerTest::new("images_context_change");
+    let r = recipe(&t, CHANGING);
+    let site = r.dir.path().join("site");
+    std::fs::create_dir(&site).unwrap();
+    std::fs::write(site.join("index.html"), "one\n").unwrap();
+    let out = r.run("update");
+    out.success();
+    assert_eq!(out.steps_of(&image_of(&t), "build").len(), 1, "{out}");
+    let web = n(&t, "web");
+    rt.block_on(async {
+        sh(&t, &web, "echo kept > /data/file").await;
+        assert_eq!(sh(&t, &web, "cat /srv/site/index.html").await, "one");
+    });
+    let web_id = rt.block_on(t.inspect(&web)).id;
+
+    // Unchanged: no build (no upload), nothing recreated.
+    let out = r.run("update");
+    out.success();
+    assert_no_steps(&out);
+    assert!(!out.stderr.contains("building"), "{out}");
+
+    // A changed file: `plan` says why, `update` rebuilds and recreates both containers.
+    std::fs::write(site.join("index.html"), "two\n").unwrap();
+    let out = r.run("plan");
+    out.success();
+    let planned = out.steps_of(&image_of(&t), "build");
+    assert_eq!(planned.len(), 1, "{out}");
+    assert!(
+        planned[0]
+            .reason
+            .starts_with(&format!("image `{}-app`: context changed (sha256:", t.name)),
+        "{out}"
+    );
+    assert!(planned[0].reason.contains("… → sha256:"), "{out}");
+    let dry = r.dry_run("update");
+    dry.success();
+    assert!(
+        dry.stderr.contains(&format!("would build {}", image_of(&t))),
+        "{dry}"
+    );
+
+    let out = r.run("update");
+    out.success();
+    assert_eq!(
+        out.steps_of(&web, "create")[0].reason,
+        format!("recreate: image `{}-app` rebuilt", t.name),
+        "{out}"
+    );
+    assert_eq!(out.steps_of(&n(&t, "other"), "create").len(), 1, "{out}");
+    rt.block_on(async {
+        assert_ne!(t.inspect(&web).await.id, web_id);
+        assert_eq!(sh(&t, &web, "cat /srv/site/index.html").await, "two");
+        assert_eq!(
+            sh(&t, &web, "cat /data/file").await,
+            "kept",
+            "named volume data survives the rebuild"
+        );
+    });
+    assert_no_steps(&r.run("update"));
+}
+
+const FAILING: &str = r#"
+fn broken(df) {
+    df.run("echo making; echo it breaks >&2; exit 3");
+}
+let df = base(m.name);
+broken(df);
+df.run("echo never");
+docker().build(df, image);
+"#;
+
+#[test]
+fn a_failed_build_names_its_step_exit_code_output_and_recipe_lines_and_leaves_no_containers() {
+    let rt = runtime();
+    let t = DockerTest::new("images_build_failure");
+    let r = recipe(&t, FAILING);
+    let out = r.run("build");
+    out.failure();
+    let text = &out.stderr;
+    assert!(
+        text.contains(&format!(
+            "error: failed to build image `{}`: step 6/8 `RUN echo making; echo it breaks >&2; exit 3` (written at r.rhai:",
+            image_of(&t)
+        )),
+        "{out}"
+    );
+    assert!(
+        // stdout and stderr of the step, in whichever order the Engine sent them
+        text.contains("failed with exit code 3\n    | making\n    | it breaks\n")
+            || text.contains("failed with exit code 3\n    | it breaks\n    | making\n"),
+        "{out}"
+    );
+    // the call, the line that wrote the step, the template call
+    let line_of = |needle: &str| {
+        let body = std::fs::read_to_string(r.dir.path().join("r.rhai")).unwrap();
+        body.lines()
+            .position(|l| l.contains(needle))
+            .map(|i| i + 1)
+            .unwrap()
+    };
+    assert!(
+        text.contains(&format!("--> r.rhai:{}:", line_of("docker().build"))),
+        "{out}"
+    );
+    assert!(
+        text.contains(&format!(
+            "note: step 6/8 of `{}` was written here\n  --> r.rhai:{}:",
+            image_of(&t),
+            line_of("exit 3")
+        )),
+        "{out}"
+    );
+    assert!(
+        text.contains(&format!(
+            "note: in the template called here\n  --> r.rhai:{}:",
+            line_of("broken(df);")
+        )),
+        "{out}"
+    );
+    // forcerm: the failed step's container is gone, and no image was tagged
+    rt.block_on(async {
+        assert!(t.containers().await.is_empty());
+    });
+    let tagged = std::process::Command::new("docker")
+        .args(["image", "inspect", &image_of(&t)])
+        .output()
+        .unwrap();
+    assert!(!tagged.status.success());
+}
+
+#[test]
+fn killing_dmap_mid_build_cancels_the_build_on_the_engine() {
+    let rt = runtime();
+    let t = DockerTest::new("images_cancel");
+    let r = recipe(
+        &t,
+        r#"
+let df = base(m.name);
+df.run("sleep 60");
+docker().build(df, image);
+"#,
+    );
+    let (mut cmd, _) = r.command(false, "build", &[]);
+    let mut child = cmd.spawn().unwrap();
+    let started = Instant::now();
+    // The step's container runs...
+    rt.block_on(async {
+        while t.containers().await.is_empty() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the build never reached its RUN"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // ...and is gone soon after the connection drops, long before `sleep 60` would end.
+    let killed = Instant::now();
+    rt.block_on(async {
+        while !t.containers().await.is_empty() {
+            assert!(
+                killed.elapsed() < Duration::from_secs(30),
+                "the build went on after dmap died"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let tagged = std::process::Command::new("docker")
+        .args(["image", "inspect", &image_of(&t)])
+        .output()
+        .unwrap();
+    assert!(!tagged.status.success());
+}
+
+const VERBS: &str = r#"
+let df = base(m.name);
+df.add_file("site", "/srv/site");
+df.command = ["sleep", "3600"];
+m.images[image] = df;
+let extra = dockerfile("scratch");
+extra.writeline("LABEL dmap.test=" + m.name);
+extra.add_file("site/index.html", "/index.html");
+m.images[image + "-extra"] = extra;
+let ctx = docker_context(extra);
+ctx.add("site", "more");
+ctx.save("out/ctx.tar.gz");
+m.containers.web = #{ image: image };
+mapping_client(m);
+"#;
+
+#[test]
+fn dmap_dockerfile_prints_and_dmap_build_builds_the_declared_images() {
+    let t = DockerTest::new("images_verbs");
+    let extra = format!("{}-app-extra:latest", t.name);
+    let r = recipe(&t, VERBS);
+    std::fs::create_dir(r.dir.path().join("site")).unwrap();
+    std::fs::write(r.dir.path().join("site/index.html"), "hi\n").unwrap();
+    let dmap = |args: &[&str]| {
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        all.extend(["-a", &t.name, "-a", "unused", "-a", "verbs"].map(String::from));
+        let started = Instant::now();
+        finish(command(r.dir.path(), &all).spawn().unwrap(), all, started)
+    };
+
+    // One image: its Dockerfile as is.
+    let out = dmap(&["dockerfile", "r.rhai", &format!("{}-app-extra", t.name)]);
+    out.success();
+    assert_eq!(
+        out.stdout,
+        format!(
+            "FROM scratch\n\nLABEL dmap.test={}\nADD /index.html /index.html\n",
+            t.name
+        ),
+        "{out}"
+    );
+    // All of them, each under a header; nothing was written by the recipe's `ctx.save`.
+    let out = dmap(&["dockerfile", "r.rhai"]);
+    out.success();
+    assert!(
+        out.stdout.starts_with(&format!(
+            "# image `{}-app` ({}) of map `{}`\nFROM scratch\n",
+            t.name,
+            image_of(&t),
+            t.name
+        )),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains(&format!(
+            "\n# image `{}-app-extra` ({extra}) of map `{}`\n",
+            t.name, t.name
+        )),
+        "{out}"
+    );
+    assert!(
+        !r.dir.path().join("out").exists(),
+        "dockerfile evaluates as check does: no saves"
+    );
+    let out = dmap(&["dockerfile", "r.rhai", "nope"]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr.contains(&format!(
+            "no image `nope` is declared in `r.rhai` (declared: `{}-app`, `{}-app-extra`)",
+            t.name, t.name
+        )),
+        "{out}"
+    );
+
+    // Build one by name, then all; the Engine has them, labelled with their digests.
+    let out = dmap(&["build", "r.rhai", &format!("{}-app", t.name)]);
+    out.success();
+    assert!(
+        out.stderr
+            .contains(&format!("  build {}: dmap build", image_of(&t))),
+        "{out}"
+    );
+    assert!(!out.stderr.contains(&extra), "{out}");
+    let out = dmap(&["build", "-v", "r.rhai"]);
+    out.success();
+    assert!(
+        out.stderr
+            .contains(&format!("  {extra} | Step 3/4 : ADD /index.html /index.html")),
+        "{out}"
+    );
+    for image in [image_of(&t), extra.clone()] {
+        let label = std::process::Command::new("docker")
+            .args([
+                "image",
+                "inspect",
+                "--format",
+                "{{index .Config.Labels \"dmap.context\"}}",
+                &image,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&label.stdout).starts_with("sha256:"),
+            "{image}"
+        );
+    }
+
+    // The saved context under `dmap run`: gzipped, the Dockerfile last.
+    let out = r.run("verbs");
+    out.success();
+    let listing = std::process::Command::new("tar")
+        .args(["tzf", "out/ctx.tar.gz"])
+        .current_dir(r.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&listing.stdout),
+        "index.html\nmore/\nmore/index.html\nDockerfile\n"
+    );
+}
