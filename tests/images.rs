@@ -80,7 +80,11 @@ fn stdlib_templates_make_users_groups_and_directories_in_a_scratch_busybox_image
     );
     rt.block_on(async {
         let boxed = n(&t, "box");
-        // No /etc/passwd existed: the templates wrote it with sh alone.
+        // No /etc/passwd existed: the templates wrote it with sh alone, root first.
+        assert_eq!(
+            sh(&t, &boxed, "id root").await,
+            "uid=0(root) gid=0(root) groups=0(root)"
+        );
         assert_eq!(
             sh(&t, &boxed, "id app").await,
             "uid=2000(app) gid=2000(app) groups=2000(app),4000(data)"

@@ -105,3 +105,122 @@ m
         ]
     );
 }
+
+/// The README's first command: `dmap run scripts/demo.rhai` builds the demo's image FROM scratch
+/// (no registry), brings its four containers up and serves the page; again, it changes nothing.
+#[test]
+fn the_demo_builds_its_image_brings_the_stack_up_and_then_changes_nothing() {
+    use crate::support::recipe::{command, finish, free_port, http_get, Leftovers};
+    let t = crate::support::DockerTest::new("demo");
+    let _built = Leftovers {
+        images: vec![format!("{}-busybox:latest", t.name)],
+        volumes: Vec::new(),
+    };
+    // Dropped first: the containers go before their image.
+    let t = t;
+    let port = free_port().to_string();
+    let args: Vec<String> = ["run", "scripts/demo.rhai", &port, &t.name]
+        .map(String::from)
+        .into();
+    let run = || {
+        let started = std::time::Instant::now();
+        finish(
+            command(Path::new(env!("CARGO_MANIFEST_DIR")), &args)
+                .spawn()
+                .expect("spawn"),
+            args.clone(),
+            started,
+        )
+    };
+    let out = run();
+    out.success();
+    assert!(
+        out.stderr.contains(&format!(
+            "  build {}-busybox:latest: image `{}-busybox`: absent",
+            t.name, t.name
+        )),
+        "{out}"
+    );
+    let rt = crate::support::runtime();
+    rt.block_on(async {
+        let mut running: Vec<String> = t
+            .containers()
+            .await
+            .into_iter()
+            .filter(|c| c.state == Some(bollard::models::ContainerSummaryStateEnum::RUNNING))
+            .filter_map(|c| c.names.and_then(|n| n.first().cloned()))
+            .collect();
+        running.sort();
+        let want: Vec<String> = ["app.a", "app.b", "cache", "web"]
+            .iter()
+            .map(|c| format!("/{}.{c}", t.name))
+            .collect();
+        assert_eq!(running, want);
+    });
+    assert!(http_get(port.parse().expect("port")).contains("Hello from the dmap demo"));
+    let again = run();
+    again.success();
+    assert_eq!(again.stderr, "  up to date\n", "{again}");
+}
+
+/// Each template writes one RUN line, exactly so (the image tests run them in a real build).
+#[test]
+fn stdlib_templates_render_one_run_line_each() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("t.rhai"),
+        r#"
+import "dmap/packages" as packages;
+import "dmap/files" as files;
+import "dmap/users" as users;
+let df = dockerfile("alpine:3.20");
+packages::apk_install(df, ["tini", "curl"]);
+packages::apt_install(df, "tini");
+files::mkdirs(df, ["/srv/a", "/srv/b c"], "app", "0750");
+files::chown(df, [1000, 1000], "/srv");
+users::create_group(df, "data", 4000);
+users::add_to_group(df, "app", "data");
+let m = container_map("t");
+m.images.t = df;
+m
+"#,
+    )
+    .expect("write recipe");
+    let out = Command::new(DMAP)
+        .args(["dockerfile", "t.rhai"])
+        .current_dir(dir.path())
+        .output()
+        .expect("dmap runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let runs: Vec<&str> = text.lines().filter(|l| l.starts_with("RUN ")).collect();
+    assert_eq!(
+        runs,
+        [
+            "RUN apk add --no-cache tini curl",
+            "RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tini && apt-get clean && rm -rf /var/lib/apt/lists/*",
+            "RUN mkdir -p /srv/a && chown app:app /srv/a && chmod 0750 /srv/a && mkdir -p '/srv/b c' && chown app:app '/srv/b c' && chmod 0750 '/srv/b c'",
+            "RUN chown -R 1000:1000 /srv",
+            "RUN mkdir -p /etc && { [ -e /etc/group ] || echo 'root:x:0:' > /etc/group; } && { grep -q '^data:' /etc/group || echo 'data:x:4000:' >> /etc/group; } && { [ ! -f /etc/gshadow ] || grep -q '^data:' /etc/gshadow || echo 'data:!::' >> /etc/gshadow; }",
+            "RUN grep -q '^data:' /etc/group || { echo 'no group data in /etc/group' >&2; exit 1; } && awk -F: -v OFS=: -v g='data' -v u='app' '$1 == g { n = split($4, m, \",\"); f = 0; for (i = 1; i <= n; i++) if (m[i] == u) f = 1; if (!f) $4 = ($4 == \"\" ? u : $4 \",\" u) } { print }' /etc/group > /etc/group.dmap && cat /etc/group.dmap > /etc/group && rm -f /etc/group.dmap",
+        ]
+    );
+    // Bad input names itself.
+    std::fs::write(
+        dir.path().join("bad.rhai"),
+        "import \"dmap/users\" as users;\nlet df = dockerfile(\"scratch\");\nusers::create_user(df, \"App\", 2000);\n",
+    )
+    .expect("write recipe");
+    let out = Command::new(DMAP)
+        .args(["check", "bad.rhai"])
+        .current_dir(dir.path())
+        .output()
+        .expect("dmap runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("user name `App` is not a valid name ([a-z_][a-z0-9_-]*)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bad.rhai:3:"), "{stderr}");
+}

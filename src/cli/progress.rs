@@ -38,6 +38,11 @@ impl Reporter for Lines {
                 }
                 out
             }
+            Event::Planned {
+                client,
+                plan,
+                purpose: Purpose::Apply,
+            } if plan.steps.is_empty() => format!("  {}up to date\n", on(client)),
             Event::Note { client, text } => format!("{}note: {text}\n", on(client)),
             Event::StepStarted { client, step } => match &step.kind {
                 StepKind::WaitHealthy { container } => {
