@@ -445,3 +445,273 @@ fn dmap_dockerfile_prints_and_dmap_build_builds_the_declared_images() {
         "index.html\nmore/\nmore/index.html\nDockerfile\n"
     );
 }
+
+/// `.dockerignore` cases, each a tree (directories end with `/`) and the file.
+const IGNORE_CASES: &[(&[&str], &str)] = &[
+    (
+        &[
+            ".git/",
+            ".git/config",
+            ".include",
+            "dir2/",
+            "dir2/sub/",
+            "dir2/sub/testfile",
+            "dir3/",
+            "dir3/drop/",
+            "dir3/drop/testfile",
+            "dir3/drop/this",
+            "dir3/keep/",
+            "dir3/keep/testfile",
+            "dir3/unrelated/",
+            "dir3/unrelated/file",
+            "test/",
+            "test/.root",
+        ],
+        ".*\n!.include\n!test/.root\ndir3/**\n!dir3\n*/*/testfile\n!dir3/*/testfile\ndir3/drop/*\n",
+    ),
+    (
+        &["build/", "build/keep", "build/out.o", "src/", "src/a.rs"],
+        "build\n!**/keep\n",
+    ),
+    (
+        &["build/", "build/keep", "build/out.o", "src/", "src/a.rs"],
+        "build\n!build/keep\n",
+    ),
+    (&["a/", "a/b/", "a/b/c", "a/d"], "a\n!a/b\na\n"),
+    (
+        &[
+            "a.log",
+            "keep.log",
+            "logs/",
+            "logs/x.log",
+            "logs/keep.log",
+            "src/",
+            "src/b.log",
+            "src/main.rs",
+        ],
+        "**/*.log\n!keep.log\n",
+    ),
+    (
+        &["logs/", "logs/x.log", "logs/keep.log", "other"],
+        "logs\n!logs/keep.log\n",
+    ),
+    (
+        &["README.md", "src/", "src/a.rs", "docs/", "docs/x.md"],
+        "*\n!src\n",
+    ),
+    (
+        &["# notes", "notes", "x1", "x2", "x10", "y", "sub/", "sub/x1"],
+        "# notes\n #notes\nx?\n[y]\n/sub/*\n",
+    ),
+    (&["dir/", "dir/file", "dirx", "abs"], "dir/\n/abs\n"),
+];
+
+/// The names in a tree listing with their parent directories (a tar need not list a directory
+/// whose entries it holds; an extracted tree has it), without what each side adds (the
+/// Dockerfile, `.dockerignore`).
+fn sent_names(lines: impl Iterator<Item = String>) -> Vec<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for line in lines {
+        let name = line.trim_end_matches('/');
+        if name.is_empty()
+            || name == "Dockerfile"
+            || name == ".dockerignore"
+            || name.starts_with(".dockerfile.")
+        {
+            continue;
+        }
+        for (i, _) in name.match_indices('/') {
+            names.insert(name[..i].to_string());
+        }
+        names.insert(name.to_string());
+    }
+    names.into_iter().collect()
+}
+
+/// `docker build` (the docker CLI sends the context) is the oracle for what dmap puts in a context.
+#[test]
+fn dockerignore_is_what_docker_build_sends() {
+    let t = DockerTest::new("images_dockerignore");
+    let image = busybox_image();
+    let root = tempfile::tempdir().unwrap();
+    let mut handles = Vec::new();
+    for (i, (tree, ignore)) in IGNORE_CASES.iter().enumerate() {
+        let dir = root.path().join(format!("case{i}"));
+        let ctx = dir.join("ctx");
+        std::fs::create_dir_all(&ctx).unwrap();
+        for entry in *tree {
+            match entry.strip_suffix('/') {
+                Some(d) => std::fs::create_dir_all(ctx.join(d)).unwrap(),
+                None => std::fs::write(ctx.join(entry), "x").unwrap(),
+            }
+        }
+        std::fs::write(ctx.join(".dockerignore"), ignore).unwrap();
+        std::fs::write(
+            dir.join("Dockerfile"),
+            format!("FROM {image}\nLABEL {}={}\nCOPY . /ctx\nRUN cd /ctx && find . -mindepth 1 | sed 's#^\\./#SENT #'\n", TEST_LABEL, t.name),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("ctx.rhai"),
+            "let ctx = docker_context(dockerfile(\"scratch\"));\nctx.add(\"ctx\", \".\");\nctx.save(\"dmap.tar\");\n",
+        )
+        .unwrap();
+        let dir = dir.clone();
+        handles.push(std::thread::spawn(move || {
+            let docker = std::process::Command::new("docker")
+                .args(["build", "--no-cache", "-f", "Dockerfile", "ctx"])
+                .env("DOCKER_BUILDKIT", "0")
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            let log = String::from_utf8_lossy(&docker.stdout).into_owned();
+            assert!(
+                docker.status.success(),
+                "{log}{}",
+                String::from_utf8_lossy(&docker.stderr)
+            );
+            let by_docker = sent_names(
+                log.lines()
+                    .filter_map(|l| l.strip_prefix("SENT "))
+                    .map(str::to_string),
+            );
+            let started = Instant::now();
+            let args: Vec<String> = ["run", "ctx.rhai"].map(String::from).into();
+            finish(command(&dir, &args).spawn().unwrap(), args, started).success();
+            let bytes = std::fs::read(dir.join("dmap.tar")).unwrap();
+            let mut archive = tar::Archive::new(&bytes[..]);
+            let by_dmap = sent_names(
+                archive
+                    .entries()
+                    .unwrap()
+                    .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned()),
+            );
+            (by_docker, by_dmap)
+        }));
+    }
+    for ((tree, ignore), handle) in IGNORE_CASES.iter().zip(handles) {
+        let (by_docker, by_dmap) = handle.join().unwrap();
+        assert_eq!(by_dmap, by_docker, "tree {tree:?} with .dockerignore {ignore:?}");
+    }
+    drop(t);
+}
+
+/// A TCP port that forwards to the local Engine's socket, counting the bytes sent to the Engine.
+fn tcp_proxy() -> (u16, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let socket = std::env::var("DOCKER_HOST")
+        .ok()
+        .and_then(|h| h.strip_prefix("unix://").map(str::to_string))
+        .unwrap_or_else(|| "/var/run/docker.sock".to_string());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let sent = std::sync::Arc::new(AtomicU64::new(0));
+    let counter = sent.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { return };
+            let Ok(mut engine) = std::os::unix::net::UnixStream::connect(&socket) else {
+                return;
+            };
+            let (mut client_back, mut engine_back) =
+                (client.try_clone().unwrap(), engine.try_clone().unwrap());
+            let counter = counter.clone();
+            std::thread::spawn(move || {
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n) = client.read(&mut buf) {
+                    if n == 0 || engine.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                    counter.fetch_add(n as u64, Ordering::Relaxed);
+                }
+                let _ = engine.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut engine_back, &mut client_back);
+                let _ = client_back.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    (port, sent)
+}
+
+/// A context (`docker_context` plus `ctx.add`) built over TCP, with an extra tag.
+#[test]
+fn over_tcp_the_context_travels_gzipped() {
+    let t = DockerTest::new("images_tcp_gzip");
+    let (port, sent) = tcp_proxy();
+    let r = recipe(
+        &t,
+        &format!(
+            r#"
+let df = base(m.name);
+df.writeline("COPY big.txt /big.txt");
+let ctx = docker_context(df);
+ctx.add("big.txt", "big.txt");
+docker(#{{ base_url: "tcp://127.0.0.1:{port}" }}).build(ctx, image, [image + ":v2"]);
+"#
+        ),
+    );
+    // 8 MB of text that compresses well.
+    let line = "the quick brown fox jumps over the lazy dog 0123456789\n";
+    std::fs::write(
+        r.dir.path().join("big.txt"),
+        line.repeat(8 * 1024 * 1024 / line.len()),
+    )
+    .unwrap();
+    let out = r.run("build");
+    out.success();
+    let upload = sent.load(std::sync::atomic::Ordering::Relaxed);
+    // busybox (2 MB, compresses to about half) and the text, gzipped.
+    assert!(
+        upload < 3 * 1024 * 1024,
+        "{upload} bytes went to the Engine\n{out}"
+    );
+    let size = std::process::Command::new("docker")
+        .args(["run", "--rm", &image_of(&t), "sh", "-c", "wc -c < /big.txt"])
+        .output()
+        .unwrap();
+    let size: usize = String::from_utf8_lossy(&size.stdout).trim().parse().unwrap_or(0);
+    assert_eq!(size, line.len() * (8 * 1024 * 1024 / line.len()));
+    // The extra tag names the same image.
+    let ids: Vec<String> = [image_of(&t), format!("{}-app:v2", t.name)]
+        .iter()
+        .map(|tag| {
+            let out = std::process::Command::new("docker")
+                .args(["image", "inspect", "--format", "{{.Id}}", tag])
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        })
+        .collect();
+    assert!(!ids[0].is_empty() && ids[0] == ids[1], "{ids:?}");
+    drop(t);
+}
+
+#[test]
+fn check_finds_missing_sources_and_clashing_declarations_without_an_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |body: &str| {
+        std::fs::write(dir.path().join("r.rhai"), body).unwrap();
+        let args: Vec<String> = ["check", "r.rhai"].map(String::from).into();
+        let started = Instant::now();
+        let mut cmd = command(dir.path(), &args);
+        cmd.env("DOCKER_HOST", "tcp://127.0.0.1:9");
+        finish(cmd.spawn().unwrap(), args, started)
+    };
+    let out = check(
+        "let df = dockerfile(\"scratch\");\ndf.add_file(\"app\", \"/srv/app\");\nlet m = container_map(\"m\");\nm.images.app = df;\nm.containers.app.image = \"app\";\nmapping_client(m).startup();\n",
+    );
+    out.failure();
+    out.stderr_has("error: image `app`: `app` does not exist (added at r.rhai:2:4)\n  --> r.rhai:2:4");
+
+    let out = check(
+        "let a = container_map(\"a\");\na.images.web = dockerfile(\"scratch\");\nlet b = container_map(\"b\");\nb.images.web = dockerfile(\"busybox\");\nmapping_client([a, b]).startup();\n",
+    );
+    out.failure();
+    out.stderr_has(
+        "image `web:latest` is declared twice with different contexts (as `web` in map `a` at r.rhai:2:",
+    );
+    out.stderr_has("  --> r.rhai:4:");
+}

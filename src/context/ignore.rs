@@ -135,7 +135,9 @@ impl Ignore {
     /// it matches `path` or one of its parent directories (`a` matches `a/b/c`); a plain pattern
     /// that matches excludes, an exception that matches includes again, and the last match
     /// wins. As in Go, a plain pattern is not tried while the path is already excluded, nor an
-    /// exception while it is not. Allocates nothing for a clean path.
+    /// exception while it is not. Allocates nothing for a clean path. (Docker judges single paths
+    /// this way; its walk, and so the context, decides with [`Ignore::excludes_in_walk`].)
+    #[cfg(test)]
     pub fn excludes(&self, path: &str) -> bool {
         let parent = go_dir(path);
         let check_parents = parent != ".";
@@ -167,6 +169,43 @@ impl Ignore {
     /// some exception's pattern plus `/` starts with `dir` plus `/`. So with `build` and
     /// `!build/keep` the walk enters `build/`, but with `build` and `!**/keep` it skips `build/`
     /// and `build/keep` is not sent, though [`Ignore::excludes`] says it is not excluded.
+    /// Is `path` excluded, as the walk decides (`PatternMatcher.MatchesUsingParentResults`):
+    /// `parent` is what its directory's own decision returned (`None` at the top of the walk).
+    /// A pattern that matched the directory matches its entries too, however the patterns before
+    /// it decided; otherwise as [`Ignore::excludes`], except that parents are not matched again
+    /// when their results are known. The second value is what this path hands to its entries.
+    ///
+    /// It differs from `excludes` in rare cases, as Docker's walk does from Docker's
+    /// `ValidateContextDirectory`: with `a`, `!a/b`, `a` the walk sends `a/b` (the first `a` and
+    /// `!a/b` decide it; the last `a` matched nothing on the way down), which `excludes` excludes.
+    pub fn excludes_in_walk(&self, path: &str, parent: Option<&MatchInfo>) -> (bool, MatchInfo) {
+        let inherited = parent.filter(|p| p.0.len() == self.patterns.len());
+        let parent_dir = go_dir(path);
+        let mut excluded = false;
+        let mut info = MatchInfo(vec![false; self.patterns.len()]);
+        for (i, pattern) in self.patterns.iter().enumerate() {
+            let mut hit = inherited.is_some_and(|p| p.0[i]);
+            if !hit {
+                if pattern.exception != excluded {
+                    continue;
+                }
+                hit = pattern.matches(path);
+                if !hit && inherited.is_none() && parent_dir != "." {
+                    hit = parent_dir
+                        .match_indices('/')
+                        .map(|(j, _)| &parent_dir[..j])
+                        .chain(std::iter::once(&*parent_dir))
+                        .any(|dir| pattern.matches(dir));
+                }
+            }
+            info.0[i] = hit;
+            if hit {
+                excluded = !pattern.exception;
+            }
+        }
+        (excluded, info)
+    }
+
     pub fn skips_dir(&self, dir: &str) -> bool {
         if !self.has_exceptions {
             return true;
@@ -179,15 +218,22 @@ impl Ignore {
     }
 }
 
-/// The docker CLI's walk (moby's archive `TarWithOptions`, with this file's matching) over `paths`,
-/// relative and each directory ending with `/` and coming before its contents (as in a sorted list,
-/// e.g. `["build/", "build/keep", "src/", "src/a.rs"]`): the paths it sends, without the trailing
-/// `/`. (The CLI's own `!.dockerignore` and `!Dockerfile` additions are the caller's business.) Every entry is judged by [`Ignore::excludes`]; an
-/// excluded directory that [`Ignore::skips_dir`] is dropped with everything under it, any other
-/// excluded directory is not sent but its contents are still judged one by one.
+/// Per pattern, whether it matched a directory of the walk: what the directory hands to its
+/// entries (moby's `MatchInfo`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MatchInfo(Vec<bool>);
+
+/// The docker CLI's walk (moby's archive `TarWithOptions`) over `paths`, relative and each
+/// directory ending with `/` and coming before its contents (as in a sorted list, e.g.
+/// `["build/", "build/keep", "src/", "src/a.rs"]`): the paths it sends, without the trailing `/`.
+/// (The CLI's own `!.dockerignore` and `!Dockerfile` additions are the caller's business.) Every
+/// entry is judged by [`Ignore::excludes_in_walk`] with its directory's results; an excluded
+/// directory that [`Ignore::skips_dir`] is dropped with everything under it, any other excluded
+/// directory is not sent but its contents are still judged one by one.
 #[cfg_attr(not(test), allow(dead_code))]
 pub fn walk_keeps(ignore: &Ignore, paths: &[&str]) -> Vec<String> {
     let mut skipped: HashSet<&str> = HashSet::new();
+    let mut dirs: std::collections::HashMap<&str, MatchInfo> = std::collections::HashMap::new();
     let mut kept = Vec::new();
     for entry in paths {
         let (path, is_dir) = match entry.strip_suffix('/') {
@@ -197,7 +243,12 @@ pub fn walk_keeps(ignore: &Ignore, paths: &[&str]) -> Vec<String> {
         if path.match_indices('/').any(|(i, _)| skipped.contains(&path[..i])) {
             continue;
         }
-        if ignore.excludes(path) {
+        let parent = path.rfind('/').and_then(|i| dirs.get(&path[..i]));
+        let (excluded, info) = ignore.excludes_in_walk(path, parent);
+        if is_dir {
+            dirs.insert(path, info);
+        }
+        if excluded {
             if is_dir && ignore.skips_dir(path) {
                 skipped.insert(path);
             }
@@ -1415,9 +1466,13 @@ mod tests {
     /// `excludes` here) says the last `a` excludes it. This port follows `MatchesOrParentMatches`.
     #[test]
     fn parent_results_divergence() {
+        // `MatchesOrParentMatches` excludes a/b (the last `a` matches its parent); the walk,
+        // deciding with its parents' results as Docker's does, sends it.
         let i = ignore(&["a", "!a/b", "a"]);
         assert!(i.excludes("a/b") && i.excludes("a/b/c"));
-        assert_eq!(walk_keeps(&i, &["a/", "a/b/", "a/b/c"]), Vec::<String>::new());
+        assert_eq!(walk_keeps(&i, &["a/", "a/b/", "a/b/c"]), ["a/b", "a/b/c"]);
+        // Without parent results (the top of the walk) the two agree.
+        assert_eq!(i.excludes_in_walk("a", None).0, i.excludes("a"));
     }
 
     #[test]
@@ -1567,21 +1622,13 @@ mod tests {
             "test/",
             "test/.root",
         ];
+        // The walk decides with each directory's results, and `docker build` sends only dir3
+        // itself of dir3 (tests/images.rs checks this against the docker CLI): `!dir3` was
+        // skipped for `dir3` (not excluded then), so it never re-includes what `dir3/**`
+        // excludes below, and those directories are skipped whole (`!dir3/*/testfile` is a glob).
         assert_eq!(
             walk_keeps(&ignore, &tree),
-            [
-                ".include",
-                "dir2",
-                "dir2/sub",
-                "dir3",
-                "dir3/drop",
-                "dir3/keep",
-                "dir3/keep/testfile",
-                "dir3/unrelated",
-                "dir3/unrelated/file",
-                "test",
-                "test/.root"
-            ]
+            [".include", "dir2", "dir2/sub", "dir3", "test", "test/.root"]
         );
     }
 

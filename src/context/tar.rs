@@ -8,7 +8,7 @@ use std::path::Path;
 
 use tar::{EntryType, Header};
 
-use super::ignore::Ignore;
+use super::ignore::{Ignore, MatchInfo};
 use super::{Context, ContextError, Entry, EntrySource};
 
 /// Writes the context's tar to `out`.
@@ -128,6 +128,8 @@ fn directory<W: Write>(tar: &mut tar::Builder<W>, root: &Path, arcname: &str) ->
         .follow_links(false)
         .sort_by_file_name()
         .into_iter();
+    // Per depth, what the directory being walked there hands to its entries.
+    let mut infos: Vec<MatchInfo> = Vec::new();
     while let Some(item) = walk.next() {
         let item = item.map_err(|e| {
             let path = e
@@ -146,11 +148,29 @@ fn directory<W: Write>(tar: &mut tar::Builder<W>, root: &Path, arcname: &str) ->
             })?
             .to_string_lossy()
             .replace('\\', "/");
-        if (arcname.is_empty() && rel == "Dockerfile") || (!ignore.is_empty() && ignore.excludes(&rel)) {
-            if item.file_type().is_dir() && ignore.skips_dir(&rel) {
-                walk.skip_current_dir();
-            }
+        // The rendered Dockerfile replaces one at the root of the context.
+        if arcname.is_empty() && rel == "Dockerfile" && !item.file_type().is_dir() {
             continue;
+        }
+        if !ignore.is_empty() {
+            // Decided with the results of the entry's directory, as Docker's walk decides.
+            let depth = item.depth();
+            let parent = depth
+                .checked_sub(1)
+                .filter(|d| *d >= 1)
+                .and_then(|d| infos.get(d));
+            let (excluded, info) = ignore.excludes_in_walk(&rel, parent);
+            if item.file_type().is_dir() {
+                infos.truncate(depth);
+                infos.resize(depth, MatchInfo::default());
+                infos.push(info);
+            }
+            if excluded {
+                if item.file_type().is_dir() && ignore.skips_dir(&rel) {
+                    walk.skip_current_dir();
+                }
+                continue;
+            }
         }
         let meta = item.metadata().map_err(|e| {
             ContextError::io(

@@ -476,7 +476,9 @@ impl Scope {
                     Err(error) => Err(error),
                 };
                 match docker {
-                    Ok(docker) => Ok(self.remove_all(&docker).await),
+                    // Twice: a build's own removal of its step containers can race the
+                    // first pass (which then fails on "removal in progress").
+                    Ok(docker) => Ok(self.remove_all(&docker).await + self.remove_all(&docker).await),
                     Err(error) => Err(format!(
                         "the Docker Engine is needed by these tests and cannot be reached: {error}"
                     )),

@@ -178,3 +178,17 @@ fn create_builds_only_for_what_it_creates_and_persistent_containers_keep_their_i
         lines(&p)
     );
 }
+
+#[test]
+fn independent_builds_wait_for_nothing() {
+    let mut d = with_build(NEW);
+    let mut db = d.builds.get("app:latest").cloned().expect("build");
+    db.reference = "db:latest".into();
+    db.name = "db".into();
+    d.builds.insert("db:latest".into(), db);
+    let s = Snapshot::default();
+    let p = run(Action::Startup, &all(&d), &d, &s, &Options::default());
+    let builds: Vec<&Step> = p.steps.iter().filter(|s| s.kind.name() == "build").collect();
+    assert_eq!(builds.len(), 2, "{:#?}", lines(&p));
+    assert!(builds.iter().all(|b| b.deps.is_empty()), "{:#?}", lines(&p));
+}
