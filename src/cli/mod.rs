@@ -16,6 +16,7 @@ use clap::Parser;
 
 use crate::model::client::ClientConfig;
 use crate::model::{check_maps, Checked, ContainerMap, Origin};
+use crate::runtime::executor::Canceller;
 use crate::script::{Limits, MapImage, ScriptHost};
 use crate::session::{Build, BuildRequest, Mode, Recorder, Session};
 use args::{Arguments, Command};
@@ -34,6 +35,15 @@ pub fn main(argv: impl IntoIterator<Item = OsString>) -> i32 {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("error: internal error, this may indicate a bug in dmap: {info}");
     }));
+    // Ctrl-C cancels: the action running starts no more steps and drops its waits and builds
+    // (the Engine then cancels a build), the recipe stops; a second Ctrl-C exits at once.
+    let cancel = canceller().clone();
+    let _ = ctrlc::set_handler(move || {
+        if cancel.is_cancelled() {
+            std::process::exit(130);
+        }
+        cancel.cancel();
+    });
     // Recipes recurse through the Rhai interpreter; give them a stack that fits its limits.
     let worker = std::thread::Builder::new()
         .name("dmap".into())
@@ -56,6 +66,17 @@ pub fn main(argv: impl IntoIterator<Item = OsString>) -> i32 {
             e.code()
         }
     }
+}
+
+/// The one canceller of the process's sessions (Ctrl-C).
+fn canceller() -> &'static Canceller {
+    static CANCEL: std::sync::OnceLock<Canceller> = std::sync::OnceLock::new();
+    CANCEL.get_or_init(Canceller::new)
+}
+
+/// A session of this process: Ctrl-C cancels its actions.
+fn session(mode: Mode) -> Session {
+    Session::with_canceller(mode, canceller().clone())
 }
 
 fn limits() -> Limits {
@@ -84,7 +105,7 @@ fn execute(command: Command, verbose: bool) -> Result<(), Error> {
             let mode = if dry_run { Mode::DryRun } else { Mode::Apply };
             let mut host = ScriptHost::new(
                 &limits(),
-                Rc::new(Session::new(mode)),
+                Rc::new(session(mode)),
                 Rc::new(progress::Lines { verbose }),
             );
             host.set_args(&args);
@@ -166,7 +187,7 @@ fn execute(command: Command, verbose: bool) -> Result<(), Error> {
         Command::Build { args, file, names } => {
             let images = recipe_images(&file, &args)?;
             let chosen = select(&images, &names, &file)?;
-            let session = Session::new(Mode::Apply);
+            let session = session(Mode::Apply);
             let reporter = progress::Lines { verbose };
             // Client by client, each client's builds in parallel.
             let mut by_client: Vec<(String, ClientConfig, Vec<Build>)> = Vec::new();
@@ -236,7 +257,7 @@ fn recipe_images(file: &Path, args: &[String]) -> Result<Vec<MapImage>, Error> {
             ),
         });
     }
-    let session = Rc::new(Session::new(Mode::Record));
+    let session = Rc::new(session(Mode::Record));
     let mut host = ScriptHost::new(&limits(), session, Rc::new(Recorder::default()));
     host.print_to_stderr();
     host.set_args(args);
@@ -327,7 +348,7 @@ fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, Clients), Er
             .map_err(|problems| Error::Problems { problems })?;
         return Ok((vec![map], Vec::new()));
     }
-    let session = Rc::new(Session::new(Mode::Record));
+    let session = Rc::new(session(Mode::Record));
     let mut host = ScriptHost::new(&limits(), session, Rc::new(Recorder::default()));
     host.print_to_stderr();
     host.set_args(args);

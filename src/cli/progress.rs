@@ -69,6 +69,7 @@ impl Reporter for Lines {
                 // The reason is the action's error, rendered once at the end.
                 Outcome::Failed(_) => format!("  {}FAILED {step}\n", on(client)),
                 Outcome::Skipped { .. } => return,
+                Outcome::Cancelled => format!("  {}cancelled {step}\n", on(client)),
             },
             _ => return,
         };

@@ -232,6 +232,9 @@ fn walk(
                 origin_at(&source, *pos),
             )]
         }
+        EvalAltResult::ErrorTerminated(_, pos) => {
+            vec![Problem::new("cancelled (Ctrl-C)", origin_at(&source, *pos))]
+        }
         EvalAltResult::ErrorTooManyOperations(pos) => vec![Problem::new(
             "the recipe ran too long and was stopped (too many operations): is there an endless loop?",
             origin_at(&source, *pos),

@@ -81,6 +81,9 @@ impl ScriptHost {
             |_, debugger| debugger,
             |_, _, _, _, _| Ok(rhai::debugger::DebuggerCommand::Continue),
         );
+        // Ctrl-C (the session's canceller) stops the recipe too, between two operations.
+        let cancel = session.canceller();
+        engine.on_progress(move |_| cancel.is_cancelled().then_some(Dynamic::UNIT));
         let sources = Rc::new(Sources::default());
         let mut engine = engine;
         engine.set_module_resolver(Resolver::from_env(sources.clone()));

@@ -32,8 +32,24 @@ pub enum Error {
         failures: Vec<StepFailure>,
         skipped: Vec<Skipped>,
     },
+    /// Cancelled (Ctrl-C in the REPL): what was done stays, what was waiting was dropped, the
+    /// rest did not start.
+    #[error("cancelled: {} step(s) done, {} not run{}", .done.steps.len(), .not_run.len(), failed_text(.failures))]
+    Cancelled {
+        done: crate::session::Report,
+        not_run: Vec<Skipped>,
+        failures: Vec<StepFailure>,
+    },
     #[error("internal error, this may indicate a bug in dmap: {message}")]
     Internal { message: String },
+}
+
+fn failed_text(failures: &[StepFailure]) -> String {
+    if failures.is_empty() {
+        String::new()
+    } else {
+        format!(", {} failed", failures.len())
+    }
 }
 
 fn client_text(client: &str) -> String {

@@ -26,7 +26,7 @@ use crate::model::client::ClientConfig;
 use crate::model::{check_maps, target, ContainerMap};
 use crate::runtime::apply::apply;
 use crate::runtime::driver::Driver;
-use crate::runtime::executor::Outcome;
+use crate::runtime::executor::{Canceller, Outcome};
 use crate::runtime::observe::observe;
 use crate::runtime::plan::{plan, Action, Plan, Step};
 use crate::runtime::snapshot::Snapshot;
@@ -87,6 +87,7 @@ pub struct Session {
     runtime: OnceCell<tokio::runtime::Runtime>,
     /// Connections by client name and settings, reused across actions.
     drivers: RefCell<Vec<Driver>>,
+    cancel: Canceller,
 }
 
 impl Session {
@@ -95,7 +96,25 @@ impl Session {
             mode: Cell::new(mode),
             runtime: OnceCell::new(),
             drivers: RefCell::new(Vec::new()),
+            cancel: Canceller::new(),
         }
+    }
+
+    /// A session whose actions `cancel` cancels (one canceller for every session of a process,
+    /// so a Ctrl-C handler reaches them all).
+    pub fn with_canceller(mode: Mode, cancel: Canceller) -> Session {
+        Session {
+            cancel,
+            ..Session::new(mode)
+        }
+    }
+
+    /// What cancels the session's actions from another thread (a Ctrl-C handler): the action
+    /// running starts no more steps, waits and builds in flight are dropped, the rest finish, and
+    /// it fails with [`Error::Cancelled`]; so do the actions after it until the canceller is
+    /// reset.
+    pub fn canceller(&self) -> Canceller {
+        self.cancel.clone()
     }
 
     pub fn mode(&self) -> Mode {
@@ -363,6 +382,7 @@ impl Session {
                     }),
                 },
                 |step, line| reporter.event(&Event::Output { client, step, line }),
+                &self.cancel,
             ))?
             .map_err(|e| Error::Internal {
                 message: e.to_string(),
@@ -374,6 +394,11 @@ impl Session {
                     client: client.to_string(),
                     step: step.clone(),
                     error,
+                }),
+                Outcome::Cancelled => outcome.cancelled.push(Skipped {
+                    client: client.to_string(),
+                    step: step.clone(),
+                    because: String::new(),
                 }),
                 Outcome::Skipped { because } => outcome.skipped.push(Skipped {
                     client: client.to_string(),
@@ -396,11 +421,18 @@ struct Outcomes {
     report: Report,
     failures: Vec<StepFailure>,
     skipped: Vec<Skipped>,
+    cancelled: Vec<Skipped>,
 }
 
 impl Outcomes {
     fn finish(self) -> Result<Report, Error> {
-        if self.failures.is_empty() {
+        if !self.cancelled.is_empty() {
+            Err(Error::Cancelled {
+                done: self.report,
+                not_run: self.cancelled,
+                failures: self.failures,
+            })
+        } else if self.failures.is_empty() {
             Ok(self.report)
         } else {
             Err(Error::Failed {

@@ -35,18 +35,27 @@ pub async fn apply(
     limit: usize,
     mut on_progress: impl FnMut(usize, &Step, Option<&StepOutcome>),
     on_output: impl Fn(&Step, &str),
+    cancel: &executor::Canceller,
 ) -> Result<Vec<StepOutcome>, executor::ExecutorError> {
     let nodes: Vec<Node<&Step>> = plan.steps.iter().map(|s| Node::new(s, s.deps.clone())).collect();
     let builds = tokio::sync::Semaphore::new(PARALLEL_BUILDS);
     let on_output = &on_output;
     let builds = &builds;
-    executor::run_with_events(
+    executor::run_cancellable(
         &nodes,
         limit,
         |_, step| run_step(driver, desired, step, builds, move |line| on_output(step, line)),
         |i, event: Event<'_, (), StepError>| match event {
             Event::Started => on_progress(i, &plan.steps[i], None),
             Event::Finished(o) => on_progress(i, &plan.steps[i], Some(o)),
+        },
+        cancel,
+        // Cancelling drops what only waits; what changes the Engine finishes.
+        |step: &&Step| {
+            matches!(
+                step.kind,
+                StepKind::WaitHealthy { .. } | StepKind::BuildImage { .. } | StepKind::PullImage { .. }
+            )
         },
     )
     .await

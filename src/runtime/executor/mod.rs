@@ -10,11 +10,16 @@
 //! the calling task, so steps, their outputs and errors need be neither `Send` nor `'static`, and a
 //! step's future may borrow the plan.
 
+mod cancel;
+
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::future::Future;
 
+use futures_util::future::{AbortHandle, Abortable};
 use futures_util::stream::{FuturesUnordered, StreamExt};
+
+pub use cancel::Canceller;
 
 /// One step of a plan and the nodes it depends on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +49,9 @@ pub enum Outcome<O, E> {
         /// Index of the failed node upstream (the first failure found to block this node).
         because: usize,
     },
+    /// The run was cancelled before the step started, or while it was waiting (an abortable
+    /// step in flight is dropped; any other step in flight finishes).
+    Cancelled,
 }
 
 #[cfg(test)]
@@ -130,16 +138,37 @@ where
 /// [`run`], calling `on_event(index, event)` when a node's step starts and when a node gets its
 /// outcome (including skipped nodes, which never start). Events arrive on the calling task, in the
 /// order they happen.
+#[cfg(test)]
 pub async fn run_with_events<'a, S, O, E, F, Fut, P>(
     nodes: &'a [Node<S>],
     limit: usize,
     run_step: F,
-    mut on_event: P,
+    on_event: P,
 ) -> Result<Vec<Outcome<O, E>>, ExecutorError>
 where
     F: Fn(usize, &'a S) -> Fut,
     Fut: Future<Output = Result<O, E>>,
     P: FnMut(usize, Event<'_, O, E>),
+{
+    run_cancellable(nodes, limit, run_step, on_event, &Canceller::new(), |_| false).await
+}
+
+/// [`run_with_events`] that stops when `cancel` fires: no step starts any more, steps in flight
+/// for which `abortable` holds are dropped, the others finish; every node without an outcome
+/// then is [`Outcome::Cancelled`].
+pub async fn run_cancellable<'a, S, O, E, F, Fut, P, A>(
+    nodes: &'a [Node<S>],
+    limit: usize,
+    run_step: F,
+    mut on_event: P,
+    cancel: &Canceller,
+    abortable: A,
+) -> Result<Vec<Outcome<O, E>>, ExecutorError>
+where
+    F: Fn(usize, &'a S) -> Fut,
+    Fut: Future<Output = Result<O, E>>,
+    P: FnMut(usize, Event<'_, O, E>),
+    A: Fn(&S) -> bool,
 {
     let graph = Graph::new(nodes)?;
     let limit = limit.max(1);
@@ -154,18 +183,49 @@ where
         .map(Reverse)
         .collect();
     let mut in_flight = FuturesUnordered::new();
+    // Handles of the abortable steps in flight.
+    let mut aborts: Vec<(usize, AbortHandle)> = Vec::new();
+    let mut cancelled = cancel.is_cancelled();
 
     loop {
-        while in_flight.len() < limit {
+        while !cancelled && in_flight.len() < limit {
             let Some(Reverse(index)) = ready.pop() else { break };
             let Some(node) = nodes.get(index) else { continue };
             on_event(index, Event::Started);
-            let step = run_step(index, &node.step);
+            let (handle, registration) = AbortHandle::new_pair();
+            if abortable(&node.step) {
+                aborts.push((index, handle));
+            }
+            let step = Abortable::new(run_step(index, &node.step), registration);
             in_flight.push(async move { (index, step.await) });
         }
-
-        let Some((index, result)) = in_flight.next().await else {
+        if in_flight.is_empty() {
             break;
+        }
+
+        let next = if cancelled {
+            in_flight.next().await
+        } else {
+            tokio::select! {
+                next = in_flight.next() => next,
+                () = cancel.cancelled() => {
+                    cancelled = true;
+                    for (_, handle) in aborts.drain(..) {
+                        handle.abort();
+                    }
+                    continue;
+                }
+            }
+        };
+        let Some((index, result)) = next else {
+            break;
+        };
+        aborts.retain(|(i, _)| *i != index);
+        let Ok(result) = result else {
+            if let Some(slot) = outcomes.get_mut(index) {
+                on_event(index, Event::Finished(slot.insert(Outcome::Cancelled)));
+            }
+            continue;
         };
         let succeeded = result.is_ok();
         let outcome = match result {
@@ -191,6 +251,13 @@ where
         }
     }
 
+    if cancelled {
+        for (index, slot) in outcomes.iter_mut().enumerate() {
+            if slot.is_none() {
+                on_event(index, Event::Finished(slot.insert(Outcome::Cancelled)));
+            }
+        }
+    }
     outcomes
         .into_iter()
         .enumerate()

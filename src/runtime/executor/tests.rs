@@ -355,6 +355,7 @@ async fn events_report_starts_and_every_outcome() {
                 Event::Finished(Outcome::Done(_)) => Ev::Done(i),
                 Event::Finished(Outcome::Failed(_)) => Ev::Failed(i),
                 Event::Finished(Outcome::Skipped { because }) => Ev::Skipped(i, *because),
+                Event::Finished(Outcome::Cancelled) => unreachable!("nothing cancels this run"),
             })
         },
     )
@@ -389,4 +390,70 @@ async fn works_on_a_multi_thread_runtime() {
     .await
     .unwrap();
     assert_eq!(outcomes, (0..10).map(Outcome::Done).collect::<Vec<_>>());
+}
+
+/// Cancelling: nothing starts any more, a waiting step in flight is dropped, a changing one
+/// finishes, and everything without an outcome is cancelled.
+#[tokio::test]
+async fn cancel_drops_waits_finishes_changes_and_starts_nothing() {
+    use std::time::Duration;
+    // (name, abortable, millis)
+    let nodes = vec![
+        Node::new(("wait", true, 10_000u64), vec![]),
+        Node::new(("create", false, 200), vec![]),
+        Node::new(("start", false, 10), vec![1]),
+    ];
+    let cancel = Canceller::new();
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        trigger.cancel();
+    });
+    let started = std::time::Instant::now();
+    let outcomes = run_cancellable(
+        &nodes,
+        8,
+        |_, step: &(&str, bool, u64)| {
+            let millis = step.2;
+            async move {
+                tokio::time::sleep(Duration::from_millis(millis)).await;
+                Ok::<(), ()>(())
+            }
+        },
+        |_, _| {},
+        &cancel,
+        |step| step.1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcomes,
+        vec![Outcome::Cancelled, Outcome::Done(()), Outcome::Cancelled]
+    );
+    assert!(started.elapsed() < Duration::from_secs(2), "the wait was dropped");
+
+    // A run begun after cancelling starts nothing; after a reset it runs.
+    let outcomes = run_cancellable(
+        &nodes[1..2],
+        8,
+        |_, _| async { Ok::<(), ()>(()) },
+        |_, _| {},
+        &cancel,
+        |_| false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcomes, vec![Outcome::Cancelled]);
+    cancel.reset();
+    let outcomes = run_cancellable(
+        &nodes[1..2],
+        8,
+        |_, _| async { Ok::<(), ()>(()) },
+        |_, _| {},
+        &cancel,
+        |_| false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcomes, vec![Outcome::Done(())]);
 }
