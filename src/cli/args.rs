@@ -2,25 +2,220 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (`plan`: nothing would change)
+  1  an error of a recipe, a map or an action (a failed check, an unreachable Engine, a failed step)
+  2  the command line is wrong (an unknown verb or flag, a missing FILE, an unknown image name)
+  3  `plan`: something would change
+  `exec` exits with the command's own exit code.
+
+Targets: CONFIG, CONFIG.INSTANCE, GROUP or __all__, each optionally MAP/-prefixed; the verbs
+act on __all__ of every map when none are given.";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "dmap",
     version,
-    about = "Docker orchestration as code: Rhai recipes and docker-map maps, converged onto the Docker Engine"
+    about = "Docker orchestration as code: Rhai recipes and docker-map maps, converged onto the Docker Engine",
+    after_help = EXIT_CODES
 )]
 pub struct Arguments {
     /// Show everything steps print (all of a build's output).
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
+    /// Show no progress, only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// How progress is shown: a live view on a terminal, plain lines, nothing, or JSON lines.
+    #[arg(long, global = true, value_enum, default_value_t = Progress::Auto)]
+    pub progress: Progress,
+    /// No colours (also when NO_COLOR is set and not empty).
+    #[arg(long, global = true)]
+    pub no_color: bool,
     #[command(subcommand)]
     pub command: Command,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Progress {
+    /// `tty` when stderr is a terminal, else `plain`.
+    Auto,
+    /// A live view: a line per container and build, redrawn in place.
+    Tty,
+    /// One line per event, no control codes.
+    Plain,
+    /// Nothing but errors.
+    Quiet,
+    /// One JSON object per event, on stderr.
+    Json,
+}
+
+/// The recipe and its arguments, for the Compose-style verbs.
+#[derive(Debug, Args)]
+pub struct Recipe {
+    /// A recipe argument (`ARGS`), repeatable.
+    #[arg(short = 'a', long = "arg", value_name = "VALUE")]
+    pub args: Vec<String>,
+    /// The recipe (`.rhai`), or a docker-map YAML map.
+    pub file: PathBuf,
+}
+
+/// A recipe to start from, and its arguments.
+#[derive(Debug, Args)]
+pub struct OptionalRecipe {
+    /// A recipe argument (`ARGS`), repeatable.
+    #[arg(short = 'a', long = "arg", value_name = "VALUE")]
+    pub args: Vec<String>,
+    /// A recipe evaluated first: its variables, functions and maps stay in scope.
+    pub file: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create what is missing, recreate what changed, start what is stopped (`update`).
+    #[command(
+        after_help = "Example:\n  dmap up deploy.rhai              # everything\n  dmap up deploy.rhai web --wait   # web and what it needs, then wait until healthy"
+    )]
+    Up {
+        #[command(flatten)]
+        recipe: Recipe,
+        /// Targets (default: everything).
+        targets: Vec<String>,
+        /// Build every declared image the targets use, changed or not.
+        #[arg(long, conflicts_with = "no_build")]
+        build: bool,
+        /// Build no image, even a missing one.
+        #[arg(long)]
+        no_build: bool,
+        /// Recreate the targets even if nothing changed.
+        #[arg(long)]
+        force_recreate: bool,
+        /// Remove containers whose configurations left the map.
+        #[arg(long)]
+        remove_orphans: bool,
+        /// Wait until every container with a healthcheck is healthy.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Stop and remove the targets and what depends on them (`shutdown`).
+    #[command(
+        after_help = "Example:\n  dmap down deploy.rhai            # everything; named volumes stay\n  dmap down deploy.rhai --volumes  # volumes too"
+    )]
+    Down {
+        #[command(flatten)]
+        recipe: Recipe,
+        /// Targets (default: everything).
+        targets: Vec<String>,
+        /// Remove the attached (named) volumes too.
+        #[arg(long)]
+        volumes: bool,
+        /// Remove containers whose configurations left the map.
+        #[arg(long)]
+        remove_orphans: bool,
+    },
+    /// What `up` would do, and why; changes nothing. Exits 0 when nothing would change, 3 when something would.
+    #[command(
+        after_help = "Example:\n  dmap plan deploy.rhai && echo up to date\n  dmap plan --json deploy.rhai web"
+    )]
+    Plan {
+        #[command(flatten)]
+        recipe: Recipe,
+        /// Targets (default: everything).
+        targets: Vec<String>,
+        /// One JSON document (see docs/cli.md).
+        #[arg(long)]
+        json: bool,
+        /// Plan as `up --build` would.
+        #[arg(long, conflicts_with = "no_build")]
+        build: bool,
+        /// Plan as `up --no-build` would.
+        #[arg(long)]
+        no_build: bool,
+        /// Plan as `up --force-recreate` would.
+        #[arg(long)]
+        force_recreate: bool,
+        /// Plan as `up --remove-orphans` would.
+        #[arg(long)]
+        remove_orphans: bool,
+    },
+    /// Each container: state, health, image, ports, uptime, and what an update would change.
+    #[command(
+        visible_alias = "ps",
+        after_help = "Example:\n  dmap status deploy.rhai\n  dmap ps --json deploy.rhai web"
+    )]
+    Status {
+        #[command(flatten)]
+        recipe: Recipe,
+        /// Targets (default: everything).
+        targets: Vec<String>,
+        /// One JSON document (see docs/cli.md).
+        #[arg(long)]
+        json: bool,
+    },
+    /// The output of the targets' containers, each line prefixed with the container.
+    #[command(after_help = "Example:\n  dmap logs deploy.rhai web -n 20\n  dmap logs -f deploy.rhai")]
+    Logs {
+        #[command(flatten)]
+        recipe: Recipe,
+        /// Targets (default: everything).
+        targets: Vec<String>,
+        /// Keep following new output.
+        #[arg(short, long)]
+        follow: bool,
+        /// Only the last N lines of each container.
+        #[arg(short = 'n', long = "tail", value_name = "N")]
+        tail: Option<u64>,
+        /// Only output since T: a duration (`10m`, `2h`) or a time (`2026-12-01T10:00:00Z`).
+        #[arg(long, value_name = "T")]
+        since: Option<String>,
+    },
+    /// Run a command in a running container; dmap exits with the command's exit code.
+    #[command(
+        after_help = "Example:\n  dmap exec deploy.rhai web -- sh\n  dmap exec -u app -e DEBUG=1 deploy.rhai app.a -- ls /srv"
+    )]
+    Exec {
+        #[command(flatten)]
+        recipe: Recipe,
+        /// The container: one instance (`CONFIG` or `CONFIG.INSTANCE`, optionally `MAP/`).
+        target: String,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+        /// Run as this user.
+        #[arg(short, long)]
+        user: Option<String>,
+        /// Run in this directory.
+        #[arg(short, long, value_name = "DIR")]
+        workdir: Option<String>,
+        /// Set an environment variable, repeatable.
+        #[arg(short, long = "env", value_name = "K=V")]
+        env: Vec<String>,
+        /// No terminal for the command, even when stdin is one.
+        #[arg(short = 'T', long = "no-tty")]
+        no_tty: bool,
+    },
+    /// Build the images the recipe's maps declare (`m.images.NAME = df`), on the Engines the
+    /// maps are handed to; the Engine's cache keeps unchanged steps quick.
+    #[command(after_help = "Example:\n  dmap build deploy.rhai\n  dmap build -v deploy.rhai web")]
+    Build {
+        #[command(flatten)]
+        recipe: Recipe,
+        /// Image names as declared (or full references); all when none are given.
+        names: Vec<String>,
+    },
+    /// Print the Dockerfiles of the images the recipe's maps declare.
+    #[command(after_help = "Example:\n  dmap dockerfile deploy.rhai web > Dockerfile")]
+    Dockerfile {
+        #[command(flatten)]
+        recipe: Recipe,
+        /// One image name as declared (or its full reference); all when none is given.
+        name: Option<String>,
+    },
     /// Evaluate a recipe; its actions run against Docker as they are called.
+    #[command(after_help = "Example:\n  dmap run deploy.rhai prod\n  dmap run --dry-run deploy.rhai")]
     Run {
         /// Plan every action and print it; change nothing.
         #[arg(long)]
@@ -31,6 +226,7 @@ pub enum Command {
         args: Vec<String>,
     },
     /// Load a recipe or a docker-map YAML map, run every integrity check, contact no Engine.
+    #[command(after_help = "Example:\n  dmap check deploy.rhai\n  dmap check site.yaml")]
     Check {
         /// A recipe (`.rhai`) or a docker-map YAML map (`.yaml`, `.yml`).
         file: PathBuf,
@@ -38,6 +234,7 @@ pub enum Command {
         args: Vec<String>,
     },
     /// Print the resolved model of the maps.
+    #[command(after_help = "Example:\n  dmap show deploy.rhai\n  dmap show --json site.yaml")]
     Show {
         /// One JSON document instead of text.
         #[arg(long)]
@@ -47,25 +244,20 @@ pub enum Command {
         /// Recipe arguments (`ARGS`); after `--` when they start with `-`.
         args: Vec<String>,
     },
-    /// Build the images the recipe's maps declare (`m.images.NAME = df`), on the Engines the
-    /// maps are handed to; the Engine's cache keeps unchanged steps quick.
-    Build {
-        /// A recipe argument (`ARGS`), repeatable.
-        #[arg(short = 'a', long = "arg", value_name = "VALUE")]
-        args: Vec<String>,
-        /// The recipe (`.rhai`).
-        file: PathBuf,
-        /// Image names as declared (or full references); all when none are given.
-        names: Vec<String>,
+    /// An interactive session: Rhai statements, one scope, completion and history; `:help`.
+    #[command(
+        after_help = "Example:\n  dmap repl\n  dmap repl deploy.rhai -a prod     # its maps and functions at hand\n\nAt the prompt:\n  :help [NAME]  functions, or one function's signature and documentation\n  :plan [TARGET...]    what `dmap plan` would print for the maps in scope\n  :status [TARGET...]  what `dmap status` would print\n  :quit         leave (also Ctrl-D)"
+    )]
+    Repl {
+        #[command(flatten)]
+        recipe: OptionalRecipe,
     },
-    /// Print the Dockerfiles of the images the recipe's maps declare.
-    Dockerfile {
-        /// A recipe argument (`ARGS`), repeatable.
-        #[arg(short = 'a', long = "arg", value_name = "VALUE")]
-        args: Vec<String>,
-        /// The recipe (`.rhai`).
-        file: PathBuf,
-        /// One image name as declared (or its full reference); all when none is given.
-        name: Option<String>,
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  dmap completions bash > /etc/bash_completion.d/dmap\n  dmap completions zsh > \"${fpath[1]}/_dmap\""
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
     },
 }

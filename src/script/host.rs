@@ -13,7 +13,7 @@ use super::handles::MapHandle;
 use super::hints::Hints;
 use super::resolver::Resolver;
 use super::sources::Sources;
-use crate::model::{ContainerMap, Problem};
+use crate::model::ContainerMap;
 use crate::session::{Declared, Reporter, Session};
 
 /// Limits that stop runaway recipes quickly with a clear error.
@@ -81,6 +81,9 @@ impl ScriptHost {
             |_, debugger| debugger,
             |_, _, _, _, _| Ok(rhai::debugger::DebuggerCommand::Continue),
         );
+        // The recipe's output goes where the front end wants it (around a live view).
+        let printer = reporter.clone();
+        engine.on_print(move |text| printer.print(text));
         // Ctrl-C (the session's canceller) stops the recipe too, between two operations.
         let cancel = session.canceller();
         engine.on_progress(move |_| cancel.is_cancelled().then_some(Dynamic::UNIT));
@@ -151,6 +154,11 @@ impl ScriptHost {
         Ok(Evaluation { value })
     }
 
+    /// The mapping clients the recipe made, in the order it made them.
+    pub fn mapping_clients(&self) -> Vec<super::handles::ClientHandle> {
+        self.state.clients.borrow().clone()
+    }
+
     /// The clients the recipe handed map `name` to (through any `mapping_client`).
     pub fn clients_of(&self, name: &str) -> Vec<(String, crate::model::client::ClientConfig)> {
         let mut out: Vec<(String, crate::model::client::ClientConfig)> = Vec::new();
@@ -173,23 +181,21 @@ impl ScriptHost {
         let mut out = Vec::new();
         let mut problems = Vec::new();
         for m in self.selected_maps(evaluation) {
-            let map = m.0.borrow();
-            let clients = self.clients_of(&map.name);
-            for (name, (source, origin)) in m.1.borrow().iter() {
-                match source.context() {
-                    Ok(context) => out.push(MapImage {
-                        reference: crate::session::images::reference(&map, name),
-                        declared: Declared {
-                            map: map.name.clone(),
-                            name: name.clone(),
-                            context: Arc::new(context),
-                            origin: origin.clone(),
-                        },
-                        clients: clients.clone(),
-                    }),
-                    Err(e) => problems.push(Problem::new(format!("image `{name}`: {e}"), origin.clone())),
+            let clients = self.clients_of(&m.name());
+            let declared = match super::select::declared(std::slice::from_ref(&m)) {
+                Ok(d) => d,
+                Err(Error::Recipe { problems: p, .. }) => {
+                    problems.extend(p);
+                    continue;
                 }
-            }
+                Err(e) => return Err(e),
+            };
+            let map = m.0.borrow();
+            out.extend(declared.into_iter().map(|declared| MapImage {
+                reference: crate::session::images::reference(&map, &declared.name),
+                declared,
+                clients: clients.clone(),
+            }));
         }
         if problems.is_empty() {
             Ok(out)

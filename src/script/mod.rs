@@ -9,6 +9,7 @@ pub mod handles;
 pub mod hints;
 pub mod host;
 pub mod resolver;
+pub mod select;
 pub mod sources;
 
 pub use error::Error;

@@ -40,6 +40,9 @@ pub enum Error {
         not_run: Vec<Skipped>,
         failures: Vec<StepFailure>,
     },
+    /// `logs` or `exec` failed at the Engine.
+    #[error("{error}")]
+    Stream { error: StepError },
     #[error("internal error, this may indicate a bug in dmap: {message}")]
     Internal { message: String },
 }

@@ -10,6 +10,8 @@ pub mod images;
 pub mod options;
 pub mod report;
 pub mod reporter;
+pub mod status;
+mod streams;
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::BTreeSet;
@@ -21,6 +23,7 @@ pub use images::Declared;
 pub use options::Options;
 pub use report::{Done, Report};
 pub use reporter::{Event, Purpose, Recorder, Reporter};
+pub use status::Status;
 
 use crate::model::client::ClientConfig;
 use crate::model::{check_maps, target, ContainerMap};
@@ -165,18 +168,7 @@ impl Session {
     /// client is observed and planned for, and then (unless only planning) each is converged.
     /// Under [`Mode::Record`] the action is checked and recorded, and no Engine is contacted.
     pub fn act(&self, request: &Request<'_>, reporter: &dyn Reporter) -> Result<Report, Error> {
-        let checked = check_maps(request.maps, None).map_err(|problems| Error::Problems { problems })?;
-        let clients = |_: &str| request.clients.to_vec();
-        let problems = crate::model::check::clients(&checked, &clients);
-        if !problems.is_empty() {
-            return Err(Error::Problems { problems });
-        }
-        let usage = |message: String| Error::Usage { message };
-        let ids = target::expand(request.targets, &checked).map_err(usage)?;
-        let options = request.options.resolve(&checked).map_err(usage)?;
-        let images =
-            images::resolve(request.maps, request.images).map_err(|problems| Error::Problems { problems })?;
-        let wanted: BTreeSet<String> = ids.iter().map(|id| id.engine_name(&checked)).collect();
+        let prepared = Prepared::new(request)?;
         let mode = self.mode();
         if mode == Mode::Record {
             reporter.event(&Event::Recorded {
@@ -185,9 +177,6 @@ impl Session {
             });
             return Ok(Report::default());
         }
-        let cwd: PathBuf = std::env::current_dir().map_err(|e| Error::Internal {
-            message: format!("can't read the current directory: {e}"),
-        })?;
         let purpose = match (request.plan_only, mode) {
             (true, _) => Purpose::Plan,
             (false, Mode::DryRun) => Purpose::DryRun,
@@ -198,26 +187,15 @@ impl Session {
         // Every client is observed and planned before anything changes on any of them.
         let mut planned: Vec<(&String, Driver, Desired, Plan)> = Vec::new();
         for (client, config) in request.clients {
-            let mut desired = Desired::build(&checked, &cwd, client, config)
-                .map_err(|problems| Error::Problems { problems })?;
-            digests
-                .attach(&mut desired, &images)
-                .map_err(|problems| Error::Problems { problems })?;
-            let targets: Vec<String> = desired
-                .containers
-                .iter()
-                .filter(|c| wanted.contains(&c.name))
-                .map(|c| c.name.clone())
-                .collect();
-            if targets.is_empty() {
+            let Some((driver, desired, targets)) = self.client(&prepared, client, config, &mut digests)?
+            else {
                 continue;
-            }
-            let driver = self.driver(client, config)?;
+            };
             let refused = |errors| Error::Refused {
                 client: client.clone(),
                 errors,
             };
-            let mut options = options.clone();
+            let mut options = prepared.options.clone();
             if options.pull_before_update && *request.action == Action::Update && purpose == Purpose::Apply {
                 // Pulled first, so that the update sees the images the tags name now.
                 let snapshot = self.observe(&driver, &desired, client)?;
@@ -238,6 +216,7 @@ impl Session {
             });
             for text in &the_plan.notes {
                 reporter.event(&Event::Note { client, text });
+                outcome.report.notes.push(((*client).clone(), text.clone()));
             }
             self.carry_out(driver, desired, the_plan, client, purpose, reporter, &mut outcome)?;
         }
@@ -326,6 +305,34 @@ impl Session {
         outcome.finish()
     }
 
+    /// One client's part of a prepared action: its connection, desired state (with the builds
+    /// of the declared images it uses) and the Engine names of the targets on it; None when no
+    /// target runs there.
+    fn client(
+        &self,
+        prepared: &Prepared<'_>,
+        client: &str,
+        config: &ClientConfig,
+        digests: &mut images::Digests,
+    ) -> Result<Option<(Driver, Desired, Vec<String>)>, Error> {
+        let mut desired = Desired::build(&prepared.checked, &prepared.cwd, client, config)
+            .map_err(|problems| Error::Problems { problems })?;
+        digests
+            .attach(&mut desired, &prepared.images)
+            .map_err(|problems| Error::Problems { problems })?;
+        let targets: Vec<String> = desired
+            .containers
+            .iter()
+            .filter(|c| prepared.wanted.contains(&c.name))
+            .map(|c| c.name.clone())
+            .collect();
+        if targets.is_empty() {
+            return Ok(None);
+        }
+        let driver = self.driver(client, config)?;
+        Ok(Some((driver, desired, targets)))
+    }
+
     fn observe(&self, driver: &Driver, desired: &Desired, client: &str) -> Result<Snapshot, Error> {
         self.block_on(observe(driver, desired))?
             .map_err(|error| Error::Observe {
@@ -387,6 +394,7 @@ impl Session {
             .map_err(|e| Error::Internal {
                 message: e.to_string(),
             })?;
+        reporter.event(&Event::Settled { client });
         for (step, result) in the_plan.steps.iter().zip(outcomes) {
             match result {
                 Outcome::Done(()) => outcome.report.steps.push(done(client, step)),
@@ -412,6 +420,44 @@ impl Session {
             }
         }
         Ok(())
+    }
+}
+
+/// An action checked and resolved, before any Engine is contacted: the maps in full, the
+/// targets, the options, the declared images.
+struct Prepared<'a> {
+    checked: Vec<crate::model::Checked<'a>>,
+    /// Engine names of the targets and what the action's direction adds later.
+    wanted: BTreeSet<String>,
+    options: crate::runtime::plan::Options,
+    images: std::collections::BTreeMap<String, images::Resolved>,
+    cwd: PathBuf,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(request: &Request<'a>) -> Result<Prepared<'a>, Error> {
+        let checked = check_maps(request.maps, None).map_err(|problems| Error::Problems { problems })?;
+        let clients = |_: &str| request.clients.to_vec();
+        let problems = crate::model::check::clients(&checked, &clients);
+        if !problems.is_empty() {
+            return Err(Error::Problems { problems });
+        }
+        let usage = |message: String| Error::Usage { message };
+        let ids = target::expand(request.targets, &checked).map_err(usage)?;
+        let options = request.options.resolve(&checked).map_err(usage)?;
+        let images =
+            images::resolve(request.maps, request.images).map_err(|problems| Error::Problems { problems })?;
+        let wanted: BTreeSet<String> = ids.iter().map(|id| id.engine_name(&checked)).collect();
+        let cwd: PathBuf = std::env::current_dir().map_err(|e| Error::Internal {
+            message: format!("can't read the current directory: {e}"),
+        })?;
+        Ok(Prepared {
+            checked,
+            wanted,
+            options,
+            images,
+            cwd,
+        })
     }
 }
 

@@ -17,4 +17,6 @@ pub struct Done {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
     pub steps: Vec<Done>,
+    /// What was noticed and left alone, by client (orphans, volume changes).
+    pub notes: Vec<(String, String)>,
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Action, Builder, StepKind};
+use super::{Action, BuildPolicy, Builder, StepKind};
 use crate::runtime::spec::DesiredContainer;
 
 /// `sha256:0123456789ab…`
@@ -19,24 +19,38 @@ pub fn short_digest(digest: &str) -> String {
     }
 }
 
-/// Why the image at `reference` must be built, if it must.
-fn build_reason(b: &Builder, reference: &str) -> Option<String> {
+/// Why the image at `reference` must be built, if it must, and whether that changes it.
+fn build_reason(b: &Builder, reference: &str) -> Option<(String, bool)> {
+    if b.options.build == BuildPolicy::Never {
+        return None;
+    }
+    changed_reason(b, reference)
+}
+
+fn changed_reason(b: &Builder, reference: &str) -> Option<(String, bool)> {
     let build = b.desired.builds.get(reference)?;
+    let unchanged = || match b.options.build {
+        BuildPolicy::Always => Some((format!("image `{}`: --build", build.name), false)),
+        _ => None,
+    };
     if !b.observed.images.contains_key(reference) {
-        return Some(format!("image `{}`: absent", build.name));
+        return Some((format!("image `{}`: absent", build.name), true));
     }
     match b.observed.image_contexts.get(reference) {
-        None => Some(format!(
-            "image `{}`: no context recorded (not built by dmap)",
-            build.name
+        None => Some((
+            format!("image `{}`: no context recorded (not built by dmap)", build.name),
+            true,
         )),
-        Some(recorded) if *recorded != build.digest => Some(format!(
-            "image `{}`: context changed ({} → {})",
-            build.name,
-            short_digest(recorded),
-            short_digest(&build.digest)
+        Some(recorded) if *recorded != build.digest => Some((
+            format!(
+                "image `{}`: context changed ({} → {})",
+                build.name,
+                short_digest(recorded),
+                short_digest(&build.digest)
+            ),
+            true,
         )),
-        Some(_) => None,
+        Some(_) => unchanged(),
     }
 }
 
@@ -64,7 +78,7 @@ pub(super) fn builds<'a>(
             continue;
         }
         if !b.pulled.contains_key(image) {
-            if let Some(reason) = build_reason(b, image) {
+            if let Some((reason, changes)) = build_reason(b, image) {
                 let id = b.step(
                     StepKind::BuildImage {
                         image: image.to_string(),
@@ -73,7 +87,9 @@ pub(super) fn builds<'a>(
                     vec![],
                 );
                 b.pulled.insert(image.to_string(), id);
-                rebuilt.insert(image, build.name.as_str());
+                if changes {
+                    rebuilt.insert(image, build.name.as_str());
+                }
             }
         }
         let keep_image = c.persistent && !b.options.update_persistent;

@@ -86,6 +86,9 @@ pub(super) fn up<'a>(
         };
         forward(b, action, c, &replace, role, errors);
     }
+    if b.options.wait && *action != Action::Create {
+        wait_for_all(b, &all);
+    }
     // A volume or network is removed once every container using it is gone.
     for (step, users) in rebuilt {
         let removed: Vec<usize> = users.iter().filter_map(|u| b.removed.get(u).copied()).collect();
@@ -380,15 +383,42 @@ fn create(
     }
 }
 
+fn has_health(c: &DesiredContainer) -> bool {
+    c.spec
+        .healthcheck
+        .as_ref()
+        .is_some_and(|h| h.test.first().is_some_and(|t| t != "NONE"))
+}
+
+/// `--wait`: every container with a healthcheck that starts in this run, or is not healthy
+/// now, is waited for (no step for one that runs healthy and is left alone).
+fn wait_for_all(b: &mut Builder, all: &[&DesiredContainer]) {
+    for c in all {
+        if !has_health(c) || b.healthy.contains_key(&c.name) {
+            continue;
+        }
+        let started = b.started.get(&c.name).copied();
+        let healthy_now = b
+            .observed_container(&c.name)
+            .is_some_and(|o| o.is_running() && o.health.as_deref() == Some("healthy"));
+        if started.is_none() && healthy_now {
+            continue;
+        }
+        let id = b.step(
+            StepKind::WaitHealthy {
+                container: c.name.clone(),
+            },
+            "--wait",
+            started.into_iter().collect(),
+        );
+        b.healthy.insert(c.name.clone(), id);
+    }
+}
+
 /// Dependencies with a healthcheck are healthy before the container starts.
 fn wait_for_health(b: &mut Builder, c: &DesiredContainer, ready: &mut Vec<usize>) {
     for dep in &c.depends_on {
-        let has_health = b
-            .desired
-            .container(dep)
-            .and_then(|d| d.spec.healthcheck.as_ref())
-            .is_some_and(|h| h.test.first().is_some_and(|t| t != "NONE"));
-        if !has_health {
+        if !b.desired.container(dep).is_some_and(has_health) {
             continue;
         }
         let id = match b.healthy.get(dep) {

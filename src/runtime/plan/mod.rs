@@ -93,6 +93,23 @@ pub struct Options {
     pub pull_all_images: bool,
     pub pull_before_update: bool,
     pub restart_exec_commands: bool,
+    /// When declared images are built (`dmap up --build` / `--no-build`).
+    pub build: BuildPolicy,
+    /// Wait until every involved container with a healthcheck is healthy (`dmap up --wait`).
+    pub wait: bool,
+}
+
+/// When a declared image is built.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BuildPolicy {
+    /// When it is missing or its context changed.
+    #[default]
+    Changed,
+    /// Every time (an unchanged context gives the same image from the Engine's cache, so its
+    /// containers are not recreated for it).
+    Always,
+    /// Never, even when it is missing.
+    Never,
 }
 
 impl Default for Options {
@@ -108,6 +125,8 @@ impl Default for Options {
             pull_all_images: true,
             pull_before_update: false,
             restart_exec_commands: true,
+            build: BuildPolicy::Changed,
+            wait: false,
         }
     }
 }

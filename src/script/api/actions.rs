@@ -73,6 +73,16 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             act(&ctx, &s, c, "signal", Some(signal), &targets, options, false)
         },
     );
+    // Status: the same shape as `dmap status --json`.
+    let s = state.clone();
+    engine.register_fn("status", move |ctx: NativeCallContext, c: &mut ClientHandle| {
+        status(&ctx, &s, c, &Dynamic::from("__all__"))
+    });
+    let s = state.clone();
+    engine.register_fn(
+        "status",
+        move |ctx: NativeCallContext, c: &mut ClientHandle, targets: Dynamic| status(&ctx, &s, c, &targets),
+    );
     let s = state.clone();
     engine.register_fn(
         "plan",
@@ -139,6 +149,78 @@ fn row(step: &crate::session::Done) -> Dynamic {
     Dynamic::from_map(m)
 }
 
+/// `c.status(targets)`: `#{ containers, orphans, foreign, builds }`, as `dmap status --json`.
+fn status(ctx: &NativeCallContext, state: &State, client: &ClientHandle, targets: &Dynamic) -> Fallible<Map> {
+    let origin = here(ctx, state);
+    let targets = strings(targets, "targets", &origin)?;
+    let found = with_request(
+        client,
+        &Action::Update,
+        &targets,
+        &Options::default(),
+        true,
+        |request| state.session.status(request),
+    )?
+    .map_err(|e| raise_action(e, origin.clone()))?;
+    let json = serde_json::to_value(&found).map_err(|e| {
+        raise_one(Problem::new(
+            format!("internal error: status as a value: {e}"),
+            origin,
+        ))
+    })?;
+    match from_json(json).try_cast::<Map>() {
+        Some(m) => Ok(m),
+        None => Ok(Map::new()),
+    }
+}
+
+/// Runs `f` on the session request for the client's maps, read in place (the session does not
+/// call back into the recipe).
+fn with_request<T>(
+    client: &ClientHandle,
+    action: &Action,
+    targets: &[String],
+    options: &Options,
+    plan_only: bool,
+    f: impl FnOnce(&Request<'_>) -> T,
+) -> Fallible<T> {
+    let borrowed: Vec<Ref<'_, ContainerMap>> = client.0.maps.iter().map(|m| m.0.borrow()).collect();
+    let maps: Vec<&ContainerMap> = borrowed.iter().map(|m| &**m).collect();
+    let clients: Vec<(String, ClientConfig)> = client
+        .0
+        .clients
+        .iter()
+        .map(|(n, c)| (n.clone(), (**c).clone()))
+        .collect();
+    let images = super::images::declared(&client.0.maps)?;
+    Ok(f(&Request {
+        maps: &maps,
+        clients: &clients,
+        action,
+        targets,
+        options,
+        plan_only,
+        images: &images,
+    }))
+}
+
+/// A JSON value as a Rhai value (`null` is `()`).
+fn from_json(value: serde_json::Value) -> Dynamic {
+    match value {
+        serde_json::Value::Null => Dynamic::UNIT,
+        serde_json::Value::Bool(b) => Dynamic::from_bool(b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Dynamic::from_int(i),
+            None => Dynamic::from_float(n.as_f64().unwrap_or(0.0)),
+        },
+        serde_json::Value::String(s) => Dynamic::from(s),
+        serde_json::Value::Array(a) => Dynamic::from_array(a.into_iter().map(from_json).collect()),
+        serde_json::Value::Object(o) => {
+            Dynamic::from_map(o.into_iter().map(|(k, v)| (k.into(), from_json(v))).collect())
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn act(
     ctx: &NativeCallContext,
@@ -158,28 +240,9 @@ fn act(
         _ => BTreeMap::new(),
     };
     let options = Options::parse(&values).map_err(|m| raise_one(Problem::new(m, origin.clone())))?;
-    // The maps are read in place: the session does not call back into the recipe.
-    let borrowed: Vec<Ref<'_, ContainerMap>> = client.0.maps.iter().map(|m| m.0.borrow()).collect();
-    let maps: Vec<&ContainerMap> = borrowed.iter().map(|m| &**m).collect();
-    let clients: Vec<(String, ClientConfig)> = client
-        .0
-        .clients
-        .iter()
-        .map(|(n, c)| (n.clone(), (**c).clone()))
-        .collect();
-    let images = super::images::declared(&client.0.maps)?;
-    let request = Request {
-        maps: &maps,
-        clients: &clients,
-        action: &action,
-        targets: &targets,
-        options: &options,
-        plan_only,
-        images: &images,
-    };
-    let report: Report = state
-        .session
-        .act(&request, state.reporter.as_ref())
-        .map_err(|e| raise_action(e, origin))?;
+    let report: Report = with_request(client, &action, &targets, &options, plan_only, |request| {
+        state.session.act(request, state.reporter.as_ref())
+    })?
+    .map_err(|e| raise_action(e, origin))?;
     Ok(report.steps.iter().map(row).collect())
 }

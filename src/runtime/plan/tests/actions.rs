@@ -552,3 +552,34 @@ fn a_changed_network_is_recreated_and_its_containers_reconnected() {
         "containers stay: {l:#?}"
     );
 }
+
+#[test]
+fn wait_waits_for_what_is_not_healthy_and_for_what_starts() {
+    let d = desired();
+    let mut s = converged(&d);
+    let o = Options {
+        wait: true,
+        ..Options::default()
+    };
+    // db (healthcheck) runs but is still starting: waited for; the rest has no healthcheck
+    s.containers.get_mut("m.db").expect("db").health = Some("starting".into());
+    let l = lines(&run(Action::Update, &all(&d), &d, &s, &o));
+    assert_eq!(l, ["wait_healthy m.db: --wait"], "{l:#?}");
+    // healthy: nothing to do
+    s.containers.get_mut("m.db").expect("db").health = Some("healthy".into());
+    assert_eq!(
+        lines(&run(Action::Update, &all(&d), &d, &s, &o)),
+        Vec::<String>::new()
+    );
+    // started in this run: waited for after its start
+    let p = run(Action::Startup, &all(&d), &d, &Snapshot::default(), &o);
+    assert!(
+        after(
+            &p,
+            "wait_healthy m.db: `m.app.a` waits for it",
+            "start m.db: created"
+        ),
+        "{:#?}",
+        lines(&p)
+    );
+}

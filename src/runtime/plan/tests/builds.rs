@@ -192,3 +192,27 @@ fn independent_builds_wait_for_nothing() {
     assert_eq!(builds.len(), 2, "{:#?}", lines(&p));
     assert!(builds.iter().all(|b| b.deps.is_empty()), "{:#?}", lines(&p));
 }
+
+#[test]
+fn build_policies_always_and_never() {
+    let d = with_build(OLD);
+    let mut s = converged(&d);
+    built_with(&mut s, OLD);
+    // --build: built again, its containers left alone (the cache gives the same image)
+    let o = Options {
+        build: BuildPolicy::Always,
+        ..Options::default()
+    };
+    let l = lines(&run(Action::Update, &all(&d), &d, &s, &o));
+    assert_eq!(l, ["build app:latest: image `app`: --build"], "{l:#?}");
+    // --no-build: nothing, even for a changed context
+    let d = with_build(NEW);
+    let o = Options {
+        build: BuildPolicy::Never,
+        ..Options::default()
+    };
+    assert_eq!(
+        lines(&run(Action::Update, &all(&d), &d, &s, &o)),
+        Vec::<String>::new()
+    );
+}

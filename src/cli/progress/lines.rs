@@ -1,8 +1,8 @@
-//! The CLI's reporter: a session's events as plain lines on stderr, one per event.
+//! Plain lines on stderr, one per event, no control codes.
 
 use std::io::Write as _;
 
-use crate::model::name::DEFAULT_CLIENT;
+use super::on;
 use crate::runtime::executor::Outcome;
 use crate::runtime::plan::StepKind;
 use crate::session::{Event, Purpose, Reporter};
@@ -14,14 +14,6 @@ use crate::session::{Event, Purpose, Reporter};
 #[derive(Default)]
 pub struct Lines {
     pub verbose: bool,
-}
-
-fn on(client: &str) -> String {
-    if client == DEFAULT_CLIENT {
-        String::new()
-    } else {
-        format!("[{client}] ")
-    }
 }
 
 impl Reporter for Lines {

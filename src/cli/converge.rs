@@ -1,0 +1,197 @@
+//! `dmap up`, `dmap down` and `dmap plan`: `update`, `shutdown` and a planned `update` of the
+//! targets, group by group (maps handed to one mapping client act together).
+
+use std::cell::Ref;
+use std::io::Write as _;
+
+use serde_json::json;
+
+use super::args::Recipe;
+use super::error::Error;
+use super::load::groups;
+use super::ui::Ui;
+use super::{session, session_error};
+use crate::model::{ContainerMap, Origin};
+use crate::runtime::plan::{self, Action, BuildPolicy};
+use crate::script::select::{self, Group};
+use crate::session::{Mode, Options, Report, Request};
+
+/// What `up` and `plan` are asked to do besides converging.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UpFlags {
+    pub build: bool,
+    pub no_build: bool,
+    pub force_recreate: bool,
+    pub remove_orphans: bool,
+    pub wait: bool,
+}
+
+impl UpFlags {
+    fn options(&self, targets: &[String]) -> Options {
+        Options {
+            flags: plan::Options {
+                remove_orphans: self.remove_orphans,
+                build: match (self.build, self.no_build) {
+                    (true, _) => BuildPolicy::Always,
+                    (_, true) => BuildPolicy::Never,
+                    _ => BuildPolicy::Changed,
+                },
+                wait: self.wait,
+                ..plan::Options::default()
+            },
+            force_update: if self.force_recreate {
+                targets.to_vec()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+/// Runs `f` on the request of each group: its maps, clients, images and the targets that are
+/// its. A target naming a map that is not selected is an error.
+pub(super) fn each_group<T>(
+    groups: &[Group],
+    given: &[String],
+    action: &Action,
+    options: impl Fn(&[String]) -> Options,
+    plan_only: bool,
+    mut f: impl FnMut(&Request<'_>) -> Result<T, crate::session::Error>,
+) -> Result<Vec<T>, Error> {
+    for t in given {
+        if let Some((map, _)) = t.split_once('/') {
+            if !groups.iter().any(|g| g.maps.iter().any(|m| m.name() == map)) {
+                let names: Vec<String> = groups
+                    .iter()
+                    .flat_map(|g| g.maps.iter().map(|m| format!("`{}`", m.name())))
+                    .collect();
+                return Err(Error::Usage {
+                    message: format!("target `{t}`: no map `{map}` (maps: {})", names.join(", ")),
+                });
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (i, group) in groups.iter().enumerate() {
+        let targets = select::targets_for(group, i == 0, given);
+        if targets.is_empty() {
+            continue;
+        }
+        let borrowed: Vec<Ref<'_, ContainerMap>> = group.maps.iter().map(|m| m.0.borrow()).collect();
+        let maps: Vec<&ContainerMap> = borrowed.iter().map(|m| &**m).collect();
+        let images = select::declared(&group.maps)?;
+        let options = options(&targets);
+        let request = Request {
+            maps: &maps,
+            clients: &group.clients,
+            action,
+            targets: &targets,
+            options: &options,
+            plan_only,
+            images: &images,
+        };
+        out.push(f(&request).map_err(|e| session_error(e, Origin::default()))?);
+    }
+    Ok(out)
+}
+
+pub(super) fn up(recipe: &Recipe, targets: &[String], flags: UpFlags, ui: &Ui) -> Result<(), Error> {
+    let groups = groups(recipe)?;
+    let session = session(Mode::Apply);
+    let reporter = ui.reporter();
+    each_group(
+        &groups,
+        targets,
+        &Action::Update,
+        |t| flags.options(t),
+        false,
+        |r| session.act(r, reporter.as_ref()),
+    )?;
+    Ok(())
+}
+
+pub(super) fn down(
+    recipe: &Recipe,
+    targets: &[String],
+    volumes: bool,
+    remove_orphans: bool,
+    ui: &Ui,
+) -> Result<(), Error> {
+    let groups = groups(recipe)?;
+    let session = session(Mode::Apply);
+    let reporter = ui.reporter();
+    let options = |_: &[String]| Options {
+        flags: plan::Options {
+            remove_attached: volumes,
+            remove_orphans,
+            ..plan::Options::default()
+        },
+        force_update: Vec::new(),
+    };
+    each_group(&groups, targets, &Action::Shutdown, options, false, |r| {
+        session.act(r, reporter.as_ref())
+    })?;
+    Ok(())
+}
+
+/// Prints what `up` would do; the exit code is 0 when nothing would change, 3 when something
+/// would.
+pub(super) fn plan(recipe: &Recipe, targets: &[String], flags: UpFlags, json: bool) -> Result<i32, Error> {
+    let groups = groups(recipe)?;
+    let session = session(Mode::Apply);
+    let quiet = super::progress::Quiet;
+    let reports: Vec<Report> = each_group(
+        &groups,
+        targets,
+        &Action::Update,
+        |t| flags.options(t),
+        true,
+        |r| session.act(r, &quiet),
+    )?;
+    let steps: Vec<&crate::session::Done> = reports.iter().flat_map(|r| &r.steps).collect();
+    let notes: Vec<&(String, String)> = reports.iter().flat_map(|r| &r.notes).collect();
+    let mut out = std::io::stdout().lock();
+    if json {
+        let doc = json!({
+            "changes": !steps.is_empty(),
+            "steps": steps.iter().map(|s| {
+                let mut v = json!({ "client": s.client, "action": s.action, "subject": s.subject, "reason": s.reason });
+                if let (Some(n), Some(m)) = (&s.network, v.as_object_mut()) {
+                    m.insert("network".into(), json!(n));
+                }
+                v
+            }).collect::<Vec<_>>(),
+            "notes": notes.iter().map(|(client, text)| json!({ "client": client, "text": text })).collect::<Vec<_>>(),
+        });
+        serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| Error::Output(e.into()))?;
+        writeln!(out).map_err(Error::Output)?;
+    } else {
+        for (client, text) in &notes {
+            writeln!(out, "{}note: {text}", client_prefix(client)).map_err(Error::Output)?;
+        }
+        for s in &steps {
+            let network = s.network.as_ref().map(|n| format!(" {n}")).unwrap_or_default();
+            writeln!(
+                out,
+                "{}{} {}{network}: {}",
+                client_prefix(&s.client),
+                s.action,
+                s.subject,
+                s.reason
+            )
+            .map_err(Error::Output)?;
+        }
+        if steps.is_empty() {
+            writeln!(out, "up to date").map_err(Error::Output)?;
+        }
+    }
+    Ok(if steps.is_empty() { 0 } else { 3 })
+}
+
+pub(super) fn client_prefix(client: &str) -> String {
+    if client == crate::model::name::DEFAULT_CLIENT {
+        String::new()
+    } else {
+        format!("[{client}] ")
+    }
+}

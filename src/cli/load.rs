@@ -1,0 +1,169 @@
+//! Reading what a command acts on: the maps of a recipe (evaluated as `check` does: actions
+//! recorded, not run) or of a YAML map, grouped with the clients the recipe handed them to; the
+//! images they declare.
+
+use std::path::Path;
+use std::rc::Rc;
+
+use super::args::Recipe;
+use super::error::Error;
+use super::{limits, session};
+use crate::model::client::ClientConfig;
+use crate::model::{check_maps, Checked, ContainerMap};
+use crate::script::handles::MapHandle;
+use crate::script::select::{self, Group};
+use crate::script::{MapImage, ScriptHost};
+use crate::session::{Mode, Recorder};
+
+/// A docker-map YAML map, by its extension (any case).
+pub(super) fn is_yaml(file: &Path) -> bool {
+    file.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+}
+
+/// The clients each map was handed to, by map name.
+pub(super) type Clients = Vec<(String, Vec<(String, ClientConfig)>)>;
+
+/// Every integrity check, including the interfaces of the clients the recipe names.
+pub(super) fn checked<'a>(maps: &[&'a ContainerMap], clients: &Clients) -> Result<Vec<Checked<'a>>, Error> {
+    let checked = check_maps(maps, None).map_err(|problems| Error::Problems { problems })?;
+    let clients_of = |name: &str| {
+        clients
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default()
+    };
+    let problems = crate::model::check::clients(&checked, &clients_of);
+    if problems.is_empty() {
+        Ok(checked)
+    } else {
+        Err(Error::Problems { problems })
+    }
+}
+
+/// The maps of a recipe or a YAML map file, and the clients the recipe handed them to.
+pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, Clients), Error> {
+    if is_yaml(file) {
+        let label = file
+            .strip_prefix("./")
+            .unwrap_or(file)
+            .to_string_lossy()
+            .into_owned();
+        let text = std::fs::read_to_string(file).map_err(|source| Error::Read {
+            path: label.clone(),
+            source,
+        })?;
+        let map = crate::yaml::load_map(&label, &text, None, &|v| std::env::var(v).ok())
+            .map_err(|problems| Error::Problems { problems })?;
+        return Ok((vec![map], Vec::new()));
+    }
+    let session = Rc::new(session(Mode::Record));
+    let mut host = ScriptHost::new(&limits(), session, Rc::new(Recorder::default()));
+    host.print_to_stderr();
+    host.set_args(args);
+    let evaluation = host.eval_file(file)?;
+    let (maps, clients): (Vec<ContainerMap>, Vec<_>) = host
+        .take_selected(&evaluation)
+        .into_iter()
+        .map(|(map, clients)| {
+            let name = map.name.clone();
+            (map, (name, clients))
+        })
+        .unzip();
+    Ok((maps, clients))
+}
+
+/// A recipe evaluated in a host that records its actions, its output on stderr.
+fn evaluate(file: &Path, args: &[String]) -> Result<(ScriptHost, crate::script::host::Evaluation), Error> {
+    let session = Rc::new(session(Mode::Record));
+    let mut host = ScriptHost::new(&limits(), session, Rc::new(Recorder::default()));
+    host.print_to_stderr();
+    host.set_args(args);
+    let evaluation = host.eval_file(file)?;
+    Ok((host, evaluation))
+}
+
+/// The maps a verb acts on, grouped by the mapping client they were handed to; a YAML map is
+/// one group on the local Engine.
+pub(super) fn groups(recipe: &Recipe) -> Result<Vec<Group>, Error> {
+    if is_yaml(&recipe.file) {
+        let (maps, _) = load(&recipe.file, &[])?;
+        return Ok(maps
+            .into_iter()
+            .map(|map| Group {
+                maps: vec![MapHandle::new(map)],
+                clients: vec![(
+                    crate::model::name::DEFAULT_CLIENT.to_string(),
+                    ClientConfig::default(),
+                )],
+            })
+            .collect());
+    }
+    let (host, evaluation) = evaluate(&recipe.file, &recipe.args)?;
+    let groups = select::groups(&host, &evaluation);
+    if groups.is_empty() {
+        return Err(Error::Usage {
+            message: format!("`{}` makes no maps", recipe.file.display()),
+        });
+    }
+    Ok(groups)
+}
+
+/// The images a recipe's maps declare, the recipe evaluated as `check` does.
+pub(super) fn recipe_images(file: &Path, args: &[String]) -> Result<Vec<MapImage>, Error> {
+    if is_yaml(file) {
+        return Err(Error::Usage {
+            message: format!(
+                "`{}` is a docker-map YAML map: images are declared by recipes (`m.images.NAME = df`)",
+                file.display()
+            ),
+        });
+    }
+    let (host, evaluation) = evaluate(file, args)?;
+    Ok(host.images(&evaluation)?)
+}
+
+/// The images `names` asks for (declared names or references), all when none; an unknown name
+/// is an error listing the declared ones.
+pub(super) fn select<'a>(
+    images: &'a [MapImage],
+    names: &[String],
+    file: &Path,
+) -> Result<Vec<&'a MapImage>, Error> {
+    if images.is_empty() {
+        return Err(Error::Usage {
+            message: format!(
+                "`{}` declares no images: a map declares one with `m.images.NAME = dockerfile(...)`",
+                file.display()
+            ),
+        });
+    }
+    if names.is_empty() {
+        return Ok(images.iter().collect());
+    }
+    let mut out: Vec<&MapImage> = Vec::new();
+    for name in names {
+        let found: Vec<&MapImage> = images
+            .iter()
+            .filter(|i| i.declared.name == *name || i.reference == *name)
+            .collect();
+        if found.is_empty() {
+            let declared: Vec<String> = images.iter().map(|i| format!("`{}`", i.declared.name)).collect();
+            return Err(Error::Usage {
+                message: format!(
+                    "no image `{name}` is declared in `{}` (declared: {})",
+                    file.display(),
+                    declared.join(", ")
+                ),
+            });
+        }
+        for f in found {
+            if !out.iter().any(|o| std::ptr::eq(*o, f)) {
+                out.push(f);
+            }
+        }
+    }
+    Ok(out)
+}

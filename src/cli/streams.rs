@@ -1,0 +1,237 @@
+//! `dmap logs` and `dmap exec`: the targets' output, and a command in one of them.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal as _, Write as _};
+
+use super::args::Recipe;
+use super::converge::each_group;
+use super::error::Error;
+use super::load::groups;
+use super::session;
+use super::ui::Ui;
+use crate::runtime::exec::ExecRequest;
+use crate::runtime::logs::LogFilter;
+use crate::runtime::plan::Action;
+use crate::session::{Mode, Options};
+
+/// Colours for the container labels, as Compose cycles them.
+const PALETTE: [&str; 6] = ["36", "33", "32", "35", "34", "31"];
+
+pub(super) fn logs(
+    recipe: &Recipe,
+    targets: &[String],
+    follow: bool,
+    tail: Option<u64>,
+    since: Option<&str>,
+    ui: &Ui,
+) -> Result<(), Error> {
+    let since = since
+        .map(|s| {
+            since_epoch(s, now()).ok_or_else(|| Error::Usage {
+                message: format!(
+                    "`--since {s}`: give a duration (`30s`, `10m`, `2h`, `1d`, `1h30m`) or a time (`2026-12-01T10:00:00Z`)"
+                ),
+            })
+        })
+        .transpose()?;
+    let filter = LogFilter { follow, tail, since };
+    let groups = groups(recipe)?;
+    let session = session(Mode::Apply);
+    let color = ui.color_stdout();
+    let mut out = std::io::stdout().lock();
+    let mut colours: HashMap<String, &str> = HashMap::new();
+    let mut width = 0;
+    let mut failed: Option<std::io::Error> = None;
+    each_group(
+        &groups,
+        targets,
+        &Action::Update,
+        |_| Options::default(),
+        true,
+        |r| {
+            session.logs(r, &filter, &mut |label, _is_err, line| {
+                if failed.is_some() {
+                    return;
+                }
+                let next = colours.len() % PALETTE.len();
+                let colour = *colours.entry(label.to_string()).or_insert(PALETTE[next]);
+                width = width.max(label.chars().count());
+                let written = if color {
+                    writeln!(out, "\x1b[{colour}m{label:<width$} |\x1b[0m {line}")
+                } else {
+                    writeln!(out, "{label:<width$} | {line}")
+                };
+                if let Err(e) = written.and_then(|()| out.flush()) {
+                    failed = Some(e);
+                }
+            })
+        },
+    )?;
+    match failed {
+        // A closed pipe (`| head`) ends the output; that is not an error.
+        Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(e)),
+        _ => Ok(()),
+    }
+}
+
+/// `dmap exec`'s flags.
+pub(super) struct ExecFlags {
+    pub command: Vec<String>,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    pub env: Vec<String>,
+    pub no_tty: bool,
+}
+
+/// Runs the command; returns its exit code, which becomes dmap's.
+pub(super) fn exec(recipe: &Recipe, target: &str, flags: ExecFlags) -> Result<i32, Error> {
+    for e in &flags.env {
+        if !e.contains('=') || e.starts_with('=') {
+            return Err(Error::Usage {
+                message: format!("`-e {e}`: give `NAME=VALUE`"),
+            });
+        }
+    }
+    let groups = groups(recipe)?;
+    let tty = !flags.no_tty && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let request = ExecRequest {
+        container: String::new(),
+        command: flags.command,
+        user: flags.user,
+        workdir: flags.workdir,
+        env: flags.env,
+        tty,
+        stdin: true,
+        size: if tty { terminal_size() } else { None },
+    };
+    let session = session(Mode::Apply);
+    let raw = if tty { RawMode::enter() } else { None };
+    let mut stdout = std::io::stdout();
+    let mut stderr = std::io::stderr();
+    let given = [target.to_string()];
+    let codes = each_group(
+        &groups,
+        &given,
+        &Action::Update,
+        |_| Options::default(),
+        true,
+        |r| {
+            session.exec(r, &request, &mut |is_err, bytes| {
+                let _ = if is_err {
+                    stderr.write_all(bytes).and_then(|()| stderr.flush())
+                } else {
+                    stdout.write_all(bytes).and_then(|()| stdout.flush())
+                };
+            })
+        },
+    );
+    drop(raw);
+    // The copy of stdin may still be blocked in a read the runtime can't interrupt: the process
+    // ends now, without waiting for it.
+    std::mem::forget(session);
+    let codes = codes?;
+    let code = codes.first().copied().unwrap_or(0);
+    Ok(i32::try_from(code).unwrap_or(1))
+}
+
+/// The terminal's size (columns, rows).
+fn terminal_size() -> Option<(u16, u16)> {
+    let size = rustix::termios::tcgetwinsize(std::io::stdout()).ok()?;
+    (size.ws_col > 0 && size.ws_row > 0).then_some((size.ws_col, size.ws_row))
+}
+
+/// The local terminal in raw mode while a command's terminal is attached; restored on drop.
+struct RawMode(rustix::termios::Termios);
+
+impl RawMode {
+    fn enter() -> Option<RawMode> {
+        let stdin = std::io::stdin();
+        let saved = rustix::termios::tcgetattr(&stdin).ok()?;
+        let mut raw = saved.clone();
+        raw.make_raw();
+        rustix::termios::tcsetattr(&stdin, rustix::termios::OptionalActions::Now, &raw).ok()?;
+        Some(RawMode(saved))
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        let _ = rustix::termios::tcsetattr(std::io::stdin(), rustix::termios::OptionalActions::Now, &self.0);
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// `--since`: a duration back from `now` (`30s`, `10m`, `2h`, `1d`, `1h30m`, plain seconds), a
+/// time (`2026-12-01T10:00:00Z`, a date alone is its midnight UTC) or seconds since the epoch
+/// (`@1764580000`), as seconds since the epoch.
+pub(crate) fn since_epoch(text: &str, now: i64) -> Option<i64> {
+    let text = text.trim();
+    if let Some(epoch) = text.strip_prefix('@') {
+        return epoch.parse().ok();
+    }
+    if text.contains('-') {
+        let full = if text.contains('T') {
+            text.to_string()
+        } else {
+            format!("{text}T00:00:00Z")
+        };
+        return crate::runtime::snapshot::timestamp(&full)
+            .and_then(|n| i64::try_from(n / 1_000_000_000).ok());
+    }
+    let mut total: i64 = 0;
+    let mut number = String::new();
+    for ch in text.chars() {
+        if ch.is_ascii_digit() {
+            number.push(ch);
+            continue;
+        }
+        let unit = match ch {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => return None,
+        };
+        let n: i64 = number.parse().ok()?;
+        total = total.checked_add(n.checked_mul(unit)?)?;
+        number.clear();
+    }
+    if !number.is_empty() {
+        total = total.checked_add(number.parse().ok()?)?;
+    } else if text.is_empty() {
+        return None;
+    }
+    now.checked_sub(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::since_epoch;
+
+    #[test]
+    fn since_forms() {
+        let now = 1_000_000;
+        for (text, want) in [
+            ("30s", Some(now - 30)),
+            ("10m", Some(now - 600)),
+            ("2h", Some(now - 7200)),
+            ("1d", Some(now - 86_400)),
+            ("1h30m", Some(now - 5400)),
+            ("45", Some(now - 45)),
+            ("@1764580000", Some(1_764_580_000)),
+            ("1970-01-02T00:00:00Z", Some(86_400)),
+            ("1970-01-02", Some(86_400)),
+            ("", None),
+            ("10x", None),
+            ("m", None),
+            ("yesterday", None),
+        ] {
+            assert_eq!(since_epoch(text, now), want, "{text:?}");
+        }
+    }
+}

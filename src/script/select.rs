@@ -1,0 +1,102 @@
+//! What a verb (`dmap up`, `plan`, `status`, ...) acts on after evaluating a recipe as `check`
+//! does: the maps it selects, grouped by the mapping client they were handed to (with that
+//! client's Engines), or the local Engine for maps handed to none; and the images they declare.
+
+use std::sync::Arc;
+
+use super::error::Error;
+use super::handles::MapHandle;
+use super::host::{Evaluation, ScriptHost};
+use crate::model::client::ClientConfig;
+use crate::model::Problem;
+use crate::session::Declared;
+
+/// Maps acted on together, and the clients they run on.
+pub struct Group {
+    pub maps: Vec<MapHandle>,
+    /// Client name → settings; the local Engine as `default` when the maps were handed to no
+    /// mapping client.
+    pub clients: Vec<(String, ClientConfig)>,
+}
+
+/// The selected maps (as `check` selects them), each in the group of the first mapping client
+/// it was handed to, in the order of the selection.
+pub fn groups(host: &ScriptHost, evaluation: &Evaluation) -> Vec<Group> {
+    let handed = host.mapping_clients();
+    let mut groups: Vec<(Option<usize>, Group)> = Vec::new();
+    for m in host.selected_maps(evaluation) {
+        let owner = handed.iter().position(|c| c.0.maps.iter().any(|h| h.same(&m)));
+        if let Some((_, g)) = groups.iter_mut().find(|(o, _)| *o == owner) {
+            g.maps.push(m);
+            continue;
+        }
+        let clients = match owner.and_then(|i| handed.get(i)) {
+            Some(c) => {
+                c.0.clients
+                    .iter()
+                    .map(|(n, cfg)| (n.clone(), (**cfg).clone()))
+                    .collect()
+            }
+            None => vec![(
+                crate::model::name::DEFAULT_CLIENT.to_string(),
+                ClientConfig::default(),
+            )],
+        };
+        groups.push((
+            owner,
+            Group {
+                maps: vec![m],
+                clients,
+            },
+        ));
+    }
+    groups.into_iter().map(|(_, g)| g).collect()
+}
+
+/// The images `maps` declare, rendered as they are now.
+pub fn declared(maps: &[MapHandle]) -> Result<Vec<Declared>, Error> {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for m in maps {
+        let map = m.name();
+        for (name, (source, origin)) in m.1.borrow().iter() {
+            match source.context() {
+                Ok(context) => out.push(Declared {
+                    map: map.clone(),
+                    name: name.clone(),
+                    context: Arc::new(context),
+                    origin: origin.clone(),
+                }),
+                Err(e) => problems.push(Problem::new(format!("image `{name}`: {e}"), origin.clone())),
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(Error::Recipe {
+            problems,
+            trace: Vec::new(),
+        })
+    }
+}
+
+/// The targets of one group: those given (a `MAP/` prefix picks the group of that map; without
+/// one, the first selected map's group is meant), or `MAP/__all__` for each of its maps.
+pub fn targets_for(group: &Group, first: bool, given: &[String]) -> Vec<String> {
+    if given.is_empty() {
+        return group
+            .maps
+            .iter()
+            .map(|m| format!("{}/__all__", m.name()))
+            .collect();
+    }
+    given
+        .iter()
+        .filter(|t| match t.split_once('/') {
+            Some((map, _)) => group.maps.iter().any(|m| m.name() == map),
+            None => first,
+        })
+        .cloned()
+        .collect()
+}

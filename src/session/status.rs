@@ -1,0 +1,267 @@
+//! Status (`c.status()`, `dmap status`): per container instance of the targets, how it is on
+//! the Engine and what an update would do to it and why; the orphans and the foreign objects
+//! with needed names. Observes and plans, changes nothing.
+
+use serde::Serialize;
+
+use super::images::Digests;
+use super::{Error, Prepared, Request, Session};
+use crate::runtime::plan::{plan, Action, Plan, PlanError};
+use crate::runtime::snapshot::{ObservedContainer, RunState, Snapshot};
+use crate::runtime::spec::{Desired, DesiredContainer};
+
+/// What `status` found, client by client.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Status {
+    pub containers: Vec<ContainerStatus>,
+    /// Containers dmap made for the maps whose configurations are gone.
+    pub orphans: Vec<Orphan>,
+    /// Objects with names the maps need that dmap did not make for them.
+    pub foreign: Vec<Foreign>,
+    /// Images an update would build, and why.
+    pub builds: Vec<Pending>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ContainerStatus {
+    pub client: String,
+    /// The Engine name (`MAP.CONFIG[.INSTANCE]`).
+    pub name: String,
+    pub map: String,
+    pub config: String,
+    pub instance: Option<String>,
+    /// `absent`, `created`, `running`, `restarting`, `exited`.
+    pub state: &'static str,
+    pub exit_code: Option<i64>,
+    /// `starting`, `healthy`, `unhealthy`, for containers with a healthcheck.
+    pub health: Option<String>,
+    /// The image the map names.
+    pub image: String,
+    /// The image the container runs.
+    pub image_id: Option<String>,
+    /// Whether it runs the image the name stands for now (None: absent, or the image is gone).
+    pub image_current: Option<bool>,
+    /// `HOST_IP:HOST_PORT->PORT/PROTO`, as the Engine publishes them.
+    pub ports: Vec<String>,
+    /// When it last started (`2026-12-01T20:51:51Z`), if it runs.
+    pub started_at: Option<String>,
+    pub uptime_seconds: Option<u64>,
+    /// What an update would do to it (`recreate: env `X` changed`, `start: stopped ...`); empty
+    /// when it is up to date.
+    pub update: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Orphan {
+    pub client: String,
+    pub name: String,
+    pub map: String,
+    pub state: &'static str,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Foreign {
+    pub client: String,
+    pub kind: &'static str,
+    pub name: String,
+    pub map: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Pending {
+    pub client: String,
+    pub image: String,
+    pub reason: String,
+}
+
+impl Session {
+    /// The status of the request's targets (its action and options are ignored but for the
+    /// options an update would run with). Under [`super::Mode::Record`] nothing is observed and
+    /// the status is empty.
+    pub fn status(&self, request: &Request<'_>) -> Result<Status, Error> {
+        let prepared = Prepared::new(request)?;
+        let mut status = Status::default();
+        if self.mode() == super::Mode::Record {
+            return Ok(status);
+        }
+        let mut digests = Digests::default();
+        for (client, config) in request.clients {
+            let Some((driver, desired, targets)) = self.client(&prepared, client, config, &mut digests)?
+            else {
+                continue;
+            };
+            let snapshot = self.observe(&driver, &desired, client)?;
+            let update = match plan(&Action::Update, &targets, &desired, &snapshot, &prepared.options) {
+                Ok(p) => p,
+                Err(errors) => {
+                    for e in &errors {
+                        if let PlanError::Foreign { kind, name, map } = e {
+                            status.foreign.push(Foreign {
+                                client: client.clone(),
+                                kind,
+                                name: name.clone(),
+                                map: map.clone(),
+                            });
+                        }
+                    }
+                    // What an update with `adopt` would do: the foreign ones are recreated.
+                    let mut adopt = prepared.options.clone();
+                    adopt.adopt = true;
+                    plan(&Action::Update, &targets, &desired, &snapshot, &adopt).unwrap_or_default()
+                }
+            };
+            collect(&mut status, client, &desired, &targets, &snapshot, &update);
+        }
+        Ok(status)
+    }
+}
+
+fn collect(
+    status: &mut Status,
+    client: &str,
+    desired: &Desired,
+    targets: &[String],
+    snapshot: &Snapshot,
+    update: &Plan,
+) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128);
+    for c in desired.containers.iter().filter(|c| targets.contains(&c.name)) {
+        let o = snapshot.containers.get(&c.name);
+        let changes: Vec<String> = update
+            .steps
+            .iter()
+            .filter(|s| s.kind.subject() == c.name && s.kind.name() != "wait_healthy")
+            .map(|s| format!("{}: {}", s.kind.name(), s.reason))
+            .collect();
+        status
+            .containers
+            .push(container(client, c, o, snapshot, changes, now));
+    }
+    for s in update.steps.iter().filter(|s| s.kind.name() == "build") {
+        status.builds.push(Pending {
+            client: client.to_string(),
+            image: s.kind.subject().to_string(),
+            reason: s.reason.clone(),
+        });
+    }
+    for (name, o) in &snapshot.containers {
+        let Some(map) = o.map() else { continue };
+        if o.is_helper() || desired.container(name).is_some() || !desired.maps.iter().any(|m| m == map) {
+            continue;
+        }
+        status.orphans.push(Orphan {
+            client: client.to_string(),
+            name: name.clone(),
+            map: map.to_string(),
+            state: state_name(&o.state),
+        });
+    }
+}
+
+fn state_name(state: &RunState) -> &'static str {
+    match state {
+        RunState::Created => "created",
+        RunState::Running => "running",
+        RunState::Restarting => "restarting",
+        RunState::Exited { .. } => "exited",
+    }
+}
+
+fn container(
+    client: &str,
+    c: &DesiredContainer,
+    o: Option<&ObservedContainer>,
+    snapshot: &Snapshot,
+    update: Vec<String>,
+    now: i128,
+) -> ContainerStatus {
+    let current = snapshot.images.get(&c.spec.image);
+    let started = o.filter(|o| o.is_running()).and_then(|o| o.started_at);
+    ContainerStatus {
+        client: client.to_string(),
+        name: c.name.clone(),
+        map: c.map.clone(),
+        config: c.config.clone(),
+        instance: c.instance.clone(),
+        state: o.map_or("absent", |o| state_name(&o.state)),
+        exit_code: o.and_then(|o| match o.state {
+            RunState::Exited { code } => Some(code),
+            _ => None,
+        }),
+        health: o.and_then(|o| o.health.clone()),
+        image: c.spec.image.clone(),
+        image_id: o.map(|o| o.image_id.clone()).filter(|i| !i.is_empty()),
+        image_current: o.and_then(|o| current.map(|id| *id == o.image_id)),
+        ports: o.map(ports).unwrap_or_default(),
+        started_at: started.map(rfc3339),
+        uptime_seconds: started.map(|s| ((now - s).max(0) / 1_000_000_000) as u64),
+        update,
+    }
+}
+
+/// `HostConfig.PortBindings` as `IP:PORT->PORT/PROTO`, sorted.
+fn ports(o: &ObservedContainer) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(bindings) = o.host_config.get("PortBindings").and_then(|b| b.as_object()) {
+        for (port, list) in bindings {
+            for b in list.as_array().into_iter().flatten() {
+                let ip = b
+                    .get("HostIp")
+                    .and_then(|v| v.as_str())
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or("0.0.0.0");
+                let host = b.get("HostPort").and_then(|v| v.as_str()).unwrap_or("");
+                out.push(if host.is_empty() {
+                    format!("{ip}->{port}")
+                } else {
+                    format!("{ip}:{host}->{port}")
+                });
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Nanoseconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
+fn rfc3339(nanos: i128) -> String {
+    let secs = (nanos / 1_000_000_000) as i64;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+    use crate::runtime::snapshot::timestamp;
+
+    #[test]
+    fn times_round_trip() {
+        for t in [
+            "1970-01-01T00:00:00Z",
+            "2000-03-01T00:00:00Z",
+            "2026-12-01T20:51:51Z",
+            "2024-02-29T23:59:59Z",
+        ] {
+            assert_eq!(rfc3339(timestamp(t).expect(t)), t);
+        }
+    }
+}

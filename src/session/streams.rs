@@ -1,0 +1,88 @@
+//! The session's verbs that stream instead of converging: `logs` and `exec`. The targets are
+//! resolved like an action's, with the maps checked in full first.
+
+use super::images::Digests;
+use super::{Error, Prepared, Request, Session};
+use crate::runtime::exec::{exec, ExecRequest};
+use crate::runtime::logs::{logs, LogFilter, LogSource};
+
+impl Session {
+    /// The output of the request's targets (no dependencies added), each line labelled with the
+    /// container's Engine name (and `[CLIENT]` on a client other than `default`).
+    pub fn logs(
+        &self,
+        request: &Request<'_>,
+        filter: &LogFilter,
+        on_line: &mut dyn FnMut(&str, bool, &str),
+    ) -> Result<(), Error> {
+        let prepared = Prepared::new(request)?;
+        let mut digests = Digests::default();
+        let mut per_client = Vec::new();
+        for (client, config) in request.clients {
+            if let Some((driver, _, targets)) = self.client(&prepared, client, config, &mut digests)? {
+                per_client.push((client.clone(), driver, targets));
+            }
+        }
+        let sources: Vec<LogSource<'_>> = per_client
+            .iter()
+            .flat_map(|(client, driver, targets)| {
+                targets.iter().map(move |name| LogSource {
+                    label: if client == crate::model::name::DEFAULT_CLIENT {
+                        name.clone()
+                    } else {
+                        format!("[{client}] {name}")
+                    },
+                    driver,
+                    container: name.clone(),
+                })
+            })
+            .collect();
+        // Ctrl-C ends following: what was printed stays, and that is a success.
+        let cancel = self.canceller();
+        self.block_on(async {
+            tokio::select! {
+                result = logs(&sources, filter, on_line) => result,
+                () = cancel.cancelled() => Ok(()),
+            }
+        })?
+        .map_err(|error| Error::Stream { error })
+    }
+
+    /// Runs a command in the one container the request's target names (on the first client
+    /// that runs it); returns the command's exit code.
+    pub fn exec(
+        &self,
+        request: &Request<'_>,
+        exec_request: &ExecRequest,
+        output: &mut dyn FnMut(bool, &[u8]),
+    ) -> Result<i64, Error> {
+        let prepared = Prepared::new(request)?;
+        let target = request.targets.join(", ");
+        if prepared.wanted.len() != 1 {
+            let names: Vec<String> = prepared.wanted.iter().map(|n| format!("`{n}`")).collect();
+            return Err(Error::Usage {
+                message: format!(
+                    "`{target}` is {} containers ({}): exec runs in one, name it (`CONFIG.INSTANCE`)",
+                    names.len(),
+                    names.join(", ")
+                ),
+            });
+        }
+        let mut digests = Digests::default();
+        for (client, config) in request.clients {
+            if let Some((driver, _, targets)) = self.client(&prepared, client, config, &mut digests)? {
+                let Some(container) = targets.first() else {
+                    continue;
+                };
+                let mut r = exec_request.clone();
+                r.container = container.clone();
+                return self
+                    .block_on(exec(&driver, &r, output))?
+                    .map_err(|error| Error::Stream { error });
+            }
+        }
+        Err(Error::Usage {
+            message: format!("`{target}` runs on none of the clients"),
+        })
+    }
+}
