@@ -1606,6 +1606,96 @@ fn help_exits_0() {
 }
 
 #[test]
+fn help_lists_every_verb_the_exit_codes_and_an_example_per_verb() {
+    let out = dmap(["--help"]).run();
+    out.success()
+        .stdout_has("Exit codes:")
+        .stdout_has("3  `plan`: something would change");
+    let verbs = [
+        "up",
+        "down",
+        "plan",
+        "status",
+        "logs",
+        "exec",
+        "build",
+        "dockerfile",
+        "run",
+        "check",
+        "show",
+        "repl",
+        "completions",
+    ];
+    for verb in verbs {
+        assert!(
+            out.stdout.contains(&format!("  {verb} ")),
+            "`{verb}` in --help\n{}",
+            out.stdout
+        );
+        dmap([verb, "--help"])
+            .run()
+            .success()
+            .stdout_has("Example:")
+            .stdout_has(&format!("dmap {verb}"));
+    }
+    dmap(["ps", "--help"]).run().success().stdout_has("dmap status");
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef dmap"),
+        ("fish", "complete -c dmap"),
+    ] {
+        let out = dmap(["completions", shell]).run();
+        out.success().stdout_has(marker).stdout_has("force-recreate");
+    }
+    dmap(["completions", "tcsh"])
+        .run()
+        .usage_error()
+        .stderr_has("tcsh");
+}
+
+#[test]
+fn verbs_check_the_map_in_full_before_any_engine_is_contacted() {
+    // DOCKER_HOST points where no Engine listens: each verb reports the map's problems (all of
+    // them), not an unreachable Engine.
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "bad.rhai",
+        "let m = container_map(\"bad\");\nm.containers.web = #{ image: \"x\", links: \"nope\" };\nm.containers.app = #{ image: \"x\", uses: \"gone\" };\nmapping_client(m);\n",
+    );
+    for verb in [
+        &["up"][..],
+        &["down"],
+        &["plan"],
+        &["status"],
+        &["logs"],
+        &["exec", "bad.rhai", "web", "--", "true"],
+    ] {
+        let mut args: Vec<&str> = verb.to_vec();
+        if verb.len() == 1 {
+            args.push("bad.rhai");
+        }
+        dmap(&args)
+            .cwd(dir.path())
+            .run()
+            .failure()
+            .stderr_has("`nope`")
+            .stderr_has("`gone`")
+            .stderr_has("bad.rhai:2:");
+    }
+    // An unknown map prefix is a usage error naming the maps.
+    dmap(["up", "bad.rhai", "other/web"])
+        .cwd(dir.path())
+        .run()
+        .usage_error()
+        .stderr_has("no map `other`");
+}
+
+#[test]
 fn missing_file_is_named() {
     let dir = tempdir();
     for name in ["nope.yaml", "nope.rhai"] {

@@ -14,3 +14,5 @@ mod reference;
 mod runtime;
 mod scripts;
 mod selftest;
+mod terminal;
+mod verbs;

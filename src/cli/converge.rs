@@ -14,7 +14,7 @@ use super::{session, session_error};
 use crate::model::{ContainerMap, Origin};
 use crate::runtime::plan::{self, Action, BuildPolicy};
 use crate::script::select::{self, Group};
-use crate::session::{Mode, Options, Report, Request};
+use crate::session::{Mode, Options, Report, Request, Session};
 
 /// What `up` and `plan` are asked to do besides converging.
 #[derive(Clone, Copy, Debug, Default)]
@@ -139,18 +139,40 @@ pub(super) fn down(
 pub(super) fn plan(recipe: &Recipe, targets: &[String], flags: UpFlags, json: bool) -> Result<i32, Error> {
     let groups = groups(recipe)?;
     let session = session(Mode::Apply);
+    let reports = planned(&session, &groups, targets, flags)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(render_plan(&reports, json)?.as_bytes())
+        .map_err(Error::Output)?;
+    Ok(if reports.iter().all(|r| r.steps.is_empty()) {
+        0
+    } else {
+        3
+    })
+}
+
+/// What `up` would do to the groups' targets.
+pub(super) fn planned(
+    session: &Session,
+    groups: &[Group],
+    targets: &[String],
+    flags: UpFlags,
+) -> Result<Vec<Report>, Error> {
     let quiet = super::progress::Quiet;
-    let reports: Vec<Report> = each_group(
-        &groups,
+    each_group(
+        groups,
         targets,
         &Action::Update,
         |t| flags.options(t),
         true,
         |r| session.act(r, &quiet),
-    )?;
+    )
+}
+
+/// A plan as text (a line per step with its reason, notes first; `up to date` when empty) or
+/// as the JSON document of `plan --json`.
+pub(super) fn render_plan(reports: &[Report], json: bool) -> Result<String, Error> {
     let steps: Vec<&crate::session::Done> = reports.iter().flat_map(|r| &r.steps).collect();
     let notes: Vec<&(String, String)> = reports.iter().flat_map(|r| &r.notes).collect();
-    let mut out = std::io::stdout().lock();
     if json {
         let doc = json!({
             "changes": !steps.is_empty(),
@@ -163,29 +185,28 @@ pub(super) fn plan(recipe: &Recipe, targets: &[String], flags: UpFlags, json: bo
             }).collect::<Vec<_>>(),
             "notes": notes.iter().map(|(client, text)| json!({ "client": client, "text": text })).collect::<Vec<_>>(),
         });
-        serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| Error::Output(e.into()))?;
-        writeln!(out).map_err(Error::Output)?;
-    } else {
-        for (client, text) in &notes {
-            writeln!(out, "{}note: {text}", client_prefix(client)).map_err(Error::Output)?;
-        }
-        for s in &steps {
-            let network = s.network.as_ref().map(|n| format!(" {n}")).unwrap_or_default();
-            writeln!(
-                out,
-                "{}{} {}{network}: {}",
-                client_prefix(&s.client),
-                s.action,
-                s.subject,
-                s.reason
-            )
-            .map_err(Error::Output)?;
-        }
-        if steps.is_empty() {
-            writeln!(out, "up to date").map_err(Error::Output)?;
-        }
+        let mut text = serde_json::to_string_pretty(&doc).map_err(|e| Error::Output(e.into()))?;
+        text.push('\n');
+        return Ok(text);
     }
-    Ok(if steps.is_empty() { 0 } else { 3 })
+    let mut out = String::new();
+    for (client, text) in &notes {
+        out.push_str(&format!("{}note: {text}\n", client_prefix(client)));
+    }
+    for s in &steps {
+        let network = s.network.as_ref().map(|n| format!(" {n}")).unwrap_or_default();
+        out.push_str(&format!(
+            "{}{} {}{network}: {}\n",
+            client_prefix(&s.client),
+            s.action,
+            s.subject,
+            s.reason
+        ));
+    }
+    if steps.is_empty() {
+        out.push_str("up to date\n");
+    }
+    Ok(out)
 }
 
 pub(super) fn client_prefix(client: &str) -> String {

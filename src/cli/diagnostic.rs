@@ -14,10 +14,23 @@ pub struct Sources {
     lines: HashMap<String, Vec<String>>,
 }
 
+thread_local! {
+    /// Texts that are no file: the REPL's inputs, by label.
+    static TYPED: std::cell::RefCell<HashMap<String, String>> = std::cell::RefCell::new(HashMap::new());
+}
+
+/// Remembers a text that is no file (a REPL input), so that errors in it show its lines.
+pub fn remember(label: &str, text: &str) {
+    TYPED.with(|t| t.borrow_mut().insert(label.to_string(), text.to_string()));
+}
+
 impl Sources {
     fn line(&mut self, file: &str, line: usize) -> Option<String> {
         let lines = self.lines.entry(file.to_string()).or_insert_with(|| {
-            let text = if let Some(name) = file.strip_prefix("stdlib:") {
+            let typed = TYPED.with(|t| t.borrow().get(file).cloned());
+            let text = if typed.is_some() {
+                typed
+            } else if let Some(name) = file.strip_prefix("stdlib:") {
                 crate::script::resolver::stdlib_text(name).map(str::to_string)
             } else {
                 std::fs::read_to_string(file).ok()

@@ -45,10 +45,11 @@ pub fn main(argv: impl IntoIterator<Item = OsString>) -> i32 {
     }));
     // Ctrl-C cancels: the action running starts no more steps and drops its waits and builds
     // (the Engine then cancels a build), the recipe stops; a second Ctrl-C exits at once. The
-    // REPL resets the canceller before each input, so a Ctrl-C there returns to the prompt.
+    // REPL resets the canceller before each input: a Ctrl-C there returns to the prompt (at the
+    // prompt itself the terminal is raw and Ctrl-C clears the line).
     let cancel = canceller().clone();
     let _ = ctrlc::set_handler(move || {
-        if cancel.is_cancelled() && !repl::at_prompt() {
+        if cancel.is_cancelled() {
             std::process::exit(130);
         }
         cancel.cancel();
@@ -155,7 +156,7 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
             recipe,
             targets,
             json,
-        } => done(status::status(&recipe, &targets, json, &ui)),
+        } => done(status::status(&recipe, &targets, json)),
         Command::Logs {
             recipe,
             targets,

@@ -7,15 +7,28 @@ use super::converge::{client_prefix, each_group};
 use super::error::Error;
 use super::load::groups;
 use super::session;
-use super::ui::Ui;
 use crate::runtime::plan::Action;
-use crate::session::{Mode, Options, Status};
+use crate::script::select::Group;
+use crate::session::{Mode, Options, Session, Status};
 
-pub(super) fn status(recipe: &Recipe, targets: &[String], json: bool, _ui: &Ui) -> Result<(), Error> {
+pub(super) fn status(recipe: &Recipe, targets: &[String], json: bool) -> Result<(), Error> {
     let groups = groups(recipe)?;
     let session = session(Mode::Apply);
+    let all = collect(&session, &groups, targets)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &all).map_err(|e| Error::Output(e.into()))?;
+        writeln!(out).map_err(Error::Output)?;
+    } else {
+        out.write_all(text(&all).as_bytes()).map_err(Error::Output)?;
+    }
+    Ok(())
+}
+
+/// The status of the groups' targets, together.
+pub(super) fn collect(session: &Session, groups: &[Group], targets: &[String]) -> Result<Status, Error> {
     let parts = each_group(
-        &groups,
+        groups,
         targets,
         &Action::Update,
         |_| Options::default(),
@@ -29,14 +42,7 @@ pub(super) fn status(recipe: &Recipe, targets: &[String], json: bool, _ui: &Ui) 
         all.foreign.extend(part.foreign);
         all.builds.extend(part.builds);
     }
-    let mut out = std::io::stdout().lock();
-    if json {
-        serde_json::to_writer_pretty(&mut out, &all).map_err(|e| Error::Output(e.into()))?;
-        writeln!(out).map_err(Error::Output)?;
-    } else {
-        out.write_all(text(&all).as_bytes()).map_err(Error::Output)?;
-    }
-    Ok(())
+    Ok(all)
 }
 
 /// The table: NAME STATE HEALTH IMAGE PORTS UPTIME UPDATE, then orphans, foreign objects and

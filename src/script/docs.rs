@@ -39,21 +39,7 @@ pub fn stdlib_docs() -> Vec<FnDoc> {
             .iter_functions()
             .filter(|f| !f.name.starts_with("anon$") && f.access != rhai::FnAccess::Private)
         {
-            // A comment may hold several `///` lines.
-            let doc = f
-                .comments
-                .iter()
-                .flat_map(|c| c.lines())
-                .map(|l| {
-                    let l = l.trim();
-                    l.strip_prefix("///")
-                        .or_else(|| l.strip_prefix("/**"))
-                        .unwrap_or(l)
-                        .trim_end_matches("*/")
-                        .trim()
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
+            let doc = doc_text(f.comments.iter().map(|c| &**c));
             out.push(FnDoc {
                 library,
                 name: f.name.to_string(),
@@ -64,6 +50,23 @@ pub fn stdlib_docs() -> Vec<FnDoc> {
     }
     out.sort_by(|a, b| (a.library, &a.name, a.params.len()).cmp(&(b.library, &b.name, b.params.len())));
     out
+}
+
+/// A function's doc comments as text, without `///` or `/** */`; a comment may hold several
+/// lines.
+pub fn doc_text<'a>(comments: impl Iterator<Item = &'a str>) -> String {
+    comments
+        .flat_map(|c| c.lines())
+        .map(|l| {
+            let l = l.trim();
+            l.strip_prefix("///")
+                .or_else(|| l.strip_prefix("/**"))
+                .unwrap_or(l)
+                .trim_end_matches("*/")
+                .trim()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// An engine that only parses, with the limits recipes run under.

@@ -77,7 +77,7 @@ impl Hints {
 
 /// `startup(_: &mut MappingClient, _: types::dynamic::Dynamic) -> core::result::Result<...>`
 /// → `startup(MappingClient, any) -> array`.
-fn readable(signature: &str) -> String {
+pub(crate) fn readable(signature: &str) -> String {
     let Some(open) = signature.find('(') else {
         return signature.to_string();
     };

@@ -42,6 +42,8 @@ pub struct ScriptHost {
     engine: Engine,
     state: State,
     scope: Scope<'static>,
+    /// The script functions defined so far: a later input (the REPL's) can call them.
+    functions: AST,
 }
 
 /// An image a map declares (`m.images.NAME`), for `dmap build` and `dmap dockerfile`.
@@ -103,6 +105,7 @@ impl ScriptHost {
             engine,
             state,
             scope: Scope::new(),
+            functions: AST::empty(),
         }
     }
 
@@ -137,21 +140,53 @@ impl ScriptHost {
         self.eval_text(&label, &text)
     }
 
-    /// Evaluates recipe text in the host's scope (the REPL keeps its variables).
+    /// Evaluates recipe text in the host's scope: its variables, functions and imports stay for
+    /// the next text (the REPL's inputs).
     pub fn eval_text(&mut self, label: &str, text: &str) -> Result<Evaluation, Error> {
         let source: Arc<str> = label.into();
         *self.state.main.borrow_mut() = source.clone();
         self.state.sources.add(label, text);
-        let mut ast: AST = self
+        let ast: AST = self
             .engine
             .compile_with_scope(&self.scope, text)
             .map_err(|e| from_parse(&e, &source, Some(text)))?;
-        ast.set_source(label);
+        // Earlier functions stay callable; one defined again replaces the old one.
+        let mut run = self.functions.merge(&ast);
+        run.set_source(label);
         let value = self
             .engine
-            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &ast)
-            .map_err(|e| from_eval(&e, &source, Some(&Hints::new(&self.engine, Some(&ast)))))?;
+            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &run)
+            .map_err(|e| from_eval(&e, &source, Some(&Hints::new(&self.engine, Some(&run)))))?;
+        self.functions = run.clone_functions_only();
+        self.keep_imports(label, text);
         Ok(Evaluation { value })
+    }
+
+    /// Rhai forgets a text's `import`s when it ends: the modules it imported at the top level
+    /// are registered under their aliases, so later texts (REPL inputs) can call into them.
+    fn keep_imports(&mut self, label: &str, text: &str) {
+        use rhai::ModuleResolver as _;
+        for (path, alias) in top_level_imports(text) {
+            let resolver = Resolver::from_env(self.state.sources.clone());
+            if let Ok(module) = resolver.resolve(&self.engine, Some(label), &path, rhai::Position::NONE) {
+                self.engine.register_static_module(alias.as_str(), module);
+            }
+        }
+    }
+
+    /// The engine, the scope and the script functions, for what the REPL completes and shows.
+    pub fn parts(&self) -> (&Engine, &Scope<'static>, &AST) {
+        (&self.engine, &self.scope, &self.functions)
+    }
+
+    /// Every map made so far (`container_map`, `load_map`), in order.
+    pub fn created_maps(&self) -> Vec<MapHandle> {
+        self.state.created.borrow().clone()
+    }
+
+    /// The session the recipe's actions run in.
+    pub fn session(&self) -> Rc<Session> {
+        self.state.session.clone()
     }
 
     /// The mapping clients the recipe made, in the order it made them.
@@ -255,5 +290,118 @@ impl ScriptHost {
                 (std::mem::take(&mut *m.0.borrow_mut()), clients)
             })
             .collect()
+    }
+}
+
+/// `import "PATH" as ALIAS;` statements at the top level of a text (outside blocks, strings
+/// and comments), as (PATH, ALIAS). Rhai does not expose its statements without `internals`.
+fn top_level_imports(text: &str) -> Vec<(String, String)> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0;
+    let word_at = |i: usize, word: &str| {
+        let w: Vec<char> = word.chars().collect();
+        chars.get(i..i + w.len()) == Some(&w[..])
+            && (i == 0 || !is_ident(chars[i - 1]))
+            && chars.get(i + w.len()).is_none_or(|c| !is_ident(*c))
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '/' if chars.get(i + 1) == Some(&'/') => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+            }
+            '/' if chars.get(i + 1) == Some(&'*') => {
+                i += 2;
+                while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            '"' | '`' | '\'' => {
+                i += 1;
+                while i < chars.len() && chars[i] != c {
+                    if chars[i] == '\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            'i' if depth == 0 && word_at(i, "import") => {
+                if let Some((path, alias, end)) = import_at(&chars, i + "import".len()) {
+                    out.push((path, alias));
+                    i = end;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// After `import`: `"PATH" as ALIAS`, and where it ends.
+fn import_at(chars: &[char], mut i: usize) -> Option<(String, String, usize)> {
+    let skip_space = |i: &mut usize| {
+        while chars.get(*i).is_some_and(|c| c.is_whitespace()) {
+            *i += 1;
+        }
+    };
+    skip_space(&mut i);
+    if chars.get(i) != Some(&'"') {
+        return None;
+    }
+    i += 1;
+    let start = i;
+    while chars.get(i).is_some_and(|c| *c != '"') {
+        i += 1;
+    }
+    let path: String = chars.get(start..i)?.iter().collect();
+    i += 1;
+    skip_space(&mut i);
+    if chars.get(i..i + 2) != Some(&['a', 's']) {
+        return None;
+    }
+    i += 2;
+    skip_space(&mut i);
+    let start = i;
+    while chars.get(i).is_some_and(|c| is_ident(*c)) {
+        i += 1;
+    }
+    let alias: String = chars.get(start..i)?.iter().collect();
+    (!alias.is_empty()).then_some((path, alias, i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top_level_imports;
+
+    #[test]
+    fn imports_at_the_top_level_are_found() {
+        let text = r#"
+            import "dmap/users" as users;
+            // import "not/this" as no;
+            let s = "import \"nor/this\" as no";
+            fn f() { import "inner" as inner; }
+            import  "lib/x"  as  x_2 ;
+            /* import "c" as c; */
+        "#;
+        assert_eq!(
+            top_level_imports(text),
+            vec![
+                ("dmap/users".into(), "users".into()),
+                ("lib/x".into(), "x_2".into())
+            ]
+        );
     }
 }

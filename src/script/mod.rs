@@ -11,6 +11,7 @@ pub mod host;
 pub mod resolver;
 pub mod select;
 pub mod sources;
+pub mod vocabulary;
 
 pub use error::Error;
 pub use host::{Limits, MapImage, ScriptHost};

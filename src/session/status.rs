@@ -116,6 +116,27 @@ impl Session {
     }
 }
 
+/// A container's steps, as a person says them: a recreation once with its reason (not its stop,
+/// remove, create and start), other steps as `ACTION: REASON`.
+fn summary<'a>(steps: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut recreated = false;
+    for (action, reason) in steps {
+        let said = if reason.starts_with("recreate") {
+            recreated = true;
+            reason.to_string()
+        } else if recreated && action == "start" {
+            continue;
+        } else {
+            format!("{action}: {reason}")
+        };
+        if !out.contains(&said) {
+            out.push(said);
+        }
+    }
+    out
+}
+
 fn collect(
     status: &mut Status,
     client: &str,
@@ -129,12 +150,13 @@ fn collect(
         .map_or(0, |d| d.as_nanos() as i128);
     for c in desired.containers.iter().filter(|c| targets.contains(&c.name)) {
         let o = snapshot.containers.get(&c.name);
-        let changes: Vec<String> = update
-            .steps
-            .iter()
-            .filter(|s| s.kind.subject() == c.name && s.kind.name() != "wait_healthy")
-            .map(|s| format!("{}: {}", s.kind.name(), s.reason))
-            .collect();
+        let changes = summary(
+            update
+                .steps
+                .iter()
+                .filter(|s| s.kind.subject() == c.name && s.kind.name() != "wait_healthy")
+                .map(|s| (s.kind.name(), s.reason.as_str())),
+        );
         status
             .containers
             .push(container(client, c, o, snapshot, changes, now));
@@ -250,8 +272,26 @@ fn rfc3339(nanos: i128) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::rfc3339;
+    use super::{rfc3339, summary};
     use crate::runtime::snapshot::timestamp;
+
+    #[test]
+    fn a_recreation_is_said_once() {
+        let steps = [
+            ("stop", "recreate: env `V` changed"),
+            ("remove", "recreate: env `V` changed"),
+            ("create", "recreate: env `V` changed"),
+            ("start", "created"),
+        ];
+        assert_eq!(summary(steps.into_iter()), vec!["recreate: env `V` changed"]);
+        let steps = [("create", "absent"), ("start", "created")];
+        assert_eq!(
+            summary(steps.into_iter()),
+            vec!["create: absent", "start: created"]
+        );
+        let steps = [("start", "stopped")];
+        assert_eq!(summary(steps.into_iter()), vec!["start: stopped"]);
+    }
 
     #[test]
     fn times_round_trip() {

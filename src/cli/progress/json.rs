@@ -2,7 +2,8 @@
 //!
 //! Shapes (stable): `{"event":"planned","client":C,"steps":[{"action","subject","reason"}]}`,
 //! `{"event":"note","client":C,"text":T}`, `{"event":"started","client":C,"action","subject"}`,
-//! `{"event":"finished","client":C,"action","subject","reason","outcome":"done"|"failed"|"skipped"|"cancelled"}`,
+//! `{"event":"finished","client":C,"action","subject","reason","outcome":"done"|"failed"|"skipped"|"cancelled"}`
+//! (and `"error":TEXT` when it failed),
 //! `{"event":"output","client":C,"subject":S,"line":L}`, `{"event":"settled","client":C}`,
 //! `{"event":"recorded","action":A,"targets":[...]}`.
 
@@ -44,14 +45,17 @@ impl Reporter for Json {
                 step: s,
                 outcome,
             } => {
-                let outcome = match outcome {
-                    Outcome::Done(()) => "done",
-                    Outcome::Failed(_) => "failed",
-                    Outcome::Skipped { .. } => "skipped",
-                    Outcome::Cancelled => "cancelled",
+                let (outcome, error) = match outcome {
+                    Outcome::Done(()) => ("done", None),
+                    Outcome::Failed(e) => ("failed", Some(e.to_string())),
+                    Outcome::Skipped { .. } => ("skipped", None),
+                    Outcome::Cancelled => ("cancelled", None),
                 };
                 let mut v = step(s);
                 if let Some(map) = v.as_object_mut() {
+                    if let Some(error) = error {
+                        map.insert("error".into(), json!(error));
+                    }
                     map.insert("event".into(), json!("finished"));
                     map.insert("client".into(), json!(client));
                     map.insert("outcome".into(), json!(outcome));
