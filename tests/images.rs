@@ -705,6 +705,12 @@ fn check_finds_missing_sources_and_clashing_declarations_without_an_engine() {
     );
     out.failure();
     out.stderr_has("error: image `app`: `app` does not exist (added at r.rhai:2:4)\n  --> r.rhai:2:4");
+    // With no action in the recipe too: check looks at the images its maps declare.
+    let out = check(
+        "let df = dockerfile(\"scratch\");\ndf.add_file(\"app\", \"/srv/app\");\nlet m = container_map(\"m\");\nm.images.app = df;\nm.containers.app.image = \"app\";\nmapping_client(m);\n",
+    );
+    out.failure();
+    out.stderr_has("error: image `app`: `app` does not exist (added at r.rhai:2:4)");
 
     let out = check(
         "let a = container_map(\"a\");\na.images.web = dockerfile(\"scratch\");\nlet b = container_map(\"b\");\nb.images.web = dockerfile(\"busybox\");\nmapping_client([a, b]).startup();\n",

@@ -214,6 +214,8 @@ let c = mapping_client(m);
         &format!("create {}: absent", n(&t, "quick")),
     );
     ask(&mut p, "c.startup(\"quick\");", "Started");
+    // Without the `;`, the value (the steps) is printed.
+    ask(&mut p, "c.plan(\"update\", \"quick\").len()", &value("0"));
     p.send_line(":status quick").expect("send");
     p.exp_string(&n(&t, "quick")).expect("status row");
     p.exp_string("running").expect("running");

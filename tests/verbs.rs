@@ -331,7 +331,27 @@ fn exec_runs_in_one_instance_with_its_flags_and_exits_with_the_commands_code() {
     }
     let out = finish(child, args, started);
     assert_eq!(out.stdout, "piped in\n", "{out}");
-    // A container that is not running is an error naming it.
+    // A stopped container, then an absent one: errors naming it.
+    runtime().block_on(async {
+        let options = bollard::query_parameters::StopContainerOptions {
+            signal: None,
+            t: Some(0),
+        };
+        crate::support::docker()
+            .await
+            .stop_container(&s.name("web.a"), Some(options))
+            .await
+            .expect("stop");
+    });
+    let out = s.dmap(&["exec"], "", &["web.a", "--", "true"]);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(
+        out.stderr.contains(&format!(
+            "container `{}` is not running (`dmap up` starts it)",
+            s.name("web.a")
+        )),
+        "{out}"
+    );
     s.dmap(&["down"], "", &[]).success();
     let out = s.dmap(&["exec"], "", &["web.a", "--", "true"]);
     assert_eq!(out.code, Some(1), "{out}");
@@ -363,6 +383,16 @@ fn progress_modes_json_plain_and_quiet() {
     assert!(
         out.stderr
             .contains(&format!("create {}: recreate: forced", s.name("db"))),
+        "{out}"
+    );
+    // A failure ends with an error event, still JSON.
+    let out = s.dmap(&["--progress", "json", "exec"], "", &["web", "--", "true"]);
+    let last: Value = serde_json::from_str(out.stderr.lines().last().unwrap_or("")).expect("JSON error");
+    assert_eq!(last["event"], "error", "{out}");
+    assert!(
+        last["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("exec runs in one")),
         "{out}"
     );
     let out = s.dmap(&["-q", "down"], "", &[]);

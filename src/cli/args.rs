@@ -99,6 +99,10 @@ pub enum Command {
         /// Wait until every container with a healthcheck is healthy.
         #[arg(long)]
         wait: bool,
+        /// Take over volumes, networks and containers with the names the map needs that dmap
+        /// did not create (recipes: `adopt: true`).
+        #[arg(long)]
+        adopt: bool,
     },
     /// Stop and remove the targets and what depends on them (`shutdown`).
     #[command(
@@ -140,6 +144,9 @@ pub enum Command {
         /// Plan as `up --remove-orphans` would.
         #[arg(long)]
         remove_orphans: bool,
+        /// Plan as `up --adopt` would.
+        #[arg(long)]
+        adopt: bool,
     },
     /// Each container: state, health, image, ports, uptime, and what an update would change.
     #[command(

@@ -24,6 +24,7 @@ pub struct UpFlags {
     pub force_recreate: bool,
     pub remove_orphans: bool,
     pub wait: bool,
+    pub adopt: bool,
 }
 
 impl UpFlags {
@@ -37,6 +38,7 @@ impl UpFlags {
                     _ => BuildPolicy::Changed,
                 },
                 wait: self.wait,
+                adopt: self.adopt,
                 ..plan::Options::default()
             },
             force_update: if self.force_recreate {

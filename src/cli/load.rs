@@ -64,6 +64,7 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
     host.print_to_stderr();
     host.set_args(args);
     let evaluation = host.eval_file(file)?;
+    let images = host.images(&evaluation)?;
     let (maps, clients): (Vec<ContainerMap>, Vec<_>) = host
         .take_selected(&evaluation)
         .into_iter()
@@ -72,6 +73,11 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
             (map, (name, clients))
         })
         .unzip();
+    // The images the maps declare are checked too: a missing source is named at its line, a
+    // reference declared twice differently is a problem.
+    let refs: Vec<&ContainerMap> = maps.iter().collect();
+    let declared: Vec<crate::session::Declared> = images.into_iter().map(|i| i.declared).collect();
+    crate::session::images::resolve(&refs, &declared).map_err(|problems| Error::Problems { problems })?;
     Ok((maps, clients))
 }
 

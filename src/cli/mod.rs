@@ -54,6 +54,7 @@ pub fn main(argv: impl IntoIterator<Item = OsString>) -> i32 {
         }
         cancel.cancel();
     });
+    let json = arguments.progress == args::Progress::Json && !arguments.quiet;
     // Recipes recurse through the Rhai interpreter; give them a stack that fits its limits.
     let worker = std::thread::Builder::new()
         .name("dmap".into())
@@ -72,7 +73,13 @@ pub fn main(argv: impl IntoIterator<Item = OsString>) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            let _ = std::io::stderr().write_all(e.render().as_bytes());
+            let text = e.render();
+            let out = if json {
+                progress::error_line(&text) + "\n"
+            } else {
+                text
+            };
+            let _ = std::io::stderr().write_all(out.as_bytes());
             e.code()
         }
     }
@@ -118,6 +125,7 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
             force_recreate,
             remove_orphans,
             wait,
+            adopt,
         } => {
             let flags = converge::UpFlags {
                 build,
@@ -125,6 +133,7 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
                 force_recreate,
                 remove_orphans,
                 wait,
+                adopt,
             };
             done(converge::up(&recipe, &targets, flags, &ui))
         }
@@ -142,6 +151,7 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
             no_build,
             force_recreate,
             remove_orphans,
+            adopt,
         } => {
             let flags = converge::UpFlags {
                 build,
@@ -149,6 +159,7 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
                 force_recreate,
                 remove_orphans,
                 wait: false,
+                adopt,
             };
             converge::plan(&recipe, &targets, flags, json)
         }

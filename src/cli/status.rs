@@ -114,7 +114,7 @@ pub(crate) fn text(status: &Status) -> String {
     }
     for f in &status.foreign {
         out.push_str(&format!(
-            "{}foreign: {} `{}` is needed by map `{}` but was not made by dmap; `adopt: true` lets dmap take it over\n",
+            "{}foreign: {} `{}` is needed by map `{}` but was not made by dmap; `dmap up --adopt` (`adopt: true`) takes it over\n",
             client_prefix(&f.client),
             f.kind,
             f.name,
@@ -123,7 +123,7 @@ pub(crate) fn text(status: &Status) -> String {
     }
     for b in &status.builds {
         out.push_str(&format!(
-            "{}build: image `{}`: {}\n",
+            "{}build {}: {}\n",
             client_prefix(&b.client),
             b.image,
             b.reason

@@ -12,6 +12,7 @@ use super::ui::Ui;
 use crate::runtime::exec::ExecRequest;
 use crate::runtime::logs::LogFilter;
 use crate::runtime::plan::Action;
+use crate::session::streams::LogSink;
 use crate::session::{Mode, Options};
 
 /// Colours for the container labels, as Compose cycles them.
@@ -29,7 +30,7 @@ pub(super) fn logs(
         .map(|s| {
             since_epoch(s, now()).ok_or_else(|| Error::Usage {
                 message: format!(
-                    "`--since {s}`: give a duration (`30s`, `10m`, `2h`, `1d`, `1h30m`) or a time (`2026-12-01T10:00:00Z`)"
+                    "`--since {s}`: give a duration (`30s`, `10m`, `2h`, `1d`, `1h30m`, or seconds), a time (`2026-12-01T10:00:00Z`, `2026-12-01T11:00:00+01:00`), a date (`2026-12-01`) or `@` and seconds since the epoch"
                 ),
             })
         })
@@ -37,40 +38,60 @@ pub(super) fn logs(
     let filter = LogFilter { follow, tail, since };
     let groups = groups(recipe)?;
     let session = session(Mode::Apply);
-    let color = ui.color_stdout();
-    let mut out = std::io::stdout().lock();
-    let mut colours: HashMap<String, &str> = HashMap::new();
-    let mut width = 0;
-    let mut failed: Option<std::io::Error> = None;
+    let mut sink = Printer {
+        out: std::io::stdout().lock(),
+        color: ui.color_stdout(),
+        colours: HashMap::new(),
+        width: 0,
+        failed: None,
+    };
     each_group(
         &groups,
         targets,
         &Action::Update,
         |_| Options::default(),
         true,
-        |r| {
-            session.logs(r, &filter, &mut |label, _is_err, line| {
-                if failed.is_some() {
-                    return;
-                }
-                let next = colours.len() % PALETTE.len();
-                let colour = *colours.entry(label.to_string()).or_insert(PALETTE[next]);
-                width = width.max(label.chars().count());
-                let written = if color {
-                    writeln!(out, "\x1b[{colour}m{label:<width$} |\x1b[0m {line}")
-                } else {
-                    writeln!(out, "{label:<width$} | {line}")
-                };
-                if let Err(e) = written.and_then(|()| out.flush()) {
-                    failed = Some(e);
-                }
-            })
-        },
+        |r| session.logs(r, &filter, &mut sink),
     )?;
-    match failed {
+    match sink.failed {
         // A closed pipe (`| head`) ends the output; that is not an error.
         Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(e)),
         _ => Ok(()),
+    }
+}
+
+/// Lines as `LABEL | LINE`, the labels padded to one width and coloured on a terminal.
+struct Printer<W: std::io::Write> {
+    out: W,
+    color: bool,
+    colours: HashMap<String, &'static str>,
+    width: usize,
+    failed: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> LogSink for Printer<W> {
+    fn labels(&mut self, labels: &[String]) {
+        for label in labels {
+            let next = self.colours.len() % PALETTE.len();
+            self.colours.entry(label.clone()).or_insert(PALETTE[next]);
+            self.width = self.width.max(label.chars().count());
+        }
+    }
+
+    fn line(&mut self, label: &str, _is_stderr: bool, line: &str) {
+        if self.failed.is_some() {
+            return;
+        }
+        let width = self.width;
+        let colour = self.colours.get(label).copied().unwrap_or(PALETTE[0]);
+        let written = if self.color {
+            writeln!(self.out, "\x1b[{colour}m{label:<width$} |\x1b[0m {line}")
+        } else {
+            writeln!(self.out, "{label:<width$} | {line}")
+        };
+        if let Err(e) = written.and_then(|()| self.out.flush()) {
+            self.failed = Some(e);
+        }
     }
 }
 
@@ -175,13 +196,7 @@ pub(crate) fn since_epoch(text: &str, now: i64) -> Option<i64> {
         return epoch.parse().ok();
     }
     if text.contains('-') {
-        let full = if text.contains('T') {
-            text.to_string()
-        } else {
-            format!("{text}T00:00:00Z")
-        };
-        return crate::runtime::snapshot::timestamp(&full)
-            .and_then(|n| i64::try_from(n / 1_000_000_000).ok());
+        return time_since_epoch(text);
     }
     let mut total: i64 = 0;
     let mut number = String::new();
@@ -209,9 +224,76 @@ pub(crate) fn since_epoch(text: &str, now: i64) -> Option<i64> {
     now.checked_sub(total)
 }
 
+/// `2026-12-01`, `2026-12-01T10:00:00Z`, `2026-12-01T10:00:00.5+02:00`: seconds since the
+/// epoch; impossible dates and times are none.
+fn time_since_epoch(text: &str) -> Option<i64> {
+    let (date, time) = text.split_once('T').unwrap_or((text, "00:00:00Z"));
+    let mut parts = date.split('-');
+    let (y, mo, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 || mo.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (month, day): (u32, u32) = (mo.parse().ok()?, d.parse().ok()?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    // The offset: `Z`, `+HH:MM` or `-HH:MM` (none: UTC).
+    let (clock, offset) = if let Some(c) = time.strip_suffix('Z').or_else(|| time.strip_suffix('z')) {
+        (c, 0)
+    } else if let Some(i) = time.rfind(['+', '-']) {
+        let (h, m) = time[i + 1..].split_once(':').unwrap_or((&time[i + 1..], "0"));
+        let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+        if h > 23 || m > 59 {
+            return None;
+        }
+        let sign = if time[i..].starts_with('-') { -1 } else { 1 };
+        (&time[..i], sign * (h * 3600 + m * 60))
+    } else {
+        (time, 0)
+    };
+    let mut hms = clock.split(':');
+    let (h, m) = (hms.next()?, hms.next()?);
+    let s = hms.next().unwrap_or("0");
+    let whole = s.split('.').next().unwrap_or(s);
+    let (h, m, sec): (u32, u32, u32) = (h.parse().ok()?, m.parse().ok()?, whole.parse().ok()?);
+    if h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    let utc = crate::runtime::snapshot::timestamp(&format!("{date}T{clock}Z"))?;
+    let seconds = i64::try_from(utc / 1_000_000_000).ok()?;
+    // Day 31 of a 30-day month rolls over: the date must read back the same.
+    let back = crate::session::status::rfc3339(utc);
+    if !back.starts_with(date) {
+        return None;
+    }
+    seconds.checked_sub(offset)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::since_epoch;
+    use super::*;
+
+    #[test]
+    fn log_lines_are_labelled_at_one_width() {
+        let mut p = Printer {
+            out: Vec::new(),
+            color: false,
+            colours: HashMap::new(),
+            width: 0,
+            failed: None,
+        };
+        p.labels(&["m.web".into(), "m.worker.a".into()]);
+        p.line("m.web", false, "up");
+        p.line("m.worker.a", true, "oops");
+        assert_eq!(
+            String::from_utf8_lossy(&p.out),
+            "m.web      | up\nm.worker.a | oops\n"
+        );
+        p.color = true;
+        p.out.clear();
+        p.line("m.worker.a", false, "x");
+        assert_eq!(String::from_utf8_lossy(&p.out), "\x1b[33mm.worker.a |\x1b[0m x\n");
+    }
 
     #[test]
     fn since_forms() {
@@ -226,6 +308,12 @@ mod tests {
             ("@1764580000", Some(1_764_580_000)),
             ("1970-01-02T00:00:00Z", Some(86_400)),
             ("1970-01-02", Some(86_400)),
+            ("1970-01-02T02:00:00+02:00", Some(86_400)),
+            ("1970-01-01T23:00:00-01:00", Some(86_400)),
+            ("1970-01-02T00:00:00.250Z", Some(86_400)),
+            ("2026-13-45", None),
+            ("2026-02-30", None),
+            ("2026-12-01T25:00:00Z", None),
             ("", None),
             ("10x", None),
             ("m", None),

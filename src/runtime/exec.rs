@@ -45,11 +45,19 @@ pub async fn exec(
         env: (!request.env.is_empty()).then(|| request.env.clone()),
         ..Default::default()
     };
-    let id = docker
-        .create_exec(&request.container, config)
-        .await
-        .map_err(StepError::on("container", &request.container))?
-        .id;
+    let id = match docker.create_exec(&request.container, config).await {
+        Ok(created) => created.id,
+        // 409: the container exists and is not running.
+        Err(e) if super::error::status(&e) == Some(409) => {
+            return Err(StepError::Conflict {
+                message: format!(
+                    "container `{}` is not running (`dmap up` starts it)",
+                    request.container
+                ),
+            })
+        }
+        Err(e) => return Err(StepError::on("container", &request.container)(e)),
+    };
     let started = docker
         .start_exec(
             &id,

@@ -11,7 +11,7 @@ pub mod options;
 pub mod report;
 pub mod reporter;
 pub mod status;
-mod streams;
+pub mod streams;
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::BTreeSet;

@@ -248,7 +248,7 @@ fn ports(o: &ObservedContainer) -> Vec<String> {
 }
 
 /// Nanoseconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
-fn rfc3339(nanos: i128) -> String {
+pub(crate) fn rfc3339(nanos: i128) -> String {
     let secs = (nanos / 1_000_000_000) as i64;
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);

@@ -6,6 +6,14 @@ use super::{Error, Prepared, Request, Session};
 use crate::runtime::exec::{exec, ExecRequest};
 use crate::runtime::logs::{logs, LogFilter, LogSource};
 
+/// Where `logs` sends what it reads.
+pub trait LogSink {
+    /// The labels of every container followed, before any line.
+    fn labels(&mut self, labels: &[String]);
+    /// One line of a container's output.
+    fn line(&mut self, label: &str, is_stderr: bool, line: &str);
+}
+
 impl Session {
     /// The output of the request's targets (no dependencies added), each line labelled with the
     /// container's Engine name (and `[CLIENT]` on a client other than `default`).
@@ -13,7 +21,7 @@ impl Session {
         &self,
         request: &Request<'_>,
         filter: &LogFilter,
-        on_line: &mut dyn FnMut(&str, bool, &str),
+        sink: &mut dyn LogSink,
     ) -> Result<(), Error> {
         let prepared = Prepared::new(request)?;
         let mut digests = Digests::default();
@@ -37,6 +45,9 @@ impl Session {
                 })
             })
             .collect();
+        let labels: Vec<String> = sources.iter().map(|s| s.label.clone()).collect();
+        sink.labels(&labels);
+        let on_line = &mut |label: &str, is_err: bool, line: &str| sink.line(label, is_err, line);
         // Ctrl-C ends following: what was printed stays, and that is a success.
         let cancel = self.canceller();
         self.block_on(async {

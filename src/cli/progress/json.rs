@@ -5,7 +5,8 @@
 //! `{"event":"finished","client":C,"action","subject","reason","outcome":"done"|"failed"|"skipped"|"cancelled"}`
 //! (and `"error":TEXT` when it failed),
 //! `{"event":"output","client":C,"subject":S,"line":L}`, `{"event":"settled","client":C}`,
-//! `{"event":"recorded","action":A,"targets":[...]}`.
+//! and last, when the command fails, `{"event":"error","message":M,"text":T}`.
+//! Recipe `print` output goes to stdout.
 
 use std::io::Write as _;
 
@@ -51,14 +52,13 @@ impl Reporter for Json {
                     Outcome::Skipped { .. } => ("skipped", None),
                     Outcome::Cancelled => ("cancelled", None),
                 };
-                let mut v = step(s);
-                if let Some(map) = v.as_object_mut() {
+                let mut v = json!({ "event": "finished", "client": client });
+                if let (Some(map), Value::Object(fields)) = (v.as_object_mut(), step(s)) {
+                    map.extend(fields);
+                    map.insert("outcome".into(), json!(outcome));
                     if let Some(error) = error {
                         map.insert("error".into(), json!(error));
                     }
-                    map.insert("event".into(), json!("finished"));
-                    map.insert("client".into(), json!(client));
-                    map.insert("outcome".into(), json!(outcome));
                 }
                 v
             }
@@ -73,4 +73,11 @@ impl Reporter for Json {
         };
         let _ = writeln!(std::io::stderr().lock(), "{value}");
     }
+}
+
+/// The error a command ends with, as the last event: `{"event":"error","message":M,"text":T}`
+/// (`message` its first line, `text` all of it as the plain renderer shows it).
+pub fn error_line(text: &str) -> String {
+    let message = text.lines().next().unwrap_or("").trim_start_matches("error: ");
+    json!({ "event": "error", "message": message, "text": text }).to_string()
 }

@@ -7,7 +7,7 @@ mod json;
 mod lines;
 mod live;
 
-pub use json::Json;
+pub use json::{error_line, Json};
 pub use lines::Lines;
 pub use live::Live;
 

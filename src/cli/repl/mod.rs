@@ -95,7 +95,8 @@ pub(super) fn run(file: Option<&Path>, args: &[String], ui: &Ui) -> Result<(), E
         let result = host.borrow_mut().eval_text(&label, text);
         match result {
             Ok(evaluation) => {
-                if !evaluation.value.is_unit() {
+                // A trailing `;` keeps the value to itself (an action's steps were shown already).
+                if !evaluation.value.is_unit() && !text.ends_with(';') {
                     let shown = commands::show_value(&host.borrow(), &evaluation.value);
                     let mut out = std::io::stdout().lock();
                     let _ = writeln!(out, "{shown}");

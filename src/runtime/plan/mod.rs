@@ -339,7 +339,7 @@ pub struct Plan {
 /// Why a plan can't be made; nothing has been touched.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    #[error("{kind} `{name}` exists but was not created by dmap for map `{map}`; dmap leaves it alone (pass `adopt: true` to take it over)")]
+    #[error("{kind} `{name}` exists but was not created by dmap for map `{map}`; dmap leaves it alone (pass `adopt: true`, or `dmap up --adopt`, to take it over)")]
     Foreign {
         kind: &'static str,
         name: String,

@@ -142,19 +142,29 @@ pub(super) fn orphans(b: &mut Builder, action: &Action, involved: &[&DesiredCont
                 .is_none_or(|c| *c == client)
         })
         .collect();
+    let mut removals = Vec::new();
     for o in orphans {
         if b.options.remove_orphans && matches!(action, Action::Update | Action::Shutdown) {
             let mut deps = Vec::new();
             if o.is_running() {
                 deps.push(b.stop(&o.name, "orphan", vec![]));
             }
-            b.remove(&o.name, "orphan", deps);
+            removals.push(b.remove(&o.name, "orphan", deps));
         } else {
             b.plan.notes.push(format!(
-                "container `{}` is no longer in map `{}` (an orphan); pass `remove_orphans: true` to remove it",
+                "container `{}` is no longer in map `{}` (an orphan); pass `remove_orphans: true` (`dmap up --remove-orphans`) to remove it",
                 o.name,
                 o.map().unwrap_or_default()
             ));
+        }
+    }
+    // An orphan may hold what a container of the map needs (a host port, an alias): it goes
+    // before anything starts, as Compose removes orphans first.
+    if !removals.is_empty() {
+        for step in &mut b.plan.steps {
+            if matches!(step.kind, StepKind::StartContainer { .. }) {
+                step.deps.extend(removals.iter().copied());
+            }
         }
     }
 }

@@ -353,6 +353,20 @@ fn orphans_are_reported_and_removed_only_when_asked() {
     };
     let p = run(Action::Update, &all(&d), &d, &s, &o);
     assert_eq!(lines(&p), ["stop m.gone: orphan", "remove m.gone: orphan"]);
+    // Removed before anything starts: it may hold a port a new container needs.
+    s.containers.remove("m.app.a");
+    let p = run(Action::Update, &all(&d), &d, &s, &o);
+    let remove = p
+        .steps
+        .iter()
+        .position(|st| st.to_string() == "remove m.gone: orphan")
+        .expect("removal");
+    let start = p
+        .steps
+        .iter()
+        .find(|st| st.to_string().starts_with("start m.app.a"))
+        .expect("start");
+    assert!(start.deps.contains(&remove), "{:?}", lines(&p));
 }
 
 #[test]
