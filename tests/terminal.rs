@@ -258,7 +258,7 @@ fn has_colour(text: &str) -> bool {
 
 const STACK: &str = r#"
 let m = container_map(ARGS[0]);
-m.containers.db = #{ image: ARGS[1], stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
+m.containers.db = #{ image: ARGS[1], stop_signal: "SIGKILL", create_options: #{ command: ["sh", "-c", "echo db says hello; exec sleep 3600"] } };
 m.containers.web = #{ image: ARGS[1], links: "db", stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
 mapping_client(m);
 "#;
@@ -308,6 +308,27 @@ fn progress_is_a_live_view_on_a_terminal_and_colourless_with_no_color() {
     );
     let seen = p.exp_eof().expect("up ends");
     assert!(!seen.contains('\x1b'), "{seen:?}");
+    // logs: each container's label coloured on a terminal, not with NO_COLOR.
+    let mut p = spawn(
+        dir.path(),
+        &["logs", "-a", &t.name, "-a", &image, "s.rhai", "db"],
+        &[],
+    );
+    let seen = p.exp_eof().expect("logs end");
+    assert!(
+        seen.contains(&format!("\x1b[36m{} |\x1b[0m db says hello", n(&t, "db"))),
+        "{seen:?}"
+    );
+    let mut p = spawn(
+        dir.path(),
+        &["logs", "-a", &t.name, "-a", &image, "s.rhai", "db"],
+        &[("NO_COLOR", "1")],
+    );
+    let seen = p.exp_eof().expect("logs end");
+    assert!(
+        seen.contains(&format!("{} | db says hello", n(&t, "db"))) && !has_colour(&seen),
+        "{seen:?}"
+    );
     // exec: a terminal when stdin is one, none with -T; the command's code is dmap's.
     let p = {
         let mut p = spawn(

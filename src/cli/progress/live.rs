@@ -149,14 +149,10 @@ impl View {
         }
     }
 
-    fn redraw(&mut self) {
-        let mut err = std::io::stderr().lock();
-        self.erase(&mut err);
-        if self.total == 0 {
-            let _ = err.flush();
-            return;
-        }
-        let (width, height) = size();
+    /// The view's lines for a terminal of `height` rows: the header, a line per row in flight,
+    /// `… N more` for those that do not fit (room is left for the prompt line). Lines are cut
+    /// at `width` when written.
+    fn frame(&self, height: usize) -> Vec<String> {
         let mut lines = vec![format!(
             "{} {}/{}",
             self.paint("converging", "1"),
@@ -187,6 +183,18 @@ impl View {
         if self.rows.len() > shown {
             lines.push(format!(" … {} more", self.rows.len() - shown));
         }
+        lines
+    }
+
+    fn redraw(&mut self) {
+        let mut err = std::io::stderr().lock();
+        self.erase(&mut err);
+        if self.total == 0 {
+            let _ = err.flush();
+            return;
+        }
+        let (width, height) = size();
+        let lines = self.frame(height);
         for line in &lines {
             let _ = writeln!(err, "{}", truncate(line, width));
         }
@@ -391,7 +399,39 @@ impl Reporter for Live {
 
 #[cfg(test)]
 mod tests {
-    use super::truncate;
+    use super::*;
+
+    #[test]
+    fn the_view_is_capped_at_the_terminal_height() {
+        let mut view = View {
+            verbose: false,
+            color: false,
+            rows: Vec::new(),
+            total: 40,
+            finished: 10,
+            drawn: 0,
+            frame: 0,
+        };
+        for i in 0..30 {
+            view.rows.push(Row {
+                client: "default".into(),
+                subject: format!("m.c{i}"),
+                doing: "Starting".into(),
+                since: Instant::now(),
+                pending: 1,
+            });
+        }
+        let lines = view.frame(10);
+        assert_eq!(lines.len(), 9, "{lines:#?}");
+        assert_eq!(lines[0], "converging 10/40");
+        assert!(lines[1].starts_with(" ⠋ m.c0   Starting  0.0s"), "{lines:#?}");
+        assert_eq!(lines[8], " … 23 more");
+        // All fit: no `more` line.
+        view.rows.truncate(3);
+        let lines = view.frame(10);
+        assert_eq!(lines.len(), 4);
+        assert!(lines.iter().all(|l| !l.contains("more")));
+    }
 
     #[test]
     fn long_lines_are_cut_at_the_width() {
