@@ -97,9 +97,18 @@ pub fn render_failure(failure: &ActionFailure, trace: &[Problem]) -> String {
     let mut sources = Sources::default();
     let mut out = String::new();
     let (lines, skipped): (Vec<String>, &[Skipped]) = match &*failure.error {
-        session::Error::Failed { failures, skipped } => {
-            (failures.iter().map(ToString::to_string).collect(), skipped)
-        }
+        session::Error::Failed {
+            failures,
+            skipped,
+            unreachable,
+        } => (
+            unreachable
+                .iter()
+                .map(ToString::to_string)
+                .chain(failures.iter().map(ToString::to_string))
+                .collect(),
+            skipped,
+        ),
         session::Error::Refused { client, errors } => (
             errors
                 .iter()

@@ -2,6 +2,7 @@
 //! negotiated down to the Engine's.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use bollard::{Docker, API_DEFAULT_VERSION};
 
@@ -22,6 +23,9 @@ const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
 
 /// The oldest Engine API dmap speaks (Docker 20.10).
 pub const MINIMUM_API: (usize, usize) = (1, 41);
+
+/// Seconds the first contact with an Engine may take when the client sets no `timeout`.
+const CONNECT_TIMEOUT: u64 = 10;
 
 impl Driver {
     /// Connects and negotiates the API version; an unreachable Engine is an error naming the
@@ -79,11 +83,23 @@ impl Driver {
                 "expected unix://PATH, tcp://HOST:PORT, http:// or https://".into(),
             ));
         };
-        let docker = docker.negotiate_version().await.map_err(|e| Error::Unreachable {
-            address: address.clone(),
-            reason: super::error::message(&e),
-            source: e,
-        })?;
+        // The first contact is bounded on its own (the client's `timeout`, else 10 s): an Engine
+        // that does not answer fails fast, and the other clients go on.
+        let first_contact =
+            Duration::from_secs(config.timeout.map_or(CONNECT_TIMEOUT, |t| t.ceil() as u64).max(1));
+        let docker = match tokio::time::timeout(first_contact, docker.negotiate_version()).await {
+            Ok(negotiated) => negotiated.map_err(|e| Error::Unreachable {
+                address: address.clone(),
+                reason: super::error::message(&e),
+                source: e,
+            })?,
+            Err(_) => {
+                return Err(Error::NoAnswer {
+                    address: address.clone(),
+                    seconds: first_contact.as_secs(),
+                })
+            }
+        };
         let v = docker.client_version();
         if (v.major_version, v.minor_version) < MINIMUM_API {
             return Err(Error::TooOld {

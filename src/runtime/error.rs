@@ -15,6 +15,8 @@ pub enum Error {
         #[source]
         source: bollard::errors::Error,
     },
+    #[error("the Docker Engine at {address} did not answer within {seconds} s")]
+    NoAnswer { address: String, seconds: u64 },
     #[error("the Docker Engine at {address} speaks API {}.{}; dmap needs API 1.41 (Docker 20.10) or newer", .version.0, .version.1)]
     TooOld {
         address: String,

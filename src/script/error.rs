@@ -42,9 +42,14 @@ impl ActionFailure {
     /// What failed, in the words the CLI prints (one line per failure).
     pub fn message(&mut self) -> String {
         match &*self.error {
-            crate::session::Error::Failed { failures, .. } => failures
+            crate::session::Error::Failed {
+                failures,
+                unreachable,
+                ..
+            } => unreachable
                 .iter()
                 .map(ToString::to_string)
+                .chain(failures.iter().map(ToString::to_string))
                 .collect::<Vec<_>>()
                 .join("\n"),
             crate::session::Error::Refused { errors, .. } => errors

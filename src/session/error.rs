@@ -26,11 +26,14 @@ pub enum Error {
     /// The plan can't be carried out as the Engine is; nothing was touched.
     #[error("{}", .errors.first().map(ToString::to_string).unwrap_or_default())]
     Refused { client: String, errors: Vec<PlanError> },
-    /// Steps failed; the steps that needed them were skipped, the rest ran.
-    #[error("{} step(s) failed", .failures.len())]
+    /// Steps failed, or clients could not be reached; the steps that needed the failed ones
+    /// were skipped, the rest ran (on every client that could be reached).
+    #[error("{}", failed_summary(.failures, .unreachable))]
     Failed {
         failures: Vec<StepFailure>,
         skipped: Vec<Skipped>,
+        /// Connecting to or observing a client failed ([`Error::Connect`], [`Error::Observe`]).
+        unreachable: Vec<Error>,
     },
     /// Cancelled (Ctrl-C in the REPL): what was done stays, what was waiting was dropped, the
     /// rest did not start.
@@ -45,6 +48,14 @@ pub enum Error {
     Stream { error: StepError },
     #[error("internal error, this may indicate a bug in dmap: {message}")]
     Internal { message: String },
+}
+
+fn failed_summary(failures: &[StepFailure], unreachable: &[Error]) -> String {
+    match (failures.len(), unreachable.len()) {
+        (f, 0) => format!("{f} step(s) failed"),
+        (0, u) => format!("{u} client(s) could not be reached"),
+        (f, u) => format!("{f} step(s) failed, {u} client(s) could not be reached"),
+    }
 }
 
 fn failed_text(failures: &[StepFailure]) -> String {

@@ -146,16 +146,23 @@ impl Session {
 
     /// The connection to a client, made on first use.
     fn driver(&self, name: &str, config: &ClientConfig) -> Result<Driver, Error> {
-        if let Some(d) = self
+        self.block_on(self.connect(name, config))?
+    }
+
+    /// The connection to a client, made on first use; connections are made concurrently (no
+    /// borrow of the cache is held across an await).
+    async fn connect(&self, name: &str, config: &ClientConfig) -> Result<Driver, Error> {
+        let cached = self
             .drivers
             .borrow()
             .iter()
             .find(|d| d.client == name && d.config == *config)
-        {
-            return Ok(d.clone());
+            .cloned();
+        if let Some(d) = cached {
+            return Ok(d);
         }
-        let driver = self
-            .block_on(Driver::connect(name, config))?
+        let driver = Driver::connect(name, config)
+            .await
             .map_err(|error| Error::Connect {
                 client: name.to_string(),
                 error: Box::new(error),
@@ -184,31 +191,61 @@ impl Session {
         };
         let mut outcome = Outcomes::default();
         let mut digests = images::Digests::default();
-        // Every client is observed and planned before anything changes on any of them.
-        let mut planned: Vec<(&String, Driver, Desired, Plan)> = Vec::new();
+        // Each client's desired state, before any Engine is contacted.
+        let mut parts: Vec<(&String, &ClientConfig, Desired, Vec<String>)> = Vec::new();
         for (client, config) in request.clients {
-            let Some((driver, desired, targets)) = self.client(&prepared, client, config, &mut digests)?
-            else {
-                continue;
-            };
-            let refused = |errors| Error::Refused {
-                client: client.clone(),
-                errors,
-            };
-            let mut options = prepared.options.clone();
-            if options.pull_before_update && *request.action == Action::Update && purpose == Purpose::Apply {
-                // Pulled first, so that the update sees the images the tags name now.
-                let snapshot = self.observe(&driver, &desired, client)?;
-                let pulls =
-                    plan(&Action::PullImages, &targets, &desired, &snapshot, &options).map_err(refused)?;
-                self.run(&driver, &desired, &pulls, client, reporter, &mut outcome)?;
-                options.pull_before_update = false;
+            if let Some((desired, targets)) = self.desired_for(&prepared, client, config, &mut digests)? {
+                parts.push((client, config, desired, targets));
             }
-            let snapshot = self.observe(&driver, &desired, client)?;
-            let the_plan = plan(request.action, &targets, &desired, &snapshot, &options).map_err(refused)?;
+        }
+        // Every client is connected to and observed at once; one that can't be reached is
+        // reported at the end, and the others go on.
+        let observed = self.observe_all(&parts)?;
+        let mut live: Vec<(&String, Driver, Desired, Vec<String>, Snapshot)> = Vec::new();
+        for ((client, _, desired, targets), result) in parts.into_iter().zip(observed) {
+            match result {
+                Ok((driver, snapshot)) => live.push((client, driver, desired, targets, snapshot)),
+                Err(e) => outcome.unreachable.push(e),
+            }
+        }
+        if live.is_empty() && outcome.unreachable.len() == 1 {
+            if let Some(e) = outcome.unreachable.pop() {
+                return Err(e);
+            }
+        }
+        let refused = |client: &String| {
+            let client = client.clone();
+            move |errors| Error::Refused { client, errors }
+        };
+        let mut options = prepared.options.clone();
+        if options.pull_before_update && *request.action == Action::Update && purpose == Purpose::Apply {
+            // Pulled first, so that the update sees the images the tags name now.
+            let mut pulls = Vec::new();
+            for (client, _, desired, targets, snapshot) in &live {
+                pulls.push(
+                    plan(&Action::PullImages, targets, desired, snapshot, &options)
+                        .map_err(refused(client))?,
+                );
+            }
+            let work: Vec<(&str, &Driver, &Desired, &Plan)> = live
+                .iter()
+                .zip(&pulls)
+                .map(|((client, driver, desired, _, _), p)| (client.as_str(), driver, desired, p))
+                .collect();
+            self.run_all(&work, reporter, &mut outcome)?;
+            options.pull_before_update = false;
+            for (client, driver, desired, _, snapshot) in &mut live {
+                *snapshot = self.observe(driver, desired, client)?;
+            }
+        }
+        // Every client is planned before anything changes on any of them.
+        let mut planned: Vec<(&String, Driver, Desired, Plan)> = Vec::new();
+        for (client, driver, desired, targets, snapshot) in live {
+            let the_plan =
+                plan(request.action, &targets, &desired, &snapshot, &options).map_err(refused(client))?;
             planned.push((client, driver, desired, the_plan));
         }
-        for (client, driver, desired, the_plan) in &planned {
+        for (client, _, _, the_plan) in &planned {
             reporter.event(&Event::Planned {
                 client,
                 plan: the_plan,
@@ -218,7 +255,21 @@ impl Session {
                 reporter.event(&Event::Note { client, text });
                 outcome.report.notes.push(((*client).clone(), text.clone()));
             }
-            self.carry_out(driver, desired, the_plan, client, purpose, reporter, &mut outcome)?;
+        }
+        if purpose == Purpose::Apply {
+            // All clients at once: converging N Engines takes about as long as the slowest.
+            let work: Vec<(&str, &Driver, &Desired, &Plan)> = planned
+                .iter()
+                .map(|(client, driver, desired, p)| (client.as_str(), driver, desired, p))
+                .collect();
+            self.run_all(&work, reporter, &mut outcome)?;
+        } else {
+            for (client, _, _, the_plan) in &planned {
+                outcome
+                    .report
+                    .steps
+                    .extend(the_plan.steps.iter().map(|s| done(client, s)));
+            }
         }
         outcome.finish()
     }
@@ -305,16 +356,16 @@ impl Session {
         outcome.finish()
     }
 
-    /// One client's part of a prepared action: its connection, desired state (with the builds
-    /// of the declared images it uses) and the Engine names of the targets on it; None when no
-    /// target runs there.
-    fn client(
+    /// One client's part of a prepared action: its desired state (with the builds of the
+    /// declared images it uses) and the Engine names of the targets on it; None when no target
+    /// runs there. No Engine is contacted.
+    fn desired_for(
         &self,
         prepared: &Prepared<'_>,
         client: &str,
         config: &ClientConfig,
         digests: &mut images::Digests,
-    ) -> Result<Option<(Driver, Desired, Vec<String>)>, Error> {
+    ) -> Result<Option<(Desired, Vec<String>)>, Error> {
         let mut desired = Desired::build(&prepared.checked, &prepared.cwd, client, config)
             .map_err(|problems| Error::Problems { problems })?;
         digests
@@ -326,11 +377,41 @@ impl Session {
             .filter(|c| prepared.wanted.contains(&c.name))
             .map(|c| c.name.clone())
             .collect();
-        if targets.is_empty() {
+        Ok((!targets.is_empty()).then_some((desired, targets)))
+    }
+
+    /// As [`Session::desired_for`], with the client's connection.
+    fn client(
+        &self,
+        prepared: &Prepared<'_>,
+        client: &str,
+        config: &ClientConfig,
+        digests: &mut images::Digests,
+    ) -> Result<Option<(Driver, Desired, Vec<String>)>, Error> {
+        let Some((desired, targets)) = self.desired_for(prepared, client, config, digests)? else {
             return Ok(None);
-        }
+        };
         let driver = self.driver(client, config)?;
         Ok(Some((driver, desired, targets)))
+    }
+
+    /// Connects to and observes every client at once; each gets its connection and snapshot,
+    /// or the error that kept it from them.
+    #[allow(clippy::type_complexity)]
+    fn observe_all(
+        &self,
+        parts: &[(&String, &ClientConfig, Desired, Vec<String>)],
+    ) -> Result<Vec<Result<(Driver, Snapshot), Error>>, Error> {
+        self.block_on(futures_util::future::join_all(parts.iter().map(
+            |(client, config, desired, _)| async move {
+                let driver = self.connect(client, config).await?;
+                let snapshot = observe(&driver, desired).await.map_err(|error| Error::Observe {
+                    client: client.to_string(),
+                    error: Box::new(error),
+                })?;
+                Ok((driver, snapshot))
+            },
+        )))
     }
 
     fn observe(&self, driver: &Driver, desired: &Desired, client: &str) -> Result<Snapshot, Error> {
@@ -374,50 +455,45 @@ impl Session {
         reporter: &dyn Reporter,
         outcome: &mut Outcomes,
     ) -> Result<(), Error> {
-        let outcomes = self
-            .block_on(apply(
-                driver,
-                desired,
-                the_plan,
-                PARALLEL_STEPS,
-                |_, step, outcome| match outcome {
-                    None => reporter.event(&Event::StepStarted { client, step }),
-                    Some(outcome) => reporter.event(&Event::StepFinished {
-                        client,
-                        step,
-                        outcome,
-                    }),
-                },
-                |step, line| reporter.event(&Event::Output { client, step, line }),
-                &self.cancel,
-            ))?
-            .map_err(|e| Error::Internal {
+        self.run_all(&[(client, driver, desired, the_plan)], reporter, outcome)
+    }
+
+    /// Applies the plans of several clients at once, each in its dependency order; a failure
+    /// on one client holds up only what depends on it there.
+    fn run_all(
+        &self,
+        work: &[(&str, &Driver, &Desired, &Plan)],
+        reporter: &dyn Reporter,
+        outcome: &mut Outcomes,
+    ) -> Result<(), Error> {
+        let results = self.block_on(futures_util::future::join_all(work.iter().map(
+            |&(client, driver, desired, the_plan)| async move {
+                let result = apply(
+                    driver,
+                    desired,
+                    the_plan,
+                    PARALLEL_STEPS,
+                    |_, step, outcome| match outcome {
+                        None => reporter.event(&Event::StepStarted { client, step }),
+                        Some(outcome) => reporter.event(&Event::StepFinished {
+                            client,
+                            step,
+                            outcome,
+                        }),
+                    },
+                    |step, line| reporter.event(&Event::Output { client, step, line }),
+                    &self.cancel,
+                )
+                .await;
+                reporter.event(&Event::Settled { client });
+                result
+            },
+        )))?;
+        for (&(client, _, _, the_plan), result) in work.iter().zip(results) {
+            let outcomes = result.map_err(|e| Error::Internal {
                 message: e.to_string(),
             })?;
-        reporter.event(&Event::Settled { client });
-        for (step, result) in the_plan.steps.iter().zip(outcomes) {
-            match result {
-                Outcome::Done(()) => outcome.report.steps.push(done(client, step)),
-                Outcome::Failed(error) => outcome.failures.push(StepFailure {
-                    client: client.to_string(),
-                    step: step.clone(),
-                    error,
-                }),
-                Outcome::Cancelled => outcome.cancelled.push(Skipped {
-                    client: client.to_string(),
-                    step: step.clone(),
-                    because: String::new(),
-                }),
-                Outcome::Skipped { because } => outcome.skipped.push(Skipped {
-                    client: client.to_string(),
-                    step: step.clone(),
-                    because: the_plan
-                        .steps
-                        .get(because)
-                        .map(|s| s.kind.subject().to_string())
-                        .unwrap_or_default(),
-                }),
-            }
+            outcome.merge(client, the_plan, outcomes);
         }
         Ok(())
     }
@@ -468,9 +544,39 @@ struct Outcomes {
     failures: Vec<StepFailure>,
     skipped: Vec<Skipped>,
     cancelled: Vec<Skipped>,
+    /// Clients that could not be connected to or observed (the others went on).
+    unreachable: Vec<Error>,
 }
 
 impl Outcomes {
+    /// One client's step outcomes, in plan order.
+    fn merge(&mut self, client: &str, the_plan: &Plan, outcomes: Vec<crate::runtime::apply::StepOutcome>) {
+        for (step, result) in the_plan.steps.iter().zip(outcomes) {
+            match result {
+                Outcome::Done(()) => self.report.steps.push(done(client, step)),
+                Outcome::Failed(error) => self.failures.push(StepFailure {
+                    client: client.to_string(),
+                    step: step.clone(),
+                    error,
+                }),
+                Outcome::Cancelled => self.cancelled.push(Skipped {
+                    client: client.to_string(),
+                    step: step.clone(),
+                    because: String::new(),
+                }),
+                Outcome::Skipped { because } => self.skipped.push(Skipped {
+                    client: client.to_string(),
+                    step: step.clone(),
+                    because: the_plan
+                        .steps
+                        .get(because)
+                        .map(|s| s.kind.subject().to_string())
+                        .unwrap_or_default(),
+                }),
+            }
+        }
+    }
+
     fn finish(self) -> Result<Report, Error> {
         if !self.cancelled.is_empty() {
             Err(Error::Cancelled {
@@ -478,12 +584,13 @@ impl Outcomes {
                 not_run: self.cancelled,
                 failures: self.failures,
             })
-        } else if self.failures.is_empty() {
+        } else if self.failures.is_empty() && self.unreachable.is_empty() {
             Ok(self.report)
         } else {
             Err(Error::Failed {
                 failures: self.failures,
                 skipped: self.skipped,
+                unreachable: self.unreachable,
             })
         }
     }
