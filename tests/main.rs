@@ -7,6 +7,7 @@ mod support;
 
 mod cli;
 mod convergence;
+mod engines;
 mod images;
 mod pull;
 mod readme;

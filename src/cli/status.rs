@@ -41,6 +41,7 @@ pub(super) fn collect(session: &Session, groups: &[Group], targets: &[String]) -
         all.orphans.extend(part.orphans);
         all.foreign.extend(part.foreign);
         all.builds.extend(part.builds);
+        all.unreachable.extend(part.unreachable);
     }
     Ok(all)
 }
@@ -120,6 +121,9 @@ pub(crate) fn text(status: &Status) -> String {
             f.name,
             f.map
         ));
+    }
+    for u in &status.unreachable {
+        out.push_str(&format!("unreachable: client `{}`: {}\n", u.client, u.error));
     }
     for b in &status.builds {
         out.push_str(&format!(

@@ -47,6 +47,7 @@ pub fn check_maps<'a>(
         let (configs, extends_problems) = map.extended_all();
         problems.extend(extends_problems);
         references(map, &configs, &mut problems);
+        shared_clients(map, &configs, &mut problems);
         // Unknown references are left out of the graph, so cycles are found regardless.
         match Graph::build(map, &configs) {
             Ok(graph) if problems.len() == before => checked.push(Checked { map, configs, graph }),
@@ -64,6 +65,61 @@ pub fn check_maps<'a>(
         Ok(checked)
     } else {
         Err(problems)
+    }
+}
+
+/// A container and what it links to, takes volumes from (`uses` of a container or of its
+/// attached volume) or shares the network of run on one Engine: each client of the container
+/// must run the other too.
+fn shared_clients(map: &ContainerMap, configs: &Configs<'_>, problems: &mut Vec<Problem>) {
+    let owners = super::graph::attached_owners(map, configs);
+    let runs_on = |cfg: &ContainerConfig| super::resolved::clients_of(map, cfg);
+    for (cname, config) in configs {
+        let mine = runs_on(config);
+        let mut refs: Vec<(&'static str, String, &'static str)> = Vec::new();
+        for l in &config.links {
+            refs.push((
+                "links to",
+                name::split_instance(&l.container).0.to_string(),
+                "links",
+            ));
+        }
+        for u in &config.uses {
+            let target = owners
+                .get(&u.name)
+                .cloned()
+                .unwrap_or_else(|| name::split_instance(&u.name).0.to_string());
+            refs.push(("uses volumes of", target, "uses"));
+        }
+        if let Some(super::network_mode::NetworkMode::Container { config: other, .. }) = &config.network_mode
+        {
+            refs.push(("shares the network of", other.clone(), "network_mode"));
+        }
+        for (verb, target, field) in refs {
+            let Some(other) = configs.get(&target) else {
+                continue;
+            };
+            let theirs = runs_on(other);
+            let missing: Vec<String> = mine
+                .iter()
+                .filter(|c| !theirs.contains(c))
+                .map(|c| format!("`{c}`"))
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let p = Problem::new(
+                format!(
+                    "container `{cname}` {verb} `{target}`, but they do not share a client: `{cname}` runs on {} where `{target}` does not (it runs on {}); a reference works only on one Engine",
+                    missing.join(", "),
+                    theirs.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                ),
+                config.origin_of(field).clone(),
+            );
+            if !problems.contains(&p) {
+                problems.push(p);
+            }
+        }
     }
 }
 
@@ -593,6 +649,51 @@ mod tests {
             );
             if let Err(p) = result {
                 assert!(p[0].message.contains("share no network"), "{}", p[0].message);
+            }
+        }
+    }
+
+    #[test]
+    fn references_need_a_shared_client() {
+        let clients = |c: &[&str]| Value::List(c.iter().map(|x| Value::str(*x)).collect());
+        // (web's clients, db's clients, how web refers to db, the problem expected)
+        type Case<'a> = (&'a [&'a str], &'a [&'a str], (&'a str, Value), Option<&'a str>);
+        let cases: Vec<Case<'_>> = vec![
+            (&["a"], &["a", "b"], ("links", Value::str("db")), None),
+            (&["a", "b"], &["a"], ("links", Value::str("db")), Some("container `web` links to `db`, but they do not share a client: `web` runs on `b` where `db` does not (it runs on `a`)")),
+            (&["b"], &["a"], ("uses", Value::str("db")), Some("container `web` uses volumes of `db`, but they do not share a client: `web` runs on `b`")),
+            (&["b"], &["a"], ("uses", Value::str("data")), Some("container `web` uses volumes of `db`")),
+            (&["b"], &["a"], ("network_mode", Value::str("db")), Some("container `web` shares the network of `db`")),
+            (&[], &[], ("links", Value::str("db")), None),
+        ];
+        for (web_clients, db_clients, (field, target), want) in cases {
+            let mut web = vec![("image", Value::str("web")), (field, target.clone())];
+            if !web_clients.is_empty() {
+                web.push(("clients", clients(web_clients)));
+            }
+            let mut db = vec![("image", Value::str("db")), ("attaches", Value::str("data"))];
+            if !db_clients.is_empty() {
+                db.push(("clients", clients(db_clients)));
+            }
+            let m = map(vec![
+                ("web", Value::map(web)),
+                ("db", Value::map(db)),
+                ("volumes", Value::map([("data", Value::str("/data"))])),
+            ]);
+            let result = super::check(&m);
+            match want {
+                None => assert!(
+                    result.is_ok(),
+                    "{web_clients:?} {db_clients:?} {field}: {:?}",
+                    result.err()
+                ),
+                Some(text) => {
+                    let problems = result.err().unwrap_or_default();
+                    assert!(
+                        problems.iter().any(|p| p.message.starts_with(text)),
+                        "{web_clients:?} {db_clients:?} {field}: {problems:?}"
+                    );
+                }
             }
         }
     }

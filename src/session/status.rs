@@ -20,6 +20,14 @@ pub struct Status {
     pub foreign: Vec<Foreign>,
     /// Images an update would build, and why.
     pub builds: Vec<Pending>,
+    /// Clients that could not be reached: the others are shown.
+    pub unreachable: Vec<Unreachable>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Unreachable {
+    pub client: String,
+    pub error: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -86,11 +94,27 @@ impl Session {
         }
         let mut digests = Digests::default();
         for (client, config) in request.clients {
-            let Some((driver, desired, targets)) = self.client(&prepared, client, config, &mut digests)?
-            else {
-                continue;
+            let reached = self
+                .client(&prepared, client, config, &mut digests)
+                .and_then(|c| match c {
+                    Some((driver, desired, targets)) => {
+                        let snapshot = self.observe(&driver, &desired, client)?;
+                        Ok(Some((desired, targets, snapshot)))
+                    }
+                    None => Ok(None),
+                });
+            let (desired, targets, snapshot) = match reached {
+                Ok(Some(found)) => found,
+                Ok(None) => continue,
+                Err(e @ (Error::Connect { .. } | Error::Observe { .. })) => {
+                    status.unreachable.push(Unreachable {
+                        client: client.clone(),
+                        error: e.to_string(),
+                    });
+                    continue;
+                }
+                Err(e) => return Err(e),
             };
-            let snapshot = self.observe(&driver, &desired, client)?;
             let update = match plan(&Action::Update, &targets, &desired, &snapshot, &prepared.options) {
                 Ok(p) => p,
                 Err(errors) => {

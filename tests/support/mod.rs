@@ -6,6 +6,7 @@
 //!
 //! The Engine is required: when it cannot be reached, tests fail (they never skip).
 
+pub mod bed;
 pub mod recipe;
 
 use std::collections::{HashMap, HashSet};

@@ -1,0 +1,188 @@
+//! One map across two Engines: the main one and the test bed's second Engine in its own network
+//! namespace (tests/bed/engines.sh; `.ci/run` starts it). Configurations run on their clients,
+//! ports are published on each client's interface, hostnames carry the client suffix, both
+//! clients converge at once, and an unreachable client fails naming it while the other
+//! converges. Objects on the second Engine are removed by a guard when the test ends.
+
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpStream};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::support::bed::{engine2, load_images, Engine};
+use crate::support::recipe::*;
+use crate::support::{busybox_image, runtime, DockerTest};
+
+/// Removes what a test made on an extra Engine (named after the test's map), on drop.
+struct Remote {
+    host: String,
+    prefix: String,
+}
+
+impl Remote {
+    fn docker(&self, args: &[&str]) -> String {
+        let out = Command::new("docker")
+            .arg("-H")
+            .arg(&self.host)
+            .args(args)
+            .output()
+            .expect("run docker");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `docker inspect` of a container on the extra Engine, as JSON.
+    fn inspect(&self, name: &str) -> serde_json::Value {
+        let text = self.docker(&["inspect", name]);
+        let list: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        list.get(0).cloned().unwrap_or(serde_json::Value::Null)
+    }
+
+    fn names(&self) -> Vec<String> {
+        let filter = format!("name=^{}", self.prefix);
+        self.docker(&["ps", "-a", "--filter", &filter, "--format", "{{.Names}}"])
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+impl Drop for Remote {
+    fn drop(&mut self) {
+        let names = self.names();
+        if !names.is_empty() {
+            let mut args = vec!["rm", "-f", "-v"];
+            args.extend(names.iter().map(String::as_str));
+            self.docker(&args);
+        }
+        let filter = format!("name={}", self.prefix);
+        for kind in ["volume", "network"] {
+            let listed = self.docker(&[kind, "ls", "-q", "--filter", &filter]);
+            let ids: Vec<&str> = listed.lines().filter(|l| !l.is_empty()).collect();
+            if !ids.is_empty() {
+                let mut args = vec![kind, "rm"];
+                args.extend(ids);
+                self.docker(&args);
+            }
+        }
+    }
+}
+
+/// The first line of an HTTP GET to `ip:port`, retried while the server comes up.
+fn http_status(ip: &str, port: u16) -> String {
+    let addr: SocketAddr = format!("{ip}:{port}").parse().expect("address");
+    for _ in 0..50 {
+        if let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = s.write_all(b"GET / HTTP/1.0\r\n\r\n");
+            let mut body = String::new();
+            let _ = s.read_to_string(&mut body);
+            if let Some(line) = body.lines().next() {
+                return line.to_string();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("nothing answers on {addr}");
+}
+
+/// `web` on both clients, each publishing port 80 on its client's `lan` interface; `db` on the
+/// main Engine only, `job` on the second only. `-a` phase `bad` adds a client nobody listens on.
+fn recipe(t: &DockerTest, e2: &Engine, port: u16) -> Recipe {
+    let body = format!(
+        r#"
+m.clients = ["main", "e2"];
+m.containers.web = #{{
+    image: img, stop_signal: "SIGKILL", exposes: [[80, {port}, "lan"]],
+    create_options: #{{ command: ["sh", "-c", "mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 80 -h /www"] }},
+}};
+m.containers.db = #{{ image: img, clients: "main", stop_signal: "SIGKILL", create_options: #{{ command: "sleep 3600" }} }};
+m.containers.job = #{{ image: img, clients: "e2", stop_signal: "SIGKILL", create_options: #{{ command: "sleep 3600" }} }};
+let engines = #{{
+    main: docker(#{{ interfaces: #{{ lan: "127.0.0.1" }} }}),
+    e2: docker(#{{ base_url: "{host}", interfaces: #{{ lan: "{ip}" }} }}),
+}};
+if phase == "bad" {{
+    m.clients = ["main", "e2", "gone"];
+    engines.gone = docker(#{{ base_url: "tcp://{ip}:9", interfaces: #{{ lan: "{ip}" }}, timeout: 3 }});
+}}
+let c = mapping_client(m, engines);
+if phase == "startup" || phase == "bad" {{ show(c.startup()); }}
+if phase == "update" {{ show(c.update()); }}
+if phase == "shutdown" {{ show(c.shutdown()); }}
+"#,
+        host = e2.host,
+        ip = e2.ip,
+    );
+    Recipe::new(t, &busybox_image(), &body)
+}
+
+#[test]
+fn a_map_spreads_over_two_engines_and_converges_both_at_once() {
+    let e2 = engine2();
+    let image = busybox_image();
+    load_images(&e2, &[&image]);
+    let rt = runtime();
+    let t = DockerTest::new("two_engines");
+    let remote = Remote {
+        host: e2.host.clone(),
+        prefix: t.name.clone(),
+    };
+    let port = free_port();
+    let r = recipe(&t, &e2, port);
+    let out = r.run("startup");
+    out.success();
+    // Each configuration on its clients, named alike on both Engines.
+    rt.block_on(async {
+        assert!(is_running(&t.inspect(&n(&t, "web")).await));
+        assert!(is_running(&t.inspect(&n(&t, "db")).await));
+    });
+    let mut there = remote.names();
+    there.sort();
+    assert_eq!(
+        there,
+        vec![n(&t, "job"), n(&t, "web")],
+        "on the second Engine\n{out}"
+    );
+    // Ports on each client's interface, answering from this host.
+    assert!(http_status("127.0.0.1", port).contains("200"));
+    assert!(http_status(&e2.ip, port).contains("200"));
+    // Hostnames carry the client's name; labels say which client made it.
+    let host = t.name.replace('_', "-");
+    let web2 = remote.inspect(&n(&t, "web"));
+    assert_eq!(web2["Config"]["Hostname"], format!("{host}-web-e2"));
+    assert_eq!(web2["Config"]["Labels"]["dmap.client"], "e2");
+    let web1 = rt.block_on(t.inspect(&n(&t, "web")));
+    assert_eq!(
+        web1.config.and_then(|c| c.hostname).as_deref(),
+        Some(format!("{host}-web-main").as_str())
+    );
+    // A second update does nothing, on either Engine.
+    assert_no_steps(&r.run("update"));
+    // A client nobody answers for fails, named, while the others are converged.
+    rt.block_on(async {
+        let docker = crate::support::docker().await;
+        let options = bollard::query_parameters::StopContainerOptions {
+            signal: None,
+            t: Some(0),
+        };
+        docker
+            .stop_container(&n(&t, "db"), Some(options))
+            .await
+            .expect("stop db");
+    });
+    let out = r.run("bad");
+    out.failure();
+    assert!(out.stderr.contains("client `gone`"), "{out}");
+    assert!(out.stderr.contains(&format!("tcp://{}:9", e2.ip)), "{out}");
+    rt.block_on(async {
+        assert!(
+            is_running(&t.inspect(&n(&t, "db")).await),
+            "the main Engine converged"
+        )
+    });
+    r.run("shutdown").success();
+    assert!(
+        remote.names().is_empty(),
+        "shutdown removed them on the second Engine"
+    );
+}

@@ -1,0 +1,167 @@
+//! The test bed's extra Docker Engines, for tests that need Engines other than the main one.
+//!
+//! `tests/bed/engines.sh` runs them on this machine: engine2 (10.200.0.2) and, after
+//! `swarm-up`, engine3 (10.200.0.3), each a dockerd of its own in network, mount, PID and UTS
+//! namespaces of its own, on a private LAN where this host is 10.200.0.1. Each answers on
+//! `tcp://<ip>:2375` and publishes ports on its own address, like another host would; after
+//! `swarm-up`, engine2 manages a two-node Swarm with engine3 as its worker. The Engines start
+//! empty and cannot reach a registry: [`load_images`] copies images into them from the main
+//! Engine.
+//!
+//! `.ci/run` starts the bed and exports what `tests/bed/engines.sh env` prints
+//! (`DMAP_ENGINE2_HOST`, `DMAP_ENGINE2_IP`, the same for engine3, `DMAP_BED_HOST_IP`). By hand:
+//!
+//! ```text
+//! sudo tests/bed/engines.sh swarm-up
+//! eval "$(tests/bed/engines.sh env)"    # optional: unset, the bed's own addresses are used
+//! ```
+//!
+//! The bed is required: when an Engine of it cannot be reached, the tests that need it fail
+//! (they never skip), in CI and out of it.
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+/// How the bed is started, for the messages of tests that miss it.
+const START: &str = "tests/bed/engines.sh swarm-up";
+
+/// How long an Engine of the bed may take to accept a TCP connection: it is on this machine.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// One Engine of the test bed.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    /// Its API over plain TCP, `tcp://10.200.0.N:2375`: for `docker -H` and dmap's `base_url`.
+    pub host: String,
+    /// Its address on the bed's LAN, where its published ports are.
+    pub ip: String,
+}
+
+/// engine2: the bed's first extra Engine (the Swarm manager after `swarm-up`). Panics when it
+/// does not answer.
+#[track_caller]
+pub fn engine2() -> Engine {
+    engine(2)
+}
+
+/// engine3: the bed's second extra Engine, started by `swarm-up` (the Swarm's worker). Panics when
+/// it does not answer.
+#[track_caller]
+#[allow(dead_code, reason = "for the Swarm tests")]
+pub fn engine3() -> Engine {
+    engine(3)
+}
+
+/// Engine `n` from `DMAP_ENGINE<n>_HOST` and `DMAP_ENGINE<n>_IP`, or at the bed's own address
+/// (10.200.0.n) when they are unset; either way it must accept a TCP connection.
+#[track_caller]
+fn engine(n: u8) -> Engine {
+    let var = |name: String| std::env::var(name).ok().filter(|value| !value.is_empty());
+    let ip = var(format!("DMAP_ENGINE{n}_IP")).unwrap_or_else(|| format!("10.200.0.{n}"));
+    let host = var(format!("DMAP_ENGINE{n}_HOST")).unwrap_or_else(|| format!("tcp://{ip}:2375"));
+    if let Err(why) = probe(&host) {
+        let how = if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+            format!("CI starts the bed in .ci/run (`{START}`): see the setup log for why it is not up")
+        } else {
+            format!("start the bed with `sudo {START}` (as root)")
+        };
+        panic!(
+            "this test needs engine{n} of the test bed at {host}, which does not answer ({why}); {how}. \
+             Tests that need the bed fail without it, they never skip."
+        );
+    }
+    Engine { host, ip }
+}
+
+/// Whether something accepts TCP connections at a `tcp://ADDRESS:PORT` Docker host.
+fn probe(host: &str) -> Result<(), String> {
+    let address = host
+        .strip_prefix("tcp://")
+        .ok_or_else(|| "not a tcp:// address".to_string())?;
+    let addresses = address
+        .to_socket_addrs()
+        .map_err(|error| format!("bad address: {error}"))?;
+    let mut last = "no address".to_string();
+    for socket in addresses {
+        match TcpStream::connect_timeout(&socket, PROBE_TIMEOUT) {
+            Ok(_) => return Ok(()),
+            Err(error) => last = error.to_string(),
+        }
+    }
+    Err(last)
+}
+
+/// The docker CLI aimed at `engine`, whatever the environment says about other Engines or TLS.
+fn docker_on(engine: &Engine) -> Command {
+    let mut command = Command::new("docker");
+    command
+        .env_remove("DOCKER_CONTEXT")
+        .env_remove("DOCKER_TLS_VERIFY")
+        .env_remove("DOCKER_CERT_PATH")
+        .arg("-H")
+        .arg(&engine.host);
+    command
+}
+
+/// The image ID a tag names, or None when the Engine lacks it.
+fn image_id(mut docker: Command, tag: &str) -> Option<String> {
+    let out = docker
+        .args(["image", "inspect", "--format", "{{.Id}}", tag])
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run docker image inspect {tag}: {error}"));
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Copies images from the main Engine (the one `docker` reaches, as for the other tests) into
+/// `engine`, with `docker save TAGS | docker -H HOST load`: the bed has no registry. Tags the
+/// Engine has already, as the same image, are left alone. Panics, with docker's stderr, when the
+/// main Engine lacks a tag or the copy fails.
+#[track_caller]
+pub fn load_images(engine: &Engine, tags: &[&str]) {
+    let mut wanted = Vec::new();
+    for &tag in tags {
+        let Some(id) = image_id(Command::new("docker"), tag) else {
+            panic!("cannot copy {tag} into {}: the main Engine lacks it", engine.host);
+        };
+        if image_id(docker_on(engine), tag).as_deref() != Some(id.as_str()) {
+            wanted.push(tag);
+        }
+    }
+    if wanted.is_empty() {
+        return;
+    }
+    let mut save = Command::new("docker")
+        .arg("save")
+        .args(&wanted)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot run docker save: {error}"));
+    let archive = save.stdout.take().expect("docker save's stdout pipe");
+    let loaded = docker_on(engine)
+        .args(["load", "--quiet"])
+        .stdin(Stdio::from(archive))
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run docker -H {} load: {error}", engine.host));
+    let saved = save
+        .wait_with_output()
+        .unwrap_or_else(|error| panic!("cannot wait for docker save: {error}"));
+    // when load fails, save fails too (a broken pipe): say both, load first
+    assert!(
+        loaded.status.success() && saved.status.success(),
+        "copying {wanted:?} from the main Engine into {} failed\n\
+         --- docker load: {}\n{}--- docker save: {}\n{}",
+        engine.host,
+        loaded.status,
+        stderr(&loaded),
+        saved.status,
+        stderr(&saved)
+    );
+}
