@@ -186,3 +186,63 @@ fn a_map_spreads_over_two_engines_and_converges_both_at_once() {
         "shutdown removed them on the second Engine"
     );
 }
+
+#[test]
+fn a_declared_image_is_built_on_each_client_that_runs_it_at_once() {
+    let e2 = engine2();
+    let image = busybox_image();
+    load_images(&e2, &[&image]);
+    let t = DockerTest::new("two_engine_build");
+    let tag = format!("{}-app:latest", t.name);
+    let remote = Remote {
+        host: e2.host.clone(),
+        prefix: t.name.clone(),
+    };
+    let _image_there = RemoteImageTag {
+        host: e2.host.clone(),
+        tag: tag.clone(),
+    };
+    let body = format!(
+        r#"
+let df = dockerfile(img);
+df.writeline("LABEL dmap.test=" + m.name);
+df.run("echo built > /built");
+m.images[m.name + "-app"] = df;
+m.clients = ["main", "e2"];
+m.containers.app = #{{ image: m.name + "-app", stop_signal: "SIGKILL", create_options: #{{ command: "sleep 3600" }} }};
+let c = mapping_client(m, #{{ main: docker(), e2: docker(#{{ base_url: "{host}" }}) }});
+if phase == "up" {{ show(c.update()); }} else {{ show(c.shutdown()); }}
+"#,
+        host = e2.host
+    );
+    let r = Recipe::new(&t, &image, &body);
+    let out = r.run("up");
+    out.success();
+    for client in ["main", "e2"] {
+        assert!(
+            out.stderr
+                .contains(&format!("[{client}] build {tag}: image `{}-app`: absent", t.name)),
+            "built on {client}\n{out}"
+        );
+    }
+    assert_eq!(remote.names(), vec![n(&t, "app")]);
+    // Unchanged: built nowhere again.
+    let out = r.run("up");
+    assert_no_steps(&out);
+    assert!(!out.stderr.contains("build "), "{out}");
+    r.run("down").success();
+}
+
+/// Removes an image tag from an extra Engine on drop.
+struct RemoteImageTag {
+    host: String,
+    tag: String,
+}
+
+impl Drop for RemoteImageTag {
+    fn drop(&mut self) {
+        let _ = Command::new("docker")
+            .args(["-H", &self.host, "rmi", "-f", &self.tag])
+            .output();
+    }
+}

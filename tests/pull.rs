@@ -44,9 +44,15 @@ impl Registry {
     /// by binding port 0 and releasing it, so another process may take it in between: the start
     /// is retried a few times on a fresh port when the registry exits early.
     fn start() -> Registry {
+        Registry::start_on("127.0.0.1")
+    }
+
+    /// A registry listening on every address of this host (`0.0.0.0`): the test bed's Engines
+    /// reach it on the LAN address, the main Engine on 127.0.0.1.
+    fn start_on(listen: &str) -> Registry {
         let mut failures = Vec::new();
         for _ in 0..5 {
-            match Registry::try_start() {
+            match Registry::try_start(listen) {
                 Ok(registry) => return registry,
                 Err(failure) => failures.push(failure),
             }
@@ -57,7 +63,7 @@ impl Registry {
         );
     }
 
-    fn try_start() -> Result<Registry, String> {
+    fn try_start(listen: &str) -> Result<Registry, String> {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .map(|address| address.port())
@@ -73,7 +79,7 @@ impl Registry {
             format!(
                 "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  \
                  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: \
-                 127.0.0.1:{port}\n  secret: dmap-pull-test\n",
+                 {listen}:{port}\n  secret: dmap-pull-test\n",
                 storage.display()
             ),
         )
@@ -591,5 +597,91 @@ fn update_with_pull_before_update_uses_the_new_image_in_the_same_run() {
         .filter(|r| r.starts_with(&format!("{repository}@")))
     {
         leftovers.images.push(reference.clone());
+    }
+}
+
+#[test]
+fn each_client_pulls_what_it_runs_from_a_registry_on_its_lan() {
+    use crate::support::bed::engine2;
+    let e2 = engine2();
+    let registry = Registry::start_on("0.0.0.0");
+    let lan = std::env::var("DMAP_BED_HOST_IP").unwrap_or_else(|_| "10.200.0.1".into());
+    let t = DockerTest::new("lanpull");
+    // Pushed through the main Engine (127.0.0.1 is an insecure registry by default), pulled by
+    // the second Engine from the LAN address (the bed makes its LAN an insecure range).
+    let repository = format!("{}/lanpull{}", registry.host(), std::process::id());
+    push_fixture(&repository, "v1");
+    let remote_image = format!("{lan}:{}/lanpull{}:v1", registry.port, std::process::id());
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("r.rhai"),
+        format!(
+            r#"
+let m = container_map("{map}");
+m.clients = ["main", "e2"];
+m.containers.here = #{{ image: "{local}", clients: "main", stop_signal: "SIGKILL", create_options: #{{ command: "sleep 3600" }} }};
+m.containers.there = #{{ image: "{remote_image}", clients: "e2", stop_signal: "SIGKILL", create_options: #{{ command: "sleep 3600" }} }};
+let c = mapping_client(m, #{{ main: docker(), e2: docker(#{{ base_url: "{host}" }}) }});
+if ARGS[0] == "up" {{ c.startup(); }} else {{ c.shutdown(); }}
+"#,
+            map = t.name,
+            local = busybox_image(),
+            host = e2.host,
+        ),
+    )
+    .expect("write recipe");
+    let cleanup = RemoteImage {
+        host: e2.host.clone(),
+        image: remote_image.clone(),
+        container: format!("{}.there", t.name),
+    };
+    let run = |phase: &str| {
+        Command::new(DMAP)
+            .args(["run", "r.rhai", phase])
+            .current_dir(dir.path())
+            .output()
+            .expect("run dmap")
+    };
+    let out = from_output(run("up"));
+    out.assert_ok("startup on two clients");
+    assert!(
+        out.stderr.contains(&format!("[e2] pull {remote_image}: absent")),
+        "the second client pulled its image\n{out}"
+    );
+    assert!(
+        !out.stderr.contains("[main] pull "),
+        "the main client pulled nothing\n{out}"
+    );
+    let state = Command::new("docker")
+        .args([
+            "-H",
+            &e2.host,
+            "inspect",
+            "-f",
+            "{{.State.Running}}",
+            &format!("{}.there", t.name),
+        ])
+        .output()
+        .expect("docker inspect");
+    assert_eq!(String::from_utf8_lossy(&state.stdout).trim(), "true", "{out}");
+    from_output(run("down")).assert_ok("shutdown");
+    drop(cleanup);
+}
+
+/// Removes an image from an extra Engine (and any container of the test left there) on drop.
+struct RemoteImage {
+    host: String,
+    image: String,
+    container: String,
+}
+
+impl Drop for RemoteImage {
+    fn drop(&mut self) {
+        let _ = Command::new("docker")
+            .args(["-H", &self.host, "rm", "-f", &self.container])
+            .output();
+        let _ = Command::new("docker")
+            .args(["-H", &self.host, "rmi", "-f", &self.image])
+            .output();
     }
 }

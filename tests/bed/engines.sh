@@ -32,7 +32,8 @@
 #   under /tmp, else fuse-overlayfs, else vfs (DMAP_BED_STORAGE_DRIVER overrides).
 #
 #   The Engines start empty and have no way out to a registry: `load` copies images into them
-#   from the main Engine (docker save | docker load).
+#   from the main Engine (docker save | docker load). A registry the tests start on the host's LAN
+#   address (plain HTTP) is one they may pull from: the LAN is an insecure-registries range.
 #
 #   swarm-up makes engine2 a Swarm manager (advertising 10.200.0.2, address pool 10.201.0.0/16)
 #   and engine3 a worker. Without IPVS in the kernel, VIP services and the ingress routing mesh do
@@ -295,6 +296,7 @@ engine_up() {
   "deprecated-key-path": "$dir/key.json",
   "hosts": ["unix://$dir/docker.sock", "tcp://$ip:$API_PORT"],
   "tls": false,
+  "insecure-registries": ["$NET.0/24"],
   "storage-driver": "$driver",
   "exec-opts": ["native.cgroupdriver=cgroupfs"],
   "cgroup-parent": "/dmap-bed-engine$n",
