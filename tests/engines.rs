@@ -101,12 +101,16 @@ let engines = #{{
     main: docker(#{{ interfaces: #{{ lan: "127.0.0.1" }} }}),
     e2: docker(#{{ base_url: "{host}", interfaces: #{{ lan: "{ip}" }} }}),
 }};
+if phase == "broken" {{
+    // An image neither Engine has and none can pull: its step fails on e2 alone.
+    m.containers.broken = #{{ image: "dmap-nowhere.invalid/none:1", clients: "e2" }};
+}}
 if phase == "bad" {{
     m.clients = ["main", "e2", "gone"];
     engines.gone = docker(#{{ base_url: "tcp://{ip}:9", interfaces: #{{ lan: "{ip}" }}, timeout: 3 }});
 }}
 let c = mapping_client(m, engines);
-if phase == "startup" || phase == "bad" {{ show(c.startup()); }}
+if phase == "startup" || phase == "bad" || phase == "broken" {{ show(c.startup()); }}
 if phase == "update" {{ show(c.update()); }}
 if phase == "shutdown" {{ show(c.shutdown()); }}
 "#,
@@ -180,6 +184,23 @@ fn a_map_spreads_over_two_engines_and_converges_both_at_once() {
             "the main Engine converged"
         )
     });
+    // A step that fails on one client holds up nothing on the other.
+    rt.block_on(async {
+        let docker = crate::support::docker().await;
+        let options = bollard::query_parameters::StopContainerOptions {
+            signal: None,
+            t: Some(0),
+        };
+        docker
+            .stop_container(&n(&t, "db"), Some(options))
+            .await
+            .expect("stop db");
+    });
+    let out = r.run("broken");
+    out.failure();
+    assert!(out.stderr.contains("dmap-nowhere.invalid/none:1"), "{out}");
+    assert!(out.stderr.contains("(client `e2`)"), "names the client\n{out}");
+    rt.block_on(async { assert!(is_running(&t.inspect(&n(&t, "db")).await), "main converged") });
     r.run("shutdown").success();
     assert!(
         remote.names().is_empty(),
