@@ -1693,6 +1693,11 @@ fn verbs_check_the_map_in_full_before_any_engine_is_contacted() {
         .run()
         .usage_error()
         .stderr_has("no map `other`");
+    dmap(["up", "bad.rhai", "__all__/nope"])
+        .cwd(dir.path())
+        .run()
+        .usage_error()
+        .stderr_has("target `__all__/nope`: no map has `nope`");
 }
 
 #[test]

@@ -146,6 +146,13 @@ fn up_plan_status_and_down_converge_like_compose_and_keep_named_volume_data() {
         row["uptime_seconds"].is_u64() && row["started_at"].is_string(),
         "{row}"
     );
+    // `__all__/CONFIG`: that configuration in every map that has it.
+    let only_db = json(&s.dmap(&["ps", "--json"], "", &["__all__/db"]));
+    assert_eq!(
+        only_db["containers"].as_array().map(Vec::len),
+        Some(1),
+        "{only_db:#}"
+    );
 
     // Data written into the named volume.
     let out = s.dmap(&["exec"], "", &["db", "--", "sh", "-c", "echo kept > /data/f"]);

@@ -61,7 +61,16 @@ pub(super) fn each_group<T>(
     mut f: impl FnMut(&Request<'_>) -> Result<T, crate::session::Error>,
 ) -> Result<Vec<T>, Error> {
     for t in given {
-        if let Some((map, _)) = t.split_once('/') {
+        if let Some((crate::model::target::ALL, rest)) = t.split_once('/') {
+            if !groups
+                .iter()
+                .any(|g| g.maps.iter().any(|m| select::has_target(m, rest)))
+            {
+                return Err(Error::Usage {
+                    message: format!("target `{t}`: no map has `{rest}`"),
+                });
+            }
+        } else if let Some((map, _)) = t.split_once('/') {
             if !groups.iter().any(|g| g.maps.iter().any(|m| m.name() == map)) {
                 let names: Vec<String> = groups
                     .iter()

@@ -94,9 +94,23 @@ pub fn targets_for(group: &Group, first: bool, given: &[String]) -> Vec<String> 
     given
         .iter()
         .filter(|t| match t.split_once('/') {
+            Some((crate::model::target::ALL, rest)) => group.maps.iter().any(|m| has_target(m, rest)),
             Some((map, _)) => group.maps.iter().any(|m| m.name() == map),
             None => first,
         })
         .cloned()
         .collect()
+}
+
+/// Whether target `t` (without a map prefix) names something in `map`: `__all__`, a
+/// configuration, one of its instances, or a group.
+pub fn has_target(map: &MapHandle, t: &str) -> bool {
+    let map = map.0.borrow();
+    let (config, instance) = crate::model::name::split_instance(t);
+    t == crate::model::target::ALL
+        || map.groups.contains_key(t)
+        || map
+            .containers
+            .get(config)
+            .is_some_and(|c| instance.is_none_or(|i| c.instances.iter().any(|x| x == i)))
 }
