@@ -133,20 +133,36 @@ pub fn diff(old: &ContainerSpec, new: &ContainerSpec, updatable: &[&str]) -> Vec
     if old.links != new.links {
         recreate(Field::Links, "links changed".to_string());
     }
+    // A port whose binding changed reads as one change; others as added or removed.
     for p in &new.ports {
-        if !old.ports.contains(p) {
-            recreate(
-                Field::Ports,
-                format!(
-                    "port {} added{}",
-                    p.port,
-                    binding(p.host_ip.as_deref(), p.host_port)
-                ),
-            );
+        if old.ports.contains(p) {
+            continue;
         }
+        let was = old
+            .ports
+            .iter()
+            .find(|o| o.port == p.port && !new.ports.contains(o));
+        let text = match was {
+            Some(o) => format!(
+                "port {} published on {} → {}",
+                p.port,
+                place(o.host_ip.as_deref(), o.host_port),
+                place(p.host_ip.as_deref(), p.host_port)
+            ),
+            None => format!(
+                "port {} added{}",
+                p.port,
+                binding(p.host_ip.as_deref(), p.host_port)
+            ),
+        };
+        recreate(Field::Ports, text);
     }
     for p in &old.ports {
-        if !new.ports.contains(p) {
+        let rebound = new
+            .ports
+            .iter()
+            .any(|n| n.port == p.port && !old.ports.contains(n));
+        if !new.ports.contains(p) && !rebound {
             recreate(
                 Field::Ports,
                 format!(
@@ -185,6 +201,16 @@ pub fn diff(old: &ContainerSpec, new: &ContainerSpec, updatable: &[&str]) -> Vec
         });
     }
     out
+}
+
+/// Where a port is published: `127.0.0.1:8080`, `8080`, or `no host port`.
+fn place(ip: Option<&str>, port: Option<u16>) -> String {
+    match (ip, port) {
+        (Some(ip), Some(p)) => format!("{ip}:{p}"),
+        (None, Some(p)) => p.to_string(),
+        (Some(ip), None) => format!("{ip}:(any)"),
+        (None, None) => "no host port".into(),
+    }
 }
 
 fn binding(ip: Option<&str>, port: Option<u16>) -> String {
@@ -311,6 +337,22 @@ mod tests {
                 Box::new(|s| s.ports.clear()),
                 Remedy::Recreate,
                 "port 80/tcp removed (8080)",
+            ),
+            (
+                Box::new(|s| s.ports[0].host_port = Some(8081)),
+                Remedy::Recreate,
+                "port 80/tcp published on 8080 → 8081",
+            ),
+            (
+                Box::new(|s| {
+                    s.ports.push(PortSpec {
+                        port: "443/tcp".into(),
+                        host_ip: Some("127.0.0.1".into()),
+                        host_port: Some(8443),
+                    })
+                }),
+                Remedy::Recreate,
+                "port 443/tcp added (127.0.0.1:8443)",
             ),
             (
                 Box::new(|s| {

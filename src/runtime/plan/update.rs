@@ -370,14 +370,84 @@ fn engine_differences(c: &DesiredContainer, o: &ObservedContainer) -> Vec<String
         .filter(|(_, v)| !v.is_null())
         .filter(|(key, v)| !covers(o.host_config.get(key.as_str()), v))
         .map(|(key, v)| {
-            let now = o
-                .host_config
-                .get(key.as_str())
-                .map_or("unset".to_string(), |x| x.to_string());
-            format!("`{key}` {now} → {v}")
+            let now = o.host_config.get(key.as_str());
+            let (name, kind) = readable_key(key);
+            format!(
+                "`{name}` {} → {}",
+                readable_value(now, kind),
+                readable_value(Some(v), kind)
+            )
         })
         .collect()
 }
+
+/// How a limit reads in a reason.
+#[derive(Clone, Copy)]
+enum Kind {
+    Bytes,
+    NanoCpus,
+    Plain,
+}
+
+/// An Engine HostConfig key as the map spells it (docker-py's names), and how its value reads.
+fn readable_key(key: &str) -> (&str, Kind) {
+    match key {
+        "Memory" => ("mem_limit", Kind::Bytes),
+        "MemorySwap" => ("memswap_limit", Kind::Bytes),
+        "MemoryReservation" => ("mem_reservation", Kind::Bytes),
+        "KernelMemory" => ("kernel_memory", Kind::Bytes),
+        "NanoCpus" => ("cpus", Kind::NanoCpus),
+        "CpuShares" => ("cpu_shares", Kind::Plain),
+        "CpuQuota" => ("cpu_quota", Kind::Plain),
+        "CpuPeriod" => ("cpu_period", Kind::Plain),
+        "CpusetCpus" => ("cpuset_cpus", Kind::Plain),
+        "CpusetMems" => ("cpuset_mems", Kind::Plain),
+        "BlkioWeight" => ("blkio_weight", Kind::Plain),
+        "PidsLimit" => ("pids_limit", Kind::Plain),
+        "RestartPolicy" => ("restart_policy", Kind::Plain),
+        other => (other, Kind::Plain),
+    }
+}
+
+/// `64m`, `1.5g`, `0.5` CPUs; `unset` for nothing (or 0, which the Engine reports for no limit).
+fn readable_value(v: Option<&serde_json::Value>, kind: Kind) -> String {
+    let Some(v) = v.filter(|v| !v.is_null()) else {
+        return "unset".into();
+    };
+    match (kind, v.as_i64()) {
+        (Kind::Bytes | Kind::NanoCpus, Some(0)) => "unset".into(),
+        (Kind::Bytes, Some(-1)) => "unlimited".into(),
+        (Kind::Bytes, Some(n)) => bytes(n),
+        (Kind::NanoCpus, Some(n)) => format!("{}", n as f64 / 1e9),
+        (_, _) => match v {
+            serde_json::Value::Object(m) => {
+                let name = m.get("Name").and_then(|n| n.as_str()).unwrap_or("");
+                match m.get("MaximumRetryCount").and_then(serde_json::Value::as_i64) {
+                    Some(n) if n > 0 => format!("{name}:{n}"),
+                    _ if name.is_empty() => "unset".into(),
+                    _ => name.to_string(),
+                }
+            }
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        },
+    }
+}
+
+/// Bytes in the largest unit that divides them (`64m`), else with one decimal (`1.5g`).
+fn bytes(n: i64) -> String {
+    for (unit, size) in [("g", 1i64 << 30), ("m", 1 << 20), ("k", 1 << 10)] {
+        if n >= size {
+            return if n % size == 0 {
+                format!("{}{unit}", n / size)
+            } else {
+                format!("{:.1}{unit}", n as f64 / size as f64)
+            };
+        }
+    }
+    format!("{n}b")
+}
+
 
 /// Does the Engine's value hold everything the wanted one says (objects compared key by key)?
 fn covers(actual: Option<&serde_json::Value>, wanted: &serde_json::Value) -> bool {
@@ -387,5 +457,43 @@ fn covers(actual: Option<&serde_json::Value>, wanted: &serde_json::Value) -> boo
         }
         (Some(a), w) => a == w,
         (None, _) => false,
+    }
+}
+
+#[cfg(test)]
+mod readable_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn limits_read_as_the_map_writes_them() {
+        let cases = [
+            ("Memory", json!(67_108_864), "mem_limit", "64m"),
+            ("Memory", json!(0), "mem_limit", "unset"),
+            ("MemorySwap", json!(-1), "memswap_limit", "unlimited"),
+            ("Memory", json!(1_610_612_736), "mem_limit", "1.5g"),
+            ("NanoCpus", json!(500_000_000), "cpus", "0.5"),
+            (
+                "RestartPolicy",
+                json!({"Name": "on-failure", "MaximumRetryCount": 3}),
+                "restart_policy",
+                "on-failure:3",
+            ),
+            (
+                "RestartPolicy",
+                json!({"Name": "", "MaximumRetryCount": 0}),
+                "restart_policy",
+                "unset",
+            ),
+            ("PidsLimit", json!(100), "pids_limit", "100"),
+        ];
+        for (key, value, name, text) in cases {
+            let (n, kind) = readable_key(key);
+            assert_eq!(
+                (n, readable_value(Some(&value), kind).as_str()),
+                (name, text),
+                "{key} {value}"
+            );
+        }
     }
 }

@@ -159,7 +159,7 @@ fn changed_limits_update_in_place_compared_with_the_engine() {
     web.host_config = engine_limits(&older);
     web.spec = Some(older);
     let p = run(Action::Update, &["m.web"], &d, &s, &Options::default());
-    assert_eq!(lines(&p), ["update m.web: `Memory` 33554432 → 67108864"]);
+    assert_eq!(lines(&p), ["update m.web: `mem_limit` 32m → 64m"]);
     // After `docker update` the recorded spec still says 32m, but the Engine has 64m: settled.
     let web = s.containers.get_mut("m.web").expect("web");
     web.host_config = engine_limits(&d.containers.iter().find(|c| c.name == "m.web").expect("web").spec);
