@@ -15,5 +15,6 @@ mod reference;
 mod runtime;
 mod scripts;
 mod selftest;
+mod swarm;
 mod terminal;
 mod verbs;

@@ -42,6 +42,7 @@ pub(super) fn collect(session: &Session, groups: &[Group], targets: &[String]) -
         all.foreign.extend(part.foreign);
         all.builds.extend(part.builds);
         all.unreachable.extend(part.unreachable);
+        all.services.extend(part.services);
     }
     Ok(all)
 }
@@ -85,24 +86,17 @@ pub(crate) fn text(status: &Status) -> String {
             },
         ]);
     }
-    let mut widths = [0usize; 7];
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+    // A map only on Swarm clients has no container table.
+    let mut out = if status.containers.is_empty() && !status.services.is_empty() {
+        String::new()
+    } else {
+        table(&rows)
+    };
+    if !status.services.is_empty() {
+        if !status.containers.is_empty() {
+            out.push('\n');
         }
-    }
-    let mut out = String::new();
-    for row in &rows {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
+        out.push_str(&services_table(&status.services));
     }
     for o in &status.orphans {
         out.push_str(&format!(
@@ -132,6 +126,63 @@ pub(crate) fn text(status: &Status) -> String {
             b.image,
             b.reason
         ));
+    }
+    out
+}
+
+/// The services of Swarm clients: SERVICE REPLICAS NODES LAST ERROR UPDATE.
+fn services_table(services: &[crate::session::status::ServiceStatus]) -> String {
+    let mut rows: Vec<[String; 5]> = vec![[
+        "SERVICE".into(),
+        "REPLICAS".into(),
+        "NODES".into(),
+        "LAST ERROR".into(),
+        "UPDATE".into(),
+    ]];
+    for s in services {
+        rows.push([
+            format!("{}{}", client_prefix(&s.client), s.name),
+            if s.state == "absent" {
+                "absent".into()
+            } else {
+                format!("{}/{}", s.running, s.replicas)
+            },
+            if s.nodes.is_empty() {
+                "-".into()
+            } else {
+                s.nodes.join(", ")
+            },
+            s.last_error.clone().unwrap_or_else(|| "-".into()),
+            if s.update.is_empty() {
+                "up to date".into()
+            } else {
+                s.update.join("; ")
+            },
+        ]);
+    }
+    table(&rows)
+}
+
+/// Rows in columns two spaces apart, the last column as it is.
+fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
     }
     out
 }

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use serde::Serialize;
 
 use super::duration::parse_seconds;
-use super::input::{kwargs, opt_string, InputResult};
+use super::input::{boolean, kwargs, opt_string, InputResult};
 use super::value::Value;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -30,9 +30,12 @@ pub struct ClientConfig {
     pub tls_verify: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cert_path: Option<String>,
+    /// A Swarm manager: the configurations on it become Swarm services.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub swarm: bool,
 }
 
-pub const FIELDS: [&str; 10] = [
+pub const FIELDS: [&str; 11] = [
     "base_url",
     "timeout",
     "interfaces",
@@ -43,6 +46,7 @@ pub const FIELDS: [&str; 10] = [
     "core_image",
     "tls_verify",
     "cert_path",
+    "swarm",
 ];
 
 impl ClientConfig {
@@ -115,6 +119,7 @@ impl ClientConfig {
             core_image: opt_string(get("core_image"), "an image")?,
             tls_verify,
             cert_path: opt_string(get("cert_path"), "a path")?,
+            swarm: boolean(get("swarm"), "`swarm`")?,
         })
     }
 
@@ -173,5 +178,39 @@ mod tests {
             Value::map([("a", Value::str("fd00::1"))])
         )]))
         .is_err());
+    }
+
+    #[test]
+    fn swarm_clients() {
+        let cases: &[(Value, Result<bool, &str>)] = &[
+            (Value::Null, Ok(false)),
+            (Value::map([("swarm", Value::Bool(true))]), Ok(true)),
+            (Value::map([("swarm", Value::Bool(false))]), Ok(false)),
+            (Value::map([("swarm", Value::Null)]), Ok(false)),
+            (
+                Value::map([("swarm", Value::str("yes"))]),
+                Err("expected `swarm` as a boolean, found \"yes\""),
+            ),
+            (
+                Value::map([("swarn", Value::Bool(true))]),
+                Err("unknown key `swarn` in client settings"),
+            ),
+        ];
+        for (input, want) in cases {
+            match (ClientConfig::parse(input), want) {
+                (Ok(c), Ok(swarm)) => assert_eq!(c.swarm, *swarm, "{input}"),
+                (Err(e), Err(text)) => assert!(e.starts_with(text), "{input}: {e}"),
+                (got, _) => panic!("{input}: {got:?}"),
+            }
+        }
+        // serialized only when true
+        let json = |c: &ClientConfig| serde_json::to_value(c).unwrap_or_default();
+        let plain = ClientConfig::default();
+        assert!(json(&plain).get("swarm").is_none());
+        let swarm = ClientConfig {
+            swarm: true,
+            ..ClientConfig::default()
+        };
+        assert_eq!(json(&swarm)["swarm"], serde_json::Value::Bool(true));
     }
 }

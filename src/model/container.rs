@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::deploy::Deploy;
 use super::duration::parse_seconds;
 use super::endpoint::NetworkEndpoint;
 use super::exec::ExecCommand;
@@ -20,7 +21,7 @@ use super::value::Value;
 use super::volume_ref::{AttachedVolume, Bind, UsedVolume};
 
 /// The field names of a container configuration, in docker-map's order.
-pub const FIELDS: [&str; 23] = [
+pub const FIELDS: [&str; 24] = [
     "image",
     "abstract",
     "extends",
@@ -44,6 +45,7 @@ pub const FIELDS: [&str; 23] = [
     "start_delay",
     "create_options",
     "host_config",
+    "deploy",
 ];
 
 /// The list-valued fields: the only ones a `lists_only` merge touches.
@@ -116,6 +118,9 @@ pub struct ContainerConfig {
     pub start_delay: Option<f64>,
     pub create_options: BTreeMap<String, Value>,
     pub host_config: BTreeMap<String, Value>,
+    /// How the service runs, on a Swarm client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deploy: Option<Deploy>,
     /// Where the configuration was first created.
     #[serde(skip)]
     pub origin: Origin,
@@ -197,6 +202,12 @@ impl ContainerConfig {
             }
             "create_options" => self.create_options = options::parse(value, true)?,
             "host_config" => self.host_config = options::parse(value, false)?,
+            "deploy" => {
+                self.deploy = match value {
+                    Value::Null => None,
+                    v => Some(Deploy::parse(v)?),
+                }
+            }
             _ => return Err(format!("unknown container field `{field}`")),
         }
         Ok(())
@@ -238,6 +249,7 @@ impl ContainerConfig {
             "start_delay" => self.start_delay.map_or(Value::Null, Value::Float),
             "create_options" => Value::Map(self.create_options.clone()),
             "host_config" => Value::Map(self.host_config.clone()),
+            "deploy" => self.deploy.as_ref().map_or(Value::Null, Deploy::to_value),
             _ => Value::Null,
         })
     }
@@ -306,6 +318,7 @@ impl ContainerConfig {
             over(&mut self.stop_timeout, &other.stop_timeout);
             over(&mut self.stop_signal, &other.stop_signal);
             over(&mut self.start_delay, &other.start_delay);
+            over(&mut self.deploy, &other.deploy);
             self.create_options
                 .extend(other.create_options.iter().map(|(k, v)| (k.clone(), v.clone())));
             self.host_config
@@ -442,6 +455,7 @@ mod tests {
             ("shares", Value::str("relative")),
             ("instances", Value::str("a.b")),
             ("persistent", Value::str("yes")),
+            ("deploy", Value::map([("replica", Value::Int(2))])),
         ] {
             let err = c.set_field(f, &v, Origin::default()).unwrap_err();
             assert!(err.contains(&format!("`{f}`")), "{err}");
@@ -496,7 +510,21 @@ mod tests {
 
     #[test]
     fn fields_read_back_normalised() {
-        let c = config(&[("attaches", Value::str("a")), ("instances", Value::str("i"))]);
+        // in key order, as the mapping sets them again
+        let c = config(&[
+            ("attaches", Value::str("a")),
+            (
+                "deploy",
+                Value::map([
+                    ("replicas", Value::Int(2)),
+                    (
+                        "placement",
+                        Value::map([("preferences", Value::str("node.labels.zone"))]),
+                    ),
+                ]),
+            ),
+            ("instances", Value::str("i")),
+        ]);
         assert_eq!(
             c.get_field("attaches").unwrap(),
             Value::List(vec![Value::map([("name", Value::str("a"))])])
@@ -512,5 +540,44 @@ mod tests {
             d
         };
         assert_eq!(again, c);
+        assert_eq!(
+            c.get_field("deploy").unwrap(),
+            Value::map([
+                ("replicas", Value::Int(2)),
+                (
+                    "placement",
+                    Value::map([(
+                        "preferences",
+                        Value::List(vec![Value::map([("spread", Value::str("node.labels.zone"))])])
+                    )])
+                ),
+            ])
+        );
+        assert_eq!(
+            ContainerConfig::default().get_field("deploy").unwrap(),
+            Value::Null
+        );
+    }
+
+    #[test]
+    fn deploy_is_overwritten_by_extends() {
+        let base = config(&[("deploy", Value::map([("replicas", Value::Int(2))]))]);
+        let own = config(&[("deploy", Value::map([("endpoint_mode", Value::str("dnsrr"))]))]);
+        let mut merged = ContainerConfig::default();
+        merged.merge_from(&base, false);
+        assert_eq!(merged.deploy.as_ref().and_then(|d| d.replicas), Some(2));
+        merged.merge_from(&ContainerConfig::default(), false);
+        assert_eq!(merged.deploy.as_ref().and_then(|d| d.replicas), Some(2));
+        merged.merge_from(&own, false);
+        // replaced whole, as `healthcheck` is
+        let deploy = merged.deploy.unwrap_or_default();
+        assert_eq!(deploy.replicas, None);
+        assert_eq!(
+            deploy.endpoint_mode,
+            Some(crate::model::deploy::EndpointMode::Dnsrr)
+        );
+        let mut lists = ContainerConfig::default();
+        lists.merge_from(&base, true);
+        assert_eq!(lists.deploy, None);
     }
 }

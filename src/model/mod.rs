@@ -5,6 +5,7 @@ pub mod check;
 pub mod client;
 pub mod container;
 pub mod container_map;
+pub mod deploy;
 pub mod duration;
 pub mod endpoint;
 pub mod exec;

@@ -60,6 +60,9 @@ pub struct ResolvedContainer {
     /// wins): limits, restart policy, labels, working directory, ...
     pub options: BTreeMap<String, Value>,
     pub persistent: bool,
+    /// How a Swarm client runs it as a service (Swarm clients only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deploy: Option<super::deploy::Deploy>,
     pub clients: Vec<String>,
     /// Containers this one needs started first (direct dependencies).
     pub depends_on: Vec<String>,
@@ -421,6 +424,7 @@ fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientContext>) -> 
             stop_timeout: config.stop_timeout,
             options: other_options(config),
             persistent: config.is_persistent(),
+            deploy: config.deploy.clone(),
             clients: clients_of(map, config),
             depends_on: checked
                 .graph

@@ -14,6 +14,7 @@ pub mod observe;
 pub mod plan;
 pub mod snapshot;
 pub mod spec;
+pub mod swarm;
 pub mod translate;
 
 pub use error::Error;

@@ -55,6 +55,9 @@ pub struct ContainerSpec {
     /// Every other `create_options` / `host_config` keyword (docker-py names; `host_config` wins).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub options: BTreeMap<String, Value>,
+    /// How a Swarm client runs it (`deploy`); on a Swarm client the spec is a service's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deploy: Option<crate::model::deploy::Deploy>,
 }
 
 /// What a mount is; recorded in the spec label as `volume`, `bind`, `anonymous`.
@@ -251,6 +254,9 @@ pub struct Desired {
     pub images: BTreeSet<String>,
     /// Images built rather than pulled, by reference.
     pub builds: BTreeMap<String, DesiredBuild>,
+    /// On a Swarm client: the containers as services, and the overlay networks (name, map).
+    pub services: Vec<crate::runtime::swarm::spec::WantedService>,
+    pub swarm_networks: Vec<(String, String)>,
     /// Engine name → index in `containers`.
     by_name: HashMap<String, usize>,
 }
@@ -292,6 +298,7 @@ impl ContainerSpec {
                 })
                 .collect(),
             healthcheck: rc.healthcheck.clone(),
+            deploy: rc.deploy.clone(),
             stop_signal: rc.stop_signal.clone(),
             stop_timeout: rc.stop_timeout,
             options: rc.options.clone(),

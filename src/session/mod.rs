@@ -201,7 +201,7 @@ impl Session {
         // Every client is connected to and observed at once; one that can't be reached is
         // reported at the end, and the others go on.
         let observed = self.observe_all(&parts)?;
-        let mut live: Vec<(&String, Driver, Desired, Vec<String>, Snapshot)> = Vec::new();
+        let mut live: Vec<(&String, Driver, Desired, Vec<String>, Observed)> = Vec::new();
         for ((client, _, desired, targets), result) in parts.into_iter().zip(observed) {
             match result {
                 Ok((driver, snapshot)) => live.push((client, driver, desired, targets, snapshot)),
@@ -221,11 +221,14 @@ impl Session {
         if options.pull_before_update && *request.action == Action::Update && purpose == Purpose::Apply {
             // Pulled first, so that the update sees the images the tags name now.
             let mut pulls = Vec::new();
-            for (client, _, desired, targets, snapshot) in &live {
-                pulls.push(
-                    plan(&Action::PullImages, targets, desired, snapshot, &options)
-                        .map_err(refused(client))?,
-                );
+            for (client, _, desired, targets, observed) in &live {
+                pulls.push(match observed {
+                    Observed::Containers(snapshot) => {
+                        plan(&Action::PullImages, targets, desired, snapshot, &options)
+                            .map_err(refused(client))?
+                    }
+                    Observed::Swarm(_) => Plan::default(),
+                });
             }
             let work: Vec<(&str, &Driver, &Desired, &Plan)> = live
                 .iter()
@@ -234,15 +237,29 @@ impl Session {
                 .collect();
             self.run_all(&work, reporter, &mut outcome)?;
             options.pull_before_update = false;
-            for (client, driver, desired, _, snapshot) in &mut live {
-                *snapshot = self.observe(driver, desired, client)?;
+            for (client, driver, desired, _, observed) in &mut live {
+                if let Observed::Containers(snapshot) = observed {
+                    *snapshot = self.observe(driver, desired, client)?;
+                }
             }
         }
         // Every client is planned before anything changes on any of them.
         let mut planned: Vec<(&String, Driver, Desired, Plan)> = Vec::new();
-        for (client, driver, desired, targets, snapshot) in live {
-            let the_plan =
-                plan(request.action, &targets, &desired, &snapshot, &options).map_err(refused(client))?;
+        for (client, driver, desired, targets, observed) in live {
+            let the_plan = match &observed {
+                Observed::Containers(snapshot) => {
+                    plan(request.action, &targets, &desired, snapshot, &options).map_err(refused(client))?
+                }
+                Observed::Swarm(snapshot) => crate::runtime::swarm::plan::plan(
+                    request.action,
+                    &targets,
+                    &desired.services,
+                    &desired.swarm_networks,
+                    snapshot,
+                    &options,
+                )
+                .map_err(refused(client))?,
+            };
             planned.push((client, driver, desired, the_plan));
         }
         for (client, _, _, the_plan) in &planned {
@@ -377,6 +394,15 @@ impl Session {
             .filter(|c| prepared.wanted.contains(&c.name))
             .map(|c| c.name.clone())
             .collect();
+        if config.swarm {
+            // A Swarm client runs the containers as services.
+            let (services, networks) =
+                crate::runtime::swarm::spec::services(&desired).map_err(|e| Error::Usage {
+                    message: format!("{e} (client `{client}`)"),
+                })?;
+            desired.services = services;
+            desired.swarm_networks = networks;
+        }
         Ok((!targets.is_empty()).then_some((desired, targets)))
     }
 
@@ -395,21 +421,34 @@ impl Session {
         Ok(Some((driver, desired, targets)))
     }
 
-    /// Connects to and observes every client at once; each gets its connection and snapshot,
-    /// or the error that kept it from them.
+    /// Connects to and observes every client at once; each gets its connection and what its
+    /// Engine holds, or the error that kept it from them.
     #[allow(clippy::type_complexity)]
     fn observe_all(
         &self,
         parts: &[(&String, &ClientConfig, Desired, Vec<String>)],
-    ) -> Result<Vec<Result<(Driver, Snapshot), Error>>, Error> {
+    ) -> Result<Vec<Result<(Driver, Observed), Error>>, Error> {
         self.block_on(futures_util::future::join_all(parts.iter().map(
             |(client, config, desired, _)| async move {
                 let driver = self.connect(client, config).await?;
-                let snapshot = observe(&driver, desired).await.map_err(|error| Error::Observe {
+                let failed = |error| Error::Observe {
                     client: client.to_string(),
                     error: Box::new(error),
-                })?;
-                Ok((driver, snapshot))
+                };
+                let observed = if config.swarm {
+                    Observed::Swarm(
+                        crate::runtime::swarm::observe::observe(
+                            &driver,
+                            &desired.services,
+                            &desired.swarm_networks,
+                        )
+                        .await
+                        .map_err(failed)?,
+                    )
+                } else {
+                    Observed::Containers(observe(&driver, desired).await.map_err(failed)?)
+                };
+                Ok((driver, observed))
             },
         )))
     }
@@ -497,6 +536,12 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// What a client's Engine holds: containers, or (a Swarm client) services.
+enum Observed {
+    Containers(Snapshot),
+    Swarm(crate::runtime::swarm::observe::SwarmSnapshot),
 }
 
 /// An action checked and resolved, before any Engine is contacted: the maps in full, the

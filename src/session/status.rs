@@ -22,6 +22,30 @@ pub struct Status {
     pub builds: Vec<Pending>,
     /// Clients that could not be reached: the others are shown.
     pub unreachable: Vec<Unreachable>,
+    /// The services of Swarm clients.
+    pub services: Vec<ServiceStatus>,
+}
+
+/// A configuration (instance) on a Swarm client, as a service.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ServiceStatus {
+    pub client: String,
+    /// `MAP_CONFIG[_INSTANCE]`
+    pub name: String,
+    /// The container's name in the map (`MAP.CONFIG[.INSTANCE]`).
+    pub container: String,
+    pub map: String,
+    /// `absent` or `present`.
+    pub state: &'static str,
+    /// Replicas wanted, and tasks running (healthy, with a healthcheck).
+    pub replicas: u64,
+    pub running: usize,
+    /// Hostnames of the nodes its running tasks are on.
+    pub nodes: Vec<String>,
+    /// The newest task error (`no suitable node ...`).
+    pub last_error: Option<String>,
+    /// What an update would do to it.
+    pub update: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -94,6 +118,19 @@ impl Session {
         }
         let mut digests = Digests::default();
         for (client, config) in request.clients {
+            if config.swarm {
+                match self.swarm_status(&prepared, client, config, &mut digests) {
+                    Ok(rows) => status.services.extend(rows),
+                    Err(e @ (Error::Connect { .. } | Error::Observe { .. })) => {
+                        status.unreachable.push(Unreachable {
+                            client: client.clone(),
+                            error: e.to_string(),
+                        })
+                    }
+                    Err(e) => return Err(e),
+                }
+                continue;
+            }
             let reached = self
                 .client(&prepared, client, config, &mut digests)
                 .and_then(|c| match c {
@@ -159,6 +196,65 @@ fn summary<'a>(steps: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
         }
     }
     out
+}
+
+impl Session {
+    /// A Swarm client's services: observed, and planned as an update would be.
+    fn swarm_status(
+        &self,
+        prepared: &Prepared<'_>,
+        client: &str,
+        config: &crate::model::client::ClientConfig,
+        digests: &mut Digests,
+    ) -> Result<Vec<ServiceStatus>, Error> {
+        let Some((driver, desired, targets)) = self.client(prepared, client, config, digests)? else {
+            return Ok(Vec::new());
+        };
+        let snapshot = self
+            .block_on(crate::runtime::swarm::observe::observe(
+                &driver,
+                &desired.services,
+                &desired.swarm_networks,
+            ))?
+            .map_err(|error| Error::Observe {
+                client: client.to_string(),
+                error: Box::new(error),
+            })?;
+        let update = crate::runtime::swarm::plan::plan(
+            &Action::Update,
+            &targets,
+            &desired.services,
+            &desired.swarm_networks,
+            &snapshot,
+            &prepared.options,
+        )
+        .unwrap_or_default();
+        Ok(desired
+            .services
+            .iter()
+            .filter(|w| targets.contains(&w.container))
+            .map(|w| {
+                let o = snapshot.services.get(&w.name);
+                ServiceStatus {
+                    client: client.to_string(),
+                    name: w.name.clone(),
+                    container: w.container.clone(),
+                    map: w.map.clone(),
+                    state: if o.is_some() { "present" } else { "absent" },
+                    replicas: w.replicas,
+                    running: o.map_or(0, |o| o.running),
+                    nodes: o.map(|o| o.nodes.clone()).unwrap_or_default(),
+                    last_error: o.and_then(|o| o.last_error.clone()),
+                    update: update
+                        .steps
+                        .iter()
+                        .filter(|s| s.kind.subject() == w.name && s.kind.name() != "wait_service")
+                        .map(|s| format!("{}: {}", s.kind.name(), s.reason))
+                        .collect(),
+                }
+            })
+            .collect())
+    }
 }
 
 fn collect(

@@ -48,7 +48,6 @@ pub fn engine2() -> Engine {
 /// engine3: the bed's second extra Engine, started by `swarm-up` (the Swarm's worker). Panics when
 /// it does not answer.
 #[track_caller]
-#[allow(dead_code, reason = "for the Swarm tests")]
 pub fn engine3() -> Engine {
     engine(3)
 }

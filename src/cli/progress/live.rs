@@ -129,6 +129,11 @@ fn words(kind: &StepKind) -> (&'static str, &'static str) {
         StepKind::UpdateContainer { .. } => ("Updating", "Updated"),
         StepKind::StopContainer { .. } => ("Stopping", "Stopped"),
         StepKind::KillContainer { .. } => ("Signalling", "Signalled"),
+        StepKind::CreateSwarmNetwork { .. } | StepKind::CreateService { .. } => ("Creating", "Created"),
+        StepKind::UpdateService { .. } => ("Updating", "Updated"),
+        StepKind::ScaleService { .. } => ("Scaling", "Scaled"),
+        StepKind::RemoveService { .. } => ("Removing", "Removed"),
+        StepKind::WaitService { .. } => ("Waiting for its tasks", "Running"),
     }
 }
 

@@ -205,6 +205,30 @@ pub enum StepKind {
         container: String,
         signal: String,
     },
+    /// An attachable overlay network on a Swarm client.
+    CreateSwarmNetwork {
+        network: String,
+    },
+    CreateService {
+        service: String,
+    },
+    /// To its wanted spec; `force` redeploys its tasks even if the spec is the same (restart).
+    UpdateService {
+        service: String,
+        force: bool,
+    },
+    /// Its spec as it is, with `replicas` (0: stopped).
+    ScaleService {
+        service: String,
+        replicas: u64,
+    },
+    RemoveService {
+        service: String,
+    },
+    /// Until as many of its tasks run (healthy, when it has a healthcheck) as it has replicas.
+    WaitService {
+        service: String,
+    },
 }
 
 impl StepKind {
@@ -228,6 +252,12 @@ impl StepKind {
             | StepKind::StopContainer { container }
             | StepKind::RemoveContainer { container }
             | StepKind::KillContainer { container, .. } => container,
+            StepKind::CreateSwarmNetwork { network } => network,
+            StepKind::CreateService { service }
+            | StepKind::UpdateService { service, .. }
+            | StepKind::ScaleService { service, .. }
+            | StepKind::RemoveService { service }
+            | StepKind::WaitService { service } => service,
         }
     }
 
@@ -275,6 +305,14 @@ impl StepKind {
             StepKind::KillContainer { container, signal } => {
                 format!("send {signal} to container `{container}`")
             }
+            StepKind::CreateSwarmNetwork { network } => format!("create overlay network `{network}`"),
+            StepKind::CreateService { service } => format!("create service `{service}`"),
+            StepKind::UpdateService { service, .. } => format!("update service `{service}`"),
+            StepKind::ScaleService { service, replicas } => {
+                format!("scale service `{service}` to {replicas}")
+            }
+            StepKind::RemoveService { service } => format!("remove service `{service}`"),
+            StepKind::WaitService { service } => format!("wait for the tasks of service `{service}` to run"),
         }
     }
 
@@ -300,6 +338,12 @@ impl StepKind {
             StepKind::StopContainer { .. } => "stop",
             StepKind::RemoveContainer { .. } => "remove",
             StepKind::KillContainer { .. } => "signal",
+            StepKind::CreateSwarmNetwork { .. } => "create_network",
+            StepKind::CreateService { .. } => "create_service",
+            StepKind::UpdateService { .. } => "update_service",
+            StepKind::ScaleService { .. } => "scale_service",
+            StepKind::RemoveService { .. } => "remove_service",
+            StepKind::WaitService { .. } => "wait_service",
         }
     }
 }

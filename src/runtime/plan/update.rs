@@ -448,7 +448,6 @@ fn bytes(n: i64) -> String {
     format!("{n}b")
 }
 
-
 /// Does the Engine's value hold everything the wanted one says (objects compared key by key)?
 fn covers(actual: Option<&serde_json::Value>, wanted: &serde_json::Value) -> bool {
     match (actual, wanted) {

@@ -1,0 +1,206 @@
+//! Swarm steps against the manager: overlay networks, services created, updated in place (with
+//! the version the manager has), scaled, removed, and waited for until their tasks run.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::models::{NetworkCreateRequest, TaskState};
+use bollard::query_parameters::{ListTasksOptions, UpdateServiceOptions};
+
+use super::spec::WantedService;
+use crate::runtime::driver::Driver;
+use crate::runtime::error::{status, StepError};
+use crate::runtime::labels;
+use crate::runtime::spec::Desired;
+
+/// How long a service's tasks may take to run, unless the client sets `wait_timeout`.
+const DEFAULT_WAIT: Duration = Duration::from_secs(120);
+
+fn wanted<'a>(desired: &'a Desired, name: &str) -> Result<&'a WantedService, StepError> {
+    desired
+        .services
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| StepError::Internal {
+            message: format!("service `{name}` is not in the maps"),
+        })
+}
+
+pub async fn create_network(driver: &Driver, desired: &Desired, network: &str) -> Result<(), StepError> {
+    let map = desired
+        .swarm_networks
+        .iter()
+        .find(|(n, _)| n == network)
+        .map(|(_, m)| m.clone())
+        .unwrap_or_default();
+    let request = NetworkCreateRequest {
+        name: network.to_string(),
+        driver: Some("overlay".into()),
+        attachable: Some(true),
+        labels: Some(HashMap::from([
+            (labels::MAP.to_string(), map),
+            (labels::CLIENT.to_string(), desired.client.clone()),
+        ])),
+        ..Default::default()
+    };
+    match driver.docker.create_network(request).await {
+        Ok(_) => Ok(()),
+        Err(e) if status(&e) == Some(409) => Ok(()),
+        Err(e) => Err(StepError::engine(e)),
+    }
+}
+
+pub async fn create(driver: &Driver, desired: &Desired, service: &str) -> Result<(), StepError> {
+    let w = wanted(desired, service)?;
+    driver
+        .docker
+        .create_service(w.spec.clone(), None)
+        .await
+        .map(|_| ())
+        .map_err(StepError::engine)
+}
+
+/// The manager's version of a service (an update must name it).
+async fn version(driver: &Driver, service: &str) -> Result<(bollard::models::Service, i32), StepError> {
+    let s = driver
+        .docker
+        .inspect_service(service, None)
+        .await
+        .map_err(StepError::on("service", service))?;
+    let index = s.version.as_ref().and_then(|v| v.index).unwrap_or(0);
+    Ok((s, i32::try_from(index).unwrap_or(i32::MAX)))
+}
+
+pub async fn update(driver: &Driver, desired: &Desired, service: &str, force: bool) -> Result<(), StepError> {
+    let w = wanted(desired, service)?;
+    let (current, version) = version(driver, service).await?;
+    let mut spec = w.spec.clone();
+    if force {
+        let was = current
+            .spec
+            .as_ref()
+            .and_then(|s| s.task_template.as_ref())
+            .and_then(|t| t.force_update)
+            .unwrap_or(0);
+        if let Some(t) = spec.task_template.as_mut() {
+            t.force_update = Some(was + 1);
+        }
+    }
+    send(driver, service, spec, version).await
+}
+
+/// The wanted spec with `replicas` (bollard reads a service's healthcheck back as none, so the
+/// spec sent is always the map's, never the one read back).
+pub async fn scale(
+    driver: &Driver,
+    desired: &Desired,
+    service: &str,
+    replicas: u64,
+) -> Result<(), StepError> {
+    let w = wanted(desired, service)?;
+    let (_, version) = version(driver, service).await?;
+    let mut spec = w.spec.clone();
+    if let Some(r) = spec.mode.as_mut().and_then(|m| m.replicated.as_mut()) {
+        r.replicas = Some(i64::try_from(replicas).unwrap_or(i64::MAX));
+    }
+    // Recorded as not what the map wants, so `startup`/`update` bring it back.
+    if let Some(l) = spec.labels.as_mut() {
+        l.insert(labels::SPEC.into(), format!("scaled to {replicas}"));
+    }
+    send(driver, service, spec, version).await
+}
+
+/// A service's new spec, against the version the manager has (a stale one is refused).
+async fn send(
+    driver: &Driver,
+    service: &str,
+    spec: bollard::models::ServiceSpec,
+    version: i32,
+) -> Result<(), StepError> {
+    let options = UpdateServiceOptions {
+        version,
+        ..Default::default()
+    };
+    driver
+        .docker
+        .update_service(service, spec, options, None)
+        .await
+        .map(|_| ())
+        .map_err(StepError::engine)
+}
+
+pub async fn remove(driver: &Driver, service: &str) -> Result<(), StepError> {
+    match driver.docker.delete_service(service).await {
+        Ok(()) => Ok(()),
+        Err(e) if status(&e) == Some(404) => Ok(()),
+        Err(e) => Err(StepError::engine(e)),
+    }
+}
+
+/// Until the service's rollout is done and as many of its tasks run as it has replicas (a
+/// task with a healthcheck runs once healthy); a task error keeps being reported with it.
+pub async fn wait(driver: &Driver, desired: &Desired, service: &str) -> Result<(), StepError> {
+    let w = wanted(desired, service)?;
+    let limit = driver
+        .config
+        .wait_timeout
+        .map_or(DEFAULT_WAIT, Duration::from_secs_f64);
+    let started = tokio::time::Instant::now();
+    let mut last_error: Option<String> = None;
+    loop {
+        let s = driver
+            .docker
+            .inspect_service(service, None)
+            .await
+            .map_err(StepError::on("service", service))?;
+        let rolling = s.update_status.as_ref().and_then(|u| u.state).is_some_and(|st| {
+            matches!(
+                st,
+                bollard::models::ServiceUpdateStatusStateEnum::UPDATING
+                    | bollard::models::ServiceUpdateStatusStateEnum::ROLLBACK_STARTED
+            )
+        });
+        let tasks = driver
+            .docker
+            .list_tasks(Some(ListTasksOptions {
+                filters: Some(HashMap::from([
+                    ("service".to_string(), vec![service.to_string()]),
+                    ("desired-state".to_string(), vec!["running".to_string()]),
+                ])),
+            }))
+            .await
+            .map_err(StepError::engine)?;
+        let spec_index = s.version.as_ref().and_then(|v| v.index);
+        let _ = spec_index;
+        let running = tasks
+            .iter()
+            .filter(|t| t.status.as_ref().and_then(|st| st.state) == Some(TaskState::RUNNING))
+            .count() as u64;
+        for t in &tasks {
+            if let Some(err) = t
+                .status
+                .as_ref()
+                .and_then(|st| st.err.clone())
+                .filter(|e| !e.is_empty())
+            {
+                last_error = Some(err);
+            }
+        }
+        if !rolling && running >= w.replicas && tasks.len() as u64 <= w.replicas.max(running) {
+            return Ok(());
+        }
+        if started.elapsed() > limit {
+            let why = last_error
+                .map(|e| format!("; its last task error: {e}"))
+                .unwrap_or_default();
+            return Err(StepError::Timeout {
+                what: format!(
+                    "service `{service}` has {running} of {} tasks running{why}",
+                    w.replicas
+                ),
+                seconds: limit.as_secs(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}

@@ -1,0 +1,261 @@
+//! The Swarm planner, without an Engine.
+
+use bollard::models::{NetworkAttachmentConfig, ServiceSpec, TaskSpec};
+
+use super::observe::{ObservedNetwork, ObservedService, SwarmSnapshot};
+use super::plan::plan;
+use super::spec::WantedService;
+use crate::runtime::plan::{Action, Options, Plan};
+
+fn wanted(name: &str, depends_on: &[&str], replicas: u64, digest: &str) -> WantedService {
+    WantedService {
+        name: format!("m_{name}"),
+        container: format!("m.{name}"),
+        map: "m".into(),
+        spec: ServiceSpec {
+            task_template: Some(TaskSpec {
+                networks: Some(vec![NetworkAttachmentConfig {
+                    target: Some("m_default".into()),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        digest: digest.into(),
+        base_digest: format!("base-{}", digest.trim_end_matches(&['3', '5'][..])),
+        replicas,
+        depends_on: depends_on.iter().map(|d| format!("m_{d}")).collect(),
+    }
+}
+
+fn stack(app_replicas: u64) -> Vec<WantedService> {
+    vec![
+        wanted("db", &[], 1, "db1"),
+        wanted("app", &["db"], app_replicas, &format!("app{app_replicas}")),
+        wanted("front", &["app"], 1, "front1"),
+    ]
+}
+
+fn running(w: &[WantedService]) -> SwarmSnapshot {
+    let mut s = SwarmSnapshot::default();
+    s.networks.insert(
+        "m_default".into(),
+        ObservedNetwork {
+            id: "n1".into(),
+            map: Some("m".into()),
+        },
+    );
+    for x in w {
+        s.services.insert(
+            x.name.clone(),
+            ObservedService {
+                id: x.name.clone(),
+                name: x.name.clone(),
+                map: Some("m".into()),
+                digest: Some(x.digest.clone()),
+                base_digest: Some(x.base_digest.clone()),
+                replicas: x.replicas,
+                running: x.replicas as usize,
+                networks: vec!["m_default".into()],
+                ..Default::default()
+            },
+        );
+    }
+    s
+}
+
+fn lines(p: &Plan) -> Vec<String> {
+    p.steps.iter().map(ToString::to_string).collect()
+}
+
+fn all() -> Vec<String> {
+    ["m.db", "m.app", "m.front"].map(String::from).into()
+}
+
+const NETS: &[(&str, &str)] = &[("m_default", "m")];
+
+fn nets() -> Vec<(String, String)> {
+    NETS.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+#[test]
+fn startup_creates_networks_then_services_dependencies_first_each_waited_for() {
+    let w = stack(3);
+    let p = plan(
+        &Action::Startup,
+        &["m.front".into()],
+        &w,
+        &nets(),
+        &SwarmSnapshot::default(),
+        &Options::default(),
+    )
+    .expect("plan");
+    assert_eq!(
+        lines(&p),
+        [
+            "create_network m_default: absent",
+            "create_service m_db: absent",
+            "wait_service m_db: 0 of 1 tasks running",
+            "create_service m_app: absent",
+            "wait_service m_app: 0 of 3 tasks running",
+            "create_service m_front: absent",
+            "wait_service m_front: 0 of 1 tasks running",
+        ]
+    );
+    // app is created once db's tasks run, and after the network.
+    assert_eq!(p.steps[3].deps, vec![2, 0]);
+}
+
+#[test]
+fn update_touches_only_changed_services_and_scales_when_only_replicas_differ() {
+    let w = stack(3);
+    let s = running(&w);
+    assert!(
+        plan(&Action::Update, &all(), &w, &nets(), &s, &Options::default())
+            .expect("plan")
+            .steps
+            .is_empty()
+    );
+    let mut changed = stack(3);
+    changed[1].digest = "app-other".into();
+    changed[1].base_digest = "base-other".into();
+    let p = plan(
+        &Action::Update,
+        &all(),
+        &changed,
+        &nets(),
+        &s,
+        &Options::default(),
+    )
+    .expect("plan");
+    assert_eq!(
+        lines(&p),
+        [
+            "update_service m_app: spec changed",
+            "wait_service m_app: 3 of 3 tasks running"
+        ]
+    );
+    let p = plan(
+        &Action::Update,
+        &all(),
+        &stack(5),
+        &nets(),
+        &s,
+        &Options::default(),
+    )
+    .expect("plan");
+    assert_eq!(
+        lines(&p),
+        [
+            "update_service m_app: replicas 3 → 5",
+            "wait_service m_app: 3 of 5 tasks running"
+        ]
+    );
+    // startup creates what is missing and leaves changed services alone.
+    let p = plan(
+        &Action::Startup,
+        &all(),
+        &changed,
+        &nets(),
+        &s,
+        &Options::default(),
+    )
+    .expect("plan");
+    assert!(p.steps.is_empty(), "{:?}", lines(&p));
+}
+
+#[test]
+fn shutdown_removes_dependents_first_then_the_network_and_stop_scales_to_zero() {
+    let w = stack(3);
+    let s = running(&w);
+    let p = plan(
+        &Action::Shutdown,
+        &["m.db".into()],
+        &w,
+        &nets(),
+        &s,
+        &Options::default(),
+    )
+    .expect("plan");
+    assert_eq!(
+        lines(&p),
+        [
+            "remove_service m_front: shutdown",
+            "remove_service m_app: shutdown",
+            "remove_service m_db: shutdown",
+            "remove_network m_default: shutdown",
+        ]
+    );
+    assert_eq!(p.steps[2].deps, vec![1]);
+    let p = plan(
+        &Action::Stop,
+        &["m.front".into()],
+        &w,
+        &nets(),
+        &s,
+        &Options::default(),
+    )
+    .expect("plan");
+    assert_eq!(lines(&p), ["scale_service m_front: stop: scaled to 0"]);
+    // A stopped service is brought back by startup.
+    let mut stopped = s.clone();
+    if let Some(f) = stopped.services.get_mut("m_front") {
+        f.replicas = 0;
+        f.running = 0;
+        f.digest = Some("scaled to 0".into());
+    }
+    let p = plan(
+        &Action::Startup,
+        &["m.front".into()],
+        &w,
+        &nets(),
+        &stopped,
+        &Options::default(),
+    )
+    .expect("plan");
+    assert_eq!(
+        lines(&p),
+        [
+            "update_service m_front: stopped (0 replicas)",
+            "wait_service m_front: 0 of 1 tasks running"
+        ]
+    );
+}
+
+#[test]
+fn foreign_services_are_refused_and_orphans_noted_or_removed() {
+    let w = stack(3);
+    let mut s = running(&w);
+    if let Some(db) = s.services.get_mut("m_db") {
+        db.map = None;
+    }
+    let err = plan(&Action::Update, &all(), &w, &nets(), &s, &Options::default()).expect_err("foreign");
+    assert!(
+        err[0]
+            .to_string()
+            .contains("service `m_db` exists but was not created by dmap"),
+        "{err:?}"
+    );
+    let mut s = running(&w);
+    s.services.insert(
+        "m_gone".into(),
+        ObservedService {
+            name: "m_gone".into(),
+            map: Some("m".into()),
+            ..Default::default()
+        },
+    );
+    let p = plan(&Action::Update, &all(), &w, &nets(), &s, &Options::default()).expect("plan");
+    assert!(
+        p.notes.iter().any(|n| n.contains("service `m_gone`")),
+        "{:?}",
+        p.notes
+    );
+    let o = Options {
+        remove_orphans: true,
+        ..Options::default()
+    };
+    let p = plan(&Action::Update, &all(), &w, &nets(), &s, &o).expect("plan");
+    assert_eq!(lines(&p), ["remove_service m_gone: orphan"]);
+}

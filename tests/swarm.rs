@@ -1,0 +1,369 @@
+//! Swarm clients against the test bed's two-node Swarm (tests/bed/engines.sh swarm-up: engine2
+//! the manager, engine3 a worker). The bed's kernel has no IPVS, so services use
+//! `endpoint_mode: "dnsrr"` and host-mode published ports. A guard removes what a test made on
+//! both nodes.
+
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpStream};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::bed::{engine2, engine3, load_images, Engine};
+use crate::support::recipe::*;
+use crate::support::{busybox_image, DockerTest};
+
+fn docker(host: &str, args: &[&str]) -> String {
+    let out = Command::new("docker")
+        .arg("-H")
+        .arg(host)
+        .args(args)
+        .output()
+        .expect("docker");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Removes the services, networks and volumes named after a test's map, on both nodes.
+struct Cleanup {
+    manager: String,
+    nodes: Vec<String>,
+    prefix: String,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let filter = format!("name={}", self.prefix);
+        let services = docker(&self.manager, &["service", "ls", "-q", "--filter", &filter]);
+        let ids: Vec<&str> = services.lines().filter(|l| !l.is_empty()).collect();
+        if !ids.is_empty() {
+            let mut args = vec!["service", "rm"];
+            args.extend(ids);
+            docker(&self.manager, &args);
+        }
+        // Tasks take a moment to go; then their networks and volumes can.
+        for _ in 0..40 {
+            if self
+                .nodes
+                .iter()
+                .all(|n| docker(n, &["ps", "-aq", "--filter", &filter]).trim().is_empty())
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        for n in &self.nodes {
+            let listed = docker(n, &["volume", "ls", "-q", "--filter", &filter]);
+            for v in listed.lines().filter(|l| !l.is_empty()) {
+                docker(n, &["volume", "rm", "-f", v]);
+            }
+        }
+        let nets = docker(&self.manager, &["network", "ls", "-q", "--filter", &filter]);
+        for id in nets.lines().filter(|l| !l.is_empty()) {
+            docker(&self.manager, &["network", "rm", id]);
+        }
+    }
+}
+
+fn bed() -> (Engine, Engine, String) {
+    let (m, w) = (engine2(), engine3());
+    let image = busybox_image();
+    load_images(&m, &[&image]);
+    load_images(&w, &[&image]);
+    (m, w, image)
+}
+
+/// `db` (a named volume, a healthcheck), `app` (replicas, linked to db), `front` (publishes a
+/// port in host mode, linked to app). ARGS: MAP IMAGE PHASE [ENV] [REPLICAS].
+const STACK: &str = r#"
+let env_v = if ARGS.len() > 3 { ARGS[3] } else { "1" };
+let replicas = if ARGS.len() > 4 { parse_int(ARGS[4]) } else { 3 };
+m.clients = ["sw"];
+m.volumes.data = "/data";
+m.containers.base = #{ abstract: true, image: img, stop_signal: "SIGKILL", deploy: #{ endpoint_mode: "dnsrr" } };
+m.containers.db = #{ extends: "base", attaches: "data",
+    healthcheck: #{ test: ["CMD", "test", "-e", "/data/ready"], interval: "1s" },
+    create_options: #{ command: ["sh", "-c", "echo kept > /data/ready; exec sleep 3600"] } };
+m.containers.app = #{ extends: "base", links: [["db", "database"]],
+    deploy: #{ endpoint_mode: "dnsrr", replicas: replicas },
+    create_options: #{ command: "sleep 3600", environment: #{ V: env_v } } };
+m.containers.front = #{ extends: "base", links: "app", exposes: [[80, PORT]],
+    deploy: #{ endpoint_mode: "dnsrr", publish_mode: "host" },
+    create_options: #{ command: ["sh", "-c", "mkdir -p /w && echo front > /w/index.html && exec httpd -f -p 80 -h /w"] } };
+let c = mapping_client(m, #{ sw: docker(#{ base_url: "MANAGER", swarm: true, wait_timeout: 60 }) });
+if phase == "up" { show(c.update()); }
+if phase == "down" { show(c.shutdown()); }
+"#;
+
+fn http_first_line(ip: &str, port: u16) -> String {
+    let addr: SocketAddr = format!("{ip}:{port}").parse().expect("address");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = s.write_all(b"GET / HTTP/1.0\r\n\r\n");
+            let mut body = String::new();
+            let _ = s.read_to_string(&mut body);
+            if let Some(l) = body.lines().next() {
+                return l.to_string();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("nothing answers on {addr}");
+}
+
+/// The node hostnames the running tasks of a service are on.
+fn nodes_of(manager: &str, service: &str) -> Vec<String> {
+    let mut n: Vec<String> = docker(
+        manager,
+        &[
+            "service",
+            "ps",
+            service,
+            "--filter",
+            "desired-state=running",
+            "--format",
+            "{{.Node}}",
+        ],
+    )
+    .lines()
+    .map(str::to_string)
+    .collect();
+    n.sort();
+    n
+}
+
+#[test]
+fn a_map_runs_as_services_on_a_two_node_swarm() {
+    let (manager, worker, image) = bed();
+    let t = DockerTest::new("swarm_stack");
+    let _cleanup = Cleanup {
+        manager: manager.host.clone(),
+        nodes: vec![manager.host.clone(), worker.host.clone()],
+        prefix: t.name.clone(),
+    };
+    let port = free_port();
+    let r = Recipe::new(
+        &t,
+        &image,
+        &STACK
+            .replace("PORT", &port.to_string())
+            .replace("MANAGER", &manager.host),
+    );
+    let svc = |c: &str| format!("{}_{c}", t.name);
+    let out = r.run("up");
+    out.success();
+    for c in ["db", "app", "front"] {
+        assert!(
+            out.stderr
+                .contains(&format!("[sw] create_service {}: absent", svc(c))),
+            "{out}"
+        );
+    }
+    // Dependencies first: db runs (healthy) before app is created, app before front.
+    let pos = |needle: &str| {
+        out.stderr
+            .find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?}\n{out}"))
+    };
+    assert!(pos(&format!("wait_service {}", svc("db"))) < pos(&format!("create_service {}", svc("app"))));
+    assert!(pos(&format!("wait_service {}", svc("app"))) < pos(&format!("create_service {}", svc("front"))));
+    // The replicas spread over both nodes.
+    let app_nodes = nodes_of(&manager.host, &svc("app"));
+    assert_eq!(app_nodes.len(), 3, "{app_nodes:?}");
+    assert!(
+        app_nodes.contains(&"engine2".to_string()) && app_nodes.contains(&"engine3".to_string()),
+        "{app_nodes:?}"
+    );
+    // The front answers on the node its task runs on, and reaches app by its link alias.
+    let front_node = nodes_of(&manager.host, &svc("front")).pop().expect("front runs");
+    let (ip, host) = if front_node == "engine2" {
+        (&manager.ip, &manager.host)
+    } else {
+        (&worker.ip, &worker.host)
+    };
+    assert!(http_first_line(ip, port).contains("200"));
+    let front = docker(host, &["ps", "-q", "--filter", &format!("name={}", svc("front"))]);
+    let ping = Command::new("docker")
+        .args([
+            "-H",
+            host,
+            "exec",
+            front.trim(),
+            "ping",
+            "-c",
+            "1",
+            "-W",
+            "3",
+            "app",
+        ])
+        .output()
+        .expect("exec ping");
+    assert!(
+        ping.status.success(),
+        "front reaches app by its alias: {}",
+        String::from_utf8_lossy(&ping.stderr)
+    );
+    // Labels and the recorded spec.
+    let labels: Value = serde_json::from_str(&docker(
+        &manager.host,
+        &[
+            "service",
+            "inspect",
+            "--format",
+            "{{json .Spec.Labels}}",
+            &svc("app"),
+        ],
+    ))
+    .expect("labels");
+    assert_eq!(labels["dmap.map"], t.name.as_str());
+    assert!(labels["dmap.spec"].is_string());
+    // A second update does nothing.
+    assert_no_steps(&r.run("up"));
+    // Status per service: replicas, nodes.
+    let status = command(
+        r.dir.path(),
+        &[
+            "status".into(),
+            "--json".into(),
+            "-a".into(),
+            t.name.clone(),
+            "-a".into(),
+            image.clone(),
+            "-a".into(),
+            "x".into(),
+            "r.rhai".into(),
+        ],
+    )
+    .output()
+    .expect("status");
+    let doc: Value = serde_json::from_slice(&status.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&status.stderr)));
+    let app = doc["services"]
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["name"] == svc("app").as_str()))
+        .cloned()
+        .expect("app in status");
+    assert_eq!(
+        (app["replicas"].as_u64(), app["running"].as_u64()),
+        (Some(3), Some(3)),
+        "{doc:#}"
+    );
+    // An environment change rolls app alone.
+    let out = r.run_with("up", &["2"]);
+    out.success();
+    assert!(
+        out.stderr
+            .contains(&format!("[sw] update_service {}: spec changed", svc("app"))),
+        "{out}"
+    );
+    assert!(
+        !out.stderr.contains(&format!("update_service {}:", svc("db"))),
+        "{out}"
+    );
+    let env = docker(
+        &manager.host,
+        &[
+            "service",
+            "inspect",
+            "--format",
+            "{{json .Spec.TaskTemplate.ContainerSpec.Env}}",
+            &svc("app"),
+        ],
+    );
+    assert!(env.contains("V=2"), "{env}");
+    // Replicas 3 → 5 scale in place.
+    let out = r.run_with("up", &["2", "5"]);
+    assert!(
+        out.stderr
+            .contains(&format!("[sw] update_service {}: replicas 3 → 5", svc("app"))),
+        "{out}"
+    );
+    assert_eq!(nodes_of(&manager.host, &svc("app")).len(), 5);
+    // Shutdown removes the services and keeps the volume on the node db ran on.
+    let db_node = nodes_of(&manager.host, &svc("db")).pop().expect("db runs");
+    let db_host = if db_node == "engine2" {
+        &manager.host
+    } else {
+        &worker.host
+    };
+    r.run_with("down", &["2", "5"]).success();
+    assert!(docker(
+        &manager.host,
+        &["service", "ls", "-q", "--filter", &format!("name={}", t.name)]
+    )
+    .trim()
+    .is_empty());
+    let volumes = docker(
+        db_host,
+        &["volume", "ls", "-q", "--filter", &format!("name={}_data", t.name)],
+    );
+    assert_eq!(volumes.trim(), format!("{}_data", t.name), "the volume stays");
+}
+
+#[test]
+fn a_service_that_never_runs_fails_naming_it_and_its_task_error() {
+    let (manager, worker, image) = bed();
+    let t = DockerTest::new("swarm_never");
+    let _cleanup = Cleanup {
+        manager: manager.host.clone(),
+        nodes: vec![manager.host.clone(), worker.host.clone()],
+        prefix: t.name.clone(),
+    };
+    let body = format!(
+        r#"
+m.clients = ["sw"];
+m.containers.stuck = #{{ image: img, stop_signal: "SIGKILL", deploy: #{{ endpoint_mode: "dnsrr", placement: #{{ constraints: ["node.labels.nowhere==1"] }} }},
+    create_options: #{{ command: "sleep 3600" }} }};
+let c = mapping_client(m, #{{ sw: docker(#{{ base_url: "{}", swarm: true, wait_timeout: 6 }}) }});
+if phase == "up" {{ c.startup(); }} else {{ c.shutdown(); }}
+"#,
+        manager.host
+    );
+    let r = Recipe::new(&t, &image, &body);
+    let out = r.run("up");
+    out.failure();
+    let stuck = format!("{}_stuck", t.name);
+    assert!(
+        out.stderr
+            .contains(&format!("service `{stuck}` has 0 of 1 tasks running")),
+        "{out}"
+    );
+    assert!(out.stderr.contains("no suitable node"), "the task's error\n{out}");
+    r.run("down").success();
+}
+
+#[test]
+fn what_a_service_cannot_do_is_a_check_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("r.rhai"),
+        r#"
+let m = container_map("swcheck");
+m.clients = ["sw", "plain"];
+m.volumes.data = "/data";
+m.containers.db = #{ image: "db", clients: "sw", attaches: "data", user: "app", exec_commands: "true" };
+m.containers.app = #{ image: "app", clients: "sw", uses: "db", network_mode: "db" };
+m.containers.web = #{ image: "web", clients: "plain", deploy: #{ replicas: 2 } };
+mapping_client(m, #{ sw: docker(#{ base_url: "tcp://10.200.0.2:2375", swarm: true }), plain: docker() });
+"#,
+    )
+    .expect("write");
+    let args: Vec<String> = ["check", "r.rhai"].map(String::from).into();
+    let started = Instant::now();
+    let mut cmd = command(dir.path(), &args);
+    cmd.env("DOCKER_HOST", "tcp://127.0.0.1:9");
+    let out = finish(cmd.spawn().expect("spawn"), args, started);
+    out.failure();
+    for needle in [
+        "`exec_commands` can't be carried out by a service",
+        "`uses` `db` takes the volumes of a container",
+        "`network_mode` shares the network of container `db`",
+        "a Swarm does not prepare volumes",
+        "`deploy` is for Swarm clients, and client `plain` is not one",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle}\n{out}");
+    }
+    assert!(out.stderr.contains("r.rhai:5:"), "positions\n{out}");
+}
