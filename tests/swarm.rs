@@ -366,4 +366,19 @@ mapping_client(m, #{ sw: docker(#{ base_url: "tcp://10.200.0.2:2375", swarm: tru
         assert!(out.stderr.contains(needle), "{needle}\n{out}");
     }
     assert!(out.stderr.contains("r.rhai:5:"), "positions\n{out}");
+    // A declared image is not built on a Swarm: said before any Engine is contacted.
+    std::fs::write(
+        dir.path().join("i.rhai"),
+        "let m = container_map(\"swimg\");\nm.images.app = dockerfile(\"scratch\");\nm.containers.app = #{ image: \"app\" };\nmapping_client(m, #{ \"default\": docker(#{ base_url: \"tcp://127.0.0.1:9\", swarm: true }) });\n",
+    )
+    .expect("write");
+    let args: Vec<String> = ["plan", "i.rhai"].map(String::from).into();
+    let started = Instant::now();
+    let out = finish(command(dir.path(), &args).spawn().expect("spawn"), args, started);
+    out.failure();
+    assert!(
+        out.stderr.contains("Swarm client `default` builds no images"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("i.rhai:2:"), "{out}");
 }

@@ -20,6 +20,11 @@ pub fn text(model: &ResolvedModel) -> String {
             if let Some(d) = &c.domainname {
                 let _ = writeln!(out, "       domainname {d}");
             }
+            if let Some(d) = &c.deploy {
+                // One line, as the map writes it: `deploy #{"replicas":3,"endpoint_mode":"dnsrr"}`.
+                let text = serde_json::to_string(d).unwrap_or_default();
+                let _ = writeln!(out, "       deploy {text}");
+            }
             if let Some(u) = &c.user {
                 let _ = writeln!(out, "       user {u}");
             }

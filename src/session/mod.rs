@@ -394,6 +394,25 @@ impl Session {
             .filter(|c| prepared.wanted.contains(&c.name))
             .map(|c| c.name.clone())
             .collect();
+        if config.swarm && !desired.builds.is_empty() {
+            // The nodes pull what their tasks run: an image built on the manager alone would
+            // be missing on the others.
+            let problems = desired
+                .builds
+                .keys()
+                .filter_map(|reference| prepared.images.get(reference))
+                .map(|r| {
+                    crate::model::Problem::new(
+                        format!(
+                            "image `{}` is declared by map `{}` to be built, and Swarm client `{client}` builds no images (its nodes pull what their tasks run): build and push it to a registry the nodes reach, and name it there",
+                            r.declared.name, r.declared.map
+                        ),
+                        r.declared.origin.clone(),
+                    )
+                })
+                .collect();
+            return Err(Error::Problems { problems });
+        }
         if config.swarm {
             // A Swarm client runs the containers as services.
             let (services, networks) =
