@@ -92,6 +92,9 @@ m.containers.front = #{ extends: "base", links: "app", exposes: [[80, PORT]],
     create_options: #{ command: ["sh", "-c", "mkdir -p /w && echo front > /w/index.html && exec httpd -f -p 80 -h /w"] } };
 let c = mapping_client(m, #{ sw: docker(#{ base_url: "MANAGER", swarm: true, wait_timeout: 60 }) });
 if phase == "up" { show(c.update()); }
+if phase == "stop" { show(c.stop("front")); }
+if phase == "start" { show(c.startup("front")); }
+if phase == "restart" { show(c.restart("db")); }
 if phase == "down" { show(c.shutdown()); }
 "#;
 
@@ -281,6 +284,37 @@ fn a_map_runs_as_services_on_a_two_node_swarm() {
         "{out}"
     );
     assert_eq!(nodes_of(&manager.host, &svc("app")).len(), 5);
+    // stop scales to 0 and startup brings it back; restart redeploys db's task.
+    let out = r.run_with("stop", &["2", "5"]);
+    assert!(
+        out.stderr
+            .contains(&format!("[sw] scale_service {}: stop: scaled to 0", svc("front"))),
+        "{out}"
+    );
+    assert!(nodes_of(&manager.host, &svc("front")).is_empty());
+    let out = r.run_with("start", &["2", "5"]);
+    assert!(
+        out.stderr.contains(&format!(
+            "[sw] update_service {}: stopped (0 replicas)",
+            svc("front")
+        )),
+        "{out}"
+    );
+    assert_eq!(nodes_of(&manager.host, &svc("front")).len(), 1);
+    let task = |name: &str| {
+        docker(
+            &manager.host,
+            &["service", "ps", name, "--filter", "desired-state=running", "-q"],
+        )
+    };
+    let before = task(&svc("db"));
+    let out = r.run_with("restart", &["2", "5"]);
+    assert!(
+        out.stderr
+            .contains(&format!("[sw] update_service {}: restart", svc("db"))),
+        "{out}"
+    );
+    assert_ne!(task(&svc("db")), before, "a new task");
     // Shutdown removes the services and keeps the volume on the node db ran on.
     let db_node = nodes_of(&manager.host, &svc("db")).pop().expect("db runs");
     let db_host = if db_node == "engine2" {
