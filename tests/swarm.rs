@@ -86,7 +86,7 @@ m.containers.db = #{ extends: "base", attaches: "data",
     create_options: #{ command: ["sh", "-c", "echo kept > /data/ready; exec sleep 3600"] } };
 m.containers.app = #{ extends: "base", links: [["db", "database"]],
     deploy: #{ endpoint_mode: "dnsrr", replicas: replicas },
-    create_options: #{ command: "sleep 3600", environment: #{ V: env_v } } };
+    create_options: #{ command: ["sh", "-c", "echo app $V up; exec sleep 3600"], environment: #{ V: env_v } } };
 m.containers.front = #{ extends: "base", links: "app", exposes: [[80, PORT]],
     deploy: #{ endpoint_mode: "dnsrr", publish_mode: "host" },
     create_options: #{ command: ["sh", "-c", "mkdir -p /w && echo front > /w/index.html && exec httpd -f -p 80 -h /w"] } };
@@ -224,6 +224,53 @@ fn a_map_runs_as_services_on_a_two_node_swarm() {
     assert!(labels["dmap.spec"].is_string());
     // A second update does nothing.
     assert_no_steps(&r.run("up"));
+    // exec says where a service's tasks are.
+    let exec = command(
+        r.dir.path(),
+        &[
+            "exec".into(),
+            "-a".into(),
+            t.name.clone(),
+            "-a".into(),
+            image.clone(),
+            "-a".into(),
+            "x".into(),
+            "r.rhai".into(),
+            "db".into(),
+            "--".into(),
+            "true".into(),
+        ],
+    )
+    .output()
+    .expect("exec");
+    assert_eq!(exec.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&exec.stderr).contains(&format!("as service `{}`", svc("db"))));
+    // logs: the output of every task of a service.
+    let logs = command(
+        r.dir.path(),
+        &[
+            "logs".into(),
+            "-a".into(),
+            t.name.clone(),
+            "-a".into(),
+            image.clone(),
+            "-a".into(),
+            "x".into(),
+            "r.rhai".into(),
+            "app".into(),
+        ],
+    )
+    .output()
+    .expect("logs");
+    let text = String::from_utf8_lossy(&logs.stdout);
+    assert_eq!(
+        text.lines()
+            .filter(|l| *l == format!("[sw] {} | app 1 up", svc("app")))
+            .count(),
+        3,
+        "one line per task: {text}{}",
+        String::from_utf8_lossy(&logs.stderr)
+    );
     // Status per service: replicas, nodes.
     let status = command(
         r.dir.path(),

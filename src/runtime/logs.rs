@@ -24,6 +24,8 @@ pub struct LogSource<'a> {
     pub label: String,
     pub driver: &'a Driver,
     pub container: String,
+    /// `container` is a Swarm service: the output of all its tasks.
+    pub service: bool,
 }
 
 /// Streams the output of `sources` at once; `on_line(label, is_stderr, line)` hears each line
@@ -43,11 +45,18 @@ pub async fn logs(
         tail: filter.tail.map_or_else(|| "all".to_string(), |n| n.to_string()),
     };
     let streams = sources.iter().enumerate().map(|(i, s)| {
-        s.driver
-            .docker
-            .logs(&s.container, Some(options.clone()))
-            .map(move |item| (i, item))
-            .boxed()
+        let docker = &s.driver.docker;
+        if s.service {
+            docker
+                .service_logs(&s.container, Some(options.clone()))
+                .map(move |item| (i, item))
+                .boxed()
+        } else {
+            docker
+                .logs(&s.container, Some(options.clone()))
+                .map(move |item| (i, item))
+                .boxed()
+        }
     });
     let mut all = select_all(streams);
     let mut partial: Vec<(String, String)> = vec![(String::new(), String::new()); sources.len()];

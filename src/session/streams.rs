@@ -34,14 +34,24 @@ impl Session {
         let sources: Vec<LogSource<'_>> = per_client
             .iter()
             .flat_map(|(client, driver, targets)| {
-                targets.iter().map(move |name| LogSource {
-                    label: if client == crate::model::name::DEFAULT_CLIENT {
-                        name.clone()
+                // On a Swarm client, a target is a service: the output of all its tasks.
+                let swarm = driver.config.swarm;
+                targets.iter().map(move |name| {
+                    let object = if swarm {
+                        crate::runtime::swarm::spec::swarm_name(name)
                     } else {
-                        format!("[{client}] {name}")
-                    },
-                    driver,
-                    container: name.clone(),
+                        name.clone()
+                    };
+                    LogSource {
+                        label: if client == crate::model::name::DEFAULT_CLIENT {
+                            object.clone()
+                        } else {
+                            format!("[{client}] {object}")
+                        },
+                        driver,
+                        container: object,
+                        service: swarm,
+                    }
                 })
             })
             .collect();
@@ -85,6 +95,14 @@ impl Session {
                 let Some(container) = targets.first() else {
                     continue;
                 };
+                if config.swarm {
+                    return Err(Error::Usage {
+                        message: format!(
+                            "`{container}` runs on Swarm client `{client}` as service `{}`: its tasks are containers on the Swarm's nodes, which exec reaches there (`docker -H NODE exec`)",
+                            crate::runtime::swarm::spec::swarm_name(container)
+                        ),
+                    });
+                }
                 let mut r = exec_request.clone();
                 r.container = container.clone();
                 return self
