@@ -116,6 +116,20 @@ fn http_first_line(ip: &str, port: u16) -> String {
     panic!("nothing answers on {addr}");
 }
 
+/// `dmap VERB... -a MAP -a IMAGE -a x r.rhai REST...` in the recipe's directory.
+fn verb(
+    r: &Recipe,
+    t: &DockerTest,
+    image: &str,
+    verb: &[&str],
+    rest: &[&str],
+) -> std::io::Result<std::process::Output> {
+    let mut args: Vec<String> = verb.iter().map(|s| s.to_string()).collect();
+    args.extend(["-a", &t.name, "-a", image, "-a", "x", "r.rhai"].map(String::from));
+    args.extend(rest.iter().map(|s| s.to_string()));
+    command(r.dir.path(), &args).output()
+}
+
 /// The node hostnames the running tasks of a service are on.
 fn nodes_of(manager: &str, service: &str) -> Vec<String> {
     let mut n: Vec<String> = docker(
@@ -225,43 +239,11 @@ fn a_map_runs_as_services_on_a_two_node_swarm() {
     // A second update does nothing.
     assert_no_steps(&r.run("up"));
     // exec says where a service's tasks are.
-    let exec = command(
-        r.dir.path(),
-        &[
-            "exec".into(),
-            "-a".into(),
-            t.name.clone(),
-            "-a".into(),
-            image.clone(),
-            "-a".into(),
-            "x".into(),
-            "r.rhai".into(),
-            "db".into(),
-            "--".into(),
-            "true".into(),
-        ],
-    )
-    .output()
-    .expect("exec");
+    let exec = verb(&r, &t, &image, &["exec"], &["db", "--", "true"]).expect("exec");
     assert_eq!(exec.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&exec.stderr).contains(&format!("as service `{}`", svc("db"))));
     // logs: the output of every task of a service.
-    let logs = command(
-        r.dir.path(),
-        &[
-            "logs".into(),
-            "-a".into(),
-            t.name.clone(),
-            "-a".into(),
-            image.clone(),
-            "-a".into(),
-            "x".into(),
-            "r.rhai".into(),
-            "app".into(),
-        ],
-    )
-    .output()
-    .expect("logs");
+    let logs = verb(&r, &t, &image, &["logs"], &["app"]).expect("logs");
     let text = String::from_utf8_lossy(&logs.stdout);
     assert_eq!(
         text.lines()
@@ -272,22 +254,7 @@ fn a_map_runs_as_services_on_a_two_node_swarm() {
         String::from_utf8_lossy(&logs.stderr)
     );
     // Status per service: replicas, nodes.
-    let status = command(
-        r.dir.path(),
-        &[
-            "status".into(),
-            "--json".into(),
-            "-a".into(),
-            t.name.clone(),
-            "-a".into(),
-            image.clone(),
-            "-a".into(),
-            "x".into(),
-            "r.rhai".into(),
-        ],
-    )
-    .output()
-    .expect("status");
+    let status = verb(&r, &t, &image, &["status", "--json"], &[]).expect("status");
     let doc: Value = serde_json::from_slice(&status.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&status.stderr)));
     let app = doc["services"]
