@@ -262,6 +262,9 @@ fn service_spec(
         .ports
         .iter()
         .filter_map(|p| {
+            // A port exposed without a host port is only reachable on the service's networks:
+            // a Swarm would publish it on a port of its choosing.
+            p.host_port?;
             let (number, protocol) = p.port.split_once('/').unwrap_or((p.port.as_str(), "tcp"));
             Some(EndpointPortConfig {
                 name: None,

@@ -259,3 +259,96 @@ fn foreign_services_are_refused_and_orphans_noted_or_removed() {
     let p = plan(&Action::Update, &all(), &w, &nets(), &s, &o).expect("plan");
     assert_eq!(lines(&p), ["remove_service m_gone: orphan"]);
 }
+
+mod specs {
+    use std::path::Path;
+
+    use bollard::models::{EndpointPortConfigPublishModeEnum, EndpointSpecModeEnum, MountType};
+
+    use crate::model::client::ClientConfig;
+    use crate::runtime::spec::Desired;
+    use crate::runtime::swarm::spec::services;
+
+    const MAP: &str = r#"
+volumes:
+  data: /data
+db:
+  image: db
+  attaches: data
+app:
+  image: app
+  links: [[db, database]]
+  exposes: [80, [8080, 18080]]
+  deploy: { replicas: 3, endpoint_mode: dnsrr, publish_mode: host }
+  create_options: { command: "serve --port 80", environment: { A: "1" } }
+"#;
+
+    fn desired() -> Desired {
+        let map = crate::yaml::load_map("s.yaml", MAP, None, &|_| None).expect("map loads");
+        let checked = crate::model::check(&map).expect("map checks");
+        Desired::build(&[checked], Path::new("/"), "default", &ClientConfig::default()).expect("desired")
+    }
+
+    #[test]
+    fn containers_become_services_named_as_docker_stack_names_them() {
+        let d = desired();
+        let (wanted, networks) = services(&d).expect("services");
+        assert_eq!(networks, vec![("s_default".to_string(), "s".to_string())]);
+        let names: Vec<&str> = wanted.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(names, ["s_db", "s_app"]);
+        let db = &wanted[0];
+        let app = &wanted[1];
+        assert_eq!(app.depends_on, ["s_db"]);
+        assert_eq!(app.replicas, 3);
+        // The link is an alias of db on the network both are on.
+        let db_nets = db
+            .spec
+            .task_template
+            .as_ref()
+            .and_then(|t| t.networks.clone())
+            .unwrap_or_default();
+        assert_eq!(db_nets[0].aliases.as_deref(), Some(&["database".to_string()][..]));
+        // The named volume is `MAP_ALIAS`.
+        let mounts = db
+            .spec
+            .task_template
+            .as_ref()
+            .and_then(|t| t.container_spec.as_ref())
+            .and_then(|c| c.mounts.clone())
+            .unwrap_or_default();
+        assert_eq!(
+            (mounts[0].source.as_deref(), mounts[0].typ),
+            (Some("s_data"), Some(MountType::VOLUME))
+        );
+        // Only a port with a host port is published; the mode and endpoint mode from `deploy`.
+        let endpoint = app.spec.endpoint_spec.clone().unwrap_or_default();
+        assert_eq!(endpoint.mode, Some(EndpointSpecModeEnum::DNSRR));
+        let ports = endpoint.ports.unwrap_or_default();
+        assert_eq!(ports.len(), 1, "{ports:?}");
+        assert_eq!(
+            (ports[0].target_port, ports[0].published_port),
+            (Some(8080), Some(18080))
+        );
+        assert_eq!(
+            ports[0].publish_mode,
+            Some(EndpointPortConfigPublishModeEnum::HOST)
+        );
+        let container = app
+            .spec
+            .task_template
+            .as_ref()
+            .and_then(|t| t.container_spec.clone())
+            .unwrap_or_default();
+        assert_eq!(
+            container.args,
+            Some(vec!["serve".into(), "--port".into(), "80".into()])
+        );
+        assert_eq!(container.env, Some(vec!["A=1".into()]));
+        // The digest is stable (labels are a hash map) and recorded.
+        let (again, _) = services(&d).expect("services");
+        assert_eq!(again[1].digest, app.digest);
+        let labels = app.spec.labels.clone().unwrap_or_default();
+        assert_eq!(labels.get("dmap.spec"), Some(&app.digest));
+        assert_eq!(labels.get("dmap.map").map(String::as_str), Some("s"));
+    }
+}
