@@ -168,7 +168,12 @@ pub async fn observe(
                     }
                 }
             }
-            if let Some(err) = status.and_then(|st| st.err.clone()).filter(|e| !e.is_empty()) {
+            // Errors of the tasks meant to run now (a retry is `ready` first), not of history.
+            let current = matches!(t.desired_state, Some(TaskState::RUNNING | TaskState::READY));
+            if let Some(err) = status
+                .and_then(|st| st.err.clone())
+                .filter(|e| current && !e.is_empty())
+            {
                 let when = t
                     .updated_at
                     .as_ref()
