@@ -63,6 +63,27 @@ pub struct Recipe {
     pub file: PathBuf,
 }
 
+/// What `up` is asked to do besides converging; `plan` takes the same, to plan as `up` would.
+#[derive(Clone, Copy, Debug, Default, Args)]
+pub struct UpFlags {
+    /// Build every declared image the targets use, changed or not.
+    #[arg(long, conflicts_with = "no_build")]
+    pub build: bool,
+    /// Build no image, even a missing one.
+    #[arg(long)]
+    pub no_build: bool,
+    /// Recreate the targets even if nothing changed.
+    #[arg(long)]
+    pub force_recreate: bool,
+    /// Remove containers whose configurations left the map.
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Take over volumes, networks and containers with the names the map needs that dmap
+    /// did not create (recipes: `adopt: true`).
+    #[arg(long)]
+    pub adopt: bool,
+}
+
 /// A recipe to start from, and its arguments.
 #[derive(Debug, Args)]
 pub struct OptionalRecipe {
@@ -84,25 +105,11 @@ pub enum Command {
         recipe: Recipe,
         /// Targets (default: everything).
         targets: Vec<String>,
-        /// Build every declared image the targets use, changed or not.
-        #[arg(long, conflicts_with = "no_build")]
-        build: bool,
-        /// Build no image, even a missing one.
-        #[arg(long)]
-        no_build: bool,
-        /// Recreate the targets even if nothing changed.
-        #[arg(long)]
-        force_recreate: bool,
-        /// Remove containers whose configurations left the map.
-        #[arg(long)]
-        remove_orphans: bool,
+        #[command(flatten)]
+        flags: UpFlags,
         /// Wait until every container with a healthcheck is healthy.
         #[arg(long)]
         wait: bool,
-        /// Take over volumes, networks and containers with the names the map needs that dmap
-        /// did not create (recipes: `adopt: true`).
-        #[arg(long)]
-        adopt: bool,
     },
     /// Stop and remove the targets and what depends on them (`shutdown`).
     #[command(
@@ -132,21 +139,9 @@ pub enum Command {
         /// One JSON document (see docs/cli.md).
         #[arg(long)]
         json: bool,
-        /// Plan as `up --build` would.
-        #[arg(long, conflicts_with = "no_build")]
-        build: bool,
-        /// Plan as `up --no-build` would.
-        #[arg(long)]
-        no_build: bool,
-        /// Plan as `up --force-recreate` would.
-        #[arg(long)]
-        force_recreate: bool,
-        /// Plan as `up --remove-orphans` would.
-        #[arg(long)]
-        remove_orphans: bool,
-        /// Plan as `up --adopt` would.
-        #[arg(long)]
-        adopt: bool,
+        /// As `up` takes them: the plan is what `up` with these flags would do.
+        #[command(flatten)]
+        flags: UpFlags,
     },
     /// Each container: state, health, image, ports, uptime, and what an update would change.
     #[command(

@@ -6,7 +6,7 @@ use std::io::Write as _;
 
 use serde_json::json;
 
-use super::args::Recipe;
+use super::args::{Recipe, UpFlags};
 use super::error::Error;
 use super::load::groups;
 use super::ui::Ui;
@@ -16,37 +16,25 @@ use crate::runtime::plan::{self, Action, BuildPolicy};
 use crate::script::select::{self, Group};
 use crate::session::{Mode, Options, Report, Request, Session};
 
-/// What `up` and `plan` are asked to do besides converging.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct UpFlags {
-    pub build: bool,
-    pub no_build: bool,
-    pub force_recreate: bool,
-    pub remove_orphans: bool,
-    pub wait: bool,
-    pub adopt: bool,
-}
-
-impl UpFlags {
-    fn options(&self, targets: &[String]) -> Options {
-        Options {
-            flags: plan::Options {
-                remove_orphans: self.remove_orphans,
-                build: match (self.build, self.no_build) {
-                    (true, _) => BuildPolicy::Always,
-                    (_, true) => BuildPolicy::Never,
-                    _ => BuildPolicy::Changed,
-                },
-                wait: self.wait,
-                adopt: self.adopt,
-                ..plan::Options::default()
+/// The session options of `up` (or a `plan` of it); `wait` is `up --wait`.
+fn options(flags: &UpFlags, wait: bool, targets: &[String]) -> Options {
+    Options {
+        flags: plan::Options {
+            remove_orphans: flags.remove_orphans,
+            build: match (flags.build, flags.no_build) {
+                (true, _) => BuildPolicy::Always,
+                (_, true) => BuildPolicy::Never,
+                _ => BuildPolicy::Changed,
             },
-            force_update: if self.force_recreate {
-                targets.to_vec()
-            } else {
-                Vec::new()
-            },
-        }
+            wait,
+            adopt: flags.adopt,
+            ..plan::Options::default()
+        },
+        force_update: if flags.force_recreate {
+            targets.to_vec()
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -106,7 +94,13 @@ pub(super) fn each_group<T>(
     Ok(out)
 }
 
-pub(super) fn up(recipe: &Recipe, targets: &[String], flags: UpFlags, ui: &Ui) -> Result<(), Error> {
+pub(super) fn up(
+    recipe: &Recipe,
+    targets: &[String],
+    flags: UpFlags,
+    wait: bool,
+    ui: &Ui,
+) -> Result<(), Error> {
     let groups = groups(recipe)?;
     let session = session(Mode::Apply);
     let reporter = ui.reporter();
@@ -114,7 +108,7 @@ pub(super) fn up(recipe: &Recipe, targets: &[String], flags: UpFlags, ui: &Ui) -
         &groups,
         targets,
         &Action::Update,
-        |t| flags.options(t),
+        |t| options(&flags, wait, t),
         false,
         |r| session.act(r, reporter.as_ref()),
     )?;
@@ -173,7 +167,7 @@ pub(super) fn planned(
         groups,
         targets,
         &Action::Update,
-        |t| flags.options(t),
+        |t| options(&flags, false, t),
         true,
         |r| session.act(r, &quiet),
     )

@@ -120,23 +120,9 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
         Command::Up {
             recipe,
             targets,
-            build,
-            no_build,
-            force_recreate,
-            remove_orphans,
+            flags,
             wait,
-            adopt,
-        } => {
-            let flags = converge::UpFlags {
-                build,
-                no_build,
-                force_recreate,
-                remove_orphans,
-                wait,
-                adopt,
-            };
-            done(converge::up(&recipe, &targets, flags, &ui))
-        }
+        } => done(converge::up(&recipe, &targets, flags, wait, &ui)),
         Command::Down {
             recipe,
             targets,
@@ -147,22 +133,8 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
             recipe,
             targets,
             json,
-            build,
-            no_build,
-            force_recreate,
-            remove_orphans,
-            adopt,
-        } => {
-            let flags = converge::UpFlags {
-                build,
-                no_build,
-                force_recreate,
-                remove_orphans,
-                wait: false,
-                adopt,
-            };
-            converge::plan(&recipe, &targets, flags, json)
-        }
+            flags,
+        } => converge::plan(&recipe, &targets, flags, json),
         Command::Status {
             recipe,
             targets,

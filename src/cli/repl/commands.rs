@@ -4,7 +4,8 @@ use std::io::Write as _;
 
 use rhai::Dynamic;
 
-use super::super::converge::{planned, render_plan, UpFlags};
+use super::super::args::UpFlags;
+use super::super::converge::{planned, render_plan};
 use super::super::error::Error;
 use super::super::status;
 use crate::script::host::Evaluation;
