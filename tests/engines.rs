@@ -163,17 +163,7 @@ fn a_map_spreads_over_two_engines_and_converges_both_at_once() {
     // A second update does nothing, on either Engine.
     assert_no_steps(&r.run("update"));
     // A client nobody answers for fails, named, while the others are converged.
-    rt.block_on(async {
-        let docker = crate::support::docker().await;
-        let options = bollard::query_parameters::StopContainerOptions {
-            signal: None,
-            t: Some(0),
-        };
-        docker
-            .stop_container(&n(&t, "db"), Some(options))
-            .await
-            .expect("stop db");
-    });
+    rt.block_on(stop_now(&n(&t, "db")));
     let out = r.run("bad");
     out.failure();
     assert!(out.stderr.contains("client `gone`"), "{out}");
@@ -185,17 +175,7 @@ fn a_map_spreads_over_two_engines_and_converges_both_at_once() {
         )
     });
     // A step that fails on one client holds up nothing on the other.
-    rt.block_on(async {
-        let docker = crate::support::docker().await;
-        let options = bollard::query_parameters::StopContainerOptions {
-            signal: None,
-            t: Some(0),
-        };
-        docker
-            .stop_container(&n(&t, "db"), Some(options))
-            .await
-            .expect("stop db");
-    });
+    rt.block_on(stop_now(&n(&t, "db")));
     let out = r.run("broken");
     out.failure();
     assert!(out.stderr.contains("dmap-nowhere.invalid/none:1"), "{out}");

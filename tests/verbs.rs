@@ -339,17 +339,7 @@ fn exec_runs_in_one_instance_with_its_flags_and_exits_with_the_commands_code() {
     let out = finish(child, args, started);
     assert_eq!(out.stdout, "piped in\n", "{out}");
     // A stopped container, then an absent one: errors naming it.
-    runtime().block_on(async {
-        let options = bollard::query_parameters::StopContainerOptions {
-            signal: None,
-            t: Some(0),
-        };
-        crate::support::docker()
-            .await
-            .stop_container(&s.name("web.a"), Some(options))
-            .await
-            .expect("stop");
-    });
+    runtime().block_on(stop_now(&s.name("web.a")));
     let out = s.dmap(&["exec"], "", &["web.a", "--", "true"]);
     assert_eq!(out.code, Some(1), "{out}");
     assert!(

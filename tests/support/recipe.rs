@@ -235,6 +235,19 @@ impl Recipe {
 // Looking at the Engine
 // ------------------------------------------------------------------------------------------------
 
+/// Stops a container behind dmap's back, at once (no grace period).
+pub async fn stop_now(name: &str) {
+    let options = bollard::query_parameters::StopContainerOptions {
+        signal: None,
+        t: Some(0),
+    };
+    docker()
+        .await
+        .stop_container(name, Some(options))
+        .await
+        .unwrap_or_else(|e| panic!("cannot stop {name}: {e}"));
+}
+
 /// `<map>.<rest>`
 pub fn n(t: &DockerTest, rest: &str) -> String {
     format!("{}.{rest}", t.name)
