@@ -170,8 +170,6 @@ pub async fn wait(driver: &Driver, desired: &Desired, service: &str) -> Result<(
             }))
             .await
             .map_err(StepError::engine)?;
-        let spec_index = s.version.as_ref().and_then(|v| v.index);
-        let _ = spec_index;
         let running = tasks
             .iter()
             .filter(|t| t.status.as_ref().and_then(|st| st.state) == Some(TaskState::RUNNING))
@@ -186,7 +184,7 @@ pub async fn wait(driver: &Driver, desired: &Desired, service: &str) -> Result<(
                 last_error = Some(err);
             }
         }
-        if !rolling && running >= w.replicas && tasks.len() as u64 <= w.replicas.max(running) {
+        if !rolling && running >= w.replicas {
             return Ok(());
         }
         if started.elapsed() > limit {

@@ -225,7 +225,7 @@ pub fn plan(
                         StepKind::RemoveService {
                             service: s.name.clone(),
                         },
-                        *action_name(action),
+                        action.name(),
                         deps,
                     )
                 };
@@ -287,13 +287,6 @@ pub fn plan(
         Ok(b.plan)
     } else {
         Err(errors)
-    }
-}
-
-fn action_name(action: &Action) -> &'static &'static str {
-    match action {
-        Action::Remove => &"remove",
-        _ => &"shutdown",
     }
 }
 
