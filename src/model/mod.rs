@@ -25,6 +25,7 @@ pub mod problem;
 pub mod resolved;
 pub mod shell_words;
 pub mod suggest;
+pub mod swarm;
 pub mod target;
 pub mod user;
 pub mod value;
