@@ -3,6 +3,7 @@
 //! added to the context itself, and the Dockerfile. Deterministic (the same inputs give the same
 //! bytes and digest on any checkout and umask) and streamed; `.dockerignore` as Docker reads it.
 
+mod go_regex;
 pub mod ignore;
 mod tar;
 #[cfg(test)]
