@@ -170,9 +170,26 @@ pub async fn wait(driver: &Driver, desired: &Desired, service: &str) -> Result<(
             }))
             .await
             .map_err(StepError::engine)?;
+        // Only tasks of the service's current spec count: right after an update, the old ones
+        // still run until the Swarm gets to replacing them.
+        let template = s.spec.as_ref().and_then(|sp| sp.task_template.as_ref());
+        let base_of = |t: Option<&bollard::models::TaskSpec>| {
+            t.and_then(|t| t.container_spec.as_ref())
+                .and_then(|c| c.labels.as_ref())
+                .and_then(|l| l.get(super::spec::BASE_LABEL).cloned())
+        };
+        let (want_base, want_force) = (
+            base_of(template),
+            template.and_then(|t| t.force_update).unwrap_or(0),
+        );
+        let current = |t: &bollard::models::Task| {
+            want_base.is_none()
+                || (base_of(t.spec.as_ref()) == want_base
+                    && t.spec.as_ref().and_then(|t| t.force_update).unwrap_or(0) == want_force)
+        };
         let running = tasks
             .iter()
-            .filter(|t| t.status.as_ref().and_then(|st| st.state) == Some(TaskState::RUNNING))
+            .filter(|t| t.status.as_ref().and_then(|st| st.state) == Some(TaskState::RUNNING) && current(t))
             .count() as u64;
         for t in &tasks {
             if let Some(err) = t

@@ -124,6 +124,16 @@ pub fn services(desired: &Desired) -> Result<(Vec<WantedService>, Networks), Tra
             l.insert(labels::SPEC.into(), digest.clone());
             l.insert(BASE_LABEL.into(), base_digest.clone());
         }
+        // On its tasks too: a wait counts the tasks of the spec just sent, not those a rollout
+        // is about to replace (a change of `replicas` alone keeps them).
+        if let Some(l) = spec
+            .task_template
+            .as_mut()
+            .and_then(|t| t.container_spec.as_mut())
+            .and_then(|c| c.labels.as_mut())
+        {
+            l.insert(BASE_LABEL.into(), base_digest.clone());
+        }
         out.push(WantedService {
             name,
             container: c.name.clone(),
