@@ -799,3 +799,36 @@ show(c.update("app"));
         assert_no_steps(&recipe.run("v2"));
     });
 }
+
+/// A keyword of `create_options` that duplicates a container field is that field: the container
+/// is created with it and dmap stops it with it. (`sleep` as PID 1 ignores SIGTERM, so a stop
+/// lasts the whole timeout: 1 s here, the default 10 s if the keyword were not honoured.)
+#[test]
+fn a_stop_timeout_in_create_options_is_the_one_dmap_stops_with() {
+    let rt = runtime();
+    let t = DockerTest::new("stop_timeout_option");
+    let recipe = Recipe::new(
+        &t,
+        &busybox_image(),
+        r#"
+m.containers.sleeper = #{ image: img, create_options: #{ command: "sleep 3600", stop_timeout: 1 } };
+let c = mapping_client(m);
+if phase == "up" { show(c.startup("sleeper")); } else { show(c.stop("sleeper")); }
+"#,
+    );
+    let sleeper = n(&t, "sleeper");
+    recipe.run("up").success();
+    rt.block_on(async {
+        let info = t.inspect(&sleeper).await;
+        assert_eq!(info.config.and_then(|c| c.stop_timeout), Some(1));
+    });
+    let out = recipe.run("stop");
+    out.success();
+    assert!(
+        out.elapsed < Duration::from_secs(8),
+        "stopped with the default timeout, not the option's: {out}"
+    );
+    rt.block_on(async {
+        assert!(!is_running(&t.inspect(&sleeper).await));
+    });
+}

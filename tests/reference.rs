@@ -1329,19 +1329,39 @@ fn fixture_map_data_2_with_parent_names() {
     // Every reference resolves with `use_attached_parent_name: true`. But `server2` extends
     // `server` and so inherits `exposes: {8443: [8443, private]}`: two containers bind host port
     // 8443 on the same interface of the same client. docker-map had no port check; dmap reports
-    // it, and that is the only problem of the map.
+    // it. The fixture's `restart_policy: {MaximumRetryCount: 3, Name: always}` is a value the
+    // Engine refuses (a retry count belongs to `on-failure`): reported for both configurations
+    // that have it. Those are the only problems of the map.
     let map = map_data_2(true);
     let found = problems_of(&map);
-    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found.len(), 3, "{found:#?}");
+    for cfg in ["server", "server2"] {
+        assert!(
+            found.contains(&format!("container `{cfg}`: `host_config` `restart_policy`: restart policy `always` takes no retry count (3): only `on-failure` does")),
+            "{found:#?}"
+        );
+    }
+    let ports = found
+        .iter()
+        .find(|p| p.contains("8443"))
+        .expect("the port problem");
     assert!(
-        found[0].contains("8443")
-            && found[0].contains("`main.server`")
-            && found[0].contains("`main.server2`"),
-        "{}",
-        found[0]
+        ports.contains("`main.server`") && ports.contains("`main.server2`"),
+        "{ports}"
     );
-    // Without that duplicate the map passes.
+    // Without that duplicate and with a policy the Engine takes, the map passes.
     let mut fixed = map.clone();
+    // (server2 extends server, and takes its `host_config` with it.)
+    fixed
+        .containers
+        .get_mut("server")
+        .unwrap()
+        .set_field(
+            "host_config",
+            &Value::map([("restart_policy", s("always"))]),
+            Default::default(),
+        )
+        .unwrap();
     fixed
         .containers
         .get_mut("server2")
@@ -1390,7 +1410,10 @@ fn fixture_map_data_2_without_parent_names() {
         others.iter().any(|p| p.contains("both bind host port 8443")),
         "{found:#?}"
     );
-    for p in others.iter().filter(|p| !p.contains("host port")) {
+    for p in others
+        .iter()
+        .filter(|p| !p.contains("host port") && !p.contains("restart_policy"))
+    {
         assert!(p.contains("attached by both"), "{p}");
         assert!(p.contains("`app_log`") || p.contains("`server_log`"), "{p}");
     }
@@ -1408,9 +1431,9 @@ fn fixture_map_data_2_without_parent_names() {
     let found = problems_of(&bare);
     assert!(
         !found.is_empty()
-            && found
-                .iter()
-                .all(|p| p.contains("attached by both") || p.contains("both bind host port 8443")),
+            && found.iter().all(|p| p.contains("attached by both")
+                || p.contains("both bind host port 8443")
+                || p.contains("restart policy `always` takes no retry count")),
         "{found:#?}"
     );
 }

@@ -48,6 +48,7 @@ pub fn check_maps<'a>(
         problems.extend(extends_problems);
         references(map, &configs, &mut problems);
         shared_clients(map, &configs, &mut problems);
+        engine_limits(&configs, &mut problems);
         // Unknown references are left out of the graph, so cycles are found regardless.
         match Graph::build(map, &configs) {
             Ok(graph) if problems.len() == before => checked.push(Checked { map, configs, graph }),
@@ -65,6 +66,24 @@ pub fn check_maps<'a>(
         Ok(checked)
     } else {
         Err(problems)
+    }
+}
+
+/// Option values the Engine would refuse, at the field that sets them.
+fn engine_limits(configs: &Configs<'_>, problems: &mut Vec<Problem>) {
+    for (cname, config) in configs {
+        for (field, options) in [
+            ("create_options", &config.create_options),
+            ("host_config", &config.host_config),
+        ] {
+            for (key, why) in super::options::beyond_limits(options) {
+                add(
+                    problems,
+                    format!("container `{cname}`: `{field}` `{key}`: {why}"),
+                    config.origin_of(field),
+                );
+            }
+        }
     }
 }
 

@@ -193,7 +193,7 @@ impl ContainerConfig {
                     v => Some(parse_seconds(v)?.ceil() as u64),
                 }
             }
-            "stop_signal" => self.stop_signal = signal(value)?,
+            "stop_signal" => self.stop_signal = options::signal(value)?,
             "start_delay" => {
                 self.start_delay = match value {
                     Value::Null => None,
@@ -401,27 +401,6 @@ pub fn permissions(value: &Value) -> InputResult<Option<String>> {
     } else {
         Err(format!(
             "invalid permissions `{text}`: expected a chmod mode such as `750` or `u=rwX,g=rX,o=`"
-        ))
-    }
-}
-
-fn signal(value: &Value) -> InputResult<Option<String>> {
-    let text = match value {
-        Value::Null => return Ok(None),
-        Value::Int(i) if (1..=64).contains(i) => return Ok(Some(i.to_string())),
-        Value::Str(s) => s.clone(),
-        other => return Err(format!("expected a signal name such as `SIGINT`, found {other}")),
-    };
-    let ok = !text.is_empty()
-        && (text.parse::<u8>().is_ok_and(|n| (1..=64).contains(&n))
-            || text
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '+' || c == '-'));
-    if ok {
-        Ok(Some(text))
-    } else {
-        Err(format!(
-            "invalid signal `{text}`: expected a name such as `SIGINT` or a number"
         ))
     }
 }

@@ -15,6 +15,7 @@ use super::healthcheck::HealthCheck;
 use super::host;
 use super::name;
 use super::network_mode::NetworkMode;
+use super::options::{self, signal, Engine, Field};
 use super::origin::Origin;
 use super::problem::Problem;
 use super::value::Value;
@@ -386,12 +387,13 @@ fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientContext>) -> 
                 ipv6: p.ipv6,
             })
             .collect();
-        let hostname = match config.create_options.get("hostname").and_then(Value::as_str) {
+        let own = |field: Field| options::field_value(&config.create_options, field);
+        let hostname = match own(Field::Hostname).and_then(Value::as_str) {
             Some(h) => Some(h.to_string()),
             None => (map.set_hostname != Some(false) && config.network_mode.is_none())
                 .then(|| name::hostname(&engine, client.map(|c| c.name))),
         };
-        let domainname = match config.create_options.get("domainname").and_then(Value::as_str) {
+        let domainname = match own(Field::Domainname).and_then(Value::as_str) {
             Some(d) => Some(d.to_string()),
             None => client
                 .and_then(|c| c.config.domainname.clone())
@@ -404,24 +406,39 @@ fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientContext>) -> 
             image: map.image_of(cname, config),
             hostname,
             domainname,
-            user: user_of(config),
+            // A keyword in `create_options` wins over the configuration's field.
+            user: match own(Field::User) {
+                Some(Value::Str(u)) => Some(u.clone()),
+                _ => config.user.as_ref().map(|u| u.name.clone()),
+            },
             mounts,
             volumes_from,
             network_mode,
             networks,
             links,
             ports,
-            environment: environment(config),
-            command: config.create_options.get("command").cloned(),
-            entrypoint: config.create_options.get("entrypoint").cloned(),
-            // `create_options.healthcheck` wins, as every create option does.
-            healthcheck: match config.create_options.get("healthcheck") {
+            environment: match own(Field::Environment) {
+                Some(Value::Map(m)) => m
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.scalar_text().unwrap_or_default()))
+                    .collect(),
+                _ => BTreeMap::new(),
+            },
+            command: own(Field::Command).cloned(),
+            entrypoint: own(Field::Entrypoint).cloned(),
+            healthcheck: match own(Field::Healthcheck) {
                 Some(v) => HealthCheck::parse(v).ok().flatten(),
                 None => config.healthcheck.clone(),
             },
             exec_commands: config.exec_commands.clone(),
-            stop_signal: config.stop_signal.clone(),
-            stop_timeout: config.stop_timeout,
+            stop_signal: match own(Field::StopSignal) {
+                Some(v) => signal(v).ok().flatten(),
+                None => config.stop_signal.clone(),
+            },
+            stop_timeout: match own(Field::StopTimeout) {
+                Some(Value::Int(t)) => u64::try_from(*t).ok(),
+                _ => config.stop_timeout,
+            },
             options: other_options(config),
             persistent: config.is_persistent(),
             deploy: config.deploy.clone(),
@@ -533,43 +550,16 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(usize, &[T]) -> Vec<
     })
 }
 
-/// The container's user: `create_options.user` wins over `user`, which gives its user part.
-fn user_of(config: &ContainerConfig) -> Option<String> {
-    match config.create_options.get("user") {
-        Some(Value::Str(u)) => Some(u.clone()),
-        _ => config.user.as_ref().map(|u| u.name.clone()),
-    }
-}
-
-/// The keywords with fields of their own in the resolved model.
-const OWN_FIELDS: [&str; 7] = [
-    "environment",
-    "command",
-    "entrypoint",
-    "user",
-    "hostname",
-    "domainname",
-    "healthcheck",
-];
-
+/// The keywords that reach the Engine as options: every one but those folded into a container
+/// field (`host_config` wins over `create_options`).
 fn other_options(config: &ContainerConfig) -> BTreeMap<String, Value> {
     config
         .create_options
         .iter()
         .chain(&config.host_config)
-        .filter(|(k, _)| !OWN_FIELDS.contains(&k.as_str()))
+        .filter(|(k, _)| !options::get(k).is_some_and(|d| matches!(d.engine, Engine::Field(_))))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
-}
-
-fn environment(config: &ContainerConfig) -> BTreeMap<String, String> {
-    match config.create_options.get("environment") {
-        Some(Value::Map(m)) => m
-            .iter()
-            .map(|(k, v)| (k.clone(), v.scalar_text().unwrap_or_default()))
-            .collect(),
-        _ => BTreeMap::new(),
-    }
 }
 
 #[cfg(test)]

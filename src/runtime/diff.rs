@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::spec::{ContainerSpec, MountSpec};
+use crate::model::options;
 use crate::model::Value;
 
 /// How a change can be applied.
@@ -57,9 +58,9 @@ fn opt<T: std::fmt::Debug>(v: &Option<T>) -> String {
     }
 }
 
-/// Every difference, in a stable order. `updatable` names the options `docker update` changes.
-/// Networks are compared elsewhere (they are reconnected in place).
-pub fn diff(old: &ContainerSpec, new: &ContainerSpec, updatable: &[&str]) -> Vec<Change> {
+/// Every difference, in a stable order. Networks are compared elsewhere (they are reconnected in
+/// place).
+pub fn diff(old: &ContainerSpec, new: &ContainerSpec) -> Vec<Change> {
     let mut out = Vec::new();
     let mut recreate = |field: Field, reason: String| {
         out.push(Change {
@@ -182,14 +183,18 @@ pub fn diff(old: &ContainerSpec, new: &ContainerSpec, updatable: &[&str]) -> Vec
         if a == b {
             continue;
         }
+        let def = options::get(key);
         let described = match (a, b) {
+            (None, Some(_)) | (Some(_), Some(_)) if def.is_some_and(|d| d.secret) => {
+                format!("option `{key}` changed")
+            }
             (None, Some(b)) => format!("option `{key}` set to {}", text(b)),
             (Some(_), None) => format!("option `{key}` removed"),
             (Some(a), Some(b)) => format!("option `{key}` {} → {}", text(a), text(b)),
             (None, None) => continue,
         };
         // A limit the map stops setting can't be unset in place.
-        let remedy = if updatable.contains(&key.as_str()) && b.is_some() {
+        let remedy = if def.is_some_and(|d| d.in_place) && b.is_some() {
             Remedy::Update
         } else {
             Remedy::Recreate
@@ -299,7 +304,7 @@ mod tests {
 
     #[test]
     fn same_spec_no_change() {
-        assert!(diff(&spec(), &spec(), &["mem_limit"]).is_empty());
+        assert!(diff(&spec(), &spec()).is_empty());
     }
 
     #[test]
@@ -396,7 +401,7 @@ mod tests {
         for (change, remedy, reason) in cases {
             let mut new = old.clone();
             change(&mut new);
-            assert_eq!(reasons(&diff(&old, &new, &["mem_limit"])), vec![(remedy, reason)]);
+            assert_eq!(reasons(&diff(&old, &new)), vec![(remedy, reason)]);
         }
     }
 
@@ -412,7 +417,7 @@ mod tests {
         let mut new = old.clone();
         new.mounts[0].source = "m.data".into();
         assert_eq!(
-            reasons(&diff(&old, &new, &[])),
+            reasons(&diff(&old, &new)),
             vec![(Remedy::Recreate, "mount `/data` from `m.old` → `m.data`")]
         );
     }

@@ -116,7 +116,7 @@ pub(super) async fn exec(
 
 pub(super) async fn update(driver: &Driver, desired: &Desired, name: &str) -> Result<(), StepError> {
     let c = container(desired, name)?;
-    match translate::update_body(&c.spec.options, &Default::default(), true)? {
+    match translate::update_body(&c.spec.options, true)? {
         Some(body) => driver
             .docker
             .update_container(name, body)

@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Builder, PlanError, StepKind};
+use crate::model::options::{self, bytes_text, Engine, Reading};
 use crate::runtime::diff::{diff, Field, Remedy};
 use crate::runtime::snapshot::{owned, ObservedContainer};
 use crate::runtime::spec::{DesiredContainer, MountKind};
-use crate::runtime::translate;
 
 /// Containers `update` must recreate, with the reason: what changed in their spec, forced,
 /// adopted, a new image behind the tag, a named volume mounted from elsewhere. (Containers bound
@@ -33,7 +33,7 @@ pub(super) fn recreate_set(b: &Builder, involved: &[&DesiredContainer]) -> BTree
             None if adopted => {}
             None => reasons.push("created without a recorded spec".into()),
             Some(old) => {
-                for change in diff(old, &c.spec, translate::UPDATABLE_KEYS) {
+                for change in diff(old, &c.spec) {
                     if change.remedy == Remedy::Recreate && !(keep_image && change.field == Field::Image) {
                         reasons.push(change.reason);
                     }
@@ -356,69 +356,41 @@ fn networks_in_place(b: &mut Builder, c: &DesiredContainer, o: &ObservedContaine
     }
 }
 
-/// The limits and restart policy the map sets that differ from the Engine's, as reasons.
+/// The options the map sets that `docker update` changes in place and that differ from the
+/// Engine's, as reasons in the map's words.
 fn engine_differences(c: &DesiredContainer, o: &ObservedContainer) -> Vec<String> {
-    let wanted = translate::update_body(&c.spec.options, &BTreeMap::new(), false)
-        .ok()
-        .flatten()
-        .and_then(|b| serde_json::to_value(b).ok());
-    let Some(serde_json::Value::Object(wanted)) = wanted else {
-        return Vec::new();
-    };
-    wanted
+    c.spec
+        .options
         .iter()
-        .filter(|(_, v)| !v.is_null())
-        .filter(|(key, v)| !covers(o.host_config.get(key.as_str()), v))
-        .map(|(key, v)| {
-            let now = o.host_config.get(key.as_str());
-            let (name, kind) = readable_key(key);
-            format!(
-                "`{name}` {} → {}",
-                readable_value(now, kind),
-                readable_value(Some(v), kind)
-            )
+        .filter_map(|(key, value)| {
+            let def = options::get(key).filter(|d| d.in_place)?;
+            let Engine::HostConfig(name) = def.engine else {
+                return None;
+            };
+            let wanted = def.engine_value(value).ok().filter(|w| !w.is_null())?;
+            let now = o.host_config.get(name);
+            (!covers(now, &wanted)).then(|| {
+                format!(
+                    "`{key}` {} → {}",
+                    readable(now, def.reading),
+                    readable(Some(&wanted), def.reading)
+                )
+            })
         })
         .collect()
 }
 
-/// How a limit reads in a reason.
-#[derive(Clone, Copy)]
-enum Kind {
-    Bytes,
-    NanoCpus,
-    Plain,
-}
-
-/// An Engine HostConfig key as the map spells it (docker-py's names), and how its value reads.
-fn readable_key(key: &str) -> (&str, Kind) {
-    match key {
-        "Memory" => ("mem_limit", Kind::Bytes),
-        "MemorySwap" => ("memswap_limit", Kind::Bytes),
-        "MemoryReservation" => ("mem_reservation", Kind::Bytes),
-        "KernelMemory" => ("kernel_memory", Kind::Bytes),
-        "NanoCpus" => ("cpus", Kind::NanoCpus),
-        "CpuShares" => ("cpu_shares", Kind::Plain),
-        "CpuQuota" => ("cpu_quota", Kind::Plain),
-        "CpuPeriod" => ("cpu_period", Kind::Plain),
-        "CpusetCpus" => ("cpuset_cpus", Kind::Plain),
-        "CpusetMems" => ("cpuset_mems", Kind::Plain),
-        "BlkioWeight" => ("blkio_weight", Kind::Plain),
-        "PidsLimit" => ("pids_limit", Kind::Plain),
-        "RestartPolicy" => ("restart_policy", Kind::Plain),
-        other => (other, Kind::Plain),
-    }
-}
-
-/// `64m`, `1.5g`, `0.5` CPUs; `unset` for nothing (or 0, which the Engine reports for no limit).
-fn readable_value(v: Option<&serde_json::Value>, kind: Kind) -> String {
+/// An Engine value as the map writes it: `64m`, `0.5` CPUs, `on-failure:3`; `unset` for nothing
+/// (or 0, which the Engine reports for no limit).
+fn readable(v: Option<&serde_json::Value>, reading: Reading) -> String {
     let Some(v) = v.filter(|v| !v.is_null()) else {
         return "unset".into();
     };
-    match (kind, v.as_i64()) {
-        (Kind::Bytes | Kind::NanoCpus, Some(0)) => "unset".into(),
-        (Kind::Bytes, Some(-1)) => "unlimited".into(),
-        (Kind::Bytes, Some(n)) => bytes(n),
-        (Kind::NanoCpus, Some(n)) => format!("{}", n as f64 / 1e9),
+    match (reading, v.as_i64()) {
+        (Reading::Bytes | Reading::NanoCpus, Some(0)) => "unset".into(),
+        (Reading::Bytes, Some(-1)) => "unlimited".into(),
+        (Reading::Bytes, Some(n)) => bytes_text(n),
+        (Reading::NanoCpus, Some(n)) => format!("{}", n as f64 / 1e9),
         (_, _) => match v {
             serde_json::Value::Object(m) => {
                 let name = m.get("Name").and_then(|n| n.as_str()).unwrap_or("");
@@ -432,20 +404,6 @@ fn readable_value(v: Option<&serde_json::Value>, kind: Kind) -> String {
             other => other.to_string(),
         },
     }
-}
-
-/// Bytes in the largest unit that divides them (`64m`), else with one decimal (`1.5g`).
-fn bytes(n: i64) -> String {
-    for (unit, size) in [("g", 1i64 << 30), ("m", 1 << 20), ("k", 1 << 10)] {
-        if n >= size {
-            return if n % size == 0 {
-                format!("{}{unit}", n / size)
-            } else {
-                format!("{:.1}{unit}", n as f64 / size as f64)
-            };
-        }
-    }
-    format!("{n}b")
 }
 
 /// Does the Engine's value hold everything the wanted one says (objects compared key by key)?
@@ -471,7 +429,7 @@ mod readable_tests {
             ("Memory", json!(0), "mem_limit", "unset"),
             ("MemorySwap", json!(-1), "memswap_limit", "unlimited"),
             ("Memory", json!(1_610_612_736), "mem_limit", "1.5g"),
-            ("NanoCpus", json!(500_000_000), "cpus", "0.5"),
+            ("NanoCpus", json!(500_000_000), "nano_cpus", "0.5"),
             (
                 "RestartPolicy",
                 json!({"Name": "on-failure", "MaximumRetryCount": 3}),
@@ -486,12 +444,12 @@ mod readable_tests {
             ),
             ("PidsLimit", json!(100), "pids_limit", "100"),
         ];
-        for (key, value, name, text) in cases {
-            let (n, kind) = readable_key(key);
+        for (field, value, key, text) in cases {
+            let def = options::of_host_config_field(field).expect(field);
             assert_eq!(
-                (n, readable_value(Some(&value), kind).as_str()),
-                (name, text),
-                "{key} {value}"
+                (def.key, readable(Some(&value), def.reading).as_str()),
+                (key, text),
+                "{field} {value}"
             );
         }
     }

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::model::deploy::{Deploy, EndpointMode, FailureAction, PublishMode, RestartCondition, UpdateOrder};
 use crate::runtime::labels;
 use crate::runtime::spec::{Desired, DesiredContainer, MountKind};
-use crate::runtime::translate::{command_words, health_config, TranslateError};
+use crate::runtime::translate::{command_words, env_words, health_config, option_fields, TranslateError};
 
 /// A service dmap wants on a Swarm client.
 #[derive(Clone, Debug, PartialEq)]
@@ -208,7 +208,9 @@ fn service_spec(
             ..Default::default()
         })
         .collect();
-    let env: Vec<String> = s.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let env = env_words(&s.env);
+    // What a container would get from its options and a task takes too.
+    let (body, _) = option_fields(&s.options)?;
     let container_spec = TaskSpecContainerSpec {
         image: Some(s.image.clone()),
         labels: Some(labels.clone()),
@@ -217,11 +219,7 @@ fn service_spec(
         command: s.entrypoint.as_ref().map(command_words).transpose()?,
         hostname: s.hostname.clone(),
         env: (!env.is_empty()).then_some(env),
-        dir: s
-            .options
-            .get("working_dir")
-            .and_then(|v| v.as_str())
-            .map(str::to_string),
+        dir: body.working_dir,
         user: s.user.clone(),
         mounts: (!mounts.is_empty()).then_some(mounts),
         stop_signal: s.stop_signal.clone(),

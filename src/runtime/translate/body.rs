@@ -8,7 +8,7 @@ use bollard::models::{
     NetworkingConfig, PortBinding, VolumeCreateRequest,
 };
 
-use super::{apply_create_options, health_config, mac_address, split_command, TranslateError};
+use super::{health_config, mac_address, option_fields, split_command, TranslateError};
 use crate::model::exec::{Command, ExecCommand};
 use crate::model::Value;
 use crate::runtime::labels;
@@ -33,11 +33,15 @@ pub fn command_words(value: &Value) -> Result<Vec<String>, TranslateError> {
             .iter()
             .map(|w| w.scalar_text().unwrap_or_default())
             .collect()),
-        other => Err(TranslateError::Invalid {
-            key: "command".into(),
+        other => Err(TranslateError::Words {
             message: format!("expected a command, found {other}"),
         }),
     }
+}
+
+/// The environment as the Engine takes it: `K=V` words, sorted by key.
+pub fn env_words(env: &std::collections::BTreeMap<String, String>) -> Vec<String> {
+    env.iter().map(|(k, v)| format!("{k}={v}")).collect()
 }
 
 /// The words of an exec command.
@@ -84,24 +88,20 @@ pub fn create_body(
     carry: &[(String, String)],
 ) -> Result<ContainerCreateBody, TranslateError> {
     let spec: &ContainerSpec = &c.spec;
-    let mut body = ContainerCreateBody {
-        image: Some(spec.image.clone()),
-        hostname: spec.hostname.clone(),
-        domainname: spec.domainname.clone(),
-        user: spec.user.clone(),
-        env: (!spec.env.is_empty()).then(|| spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
-        stop_signal: spec.stop_signal.clone(),
-        stop_timeout: spec.stop_timeout.map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
-        ..Default::default()
-    };
+    let (mut body, mut host) = option_fields(&spec.options)?;
+    body.image = Some(spec.image.clone());
+    body.hostname.clone_from(&spec.hostname);
+    body.domainname.clone_from(&spec.domainname);
+    body.user.clone_from(&spec.user);
+    body.env = (!spec.env.is_empty()).then(|| env_words(&spec.env));
+    body.stop_signal.clone_from(&spec.stop_signal);
+    body.stop_timeout = spec.stop_timeout.map(|t| i64::try_from(t).unwrap_or(i64::MAX));
     if let Some(cmd) = &spec.command {
         body.cmd = Some(command_words(cmd)?);
     }
     if let Some(ep) = &spec.entrypoint {
         body.entrypoint = Some(command_words(ep)?);
     }
-    let mut host = HostConfig::default();
-    apply_create_options(&spec.options, &mut body, &mut host)?;
     let mut binds: Vec<String> = host.binds.take().unwrap_or_default();
     let mut anonymous: Vec<String> = body.volumes.take().unwrap_or_default();
     for m in &spec.mounts {
@@ -238,10 +238,9 @@ pub fn network_body(n: &DesiredNetwork, client: &str) -> Result<NetworkCreateReq
                 }
             }
             _ => {
-                return Err(TranslateError::Unsupported(format!(
-                    "{key}` of network `{}",
-                    n.name
-                )))
+                return Err(TranslateError::Unsupported {
+                    key: format!("{key}` of network `{}", n.name),
+                })
             }
         }
     }

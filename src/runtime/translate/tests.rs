@@ -4,6 +4,7 @@ use bollard::models::{RestartPolicy, RestartPolicyNameEnum};
 use serde_json::{json, Value as Json};
 
 use super::*;
+use crate::model::options;
 
 /// A model value from JSON, to keep the tables short.
 fn v(j: Json) -> Value {
@@ -24,9 +25,17 @@ fn opts(key: &str, input: Json) -> BTreeMap<String, Value> {
 }
 
 fn host(key: &str, input: Json) -> Result<Json, TranslateError> {
-    let mut h = HostConfig::default();
-    apply_host_config(&opts(key, input), &mut h)?;
+    let (_, h) = option_fields(&opts(key, input))?;
     Ok(serde_json::to_value(h).unwrap())
+}
+
+/// The keywords the table sends to an Engine field of this kind.
+fn keys_of(kind: fn(Engine) -> bool) -> Vec<&'static str> {
+    options::OPTIONS
+        .iter()
+        .filter(|d| kind(d.engine))
+        .map(|d| d.key)
+        .collect()
 }
 
 #[test]
@@ -149,7 +158,11 @@ fn host_config_keys() {
             json!({"LogConfig": {"Type": "json-file", "Config": {"max-size": "10m", "max-file": "3"}}}),
         ),
         ("mem_limit", json!("3g"), json!({"Memory": 3_221_225_472_i64})),
-        ("mem_reservation", json!(1024), json!({"MemoryReservation": 1024})),
+        (
+            "mem_reservation",
+            json!("8m"),
+            json!({"MemoryReservation": 8_388_608}),
+        ),
         ("mem_swappiness", json!(0), json!({"MemorySwappiness": 0})),
         ("memswap_limit", json!(-1), json!({"MemorySwap": -1})),
         (
@@ -268,105 +281,46 @@ fn host_config_keys() {
     for (key, input, expected) in cases {
         assert_eq!(host(key, input).unwrap(), expected, "{key}");
     }
-    for (key, _) in crate::model::options::HOST_CONFIG_KEYS {
-        assert!(covered.contains(key), "no test for `{key}`");
+    for key in keys_of(|e| matches!(e, Engine::HostConfig(_))) {
+        assert!(covered.contains(&key), "no test for `{key}`");
     }
 }
 
 #[test]
 fn create_keys() {
     let cases = [
-        (
-            "command",
-            json!("/bin/sh -c \"echo hi\""),
-            json!({"Cmd": ["/bin/sh", "-c", "echo hi"]}),
-            json!({}),
-        ),
-        (
-            "command",
-            json!(["a b", "c"]),
-            json!({"Cmd": ["a b", "c"]}),
-            json!({}),
-        ),
-        (
-            "entrypoint",
-            json!("/tini --"),
-            json!({"Entrypoint": ["/tini", "--"]}),
-            json!({}),
-        ),
-        (
-            "environment",
-            json!({"B": "2", "A": "1"}),
-            json!({"Env": ["A=1", "B=2"]}),
-            json!({}),
-        ),
-        (
-            "labels",
-            json!({"a": "b"}),
-            json!({"Labels": {"a": "b"}}),
-            json!({}),
-        ),
-        (
-            "working_dir",
-            json!("/app"),
-            json!({"WorkingDir": "/app"}),
-            json!({}),
-        ),
-        ("user", json!("app"), json!({"User": "app"}), json!({})),
-        ("hostname", json!("web"), json!({"Hostname": "web"}), json!({})),
-        (
-            "domainname",
-            json!("example.com"),
-            json!({"Domainname": "example.com"}),
-            json!({}),
-        ),
-        ("tty", json!(true), json!({"Tty": true}), json!({})),
-        ("stdin_open", json!(true), json!({"OpenStdin": true}), json!({})),
-        (
-            "stop_signal",
-            json!("SIGINT"),
-            json!({"StopSignal": "SIGINT"}),
-            json!({}),
-        ),
-        ("stop_timeout", json!(30), json!({"StopTimeout": 30}), json!({})),
-        (
-            "network_disabled",
-            json!(true),
-            json!({"NetworkDisabled": true}),
-            json!({}),
-        ),
-        (
-            "volumes",
-            json!(["/data"]),
-            json!({"Volumes": {"/data": {}}}),
-            json!({}),
-        ),
-        ("runtime", json!("runc"), json!({}), json!({"Runtime": "runc"})),
-        ("platform", json!("linux/arm64"), json!({}), json!({})),
-        ("mac_address", json!("02:42:ac:11:00:02"), json!({}), json!({})),
-        (
-            "healthcheck",
-            json!({"test": "curl -f localhost", "interval": "30s", "retries": 3}),
-            json!({"Healthcheck": {"Test": ["CMD-SHELL", "curl -f localhost"], "Interval": 30_000_000_000_i64,
-                   "Retries": 3}}),
-            json!({}),
-        ),
-        (
-            "mem_limit",
-            json!("64m"),
-            json!({}),
-            json!({"Memory": 67_108_864}),
-        ),
+        ("labels", json!({"a": "b"}), json!({"Labels": {"a": "b"}})),
+        ("working_dir", json!("/app"), json!({"WorkingDir": "/app"})),
+        ("tty", json!(true), json!({"Tty": true})),
+        ("stdin_open", json!(true), json!({"OpenStdin": true})),
+        ("network_disabled", json!(true), json!({"NetworkDisabled": true})),
+        ("volumes", json!(["/data"]), json!({"Volumes": {"/data": {}}})),
     ];
     let covered: Vec<&str> = cases.iter().map(|(k, ..)| *k).collect();
-    for (key, input, body_json, host_json) in cases {
-        let (mut body, mut h) = (ContainerCreateBody::default(), HostConfig::default());
-        apply_create_options(&opts(key, input), &mut body, &mut h).unwrap();
+    for (key, input, body_json) in cases {
+        let (body, h) = option_fields(&opts(key, input)).unwrap();
         assert_eq!(serde_json::to_value(body).unwrap(), body_json, "{key}");
-        assert_eq!(serde_json::to_value(h).unwrap(), host_json, "{key}");
+        assert_eq!(serde_json::to_value(h).unwrap(), json!({}), "{key}");
     }
-    for (key, _) in crate::model::options::CREATE_KEYS {
-        assert!(covered.contains(key), "no test for `{key}`");
+    for key in keys_of(|e| matches!(e, Engine::Body(_))) {
+        assert!(covered.contains(&key), "no test for `{key}`");
+    }
+    // Keywords folded into container fields, and those placed elsewhere, are not body fields.
+    for key in keys_of(|e| matches!(e, Engine::Field(_) | Engine::Platform | Engine::EndpointMac)) {
+        let input = match key {
+            "healthcheck" => json!({"test": "true"}),
+            "stop_timeout" => json!(1),
+            _ => json!("x"),
+        };
+        let (body, h) = option_fields(&opts(key, input)).unwrap();
+        assert_eq!(
+            (
+                serde_json::to_value(body).unwrap(),
+                serde_json::to_value(h).unwrap()
+            ),
+            (json!({}), json!({})),
+            "{key}"
+        );
     }
     let both = BTreeMap::from([
         ("platform".to_string(), Value::str("linux/amd64")),
@@ -419,20 +373,13 @@ fn errors_name_the_key() {
             "{err}"
         );
     }
-    let mut body = ContainerCreateBody::default();
-    let mut h = HostConfig::default();
-    let err = apply_create_options(&opts("command", json!("echo 'hi")), &mut body, &mut h).unwrap_err();
+    let err = command_words(&Value::str("echo 'hi")).unwrap_err();
     assert!(
-        err.to_string().starts_with("invalid `command`: unterminated"),
+        err.to_string().starts_with("invalid command line: unterminated"),
         "{err}"
     );
-    let err = apply_create_options(&opts("bogus", json!(1)), &mut body, &mut h).unwrap_err();
-    assert_eq!(err, TranslateError::Unsupported("bogus".into()));
-    // create-only keys are not host-config keys
-    assert_eq!(
-        host("tty", json!(true)),
-        Err(TranslateError::Unsupported("tty".into()))
-    );
+    let err = option_fields(&opts("bogus", json!(1))).unwrap_err();
+    assert_eq!(err, TranslateError::Unsupported { key: "bogus".into() });
 }
 
 #[test]
@@ -458,8 +405,8 @@ fn split_commands() {
 #[test]
 fn updates() {
     let none = BTreeMap::new();
-    // docker-map §5.6: mem_limit 3g → update {memory: 3221225472}; no invented memswap
-    let body = update_body(&opts("mem_limit", json!("3g")), &none, false)
+    // docker-map: mem_limit 3g → update {memory: 3221225472}; no invented memswap
+    let body = update_body(&opts("mem_limit", json!("3g")), false)
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -473,7 +420,7 @@ fn updates() {
         "restart_policy",
         json!({"Name": "on-failure", "MaximumRetryCount": 3}),
     );
-    let body = update_body(&none, &rp, false).unwrap().unwrap();
+    let body = update_body(&rp, false).unwrap().unwrap();
     assert_eq!(
         body.restart_policy,
         Some(RestartPolicy {
@@ -481,30 +428,27 @@ fn updates() {
             maximum_retry_count: Some(3),
         })
     );
-    // host_config wins; keys `docker update` cannot change are left out
-    let create = BTreeMap::from([
-        ("cpu_shares".to_string(), Value::Int(256)),
+    // keys `docker update` cannot change are left out
+    let set = BTreeMap::from([
+        ("cpu_shares".to_string(), Value::Int(512)),
         ("privileged".to_string(), Value::Bool(true)),
         ("pids_limit".to_string(), Value::Int(10)),
     ]);
-    let body = update_body(&create, &opts("cpu_shares", json!(512)), false)
-        .unwrap()
-        .unwrap();
     let expected = ContainerUpdateBody {
         cpu_shares: Some(512),
         pids_limit: Some(10),
         ..Default::default()
     };
-    assert_eq!(body, expected);
+    assert_eq!(update_body(&set, false).unwrap().unwrap(), expected);
     assert_eq!(
-        update_body(&opts("privileged", json!(true)), &none, false).unwrap(),
+        update_body(&opts("privileged", json!(true)), false).unwrap(),
         None
     );
-    assert_eq!(update_body(&none, &none, false).unwrap(), None);
-    assert!(update_body(&none, &opts("mem_limit", json!("lots")), false).is_err());
+    assert_eq!(update_body(&none, false).unwrap(), None);
+    assert!(update_body(&opts("mem_limit", json!("lots")), false).is_err());
     // Sent with its implied swap limit (the Engine refuses memory above the swap it has); an
     // explicit swap limit is kept.
-    let body = update_body(&opts("mem_limit", json!("64m")), &none, true)
+    let body = update_body(&opts("mem_limit", json!("64m")), true)
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -515,15 +459,18 @@ fn updates() {
         ("mem_limit".to_string(), Value::str("64m")),
         ("memswap_limit".to_string(), Value::Int(-1)),
     ]);
-    let body = update_body(&both, &none, true).unwrap().unwrap();
+    let body = update_body(&both, true).unwrap().unwrap();
     assert_eq!((body.memory, body.memory_swap), (Some(67_108_864), Some(-1)));
-    for key in UPDATABLE_KEYS {
-        assert!(
-            crate::model::options::HOST_CONFIG_KEYS
-                .iter()
-                .any(|(k, _)| k == key),
-            "{key}"
-        );
+    // Every keyword the table marks as changing in place reaches the update body.
+    for def in options::OPTIONS.iter().filter(|d| d.in_place) {
+        let sample = match def.shape {
+            options::Shape::Str => json!("0"),
+            options::Shape::RestartPolicy => json!({"Name": "always"}),
+            options::Shape::Bytes | options::Shape::SwapBytes => json!("64m"),
+            _ => json!(1000),
+        };
+        let body = update_body(&opts(def.key, sample), false).unwrap();
+        assert!(body.is_some(), "`{}` is not in the update body", def.key);
     }
 }
 

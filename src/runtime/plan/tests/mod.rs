@@ -155,7 +155,7 @@ fn converged(d: &Desired) -> Snapshot {
 
 /// The HostConfig the Engine reports for limits the spec set.
 fn engine_limits(spec: &crate::runtime::spec::ContainerSpec) -> serde_json::Value {
-    crate::runtime::translate::update_body(&spec.options, &BTreeMap::new(), false)
+    crate::runtime::translate::update_body(&spec.options, false)
         .ok()
         .flatten()
         .and_then(|b| serde_json::to_value(b).ok())

@@ -1,0 +1,235 @@
+//! The shapes a keyword's value may take, and how each is normalised when it is set: the form the
+//! model keeps (and `dmap show` prints) is the map's, as written but canonical.
+
+use std::collections::BTreeMap;
+
+use super::size::parse_bytes;
+use crate::model::healthcheck::HealthCheck;
+use crate::model::input::InputResult;
+use crate::model::value::Value;
+
+/// The shape a keyword's value must have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    Str,
+    Int,
+    Bool,
+    /// An integer number of bytes or a size such as `"64m"`.
+    Bytes,
+    /// A size, or -1 for no limit.
+    SwapBytes,
+    /// A command: a string (split as a shell would) or a list of words.
+    Command,
+    StrList,
+    /// Container paths, as strings (the Engine takes them as the keys of a mapping).
+    Paths,
+    /// A mapping of strings to strings (labels, sysctls, options).
+    StrMap,
+    /// `{K: V}` or `["K=V"]`; kept as a mapping.
+    Env,
+    /// One of these words.
+    OneOf(&'static [&'static str]),
+    /// A signal name (`SIGINT`, `INT`) or number.
+    Signal,
+    /// `{Name, MaximumRetryCount}` or docker's `"on-failure:3"`; kept as the mapping.
+    RestartPolicy,
+    Healthcheck,
+    /// `["host:container:mode"]` or docker-py's `{host: container | {bind, mode | ro}}`.
+    Binds,
+    /// `[{Path, Weight}]` or `["path:weight"]`.
+    WeightDevices,
+    /// `[{Path, Rate}]` or `["path:rate"]`; `sized` rates accept sizes such as `"1m"`.
+    Throttle {
+        sized: bool,
+    },
+    DeviceRequests,
+    /// `["/dev/host[:/dev/container][:rwm]"]`.
+    Devices,
+    /// `{a: b}` or `["a:b"]` / `[[a, b]]` (links, extra hosts).
+    Pairs,
+    LogConfig,
+    Mounts,
+    PortBindings,
+    /// `{path: options}` or `["path[:options]"]`.
+    Tmpfs,
+    /// `[{name, soft, hard}]` or `["name=soft[:hard]"]`.
+    Ulimits,
+}
+
+impl Shape {
+    /// The value in the model's canonical form; an error says what was expected. Shapes with
+    /// inner structure are kept as written and checked in full by their Engine form.
+    pub fn normalise(self, value: &Value) -> InputResult<Value> {
+        let fail = |expected: &str| Err(format!("expected {expected}, found {value}"));
+        match (self, value) {
+            (_, Value::Null) => Ok(Value::Null),
+            (Shape::Str, Value::Str(_)) => Ok(value.clone()),
+            (Shape::Str, Value::Int(i)) => Ok(Value::str(i.to_string())),
+            (Shape::Str, _) => fail("a string"),
+            (Shape::Int, Value::Int(_)) => Ok(value.clone()),
+            (Shape::Int, _) => fail("an integer"),
+            (Shape::Bool, Value::Bool(_)) => Ok(value.clone()),
+            (Shape::Bool, _) => fail("a boolean"),
+            (Shape::Bytes, Value::Int(i)) if *i >= 0 => Ok(value.clone()),
+            (Shape::SwapBytes, Value::Int(i)) if *i >= -1 => Ok(value.clone()),
+            (Shape::SwapBytes, Value::Str(s)) if s.trim() == "-1" => Ok(value.clone()),
+            (Shape::Bytes | Shape::SwapBytes, Value::Str(s)) => parse_bytes(s).map(|_| value.clone()),
+            (Shape::Bytes | Shape::SwapBytes, _) => fail("a size such as \"64m\""),
+            (Shape::Command, Value::Str(_)) => Ok(value.clone()),
+            (Shape::Command, Value::List(words)) => scalar_texts(words)
+                .map(Value::List)
+                .or_else(|()| fail("a string or a list of words")),
+            (Shape::Command, _) => fail("a string or a list of words"),
+            (Shape::StrList | Shape::Paths, Value::Str(_)) => Ok(Value::List(vec![value.clone()])),
+            (Shape::StrList | Shape::Paths, Value::List(items)) => scalar_texts(items)
+                .map(Value::List)
+                .or_else(|()| fail("a list of strings")),
+            (Shape::StrList | Shape::Paths, _) => fail("a list of strings"),
+            (Shape::StrMap, Value::Map(map)) => map
+                .iter()
+                .map(|(k, v)| v.scalar_text().map(|t| (k.clone(), Value::Str(t))).ok_or(()))
+                .collect::<Result<BTreeMap<_, _>, ()>>()
+                .map(Value::Map)
+                .or_else(|()| fail("a mapping of strings")),
+            (Shape::StrMap, _) => fail("a mapping of strings"),
+            (Shape::Env, _) => environment(value),
+            (Shape::OneOf(words), Value::Str(s)) if words.contains(&s.as_str()) => Ok(value.clone()),
+            (Shape::OneOf(words), _) => Err(format!(
+                "expected one of {}, found {value}",
+                words
+                    .iter()
+                    .filter(|w| !w.is_empty())
+                    .map(|w| format!("`{w}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            (Shape::Signal, _) => Ok(signal(value)?.map_or(Value::Null, Value::Str)),
+            (Shape::RestartPolicy, _) => restart_policy(value),
+            (Shape::Healthcheck, _) => HealthCheck::parse(value).map(|_| value.clone()),
+            (
+                Shape::Binds
+                | Shape::WeightDevices
+                | Shape::Throttle { .. }
+                | Shape::DeviceRequests
+                | Shape::Devices
+                | Shape::Pairs
+                | Shape::LogConfig
+                | Shape::Mounts
+                | Shape::PortBindings
+                | Shape::Tmpfs
+                | Shape::Ulimits,
+                _,
+            ) => Ok(value.clone()),
+        }
+    }
+}
+
+fn scalar_texts(items: &[Value]) -> Result<Vec<Value>, ()> {
+    items
+        .iter()
+        .map(|w| w.scalar_text().map(Value::Str).ok_or(()))
+        .collect()
+}
+
+/// `{K: V}` (a null value is empty) or `["K=V"]`, as a mapping.
+fn environment(value: &Value) -> InputResult<Value> {
+    let expected = || format!("expected a mapping of variables or a list of `K=V`, found {value}");
+    match value {
+        Value::Map(map) => map
+            .iter()
+            .map(|(k, v)| match v {
+                Value::Null => Some((k.clone(), Value::str(""))),
+                v => v.scalar_text().map(|t| (k.clone(), Value::Str(t))),
+            })
+            .collect::<Option<BTreeMap<_, _>>>()
+            .map(Value::Map)
+            .ok_or_else(expected),
+        Value::List(items) => {
+            let mut env = BTreeMap::new();
+            for item in items {
+                let text = item
+                    .as_str()
+                    .ok_or_else(|| format!("expected `K=V`, found {item}"))?;
+                let (k, v) = text.split_once('=').unwrap_or((text, ""));
+                if k.is_empty() {
+                    return Err(format!("invalid environment entry `{text}`"));
+                }
+                env.insert(k.to_string(), Value::str(v));
+            }
+            Ok(Value::Map(env))
+        }
+        _ => Err(expected()),
+    }
+}
+
+/// A signal by name or number, as the Engine takes it.
+pub fn signal(value: &Value) -> InputResult<Option<String>> {
+    let text = match value {
+        Value::Null => return Ok(None),
+        Value::Int(i) if (1..=64).contains(i) => return Ok(Some(i.to_string())),
+        Value::Str(s) => s.clone(),
+        other => return Err(format!("expected a signal name such as `SIGINT`, found {other}")),
+    };
+    let ok = !text.is_empty()
+        && (text.parse::<u8>().is_ok_and(|n| (1..=64).contains(&n))
+            || text
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '+' || c == '-'));
+    if ok {
+        Ok(Some(text))
+    } else {
+        Err(format!(
+            "invalid signal `{text}`: expected a name such as `SIGINT` or a number"
+        ))
+    }
+}
+
+const RESTART_POLICIES: [&str; 5] = ["", "no", "always", "unless-stopped", "on-failure"];
+
+/// A known policy name (what the Engine takes with it is a limit: [`super::Limit`]).
+fn policy(name: &str) -> InputResult<()> {
+    if RESTART_POLICIES.contains(&name) {
+        Ok(())
+    } else {
+        Err(format!("unknown restart policy `{name}`"))
+    }
+}
+
+fn restart_policy(value: &Value) -> InputResult<Value> {
+    match value {
+        Value::Str(text) => {
+            let (name, count) = match text.split_once(':') {
+                Some((n, c)) => (
+                    n,
+                    c.parse::<i64>()
+                        .map_err(|_| format!("invalid restart policy `{text}`"))?,
+                ),
+                None => (text.as_str(), 0),
+            };
+            policy(name)?;
+            Ok(Value::map([
+                ("MaximumRetryCount", Value::Int(count)),
+                ("Name", Value::str(name)),
+            ]))
+        }
+        Value::Map(map) => {
+            let name = map
+                .get("Name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("restart policy {value} needs a `Name`"))?;
+            if let Some(bad) = map.keys().find(|k| *k != "Name" && *k != "MaximumRetryCount") {
+                return Err(format!("unknown restart policy key `{bad}`"));
+            }
+            policy(name)?;
+            match map.get("MaximumRetryCount") {
+                None | Some(Value::Int(_)) => Ok(value.clone()),
+                Some(other) => Err(format!(
+                    "restart policy `MaximumRetryCount` must be an integer, found {other}"
+                )),
+            }
+        }
+        _ => Err(format!(
+            "expected a restart policy such as {{Name: \"always\"}} or \"on-failure:3\", found {value}"
+        )),
+    }
+}
