@@ -17,6 +17,7 @@ use super::name;
 use super::network_mode::NetworkMode;
 use super::origin::Origin;
 use super::problem::Problem;
+use super::runs_on::clients_of;
 use super::value::Value;
 use super::volume_ref::Bind;
 
@@ -183,17 +184,6 @@ pub fn resolve_for(
         Ok(model)
     } else {
         Err(problems)
-    }
-}
-
-/// The clients a configuration runs on: its own, else the map's, else the default client.
-pub fn clients_of(map: &crate::model::ContainerMap, config: &ContainerConfig) -> Vec<String> {
-    if !config.clients.is_empty() {
-        config.clients.clone()
-    } else if !map.clients.is_empty() {
-        map.clients.clone()
-    } else {
-        vec![name::DEFAULT_CLIENT.to_string()]
     }
 }
 
