@@ -1,5 +1,5 @@
 //! The resolved model of checked maps: what each container instance becomes on the Engine
-//! (the spec's §3, `dmap show --json`).
+//! (`dmap show --json`, docs/cli.md).
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};

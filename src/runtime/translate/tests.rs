@@ -458,7 +458,7 @@ fn split_commands() {
 #[test]
 fn updates() {
     let none = BTreeMap::new();
-    // docker-map §5.6: mem_limit 3g → update {memory: 3221225472}; no invented memswap
+    // `mem_limit` 3g is updated as {memory: 3221225472}, as docker-map does; no memswap is invented
     let body = update_body(&opts("mem_limit", json!("3g")), &none, false)
         .unwrap()
         .unwrap();
