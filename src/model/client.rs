@@ -1,4 +1,4 @@
-//! A client: one Docker Engine and its settings (reference §6).
+//! A client: one Docker Engine and its settings (docs/recipe-api.md, "docker(...)").
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

@@ -1,4 +1,5 @@
-//! A container configuration: docker-map's `ContainerConfiguration` (reference §1.3).
+//! A container configuration: docker-map's `ContainerConfiguration` (its fields: docs/recipe-api.md,
+//! "Container fields").
 
 use std::collections::BTreeMap;
 
@@ -289,7 +290,7 @@ impl ContainerConfig {
         }
     }
 
-    /// docker-map's merge (reference §1.2): lists union, first-key lists replace by key, dicts
+    /// docker-map's merge: lists union, first-key lists replace by key, dicts
     /// update, scalars overwrite when set; `abstract` and `extends` are never merged.
     /// `lists_only` merges only the list fields.
     pub fn merge_from(&mut self, other: &ContainerConfig, lists_only: bool) {
@@ -443,7 +444,7 @@ mod tests {
 
     #[test]
     fn merge_like_docker_map() {
-        // reference §1.3 example
+        // docker-map's own merge example: two bases, then the configuration's own fields.
         let b1 = config(&[
             ("image", Value::str("x1")),
             ("links", Value::str("l1")),

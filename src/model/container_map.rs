@@ -1,4 +1,5 @@
-//! A container map: docker-map's `ContainerMap` (reference §2).
+//! A container map: docker-map's `ContainerMap` (its properties: docs/recipe-api.md, "Maps";
+//! docs/yaml.md).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -470,7 +471,7 @@ impl ContainerMap {
         Value::Map(out)
     }
 
-    /// docker-map's map merge (reference §2.2): configurations, volumes and networks merge,
+    /// docker-map's map merge: configurations, volumes and networks merge,
     /// `host` entries are replaced key by key, scalars are replaced when set.
     pub fn merge_from(&mut self, other: &ContainerMap, lists_only: bool) {
         for (cname, config) in &other.containers {
@@ -543,7 +544,7 @@ impl ContainerMap {
         self.property_origins.get(key).unwrap_or(&self.origin)
     }
 
-    /// Configurations with `extends` applied, abstract ones left out (reference §2.2); unknown
+    /// Configurations with `extends` applied, abstract ones left out; unknown
     /// parents and `extends` cycles are problems.
     pub fn extended(&self) -> Result<Configs<'_>, Vec<Problem>> {
         let (configs, problems) = self.extended_all();

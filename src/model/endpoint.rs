@@ -1,4 +1,4 @@
-//! `networks` of a container: network endpoints (reference §1.4).
+//! `networks` of a container: network endpoints (their forms: docs/recipe-api.md, "Container fields").
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 

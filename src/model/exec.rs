@@ -143,7 +143,8 @@ mod tests {
     #[test]
     fn exec_items() {
         let abc = V::List(vec![V::str("a"), V::str("b"), V::str("c")]);
-        // §7.2 item 3
+        // Each item form of a list: an argument list alone, a line with its user, an argument
+        // list with user and policy.
         let input = V::List(vec![
             V::List(vec![abc.clone()]),
             V::List(vec![V::str("a b c"), V::str("user")]),

@@ -1,6 +1,6 @@
-//! The dependency graph of a map (reference §2.5): containers depend on the containers whose
-//! network, volumes or links they use, on their networks, their own attached volumes and their
-//! image. Start order is dependencies first; stop order is dependents first.
+//! The dependency graph of a map (docs/engine.md, "Order and parallelism"): containers depend on
+//! the containers whose network, volumes or links they use, on their networks, their own attached
+//! volumes and their image. Start order is dependencies first; stop order is dependents first.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -142,7 +142,8 @@ impl Graph {
                 .filter(|e| !name::PRESET_NETWORKS.contains(&e.network_name.as_str()))
                 .map(|e| graph.intern(Item::Network(e.network_name.clone())))
                 .collect();
-            // Container references in docker-map's order (§2.5), before own volumes and image.
+            // References in docker-map's order (the shared network namespace, networks with their
+            // endpoints' links, used volumes, links), before own volumes and image.
             let mut refs: Vec<usize> = Vec::new();
             if let Some(NetworkMode::Container {
                 config: target,

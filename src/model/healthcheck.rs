@@ -1,4 +1,5 @@
-//! `healthcheck` (reference §1.4): a test plus durations in nanoseconds.
+//! `healthcheck`: a test plus durations in nanoseconds (its forms: docs/recipe-api.md, "Container
+//! fields").
 
 use serde::{Deserialize, Serialize};
 
@@ -135,7 +136,8 @@ mod tests {
 
     #[test]
     fn healthchecks() {
-        // §7.2 item 4
+        // The positional form: test, interval, timeout, retries, start period; a test list of
+        // words gets `CMD` in front.
         let input = V::List(vec![
             V::List(vec![V::str("test")]),
             V::str("10us"),

@@ -1,4 +1,5 @@
-//! Map-level `host`: host path aliases for binds, optionally per instance (reference §1.5).
+//! Map-level `host`: host path aliases for binds, optionally per instance (docs/recipe-api.md,
+//! "Volumes, networks, host paths, groups").
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -98,7 +99,7 @@ mod tests {
 
     #[test]
     fn host_paths() {
-        // reference §1.5
+        // Relative host paths are below `host_root` when it is set, else below the file's directory.
         assert_eq!(
             resolve(Some(Path::new("/root")), Path::new("."), "rel"),
             PathBuf::from("/root/rel")

@@ -1,4 +1,4 @@
-//! Image resolution with the map's `repository` and `default_tag` (reference §2.4).
+//! Image resolution with the map's `repository` and `default_tag` (docs/recipe-api.md, `image`).
 
 /// Splits `name[:tag]`; the text after the last `:` is a tag only if it has no `/`, so a registry
 /// port (`host:5000/img`) is not mistaken for one (docker-map's bug). Digests stay in the name.
@@ -41,7 +41,7 @@ mod tests {
 
     #[test]
     fn docs_table() {
-        // reference §2.4, config name `app-server`
+        // docker-map's documented table of image names, for a configuration named `app-server`.
         let repo = Some("registry.example.com");
         type Case<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, &'a str);
         let cases: &[Case] = &[

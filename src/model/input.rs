@@ -1,5 +1,6 @@
-//! The general input rules shared by every list-valued field (the reference's §1.4): a single value
-//! becomes a one-item list, a mapping becomes a list of `(key, value)` pairs, nothing is empty.
+//! The general input rules shared by every list-valued field (docs/recipe-api.md, "Container
+//! fields"): a single value becomes a one-item list, a mapping becomes a list of `(key, value)`
+//! pairs, nothing is empty.
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! `links`: legacy container links (reference §1.4).
+//! `links`: legacy container links (their forms: docs/recipe-api.md, "Container fields").
 
 use serde::Serialize;
 
@@ -115,7 +115,7 @@ mod tests {
                 "{input}"
             );
         }
-        // whole-list mapping form, §7.2 item 2
+        // The whole list written as one mapping (container → alias).
         let m = V::map([("a", V::Null), ("b", V::str("b_"))]);
         assert_eq!(
             Link::parse_list(&m).unwrap(),

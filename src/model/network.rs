@@ -1,4 +1,4 @@
-//! Map-level `networks` (reference §1.5).
+//! Map-level `networks` (docs/recipe-api.md, "Volumes, networks, host paths, groups").
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! `network_mode` (reference §1.3).
+//! `network_mode` (its forms: docs/recipe-api.md, "Container fields").
 
 use serde::Serialize;
 

@@ -1,4 +1,5 @@
-//! `exposes`: exposed ports and their host bindings (reference §1.4, §6).
+//! `exposes`: exposed ports and their host bindings (docs/recipe-api.md, "Container fields"; interface
+//! aliases: "docker(...)").
 
 use std::fmt;
 use std::net::IpAddr;
@@ -306,7 +307,8 @@ mod tests {
 
     #[test]
     fn whole_list_mapping_is_numeric() {
-        // §7.2 item 2, with the distinct keys a mapping can hold
+        // The whole list written as one mapping (exposed port → binding), with the distinct keys a
+        // mapping can hold; items come out in port order.
         let m = V::map([
             (
                 "1235",

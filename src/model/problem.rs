@@ -30,3 +30,12 @@ impl fmt::Display for Problem {
         }
     }
 }
+
+/// Adds a problem unless the same one (message and origin) is already there: a check reports each
+/// problem once, however many items lead to it.
+pub(crate) fn add(problems: &mut Vec<Problem>, message: String, origin: &Origin) {
+    let p = Problem::new(message, origin.clone());
+    if !problems.contains(&p) {
+        problems.push(p);
+    }
+}

@@ -1,5 +1,5 @@
 //! The resolved model of checked maps: what each container instance becomes on the Engine
-//! (the spec's §3, `dmap show --json`).
+//! (`dmap show --json`, docs/cli.md).
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -18,6 +18,7 @@ use super::network_mode::NetworkMode;
 use super::options::{self, signal, Engine, Field};
 use super::origin::Origin;
 use super::problem::Problem;
+use super::runs_on::clients_of;
 use super::value::Value;
 use super::volume_ref::Bind;
 
@@ -184,17 +185,6 @@ pub fn resolve_for(
         Ok(model)
     } else {
         Err(problems)
-    }
-}
-
-/// The clients a configuration runs on: its own, else the map's, else the default client.
-pub fn clients_of(map: &crate::model::ContainerMap, config: &ContainerConfig) -> Vec<String> {
-    if !config.clients.is_empty() {
-        config.clients.clone()
-    } else if !map.clients.is_empty() {
-        map.clients.clone()
-    } else {
-        vec![name::DEFAULT_CLIENT.to_string()]
     }
 }
 

@@ -1,4 +1,5 @@
-//! Map-level `volumes`: alias → default path, driver and preparation (reference §1.5).
+//! Map-level `volumes`: alias → default path, driver and preparation (docs/recipe-api.md, "Volumes,
+//! networks, host paths, groups").
 
 use std::collections::BTreeMap;
 

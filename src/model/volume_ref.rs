@@ -1,4 +1,5 @@
-//! Volume references of a container: `binds`, `uses` and `attaches` (reference §1.4).
+//! Volume references of a container: `binds`, `uses` and `attaches` (their forms: docs/recipe-api.md,
+//! "Container fields").
 
 use serde::Serialize;
 
@@ -372,7 +373,7 @@ mod tests {
 
     #[test]
     fn bind_whole_list_forms_agree() {
-        // reference §7.2 item 1
+        // The whole list written as one mapping means what the same items written as a list mean.
         let as_map = V::map([
             ("a", V::Bool(false)),
             ("b", s("ro")),
@@ -481,7 +482,7 @@ mod tests {
                 "{input}"
             );
         }
-        // §7.2 item 2
+        // A list mixing the item forms: a name, a name with a flag, a name-to-path mapping.
         let list = l(vec![
             s("a"),
             l(vec![s("b"), V::Bool(false)]),

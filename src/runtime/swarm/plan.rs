@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::observe::SwarmSnapshot;
+use super::observe::{ObservedService, SwarmSnapshot};
 use super::spec::WantedService;
 use crate::runtime::plan::{Action, Options, Plan, PlanError, Step, StepKind};
 
@@ -13,13 +13,14 @@ struct Builder<'a> {
     wanted: &'a [WantedService],
     observed: &'a SwarmSnapshot,
     plan: Plan,
+    errors: Vec<PlanError>,
     /// Service name → the step after which its tasks run (its wait).
     ready: BTreeMap<String, usize>,
     /// Network name → its create step.
     networks: BTreeMap<String, usize>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
     fn step(&mut self, kind: StepKind, reason: impl Into<String>, deps: Vec<usize>) -> usize {
         self.plan.steps.push(Step {
             kind,
@@ -31,6 +32,250 @@ impl Builder<'_> {
 
     fn service(&self, name: &str) -> Option<&WantedService> {
         self.wanted.iter().find(|s| s.name == name)
+    }
+
+    /// Create, start, startup, update, restart: the networks the services join, then each
+    /// service (dependencies first) created or updated, and waited for before its dependents.
+    fn bring_up(
+        &mut self,
+        action: &Action,
+        targets: &[String],
+        networks: &[(String, String)],
+        options: &Options,
+    ) {
+        let services = involved(self.wanted, targets, true);
+        self.create_networks(&services, networks);
+        for s in services {
+            let mut deps: Vec<usize> = s
+                .depends_on
+                .iter()
+                .filter_map(|d| self.ready.get(d).copied())
+                .collect();
+            deps.extend(
+                self.networks
+                    .iter()
+                    .filter(|(n, _)| on_network(s, n))
+                    .map(|(_, id)| *id),
+            );
+            let forced = options.force_update.contains(&s.container);
+            let changed = self.create_or_update(action, s, forced, deps);
+            if *action != Action::Create {
+                self.wait(s, changed);
+            }
+        }
+    }
+
+    /// The map networks `services` join that are absent; one of another map is an error.
+    fn create_networks(&mut self, services: &[&WantedService], networks: &[(String, String)]) {
+        for (net, map) in networks {
+            if !services.iter().any(|s| on_network(s, net)) {
+                continue;
+            }
+            match self.observed.networks.get(net) {
+                None => {
+                    let id = self.step(
+                        StepKind::CreateSwarmNetwork { network: net.clone() },
+                        "absent",
+                        vec![],
+                    );
+                    self.networks.insert(net.clone(), id);
+                }
+                Some(n) if n.map.as_deref() != Some(map.as_str()) => self.errors.push(PlanError::Foreign {
+                    kind: "network",
+                    name: net.clone(),
+                    map: map.clone(),
+                }),
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// An absent service is created; one of this map updated when [`update_reason`] gives a
+    /// reason; one of another map is an error. The step that changed it, if any.
+    fn create_or_update(
+        &mut self,
+        action: &Action,
+        s: &WantedService,
+        forced: bool,
+        deps: Vec<usize>,
+    ) -> Option<usize> {
+        let observed = self.observed;
+        match observed.services.get(&s.name) {
+            None => Some(self.step(
+                StepKind::CreateService {
+                    service: s.name.clone(),
+                },
+                "absent",
+                deps,
+            )),
+            Some(o) if o.map.as_deref() != Some(s.map.as_str()) => {
+                self.errors.push(PlanError::Foreign {
+                    kind: "service",
+                    name: s.name.clone(),
+                    map: s.map.clone(),
+                });
+                None
+            }
+            Some(o) => update_reason(action, forced, o, s).map(|r| {
+                self.step(
+                    StepKind::UpdateService {
+                        service: s.name.clone(),
+                        force: *action == Action::Restart || forced,
+                    },
+                    r,
+                    deps,
+                )
+            }),
+        }
+    }
+
+    /// A service just changed, or running fewer tasks than it wants, is waited for; its
+    /// dependents start after the wait.
+    fn wait(&mut self, s: &WantedService, changed: Option<usize>) {
+        let running = self.observed.services.get(&s.name).map_or(0, |o| o.running);
+        let wait_deps: Vec<usize> = changed.into_iter().collect();
+        if !wait_deps.is_empty() || (running as u64) < s.replicas {
+            let id = self.step(
+                StepKind::WaitService {
+                    service: s.name.clone(),
+                },
+                format!("{} of {} tasks running", running, s.replicas),
+                wait_deps,
+            );
+            self.ready.insert(s.name.clone(), id);
+        }
+    }
+
+    /// Stop, remove, shutdown: the services and what depends on them, dependents first; on
+    /// shutdown, the map networks no other service is on.
+    fn take_down(&mut self, action: &Action, targets: &[String], networks: &[(String, String)]) {
+        let services = with_dependents(self.wanted, involved(self.wanted, targets, false));
+        let removed = self.stop_or_remove(action, &services);
+        if *action == Action::Shutdown {
+            self.remove_networks(&services, networks, &removed);
+        }
+    }
+
+    /// Each service of this map that is there scaled to 0 (stop) or removed, after its
+    /// dependents. Service name → its step.
+    fn stop_or_remove(&mut self, action: &Action, services: &[&WantedService]) -> BTreeMap<String, usize> {
+        let mut removed: BTreeMap<String, usize> = BTreeMap::new();
+        let observed = self.observed;
+        for s in services.iter().rev() {
+            let Some(o) = observed.services.get(&s.name) else {
+                continue;
+            };
+            if o.map.as_deref() != Some(s.map.as_str()) {
+                continue;
+            }
+            let deps: Vec<usize> = self
+                .wanted
+                .iter()
+                .filter(|w| w.depends_on.contains(&s.name))
+                .filter_map(|w| removed.get(&w.name).copied())
+                .collect();
+            let id = if *action == Action::Stop {
+                if o.replicas == 0 {
+                    continue;
+                }
+                self.step(
+                    StepKind::ScaleService {
+                        service: s.name.clone(),
+                        replicas: 0,
+                    },
+                    "stop: scaled to 0",
+                    deps,
+                )
+            } else {
+                self.step(
+                    StepKind::RemoveService {
+                        service: s.name.clone(),
+                    },
+                    action.name(),
+                    deps,
+                )
+            };
+            removed.insert(s.name.clone(), id);
+        }
+        removed
+    }
+
+    /// A map network goes with the last of the map's services on it.
+    fn remove_networks(
+        &mut self,
+        services: &[&WantedService],
+        networks: &[(String, String)],
+        removed: &BTreeMap<String, usize>,
+    ) {
+        let names: BTreeSet<&str> = services.iter().map(|s| s.name.as_str()).collect();
+        let observed = self.observed;
+        for (net, map) in networks {
+            let Some(n) = observed.networks.get(net) else {
+                continue;
+            };
+            if n.map.as_deref() != Some(map.as_str()) {
+                continue;
+            }
+            let still = observed
+                .services
+                .values()
+                .any(|o| !names.contains(o.name.as_str()) && o.networks.contains(net));
+            if still {
+                continue;
+            }
+            let deps: Vec<usize> = removed.values().copied().collect();
+            self.step(StepKind::RemoveNetwork { network: net.clone() }, "shutdown", deps);
+        }
+    }
+
+    /// Services of the maps whose configurations are gone: removed on update and shutdown when
+    /// asked (`remove_orphans`), else named in a note.
+    fn orphans(&mut self, action: &Action, options: &Options) {
+        let maps: BTreeSet<&str> = self.wanted.iter().map(|s| s.map.as_str()).collect();
+        let observed = self.observed;
+        for o in observed.services.values() {
+            let Some(map) = o.map.as_deref() else { continue };
+            if !maps.contains(map) || self.service(&o.name).is_some() {
+                continue;
+            }
+            if options.remove_orphans && matches!(action, Action::Update | Action::Shutdown) {
+                self.step(
+                    StepKind::RemoveService {
+                        service: o.name.clone(),
+                    },
+                    "orphan",
+                    vec![],
+                );
+            } else if matches!(action, Action::Update | Action::Shutdown) {
+                self.plan.notes.push(format!(
+                    "service `{}` is no longer in map `{map}` (an orphan); pass `remove_orphans: true` (`dmap up --remove-orphans`) to remove it",
+                    o.name
+                ));
+            }
+        }
+    }
+}
+
+/// Why an existing service of this map is updated, if it is: restarted or forced whatever its
+/// spec; on update, a changed recorded spec (only its `replicas` changed: scaled in place);
+/// except on create, a stopped service (0 replicas) that wants tasks.
+fn update_reason(action: &Action, forced: bool, o: &ObservedService, s: &WantedService) -> Option<String> {
+    if forced || *action == Action::Restart {
+        Some(if *action == Action::Restart {
+            "restart".to_string()
+        } else {
+            "forced".to_string()
+        })
+    } else if o.digest.as_deref() != Some(s.digest.as_str()) && *action == Action::Update {
+        Some(if o.replicas != s.replicas && o.same_but_replicas(s) {
+            format!("replicas {} → {}", o.replicas, s.replicas)
+        } else {
+            "spec changed".to_string()
+        })
+    } else if o.replicas == 0 && s.replicas > 0 && *action != Action::Create {
+        Some("stopped (0 replicas)".to_string())
+    } else {
+        None
     }
 }
 
@@ -62,6 +307,25 @@ fn involved<'a>(wanted: &'a [WantedService], targets: &[String], with_deps: bool
         .collect()
 }
 
+/// `services` and, after them, what depends on them (what goes down takes its dependents).
+fn with_dependents<'a>(
+    wanted: &'a [WantedService],
+    mut services: Vec<&'a WantedService>,
+) -> Vec<&'a WantedService> {
+    loop {
+        let names: BTreeSet<&str> = services.iter().map(|s| s.name.as_str()).collect();
+        let more: Vec<&WantedService> = wanted
+            .iter()
+            .filter(|w| !names.contains(w.name.as_str()))
+            .filter(|w| w.depends_on.iter().any(|d| names.contains(d.as_str())))
+            .collect();
+        if more.is_empty() {
+            return services;
+        }
+        services.extend(more);
+    }
+}
+
 pub fn plan(
     action: &Action,
     targets: &[String],
@@ -74,186 +338,15 @@ pub fn plan(
         wanted,
         observed,
         plan: Plan::default(),
+        errors: Vec::new(),
         ready: BTreeMap::new(),
         networks: BTreeMap::new(),
     };
-    let mut errors = Vec::new();
     match action {
         Action::Create | Action::Start | Action::Startup | Action::Update | Action::Restart => {
-            let services = involved(wanted, targets, true);
-            let forced = |s: &WantedService| options.force_update.contains(&s.container);
-            // Networks first.
-            for (net, map) in networks {
-                if !services.iter().any(|s| on_network(s, net)) {
-                    continue;
-                }
-                match observed.networks.get(net) {
-                    None => {
-                        let id = b.step(
-                            StepKind::CreateSwarmNetwork { network: net.clone() },
-                            "absent",
-                            vec![],
-                        );
-                        b.networks.insert(net.clone(), id);
-                    }
-                    Some(n) if n.map.as_deref() != Some(map.as_str()) => errors.push(PlanError::Foreign {
-                        kind: "network",
-                        name: net.clone(),
-                        map: map.clone(),
-                    }),
-                    Some(_) => {}
-                }
-            }
-            for s in services {
-                let mut deps: Vec<usize> = s
-                    .depends_on
-                    .iter()
-                    .filter_map(|d| b.ready.get(d).copied())
-                    .collect();
-                deps.extend(
-                    b.networks
-                        .iter()
-                        .filter(|(n, _)| on_network(s, n))
-                        .map(|(_, id)| *id),
-                );
-                let changed = match b.observed.services.get(&s.name) {
-                    None => Some(b.step(
-                        StepKind::CreateService {
-                            service: s.name.clone(),
-                        },
-                        "absent",
-                        deps,
-                    )),
-                    Some(o) if o.map.as_deref() != Some(s.map.as_str()) => {
-                        errors.push(PlanError::Foreign {
-                            kind: "service",
-                            name: s.name.clone(),
-                            map: s.map.clone(),
-                        });
-                        None
-                    }
-                    Some(o) => {
-                        let reason = if forced(s) || *action == Action::Restart {
-                            Some(if *action == Action::Restart {
-                                "restart".to_string()
-                            } else {
-                                "forced".to_string()
-                            })
-                        } else if o.digest.as_deref() != Some(s.digest.as_str()) && *action == Action::Update
-                        {
-                            Some(if o.replicas != s.replicas && o.same_but_replicas(s) {
-                                format!("replicas {} → {}", o.replicas, s.replicas)
-                            } else {
-                                "spec changed".to_string()
-                            })
-                        } else if o.replicas == 0 && s.replicas > 0 && *action != Action::Create {
-                            Some("stopped (0 replicas)".to_string())
-                        } else {
-                            None
-                        };
-                        reason.map(|r| {
-                            b.step(
-                                StepKind::UpdateService {
-                                    service: s.name.clone(),
-                                    force: *action == Action::Restart || forced(s),
-                                },
-                                r,
-                                deps,
-                            )
-                        })
-                    }
-                };
-                if *action == Action::Create {
-                    continue;
-                }
-                let running = b.observed.services.get(&s.name).map_or(0, |o| o.running);
-                let wait_deps: Vec<usize> = changed.into_iter().collect();
-                if !wait_deps.is_empty() || (running as u64) < s.replicas {
-                    let id = b.step(
-                        StepKind::WaitService {
-                            service: s.name.clone(),
-                        },
-                        format!("{} of {} tasks running", running, s.replicas),
-                        wait_deps,
-                    );
-                    b.ready.insert(s.name.clone(), id);
-                }
-            }
+            b.bring_up(action, targets, networks, options)
         }
-        Action::Stop | Action::Remove | Action::Shutdown => {
-            let mut services = involved(wanted, targets, false);
-            // What depends on them goes too, and first.
-            loop {
-                let names: BTreeSet<&str> = services.iter().map(|s| s.name.as_str()).collect();
-                let more: Vec<&WantedService> = wanted
-                    .iter()
-                    .filter(|w| !names.contains(w.name.as_str()))
-                    .filter(|w| w.depends_on.iter().any(|d| names.contains(d.as_str())))
-                    .collect();
-                if more.is_empty() {
-                    break;
-                }
-                services.extend(more);
-            }
-            let mut removed: BTreeMap<String, usize> = BTreeMap::new();
-            for s in services.iter().rev() {
-                let Some(o) = b.observed.services.get(&s.name) else {
-                    continue;
-                };
-                if o.map.as_deref() != Some(s.map.as_str()) {
-                    continue;
-                }
-                let deps: Vec<usize> = wanted
-                    .iter()
-                    .filter(|w| w.depends_on.contains(&s.name))
-                    .filter_map(|w| removed.get(&w.name).copied())
-                    .collect();
-                let id = if *action == Action::Stop {
-                    if o.replicas == 0 {
-                        continue;
-                    }
-                    b.step(
-                        StepKind::ScaleService {
-                            service: s.name.clone(),
-                            replicas: 0,
-                        },
-                        "stop: scaled to 0",
-                        deps,
-                    )
-                } else {
-                    b.step(
-                        StepKind::RemoveService {
-                            service: s.name.clone(),
-                        },
-                        action.name(),
-                        deps,
-                    )
-                };
-                removed.insert(s.name.clone(), id);
-            }
-            if *action == Action::Shutdown {
-                // A map network goes with the last of the map's services on it.
-                let names: BTreeSet<&str> = services.iter().map(|s| s.name.as_str()).collect();
-                for (net, map) in networks {
-                    let Some(n) = b.observed.networks.get(net) else {
-                        continue;
-                    };
-                    if n.map.as_deref() != Some(map.as_str()) {
-                        continue;
-                    }
-                    let still = b
-                        .observed
-                        .services
-                        .values()
-                        .any(|o| !names.contains(o.name.as_str()) && o.networks.contains(net));
-                    if still {
-                        continue;
-                    }
-                    let deps: Vec<usize> = removed.values().copied().collect();
-                    b.step(StepKind::RemoveNetwork { network: net.clone() }, "shutdown", deps);
-                }
-            }
-        }
+        Action::Stop | Action::Remove | Action::Shutdown => b.take_down(action, targets, networks),
         Action::Signal(_) | Action::PullImages => {
             b.plan.notes.push(format!(
                 "`{}` does nothing on a Swarm client: its nodes pull and signal their tasks",
@@ -261,32 +354,11 @@ pub fn plan(
             ));
         }
     }
-    // Services of the maps whose configurations are gone.
-    let maps: BTreeSet<&str> = wanted.iter().map(|s| s.map.as_str()).collect();
-    for o in b.observed.services.values() {
-        let Some(map) = o.map.as_deref() else { continue };
-        if !maps.contains(map) || b.service(&o.name).is_some() {
-            continue;
-        }
-        if options.remove_orphans && matches!(action, Action::Update | Action::Shutdown) {
-            b.step(
-                StepKind::RemoveService {
-                    service: o.name.clone(),
-                },
-                "orphan",
-                vec![],
-            );
-        } else if matches!(action, Action::Update | Action::Shutdown) {
-            b.plan.notes.push(format!(
-                "service `{}` is no longer in map `{map}` (an orphan); pass `remove_orphans: true` (`dmap up --remove-orphans`) to remove it",
-                o.name
-            ));
-        }
-    }
-    if errors.is_empty() {
+    b.orphans(action, options);
+    if b.errors.is_empty() {
         Ok(b.plan)
     } else {
-        Err(errors)
+        Err(b.errors)
     }
 }
 

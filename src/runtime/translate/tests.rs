@@ -405,7 +405,7 @@ fn split_commands() {
 #[test]
 fn updates() {
     let none = BTreeMap::new();
-    // docker-map: mem_limit 3g → update {memory: 3221225472}; no invented memswap
+    // `mem_limit` 3g is updated as {memory: 3221225472}, as docker-map does; no memswap is invented
     let body = update_body(&opts("mem_limit", json!("3g")), false)
         .unwrap()
         .unwrap();

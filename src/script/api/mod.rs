@@ -1,5 +1,5 @@
-//! The recipe API: the functions, properties and indexers recipes call (spec §2), one file per
-//! script-facing type. Functions convert values and call the model or the session; they decide
+//! The recipe API: the functions, properties and indexers recipes call (docs/recipe-api.md), one
+//! file per script-facing type. Functions convert values and call the model or the session; they decide
 //! nothing themselves.
 
 mod actions;

@@ -59,7 +59,7 @@ fn startup_on_an_empty_engine_builds_everything_dependencies_first() {
 
 #[test]
 fn startup_and_update_of_a_converged_engine_do_nothing() {
-    // docker-map re-created existing networks and re-pulled images on startup (§9.6)
+    // docker-map re-created existing networks and re-pulled images on startup
     let d = desired();
     let s = converged(&d);
     for action in [Action::Create, Action::Startup, Action::Start, Action::Update] {
@@ -258,7 +258,7 @@ fn stop_and_shutdown_go_dependents_first() {
 
 #[test]
 fn shutdown_keeps_persistent_containers_when_asked_and_never_removes_running_ones_blindly() {
-    // docker-map issued a bare REMOVE on a running persistent container (§9.7)
+    // docker-map issued a bare REMOVE on a running persistent container
     let d = desired();
     let s = converged(&d);
     let o = Options {

@@ -1,0 +1,78 @@
+//! Integrity checks (docker-map's, plus what docker-map lacks): every problem of a map is
+//! reported together, each with its origin. A map passing them is a `Checked` map.
+//!
+//! One file per concern: `references.rs` (what a configuration names exists and fits),
+//! `mounts.rs` (one volume per container path), `shared_clients.rs` (containers that refer to
+//! each other run on the same Engines), `ports.rs` (host ports bound twice), `engine_limits.rs` (option values the Engine would
+//! refuse), and, once the
+//! clients are known, `clients.rs` (what they must provide) with `swarm.rs` (what a Swarm
+//! service can't do).
+
+mod clients;
+mod engine_limits;
+mod mounts;
+mod ports;
+mod references;
+mod shared_clients;
+mod swarm;
+#[cfg(test)]
+mod tests;
+
+pub use clients::clients;
+pub use ports::Interfaces;
+
+use super::container_map::{Configs, ContainerMap};
+use super::graph::Graph;
+use super::problem::Problem;
+
+/// A map that passed every check, with its extended configurations and dependency graph.
+#[derive(Debug)]
+pub struct Checked<'a> {
+    pub map: &'a ContainerMap,
+    /// Non-abstract configurations with `extends` applied.
+    pub configs: Configs<'a>,
+    pub graph: Graph,
+}
+
+/// Checks one map.
+pub fn check(map: &ContainerMap) -> Result<Checked<'_>, Vec<Problem>> {
+    let mut all = check_maps(&[map], None)?;
+    all.pop().ok_or_else(Vec::new)
+}
+
+/// Checks several maps, including host ports bound twice across them.
+pub fn check_maps<'a>(
+    maps: &[&'a ContainerMap],
+    interfaces: Option<Interfaces>,
+) -> Result<Vec<Checked<'a>>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut checked = Vec::new();
+    let mut unchecked = Vec::new();
+    for map in maps {
+        // A configuration that can't be extended is checked as written: every other problem
+        // of the map is still found.
+        let before = problems.len();
+        let (configs, extends_problems) = map.extended_all();
+        problems.extend(extends_problems);
+        references::references(map, &configs, &mut problems);
+        shared_clients::shared_clients(map, &configs, &mut problems);
+        engine_limits::engine_limits(&configs, &mut problems);
+        // Unknown references are left out of the graph, so cycles are found regardless.
+        match Graph::build(map, &configs) {
+            Ok(graph) if problems.len() == before => checked.push(Checked { map, configs, graph }),
+            Ok(_) => unchecked.push((*map, configs)),
+            Err(p) => {
+                problems.extend(p);
+                unchecked.push((*map, configs));
+            }
+        }
+    }
+    let mut all: Vec<(&ContainerMap, &Configs<'_>)> = checked.iter().map(|c| (c.map, &c.configs)).collect();
+    all.extend(unchecked.iter().map(|(m, c)| (*m, c)));
+    ports::ports(&all, interfaces, &mut problems);
+    if problems.is_empty() {
+        Ok(checked)
+    } else {
+        Err(problems)
+    }
+}
