@@ -48,28 +48,9 @@ pub(super) fn each_group<T>(
     plan_only: bool,
     mut f: impl FnMut(&Request<'_>) -> Result<T, crate::session::Error>,
 ) -> Result<Vec<T>, Error> {
-    for t in given {
-        if let Some((crate::model::target::ALL, rest)) = t.split_once('/') {
-            if !groups
-                .iter()
-                .any(|g| g.maps.iter().any(|m| select::has_target(m, rest)))
-            {
-                return Err(Error::Usage {
-                    message: format!("target `{t}`: no map has `{rest}`"),
-                });
-            }
-        } else if let Some((map, _)) = t.split_once('/') {
-            if !groups.iter().any(|g| g.maps.iter().any(|m| m.name() == map)) {
-                let names: Vec<String> = groups
-                    .iter()
-                    .flat_map(|g| g.maps.iter().map(|m| format!("`{}`", m.name())))
-                    .collect();
-                return Err(Error::Usage {
-                    message: format!("target `{t}`: no map `{map}` (maps: {})", names.join(", ")),
-                });
-            }
-        }
-    }
+    select::check_prefixes(groups, given).map_err(|e| Error::Usage {
+        message: e.to_string(),
+    })?;
     let mut out = Vec::new();
     for (i, group) in groups.iter().enumerate() {
         let targets = select::targets_for(group, i == 0, given);

@@ -2,13 +2,15 @@
 //! does: the maps it selects, grouped by the mapping client they were handed to (with that
 //! client's Engines), or the local Engine for maps handed to none; and the images they declare.
 
+use std::cell::Ref;
 use std::sync::Arc;
 
 use super::error::Error;
 use super::handles::MapHandle;
 use super::host::{Evaluation, ScriptHost};
 use crate::model::client::ClientConfig;
-use crate::model::Problem;
+use crate::model::target::{self, PrefixError};
+use crate::model::{ContainerMap, Problem};
 use crate::session::Declared;
 
 /// Maps acted on together, and the clients they run on.
@@ -81,36 +83,21 @@ pub fn declared(maps: &[MapHandle]) -> Result<Vec<Declared>, Error> {
     }
 }
 
-/// The targets of one group: those given (a `MAP/` prefix picks the group of that map; without
-/// one, the first selected map's group is meant), or `MAP/__all__` for each of its maps.
+/// The targets of one group (`first`: the group of the first selected map, which targets
+/// without a map prefix mean): see [`target::meant_for`].
 pub fn targets_for(group: &Group, first: bool, given: &[String]) -> Vec<String> {
-    if given.is_empty() {
-        return group
-            .maps
-            .iter()
-            .map(|m| format!("{}/__all__", m.name()))
-            .collect();
-    }
-    given
-        .iter()
-        .filter(|t| match t.split_once('/') {
-            Some((crate::model::target::ALL, rest)) => group.maps.iter().any(|m| has_target(m, rest)),
-            Some((map, _)) => group.maps.iter().any(|m| m.name() == map),
-            None => first,
-        })
-        .cloned()
-        .collect()
+    let borrowed: Vec<Ref<'_, ContainerMap>> = group.maps.iter().map(|m| m.0.borrow()).collect();
+    let maps: Vec<&ContainerMap> = borrowed.iter().map(|m| &**m).collect();
+    target::meant_for(given, &maps, first)
 }
 
-/// Whether target `t` (without a map prefix) names something in `map`: `__all__`, a
-/// configuration, one of its instances, or a group.
-pub fn has_target(map: &MapHandle, t: &str) -> bool {
-    let map = map.0.borrow();
-    let (config, instance) = crate::model::name::split_instance(t);
-    t == crate::model::target::ALL
-        || map.groups.contains_key(t)
-        || map
-            .containers
-            .get(config)
-            .is_some_and(|c| instance.is_none_or(|i| c.instances.iter().any(|x| x == i)))
+/// Checks the map prefixes of targets given to every selected group: see
+/// [`target::check_prefixes`].
+pub fn check_prefixes(groups: &[Group], given: &[String]) -> Result<(), PrefixError> {
+    let borrowed: Vec<Ref<'_, ContainerMap>> = groups
+        .iter()
+        .flat_map(|g| g.maps.iter().map(|m| m.0.borrow()))
+        .collect();
+    let maps: Vec<&ContainerMap> = borrowed.iter().map(|m| &**m).collect();
+    target::check_prefixes(given, &maps)
 }

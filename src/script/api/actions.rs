@@ -39,7 +39,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
                 c,
                 name,
                 None,
-                &Dynamic::from("__all__"),
+                &Dynamic::from(crate::model::target::ALL),
                 Map::new(),
                 false,
             )
@@ -76,7 +76,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
     // Status: the same shape as `dmap status --json`.
     let s = state.clone();
     engine.register_fn("status", move |ctx: NativeCallContext, c: &mut ClientHandle| {
-        status(&ctx, &s, c, &Dynamic::from("__all__"))
+        status(&ctx, &s, c, &Dynamic::from(crate::model::target::ALL))
     });
     let s = state.clone();
     engine.register_fn(
