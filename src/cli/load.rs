@@ -64,7 +64,7 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
     host.print_to_stderr();
     host.set_args(args);
     let evaluation = host.eval_file(file)?;
-    let images = host.images(&evaluation)?;
+    let images = crate::script::select::images(&host, &evaluation)?;
     let (maps, clients): (Vec<ContainerMap>, Vec<_>) = host
         .take_selected(&evaluation)
         .into_iter()
@@ -128,7 +128,7 @@ pub(super) fn recipe_images(file: &Path, args: &[String]) -> Result<Vec<MapImage
         });
     }
     let (host, evaluation) = evaluate(file, args)?;
-    Ok(host.images(&evaluation)?)
+    Ok(crate::script::select::images(&host, &evaluation)?)
 }
 
 /// The images `names` asks for (declared names or references), all when none; an unknown name

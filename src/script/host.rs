@@ -14,7 +14,7 @@ use super::hints::Hints;
 use super::resolver::Resolver;
 use super::sources::Sources;
 use crate::model::ContainerMap;
-use crate::session::{Declared, Reporter, Session};
+use crate::session::{Reporter, Session};
 
 /// Limits that stop runaway recipes quickly with a clear error.
 #[derive(Clone, Debug)]
@@ -44,15 +44,6 @@ pub struct ScriptHost {
     scope: Scope<'static>,
     /// The script functions defined so far: a later input (the REPL's) can call them.
     functions: AST,
-}
-
-/// An image a map declares (`m.images.NAME`), for `dmap build` and `dmap dockerfile`.
-pub struct MapImage {
-    pub declared: Declared,
-    /// Its full reference (the map's `repository` and `default_tag` applied).
-    pub reference: String,
-    /// The clients its map was handed to (none: the local Engine).
-    pub clients: Vec<(String, crate::model::client::ClientConfig)>,
 }
 
 /// The outcome of a recipe: the maps it hands on, and the value it ended with.
@@ -208,38 +199,6 @@ impl ScriptHost {
             }
         }
         out
-    }
-
-    /// The images the selected maps declare, with their references and the clients each map was
-    /// handed to: what `dmap build` and `dmap dockerfile` work on.
-    pub fn images(&self, evaluation: &Evaluation) -> Result<Vec<MapImage>, Error> {
-        let mut out = Vec::new();
-        let mut problems = Vec::new();
-        for m in self.selected_maps(evaluation) {
-            let clients = self.clients_of(&m.name());
-            let declared = match super::select::declared(std::slice::from_ref(&m)) {
-                Ok(d) => d,
-                Err(Error::Recipe { problems: p, .. }) => {
-                    problems.extend(p);
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            let map = m.0.borrow();
-            out.extend(declared.into_iter().map(|declared| MapImage {
-                reference: crate::session::images::reference(&map, &declared.name),
-                declared,
-                clients: clients.clone(),
-            }));
-        }
-        if problems.is_empty() {
-            Ok(out)
-        } else {
-            Err(Error::Recipe {
-                problems,
-                trace: Vec::new(),
-            })
-        }
     }
 
     /// The maps `check` and `show` look at: those the recipe ended with as its value, else those

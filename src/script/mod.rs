@@ -14,4 +14,5 @@ pub mod sources;
 pub mod vocabulary;
 
 pub use error::Error;
-pub use host::{Limits, MapImage, ScriptHost};
+pub use host::{Limits, ScriptHost};
+pub use select::MapImage;

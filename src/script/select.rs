@@ -21,6 +21,15 @@ pub struct Group {
     pub clients: Vec<(String, ClientConfig)>,
 }
 
+/// An image a map declares (`m.images.NAME`), for `dmap build` and `dmap dockerfile`.
+pub struct MapImage {
+    pub declared: Declared,
+    /// Its full reference (the map's `repository` and `default_tag` applied).
+    pub reference: String,
+    /// The clients its map was handed to (none: the local Engine).
+    pub clients: Vec<(String, ClientConfig)>,
+}
+
 /// The selected maps (as `check` selects them), each in the group of the first mapping client
 /// it was handed to, in the order of the selection.
 pub fn groups(host: &ScriptHost, evaluation: &Evaluation) -> Vec<Group> {
@@ -53,6 +62,38 @@ pub fn groups(host: &ScriptHost, evaluation: &Evaluation) -> Vec<Group> {
         ));
     }
     groups.into_iter().map(|(_, g)| g).collect()
+}
+
+/// The images the selected maps declare, with their references and the clients each map was
+/// handed to: what `dmap build` and `dmap dockerfile` work on.
+pub fn images(host: &ScriptHost, evaluation: &Evaluation) -> Result<Vec<MapImage>, Error> {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for m in host.selected_maps(evaluation) {
+        let clients = host.clients_of(&m.name());
+        let declared = match declared(std::slice::from_ref(&m)) {
+            Ok(d) => d,
+            Err(Error::Recipe { problems: p, .. }) => {
+                problems.extend(p);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let map = m.0.borrow();
+        out.extend(declared.into_iter().map(|declared| MapImage {
+            reference: crate::session::images::reference(&map, &declared.name),
+            declared,
+            clients: clients.clone(),
+        }));
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(Error::Recipe {
+            problems,
+            trace: Vec::new(),
+        })
+    }
 }
 
 /// The images `maps` declare, rendered as they are now.
