@@ -57,7 +57,7 @@ pub(super) fn each_group<T>(
         if targets.is_empty() {
             continue;
         }
-        let borrowed: Vec<Ref<'_, ContainerMap>> = group.maps.iter().map(|m| m.0.borrow()).collect();
+        let borrowed: Vec<Ref<'_, ContainerMap>> = group.maps.iter().map(|m| m.read()).collect();
         let maps: Vec<&ContainerMap> = borrowed.iter().map(|m| &**m).collect();
         let images = select::declared(&group.maps)?;
         let options = options(&targets);

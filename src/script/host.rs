@@ -189,10 +189,10 @@ impl ScriptHost {
     pub fn clients_of(&self, name: &str) -> Vec<(String, crate::model::client::ClientConfig)> {
         let mut out: Vec<(String, crate::model::client::ClientConfig)> = Vec::new();
         for c in self.state.clients.borrow().iter() {
-            if !c.0.maps.iter().any(|m| m.name() == name) {
+            if !c.client.maps.iter().any(|m| m.name() == name) {
                 continue;
             }
-            for (client, config) in &c.0.clients {
+            for (client, config) in &c.client.clients {
                 if !out.iter().any(|(n, _)| n == client) {
                     out.push((client.clone(), (**config).clone()));
                 }
@@ -246,7 +246,7 @@ impl ScriptHost {
             .into_iter()
             .map(|m| {
                 let clients = self.clients_of(&m.name());
-                (std::mem::take(&mut *m.0.borrow_mut()), clients)
+                (std::mem::take(&mut *m.write()), clients)
             })
             .collect()
     }

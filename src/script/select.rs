@@ -36,18 +36,20 @@ pub fn groups(host: &ScriptHost, evaluation: &Evaluation) -> Vec<Group> {
     let handed = host.mapping_clients();
     let mut groups: Vec<(Option<usize>, Group)> = Vec::new();
     for m in host.selected_maps(evaluation) {
-        let owner = handed.iter().position(|c| c.0.maps.iter().any(|h| h.same(&m)));
+        let owner = handed
+            .iter()
+            .position(|c| c.client.maps.iter().any(|h| h.same(&m)));
         if let Some((_, g)) = groups.iter_mut().find(|(o, _)| *o == owner) {
             g.maps.push(m);
             continue;
         }
         let clients = match owner.and_then(|i| handed.get(i)) {
-            Some(c) => {
-                c.0.clients
-                    .iter()
-                    .map(|(n, cfg)| (n.clone(), (**cfg).clone()))
-                    .collect()
-            }
+            Some(c) => c
+                .client
+                .clients
+                .iter()
+                .map(|(n, cfg)| (n.clone(), (**cfg).clone()))
+                .collect(),
             None => vec![(
                 crate::model::name::DEFAULT_CLIENT.to_string(),
                 ClientConfig::default(),
@@ -79,7 +81,7 @@ pub fn images(host: &ScriptHost, evaluation: &Evaluation) -> Result<Vec<MapImage
             }
             Err(e) => return Err(e),
         };
-        let map = m.0.borrow();
+        let map = m.read();
         out.extend(declared.into_iter().map(|declared| MapImage {
             reference: crate::session::images::reference(&map, &declared.name),
             declared,
@@ -102,7 +104,7 @@ pub fn declared(maps: &[MapHandle]) -> Result<Vec<Declared>, Error> {
     let mut problems = Vec::new();
     for m in maps {
         let map = m.name();
-        for (name, (source, origin)) in m.1.borrow().iter() {
+        for (name, (source, origin)) in m.images.borrow().iter() {
             match source.context() {
                 Ok(context) => out.push(Declared {
                     map: map.clone(),
@@ -127,7 +129,7 @@ pub fn declared(maps: &[MapHandle]) -> Result<Vec<Declared>, Error> {
 /// The targets of one group (`first`: the group of the first selected map, which targets
 /// without a map prefix mean): see [`target::meant_for`].
 pub fn targets_for(group: &Group, first: bool, given: &[String]) -> Vec<String> {
-    let borrowed: Vec<Ref<'_, ContainerMap>> = group.maps.iter().map(|m| m.0.borrow()).collect();
+    let borrowed: Vec<Ref<'_, ContainerMap>> = group.maps.iter().map(|m| m.read()).collect();
     let maps: Vec<&ContainerMap> = borrowed.iter().map(|m| &**m).collect();
     target::meant_for(given, &maps, first)
 }
@@ -137,7 +139,7 @@ pub fn targets_for(group: &Group, first: bool, given: &[String]) -> Vec<String> 
 pub fn check_prefixes(groups: &[Group], given: &[String]) -> Result<(), PrefixError> {
     let borrowed: Vec<Ref<'_, ContainerMap>> = groups
         .iter()
-        .flat_map(|g| g.maps.iter().map(|m| m.0.borrow()))
+        .flat_map(|g| g.maps.iter().map(|m| m.read()))
         .collect();
     let maps: Vec<&ContainerMap> = borrowed.iter().map(|m| &**m).collect();
     target::check_prefixes(given, &maps)

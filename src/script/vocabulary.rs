@@ -217,7 +217,7 @@ fn type_of(engine: &rhai::Engine, value: &Dynamic) -> String {
 fn targets(maps: &[super::handles::MapHandle]) -> Vec<String> {
     let mut out = vec!["__all__".to_string()];
     for m in maps {
-        let map = m.0.borrow();
+        let map = m.read();
         let mut own = vec!["__all__".to_string()];
         for (name, config) in &map.containers {
             if config.is_abstract {

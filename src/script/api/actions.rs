@@ -184,15 +184,15 @@ fn with_request<T>(
     plan_only: bool,
     f: impl FnOnce(&Request<'_>) -> T,
 ) -> Fallible<T> {
-    let borrowed: Vec<Ref<'_, ContainerMap>> = client.0.maps.iter().map(|m| m.0.borrow()).collect();
+    let borrowed: Vec<Ref<'_, ContainerMap>> = client.client.maps.iter().map(|m| m.read()).collect();
     let maps: Vec<&ContainerMap> = borrowed.iter().map(|m| &**m).collect();
     let clients: Vec<(String, ClientConfig)> = client
-        .0
+        .client
         .clients
         .iter()
         .map(|(n, c)| (n.clone(), (**c).clone()))
         .collect();
-    let images = super::images::declared(&client.0.maps)?;
+    let images = super::images::declared(&client.client.maps)?;
     Ok(f(&Request {
         maps: &maps,
         clients: &clients,

@@ -50,7 +50,7 @@ impl Host {
     pub fn handed(&self) -> Vec<MapHandle> {
         let mut out: Vec<MapHandle> = Vec::new();
         for c in self.clients.borrow().iter() {
-            for m in &c.0.maps {
+            for m in &c.client.maps {
                 if !out.iter().any(|h| h.same(m)) {
                     out.push(m.clone());
                 }
