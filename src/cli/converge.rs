@@ -12,14 +12,13 @@ use super::load::groups;
 use super::ui::Ui;
 use super::{session, session_error};
 use crate::model::{ContainerMap, Origin};
-use crate::runtime::plan::{self, Action, BuildPolicy};
 use crate::script::select::{self, Group};
-use crate::session::{Mode, Options, Report, Request, Session};
+use crate::session::{Action, BuildPolicy, Flags, Mode, Options, Report, Request, Session};
 
 /// The session options of `up` (or a `plan` of it); `wait` is `up --wait`.
 fn options(flags: &UpFlags, wait: bool, targets: &[String]) -> Options {
     Options {
-        flags: plan::Options {
+        flags: Flags {
             remove_orphans: flags.remove_orphans,
             build: match (flags.build, flags.no_build) {
                 (true, _) => BuildPolicy::Always,
@@ -28,7 +27,7 @@ fn options(flags: &UpFlags, wait: bool, targets: &[String]) -> Options {
             },
             wait,
             adopt: flags.adopt,
-            ..plan::Options::default()
+            ..Flags::default()
         },
         force_update: if flags.force_recreate {
             targets.to_vec()
@@ -107,10 +106,10 @@ pub(super) fn down(
     let session = session(Mode::Apply);
     let reporter = ui.reporter();
     let options = |_: &[String]| Options {
-        flags: plan::Options {
+        flags: Flags {
             remove_attached: volumes,
             remove_orphans,
-            ..plan::Options::default()
+            ..Flags::default()
         },
         force_update: Vec::new(),
     };

@@ -23,9 +23,8 @@ use std::rc::Rc;
 use clap::{CommandFactory as _, Parser};
 
 use crate::model::Origin;
-use crate::runtime::executor::Canceller;
 use crate::script::{Limits, ScriptHost};
-use crate::session::{Mode, Session};
+use crate::session::{Canceller, Mode, Session};
 use args::{Arguments, Command};
 use error::Error;
 use ui::Ui;
@@ -216,5 +215,37 @@ fn session_error(error: crate::session::Error, origin: Origin) -> Error {
             },
             trace: Vec::new(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The front ends (the CLI and the script host) name what they need of the runtime through
+    /// the session's re-exports, so the runtime's layout stays its own.
+    #[test]
+    fn front_ends_name_the_runtime_through_the_session() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut offenders = Vec::new();
+        for dir in ["cli", "script"] {
+            for entry in walkdir::WalkDir::new(src.join(dir)) {
+                let entry = entry.expect("walk src");
+                if entry.path().extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(entry.path()).expect("read a source file");
+                // Split, so this line is not one of them.
+                let needle = ["crate::", "runtime"].concat();
+                for (i, line) in text.lines().enumerate() {
+                    if line.contains(&needle) {
+                        offenders.push(format!("{}:{}: {line}", entry.path().display(), i + 1));
+                    }
+                }
+            }
+        }
+        assert!(
+            offenders.is_empty(),
+            "use the session's re-exports:\n{}",
+            offenders.join("\n")
+        );
     }
 }

@@ -11,9 +11,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::on;
-use crate::runtime::executor::Outcome;
-use crate::runtime::plan::{Step, StepKind};
 use crate::session::{Event, Purpose, Reporter};
+use crate::session::{Outcome, Step, StepKind};
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const TICK: Duration = Duration::from_millis(100);
@@ -266,7 +265,7 @@ fn finished_line(
     v: &View,
     client: &str,
     step: &Step,
-    outcome: &Outcome<(), crate::runtime::error::StepError>,
+    outcome: &crate::session::StepOutcome,
     since: Option<Instant>,
 ) -> String {
     let (_, done) = words(&step.kind);

@@ -10,10 +10,9 @@ use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 use super::{here, value_of, Fallible, State};
 use crate::model::client::ClientConfig;
 use crate::model::{ContainerMap, Origin, Problem, Value};
-use crate::runtime::plan::Action;
 use crate::script::error::{raise_action, raise_one};
 use crate::script::handles::ClientHandle;
-use crate::session::{Options, Report, Request};
+use crate::session::{Action, Options, Report, Request};
 
 /// The actions that take targets (and options); `signal` and `plan` have their own forms.
 const ACTIONS: [&str; 9] = [
