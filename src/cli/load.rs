@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use super::args::Recipe;
 use super::error::Error;
+use super::output::Stderr;
 use super::{limits, session};
 use crate::model::client::ClientConfig;
 use crate::model::{check_maps, Checked, ContainerMap};
@@ -60,8 +61,7 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
         return Ok((vec![map], Vec::new()));
     }
     let session = Rc::new(session(Mode::Record));
-    let mut host = ScriptHost::new(&limits(), session, Rc::new(Recorder::default()));
-    host.print_to_stderr();
+    let mut host = ScriptHost::new(&limits(), session, Rc::new(Recorder::default()), Rc::new(Stderr));
     host.set_args(args);
     let evaluation = host.eval_file(file)?;
     let images = crate::script::select::images(&host, &evaluation)?;
@@ -84,8 +84,7 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
 /// A recipe evaluated in a host that records its actions, its output on stderr.
 fn evaluate(file: &Path, args: &[String]) -> Result<(ScriptHost, crate::script::host::Evaluation), Error> {
     let session = Rc::new(session(Mode::Record));
-    let mut host = ScriptHost::new(&limits(), session, Rc::new(Recorder::default()));
-    host.print_to_stderr();
+    let mut host = ScriptHost::new(&limits(), session, Rc::new(Recorder::default()), Rc::new(Stderr));
     host.set_args(args);
     let evaluation = host.eval_file(file)?;
     Ok((host, evaluation))

@@ -9,6 +9,7 @@ mod error;
 mod images;
 mod inspect;
 mod load;
+mod output;
 mod progress;
 mod repl;
 mod show;
@@ -185,7 +186,8 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
                 });
             }
             let mode = if dry_run { Mode::DryRun } else { Mode::Apply };
-            let mut host = ScriptHost::new(&limits(), Rc::new(session(mode)), ui.reporter());
+            let (reporter, output) = ui.reporter_and_output();
+            let mut host = ScriptHost::new(&limits(), Rc::new(session(mode)), reporter, output);
             host.set_args(&args);
             host.eval_file(&file)?;
             Ok(0)

@@ -116,7 +116,9 @@ mod tests {
         use std::rc::Rc;
         let session = Rc::new(crate::session::Session::new(crate::session::Mode::Record));
         let reporter = Rc::new(crate::session::Recorder::default());
-        let mut host = crate::script::ScriptHost::new(&crate::script::Limits::default(), session, reporter);
+        let output = Rc::new(crate::script::output::Discard);
+        let mut host =
+            crate::script::ScriptHost::new(&crate::script::Limits::default(), session, reporter, output);
         for (library, _) in stdlib_entries() {
             let alias = library.rsplit('/').next().unwrap_or(library);
             if let Err(e) = host.eval_text("t.rhai", &format!("import \"{library}\" as {alias}; 1")) {

@@ -11,6 +11,7 @@ use super::api::{self, Host, State};
 use super::error::{from_eval, from_parse, Error};
 use super::handles::MapHandle;
 use super::hints::Hints;
+use super::output::Output;
 use super::resolver::Resolver;
 use super::sources::Sources;
 use crate::model::ContainerMap;
@@ -52,8 +53,14 @@ pub struct Evaluation {
 }
 
 impl ScriptHost {
-    /// A host whose actions run in `session` and report to `reporter`.
-    pub fn new(limits: &Limits, session: Rc<Session>, reporter: Rc<dyn Reporter>) -> Self {
+    /// A host whose actions run in `session` and report to `reporter`; the recipe's own output
+    /// (`print`, `debug`) goes to `output`.
+    pub fn new(
+        limits: &Limits,
+        session: Rc<Session>,
+        reporter: Rc<dyn Reporter>,
+        output: Rc<dyn Output>,
+    ) -> Self {
         let mut engine = Engine::new();
         engine
             .set_max_operations(limits.max_operations)
@@ -74,9 +81,10 @@ impl ScriptHost {
             |_, debugger| debugger,
             |_, _, _, _, _| Ok(rhai::debugger::DebuggerCommand::Continue),
         );
-        // The recipe's output goes where the front end wants it (around a live view).
-        let printer = reporter.clone();
+        // The recipe's output goes where the front end wants it (around a live view, to stderr).
+        let printer = output.clone();
         engine.on_print(move |text| printer.print(text));
+        engine.on_debug(move |text, source, position| output.debug(text, source, position));
         // Ctrl-C (the session's canceller) stops the recipe too, between two operations.
         let cancel = session.canceller();
         engine.on_progress(move |_| cancel.is_cancelled().then_some(Dynamic::UNIT));
@@ -98,17 +106,6 @@ impl ScriptHost {
             scope: Scope::new(),
             functions: AST::empty(),
         }
-    }
-
-    /// Sends the recipe's `print` output to stderr, keeping stdout for a command's own output
-    /// (`show --json` prints one JSON document).
-    #[allow(clippy::print_stderr)] // the recipe's own output, where the front end wants it
-    pub fn print_to_stderr(&mut self) {
-        self.engine.on_print(|text| eprintln!("{text}"));
-        self.engine.on_debug(|text, source, pos| match source {
-            Some(source) if !pos.is_none() => eprintln!("{source}:{pos:?} {text}"),
-            _ => eprintln!("{text}"),
-        });
     }
 
     /// Makes `ARGS` (an array of strings) visible to the main recipe.

@@ -8,6 +8,7 @@ pub mod error;
 pub mod handles;
 pub mod hints;
 pub mod host;
+pub mod output;
 pub mod resolver;
 pub mod select;
 pub mod sources;
@@ -15,4 +16,5 @@ pub mod vocabulary;
 
 pub use error::Error;
 pub use host::{Limits, ScriptHost};
+pub use output::Output;
 pub use select::MapImage;

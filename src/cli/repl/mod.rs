@@ -28,10 +28,12 @@ use helper::ReplHelper;
 const PROMPT: &str = "dmap> ";
 
 pub(super) fn run(file: Option<&Path>, args: &[String], ui: &Ui) -> Result<(), Error> {
+    let (reporter, output) = ui.reporter_and_output();
     let host = Rc::new(RefCell::new(ScriptHost::new(
         &limits(),
         Rc::new(session(Mode::Apply)),
-        ui.reporter(),
+        reporter,
+        output,
     )));
     host.borrow_mut().set_args(args);
     if let Some(file) = file {
