@@ -24,7 +24,7 @@ use std::rc::Rc;
 use clap::{CommandFactory as _, Parser};
 
 use crate::model::Origin;
-use crate::script::{Limits, ScriptHost};
+use crate::script::{Interpreter, Limits};
 use crate::session::{Canceller, Mode, Session};
 use args::{Arguments, Command};
 use error::Error;
@@ -187,9 +187,9 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
             }
             let mode = if dry_run { Mode::DryRun } else { Mode::Apply };
             let (reporter, output) = ui.reporter_and_output();
-            let mut host = ScriptHost::new(&limits(), Rc::new(session(mode)), reporter, output);
-            host.set_args(&args);
-            host.eval_file(&file)?;
+            let mut interpreter = Interpreter::new(&limits(), Rc::new(session(mode)), reporter, output);
+            interpreter.set_args(&args);
+            interpreter.eval_file(&file)?;
             Ok(0)
         }
         Command::Check { file, args } => done(inspect::check(&file, &args)),
@@ -222,7 +222,7 @@ fn session_error(error: crate::session::Error, origin: Origin) -> Error {
 
 #[cfg(test)]
 mod tests {
-    /// The front ends (the CLI and the script host) name what they need of the runtime through
+    /// The front ends (the CLI and the script interpreter) name what they need of the runtime through
     /// the session's re-exports, so the runtime's layout stays its own.
     #[test]
     fn front_ends_name_the_runtime_through_the_session() {

@@ -1,4 +1,4 @@
-//! Where a recipe's own output goes: the text of its `print` and `debug` calls. The script host
+//! Where a recipe's own output goes: the text of its `print` and `debug` calls. The interpreter
 //! never writes to a terminal; the front end gives it an [`Output`] and decides where each
 //! line goes (stdout, stderr, above a live view).
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::error::Error;
 use super::handles::MapHandle;
-use super::host::{Evaluation, ScriptHost};
+use super::interpreter::{Evaluation, Interpreter};
 use crate::model::client::ClientConfig;
 use crate::model::target::{self, PrefixError};
 use crate::model::{ContainerMap, Problem};
@@ -32,10 +32,10 @@ pub struct MapImage {
 
 /// The selected maps (as `check` selects them), each in the group of the first mapping client
 /// it was handed to, in the order of the selection.
-pub fn groups(host: &ScriptHost, evaluation: &Evaluation) -> Vec<Group> {
-    let handed = host.mapping_clients();
+pub fn groups(interpreter: &Interpreter, evaluation: &Evaluation) -> Vec<Group> {
+    let handed = interpreter.mapping_clients();
     let mut groups: Vec<(Option<usize>, Group)> = Vec::new();
-    for m in host.selected_maps(evaluation) {
+    for m in interpreter.selected_maps(evaluation) {
         let owner = handed
             .iter()
             .position(|c| c.client.maps.iter().any(|h| h.same(&m)));
@@ -68,11 +68,11 @@ pub fn groups(host: &ScriptHost, evaluation: &Evaluation) -> Vec<Group> {
 
 /// The images the selected maps declare, with their references and the clients each map was
 /// handed to: what `dmap build` and `dmap dockerfile` work on.
-pub fn images(host: &ScriptHost, evaluation: &Evaluation) -> Result<Vec<MapImage>, Error> {
+pub fn images(interpreter: &Interpreter, evaluation: &Evaluation) -> Result<Vec<MapImage>, Error> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
-    for m in host.selected_maps(evaluation) {
-        let clients = host.clients_of(&m.name());
+    for m in interpreter.selected_maps(evaluation) {
+        let clients = interpreter.clients_of(&m.name());
         let declared = match declared(std::slice::from_ref(&m)) {
             Ok(d) => d,
             Err(Error::Recipe { problems: p, .. }) => {

@@ -4,7 +4,7 @@
 
 use rhai::Dynamic;
 
-use super::host::ScriptHost;
+use super::interpreter::Interpreter;
 
 /// One form of a function.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,7 +132,7 @@ const DOCS: &[(&str, &str)] = &[
     ("finalize", "Renders the DockerFile; later writes are errors."),
 ];
 
-impl ScriptHost {
+impl Interpreter {
     /// What is at hand now.
     pub fn vocabulary(&self) -> Vocabulary {
         let (engine, scope, functions) = self.parts();

@@ -1,4 +1,4 @@
-//! The script host: a sandboxed Rhai engine with dmap's recipe API, evaluating recipes into maps.
+//! The interpreter: a sandboxed Rhai engine with dmap's recipe API, evaluating recipes into maps.
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Engine, Scope, AST};
 
-use super::api::{self, Host, State};
+use super::api::{self, Shared, State};
 use super::error::{from_eval, from_parse, Error};
 use super::handles::MapHandle;
 use super::hints::Hints;
@@ -39,7 +39,7 @@ impl Default for Limits {
     }
 }
 
-pub struct ScriptHost {
+pub struct Interpreter {
     engine: Engine,
     state: State,
     scope: Scope<'static>,
@@ -52,8 +52,8 @@ pub struct Evaluation {
     pub value: Dynamic,
 }
 
-impl ScriptHost {
-    /// A host whose actions run in `session` and report to `reporter`; the recipe's own output
+impl Interpreter {
+    /// An interpreter whose actions run in `session` and report to `reporter`; the recipe's own output
     /// (`print`, `debug`) goes to `output`.
     pub fn new(
         limits: &Limits,
@@ -91,7 +91,7 @@ impl ScriptHost {
         let sources = Rc::new(Sources::default());
         let mut engine = engine;
         engine.set_module_resolver(Resolver::from_env(sources.clone()));
-        let state: State = Rc::new(Host {
+        let state: State = Rc::new(Shared {
             main: RefCell::new("<recipe>".into()),
             created: RefCell::new(Vec::new()),
             clients: RefCell::new(Vec::new()),
@@ -100,7 +100,7 @@ impl ScriptHost {
             sources,
         });
         api::register(&mut engine, &state);
-        ScriptHost {
+        Interpreter {
             engine,
             state,
             scope: Scope::new(),
@@ -128,7 +128,7 @@ impl ScriptHost {
         self.eval_text(&label, &text)
     }
 
-    /// Evaluates recipe text in the host's scope: its variables, functions and imports stay for
+    /// Evaluates recipe text in the interpreter's scope: its variables, functions and imports stay for
     /// the next text (the REPL's inputs).
     pub fn eval_text(&mut self, label: &str, text: &str) -> Result<Evaluation, Error> {
         let source: Arc<str> = label.into();
