@@ -54,19 +54,19 @@ pub const UPDATABLE_KEYS: &[&str] = &[
 pub fn apply_create_options(
     options: &BTreeMap<String, Value>,
     body: &mut ContainerCreateBody,
-    host: &mut HostConfig,
+    host_config: &mut HostConfig,
 ) -> Result<(), TranslateError> {
     apply(options, |key, value| {
-        Ok(create_key(key, value, body, host)? || host_key(key, value, host)?)
+        Ok(create_key(key, value, body, host_config)? || host_config_key(key, value, host_config)?)
     })
 }
 
 /// Applies docker-py `create_host_config` keywords.
 pub fn apply_host_config(
     options: &BTreeMap<String, Value>,
-    host: &mut HostConfig,
+    host_config: &mut HostConfig,
 ) -> Result<(), TranslateError> {
-    apply(options, |key, value| host_key(key, value, host))
+    apply(options, |key, value| host_config_key(key, value, host_config))
 }
 
 /// What `docker update` can change in place: resource limits and restart policy, only the keys the
@@ -167,7 +167,7 @@ fn apply(
 }
 
 /// A `create_container` keyword; false if `key` is not one.
-fn create_key(key: &str, v: &Value, body: &mut ContainerCreateBody, host: &mut HostConfig) -> R<bool> {
+fn create_key(key: &str, v: &Value, body: &mut ContainerCreateBody, host_config: &mut HostConfig) -> R<bool> {
     match key {
         "command" => body.cmd = Some(command(v)?),
         "entrypoint" => body.entrypoint = Some(command(v)?),
@@ -183,7 +183,7 @@ fn create_key(key: &str, v: &Value, body: &mut ContainerCreateBody, host: &mut H
         "stop_timeout" => body.stop_timeout = Some(int(v)?),
         "network_disabled" => body.network_disabled = Some(boolean(v)?),
         "volumes" => body.volumes = Some(strings(v)?),
-        "runtime" => host.runtime = Some(string(v)?),
+        "runtime" => host_config.runtime = Some(string(v)?),
         "healthcheck" => body.healthcheck = HealthCheck::parse(v)?.as_ref().map(health_config),
         // not part of the body: see `platform` and `mac_address`
         "platform" | "mac_address" => string(v).map(drop)?,
@@ -193,7 +193,7 @@ fn create_key(key: &str, v: &Value, body: &mut ContainerCreateBody, host: &mut H
 }
 
 /// A `create_host_config` keyword; false if `key` is not one.
-fn host_key(key: &str, v: &Value, h: &mut HostConfig) -> R<bool> {
+fn host_config_key(key: &str, v: &Value, h: &mut HostConfig) -> R<bool> {
     match key {
         "auto_remove" => h.auto_remove = Some(boolean(v)?),
         "binds" => h.binds = Some(binds(v)?),

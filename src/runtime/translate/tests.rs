@@ -23,7 +23,7 @@ fn opts(key: &str, input: Json) -> BTreeMap<String, Value> {
     BTreeMap::from([(key.to_string(), v(input))])
 }
 
-fn host(key: &str, input: Json) -> Result<Json, TranslateError> {
+fn host_config(key: &str, input: Json) -> Result<Json, TranslateError> {
     let mut h = HostConfig::default();
     apply_host_config(&opts(key, input), &mut h)?;
     Ok(serde_json::to_value(h).unwrap())
@@ -266,7 +266,7 @@ fn host_config_keys() {
     ];
     let covered: Vec<&str> = cases.iter().map(|(k, ..)| *k).collect();
     for (key, input, expected) in cases {
-        assert_eq!(host(key, input).unwrap(), expected, "{key}");
+        assert_eq!(host_config(key, input).unwrap(), expected, "{key}");
     }
     for (key, _) in crate::model::options::HOST_CONFIG_KEYS {
         assert!(covered.contains(key), "no test for `{key}`");
@@ -409,7 +409,7 @@ fn errors_name_the_key() {
         ("sysctls", json!(["a=b"])),
     ];
     for (key, input) in cases {
-        let err = host(key, input.clone()).expect_err(&format!("{key}: {input}"));
+        let err = host_config(key, input.clone()).expect_err(&format!("{key}: {input}"));
         assert!(
             matches!(&err, TranslateError::Invalid { key: k, .. } if k == key),
             "{key}: {err}"
@@ -430,7 +430,7 @@ fn errors_name_the_key() {
     assert_eq!(err, TranslateError::Unsupported("bogus".into()));
     // create-only keys are not host-config keys
     assert_eq!(
-        host("tty", json!(true)),
+        host_config("tty", json!(true)),
         Err(TranslateError::Unsupported("tty".into()))
     );
 }
@@ -549,12 +549,12 @@ web:
     .unwrap();
     let web = d.container("b.web").unwrap();
     let body = create_body(web, "default", &[]).unwrap();
-    let host = body.host_config.clone().unwrap();
+    let host_config = body.host_config.clone().unwrap();
     assert_eq!(
-        host.links,
+        host_config.links,
         Some(vec!["b.db:db".to_string(), "other:o".to_string()])
     );
-    assert_eq!(host.volumes_from, Some(vec!["extra".to_string()]));
+    assert_eq!(host_config.volumes_from, Some(vec!["extra".to_string()]));
     assert!(body.healthcheck.is_some());
     // mac_address reaches the Engine on the endpoint joined at creation
     let endpoints = body.networking_config.unwrap().endpoints_config.unwrap();
