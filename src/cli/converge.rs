@@ -12,14 +12,13 @@ use super::load::groups;
 use super::ui::Ui;
 use super::{session, session_error};
 use crate::model::{ContainerMap, Origin};
-use crate::runtime::plan::{self, Action, BuildPolicy};
 use crate::script::select::{self, Group};
-use crate::session::{Mode, Options, Report, Request, Session};
+use crate::session::{Action, BuildPolicy, Flags, Mode, Options, Report, Request, Session};
 
 /// The session options of `up` (or a `plan` of it); `wait` is `up --wait`.
 fn options(flags: &UpFlags, wait: bool, targets: &[String]) -> Options {
     Options {
-        flags: plan::Options {
+        flags: Flags {
             remove_orphans: flags.remove_orphans,
             build: match (flags.build, flags.no_build) {
                 (true, _) => BuildPolicy::Always,
@@ -28,7 +27,7 @@ fn options(flags: &UpFlags, wait: bool, targets: &[String]) -> Options {
             },
             wait,
             adopt: flags.adopt,
-            ..plan::Options::default()
+            ..Flags::default()
         },
         force_update: if flags.force_recreate {
             targets.to_vec()
@@ -48,35 +47,16 @@ pub(super) fn each_group<T>(
     plan_only: bool,
     mut f: impl FnMut(&Request<'_>) -> Result<T, crate::session::Error>,
 ) -> Result<Vec<T>, Error> {
-    for t in given {
-        if let Some((crate::model::target::ALL, rest)) = t.split_once('/') {
-            if !groups
-                .iter()
-                .any(|g| g.maps.iter().any(|m| select::has_target(m, rest)))
-            {
-                return Err(Error::Usage {
-                    message: format!("target `{t}`: no map has `{rest}`"),
-                });
-            }
-        } else if let Some((map, _)) = t.split_once('/') {
-            if !groups.iter().any(|g| g.maps.iter().any(|m| m.name() == map)) {
-                let names: Vec<String> = groups
-                    .iter()
-                    .flat_map(|g| g.maps.iter().map(|m| format!("`{}`", m.name())))
-                    .collect();
-                return Err(Error::Usage {
-                    message: format!("target `{t}`: no map `{map}` (maps: {})", names.join(", ")),
-                });
-            }
-        }
-    }
+    select::check_prefixes(groups, given).map_err(|e| Error::Usage {
+        message: e.to_string(),
+    })?;
     let mut out = Vec::new();
     for (i, group) in groups.iter().enumerate() {
         let targets = select::targets_for(group, i == 0, given);
         if targets.is_empty() {
             continue;
         }
-        let borrowed: Vec<Ref<'_, ContainerMap>> = group.maps.iter().map(|m| m.0.borrow()).collect();
+        let borrowed: Vec<Ref<'_, ContainerMap>> = group.maps.iter().map(|m| m.read()).collect();
         let maps: Vec<&ContainerMap> = borrowed.iter().map(|m| &**m).collect();
         let images = select::declared(&group.maps)?;
         let options = options(&targets);
@@ -126,10 +106,10 @@ pub(super) fn down(
     let session = session(Mode::Apply);
     let reporter = ui.reporter();
     let options = |_: &[String]| Options {
-        flags: plan::Options {
+        flags: Flags {
             remove_attached: volumes,
             remove_orphans,
-            ..plan::Options::default()
+            ..Flags::default()
         },
         force_update: Vec::new(),
     };

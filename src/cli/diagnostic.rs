@@ -131,7 +131,7 @@ pub fn render_failure(failure: &ActionFailure, trace: &[Problem]) -> String {
     // A failed build step: where the recipe wrote it, and the template calls that led there.
     if let session::Error::Failed { failures, .. } = &*failure.error {
         for f in failures {
-            let crate::runtime::error::StepError::Build(b) = &f.error else {
+            let crate::session::StepError::Build(b) = &f.error else {
                 continue;
             };
             let Some(trace) = &b.trace else { continue };

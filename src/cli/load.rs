@@ -7,12 +7,13 @@ use std::rc::Rc;
 
 use super::args::Recipe;
 use super::error::Error;
+use super::output::Stderr;
 use super::{limits, session};
 use crate::model::client::ClientConfig;
 use crate::model::{check_maps, Checked, ContainerMap};
 use crate::script::handles::MapHandle;
 use crate::script::select::{self, Group};
-use crate::script::{MapImage, ScriptHost};
+use crate::script::{Interpreter, MapImage};
 use crate::session::{Mode, Recorder};
 
 /// A docker-map YAML map, by its extension (any case).
@@ -60,12 +61,11 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
         return Ok((vec![map], Vec::new()));
     }
     let session = Rc::new(session(Mode::Record));
-    let mut host = ScriptHost::new(&limits(), session, Rc::new(Recorder::default()));
-    host.print_to_stderr();
-    host.set_args(args);
-    let evaluation = host.eval_file(file)?;
-    let images = host.images(&evaluation)?;
-    let (maps, clients): (Vec<ContainerMap>, Vec<_>) = host
+    let mut interpreter = Interpreter::new(&limits(), session, Rc::new(Recorder::default()), Rc::new(Stderr));
+    interpreter.set_args(args);
+    let evaluation = interpreter.eval_file(file)?;
+    let images = crate::script::select::images(&interpreter, &evaluation)?;
+    let (maps, clients): (Vec<ContainerMap>, Vec<_>) = interpreter
         .take_selected(&evaluation)
         .into_iter()
         .map(|(map, clients)| {
@@ -81,14 +81,16 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
     Ok((maps, clients))
 }
 
-/// A recipe evaluated in a host that records its actions, its output on stderr.
-fn evaluate(file: &Path, args: &[String]) -> Result<(ScriptHost, crate::script::host::Evaluation), Error> {
+/// A recipe evaluated in an interpreter that records its actions, its output on stderr.
+fn evaluate(
+    file: &Path,
+    args: &[String],
+) -> Result<(Interpreter, crate::script::interpreter::Evaluation), Error> {
     let session = Rc::new(session(Mode::Record));
-    let mut host = ScriptHost::new(&limits(), session, Rc::new(Recorder::default()));
-    host.print_to_stderr();
-    host.set_args(args);
-    let evaluation = host.eval_file(file)?;
-    Ok((host, evaluation))
+    let mut interpreter = Interpreter::new(&limits(), session, Rc::new(Recorder::default()), Rc::new(Stderr));
+    interpreter.set_args(args);
+    let evaluation = interpreter.eval_file(file)?;
+    Ok((interpreter, evaluation))
 }
 
 /// The maps a verb acts on, grouped by the mapping client they were handed to; a YAML map is
@@ -107,8 +109,8 @@ pub(super) fn groups(recipe: &Recipe) -> Result<Vec<Group>, Error> {
             })
             .collect());
     }
-    let (host, evaluation) = evaluate(&recipe.file, &recipe.args)?;
-    let groups = select::groups(&host, &evaluation);
+    let (interpreter, evaluation) = evaluate(&recipe.file, &recipe.args)?;
+    let groups = select::groups(&interpreter, &evaluation);
     if groups.is_empty() {
         return Err(Error::Usage {
             message: format!("`{}` makes no maps", recipe.file.display()),
@@ -127,8 +129,8 @@ pub(super) fn recipe_images(file: &Path, args: &[String]) -> Result<Vec<MapImage
             ),
         });
     }
-    let (host, evaluation) = evaluate(file, args)?;
-    Ok(host.images(&evaluation)?)
+    let (interpreter, evaluation) = evaluate(file, args)?;
+    Ok(crate::script::select::images(&interpreter, &evaluation)?)
 }
 
 /// The images `names` asks for (declared names or references), all when none; an unknown name

@@ -9,6 +9,7 @@ mod error;
 mod images;
 mod inspect;
 mod load;
+mod output;
 mod progress;
 mod repl;
 mod show;
@@ -23,9 +24,8 @@ use std::rc::Rc;
 use clap::{CommandFactory as _, Parser};
 
 use crate::model::Origin;
-use crate::runtime::executor::Canceller;
-use crate::script::{Limits, ScriptHost};
-use crate::session::{Mode, Session};
+use crate::script::{Interpreter, Limits};
+use crate::session::{Canceller, Mode, Session};
 use args::{Arguments, Command};
 use error::Error;
 use ui::Ui;
@@ -186,9 +186,10 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
                 });
             }
             let mode = if dry_run { Mode::DryRun } else { Mode::Apply };
-            let mut host = ScriptHost::new(&limits(), Rc::new(session(mode)), ui.reporter());
-            host.set_args(&args);
-            host.eval_file(&file)?;
+            let (reporter, output) = ui.reporter_and_output();
+            let mut interpreter = Interpreter::new(&limits(), Rc::new(session(mode)), reporter, output);
+            interpreter.set_args(&args);
+            interpreter.eval_file(&file)?;
             Ok(0)
         }
         Command::Check { file, args } => done(inspect::check(&file, &args)),
@@ -216,5 +217,37 @@ fn session_error(error: crate::session::Error, origin: Origin) -> Error {
             },
             trace: Vec::new(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The front ends (the CLI and the script interpreter) name what they need of the runtime through
+    /// the session's re-exports, so the runtime's layout stays its own.
+    #[test]
+    fn front_ends_name_the_runtime_through_the_session() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut offenders = Vec::new();
+        for dir in ["cli", "script"] {
+            for entry in walkdir::WalkDir::new(src.join(dir)) {
+                let entry = entry.expect("walk src");
+                if entry.path().extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(entry.path()).expect("read a source file");
+                // Split, so this line is not one of them.
+                let needle = ["crate::", "runtime"].concat();
+                for (i, line) in text.lines().enumerate() {
+                    if line.contains(&needle) {
+                        offenders.push(format!("{}:{}: {line}", entry.path().display(), i + 1));
+                    }
+                }
+            }
+        }
+        assert!(
+            offenders.is_empty(),
+            "use the session's re-exports:\n{}",
+            offenders.join("\n")
+        );
     }
 }

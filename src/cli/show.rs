@@ -63,12 +63,12 @@ pub fn text(model: &ResolvedModel) -> String {
                 let _ = writeln!(out, "       network {}", n.network);
             }
             for p in &c.ports {
-                let host = match (p.host_port, &p.interface) {
+                let published = match (p.host_port, &p.interface) {
                     (Some(h), Some(i)) => format!("{i}:{h}"),
                     (Some(h), None) => h.to_string(),
                     (None, _) => "not published".to_string(),
                 };
-                let _ = writeln!(out, "       port {} <- {host}", p.container_port);
+                let _ = writeln!(out, "       port {} <- {published}", p.container_port);
             }
             for l in &c.links {
                 let _ = writeln!(out, "       link {} as {}", l.container, l.alias);

@@ -7,9 +7,8 @@ use super::converge::{client_prefix, each_group};
 use super::error::Error;
 use super::load::groups;
 use super::session;
-use crate::runtime::plan::Action;
 use crate::script::select::Group;
-use crate::session::{Mode, Options, Session, Status};
+use crate::session::{Action, Mode, Options, Session, Status};
 
 pub(super) fn status(recipe: &Recipe, targets: &[String], json: bool) -> Result<(), Error> {
     let groups = groups(recipe)?;

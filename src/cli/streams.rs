@@ -9,11 +9,8 @@ use super::error::Error;
 use super::load::groups;
 use super::session;
 use super::ui::Ui;
-use crate::runtime::exec::ExecRequest;
-use crate::runtime::logs::LogFilter;
-use crate::runtime::plan::Action;
 use crate::session::streams::LogSink;
-use crate::session::{Mode, Options};
+use crate::session::{Action, ExecRequest, LogFilter, Mode, Options};
 
 /// Colours for the container labels, as Compose cycles them.
 const PALETTE: [&str; 6] = ["36", "33", "32", "35", "34", "31"];
@@ -259,7 +256,7 @@ fn time_since_epoch(text: &str) -> Option<i64> {
     if h > 23 || m > 59 || sec > 60 {
         return None;
     }
-    let utc = crate::runtime::snapshot::timestamp(&format!("{date}T{clock}Z"))?;
+    let utc = crate::session::timestamp(&format!("{date}T{clock}Z"))?;
     let seconds = i64::try_from(utc / 1_000_000_000).ok()?;
     // Day 31 of a 30-day month rolls over: the date must read back the same.
     let back = crate::session::status::rfc3339(utc);

@@ -5,7 +5,9 @@ use std::io::IsTerminal;
 use std::rc::Rc;
 
 use super::args::Progress;
+use super::output::Stdout;
 use super::progress;
+use crate::script::Output;
 use crate::session::Reporter;
 
 #[derive(Clone, Copy, Debug)]
@@ -37,13 +39,25 @@ impl Ui {
     }
 
     pub fn reporter(&self) -> Rc<dyn Reporter> {
+        self.reporter_and_output().0
+    }
+
+    /// The reporter, and where a recipe's own output goes: stdout, above the live view when
+    /// there is one.
+    pub fn reporter_and_output(&self) -> (Rc<dyn Reporter>, Rc<dyn Output>) {
         match self.mode() {
-            Progress::Quiet => Rc::new(progress::Quiet),
-            Progress::Json => Rc::new(progress::Json),
-            Progress::Tty => Rc::new(progress::Live::new(self.verbose, self.colors_allowed())),
-            Progress::Plain | Progress::Auto => Rc::new(progress::Lines {
-                verbose: self.verbose,
-            }),
+            Progress::Tty => {
+                let live = Rc::new(progress::Live::new(self.verbose, self.colors_allowed()));
+                (live.clone(), live)
+            }
+            Progress::Quiet => (Rc::new(progress::Quiet), Rc::new(Stdout)),
+            Progress::Json => (Rc::new(progress::Json), Rc::new(Stdout)),
+            Progress::Plain | Progress::Auto => (
+                Rc::new(progress::Lines {
+                    verbose: self.verbose,
+                }),
+                Rc::new(Stdout),
+            ),
         }
     }
 }

@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::container::ContainerConfig;
-use super::host::HostAlias;
 use super::image;
 use super::input::{boolean, opt_string, strings};
 use super::name;
 use super::network::NetworkConfig;
 use super::origin::Origin;
+use super::path_alias::PathAlias;
 use super::problem::Problem;
 use super::value::Value;
 use super::volume::VolumeConfig;
@@ -38,7 +38,7 @@ pub struct ContainerMap {
     pub name: String,
     pub containers: BTreeMap<String, ContainerConfig>,
     pub volumes: BTreeMap<String, VolumeConfig>,
-    pub host: BTreeMap<String, HostAlias>,
+    pub host: BTreeMap<String, PathAlias>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_root: Option<String>,
     pub networks: BTreeMap<String, NetworkConfig>,
@@ -359,7 +359,7 @@ impl ContainerMap {
                 self.networks.insert(entry.to_string(), net);
             }
             "host" => {
-                let h = HostAlias::parse(value, origin.clone()).map_err(fail)?;
+                let h = PathAlias::parse(value, origin.clone()).map_err(fail)?;
                 self.host.insert(entry.to_string(), h);
             }
             _ => {
@@ -380,7 +380,7 @@ impl ContainerMap {
         match kind {
             "volumes" => self.volumes.get(entry).map(VolumeConfig::to_value),
             "networks" => self.networks.get(entry).map(NetworkConfig::to_value),
-            "host" => self.host.get(entry).map(HostAlias::to_value),
+            "host" => self.host.get(entry).map(PathAlias::to_value),
             "groups" => self.groups.get(entry).map(|g| Value::strs(g)),
             _ => None,
         }

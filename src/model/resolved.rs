@@ -12,11 +12,11 @@ use super::container::ContainerConfig;
 use super::exec::ExecCommand;
 use super::graph::{attached_owners, Item};
 use super::healthcheck::HealthCheck;
-use super::host;
 use super::name;
 use super::network_mode::NetworkMode;
 use super::options::{self, signal, Engine, Field};
 use super::origin::Origin;
+use super::path_alias;
 use super::problem::Problem;
 use super::runs_on::clients_of;
 use super::value::Value;
@@ -213,7 +213,7 @@ fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientContext>) -> 
     let root: Option<PathBuf> = map
         .host_root
         .as_ref()
-        .map(|r| host::resolve(None, &base_dir(map.origin_of_property("host_root"), cwd), r));
+        .map(|r| path_alias::resolve(None, &base_dir(map.origin_of_property("host_root"), cwd), r));
     let volume_name =
         |owner: &str, alias: &str| name::volume(&map.name, map.uses_parent_name().then_some(owner), alias);
     let engine_name = |r: &str| {
@@ -257,7 +257,7 @@ fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientContext>) -> 
                         continue;
                     };
                     let Some(p) = h.path_for(inst) else { continue };
-                    let source = host::resolve(root.as_deref(), &base_dir(&h.origin, cwd), p);
+                    let source = path_alias::resolve(root.as_deref(), &base_dir(&h.origin, cwd), p);
                     mounts.push(Mount::Bind {
                         source: clean(&source),
                         target,
@@ -269,7 +269,7 @@ fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientContext>) -> 
                     host_path,
                     readonly,
                 } => {
-                    let source = host::resolve(
+                    let source = path_alias::resolve(
                         root.as_deref(),
                         &base_dir(config.origin_of("binds"), cwd),
                         host_path,

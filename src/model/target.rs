@@ -4,9 +4,136 @@
 use std::fmt;
 
 use super::check::Checked;
+use super::container_map::ContainerMap;
 use super::name;
 
 pub const ALL: &str = "__all__";
+
+/// Which maps a target is meant for: what its `MAP/` prefix says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prefix<'a> {
+    /// No prefix: the first map, the default one.
+    Default,
+    /// `MAP/`: that map.
+    Map(&'a str),
+    /// `__all__/`: every map that has the rest.
+    Every,
+}
+
+/// A target split at its map prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Target<'a> {
+    pub prefix: Prefix<'a>,
+    /// `CONFIG`, `CONFIG.INSTANCE`, `GROUP` or `__all__`.
+    pub rest: &'a str,
+}
+
+impl<'a> Target<'a> {
+    /// Splits `text` at its first `/`; text without one has no prefix.
+    pub fn parse(text: &'a str) -> Self {
+        match text.split_once('/') {
+            None => Target {
+                prefix: Prefix::Default,
+                rest: text,
+            },
+            Some((ALL, rest)) => Target {
+                prefix: Prefix::Every,
+                rest,
+            },
+            Some((map, rest)) => Target {
+                prefix: Prefix::Map(map),
+                rest,
+            },
+        }
+    }
+}
+
+/// `MAP/__all__`: everything in map `map`.
+pub fn everything_in(map: &str) -> String {
+    format!("{map}/{ALL}")
+}
+
+/// Whether `rest` (a target without its prefix) names something in `map` as written, before any
+/// check: `__all__`, a container (an abstract one too), one of its instances, or a group.
+pub fn names_in(map: &ContainerMap, rest: &str) -> bool {
+    let (config, instance) = name::split_instance(rest);
+    rest == ALL
+        || map.groups.contains_key(rest)
+        || map
+            .containers
+            .get(config)
+            .is_some_and(|c| instance.is_none_or(|i| c.instances.iter().any(|x| x == i)))
+}
+
+/// A target whose prefix names no map of the selection.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PrefixError {
+    #[error("target `{target}`: no map has `{rest}`")]
+    NoMapHas { target: String, rest: String },
+    #[error("target `{target}`: no map `{map}` (maps: {})", quoted(.maps))]
+    NoMap {
+        target: String,
+        map: String,
+        maps: Vec<String>,
+    },
+}
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Checks the prefixes of targets given to a selection of maps: a `MAP/` prefix names one of
+/// them, and `__all__/X` finds `X` in one of them. What the rest names is checked on expansion.
+pub fn check_prefixes(targets: &[String], maps: &[&ContainerMap]) -> Result<(), PrefixError> {
+    for text in targets {
+        let target = Target::parse(text);
+        match target.prefix {
+            Prefix::Default => {}
+            Prefix::Every if maps.iter().any(|m| names_in(m, target.rest)) => {}
+            Prefix::Every => {
+                return Err(PrefixError::NoMapHas {
+                    target: text.clone(),
+                    rest: target.rest.to_string(),
+                })
+            }
+            Prefix::Map(map) if maps.iter().any(|m| m.name == map) => {}
+            Prefix::Map(map) => {
+                return Err(PrefixError::NoMap {
+                    target: text.clone(),
+                    map: map.to_string(),
+                    maps: maps.iter().map(|m| m.name.clone()).collect(),
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The targets meant for some of the selected maps, acted on together (`first`: they include
+/// the first selected map, which targets without a prefix mean): those whose prefix names one of
+/// them, or `__all__/X` when one of them has `X`. None given means everything: `MAP/__all__`
+/// for each of them.
+pub fn meant_for(given: &[String], maps: &[&ContainerMap], first: bool) -> Vec<String> {
+    if given.is_empty() {
+        return maps.iter().map(|m| everything_in(&m.name)).collect();
+    }
+    given
+        .iter()
+        .filter(|text| {
+            let target = Target::parse(text);
+            match target.prefix {
+                Prefix::Default => first,
+                Prefix::Map(map) => maps.iter().any(|m| m.name == map),
+                Prefix::Every => maps.iter().any(|m| names_in(m, target.rest)),
+            }
+        })
+        .cloned()
+        .collect()
+}
 
 /// One container instance of one of the client's maps.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,15 +174,14 @@ pub fn expand(targets: &[String], maps: &[Checked]) -> Result<Vec<TargetId>, Str
 }
 
 fn expand_one(target: &str, maps: &[Checked]) -> Result<Vec<TargetId>, String> {
-    let (map_part, rest) = match target.split_once('/') {
-        Some((m, r)) => (Some(m), r),
-        None => (None, target),
-    };
-    let indices: Vec<usize> = match map_part {
-        None if maps.is_empty() => return Err(format!("unknown target `{target}`: the client has no maps")),
-        None => vec![0],
-        Some(ALL) => (0..maps.len()).collect(),
-        Some(m) => match maps.iter().position(|c| c.map.name == m) {
+    let Target { prefix, rest } = Target::parse(target);
+    let indices: Vec<usize> = match prefix {
+        Prefix::Default if maps.is_empty() => {
+            return Err(format!("unknown target `{target}`: the client has no maps"))
+        }
+        Prefix::Default => vec![0],
+        Prefix::Every => (0..maps.len()).collect(),
+        Prefix::Map(m) => match maps.iter().position(|c| c.map.name == m) {
             Some(i) => vec![i],
             None => {
                 let names: Vec<String> = maps.iter().map(|c| format!("`{}`", c.map.name)).collect();
@@ -142,5 +268,122 @@ fn expand_in(map: usize, rest: &str, checked: &Checked) -> Result<Vec<TargetId>,
                 )),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Origin, Value};
+
+    /// Map `name` with `web` (instances `a`, `b`), `db`, an abstract `base` and a group `g`.
+    fn map(name: &str) -> ContainerMap {
+        let value = Value::map([
+            (
+                "web",
+                Value::map([
+                    ("image", Value::str("w")),
+                    ("instances", Value::strs(&["a".into(), "b".into()])),
+                ]),
+            ),
+            ("db", Value::map([("image", Value::str("d"))])),
+            ("base", Value::map([("abstract", Value::Bool(true))])),
+            (
+                "groups",
+                Value::map([("g", Value::strs(&["web.a".into(), "db".into()]))]),
+            ),
+        ]);
+        ContainerMap::from_value(name, &value, &|_| Origin::default()).expect("map builds")
+    }
+
+    /// Map `name` with only `db`.
+    fn db_only(name: &str) -> ContainerMap {
+        let value = Value::map([("db", Value::map([("image", Value::str("d"))]))]);
+        ContainerMap::from_value(name, &value, &|_| Origin::default()).expect("map builds")
+    }
+
+    #[test]
+    fn a_target_splits_at_its_map_prefix() {
+        let cases = [
+            ("web", Prefix::Default, "web"),
+            ("web.a", Prefix::Default, "web.a"),
+            ("__all__", Prefix::Default, "__all__"),
+            ("m/web.a", Prefix::Map("m"), "web.a"),
+            ("m/__all__", Prefix::Map("m"), "__all__"),
+            ("__all__/db", Prefix::Every, "db"),
+            ("__all__/__all__", Prefix::Every, "__all__"),
+            ("m/x/y", Prefix::Map("m"), "x/y"),
+        ];
+        for (text, prefix, rest) in cases {
+            assert_eq!(Target::parse(text), Target { prefix, rest }, "{text}");
+        }
+        assert_eq!(everything_in("m"), "m/__all__");
+    }
+
+    #[test]
+    fn what_a_target_names_in_a_map() {
+        let m = map("m");
+        let cases = [
+            ("__all__", true),
+            ("web", true),
+            ("web.a", true),
+            ("web.c", false),
+            ("db", true),
+            ("db.a", false),
+            ("g", true),
+            ("g.a", false),
+            ("base", true),
+            ("nope", false),
+        ];
+        for (rest, named) in cases {
+            assert_eq!(names_in(&m, rest), named, "{rest}");
+        }
+    }
+
+    #[test]
+    fn prefixes_name_a_selected_map() {
+        let (m, n) = (map("m"), db_only("n"));
+        let maps = [&m, &n];
+        let ok = [
+            "web",
+            "nope",
+            "m/web",
+            "n/nope",
+            "__all__/db",
+            "__all__/web.a",
+            "__all__/__all__",
+        ];
+        for t in ok {
+            assert_eq!(check_prefixes(&[t.to_string()], &maps), Ok(()), "{t}");
+        }
+        let bad = [
+            ("__all__/zzz", "target `__all__/zzz`: no map has `zzz`"),
+            ("x/web", "target `x/web`: no map `x` (maps: `m`, `n`)"),
+        ];
+        for (t, message) in bad {
+            let given = vec!["web".to_string(), t.to_string()];
+            let e = check_prefixes(&given, &maps).expect_err(t);
+            assert_eq!(e.to_string(), message, "{t}");
+        }
+    }
+
+    #[test]
+    fn targets_go_to_the_maps_they_are_meant_for() {
+        let (m, n, o) = (map("m"), db_only("n"), db_only("o"));
+        let given: Vec<String> = ["web", "n/db", "__all__/web.b", "__all__/db", "o/db"]
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        let cases: Vec<(Vec<&ContainerMap>, bool, Vec<&str>)> = vec![
+            (vec![&m], true, vec!["web", "__all__/web.b", "__all__/db"]),
+            (vec![&m], false, vec!["__all__/web.b", "__all__/db"]),
+            (vec![&n, &o], false, vec!["n/db", "__all__/db", "o/db"]),
+            (vec![&n], true, vec!["web", "n/db", "__all__/db"]),
+        ];
+        for (maps, first, want) in cases {
+            let names: Vec<&str> = maps.iter().map(|m| m.name.as_str()).collect();
+            assert_eq!(meant_for(&given, &maps, first), want, "{names:?} first: {first}");
+        }
+        assert_eq!(meant_for(&[], &[&m, &n], false), vec!["m/__all__", "n/__all__"]);
     }
 }

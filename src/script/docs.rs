@@ -116,10 +116,12 @@ mod tests {
         use std::rc::Rc;
         let session = Rc::new(crate::session::Session::new(crate::session::Mode::Record));
         let reporter = Rc::new(crate::session::Recorder::default());
-        let mut host = crate::script::ScriptHost::new(&crate::script::Limits::default(), session, reporter);
+        let output = Rc::new(crate::script::output::Discard);
+        let mut interpreter =
+            crate::script::Interpreter::new(&crate::script::Limits::default(), session, reporter, output);
         for (library, _) in stdlib_entries() {
             let alias = library.rsplit('/').next().unwrap_or(library);
-            if let Err(e) = host.eval_text("t.rhai", &format!("import \"{library}\" as {alias}; 1")) {
+            if let Err(e) = interpreter.eval_text("t.rhai", &format!("import \"{library}\" as {alias}; 1")) {
                 panic!("{library}: {e}");
             }
         }

@@ -10,7 +10,10 @@ use crate::model::{ContainerMap, Value};
 
 /// A container map, and how the images it declares are built (`m.images.NAME = df`).
 #[derive(Clone)]
-pub struct MapHandle(pub Rc<RefCell<ContainerMap>>, pub Rc<RefCell<Images>>);
+pub struct MapHandle {
+    pub map: Rc<RefCell<ContainerMap>>,
+    pub images: Rc<RefCell<Images>>,
+}
 
 /// Image name → how it is built, and where it was declared.
 pub type Images = std::collections::BTreeMap<String, (ImageSource, crate::model::Origin)>;
@@ -27,15 +30,25 @@ impl ImageSource {
     /// recipe may still change it for a later action).
     pub fn context(&self) -> Result<crate::context::Context, crate::context::ContextError> {
         match self {
-            ImageSource::DockerFile(df) => crate::context::Context::of(&df.0.borrow()),
-            ImageSource::Context(ctx) => Ok(ctx.0.borrow().clone()),
+            ImageSource::DockerFile(df) => crate::context::Context::of(&df.dockerfile.borrow()),
+            ImageSource::Context(ctx) => Ok(ctx.context.borrow().clone()),
         }
     }
 }
 
 /// A build context (`docker_context(df)`).
 #[derive(Clone)]
-pub struct ContextHandle(pub Rc<RefCell<crate::context::Context>>);
+pub struct ContextHandle {
+    pub context: Rc<RefCell<crate::context::Context>>,
+}
+
+impl ContextHandle {
+    pub fn new(context: crate::context::Context) -> Self {
+        ContextHandle {
+            context: Rc::new(RefCell::new(context)),
+        }
+    }
+}
 
 impl fmt::Debug for ContextHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -45,23 +58,38 @@ impl fmt::Debug for ContextHandle {
 
 /// `m.images`: indexing gives or sets how an image is built.
 #[derive(Clone, Debug)]
-pub struct ImagesHandle(pub MapHandle);
+pub struct ImagesHandle {
+    pub map: MapHandle,
+}
 
 impl MapHandle {
     pub fn new(map: ContainerMap) -> Self {
-        MapHandle(Rc::new(RefCell::new(map)), Rc::new(RefCell::new(Images::new())))
+        MapHandle {
+            map: Rc::new(RefCell::new(map)),
+            images: Rc::new(RefCell::new(Images::new())),
+        }
+    }
+
+    /// The map, to read.
+    pub fn read(&self) -> std::cell::Ref<'_, ContainerMap> {
+        self.map.borrow()
+    }
+
+    /// The map, to change: the recipe's other handles to it see the change.
+    pub fn write(&self) -> std::cell::RefMut<'_, ContainerMap> {
+        self.map.borrow_mut()
     }
 
     pub fn name(&self) -> String {
-        self.0.borrow().name.clone()
+        self.read().name.clone()
     }
 
     pub fn same(&self, other: &MapHandle) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
+        Rc::ptr_eq(&self.map, &other.map)
     }
 
     pub fn snapshot(&self) -> ContainerMap {
-        self.0.borrow().clone()
+        self.read().clone()
     }
 }
 
@@ -73,7 +101,9 @@ impl fmt::Debug for MapHandle {
 
 /// `m.containers`: indexing gives configuration handles.
 #[derive(Clone, Debug)]
-pub struct ContainersHandle(pub MapHandle);
+pub struct ContainersHandle {
+    pub map: MapHandle,
+}
 
 /// `m.volumes`, `m.networks`, `m.host`, `m.groups`: indexing gives entries.
 #[derive(Clone, Debug)]
@@ -93,8 +123,7 @@ impl ConfigHandle {
     /// The configuration's fields as an object map (for copying).
     pub fn to_value(&self) -> Value {
         self.map
-            .0
-            .borrow()
+            .read()
             .containers
             .get(&self.name)
             .map_or(Value::Map(Default::default()), |c| c.to_value())
@@ -109,11 +138,31 @@ impl fmt::Debug for ConfigHandle {
 
 /// A Docker Engine connection's settings (`docker()`); it connects when an action needs it.
 #[derive(Clone, Debug)]
-pub struct DockerHandle(pub Rc<ClientConfig>);
+pub struct DockerHandle {
+    pub config: Rc<ClientConfig>,
+}
+
+impl DockerHandle {
+    pub fn new(config: ClientConfig) -> Self {
+        DockerHandle {
+            config: Rc::new(config),
+        }
+    }
+}
 
 /// `mapping_client(...)`: maps and the clients they run on.
 #[derive(Clone, Debug)]
-pub struct ClientHandle(pub Rc<MappingClient>);
+pub struct ClientHandle {
+    pub client: Rc<MappingClient>,
+}
+
+impl ClientHandle {
+    pub fn new(client: MappingClient) -> Self {
+        ClientHandle {
+            client: Rc::new(client),
+        }
+    }
+}
 
 #[derive(Debug)]
 pub struct MappingClient {
@@ -124,7 +173,17 @@ pub struct MappingClient {
 
 /// A DockerFile (`dockerfile(base)`); templates write into it through the handle.
 #[derive(Clone)]
-pub struct DockerFileHandle(pub Rc<RefCell<crate::dockerfile::DockerFile>>);
+pub struct DockerFileHandle {
+    pub dockerfile: Rc<RefCell<crate::dockerfile::DockerFile>>,
+}
+
+impl DockerFileHandle {
+    pub fn new(dockerfile: crate::dockerfile::DockerFile) -> Self {
+        DockerFileHandle {
+            dockerfile: Rc::new(RefCell::new(dockerfile)),
+        }
+    }
+}
 
 impl fmt::Debug for DockerFileHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

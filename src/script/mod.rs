@@ -1,4 +1,4 @@
-//! The Rhai host: recipes build maps through handles; model-building functions do no I/O beyond
+//! The Rhai interpreter: recipes build maps through handles; model-building functions do no I/O beyond
 //! reading the files a recipe names (`load_map`, `import`).
 
 pub mod api;
@@ -7,11 +7,14 @@ pub mod docs;
 pub mod error;
 pub mod handles;
 pub mod hints;
-pub mod host;
+pub mod interpreter;
+pub mod output;
 pub mod resolver;
 pub mod select;
 pub mod sources;
 pub mod vocabulary;
 
 pub use error::Error;
-pub use host::{Limits, MapImage, ScriptHost};
+pub use interpreter::{Interpreter, Limits};
+pub use output::Output;
+pub use select::MapImage;

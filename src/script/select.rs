@@ -2,13 +2,15 @@
 //! does: the maps it selects, grouped by the mapping client they were handed to (with that
 //! client's Engines), or the local Engine for maps handed to none; and the images they declare.
 
+use std::cell::Ref;
 use std::sync::Arc;
 
 use super::error::Error;
 use super::handles::MapHandle;
-use super::host::{Evaluation, ScriptHost};
+use super::interpreter::{Evaluation, Interpreter};
 use crate::model::client::ClientConfig;
-use crate::model::Problem;
+use crate::model::target::{self, PrefixError};
+use crate::model::{ContainerMap, Problem};
 use crate::session::Declared;
 
 /// Maps acted on together, and the clients they run on.
@@ -19,24 +21,35 @@ pub struct Group {
     pub clients: Vec<(String, ClientConfig)>,
 }
 
+/// An image a map declares (`m.images.NAME`), for `dmap build` and `dmap dockerfile`.
+pub struct MapImage {
+    pub declared: Declared,
+    /// Its full reference (the map's `repository` and `default_tag` applied).
+    pub reference: String,
+    /// The clients its map was handed to (none: the local Engine).
+    pub clients: Vec<(String, ClientConfig)>,
+}
+
 /// The selected maps (as `check` selects them), each in the group of the first mapping client
 /// it was handed to, in the order of the selection.
-pub fn groups(host: &ScriptHost, evaluation: &Evaluation) -> Vec<Group> {
-    let handed = host.mapping_clients();
+pub fn groups(interpreter: &Interpreter, evaluation: &Evaluation) -> Vec<Group> {
+    let handed = interpreter.mapping_clients();
     let mut groups: Vec<(Option<usize>, Group)> = Vec::new();
-    for m in host.selected_maps(evaluation) {
-        let owner = handed.iter().position(|c| c.0.maps.iter().any(|h| h.same(&m)));
+    for m in interpreter.selected_maps(evaluation) {
+        let owner = handed
+            .iter()
+            .position(|c| c.client.maps.iter().any(|h| h.same(&m)));
         if let Some((_, g)) = groups.iter_mut().find(|(o, _)| *o == owner) {
             g.maps.push(m);
             continue;
         }
         let clients = match owner.and_then(|i| handed.get(i)) {
-            Some(c) => {
-                c.0.clients
-                    .iter()
-                    .map(|(n, cfg)| (n.clone(), (**cfg).clone()))
-                    .collect()
-            }
+            Some(c) => c
+                .client
+                .clients
+                .iter()
+                .map(|(n, cfg)| (n.clone(), (**cfg).clone()))
+                .collect(),
             None => vec![(
                 crate::model::name::DEFAULT_CLIENT.to_string(),
                 ClientConfig::default(),
@@ -53,13 +66,45 @@ pub fn groups(host: &ScriptHost, evaluation: &Evaluation) -> Vec<Group> {
     groups.into_iter().map(|(_, g)| g).collect()
 }
 
+/// The images the selected maps declare, with their references and the clients each map was
+/// handed to: what `dmap build` and `dmap dockerfile` work on.
+pub fn images(interpreter: &Interpreter, evaluation: &Evaluation) -> Result<Vec<MapImage>, Error> {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for m in interpreter.selected_maps(evaluation) {
+        let clients = interpreter.clients_of(&m.name());
+        let declared = match declared(std::slice::from_ref(&m)) {
+            Ok(d) => d,
+            Err(Error::Recipe { problems: p, .. }) => {
+                problems.extend(p);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let map = m.read();
+        out.extend(declared.into_iter().map(|declared| MapImage {
+            reference: crate::session::images::reference(&map, &declared.name),
+            declared,
+            clients: clients.clone(),
+        }));
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(Error::Recipe {
+            problems,
+            trace: Vec::new(),
+        })
+    }
+}
+
 /// The images `maps` declare, rendered as they are now.
 pub fn declared(maps: &[MapHandle]) -> Result<Vec<Declared>, Error> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for m in maps {
         let map = m.name();
-        for (name, (source, origin)) in m.1.borrow().iter() {
+        for (name, (source, origin)) in m.images.borrow().iter() {
             match source.context() {
                 Ok(context) => out.push(Declared {
                     map: map.clone(),
@@ -81,36 +126,21 @@ pub fn declared(maps: &[MapHandle]) -> Result<Vec<Declared>, Error> {
     }
 }
 
-/// The targets of one group: those given (a `MAP/` prefix picks the group of that map; without
-/// one, the first selected map's group is meant), or `MAP/__all__` for each of its maps.
+/// The targets of one group (`first`: the group of the first selected map, which targets
+/// without a map prefix mean): see [`target::meant_for`].
 pub fn targets_for(group: &Group, first: bool, given: &[String]) -> Vec<String> {
-    if given.is_empty() {
-        return group
-            .maps
-            .iter()
-            .map(|m| format!("{}/__all__", m.name()))
-            .collect();
-    }
-    given
-        .iter()
-        .filter(|t| match t.split_once('/') {
-            Some((crate::model::target::ALL, rest)) => group.maps.iter().any(|m| has_target(m, rest)),
-            Some((map, _)) => group.maps.iter().any(|m| m.name() == map),
-            None => first,
-        })
-        .cloned()
-        .collect()
+    let borrowed: Vec<Ref<'_, ContainerMap>> = group.maps.iter().map(|m| m.read()).collect();
+    let maps: Vec<&ContainerMap> = borrowed.iter().map(|m| &**m).collect();
+    target::meant_for(given, &maps, first)
 }
 
-/// Whether target `t` (without a map prefix) names something in `map`: `__all__`, a
-/// configuration, one of its instances, or a group.
-pub fn has_target(map: &MapHandle, t: &str) -> bool {
-    let map = map.0.borrow();
-    let (config, instance) = crate::model::name::split_instance(t);
-    t == crate::model::target::ALL
-        || map.groups.contains_key(t)
-        || map
-            .containers
-            .get(config)
-            .is_some_and(|c| instance.is_none_or(|i| c.instances.iter().any(|x| x == i)))
+/// Checks the map prefixes of targets given to every selected group: see
+/// [`target::check_prefixes`].
+pub fn check_prefixes(groups: &[Group], given: &[String]) -> Result<(), PrefixError> {
+    let borrowed: Vec<Ref<'_, ContainerMap>> = groups
+        .iter()
+        .flat_map(|g| g.maps.iter().map(|m| m.read()))
+        .collect();
+    let maps: Vec<&ContainerMap> = borrowed.iter().map(|m| &**m).collect();
+    target::check_prefixes(given, &maps)
 }

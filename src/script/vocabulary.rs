@@ -4,7 +4,7 @@
 
 use rhai::Dynamic;
 
-use super::host::ScriptHost;
+use super::interpreter::Interpreter;
 
 /// One form of a function.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,7 +132,7 @@ const DOCS: &[(&str, &str)] = &[
     ("finalize", "Renders the DockerFile; later writes are errors."),
 ];
 
-impl ScriptHost {
+impl Interpreter {
     /// What is at hand now.
     pub fn vocabulary(&self) -> Vocabulary {
         let (engine, scope, functions) = self.parts();
@@ -217,7 +217,7 @@ fn type_of(engine: &rhai::Engine, value: &Dynamic) -> String {
 fn targets(maps: &[super::handles::MapHandle]) -> Vec<String> {
     let mut out = vec!["__all__".to_string()];
     for m in maps {
-        let map = m.0.borrow();
+        let map = m.read();
         let mut own = vec!["__all__".to_string()];
         for (name, config) in &map.containers {
             if config.is_abstract {

@@ -25,13 +25,21 @@ pub use report::{Done, Report};
 pub use reporter::{Event, Purpose, Recorder, Reporter};
 pub use status::Status;
 
+// What front ends name of the runtime, through the session: they never name `runtime::`.
+pub use crate::runtime::apply::StepOutcome;
+pub use crate::runtime::error::StepError;
+pub use crate::runtime::exec::ExecRequest;
+pub use crate::runtime::executor::{Canceller, Outcome};
+pub use crate::runtime::logs::LogFilter;
+pub use crate::runtime::plan::{Action, BuildPolicy, Options as Flags, Plan, Step, StepKind};
+pub use crate::runtime::snapshot::timestamp;
+
 use crate::model::client::ClientConfig;
 use crate::model::{check_maps, target, ContainerMap};
 use crate::runtime::apply::apply;
 use crate::runtime::driver::Driver;
-use crate::runtime::executor::{Canceller, Outcome};
 use crate::runtime::observe::observe;
-use crate::runtime::plan::{plan, Action, Plan, Step};
+use crate::runtime::plan::plan;
 use crate::runtime::snapshot::Snapshot;
 use crate::runtime::spec::Desired;
 

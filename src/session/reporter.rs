@@ -61,12 +61,6 @@ pub enum Purpose {
 /// Hears a session's events, in the order they happen, on the thread that called the session.
 pub trait Reporter {
     fn event(&self, event: &Event<'_>);
-
-    /// The recipe's own output (`print`): to stdout, unless the front end draws there.
-    #[allow(clippy::print_stdout)] // the recipe's output, where it asked for it
-    fn print(&self, text: &str) {
-        println!("{text}");
-    }
 }
 
 /// Keeps the actions recorded under `check` and `show`, as `ACTION TARGETS`.

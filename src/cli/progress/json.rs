@@ -12,9 +12,8 @@ use std::io::Write as _;
 
 use serde_json::{json, Value};
 
-use crate::runtime::executor::Outcome;
-use crate::runtime::plan::Step;
 use crate::session::{Event, Reporter};
+use crate::session::{Outcome, Step};
 
 pub struct Json;
 

@@ -3,9 +3,8 @@
 use std::io::Write as _;
 
 use super::on;
-use crate::runtime::executor::Outcome;
-use crate::runtime::plan::StepKind;
 use crate::session::{Event, Purpose, Reporter};
+use crate::session::{Outcome, StepKind};
 
 /// Writes each step as it finishes (`  start m.web: created`), waits and builds as they begin,
 /// each build step as the Engine reaches it (every line it prints with `verbose`), notes, and

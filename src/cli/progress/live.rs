@@ -11,9 +11,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::on;
-use crate::runtime::executor::Outcome;
-use crate::runtime::plan::{Step, StepKind};
+use crate::cli::output::{debug_line, line_to_stdout};
+use crate::script::Output;
 use crate::session::{Event, Purpose, Reporter};
+use crate::session::{Outcome, Step, StepKind};
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const TICK: Duration = Duration::from_millis(100);
@@ -266,7 +267,7 @@ fn finished_line(
     v: &View,
     client: &str,
     step: &Step,
-    outcome: &Outcome<(), crate::runtime::error::StepError>,
+    outcome: &crate::session::StepOutcome,
     since: Option<Instant>,
 ) -> String {
     let (_, done) = words(&step.kind);
@@ -386,19 +387,32 @@ impl Reporter for Live {
             Event::Recorded { .. } => {}
         }
     }
+}
 
-    #[allow(clippy::print_stdout)] // the recipe's output, where it asked for it
-    fn print(&self, text: &str) {
+impl Live {
+    /// A line on stdout, the view erased first and drawn again after, so nothing tears it.
+    fn above_the_view(&self, text: &str) {
         let mut v = self.view();
         let mut err = std::io::stderr().lock();
         v.erase(&mut err);
         let _ = err.flush();
         drop(err);
-        println!("{text}");
-        let _ = std::io::stdout().flush();
+        line_to_stdout(text);
         if self.running.load(Ordering::SeqCst) {
             v.redraw();
         }
+    }
+}
+
+/// The recipe's output goes where it would without a view (stdout, see `cli::output::Stdout`),
+/// above the view.
+impl Output for Live {
+    fn print(&self, text: &str) {
+        self.above_the_view(text);
+    }
+
+    fn debug(&self, text: &str, source: Option<&str>, position: rhai::Position) {
+        self.above_the_view(&debug_line(text, source, position));
     }
 }
 

@@ -8,10 +8,10 @@ use super::super::args::UpFlags;
 use super::super::converge::{planned, render_plan};
 use super::super::error::Error;
 use super::super::status;
-use crate::script::host::Evaluation;
+use crate::script::interpreter::Evaluation;
 use crate::script::select;
 use crate::script::vocabulary::{Function, Vocabulary, TYPES};
-use crate::script::ScriptHost;
+use crate::script::Interpreter;
 
 /// What the loop does after a command.
 pub enum Next {
@@ -19,15 +19,15 @@ pub enum Next {
     Quit,
 }
 
-pub fn run(command: &str, host: &ScriptHost) -> Result<Next, Error> {
+pub fn run(command: &str, interpreter: &Interpreter) -> Result<Next, Error> {
     let mut words = command.split_whitespace();
     let name = words.next().unwrap_or("");
     let rest: Vec<String> = words.map(str::to_string).collect();
     let text = match name {
         "q" | "quit" | "exit" => return Ok(Next::Quit),
-        "h" | "help" => help(&host.vocabulary(), rest.first().map(String::as_str))?,
+        "h" | "help" => help(&interpreter.vocabulary(), rest.first().map(String::as_str))?,
         "plan" | "status" => {
-            let groups = select::groups(host, &Evaluation { value: Dynamic::UNIT });
+            let groups = select::groups(interpreter, &Evaluation { value: Dynamic::UNIT });
             if groups.is_empty() {
                 return Err(Error::Usage {
                     message:
@@ -35,7 +35,7 @@ pub fn run(command: &str, host: &ScriptHost) -> Result<Next, Error> {
                             .into(),
                 });
             }
-            let session = host.session();
+            let session = interpreter.session();
             if name == "plan" {
                 render_plan(&planned(&session, &groups, &rest, UpFlags::default())?, false)?
             } else {
@@ -157,11 +157,11 @@ fn wrap(text: &str) -> String {
 }
 
 /// A value as the REPL shows it: strings quoted, dmap's objects by type and name.
-pub fn show_value(host: &ScriptHost, value: &Dynamic) -> String {
+pub fn show_value(interpreter: &Interpreter, value: &Dynamic) -> String {
     if let Some(m) = value.clone().try_cast::<crate::script::handles::MapHandle>() {
         return format!("ContainerMap `{}`", m.name());
     }
-    let ty = host.type_of(value);
+    let ty = interpreter.type_of(value);
     if TYPES.contains(&ty.as_str()) {
         return ty;
     }

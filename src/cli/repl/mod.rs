@@ -21,22 +21,24 @@ use rustyline::{CompletionType, Config, Editor};
 use super::error::Error;
 use super::ui::Ui;
 use super::{canceller, diagnostic, limits, session};
-use crate::script::ScriptHost;
+use crate::script::Interpreter;
 use crate::session::Mode;
 use helper::ReplHelper;
 
 const PROMPT: &str = "dmap> ";
 
 pub(super) fn run(file: Option<&Path>, args: &[String], ui: &Ui) -> Result<(), Error> {
-    let host = Rc::new(RefCell::new(ScriptHost::new(
+    let (reporter, output) = ui.reporter_and_output();
+    let interpreter = Rc::new(RefCell::new(Interpreter::new(
         &limits(),
         Rc::new(session(Mode::Apply)),
-        ui.reporter(),
+        reporter,
+        output,
     )));
-    host.borrow_mut().set_args(args);
+    interpreter.borrow_mut().set_args(args);
     if let Some(file) = file {
         // Like `python -i`: an error in the file is shown, and what it defined before stays.
-        let evaluated = host.borrow_mut().eval_file(file);
+        let evaluated = interpreter.borrow_mut().eval_file(file);
         if let Err(e) = evaluated {
             report(&Error::Script(e));
         }
@@ -51,8 +53,8 @@ pub(super) fn run(file: Option<&Path>, args: &[String], ui: &Ui) -> Result<(), E
         })?;
     let vocabulary = Rc::new(RefCell::new(None));
     let fill = {
-        let host = host.clone();
-        Box::new(move || host.borrow().vocabulary())
+        let interpreter = interpreter.clone();
+        Box::new(move || interpreter.borrow().vocabulary())
     };
     editor.set_helper(Some(ReplHelper::new(vocabulary.clone(), fill)));
     let history = history_path();
@@ -82,7 +84,7 @@ pub(super) fn run(file: Option<&Path>, args: &[String], ui: &Ui) -> Result<(), E
         }
         canceller().reset();
         if let Some(command) = text.trim_start().strip_prefix(':') {
-            match commands::run(command, &host.borrow()) {
+            match commands::run(command, &interpreter.borrow()) {
                 Ok(commands::Next::Quit) => break,
                 Ok(commands::Next::Prompt) => {}
                 Err(e) => report(&e),
@@ -92,12 +94,12 @@ pub(super) fn run(file: Option<&Path>, args: &[String], ui: &Ui) -> Result<(), E
         count += 1;
         let label = format!("<input {count}>");
         diagnostic::remember(&label, text);
-        let result = host.borrow_mut().eval_text(&label, text);
+        let result = interpreter.borrow_mut().eval_text(&label, text);
         match result {
             Ok(evaluation) => {
                 // A trailing `;` keeps the value to itself (an action's steps were shown already).
                 if !evaluation.value.is_unit() && !text.ends_with(';') {
-                    let shown = commands::show_value(&host.borrow(), &evaluation.value);
+                    let shown = commands::show_value(&interpreter.borrow(), &evaluation.value);
                     let mut out = std::io::stdout().lock();
                     let _ = writeln!(out, "{shown}");
                 }

@@ -88,7 +88,7 @@ pub fn create_body(
     carry: &[(String, String)],
 ) -> Result<ContainerCreateBody, TranslateError> {
     let spec: &ContainerSpec = &c.spec;
-    let (mut body, mut host) = option_fields(&spec.options)?;
+    let (mut body, mut host_config) = option_fields(&spec.options)?;
     body.image = Some(spec.image.clone());
     body.hostname.clone_from(&spec.hostname);
     body.domainname.clone_from(&spec.domainname);
@@ -102,7 +102,7 @@ pub fn create_body(
     if let Some(ep) = &spec.entrypoint {
         body.entrypoint = Some(command_words(ep)?);
     }
-    let mut binds: Vec<String> = host.binds.take().unwrap_or_default();
+    let mut binds: Vec<String> = host_config.binds.take().unwrap_or_default();
     let mut anonymous: Vec<String> = body.volumes.take().unwrap_or_default();
     for m in &spec.mounts {
         let mode = if m.readonly { "ro" } else { "rw" };
@@ -120,13 +120,13 @@ pub fn create_body(
             binds.push(format!("{volume}:{target}:rw"));
         }
     }
-    host.binds = (!binds.is_empty()).then_some(binds);
+    host_config.binds = (!binds.is_empty()).then_some(binds);
     body.volumes = (!anonymous.is_empty()).then_some(anonymous);
     // The map's own come first; those given in `host_config` are kept too.
     if !spec.volumes_from.is_empty() {
         let mut from = spec.volumes_from.clone();
-        from.extend(host.volumes_from.take().unwrap_or_default());
-        host.volumes_from = Some(from);
+        from.extend(host_config.volumes_from.take().unwrap_or_default());
+        host_config.volumes_from = Some(from);
     }
     if !spec.links.is_empty() {
         let mut links: Vec<String> = spec
@@ -134,15 +134,15 @@ pub fn create_body(
             .iter()
             .map(|l| format!("{}:{}", l.container, l.alias))
             .collect();
-        links.extend(host.links.take().unwrap_or_default());
-        host.links = Some(links);
+        links.extend(host_config.links.take().unwrap_or_default());
+        host_config.links = Some(links);
     }
     if let Some(h) = &spec.healthcheck {
         body.healthcheck = Some(health_config(h));
     }
     let mut exposed: Vec<String> = body.exposed_ports.take().unwrap_or_default();
     let mut bindings: HashMap<String, Option<Vec<PortBinding>>> =
-        host.port_bindings.take().unwrap_or_default();
+        host_config.port_bindings.take().unwrap_or_default();
     for p in &spec.ports {
         if !exposed.contains(&p.port) {
             exposed.push(p.port.clone());
@@ -159,7 +159,7 @@ pub fn create_body(
         }
     }
     body.exposed_ports = (!exposed.is_empty()).then_some(exposed);
-    host.port_bindings = (!bindings.is_empty()).then_some(bindings);
+    host_config.port_bindings = (!bindings.is_empty()).then_some(bindings);
     let mac = mac_address(&spec.options);
     match &spec.network_mode {
         Some(mode) if mac.is_some() && mode != "bridge" => {
@@ -169,13 +169,13 @@ pub fn create_body(
             })
         }
         Some(mode) if mode == "none" => {
-            host.network_mode = Some("none".into());
+            host_config.network_mode = Some("none".into());
             body.network_disabled = Some(true);
         }
-        Some(mode) => host.network_mode = Some(mode.clone()),
+        Some(mode) => host_config.network_mode = Some(mode.clone()),
         None => {
             if let Some(first) = spec.networks.first() {
-                host.network_mode = Some(first.network.clone());
+                host_config.network_mode = Some(first.network.clone());
                 let mut endpoint = endpoint_settings(first, spec);
                 endpoint.mac_address = mac.clone();
                 body.networking_config = Some(NetworkingConfig {
@@ -196,7 +196,7 @@ pub fn create_body(
             )])),
         });
     }
-    body.host_config = Some(host);
+    body.host_config = Some(host_config);
     let mut all_labels = body.labels.take().unwrap_or_default();
     all_labels.extend(object_labels(&c.map, "container", client));
     all_labels.insert(labels::CONFIG.into(), c.config.clone());

@@ -10,10 +10,9 @@ use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 use super::{here, value_of, Fallible, State};
 use crate::model::client::ClientConfig;
 use crate::model::{ContainerMap, Origin, Problem, Value};
-use crate::runtime::plan::Action;
 use crate::script::error::{raise_action, raise_one};
 use crate::script::handles::ClientHandle;
-use crate::session::{Options, Report, Request};
+use crate::session::{Action, Options, Report, Request};
 
 /// The actions that take targets (and options); `signal` and `plan` have their own forms.
 const ACTIONS: [&str; 9] = [
@@ -39,7 +38,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
                 c,
                 name,
                 None,
-                &Dynamic::from("__all__"),
+                &Dynamic::from(crate::model::target::ALL),
                 Map::new(),
                 false,
             )
@@ -76,7 +75,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
     // Status: the same shape as `dmap status --json`.
     let s = state.clone();
     engine.register_fn("status", move |ctx: NativeCallContext, c: &mut ClientHandle| {
-        status(&ctx, &s, c, &Dynamic::from("__all__"))
+        status(&ctx, &s, c, &Dynamic::from(crate::model::target::ALL))
     });
     let s = state.clone();
     engine.register_fn(
@@ -184,15 +183,15 @@ fn with_request<T>(
     plan_only: bool,
     f: impl FnOnce(&Request<'_>) -> T,
 ) -> Fallible<T> {
-    let borrowed: Vec<Ref<'_, ContainerMap>> = client.0.maps.iter().map(|m| m.0.borrow()).collect();
+    let borrowed: Vec<Ref<'_, ContainerMap>> = client.client.maps.iter().map(|m| m.read()).collect();
     let maps: Vec<&ContainerMap> = borrowed.iter().map(|m| &**m).collect();
     let clients: Vec<(String, ClientConfig)> = client
-        .0
+        .client
         .clients
         .iter()
         .map(|(n, c)| (n.clone(), (**c).clone()))
         .collect();
-    let images = super::images::declared(&client.0.maps)?;
+    let images = super::images::declared(&client.client.maps)?;
     Ok(f(&Request {
         maps: &maps,
         clients: &clients,

@@ -11,7 +11,7 @@ use crate::script::error::raise_one;
 use crate::script::handles::{ClientHandle, DockerHandle, MapHandle, MappingClient};
 
 pub(super) fn register(engine: &mut Engine, state: &State) {
-    engine.register_fn("docker", || DockerHandle(Rc::new(ClientConfig::default())));
+    engine.register_fn("docker", || DockerHandle::new(ClientConfig::default()));
     let s = state.clone();
     engine.register_fn(
         "docker",
@@ -20,10 +20,10 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             let v = value_of(&Dynamic::from_map(settings), "docker", &origin)?;
             let config = ClientConfig::parse(&v)
                 .map_err(|e| raise_one(Problem::new(format!("docker: {e}"), origin)))?;
-            Ok(DockerHandle(Rc::new(config)))
+            Ok(DockerHandle::new(config))
         },
     );
-    engine.register_fn("to_string", |d: &mut DockerHandle| match &d.0.base_url {
+    engine.register_fn("to_string", |d: &mut DockerHandle| match &d.config.base_url {
         Some(u) => format!("docker({u})"),
         None => "docker()".to_string(),
     });
@@ -63,7 +63,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
         let clients: Vec<(String, Rc<ClientConfig>)> = if clients.is_unit() {
             vec![("default".to_string(), Rc::new(ClientConfig::default()))]
         } else if let Some(d) = clients.clone().try_cast::<DockerHandle>() {
-            vec![("default".to_string(), d.0)]
+            vec![("default".to_string(), d.config)]
         } else if let Some(by_name) = clients.clone().try_cast::<Map>() {
             let mut out = Vec::new();
             for (name, d) in by_name {
@@ -74,7 +74,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
                         d.type_name()
                     ))
                 })?;
-                out.push((name.to_string(), d.0));
+                out.push((name.to_string(), d.config));
             }
             out
         } else {
@@ -83,7 +83,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
                 clients.type_name()
             )));
         };
-        let handle = ClientHandle(Rc::new(MappingClient { maps, clients }));
+        let handle = ClientHandle::new(MappingClient { maps, clients });
         s.clients.borrow_mut().push(handle.clone());
         Ok(handle)
     };
@@ -98,7 +98,8 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
     engine.register_fn("to_string", |c: &mut ClientHandle| {
         format!(
             "mapping_client([{}])",
-            c.0.maps
+            c.client
+                .maps
                 .iter()
                 .map(|m| format!("{m:?}"))
                 .collect::<Vec<_>>()

@@ -12,7 +12,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
     let s = state.clone();
     engine.register_indexer_get(
         move |ctx: NativeCallContext, c: &mut ConfigHandle, field: &str| -> Fallible<Dynamic> {
-            let map = c.map.0.borrow();
+            let map = c.map.read();
             let value = match map.containers.get(&c.name) {
                 Some(config) => config.get_field(field),
                 None => crate::model::ContainerConfig::default().get_field(field),
@@ -30,7 +30,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
         move |ctx: NativeCallContext, c: &mut ConfigHandle, field: &str, value: Dynamic| -> Fallible<()> {
             let origin = here(&ctx, &s);
             let v = value_of(&value, &format!("container `{}`: `{field}`", c.name), &origin)?;
-            let mut map = c.map.0.borrow_mut();
+            let mut map = c.map.write();
             let config = map.config_mut(&c.name, origin.clone()).map_err(raise_one)?;
             config
                 .set_field(field, &v, origin.clone())

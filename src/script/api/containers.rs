@@ -12,9 +12,9 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
     engine.register_indexer_get(
         move |ctx: NativeCallContext, c: &mut ContainersHandle, name: &str| -> Fallible<ConfigHandle> {
             let origin = here(&ctx, &s);
-            c.0 .0.borrow_mut().config_mut(name, origin).map_err(raise_one)?;
+            c.map.write().config_mut(name, origin).map_err(raise_one)?;
             Ok(ConfigHandle {
-                map: c.0.clone(),
+                map: c.map.clone(),
                 name: name.to_string(),
             })
         },
@@ -24,7 +24,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
         move |ctx: NativeCallContext, c: &mut ContainersHandle, name: &str, value: Dynamic| -> Fallible<()> {
             let origin = here(&ctx, &s);
             if let Some(h) = value.clone().try_cast::<ConfigHandle>() {
-                if h.map.same(&c.0) && h.name == name {
+                if h.map.same(&c.map) && h.name == name {
                     return Ok(());
                 }
             }
@@ -35,7 +35,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
                     origin,
                 )));
             };
-            let mut map = c.0 .0.borrow_mut();
+            let mut map = c.map.write();
             let mut fresh = crate::model::ContainerConfig::new(origin.clone());
             fresh
                 .set_from_map(&fields, &|field| literal(&s, &origin, &[field]))
@@ -53,26 +53,26 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
         },
     );
     engine.register_fn("keys", |c: &mut ContainersHandle| -> Array {
-        c.0 .0
-            .borrow()
+        c.map
+            .read()
             .entry_names("containers")
             .into_iter()
             .map(Dynamic::from)
             .collect()
     });
     engine.register_fn("len", |c: &mut ContainersHandle| {
-        c.0 .0.borrow().containers.len() as rhai::INT
+        c.map.read().containers.len() as rhai::INT
     });
     engine.register_fn("contains", |c: &mut ContainersHandle, name: &str| {
-        c.0 .0.borrow().containers.contains_key(name)
+        c.map.read().containers.contains_key(name)
     });
     engine.register_fn("remove", |c: &mut ContainersHandle, name: &str| {
-        c.0 .0.borrow_mut().remove_entry("containers", name)
+        c.map.write().remove_entry("containers", name)
     });
     engine.register_fn("to_string", |c: &mut ContainersHandle| {
-        format!("containers of {:?}", c.0)
+        format!("containers of {:?}", c.map)
     });
     engine.register_fn("to_debug", |c: &mut ContainersHandle| {
-        format!("containers of {:?}", c.0)
+        format!("containers of {:?}", c.map)
     });
 }

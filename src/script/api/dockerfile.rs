@@ -1,8 +1,5 @@
 //! DockerFiles: `dockerfile(base)`, its methods and deferred properties, `to_string`, `save`.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 
 use super::{here, trace, value_of, Fallible, State};
@@ -46,10 +43,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
     engine.register_type_with_name::<DockerFileHandle>("DockerFile");
     let s = state.clone();
     engine.register_fn("dockerfile", move |ctx: NativeCallContext, base: &str| {
-        DockerFileHandle(Rc::new(RefCell::new(DockerFile::new(
-            Some(base),
-            trace(&ctx, &s),
-        ))))
+        DockerFileHandle::new(DockerFile::new(Some(base), trace(&ctx, &s)))
     });
     let s = state.clone();
     engine.register_fn(
@@ -65,7 +59,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
                     .map_or(key.as_str(), |(_, p)| *p);
                 df.set(key, &v, t.clone()).map_err(|e| fail(e, t.at.clone()))?;
             }
-            Ok(DockerFileHandle(Rc::new(RefCell::new(df))))
+            Ok(DockerFileHandle::new(df))
         },
     );
 
@@ -78,7 +72,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
                 move |ctx: NativeCallContext, h: &mut DockerFileHandle $(, $arg: $ty)*| -> Fallible<()> {
                     let $t = trace(&ctx, &s);
                     let origin = $t.at.clone();
-                    let mut $df = h.0.borrow_mut();
+                    let mut $df = h.dockerfile.borrow_mut();
                     // A closure, so that `?` in the body leaves the body only.
                     #[allow(clippy::redundant_closure_call)]
                     let result: Fallible<Result<(), DockerFileError>> = (|| Ok($body))();
@@ -174,7 +168,8 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             }
         }
         let base_dir = t.base_dir();
-        h.0.borrow_mut()
+        h.dockerfile
+            .borrow_mut()
             .add_file(
                 source,
                 target.as_deref(),
@@ -217,7 +212,8 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             let t = trace(&ctx, &s);
             let origin = t.at.clone();
             let base_dir = t.base_dir();
-            h.0.borrow_mut()
+            h.dockerfile
+                .borrow_mut()
                 .add_archive(src, base_dir, t)
                 .map_err(|e| fail(e, origin))
         },
@@ -227,7 +223,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
     for name in PROPERTIES.iter().copied().chain(ALIASES.iter().map(|(a, _)| *a)) {
         let property = ALIASES.iter().find(|(a, _)| *a == name).map_or(name, |(_, p)| *p);
         engine.register_get(name, move |h: &mut DockerFileHandle| {
-            crate::script::convert::to_dynamic(&h.0.borrow().get(property).unwrap_or(Value::Null))
+            crate::script::convert::to_dynamic(&h.dockerfile.borrow().get(property).unwrap_or(Value::Null))
         });
         let s = state.clone();
         engine.register_set(
@@ -236,7 +232,10 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
                 let t = trace(&ctx, &s);
                 let v = value_of(&value, &format!("DockerFile `{name}`"), &t.at)?;
                 let origin = t.at.clone();
-                h.0.borrow_mut().set(property, &v, t).map_err(|e| fail(e, origin))
+                h.dockerfile
+                    .borrow_mut()
+                    .set(property, &v, t)
+                    .map_err(|e| fail(e, origin))
             },
         );
     }
@@ -244,7 +243,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
     engine.register_indexer_get(
         move |ctx: NativeCallContext, h: &mut DockerFileHandle, name: &str| -> Fallible<Dynamic> {
             let property = ALIASES.iter().find(|(a, _)| *a == name).map_or(name, |(_, p)| *p);
-            match h.0.borrow().get(property) {
+            match h.dockerfile.borrow().get(property) {
                 Some(v) => Ok(crate::script::convert::to_dynamic(&v)),
                 None => Err(raise_one(Problem::new(
                     format!(
@@ -263,13 +262,20 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             let v = value_of(&value, &format!("DockerFile `{name}`"), &t.at)?;
             let property = ALIASES.iter().find(|(a, _)| *a == name).map_or(name, |(_, p)| *p);
             let origin = t.at.clone();
-            h.0.borrow_mut().set(property, &v, t).map_err(|e| fail(e, origin))
+            h.dockerfile
+                .borrow_mut()
+                .set(property, &v, t)
+                .map_err(|e| fail(e, origin))
         },
     );
 
     // The text, and saving it.
     let render = |h: &mut DockerFileHandle, origin: Origin| -> Fallible<String> {
-        h.0.borrow().render().map(|r| r.text).map_err(|e| fail(e, origin))
+        h.dockerfile
+            .borrow()
+            .render()
+            .map(|r| r.text)
+            .map_err(|e| fail(e, origin))
     };
     let s = state.clone();
     engine.register_fn(
@@ -285,7 +291,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
     engine.register_fn(
         "finalize",
         move |ctx: NativeCallContext, h: &mut DockerFileHandle| {
-            h.0.borrow_mut().finalize("finalize", trace(&ctx, &s));
+            h.dockerfile.borrow_mut().finalize("finalize", trace(&ctx, &s));
         },
     );
     let s = state.clone();
@@ -295,7 +301,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             let t = trace(&ctx, &s);
             let origin = t.at.clone();
             let base_dir = t.base_dir();
-            h.0.borrow_mut().finalize("save", t);
+            h.dockerfile.borrow_mut().finalize("save", t);
             let text = render(h, origin.clone())?;
             // `dmap check` and `dmap show` write nothing.
             if s.session.mode() == Mode::Record {

@@ -10,8 +10,7 @@ use crate::script::handles::EntriesHandle;
 pub(super) fn register(engine: &mut Engine, state: &State) {
     engine.register_indexer_get(|e: &mut EntriesHandle, name: &str| -> Dynamic {
         e.map
-            .0
-            .borrow()
+            .read()
             .get_entry(e.kind, name)
             .map_or(Dynamic::UNIT, |v| to_dynamic(&v))
     });
@@ -21,29 +20,27 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             let origin = here(&ctx, &s);
             let v = value_of(&value, &format!("`{}.{name}`", e.kind), &origin)?;
             e.map
-                .0
-                .borrow_mut()
+                .write()
                 .set_entry(e.kind, name, &v, origin)
                 .map_err(raise_one)
         },
     );
     engine.register_fn("keys", |e: &mut EntriesHandle| -> Array {
         e.map
-            .0
-            .borrow()
+            .read()
             .entry_names(e.kind)
             .into_iter()
             .map(Dynamic::from)
             .collect()
     });
     engine.register_fn("len", |e: &mut EntriesHandle| {
-        e.map.0.borrow().entry_names(e.kind).len() as rhai::INT
+        e.map.read().entry_names(e.kind).len() as rhai::INT
     });
     engine.register_fn("contains", |e: &mut EntriesHandle, name: &str| {
-        e.map.0.borrow().get_entry(e.kind, name).is_some()
+        e.map.read().get_entry(e.kind, name).is_some()
     });
     engine.register_fn("remove", |e: &mut EntriesHandle, name: &str| {
-        e.map.0.borrow_mut().remove_entry(e.kind, name)
+        e.map.write().remove_entry(e.kind, name)
     });
     engine.register_fn("to_string", |e: &mut EntriesHandle| {
         format!("{} of {:?}", e.kind, e.map)

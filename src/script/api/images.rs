@@ -1,8 +1,6 @@
 //! Build contexts (`docker_context(df)`, `ctx.add`, `ctx.save`) and the images a map declares
 //! (`m.images.NAME = df`).
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Engine, NativeCallContext};
@@ -54,9 +52,9 @@ fn image_name(name: &str, origin: &Origin) -> Fallible<()> {
 /// Sets the images of a map from an object map `#{ NAME: df, ... }` (replacing them).
 pub(super) fn set_images(m: &MapHandle, value: &Dynamic, origin: &Origin) -> Fallible<()> {
     if let Some(other) = value.clone().try_cast::<ImagesHandle>() {
-        if !other.0.same(m) {
-            let copy = other.0 .1.borrow().clone();
-            *m.1.borrow_mut() = copy;
+        if !other.map.same(m) {
+            let copy = other.map.images.borrow().clone();
+            *m.images.borrow_mut() = copy;
         }
         return Ok(());
     }
@@ -77,7 +75,7 @@ pub(super) fn set_images(m: &MapHandle, value: &Dynamic, origin: &Origin) -> Fal
             (source_of(v, &format!("image `{name}`"), origin)?, origin.clone()),
         );
     }
-    *m.1.borrow_mut() = images;
+    *m.images.borrow_mut() = images;
     Ok(())
 }
 
@@ -92,7 +90,7 @@ pub(super) fn declared(maps: &[MapHandle]) -> Fallible<Vec<Declared>> {
     let mut out = Vec::new();
     for m in maps {
         let name = m.name();
-        for (image, (source, origin)) in m.1.borrow().iter() {
+        for (image, (source, origin)) in m.images.borrow().iter() {
             out.push(Declared {
                 map: name.clone(),
                 name: image.clone(),
@@ -123,10 +121,10 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
         move |ctx: NativeCallContext, df: DockerFileHandle| -> Fallible<ContextHandle> {
             let t = trace(&ctx, &s);
             let origin = t.at.clone();
-            df.0.borrow_mut().finalize("docker_context", t);
-            let context =
-                Context::of(&df.0.borrow()).map_err(|e| raise_one(Problem::new(e.to_string(), origin)))?;
-            Ok(ContextHandle(Rc::new(RefCell::new(context))))
+            df.dockerfile.borrow_mut().finalize("docker_context", t);
+            let context = Context::of(&df.dockerfile.borrow())
+                .map_err(|e| raise_one(Problem::new(e.to_string(), origin)))?;
+            Ok(ContextHandle::new(context))
         },
     );
     let s = state.clone();
@@ -153,7 +151,8 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
                 })?,
         };
         let base = t.base_dir();
-        c.0.borrow_mut()
+        c.context
+            .borrow_mut()
             .add(path, &arcname, base, t)
             .map_err(|e| raise_one(Problem::new(format!("ctx.add: {e}"), origin)))
     };
@@ -175,7 +174,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             let t = trace(&ctx, &s);
             let origin = t.at.clone();
             // `dmap check` and `dmap show` write nothing, but the sources must exist.
-            let context = c.0.borrow();
+            let context = c.context.borrow();
             let failed = |e: crate::context::ContextError| {
                 raise_one(Problem::new(format!("ctx.save: {e}"), origin.clone()))
             };
@@ -199,13 +198,20 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
         "digest",
         move |ctx: NativeCallContext, c: &mut ContextHandle| -> Fallible<String> {
             let origin = here(&ctx, &s);
-            c.0.borrow()
+            c.context
+                .borrow()
                 .digest()
                 .map_err(|e| raise_one(Problem::new(format!("ctx.digest: {e}"), origin)))
         },
     );
     engine.register_fn("to_string", |c: &mut ContextHandle| {
-        let names: Vec<String> = c.0.borrow().entries.iter().map(|e| e.arcname.clone()).collect();
+        let names: Vec<String> = c
+            .context
+            .borrow()
+            .entries
+            .iter()
+            .map(|e| e.arcname.clone())
+            .collect();
         format!("docker_context([{}])", names.join(", "))
     });
 
@@ -223,7 +229,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             let fail = |m: String| raise_one(Problem::new(format!("d.build: {m}"), origin.clone()));
             let source = source_of(&source, "d.build", &origin)?;
             if let ImageSource::DockerFile(df) = &source {
-                df.0.borrow_mut().finalize("d.build", t.clone());
+                df.dockerfile.borrow_mut().finalize("d.build", t.clone());
             }
             let context = context_of(&source, &origin)?;
             let mut tags = vec![full_tag(tag).ok_or_else(|| fail(format!("`{tag}` is not an image tag")))?];
@@ -236,7 +242,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             }
             let request = BuildRequest {
                 client: crate::model::name::DEFAULT_CLIENT,
-                config: &d.0,
+                config: &d.config,
                 builds: &[Build {
                     name: tags[0].clone(),
                     tags,
@@ -271,7 +277,8 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
 
     // m.images.NAME
     engine.register_indexer_get(|i: &mut ImagesHandle, name: &str| -> Dynamic {
-        i.0 .1
+        i.map
+            .images
             .borrow()
             .get(name)
             .map_or(Dynamic::UNIT, |(s, _)| to_dynamic(s))
@@ -282,22 +289,27 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             let origin = here(&ctx, &s);
             image_name(name, &origin)?;
             let source = source_of(&value, &format!("image `{name}`"), &origin)?;
-            i.0 .1.borrow_mut().insert(name.to_string(), (source, origin));
+            i.map
+                .images
+                .borrow_mut()
+                .insert(name.to_string(), (source, origin));
             Ok(())
         },
     );
     engine.register_fn("keys", |i: &mut ImagesHandle| -> Array {
-        i.0 .1.borrow().keys().cloned().map(Dynamic::from).collect()
+        i.map.images.borrow().keys().cloned().map(Dynamic::from).collect()
     });
-    engine.register_fn("len", |i: &mut ImagesHandle| i.0 .1.borrow().len() as rhai::INT);
+    engine.register_fn("len", |i: &mut ImagesHandle| {
+        i.map.images.borrow().len() as rhai::INT
+    });
     engine.register_fn("contains", |i: &mut ImagesHandle, name: &str| {
-        i.0 .1.borrow().contains_key(name)
+        i.map.images.borrow().contains_key(name)
     });
     engine.register_fn("remove", |i: &mut ImagesHandle, name: &str| {
-        i.0 .1.borrow_mut().remove(name).is_some()
+        i.map.images.borrow_mut().remove(name).is_some()
     });
     engine.register_fn("to_string", |i: &mut ImagesHandle| {
-        let names: Vec<String> = i.0 .1.borrow().keys().cloned().collect();
+        let names: Vec<String> = i.map.images.borrow().keys().cloned().collect();
         format!("images [{}]", names.join(", "))
     });
 }

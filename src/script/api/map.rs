@@ -83,17 +83,17 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
     engine.register_indexer_get(
         move |ctx: NativeCallContext, m: &mut MapHandle, key: &str| -> Fallible<Dynamic> {
             match key {
-                "containers" => Ok(Dynamic::from(ContainersHandle(m.clone()))),
-                "images" => Ok(Dynamic::from(ImagesHandle(m.clone()))),
+                "containers" => Ok(Dynamic::from(ContainersHandle { map: m.clone() })),
+                "images" => Ok(Dynamic::from(ImagesHandle { map: m.clone() })),
                 "volumes" | "networks" | "host" | "groups" => Ok(Dynamic::from(EntriesHandle {
                     map: m.clone(),
                     kind: static_kind(key),
                 })),
                 _ => {
-                    let v =
-                        m.0.borrow()
-                            .get_property(key)
-                            .map_err(|e| raise_one(Problem::new(e, here(&ctx, &s))))?;
+                    let v = m
+                        .read()
+                        .get_property(key)
+                        .map_err(|e| raise_one(Problem::new(e, here(&ctx, &s))))?;
                     Ok(to_dynamic(&v))
                 }
             }
@@ -108,11 +108,11 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             }
             // Write-back of a handle read from this same map changes nothing.
             if let Some(c) = value.clone().try_cast::<ContainersHandle>() {
-                if c.0.same(m) {
+                if c.map.same(m) {
                     return Ok(());
                 }
-                let other = c.0 .0.borrow().containers.clone();
-                m.0.borrow_mut().containers = other;
+                let other = c.map.read().containers.clone();
+                m.write().containers = other;
                 return Ok(());
             }
             if let Some(e) = value.clone().try_cast::<EntriesHandle>() {
@@ -121,14 +121,13 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
                 }
                 let v = e
                     .map
-                    .0
-                    .borrow()
+                    .read()
                     .get_property(e.kind)
                     .map_err(|e| raise_one(Problem::new(e, origin.clone())))?;
-                return m.0.borrow_mut().set_property(key, &v, origin).map_err(raise_one);
+                return m.write().set_property(key, &v, origin).map_err(raise_one);
             }
             let v = value_of(&value, &format!("`{key}`"), &origin)?;
-            m.0.borrow_mut().set_property(key, &v, origin).map_err(raise_one)
+            m.write().set_property(key, &v, origin).map_err(raise_one)
         },
     );
     let s = state.clone();
@@ -136,7 +135,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
         "check",
         move |ctx: NativeCallContext, m: &mut MapHandle| -> Fallible<()> {
             let _ = here(&ctx, &s);
-            let map = m.0.borrow();
+            let map = m.read();
             check_maps(&[&*map], None).map(|_| ()).map_err(raise)
         },
     );
@@ -145,10 +144,10 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
         "merge",
         move |ctx: NativeCallContext, m: &mut MapHandle, other: MapHandle| {
             let _ = here(&ctx, &s);
-            let images = other.1.borrow().clone();
+            let images = other.images.borrow().clone();
             let other = other.snapshot();
-            m.0.borrow_mut().merge_from(&other, false);
-            m.1.borrow_mut().extend(images);
+            m.write().merge_from(&other, false);
+            m.images.borrow_mut().extend(images);
         },
     );
     let s = state.clone();
@@ -159,19 +158,19 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             if let Some(images) = other.remove("images") {
                 let extra = MapHandle::new(ContainerMap::new(&m.name(), origin.clone()).map_err(raise_one)?);
                 set_images(&extra, &images, &literal(&s, &origin, &["images"]))?;
-                let extra = extra.1.borrow().clone();
-                m.1.borrow_mut().extend(extra);
+                let extra = extra.images.borrow().clone();
+                m.images.borrow_mut().extend(extra);
             }
             let v = value_of(&Dynamic::from_map(other), "merge", &origin)?;
             let name = m.name();
             let other = ContainerMap::from_value(&name, &v, &|p| literal(&s, &origin, p)).map_err(raise)?;
-            m.0.borrow_mut().merge_from(&other, false);
+            m.write().merge_from(&other, false);
             Ok(())
         },
     );
     engine.register_fn("to_string", |m: &mut MapHandle| format!("{m:?}"));
     engine.register_fn("to_debug", |m: &mut MapHandle| format!("{m:?}"));
-    engine.register_fn("to_map", |m: &mut MapHandle| to_dynamic(&m.0.borrow().to_value()));
+    engine.register_fn("to_map", |m: &mut MapHandle| to_dynamic(&m.read().to_value()));
 }
 
 fn static_kind(key: &str) -> &'static str {

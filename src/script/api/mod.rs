@@ -30,7 +30,7 @@ type Fallible<T> = Result<T, Box<EvalAltResult>>;
 
 /// What every registered function shares: what the recipe created and handed on, and the
 /// session actions run in.
-pub struct Host {
+pub struct Shared {
     /// The main recipe's label, for positions without a source.
     pub main: RefCell<Arc<str>>,
     /// Every map the recipe created (`container_map`, `load_map`).
@@ -43,14 +43,14 @@ pub struct Host {
     pub sources: Rc<Sources>,
 }
 
-pub type State = Rc<Host>;
+pub type State = Rc<Shared>;
 
-impl Host {
+impl Shared {
     /// Maps handed to `mapping_client`, each once, in the order they were handed.
     pub fn handed(&self) -> Vec<MapHandle> {
         let mut out: Vec<MapHandle> = Vec::new();
         for c in self.clients.borrow().iter() {
-            for m in &c.0.maps {
+            for m in &c.client.maps {
                 if !out.iter().any(|h| h.same(m)) {
                     out.push(m.clone());
                 }
@@ -74,7 +74,7 @@ fn literal(state: &State, call: &Origin, path: &[&str]) -> Origin {
 }
 
 /// Where a native function was called, with the template calls that led there (innermost
-/// first): the call stack Rhai keeps while a debugger is registered (see `ScriptHost::new`).
+/// first): the call stack Rhai keeps while a debugger is registered (see `Interpreter::new`).
 fn trace(ctx: &NativeCallContext, state: &State) -> Trace {
     let at = here(ctx, state);
     let main = state.main.borrow().clone();

@@ -1,4 +1,4 @@
-//! The script host: a sandboxed Rhai engine with dmap's recipe API, evaluating recipes into maps.
+//! The interpreter: a sandboxed Rhai engine with dmap's recipe API, evaluating recipes into maps.
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Engine, Scope, AST};
 
-use super::api::{self, Host, State};
+use super::api::{self, Shared, State};
 use super::error::{from_eval, from_parse, Error};
 use super::handles::MapHandle;
 use super::hints::Hints;
+use super::output::Output;
 use super::resolver::Resolver;
 use super::sources::Sources;
 use crate::model::ContainerMap;
-use crate::session::{Declared, Reporter, Session};
+use crate::session::{Reporter, Session};
 
 /// Limits that stop runaway recipes quickly with a clear error.
 #[derive(Clone, Debug)]
@@ -38,7 +39,7 @@ impl Default for Limits {
     }
 }
 
-pub struct ScriptHost {
+pub struct Interpreter {
     engine: Engine,
     state: State,
     scope: Scope<'static>,
@@ -46,23 +47,20 @@ pub struct ScriptHost {
     functions: AST,
 }
 
-/// An image a map declares (`m.images.NAME`), for `dmap build` and `dmap dockerfile`.
-pub struct MapImage {
-    pub declared: Declared,
-    /// Its full reference (the map's `repository` and `default_tag` applied).
-    pub reference: String,
-    /// The clients its map was handed to (none: the local Engine).
-    pub clients: Vec<(String, crate::model::client::ClientConfig)>,
-}
-
 /// The outcome of a recipe: the maps it hands on, and the value it ended with.
 pub struct Evaluation {
     pub value: Dynamic,
 }
 
-impl ScriptHost {
-    /// A host whose actions run in `session` and report to `reporter`.
-    pub fn new(limits: &Limits, session: Rc<Session>, reporter: Rc<dyn Reporter>) -> Self {
+impl Interpreter {
+    /// An interpreter whose actions run in `session` and report to `reporter`; the recipe's own output
+    /// (`print`, `debug`) goes to `output`.
+    pub fn new(
+        limits: &Limits,
+        session: Rc<Session>,
+        reporter: Rc<dyn Reporter>,
+        output: Rc<dyn Output>,
+    ) -> Self {
         let mut engine = Engine::new();
         engine
             .set_max_operations(limits.max_operations)
@@ -83,16 +81,17 @@ impl ScriptHost {
             |_, debugger| debugger,
             |_, _, _, _, _| Ok(rhai::debugger::DebuggerCommand::Continue),
         );
-        // The recipe's output goes where the front end wants it (around a live view).
-        let printer = reporter.clone();
+        // The recipe's output goes where the front end wants it (around a live view, to stderr).
+        let printer = output.clone();
         engine.on_print(move |text| printer.print(text));
+        engine.on_debug(move |text, source, position| output.debug(text, source, position));
         // Ctrl-C (the session's canceller) stops the recipe too, between two operations.
         let cancel = session.canceller();
         engine.on_progress(move |_| cancel.is_cancelled().then_some(Dynamic::UNIT));
         let sources = Rc::new(Sources::default());
         let mut engine = engine;
         engine.set_module_resolver(Resolver::from_env(sources.clone()));
-        let state: State = Rc::new(Host {
+        let state: State = Rc::new(Shared {
             main: RefCell::new("<recipe>".into()),
             created: RefCell::new(Vec::new()),
             clients: RefCell::new(Vec::new()),
@@ -101,23 +100,12 @@ impl ScriptHost {
             sources,
         });
         api::register(&mut engine, &state);
-        ScriptHost {
+        Interpreter {
             engine,
             state,
             scope: Scope::new(),
             functions: AST::empty(),
         }
-    }
-
-    /// Sends the recipe's `print` output to stderr, keeping stdout for a command's own output
-    /// (`show --json` prints one JSON document).
-    #[allow(clippy::print_stderr)] // the recipe's own output, where the front end wants it
-    pub fn print_to_stderr(&mut self) {
-        self.engine.on_print(|text| eprintln!("{text}"));
-        self.engine.on_debug(|text, source, pos| match source {
-            Some(source) if !pos.is_none() => eprintln!("{source}:{pos:?} {text}"),
-            _ => eprintln!("{text}"),
-        });
     }
 
     /// Makes `ARGS` (an array of strings) visible to the main recipe.
@@ -140,7 +128,7 @@ impl ScriptHost {
         self.eval_text(&label, &text)
     }
 
-    /// Evaluates recipe text in the host's scope: its variables, functions and imports stay for
+    /// Evaluates recipe text in the interpreter's scope: its variables, functions and imports stay for
     /// the next text (the REPL's inputs).
     pub fn eval_text(&mut self, label: &str, text: &str) -> Result<Evaluation, Error> {
         let source: Arc<str> = label.into();
@@ -198,48 +186,16 @@ impl ScriptHost {
     pub fn clients_of(&self, name: &str) -> Vec<(String, crate::model::client::ClientConfig)> {
         let mut out: Vec<(String, crate::model::client::ClientConfig)> = Vec::new();
         for c in self.state.clients.borrow().iter() {
-            if !c.0.maps.iter().any(|m| m.name() == name) {
+            if !c.client.maps.iter().any(|m| m.name() == name) {
                 continue;
             }
-            for (client, config) in &c.0.clients {
+            for (client, config) in &c.client.clients {
                 if !out.iter().any(|(n, _)| n == client) {
                     out.push((client.clone(), (**config).clone()));
                 }
             }
         }
         out
-    }
-
-    /// The images the selected maps declare, with their references and the clients each map was
-    /// handed to: what `dmap build` and `dmap dockerfile` work on.
-    pub fn images(&self, evaluation: &Evaluation) -> Result<Vec<MapImage>, Error> {
-        let mut out = Vec::new();
-        let mut problems = Vec::new();
-        for m in self.selected_maps(evaluation) {
-            let clients = self.clients_of(&m.name());
-            let declared = match super::select::declared(std::slice::from_ref(&m)) {
-                Ok(d) => d,
-                Err(Error::Recipe { problems: p, .. }) => {
-                    problems.extend(p);
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            let map = m.0.borrow();
-            out.extend(declared.into_iter().map(|declared| MapImage {
-                reference: crate::session::images::reference(&map, &declared.name),
-                declared,
-                clients: clients.clone(),
-            }));
-        }
-        if problems.is_empty() {
-            Ok(out)
-        } else {
-            Err(Error::Recipe {
-                problems,
-                trace: Vec::new(),
-            })
-        }
     }
 
     /// The maps `check` and `show` look at: those the recipe ended with as its value, else those
@@ -287,7 +243,7 @@ impl ScriptHost {
             .into_iter()
             .map(|m| {
                 let clients = self.clients_of(&m.name());
-                (std::mem::take(&mut *m.0.borrow_mut()), clients)
+                (std::mem::take(&mut *m.write()), clients)
             })
             .collect()
     }

@@ -1,5 +1,6 @@
-//! Map-level `host`: host path aliases for binds, optionally per instance (docs/recipe-api.md,
-//! "Volumes, networks, host paths, groups").
+//! Path aliases: the map's `host` property names paths on the Engine's machine, optionally one
+//! per instance; a container's `binds` names an alias, mounted at the path of the map's
+//! `volumes` entry of that name.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,25 +14,25 @@ use super::value::Value;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum HostPath {
+pub enum AliasedPath {
     Single(String),
     /// Instance name (or `default`) → path.
     PerInstance(BTreeMap<String, String>),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct HostAlias {
-    pub path: HostPath,
+pub struct PathAlias {
+    pub path: AliasedPath,
     /// Where it was written: relative paths are resolved against that file's directory when no
     /// `host_root` applies.
     #[serde(skip)]
     pub origin: Origin,
 }
 
-impl HostAlias {
-    pub fn parse(value: &Value, origin: Origin) -> InputResult<HostAlias> {
+impl PathAlias {
+    pub fn parse(value: &Value, origin: Origin) -> InputResult<PathAlias> {
         let path = match value {
-            Value::Str(s) if !s.is_empty() => HostPath::Single(s.clone()),
+            Value::Str(s) if !s.is_empty() => AliasedPath::Single(s.clone()),
             Value::Map(m) if !m.is_empty() => {
                 let mut per = BTreeMap::new();
                 for (inst, p) in m {
@@ -47,7 +48,7 @@ impl HostAlias {
                         }
                     }
                 }
-                HostPath::PerInstance(per)
+                AliasedPath::PerInstance(per)
             }
             other => {
                 return Err(format!(
@@ -55,14 +56,14 @@ impl HostAlias {
                 ))
             }
         };
-        Ok(HostAlias { path, origin })
+        Ok(PathAlias { path, origin })
     }
 
     /// The path for an instance (`default` when there is none or it is not listed).
     pub fn path_for(&self, instance: Option<&str>) -> Option<&str> {
         match &self.path {
-            HostPath::Single(p) => Some(p),
-            HostPath::PerInstance(m) => instance
+            AliasedPath::Single(p) => Some(p),
+            AliasedPath::PerInstance(m) => instance
                 .and_then(|i| m.get(i))
                 .or_else(|| m.get("default"))
                 .map(String::as_str),
@@ -71,8 +72,8 @@ impl HostAlias {
 
     pub fn to_value(&self) -> Value {
         match &self.path {
-            HostPath::Single(p) => Value::str(p),
-            HostPath::PerInstance(m) => {
+            AliasedPath::Single(p) => Value::str(p),
+            AliasedPath::PerInstance(m) => {
                 Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect())
             }
         }
@@ -98,8 +99,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn host_paths() {
-        // Relative host paths are below `host_root` when it is set, else below the file's directory.
+    fn aliases_resolve_to_paths_per_instance() {
         assert_eq!(
             resolve(Some(Path::new("/root")), Path::new("."), "rel"),
             PathBuf::from("/root/rel")
@@ -112,7 +112,7 @@ mod tests {
             resolve(None, Path::new("/srv/recipes"), "rel"),
             PathBuf::from("/srv/recipes/rel")
         );
-        let per = HostAlias::parse(
+        let per = PathAlias::parse(
             &Value::map([("i1", Value::str("a")), ("default", Value::str("d"))]),
             Origin::default(),
         )
@@ -120,8 +120,8 @@ mod tests {
         assert_eq!(per.path_for(Some("i1")), Some("a"));
         assert_eq!(per.path_for(Some("i2")), Some("d"));
         assert_eq!(per.path_for(None), Some("d"));
-        let only = HostAlias::parse(&Value::map([("i1", Value::str("a"))]), Origin::default()).unwrap();
+        let only = PathAlias::parse(&Value::map([("i1", Value::str("a"))]), Origin::default()).unwrap();
         assert_eq!(only.path_for(Some("i2")), None);
-        assert!(HostAlias::parse(&Value::Int(3), Origin::default()).is_err());
+        assert!(PathAlias::parse(&Value::Int(3), Origin::default()).is_err());
     }
 }
