@@ -4,8 +4,8 @@
 pub mod cli;
 pub(crate) mod context;
 pub(crate) mod dockerfile;
-pub mod model;
+pub(crate) mod model;
 pub(crate) mod runtime;
 pub(crate) mod script;
 pub(crate) mod session;
-pub mod yaml;
+pub(crate) mod yaml;

@@ -26,7 +26,8 @@ pub struct Checked<'a> {
 /// Resolves a client interface alias to an address, where clients are known.
 pub type Interfaces<'a> = &'a dyn Fn(&str, bool) -> Option<IpAddr>;
 
-/// Checks one map.
+/// Checks one map (the unit tests' shorthand for [`check_maps`]).
+#[cfg(test)]
 pub fn check(map: &ContainerMap) -> Result<Checked<'_>, Vec<Problem>> {
     let mut all = check_maps(&[map], None)?;
     all.pop().ok_or_else(Vec::new)

@@ -545,6 +545,7 @@ impl ContainerMap {
 
     /// Configurations with `extends` applied, abstract ones left out (reference §2.2); unknown
     /// parents and `extends` cycles are problems.
+    #[cfg(test)]
     pub fn extended(&self) -> Result<Configs<'_>, Vec<Problem>> {
         let (configs, problems) = self.extended_all();
         if problems.is_empty() {
