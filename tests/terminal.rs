@@ -152,6 +152,17 @@ fn the_repl_completes_shows_help_reports_errors_and_keeps_history() {
     p.exp_string("Adds user").expect("doc comment");
     p.exp_string(PROMPT).expect("prompt");
     ask(&mut p, ":help twice", "Doubles it.");
+    // dmap's own, with the doc comment docs/functions.md shows.
+    ask(
+        &mut p,
+        ":help startup",
+        "Creates and starts the targets and everything they need",
+    );
+    ask(
+        &mut p,
+        ":help DockerFile",
+        "One `RUN` of the items joined with `&&`.",
+    );
     ask(&mut p, ":help nosuch", "no function `nosuch`");
     ask(&mut p, ":help", ":status");
     // An error names the input and shows the line typed; the session goes on.

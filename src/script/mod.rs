@@ -11,6 +11,7 @@ pub mod host;
 pub mod resolver;
 pub mod select;
 pub mod sources;
+pub mod stdlib;
 pub mod vocabulary;
 
 pub use error::Error;
