@@ -9,7 +9,7 @@ pub(crate) mod context;
 #[forbid(clippy::print_stdout, clippy::print_stderr)]
 pub(crate) mod dockerfile;
 #[forbid(clippy::print_stdout, clippy::print_stderr)]
-pub mod model;
+pub(crate) mod model;
 #[forbid(clippy::print_stdout, clippy::print_stderr)]
 pub(crate) mod runtime;
 #[forbid(clippy::print_stdout, clippy::print_stderr)]
@@ -17,4 +17,4 @@ pub(crate) mod script;
 #[forbid(clippy::print_stdout, clippy::print_stderr)]
 pub(crate) mod session;
 #[forbid(clippy::print_stdout, clippy::print_stderr)]
-pub mod yaml;
+pub(crate) mod yaml;

@@ -1,263 +1,17 @@
 //! Command-line tests: run the `dmap` binary on recipes and docker-map YAML files and check exit
-//! codes, stdout (`show`, `show --json`) and diagnostics on stderr (contract:
+//! codes, stdout (`show`, `show --json`) and diagnostics on stderr, as exact text (contract:
 //! docs/cli.md, docs/recipe-api.md and docs/yaml.md).
 //!
 //! Every test that writes files gets its own temporary directory and runs `dmap` with that
 //! directory as its working directory, so paths in diagnostics are short and tests run in
-//! parallel safely.
+//! parallel safely. No Engine is reachable: `check` and `show` must never need one.
 
-use std::ffi::OsStr;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
-use tempfile::TempDir;
 
-const DMAP: &str = env!("CARGO_BIN_EXE_dmap");
-
-/// Hard limit for one run of the binary: a run that takes longer is killed and the test fails.
-const RUN_TIMEOUT: Duration = Duration::from_secs(60);
-
-// ------------------------------------------------------------------------------------------------
-// Running the binary
-// ------------------------------------------------------------------------------------------------
-
-/// A `dmap` invocation being built.
-struct Dmap {
-    cmd: Command,
-}
-
-/// Starts building `dmap ARGS...`. The environment is cleaned of variables that change dmap's
-/// behaviour, and `DOCKER_HOST` points at a port where no Engine listens: `check` and `show`
-/// must never need one.
-fn dmap<I, S>(args: I) -> Dmap
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let mut cmd = Command::new(DMAP);
-    cmd.args(args)
-        .env_remove("DMAP_PATH")
-        .env_remove("DMAP_MAX_OPERATIONS")
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .env("DOCKER_HOST", "tcp://127.0.0.1:9")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    Dmap { cmd }
-}
-
-impl Dmap {
-    fn cwd(mut self, dir: impl AsRef<Path>) -> Self {
-        self.cmd.current_dir(dir);
-        self
-    }
-
-    fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Self {
-        self.cmd.env(key, value);
-        self
-    }
-
-    fn env_remove(mut self, key: &str) -> Self {
-        self.cmd.env_remove(key);
-        self
-    }
-
-    /// Runs to completion (killing it after `RUN_TIMEOUT`). Whatever the outcome, stderr must
-    /// never show a Rust panic or backtrace.
-    #[track_caller]
-    fn run(mut self) -> Out {
-        let started = Instant::now();
-        let mut child = self.cmd.spawn().expect("spawn dmap");
-        let stdout = reader(child.stdout.take().expect("stdout pipe"));
-        let stderr = reader(child.stderr.take().expect("stderr pipe"));
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("wait for dmap") {
-                break status;
-            }
-            if started.elapsed() > RUN_TIMEOUT {
-                child.kill().ok();
-                child.wait().ok();
-                panic!(
-                    "dmap {:?} still running after {RUN_TIMEOUT:?}; killed",
-                    self.cmd.get_args().collect::<Vec<_>>()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
-        let out = Out {
-            args: format!("{:?}", self.cmd.get_args().collect::<Vec<_>>()),
-            code: status.code(),
-            stdout: stdout.join().expect("stdout reader"),
-            stderr: stderr.join().expect("stderr reader"),
-            elapsed: started.elapsed(),
-        };
-        for panic_text in ["panicked", "RUST_BACKTRACE", "stack backtrace"] {
-            assert!(
-                !out.stderr.contains(panic_text),
-                "dmap {} shows a panic ({panic_text:?}) on stderr\n{out}",
-                out.args
-            );
-        }
-        out
-    }
-}
-
-fn reader(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        pipe.read_to_end(&mut bytes).expect("read pipe");
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
-}
-
-/// The outcome of one run.
-struct Out {
-    args: String,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-impl std::fmt::Display for Out {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "--- exit code: {:?} ({:?})\n--- stdout:\n{}\n--- stderr:\n{}",
-            self.code, self.elapsed, self.stdout, self.stderr
-        )
-    }
-}
-
-impl Out {
-    #[track_caller]
-    fn code(&self, expected: i32) -> &Self {
-        assert_eq!(
-            self.code,
-            Some(expected),
-            "dmap {}: unexpected exit code\n{self}",
-            self.args
-        );
-        self
-    }
-
-    /// Exit 0.
-    #[track_caller]
-    fn success(&self) -> &Self {
-        self.code(0)
-    }
-
-    /// Exit 1 (an error in a recipe, map or action) with at least one `error:` line.
-    #[track_caller]
-    fn failure(&self) -> &Self {
-        self.code(1);
-        assert!(
-            self.stderr.lines().any(|l| l.starts_with("error: ")),
-            "dmap {}: no `error:` line on stderr\n{self}",
-            self.args
-        );
-        self
-    }
-
-    /// Exit 2 (bad command-line usage).
-    #[track_caller]
-    fn usage_error(&self) -> &Self {
-        self.code(2)
-    }
-
-    #[track_caller]
-    fn stderr_has(&self, needle: &str) -> &Self {
-        assert!(
-            self.stderr.contains(needle),
-            "dmap {}: stderr lacks {needle:?}\n{self}",
-            self.args
-        );
-        self
-    }
-
-    #[track_caller]
-    fn stderr_lacks(&self, needle: &str) -> &Self {
-        assert!(
-            !self.stderr.contains(needle),
-            "dmap {}: stderr should not contain {needle:?}\n{self}",
-            self.args
-        );
-        self
-    }
-
-    #[track_caller]
-    fn stdout_has(&self, needle: &str) -> &Self {
-        assert!(
-            self.stdout.contains(needle),
-            "dmap {}: stdout lacks {needle:?}\n{self}",
-            self.args
-        );
-        self
-    }
-
-    #[track_caller]
-    fn stdout_lacks(&self, needle: &str) -> &Self {
-        assert!(
-            !self.stdout.contains(needle),
-            "dmap {}: stdout should not contain {needle:?}\n{self}",
-            self.args
-        );
-        self
-    }
-
-    /// A diagnostic's origin line: `  --> LOCATION`, e.g. `site.yaml: web.imgae (line 4)` or
-    /// `deploy.rhai:12:5`.
-    #[track_caller]
-    fn at(&self, location: &str) -> &Self {
-        let arrow = format!("--> {location}");
-        assert!(
-            self.stderr.lines().any(|l| l.trim_start() == arrow),
-            "dmap {}: stderr lacks the origin line {arrow:?}\n{self}",
-            self.args
-        );
-        self
-    }
-
-    /// The snippet under an origin: the source line `LINE | CODE...` followed by a caret line
-    /// whose `^` sits under column `col`.
-    #[track_caller]
-    fn caret(&self, line: usize, col: usize, code: &str) -> &Self {
-        let lines: Vec<&str> = self.stderr.lines().collect();
-        let source_prefix = format!("{line} | ");
-        let found = lines.windows(2).any(|pair| {
-            let source = pair[0].trim_start();
-            let Some(text) = source.strip_prefix(&source_prefix) else {
-                return false;
-            };
-            let Some(bar) = pair[1].find('|') else {
-                return false;
-            };
-            let gutter = pair[0].find(" | ").map(|i| i + 1);
-            text.starts_with(code) && gutter == Some(bar) && pair[1][bar + 1..].find('^') == Some(col)
-        });
-        assert!(
-            found,
-            "dmap {}: stderr lacks the snippet `{line} | {code}...` with a caret at column {col}\n{self}",
-            self.args
-        );
-        self
-    }
-
-    /// Number of `error:` lines on stderr.
-    fn error_lines(&self) -> Vec<&str> {
-        self.stderr.lines().filter(|l| l.starts_with("error: ")).collect()
-    }
-
-    #[track_caller]
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("dmap {}: stdout is not JSON: {e}\n{self}", self.args))
-    }
-}
+use crate::support::harness::{unindent, Output, Test};
 
 // ------------------------------------------------------------------------------------------------
 // Files
@@ -273,30 +27,14 @@ fn read_fixture(rel: &str) -> String {
     std::fs::read_to_string(fixture(rel)).unwrap_or_else(|e| panic!("read fixture {rel}: {e}"))
 }
 
-fn tempdir() -> TempDir {
-    tempfile::tempdir().expect("create temp dir")
-}
-
-/// Writes `content` to `dir/rel`, creating parent folders.
-fn write(dir: &Path, rel: &str, content: &str) -> PathBuf {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, content).unwrap();
-    path
-}
-
 /// `dmap VERB FILE` on `content` written as `name` in a fresh directory (also the cwd).
 #[track_caller]
-fn run_on(verb: &[&str], name: &str, content: &str) -> Out {
-    let dir = tempdir();
-    write(dir.path(), name, content);
-    let mut args: Vec<&str> = verb.to_vec();
-    args.push(name);
-    dmap(args).cwd(dir.path()).run()
+fn run_on(verb: &[&str], name: &str, content: &str) -> Output {
+    Test::new().file(name, content).args(verb).arg(name).run()
 }
 
 #[track_caller]
-fn check(name: &str, content: &str) -> Out {
+fn check(name: &str, content: &str) -> Output {
     run_on(&["check"], name, content)
 }
 
@@ -314,23 +52,6 @@ fn replace_once(text: &str, from: &str, to: &str) -> String {
         "{from:?} must occur once in\n{text}"
     );
     text.replacen(from, to, 1)
-}
-
-/// The 1-based line number where the one occurrence of `needle` (which may span lines) starts.
-#[track_caller]
-fn line_of(text: &str, needle: &str) -> usize {
-    assert_eq!(
-        text.matches(needle).count(),
-        1,
-        "{needle:?} must occur once in\n{text}"
-    );
-    let start = text.find(needle).unwrap();
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    assert!(
-        text[line_start..start].trim().is_empty(),
-        "{needle:?} must start its line in\n{text}"
-    );
-    text[..start].matches('\n').count() + 1
 }
 
 /// The documented site map as YAML (tests/fixtures/site/site.yaml).
@@ -409,10 +130,11 @@ const SPELLINGS: [&str; 4] = [
 #[test]
 fn every_spelling_of_the_site_map_passes_check() {
     for spelling in SPELLINGS {
-        dmap(["check".as_ref(), fixture(spelling).as_os_str()])
+        Test::new()
+            .args(["check".as_ref(), fixture(spelling).as_os_str()])
             .run()
             .success()
-            .stdout_has("map `site` is valid");
+            .stdout("map `site` is valid: 2 containers (3 instances), 3 attached volumes, 0 networks\n");
     }
 }
 
@@ -421,7 +143,9 @@ fn every_spelling_of_the_site_map_shows_the_same_model() {
     let docs: Vec<(&str, Value)> = SPELLINGS
         .iter()
         .map(|s| {
-            let out = dmap(["show".as_ref(), "--json".as_ref(), fixture(s).as_os_str()]).run();
+            let out = Test::new()
+                .args(["show".as_ref(), "--json".as_ref(), fixture(s).as_os_str()])
+                .run();
             (*s, out.success().json())
         })
         .collect();
@@ -444,14 +168,15 @@ fn every_spelling_of_the_site_map_shows_the_same_model() {
 
 #[test]
 fn site_map_resolves_as_documented() {
-    let doc = dmap([
-        "show".as_ref(),
-        "--json".as_ref(),
-        fixture("site/site.yaml").as_os_str(),
-    ])
-    .run()
-    .success()
-    .json();
+    let doc = Test::new()
+        .args([
+            "show".as_ref(),
+            "--json".as_ref(),
+            fixture("site/site.yaml").as_os_str(),
+        ])
+        .run()
+        .success()
+        .json();
     assert_eq!(map_names(&doc), ["site"]);
 
     let names: Vec<&str> = containers(&doc)
@@ -531,26 +256,14 @@ fn site_map_resolves_as_documented() {
 // 2. Broken variants of the documented map
 // ------------------------------------------------------------------------------------------------
 
-/// Checks that `yaml` (as site.yaml) and `recipe` (as site.rhai) both fail with `message`,
-/// pointing at the YAML key path `yaml_key` on the line containing `yaml_needle`, and at the
-/// recipe line containing `rhai_needle`, column `rhai_col`.
+/// Checks that `yaml` (as site.yaml) and `recipe` (as site.rhai) both fail with exactly the
+/// diagnostics given (indented as [`unindent`] takes them).
 #[track_caller]
-fn assert_both_fail(
-    message: &str,
-    (yaml, yaml_key, yaml_needle): (&str, &str, &str),
-    (recipe, rhai_needle, rhai_col): (&str, &str, usize),
-) {
-    let out = check("site.yaml", yaml);
-    out.failure().stderr_has(message).at(&format!(
-        "site.yaml: {yaml_key} (line {})",
-        line_of(yaml, yaml_needle)
-    ));
-    let line = line_of(recipe, rhai_needle);
+fn assert_both_fail((yaml, yaml_stderr): (&str, &str), (recipe, recipe_stderr): (&str, &str)) {
+    check("site.yaml", yaml).failure().stderr(&unindent(yaml_stderr));
     check("site.rhai", recipe)
         .failure()
-        .stderr_has(message)
-        .at(&format!("site.rhai:{line}:{rhai_col}"))
-        .caret(line, rhai_col, rhai_needle);
+        .stderr(&unindent(recipe_stderr));
 }
 
 #[test]
@@ -571,9 +284,20 @@ fn attached_volume_without_a_volumes_entry() {
     let yaml = replace_once(&site_yaml(), "  web_log: /var/log/nginx\n", "");
     let recipe = replace_once(&site_rhai(), "m.volumes.web_log = \"/var/log/nginx\";\n", "");
     assert_both_fail(
-        "container `web_server` attaches volume `web_log`, which has no path",
-        (&yaml, "web_server.attaches", "attaches: web_log"),
-        (&recipe, "m.containers.web_server.attaches", 24),
+        (&yaml, "
+            error: container `web_server` attaches volume `web_log`, which has no path: add it to the map's `volumes` or give a path
+              --> site.yaml: web_server.attaches (line 11)
+                |
+             11 |   attaches: web_log
+                |   ^
+        "),
+        (&recipe, r#"
+            error: container `web_server` attaches volume `web_log`, which has no path: add it to the map's `volumes` or give a path
+              --> site.rhai:9:24
+               |
+             9 | m.containers.web_server.attaches = "web_log";
+               |                        ^
+        "#),
     );
 }
 
@@ -586,9 +310,26 @@ fn uses_of_an_unknown_name() {
         "uses = \"app_sock\"",
     );
     assert_both_fail(
-        "container `web_server` uses `app_sock`, which is neither an attached volume nor a container",
-        (&yaml, "web_server.uses", "uses: app_sock"),
-        (&recipe, "m.containers.web_server.uses", 24),
+        (
+            &yaml,
+            "
+            error: container `web_server` uses `app_sock`, which is neither an attached volume nor a container
+              --> site.yaml: web_server.uses (line 10)
+                |
+             10 |   uses: app_sock
+                |   ^
+        ",
+        ),
+        (
+            &recipe,
+            r#"
+            error: container `web_server` uses `app_sock`, which is neither an attached volume nor a container
+              --> site.rhai:8:24
+               |
+             8 | m.containers.web_server.uses = "app_sock";
+               |                        ^
+        "#,
+        ),
     );
 }
 
@@ -605,9 +346,26 @@ fn bind_alias_missing_from_host() {
         "",
     );
     assert_both_fail(
-        "container `app_server` binds `app_data`, which is not in the map's `host`",
-        (&yaml, "app_server.binds", "  binds:\n  - app_config"),
-        (&recipe, "app.binds", 4),
+        (
+            &yaml,
+            "
+            error: container `app_server` binds `app_data`, which is not in the map's `host`
+              --> site.yaml: app_server.binds (line 20)
+                |
+             20 |   binds:
+                |   ^
+        ",
+        ),
+        (
+            &recipe,
+            r#"
+            error: container `app_server` binds `app_data`, which is not in the map's `host`
+              --> site.rhai:15:4
+                |
+             15 | app.binds = [#{ app_config: "ro" }, "app_data"];
+                |    ^
+        "#,
+        ),
     );
 }
 
@@ -615,20 +373,22 @@ fn bind_alias_missing_from_host() {
 fn host_alias_missing_a_per_instance_path() {
     let yaml = replace_once(&site_yaml(), "    instance2: config/app2\n", "");
     let recipe = replace_once(&site_rhai(), ", instance2: \"config/app2\"", "");
-    let message = "host alias `app_config` has no path for instance `instance2` of `app_server`";
-    check("site.yaml", &yaml)
-        .failure()
-        .stderr_has(message)
-        .at(&format!(
-            "site.yaml: host.app_config (line {})",
-            line_of(&yaml, "  app_config:\n    instance1")
-        ));
-    let line = line_of(&recipe, "m.host.app_config");
-    check("site.rhai", &recipe)
-        .failure()
-        .stderr_has(message)
-        .at(&format!("site.rhai:{line}:7"))
-        .caret(line, 7, "m.host.app_config");
+    assert_both_fail(
+        (&yaml, "
+            error: host alias `app_config` has no path for instance `instance2` of `app_server` (nor a `default`)
+              --> site.yaml: host.app_config (line 37)
+                |
+             37 |   app_config:
+                |   ^
+        "),
+        (&recipe, r#"
+            error: host alias `app_config` has no path for instance `instance2` of `app_server` (nor a `default`)
+              --> site.rhai:27:7
+                |
+             27 | m.host.app_config = #{ instance1: "config/app1" };
+                |       ^
+        "#),
+    );
 }
 
 #[test]
@@ -640,9 +400,26 @@ fn link_to_an_unknown_container() {
     );
     let recipe = site_rhai_with("m.containers.web_server.links = \"cache\";");
     assert_both_fail(
-        "container `web_server` links to `cache`: unknown container `cache`",
-        (&yaml, "web_server.links", "links: cache"),
-        (&recipe, "m.containers.web_server.links", 24),
+        (
+            &yaml,
+            "
+            error: container `web_server` links to `cache`: unknown container `cache`
+              --> site.yaml: web_server.links (line 6)
+               |
+             6 |   links: cache
+               |   ^
+        ",
+        ),
+        (
+            &recipe,
+            r#"
+            error: container `web_server` links to `cache`: unknown container `cache`
+              --> site.rhai:29:24
+                |
+             29 | m.containers.web_server.links = "cache";
+                |                        ^
+        "#,
+        ),
     );
 }
 
@@ -655,10 +432,20 @@ fn link_to_a_config_with_instances_needs_the_instance() {
     );
     let recipe = site_rhai_with("m.containers.web_server.links = \"app_server\";");
     assert_both_fail(
-        "container `web_server` links to `app_server`: container `app_server` has instances; \
-         name one of `app_server.instance1`, `app_server.instance2`",
-        (&yaml, "web_server.links", "links: app_server"),
-        (&recipe, "m.containers.web_server.links", 24),
+        (&yaml, "
+            error: container `web_server` links to `app_server`: container `app_server` has instances; name one of `app_server.instance1`, `app_server.instance2`
+              --> site.yaml: web_server.links (line 6)
+               |
+             6 |   links: app_server
+               |   ^
+        "),
+        (&recipe, r#"
+            error: container `web_server` links to `app_server`: container `app_server` has instances; name one of `app_server.instance1`, `app_server.instance2`
+              --> site.rhai:29:24
+                |
+             29 | m.containers.web_server.links = "app_server";
+                |                        ^
+        "#),
     );
 }
 
@@ -671,9 +458,26 @@ fn network_not_in_networks() {
     );
     let recipe = site_rhai_with("m.containers.web_server.networks = \"backend\";");
     assert_both_fail(
-        "container `web_server` joins network `backend`, which is not in the map's `networks`",
-        (&yaml, "web_server.networks", "networks: backend"),
-        (&recipe, "m.containers.web_server.networks", 24),
+        (
+            &yaml,
+            "
+            error: container `web_server` joins network `backend`, which is not in the map's `networks`
+              --> site.yaml: web_server.networks (line 6)
+               |
+             6 |   networks: backend
+               |   ^
+        ",
+        ),
+        (
+            &recipe,
+            r#"
+            error: container `web_server` joins network `backend`, which is not in the map's `networks`
+              --> site.rhai:29:24
+                |
+             29 | m.containers.web_server.networks = "backend";
+                |                        ^
+        "#,
+        ),
     );
 }
 
@@ -682,9 +486,26 @@ fn group_naming_an_unknown_container() {
     let yaml = format!("{}groups:\n  front: [web_server, cache]\n", site_yaml());
     let recipe = site_rhai_with("m.groups.front = [\"web_server\", \"cache\"];");
     assert_both_fail(
-        "group `front` refers to unknown container `cache`",
-        (&yaml, "groups.front", "front: [web_server, cache]"),
-        (&recipe, "m.groups.front", 9),
+        (
+            &yaml,
+            "
+            error: group `front` refers to unknown container `cache`
+              --> site.yaml: groups.front (line 44)
+                |
+             44 |   front: [web_server, cache]
+                |   ^
+        ",
+        ),
+        (
+            &recipe,
+            r#"
+            error: group `front` refers to unknown container `cache`
+              --> site.rhai:29:9
+                |
+             29 | m.groups.front = ["web_server", "cache"];
+                |         ^
+        "#,
+        ),
     );
 }
 
@@ -696,9 +517,28 @@ fn two_containers_binding_host_port_80() {
         "proxy:\n  image: haproxy\n  exposes: [[8080, 80]]\nvolumes:\n",
     );
     let recipe = site_rhai_with("m.containers.proxy = #{ image: \"haproxy\", exposes: [[8080, 80]] };");
-    let message = "containers `site.proxy` and `site.web_server` both bind host port 80";
-    check("site.yaml", &yaml).failure().stderr_has(message);
-    check("site.rhai", &recipe).failure().stderr_has(message);
+    assert_both_fail(
+        (
+            &yaml,
+            "
+            error: containers `site.proxy` and `site.web_server` both bind host port 80
+              --> site.yaml: web_server.exposes (line 12)
+                |
+             12 |   exposes:
+                |   ^
+        ",
+        ),
+        (
+            &recipe,
+            r#"
+            error: containers `site.proxy` and `site.web_server` both bind host port 80
+              --> site.rhai:10:24
+                |
+             10 | m.containers.web_server.exposes = #{ "80": 80, "443": 443 };
+                |                        ^
+        "#,
+        ),
+    );
 }
 
 #[test]
@@ -710,13 +550,13 @@ fn instances_of_one_config_binding_the_same_host_port() {
     );
     check("site.yaml", &yaml)
         .failure()
-        .stderr_has(
-            "containers `site.app_server.instance1` and `site.app_server.instance2` both bind host port 8000",
-        )
-        .at(&format!(
-            "site.yaml: app_server.exposes (line {})",
-            line_of(&yaml, "exposes: [[8000")
-        ));
+        .stderr(&unindent("
+            error: containers `site.app_server.instance1` and `site.app_server.instance2` both bind host port 8000
+              --> site.yaml: app_server.exposes (line 17)
+                |
+             17 |   exposes: [[8000, 8000]]
+                |   ^
+        "));
 }
 
 #[test]
@@ -728,33 +568,22 @@ fn dependency_cycle() {
         "  image: app\n  links: web_server\n",
     );
     let recipe = site_rhai_with("app.links = \"web_server\";");
-    for (name, text) in [("site.yaml", yaml.as_str()), ("site.rhai", recipe.as_str())] {
-        let out = check(name, text);
-        out.failure();
-        let cycle = cycle_in(&out);
-        assert!(
-            cycle.contains(&"web_server") && cycle.iter().any(|c| c.starts_with("app_server")),
-            "cycle {cycle:?} should run through web_server and app_server\n{out}"
-        );
-    }
-}
-
-/// The first cycle reported, as its list of nodes: `a -> b -> a` gives `[a, b, a]`.
-#[track_caller]
-fn cycle_in(out: &Out) -> Vec<&str> {
-    let marker = "circular dependency `";
-    let start = out
-        .stderr
-        .find(marker)
-        .unwrap_or_else(|| panic!("no circular dependency reported\n{out}"))
-        + marker.len();
-    let end = start + out.stderr[start..].find('`').expect("closing backtick");
-    let cycle: Vec<&str> = out.stderr[start..end].split(" -> ").collect();
-    assert!(
-        cycle.len() >= 3 && cycle.first() == cycle.last(),
-        "not a cycle: {cycle:?}\n{out}"
+    assert_both_fail(
+        (&yaml, "
+            error: container `app_server.instance1` has circular dependency `app_server.instance1 -> web_server -> app_server.instance1`
+              --> site.yaml: app_server (line 15)
+                |
+             15 | app_server:
+                | ^
+        "),
+        (&recipe, "
+            error: container `app_server.instance1` has circular dependency `app_server.instance1 -> web_server -> app_server.instance1`
+              --> site.rhai:12:23
+                |
+             12 | let app = m.containers.app_server;
+                |                       ^
+        "),
     );
-    cycle
 }
 
 #[test]
@@ -763,13 +592,15 @@ fn two_container_cycle_names_the_path() {
         "cycle.yaml",
         "a:\n  image: nginx\n  links: b\nb:\n  image: nginx\n  links: a\n",
     );
-    out.failure();
-    let cycle = cycle_in(&out);
-    assert!(
-        cycle == ["a", "b", "a"] || cycle == ["b", "a", "b"],
-        "{cycle:?}\n{out}"
-    );
-    out.stderr_has("container `a` has circular dependency");
+    out.failure().stderr(&unindent(
+        "
+        error: container `a` has circular dependency `a -> b -> a`
+          --> cycle.yaml: a (line 1)
+           |
+         1 | a:
+           | ^
+    ",
+    ));
 }
 
 #[test]
@@ -781,22 +612,41 @@ fn extends_of_an_unknown_config() {
     );
     let recipe = site_rhai_with("m.containers.web_server.extends = \"base\";");
     assert_both_fail(
-        "container `web_server` extends unknown container `base`",
-        (&yaml, "web_server.extends", "extends: base"),
-        (&recipe, "m.containers.web_server.extends", 24),
+        (
+            &yaml,
+            "
+            error: container `web_server` extends unknown container `base`
+              --> site.yaml: web_server.extends (line 6)
+               |
+             6 |   extends: base
+               |   ^
+        ",
+        ),
+        (
+            &recipe,
+            r#"
+            error: container `web_server` extends unknown container `base`
+              --> site.rhai:29:24
+                |
+             29 | m.containers.web_server.extends = "base";
+                |                        ^
+        "#,
+        ),
     );
 }
 
 #[test]
 fn unknown_field_in_yaml_names_key_path_and_line() {
     let yaml = replace_once(&site_yaml(), "  image: nginx\n", "  imgae: nginx\n");
-    let line = line_of(&yaml, "imgae");
-    assert_eq!(line, 5);
-    check("site.yaml", &yaml)
-        .failure()
-        .stderr_has("error: container `web_server`: unknown container field `imgae` (did you mean `image`?)")
-        .at("site.yaml: web_server.imgae (line 5)")
-        .caret(5, 3, "  imgae: nginx");
+    check("site.yaml", &yaml).failure().stderr(&unindent(
+        "
+            error: container `web_server`: unknown container field `imgae` (did you mean `image`?)
+              --> site.yaml: web_server.imgae (line 5)
+               |
+             5 |   imgae: nginx
+               |   ^
+        ",
+    ));
 }
 
 #[test]
@@ -806,60 +656,147 @@ fn unknown_field_in_recipe_names_file_line_column_with_caret() {
         "m.containers.web_server.image = \"nginx\";",
         "m.containers.web_server.imgae = \"nginx\";",
     );
-    check("site.rhai", &recipe)
-        .failure()
-        .stderr_has("error: container `web_server`: unknown container field `imgae` (did you mean `image`?)")
-        .at("site.rhai:6:24")
-        .caret(6, 24, "m.containers.web_server.imgae = \"nginx\";");
+    check("site.rhai", &recipe).failure().stderr(&unindent(
+        r#"
+            error: container `web_server`: unknown container field `imgae` (did you mean `image`?)
+              --> site.rhai:6:24
+               |
+             6 | m.containers.web_server.imgae = "nginx";
+               |                        ^
+        "#,
+    ));
 }
 
 #[test]
 fn unknown_map_property() {
     let yaml = replace_once(&site_yaml(), "repository:", "reposiotry:");
-    check("site.yaml", &yaml)
-        .failure()
-        .stderr_has("unknown map property `reposiotry` (did you mean `repository`?)")
-        .at("site.yaml: reposiotry (line 2)");
+    check("site.yaml", &yaml).failure().stderr(&unindent(
+        "
+            error: unknown map property `reposiotry` (did you mean `repository`?)
+              --> site.yaml: reposiotry (line 2)
+               |
+             2 | reposiotry: registry.example.com
+               | ^
+        ",
+    ));
     let recipe = replace_once(&site_rhai(), "m.repository =", "m.reposiotry =");
-    check("site.rhai", &recipe)
-        .failure()
-        .stderr_has("unknown map property `reposiotry` (did you mean `repository`?)")
-        .at("site.rhai:3:2");
+    check("site.rhai", &recipe).failure().stderr(&unindent(
+        r#"
+            error: unknown map property `reposiotry` (did you mean `repository`?)
+              --> site.rhai:3:2
+               |
+             3 | m.reposiotry = "registry.example.com";
+               |  ^
+        "#,
+    ));
+}
+
+/// `app_server` (YAML) and `app` (recipe) with `field` set to `value`: both fail with exactly the
+/// diagnostics given.
+#[track_caller]
+fn wrong_shape(field: &str, value: &str, expected: (&str, &str)) {
+    let yaml = replace_once(
+        &site_yaml(),
+        "  image: app\n",
+        &format!("  image: app\n  {field}: {value}\n"),
+    );
+    let recipe = site_rhai_with(&format!("app.{field} = {value};"));
+    assert_both_fail((&yaml, expected.0), (&recipe, expected.1));
 }
 
 #[test]
 fn values_of_the_wrong_shape() {
-    let cases = [
-        ("exposes", "\"http\"", "invalid port `http`"),
-        ("stop_timeout", "\"soon\"", "invalid duration `soon`"),
+    wrong_shape(
+        "exposes",
+        "\"http\"",
         (
-            "healthcheck",
-            "[[\"CMD\", \"true\"], \"2 fortnights\"]",
-            "invalid duration `2 fortnights`",
+            r#"
+            error: container `app_server`: `exposes`: invalid port `http`: expected a number from 1 to 65535
+              --> site.yaml: app_server.exposes (line 17)
+                |
+             17 |   exposes: "http"
+                |   ^
+        "#,
+            r#"
+            error: container `app_server`: `exposes`: invalid port `http`: expected a number from 1 to 65535
+              --> site.rhai:29:4
+                |
+             29 | app.exposes = "http";
+                |    ^
+        "#,
         ),
-        ("network_mode", "\"a b\"", "invalid network mode `a b`"),
-    ];
-    for (field, value, problem) in cases {
-        let message = format!("container `app_server`: `{field}`:");
-        let yaml = replace_once(
-            &site_yaml(),
-            "  image: app\n",
-            &format!("  image: app\n  {field}: {value}\n"),
-        );
-        let recipe = site_rhai_with(&format!("app.{field} = {value};"));
-        let out = check("site.yaml", &yaml);
-        out.failure().stderr_has(&message).stderr_has(problem);
-        out.at(&format!(
-            "site.yaml: app_server.{field} (line {})",
-            line_of(&yaml, &format!("{field}: {value}"))
-        ));
-        let line = line_of(&recipe, &format!("app.{field} ="));
-        check("site.rhai", &recipe)
-            .failure()
-            .stderr_has(&message)
-            .stderr_has(problem)
-            .at(&format!("site.rhai:{line}:4"));
-    }
+    );
+    wrong_shape(
+        "stop_timeout",
+        "\"soon\"",
+        (
+            r#"
+            error: container `app_server`: `stop_timeout`: invalid duration `soon`: expected a number with a unit (ns, us, ms, s, m, h), e.g. "1m30s"
+              --> site.yaml: app_server.stop_timeout (line 17)
+                |
+             17 |   stop_timeout: "soon"
+                |   ^
+        "#,
+            r#"
+            error: container `app_server`: `stop_timeout`: invalid duration `soon`: expected a number with a unit (ns, us, ms, s, m, h), e.g. "1m30s"
+              --> site.rhai:29:4
+                |
+             29 | app.stop_timeout = "soon";
+                |    ^
+        "#,
+        ),
+    );
+    wrong_shape(
+        "healthcheck",
+        "[[\"CMD\", \"true\"], \"2 fortnights\"]",
+        (
+            r#"
+            error: container `app_server`: `healthcheck`: healthcheck interval: invalid duration `2 fortnights`: expected a number with a unit (ns, us, ms, s, m, h), e.g. "1m30s"
+              --> site.yaml: app_server.healthcheck (line 17)
+                |
+             17 |   healthcheck: [["CMD", "true"], "2 fortnights"]
+                |   ^
+        "#,
+            r#"
+            error: container `app_server`: `healthcheck`: healthcheck interval: invalid duration `2 fortnights`: expected a number with a unit (ns, us, ms, s, m, h), e.g. "1m30s"
+              --> site.rhai:29:4
+                |
+             29 | app.healthcheck = [["CMD", "true"], "2 fortnights"];
+                |    ^
+        "#,
+        ),
+    );
+    wrong_shape(
+        "network_mode",
+        "\"a b\"",
+        (
+            r#"
+            error: container `app_server`: `network_mode`: invalid network mode `a b`: expected `bridge`, `host`, `none`, `container:NAME` or a container of the map (`cfg` or `cfg.instance`)
+              --> site.yaml: app_server.network_mode (line 17)
+                |
+             17 |   network_mode: "a b"
+                |   ^
+        "#,
+            r#"
+            error: container `app_server`: `network_mode`: invalid network mode `a b`: expected `bridge`, `host`, `none`, `container:NAME` or a container of the map (`cfg` or `cfg.instance`)
+              --> site.rhai:29:4
+                |
+             29 | app.network_mode = "a b";
+                |    ^
+        "#,
+        ),
+    );
+}
+
+/// A recipe with `stmt` after `let m = container_map("s");` fails with exactly `expected`.
+#[track_caller]
+fn bad_name(stmt: &str, expected: &str) {
+    check(
+        "names.rhai",
+        &format!("let m = container_map(\"s\");\n{stmt}\nm\n"),
+    )
+    .failure()
+    .stderr(&unindent(expected));
 }
 
 #[test]
@@ -872,40 +809,84 @@ m
 "#,
     );
     out.failure()
-        .stderr_has("invalid container config name `web server`")
-        .at("names.rhai:2:13");
+        .stderr(&unindent(r#"
+            error: invalid container config name `web server`: names start with a letter or digit and contain only letters, digits, `_` and `-`
+              --> names.rhai:2:13
+               |
+             2 | m.containers["web server"].image = "nginx";
+               |             ^
+        "#));
 
     check("names.yaml", "web server:\n  image: nginx\n")
         .failure()
-        .stderr_has("invalid container config name `web server`")
-        .at("names.yaml: web server (line 1)");
+        .stderr(&unindent("
+            error: invalid container config name `web server`: names start with a letter or digit and contain only letters, digits, `_` and `-`
+              --> names.yaml: web server (line 1)
+               |
+             1 | web server:
+               | ^
+        "));
 
     // `.` and `/` have a meaning in targets: not allowed in names either.
-    let cases = [
-        (
-            r#"m.containers["web.x"].image = "nginx";"#,
-            "container config name `web.x`",
-        ),
-        (r#"m.containers.web.instances = ["a b"];"#, "instance name `a b`"),
-        (r#"m.volumes["my vol"] = "/x";"#, "volume alias name `my vol`"),
-        (
-            r#"m.networks["net work"] = #{ driver: "bridge" };"#,
-            "network name `net work`",
-        ),
-        (r#"m.groups["g/1"] = ["web"];"#, "group name `g/1`"),
-    ];
-    for (stmt, name) in cases {
-        check(
-            "names.rhai",
-            &format!("let m = container_map(\"s\");\n{stmt}\nm\n"),
-        )
-        .failure()
-        .stderr_has(&format!("invalid {name}"));
-    }
+    bad_name(
+        r#"m.containers["web.x"].image = "nginx";"#,
+        r#"
+            error: invalid container config name `web.x`: names start with a letter or digit and contain only letters, digits, `_` and `-`
+              --> names.rhai:2:13
+               |
+             2 | m.containers["web.x"].image = "nginx";
+               |             ^
+        "#,
+    );
+    bad_name(
+        r#"m.containers.web.instances = ["a b"];"#,
+        r#"
+            error: container `web`: `instances`: invalid instance name `a b`: names start with a letter or digit and contain only letters, digits, `_` and `-`
+              --> names.rhai:2:17
+               |
+             2 | m.containers.web.instances = ["a b"];
+               |                 ^
+        "#,
+    );
+    bad_name(
+        r#"m.volumes["my vol"] = "/x";"#,
+        r#"
+            error: invalid volume alias name `my vol`: names start with a letter or digit and contain only letters, digits, `_` and `-`
+              --> names.rhai:2:10
+               |
+             2 | m.volumes["my vol"] = "/x";
+               |          ^
+        "#,
+    );
+    bad_name(
+        r#"m.networks["net work"] = #{ driver: "bridge" };"#,
+        r#"
+            error: invalid network name `net work`: names start with a letter or digit and contain only letters, digits, `_` and `-`
+              --> names.rhai:2:11
+               |
+             2 | m.networks["net work"] = #{ driver: "bridge" };
+               |           ^
+        "#,
+    );
+    bad_name(
+        r#"m.groups["g/1"] = ["web"];"#,
+        r#"
+            error: invalid group name `g/1`: names start with a letter or digit and contain only letters, digits, `_` and `-`
+              --> names.rhai:2:9
+               |
+             2 | m.groups["g/1"] = ["web"];
+               |         ^
+        "#,
+    );
     check("names.rhai", "let m = container_map(\"bad name\");\nm\n")
         .failure()
-        .stderr_has("invalid map name `bad name`")
-        .at("names.rhai:1:9");
+        .stderr(&unindent(r#"
+            error: invalid map name `bad name`: names start with a letter or digit and contain only letters, digits, `_` and `-`
+              --> names.rhai:1:9
+               |
+             1 | let m = container_map("bad name");
+               |         ^
+        "#));
 }
 
 #[test]
@@ -917,52 +898,51 @@ fn several_problems_are_all_reported() {
     );
     let yaml = replace_once(&yaml, "uses: app_server_socket", "uses: app_sock");
     let out = check("site.yaml", &yaml);
-    out.failure()
-        .stderr_has("links to `cache`")
-        .stderr_has("joins network `backend`")
-        .stderr_has("uses `app_sock`")
-        .at(&format!(
-            "site.yaml: web_server.links (line {})",
-            line_of(&yaml, "links: cache")
-        ))
-        .at(&format!(
-            "site.yaml: web_server.networks (line {})",
-            line_of(&yaml, "networks: backend")
-        ))
-        .at(&format!(
-            "site.yaml: web_server.uses (line {})",
-            line_of(&yaml, "uses: app_sock")
-        ));
-    let errors = out.error_lines();
-    assert_eq!(
-        errors
-            .iter()
-            .filter(|l| l.contains("container `web_server`"))
-            .count(),
-        3,
-        "{out}"
-    );
-    assert!(
-        errors.len() <= 4,
-        "at most a summary line besides the three problems\n{out}"
-    );
+    out.failure().stderr(&unindent(
+        "
+            error: container `web_server` uses `app_sock`, which is neither an attached volume nor a container
+              --> site.yaml: web_server.uses (line 12)
+                |
+             12 |   uses: app_sock
+                |   ^
+            error: container `web_server` links to `cache`: unknown container `cache`
+              --> site.yaml: web_server.links (line 6)
+               |
+             6 |   links: cache
+               |   ^
+            error: container `web_server` joins network `backend`, which is not in the map's `networks`
+              --> site.yaml: web_server.networks (line 7)
+               |
+             7 |   networks: backend
+               |   ^
+            error: 3 problems found
+        ",
+    ));
 
     let recipe = site_rhai_with(
         "m.containers.web_server.links = \"cache\";\nm.containers.web_server.networks = \"backend\";\napp.uses = \"nothing\";",
     );
     let out = check("site.rhai", &recipe);
-    out.failure()
-        .stderr_has("container `web_server` links to `cache`")
-        .stderr_has("container `web_server` joins network `backend`")
-        .stderr_has("container `app_server` uses `nothing`");
-    assert_eq!(
-        out.error_lines()
-            .iter()
-            .filter(|l| l.starts_with("error: container"))
-            .count(),
-        3,
-        "{out}"
-    );
+    out.failure().stderr(&unindent(
+        r#"
+            error: container `app_server` uses `nothing`, which is neither an attached volume nor a container
+              --> site.rhai:31:4
+                |
+             31 | app.uses = "nothing";
+                |    ^
+            error: container `web_server` links to `cache`: unknown container `cache`
+              --> site.rhai:29:24
+                |
+             29 | m.containers.web_server.links = "cache";
+                |                        ^
+            error: container `web_server` joins network `backend`, which is not in the map's `networks`
+              --> site.rhai:30:24
+                |
+             30 | m.containers.web_server.networks = "backend";
+                |                        ^
+            error: 3 problems found
+        "#,
+    ));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -973,58 +953,91 @@ fn several_problems_are_all_reported() {
 fn yaml_duplicate_key() {
     check("dup.yaml", "web:\n  image: nginx\n  image: httpd\n")
         .failure()
-        .stderr_has("duplicate key `image`")
-        .at("dup.yaml: web.image (line 3)");
+        .stderr(&unindent(
+            "
+            error: duplicate key `image`
+              --> dup.yaml: web.image (line 3)
+               |
+             3 |   image: httpd
+               |   ^
+        ",
+        ));
     check(
         "dup.yaml",
         "web:\n  image: nginx\napp:\n  image: app\nweb:\n  image: httpd\n",
     )
     .failure()
-    .stderr_has("duplicate key `web`")
-    .at("dup.yaml: web (line 5)");
+    .stderr(&unindent(
+        "
+            error: duplicate key `web`
+              --> dup.yaml: web (line 5)
+               |
+             5 | web:
+               | ^
+        ",
+    ));
     // `80` and "80" are the same port.
     check(
         "dup.yaml",
         "web:\n  image: nginx\n  exposes:\n    80: 8080\n    \"80\": 8081\n",
     )
     .failure()
-    .stderr_has("duplicate key `80`")
-    .at("dup.yaml: web.exposes.80 (line 5)");
+    .stderr(&unindent(
+        r#"
+            error: duplicate key `80`
+              --> dup.yaml: web.exposes.80 (line 5)
+               |
+             5 |     "80": 8081
+               |     ^
+        "#,
+    ));
 }
 
 #[test]
 fn yaml_unknown_tag() {
     check("tag.yaml", "web:\n  image: nginx\nhost_root: !pth /srv\n")
         .failure()
-        .stderr_has("unknown tag `!pth`")
-        .at("tag.yaml: host_root (line 3)");
+        .stderr(&unindent(
+            "
+            error: unknown tag `!pth`
+              --> tag.yaml: host_root (line 3)
+               |
+             3 | host_root: !pth /srv
+               | ^
+        ",
+        ));
 }
 
 #[test]
 fn yaml_env_tag_with_unset_variable() {
     let var = "DMAP_CLI_TEST_UNSET_VAR_7F3A";
-    let dir = tempdir();
-    write(
-        dir.path(),
+    let dir = Test::new().file(
         "env.yaml",
         &format!("web:\n  image: nginx\n  instances:\n  - a\n  - !env {var}\n"),
     );
-    dmap(["check", "env.yaml"])
-        .cwd(dir.path())
+    dir.clone()
+        .args(["check", "env.yaml"])
         .env_remove(var)
         .run()
         .failure()
-        .stderr_has(&format!("environment variable `{var}` is not set"))
-        .at("env.yaml: web.instances[1] (line 5)");
+        .stderr(&unindent(
+            "
+            error: environment variable `DMAP_CLI_TEST_UNSET_VAR_7F3A` is not set
+              --> env.yaml: web.instances[1] (line 5)
+               |
+             5 |   - !env DMAP_CLI_TEST_UNSET_VAR_7F3A
+               |   ^
+        ",
+        ));
 }
 
 #[test]
 fn yaml_env_tag_with_set_variable() {
     let var = "DMAP_CLI_TEST_IMAGE_B21C";
-    let dir = tempdir();
-    write(dir.path(), "env.yaml", &format!("web:\n  image: !env {var}\n"));
-    let doc = dmap(["show", "--json", "env.yaml"])
-        .cwd(dir.path())
+    let dir = Test::new().file("env.yaml", &format!("web:\n  image: !env {var}\n"));
+    let doc = dir
+        .clone()
+        .args(["show", "--json", "env.yaml"])
         .env(var, "registry.test/env-image:1.2")
         .run()
         .success()
@@ -1035,16 +1048,14 @@ fn yaml_env_tag_with_set_variable() {
 #[test]
 fn yaml_path_tag_expands_variables() {
     let var = "DMAP_CLI_TEST_ROOT_C93E";
-    let dir = tempdir();
-    write(
-        dir.path(),
-        "path.yaml",
+    let dir = Test::new().file("path.yaml",
         &format!(
             "host_root: !path ${var}/x\nweb:\n  image: nginx\n  binds: [cfg]\nvolumes:\n  cfg: /etc/cfg\nhost:\n  cfg: config\n"
         ),
     );
-    let doc = dmap(["show", "--json", "path.yaml"])
-        .cwd(dir.path())
+    let doc = dir
+        .clone()
+        .args(["show", "--json", "path.yaml"])
         .env(var, "/opt/site")
         .run()
         .success()
@@ -1057,9 +1068,7 @@ fn yaml_path_tag_expands_variables() {
 fn yaml_nested_path_mapping() {
     // docker-map's documented `host: !path {app_config: !path {...}}` crashed docker-map.
     let var = "DMAP_CLI_TEST_ROOT_D04F";
-    let dir = tempdir();
-    write(
-        dir.path(),
+    let dir = Test::new().file(
         "nested.yaml",
         &format!(
             "web:
@@ -1077,8 +1086,9 @@ host: !path
 "
         ),
     );
-    let doc = dmap(["show", "--json", "nested.yaml"])
-        .cwd(dir.path())
+    let doc = dir
+        .clone()
+        .args(["show", "--json", "nested.yaml"])
         .env(var, "/srv/data")
         .run()
         .success()
@@ -1099,15 +1109,25 @@ host: !path
 fn yaml_syntax_error_gives_line_and_column() {
     check("syntax.yaml", "web:\n  image: nginx\n   bad: [1, 2\n")
         .failure()
-        .at("syntax.yaml:3:7")
-        .caret(3, 7, "   bad: [1, 2");
+        .stderr(&unindent(
+            "
+            error: mapping values are not allowed in this context
+              --> syntax.yaml:3:7
+               |
+             3 |    bad: [1, 2
+               |       ^
+        ",
+        ));
 }
 
 #[test]
 fn yaml_root_must_be_a_mapping() {
-    check("list.yaml", "- web\n- app\n")
-        .failure()
-        .stderr_has("`list.yaml` does not contain a mapping at its top level (found a list)");
+    check("list.yaml", "- web\n- app\n").failure().stderr(&unindent(
+        "
+            error: `list.yaml` does not contain a mapping at its top level (found a list)
+              --> list.yaml
+        ",
+    ));
 }
 
 #[test]
@@ -1133,9 +1153,15 @@ m
 "#,
     )
     .failure()
-    .stderr_has("expecting ';'")
-    .at("syn.rhai:3:1")
-    .caret(3, 1, "m.containers.app.image");
+    .stderr(&unindent(
+        r#"
+            error: expecting ';' to terminate this statement
+              --> syn.rhai:3:1
+               |
+             3 | m.containers.app.image = "app";
+               | ^
+        "#,
+    ));
 }
 
 #[test]
@@ -1152,11 +1178,18 @@ m
 "#,
     );
     out.failure()
-        .stderr_has("error: container `web`: `stop_timeout`: invalid duration `soon`")
-        .at("rt.rhai:3:21")
-        .caret(3, 21, "    m.containers.web.stop_timeout")
-        .stderr_has("note: in call to function `configure`")
-        .at("rt.rhai:6:1");
+        .stderr(&unindent(r#"
+            error: container `web`: `stop_timeout`: invalid duration `soon`: expected a number with a unit (ns, us, ms, s, m, h), e.g. "1m30s"
+              --> rt.rhai:3:21
+               |
+             3 |     m.containers.web.stop_timeout = "soon";
+               |                     ^
+            note: in call to function `configure`
+              --> rt.rhai:6:1
+               |
+             6 | configure(m);
+               | ^
+        "#));
     let note = out.stderr.find("note:").unwrap();
     let inner = out.stderr.find("rt.rhai:3:21").unwrap();
     assert!(inner < note, "inner location first, then the call note\n{out}");
@@ -1172,10 +1205,20 @@ m
 "#,
     )
     .failure()
-    .stderr_has("division by zero")
-    .at("rt.rhai:2:7")
-    .stderr_has("note: in call to function `helper`")
-    .at("rt.rhai:5:1");
+    .stderr(&unindent(
+        "
+            error: division by zero: 3 / 0
+              --> rt.rhai:2:7
+               |
+             2 |     x / 0
+               |       ^
+            note: in call to function `helper`
+              --> rt.rhai:5:1
+               |
+             5 | helper(3);
+               | ^
+        ",
+    ));
 }
 
 #[test]
@@ -1185,15 +1228,20 @@ fn thrown_error_is_reported_with_its_position() {
         "let m = container_map(\"s\");\nthrow \"custom failure\";\n",
     )
     .failure()
-    .stderr_has("custom failure")
-    .at("thr.rhai:2:1");
+    .stderr(&unindent(
+        r#"
+            error: recipe raised: custom failure
+              --> thr.rhai:2:1
+               |
+             2 | throw "custom failure";
+               | ^
+        "#,
+    ));
 }
 
 #[test]
 fn args_are_visible_to_the_recipe() {
-    let dir = tempdir();
-    write(
-        dir.path(),
+    let dir = Test::new().file(
         "args.rhai",
         r#"let m = container_map("s");
 if ARGS.len() != 2 { throw `expected 2 ARGS, got ${ARGS}`; }
@@ -1202,38 +1250,44 @@ m.containers[ARGS[0]].exposes = [[80, parse_int(ARGS[1])]];
 m
 "#,
     );
-    let doc = dmap(["show", "--json", "args.rhai", "web", "8080"])
-        .cwd(dir.path())
+    let doc = dir
+        .clone()
+        .args(["show", "--json", "args.rhai", "web", "8080"])
         .run()
         .success()
         .json();
     let web = container(&doc, "s.web");
     assert_eq!(web["ports"][0]["host_port"], 8080, "{web:#}");
-    dmap(["show", "args.rhai", "front", "9090"])
-        .cwd(dir.path())
+    dir.clone()
+        .args(["show", "args.rhai", "front", "9090"])
         .run()
         .success()
         .stdout_has("s.front")
         .stdout_has("port 80/tcp <- 9090");
-    dmap(["check", "args.rhai"])
-        .cwd(dir.path())
+    dir.clone()
+        .args(["check", "args.rhai"])
         .run()
         .failure()
-        .stderr_has("expected 2 ARGS, got []");
+        .stderr(&unindent(
+            "
+            error: recipe raised: expected 2 ARGS, got []
+              --> args.rhai:2:22
+               |
+             2 | if ARGS.len() != 2 { throw `expected 2 ARGS, got ${ARGS}`; }
+               |                      ^
+        ",
+        ));
 }
 
 #[test]
 fn load_map_is_relative_to_the_recipe() {
-    let dir = tempdir();
-    write(dir.path(), "recipes/sub/site.yaml", &site_yaml());
-    write(
-        dir.path(),
-        "recipes/load.rhai",
-        "let m = load_map(\"sub/site.yaml\");\nm\n",
-    );
-    std::fs::create_dir(dir.path().join("elsewhere")).unwrap();
-    let doc = dmap(["show", "--json", "../recipes/load.rhai"])
-        .cwd(dir.path().join("elsewhere"))
+    let dir = Test::new().file("recipes/sub/site.yaml", &site_yaml());
+    let dir = dir.file("recipes/load.rhai", "let m = load_map(\"sub/site.yaml\");\nm\n");
+    let dir = dir.dir("elsewhere");
+    let doc = dir
+        .clone()
+        .args(["show", "--json", "../recipes/load.rhai"])
+        .current_dir("elsewhere")
         .run()
         .success()
         .json();
@@ -1241,44 +1295,49 @@ fn load_map_is_relative_to_the_recipe() {
     assert_eq!(
         without_origins(&doc),
         without_origins(
-            &dmap([
-                "show".as_ref(),
-                "--json".as_ref(),
-                fixture("site/site.yaml").as_os_str()
-            ])
-            .run()
-            .success()
-            .json()
+            &Test::new()
+                .args([
+                    "show".as_ref(),
+                    "--json".as_ref(),
+                    fixture("site/site.yaml").as_os_str()
+                ])
+                .run()
+                .success()
+                .json()
         )
     );
 }
 
 #[test]
 fn errors_in_a_loaded_yaml_name_the_yaml_file() {
-    let dir = tempdir();
-    write(dir.path(), "sub/bad.yaml", "web:\n  imgae: nginx\n");
-    write(dir.path(), "lb.rhai", "let m = load_map(\"sub/bad.yaml\");\nm\n");
-    dmap(["check", "lb.rhai"])
-        .cwd(dir.path())
+    let dir = Test::new().file("sub/bad.yaml", "web:\n  imgae: nginx\n");
+    let dir = dir.file("lb.rhai", "let m = load_map(\"sub/bad.yaml\");\nm\n");
+    dir.clone()
+        .args(["check", "lb.rhai"])
         .run()
         .failure()
-        .stderr_has("unknown container field `imgae` (did you mean `image`?)")
-        .at("sub/bad.yaml: web.imgae (line 2)");
+        .stderr(&unindent(
+            "
+            error: container `web`: unknown container field `imgae` (did you mean `image`?)
+              --> sub/bad.yaml: web.imgae (line 2)
+               |
+             2 |   imgae: nginx
+               |   ^
+        ",
+        ));
 }
 
 #[test]
 fn import_is_relative_to_the_importing_file() {
-    let dir = tempdir();
+    let dir = Test::new();
     // main.rhai imports lib/a, which imports "b": lib/b.rhai, not the b.rhai next to main.rhai.
-    write(dir.path(), "recipes/b.rhai", "fn img() { \"wrong-b\" }\n");
-    write(dir.path(), "recipes/lib/b.rhai", "fn img() { \"from-b\" }\n");
-    write(
-        dir.path(),
+    let dir = dir.file("recipes/b.rhai", "fn img() { \"wrong-b\" }\n");
+    let dir = dir.file("recipes/lib/b.rhai", "fn img() { \"from-b\" }\n");
+    let dir = dir.file(
         "recipes/lib/a.rhai",
         "import \"b\" as b;\nfn img() { b::img() + \"-via-a\" }\n",
     );
-    write(
-        dir.path(),
+    let dir = dir.file(
         "recipes/main.rhai",
         r#"import "lib/a" as a;
 let m = container_map("s");
@@ -1286,9 +1345,11 @@ m.containers.web.image = a::img();
 m
 "#,
     );
-    std::fs::create_dir(dir.path().join("elsewhere")).unwrap();
-    let doc = dmap(["show", "--json", "../recipes/main.rhai"])
-        .cwd(dir.path().join("elsewhere"))
+    let dir = dir.dir("elsewhere");
+    let doc = dir
+        .clone()
+        .args(["show", "--json", "../recipes/main.rhai"])
+        .current_dir("elsewhere")
         .run()
         .success()
         .json();
@@ -1297,9 +1358,7 @@ m
 
 #[test]
 fn import_from_dmap_path() {
-    let dir = tempdir();
-    write(
-        dir.path(),
+    let dir = Test::new().file(
         "main.rhai",
         r#"import "acme/naming" as naming;
 let m = container_map("s");
@@ -1309,19 +1368,25 @@ m
     );
     let dmap_path =
         std::env::join_paths([dir.path().join("no-such-folder"), fixture("cli/dmap_path")]).unwrap();
-    let doc = dmap(["show", "--json", "main.rhai"])
-        .cwd(dir.path())
+    let doc = dir
+        .clone()
+        .args(["show", "--json", "main.rhai"])
         .env("DMAP_PATH", &dmap_path)
         .run()
         .success()
         .json();
     assert_eq!(container(&doc, "s.web")["image"], "registry.acme.test/web:stable");
     // Without DMAP_PATH the library is not found.
-    dmap(["check", "main.rhai"])
-        .cwd(dir.path())
+    dir.clone().args(["check", "main.rhai"])
         .run()
         .failure()
-        .stderr_has("library `acme/naming` not found");
+        .stderr(&unindent(r#"
+            error: library `acme/naming` not found (next to the importing file, in the stdlib); the stdlib has `dmap/files`, `dmap/packages`, `dmap/shell`, `dmap/users`
+              --> main.rhai:1:8
+               |
+             1 | import "acme/naming" as naming;
+               |        ^
+        "#));
 }
 
 #[test]
@@ -1345,21 +1410,25 @@ fn unknown_import_names_the_library_and_where_it_looked() {
     let recipe = "import \"nowhere/lib\" as x;\nlet m = container_map(\"s\");\nm\n";
     check("imp.rhai", recipe)
         .failure()
-        .stderr_has("library `nowhere/lib` not found")
-        .stderr_has("next to the importing file")
-        .stderr_has("stdlib")
-        .at("imp.rhai:1:8");
-    let dir = tempdir();
-    write(dir.path(), "imp.rhai", recipe);
-    dmap(["check", "imp.rhai"])
-        .cwd(dir.path())
+        .stderr(&unindent(r#"
+            error: library `nowhere/lib` not found (next to the importing file, in the stdlib); the stdlib has `dmap/files`, `dmap/packages`, `dmap/shell`, `dmap/users`
+              --> imp.rhai:1:8
+               |
+             1 | import "nowhere/lib" as x;
+               |        ^
+        "#));
+    let dir = Test::new().file("imp.rhai", recipe);
+    dir.clone().args(["check", "imp.rhai"])
         .env("DMAP_PATH", fixture("cli/dmap_path"))
         .run()
         .failure()
-        .stderr_has("library `nowhere/lib` not found")
-        .stderr_has("next to the importing file")
-        .stderr_has("DMAP_PATH")
-        .stderr_has("stdlib");
+        .stderr(&unindent(r#"
+            error: library `nowhere/lib` not found (next to the importing file, on DMAP_PATH, in the stdlib); the stdlib has `dmap/files`, `dmap/packages`, `dmap/shell`, `dmap/users`
+              --> imp.rhai:1:8
+               |
+             1 | import "nowhere/lib" as x;
+               |        ^
+        "#));
 }
 
 #[test]
@@ -1420,10 +1489,15 @@ let unrelated = 42;
         "b.containers.web.image = \"nginx\"",
         "b.containers.web.links = \"ghost\"",
     );
-    check("all.rhai", &bad)
-        .failure()
-        .stderr_has("links to `ghost`")
-        .at("all.rhai:4:17");
+    check("all.rhai", &bad).failure().stderr(&unindent(
+        r#"
+            error: container `web` links to `ghost`: unknown container `ghost`
+              --> all.rhai:4:17
+               |
+             4 | b.containers.web.links = "ghost";
+               |                 ^
+        "#,
+    ));
 }
 
 #[test]
@@ -1438,8 +1512,15 @@ throw "m.check() let an invalid map pass";
 "#,
     )
     .failure()
-    .stderr_has("container `web` links to `ghost`: unknown container `ghost`")
-    .stderr_lacks("let an invalid map pass");
+    .stderr(&unindent(
+        r#"
+            error: container `web` links to `ghost`: unknown container `ghost`
+              --> mcheck.rhai:3:17
+               |
+             3 | m.containers.web.links = "ghost";
+               |                 ^
+        "#,
+    ));
     check(
         "mcheck.rhai",
         r#"let m = container_map("s");
@@ -1543,38 +1624,82 @@ m
 
 const SANDBOX_DEADLINE: Duration = Duration::from_secs(10);
 
+/// A test with tests/fixtures/cli/endless_loop.rhai in its directory.
+fn endless_loop() -> Test {
+    Test::new().file("endless_loop.rhai", &read_fixture("cli/endless_loop.rhai"))
+}
+
 #[test]
 fn endless_loop_is_stopped_with_a_lowered_limit() {
-    let out = dmap(["check".as_ref(), fixture("cli/endless_loop.rhai").as_os_str()])
+    let out = endless_loop()
+        .args(["check", "endless_loop.rhai"])
         .env("DMAP_MAX_OPERATIONS", "2000000")
         .run();
-    out.failure().stderr_has("too many operations");
+    out.failure().stderr(&unindent(
+        "
+            error: the recipe ran too long and was stopped (too many operations): is there an endless loop?
+              --> endless_loop.rhai:6:7
+               |
+             6 |     i += 1;
+               |       ^
+        ",
+    ));
     assert!(out.elapsed < SANDBOX_DEADLINE, "took {:?}", out.elapsed);
 }
 
 #[test]
 fn endless_loop_is_stopped_with_the_default_limit() {
-    let out = dmap(["show".as_ref(), fixture("cli/endless_loop.rhai").as_os_str()]).run();
-    out.failure()
-        .stderr_has("too many operations")
-        .stderr_has("endless_loop.rhai:");
+    let out = endless_loop().args(["show", "endless_loop.rhai"]).run();
+    out.failure().stderr(&unindent(
+        "
+            error: the recipe ran too long and was stopped (too many operations): is there an endless loop?
+              --> endless_loop.rhai:6:5
+               |
+             6 |     i += 1;
+               |     ^
+        ",
+    ));
     assert!(out.elapsed < SANDBOX_DEADLINE, "took {:?}", out.elapsed);
 }
 
 #[test]
 fn runaway_recursion_is_stopped() {
     let out = check("recurse.rhai", "fn f(n) { f(n + 1) }\nf(0);\n");
-    out.failure().stderr_has("too deeply").at("recurse.rhai:2:1");
+    out.failure().stderr(&unindent(
+        "
+            error: the recipe nested function calls too deeply and was stopped: is there runaway recursion?
+              --> recurse.rhai:2:1
+               |
+             2 | f(0);
+               | ^
+        ",
+    ));
     assert!(out.elapsed < SANDBOX_DEADLINE, "took {:?}", out.elapsed);
 }
 
 #[test]
 fn string_doubled_forever_is_stopped() {
     let out = check("double.rhai", "let s = \"x\";\nloop { s += s; }\n");
-    out.failure().stderr_has("too large");
+    out.failure().stderr(&unindent(
+        "
+            error: the recipe built a value too large (length of string) and was stopped
+              --> double.rhai:2:10
+               |
+             2 | loop { s += s; }
+               |          ^
+        ",
+    ));
     assert!(out.elapsed < SANDBOX_DEADLINE, "took {:?}", out.elapsed);
     let out = check("double.rhai", "let a = [1];\nloop { a += a; }\n");
-    out.failure().stderr_has("too large");
+    out.failure().stderr(&unindent(
+        "
+            error: the recipe built a value too large (size of array/blob) and was stopped
+              --> double.rhai:2:10
+               |
+             2 | loop { a += a; }
+               |          ^
+        ",
+    ));
     assert!(out.elapsed < SANDBOX_DEADLINE, "took {:?}", out.elapsed);
 }
 
@@ -1584,11 +1709,20 @@ fn string_doubled_forever_is_stopped() {
 
 #[test]
 fn usage_errors_exit_2() {
-    dmap::<_, &str>([]).run().usage_error().stderr_has("Usage");
-    dmap(["frob", "x.rhai"]).run().usage_error().stderr_has("frob");
-    dmap(["check"]).run().usage_error().stderr_has("FILE");
-    dmap(["show", "--json"]).run().usage_error().stderr_has("FILE");
-    dmap(["show", "--bogus", "x.rhai"])
+    Test::new().run().usage_error().stderr_has("Usage");
+    Test::new()
+        .args(["frob", "x.rhai"])
+        .run()
+        .usage_error()
+        .stderr_has("frob");
+    Test::new().args(["check"]).run().usage_error().stderr_has("FILE");
+    Test::new()
+        .args(["show", "--json"])
+        .run()
+        .usage_error()
+        .stderr_has("FILE");
+    Test::new()
+        .args(["show", "--bogus", "x.rhai"])
         .run()
         .usage_error()
         .stderr_has("--bogus");
@@ -1596,18 +1730,23 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn help_exits_0() {
-    dmap(["--help"])
+    Test::new()
+        .args(["--help"])
         .run()
         .success()
         .stdout_has("check")
         .stdout_has("show")
         .stdout_has("run");
-    dmap(["check", "--help"]).run().success().stdout_has("FILE");
+    Test::new()
+        .args(["check", "--help"])
+        .run()
+        .success()
+        .stdout_has("FILE");
 }
 
 #[test]
 fn help_lists_every_verb_the_exit_codes_and_an_example_per_verb() {
-    let out = dmap(["--help"]).run();
+    let out = Test::new().args(["--help"]).run();
     out.success()
         .stdout_has("Exit codes:")
         .stdout_has("3  `plan`: something would change");
@@ -1632,13 +1771,18 @@ fn help_lists_every_verb_the_exit_codes_and_an_example_per_verb() {
             "`{verb}` in --help\n{}",
             out.stdout
         );
-        dmap([verb, "--help"])
+        Test::new()
+            .args([verb, "--help"])
             .run()
             .success()
             .stdout_has("Example:")
             .stdout_has(&format!("dmap {verb}"));
     }
-    dmap(["ps", "--help"]).run().success().stdout_has("dmap status");
+    Test::new()
+        .args(["ps", "--help"])
+        .run()
+        .success()
+        .stdout_has("dmap status");
 }
 
 #[test]
@@ -1648,10 +1792,11 @@ fn completions_are_printed_for_each_shell() {
         ("zsh", "#compdef dmap"),
         ("fish", "complete -c dmap"),
     ] {
-        let out = dmap(["completions", shell]).run();
+        let out = Test::new().args(["completions", shell]).run();
         out.success().stdout_has(marker).stdout_has("force-recreate");
     }
-    dmap(["completions", "tcsh"])
+    Test::new()
+        .args(["completions", "tcsh"])
         .run()
         .usage_error()
         .stderr_has("tcsh");
@@ -1661,10 +1806,7 @@ fn completions_are_printed_for_each_shell() {
 fn verbs_check_the_map_in_full_before_any_engine_is_contacted() {
     // DOCKER_HOST points where no Engine listens: each verb reports the map's problems (all of
     // them), not an unreachable Engine.
-    let dir = tempdir();
-    write(
-        dir.path(),
-        "bad.rhai",
+    let dir = Test::new().file("bad.rhai",
         "let m = container_map(\"bad\");\nm.containers.web = #{ image: \"x\", links: \"nope\" };\nm.containers.app = #{ image: \"x\", uses: \"gone\" };\nmapping_client(m);\n",
     );
     for verb in [
@@ -1679,44 +1821,52 @@ fn verbs_check_the_map_in_full_before_any_engine_is_contacted() {
         if verb.len() == 1 {
             args.push("bad.rhai");
         }
-        dmap(&args)
-            .cwd(dir.path())
-            .run()
-            .failure()
-            .stderr_has("`nope`")
-            .stderr_has("`gone`")
-            .stderr_has("bad.rhai:2:");
+        dir.clone().args(&args).run().failure().stderr(&unindent(
+            r#"
+            error: container `app` uses `gone`, which is neither an attached volume nor a container
+              --> bad.rhai:3:35
+               |
+             3 | m.containers.app = #{ image: "x", uses: "gone" };
+               |                                   ^
+            error: container `web` links to `nope`: unknown container `nope`
+              --> bad.rhai:2:35
+               |
+             2 | m.containers.web = #{ image: "x", links: "nope" };
+               |                                   ^
+            error: 2 problems found
+        "#,
+        ));
     }
     // An unknown map prefix is a usage error naming the maps.
-    dmap(["up", "bad.rhai", "other/web"])
-        .cwd(dir.path())
+    dir.clone()
+        .args(["up", "bad.rhai", "other/web"])
         .run()
         .usage_error()
-        .stderr_has("no map `other`");
-    dmap(["up", "bad.rhai", "__all__/nope"])
-        .cwd(dir.path())
+        .stderr("error: target `other/web`: no map `other` (maps: `bad`)\n");
+    dir.clone()
+        .args(["up", "bad.rhai", "__all__/nope"])
         .run()
         .usage_error()
-        .stderr_has("target `__all__/nope`: no map has `nope`");
+        .stderr("error: target `__all__/nope`: no map has `nope`\n");
 }
 
 #[test]
 fn missing_file_is_named() {
-    let dir = tempdir();
+    let dir = Test::new();
     for name in ["nope.yaml", "nope.rhai"] {
         for verb in ["check", "show"] {
-            dmap([verb, name])
-                .cwd(dir.path())
-                .run()
-                .failure()
-                .stderr_has(&format!("`{name}`"));
+            dir.clone().args([verb, name]).run().failure().stderr(&format!(
+                "error: can't read `{name}`\n  caused by: No such file or directory (os error 2)\n"
+            ));
         }
     }
 }
 
 #[test]
 fn show_text_lists_containers_in_start_order() {
-    let out = dmap(["show".as_ref(), fixture("site/literal.rhai").as_os_str()]).run();
+    let out = Test::new()
+        .args(["show".as_ref(), fixture("site/literal.rhai").as_os_str()])
+        .run();
     out.success().stdout_has("map site");
     let position = |needle: &str| {
         out.stdout
@@ -1740,49 +1890,51 @@ const PRINT_ARGS: &str = "print(`ARGS ${ARGS}`);\ncontainer_map(\"a\")\n";
 
 #[test]
 fn flags_after_recipe_arguments_are_flags_and_dashed_arguments_need_a_double_dash() {
-    let dir = tempdir();
-    write(dir.path(), "r.rhai", PRINT_ARGS);
+    let dir = Test::new().file("r.rhai", PRINT_ARGS);
     // `--json` after an argument is still `show`'s flag.
-    let out = dmap(["show", "r.rhai", "x", "--json"]).cwd(dir.path()).run();
+    let out = dir.clone().args(["show", "r.rhai", "x", "--json"]).run();
     out.success();
     assert!(out.stderr.contains("ARGS [\"x\"]"), "{out}");
     out.json();
     // `--dry-run` after an argument is still `run`'s flag: nothing is passed to the recipe.
-    let out = dmap(["run", "r.rhai", "x", "--dry-run"]).cwd(dir.path()).run();
-    out.success().stdout_has("ARGS [\"x\"]");
+    let out = dir.clone().args(["run", "r.rhai", "x", "--dry-run"]).run();
+    out.success().stdout("ARGS [\"x\"]\n");
     // After `--`, anything is an argument.
-    let out = dmap(["run", "r.rhai", "--", "--dry-run", "-v"])
-        .cwd(dir.path())
-        .run();
-    out.success().stdout_has("ARGS [\"--dry-run\", \"-v\"]");
+    let out = dir.clone().args(["run", "r.rhai", "--", "--dry-run", "-v"]).run();
+    out.success().stdout("ARGS [\"--dry-run\", \"-v\"]\n");
     // An unknown flag is an error that says how to pass it.
-    let out = dmap(["run", "r.rhai", "--bogus"]).cwd(dir.path()).run();
-    out.code(2).stderr_has("--bogus").stderr_has("--");
+    let out = dir.clone().args(["run", "r.rhai", "--bogus"]).run();
+    out.usage_error().stderr(&unindent(
+        "
+        error: unexpected argument '--bogus' found
+
+          tip: to pass '--bogus' as a value, use '-- --bogus'
+
+        Usage: dmap run <FILE> [ARGS]...
+
+        For more information, try '--help'.
+        ",
+    ));
 }
 
 #[test]
 fn yaml_files_are_read_as_yaml_by_extension_and_run_says_what_to_do() {
-    let dir = tempdir();
+    let dir = Test::new();
     let yaml = "web:\n  image: nginx\n";
     for name in ["site.yaml", "SITE.YML", "Site.Yaml"] {
-        write(dir.path(), name, yaml);
-        dmap(["check", name])
-            .cwd(dir.path())
+        let dir = dir.clone().file(name, yaml);
+        dir.clone()
+            .args(["check", name])
             .run()
             .success()
             .stdout_has("map `");
-        dmap(["show", "--json", name])
-            .cwd(dir.path())
-            .run()
-            .success()
-            .json();
+        dir.clone().args(["show", "--json", name]).run().success().json();
     }
-    dmap(["run", "site.yaml"])
-        .cwd(dir.path())
-        .run()
-        .code(2)
-        .stderr_has("`site.yaml` is a docker-map YAML map, not a recipe")
-        .stderr_has("load_map(\"site.yaml\")");
+    dir.clone().args(["run", "site.yaml"]).run().usage_error().stderr(
+        "error: `site.yaml` is a docker-map YAML map, not a recipe: `dmap check` and `dmap show` \
+             read it, `dmap up` converges it; from a recipe, load it with `load_map(\"site.yaml\")` \
+             and hand it to `mapping_client`\n",
+    );
 }
 
 #[test]
@@ -1791,10 +1943,26 @@ fn an_unknown_extends_does_not_hide_the_other_problems() {
         "m.yaml",
         "web:\n  extends: bse\n  links: nope\napp:\n  uses: missing\n",
     );
-    out.failure()
-        .stderr_has("container `web` extends unknown container `bse`")
-        .stderr_has("`nope`")
-        .stderr_has("`missing`");
+    out.failure().stderr(&unindent(
+        "
+            error: container `web` extends unknown container `bse`
+              --> m.yaml: web.extends (line 2)
+               |
+             2 |   extends: bse
+               |   ^
+            error: container `app` uses `missing`, which is neither an attached volume nor a container
+              --> m.yaml: app.uses (line 5)
+               |
+             5 |   uses: missing
+               |   ^
+            error: container `web` links to `nope`: unknown container `nope`
+              --> m.yaml: web.links (line 3)
+               |
+             3 |   links: nope
+               |   ^
+            error: 3 problems found
+        ",
+    ));
 }
 
 #[test]
@@ -1806,10 +1974,13 @@ let c = mapping_client(m, docker(#{ interfaces: #{ "private": "10.0.0.5" } }));
 "#;
     check("i.rhai", recipe)
         .failure()
-        .stderr_has(
-            "container `i.web` binds port 80/tcp to interface `public`, which client `default` does not define (its `interfaces` are `private`)",
-        )
-        .stderr_has("i.rhai:3:");
+        .stderr(&unindent(r#"
+            error: container `i.web` binds port 80/tcp to interface `public`, which client `default` does not define (its `interfaces` are `private`)
+              --> i.rhai:3:39
+               |
+             3 | m.containers.web = #{ image: "nginx", exposes: [[80, 8080, "public"]] };
+               |                                       ^
+        "#));
     // Defined: fine; a literal address needs no alias.
     check("i.rhai", &recipe.replace("\"private\"", "\"public\"")).success();
     check("i.rhai", &recipe.replace("\"public\"]]", "\"127.0.0.1\"]]")).success();
@@ -1821,9 +1992,15 @@ fn a_map_level_typo_in_yaml_is_reported_at_its_own_line() {
         "m.yaml",
         "repository: reg\nvolumse:\n  data: /data\nweb:\n  image: nginx\n",
     );
-    out.failure()
-        .stderr_has("unknown map property `volumse` (did you mean `volumes`?)")
-        .stderr_has("m.yaml: volumse (line 2)");
+    out.failure().stderr(&unindent(
+        "
+            error: unknown map property `volumse` (did you mean `volumes`?)
+              --> m.yaml: volumse (line 2)
+               |
+             2 | volumse:
+               | ^
+        ",
+    ));
 }
 
 #[test]
@@ -1866,68 +2043,94 @@ fn recipe_errors_say_what_to_do() {
         "let c = mapping_client(container_map(\"f\"));\nc.startpu(\"web\");\n",
     )
     .failure()
-    .stderr_has("function `startpu` not found for arguments (MappingClient, string) (did you mean `startup`?")
-    .stderr_has("`startup(MappingClient, any) -> array`")
-    .stderr_has("f.rhai:2:3");
+        .stderr(&unindent(r#"
+            error: function `startpu` not found for arguments (MappingClient, string) (did you mean `startup`? `startup(MappingClient) -> array`, `startup(MappingClient, any) -> array`, `startup(MappingClient, any, map) -> array`)
+              --> f.rhai:2:3
+               |
+             2 | c.startpu("web");
+               |   ^
+        "#));
     check(
         "k.rhai",
         "let c = mapping_client(container_map(\"k\"), #{ default: docker() });\n",
     )
     .failure()
-    .stderr_has(
-        "`default` is a reserved word in Rhai: as an object-map key, quote it (`#{ \"default\": ... }`)",
-    );
+        .stderr(&unindent(r#"
+            error: `default` is a reserved word in Rhai: as an object-map key, quote it (`#{ "default": ... }`); as a variable, use another name
+              --> k.rhai:1:47
+               |
+             1 | let c = mapping_client(container_map("k"), #{ default: docker() });
+               |                                               ^
+        "#));
     check(
         "p.rhai",
         "let d = docker(#{ interfaces: #{ private: \"10.0.0.5\" } });\n",
     )
     .failure()
-    .stderr_has("quote it (`#{ \"private\": ... }`)");
-    let dir = tempdir();
-    write(
-        dir.path(),
-        "lib/k.rhai",
-        "const UID = 2000;\nexport const GID = 2000;\n",
-    );
-    write(
-        dir.path(),
+        .stderr(&unindent(r#"
+            error: `private` can't be an object-map key as it is (Rhai reserves the word): quote it (`#{ "private": ... }`)
+              --> p.rhai:1:34
+               |
+             1 | let d = docker(#{ interfaces: #{ private: "10.0.0.5" } });
+               |                                  ^
+        "#));
+    let dir = Test::new().file("lib/k.rhai", "const UID = 2000;\nexport const GID = 2000;\n");
+    let dir = dir.file(
         "c.rhai",
         "import \"lib/k\" as k;\nlet g = k::GID;\nlet u = k::UID;\n",
     );
-    dmap(["check", "c.rhai"])
-        .cwd(dir.path())
+    dir.clone().args(["check", "c.rhai"])
         .run()
         .failure()
-        .stderr_has("`k::UID` not found: library `k` has no exported `UID`")
-        .stderr_has("`export const UID = ...;`")
-        .stderr_has("c.rhai:3:");
+        .stderr(&unindent("
+            error: `k::UID` not found: library `k` has no exported `UID` (a library's constants are visible to importers only when declared with `export const UID = ...;`)
+              --> c.rhai:3:9
+               |
+             3 | let u = k::UID;
+               |         ^
+        "));
     // In an object-map literal the caret points at the field.
     let out = check("o.rhai", "let m = container_map(\"o\");\nm.containers.app = #{\n    image: \"app\",\n    instanses: [\"a\"],\n};\n");
-    out.failure()
-        .stderr_has("unknown container field `instanses`")
-        .stderr_has("o.rhai:4:5");
+    out.failure().stderr(&unindent(
+        r#"
+            error: container `app`: unknown container field `instanses` (did you mean `instances`?)
+              --> o.rhai:4:5
+               |
+             4 |     instanses: ["a"],
+               |     ^
+        "#,
+    ));
     let out = check(
         "l.rhai",
         "let m = container_map(\"l\", #{ web: #{ imgae: \"x\" } });\n",
     );
-    out.failure()
-        .stderr_has("unknown container field `imgae`")
-        .stderr_has("l.rhai:1:39");
+    out.failure().stderr(&unindent(
+        r#"
+            error: container `web`: unknown container field `imgae` (did you mean `image`?)
+              --> l.rhai:1:39
+               |
+             1 | let m = container_map("l", #{ web: #{ imgae: "x" } });
+               |                                       ^
+        "#,
+    ));
 }
 
 #[test]
 fn an_unreachable_engine_is_named_in_plain_words() {
-    let dir = tempdir();
-    write(
-        dir.path(),
-        "u.rhai",
+    let dir = Test::new().file("u.rhai",
         "let m = container_map(\"u\");\nm.containers.web = #{ image: \"x\" };\nlet c = mapping_client(m);\nc.startup(\"__all__\");\n",
     );
     // DOCKER_HOST points at a port where nothing listens.
-    let out = dmap(["run", "u.rhai"]).cwd(dir.path()).run();
-    out.failure()
-        .stderr_has("error: cannot connect to the Docker Engine at tcp://127.0.0.1:9: connection refused")
-        .stderr_has("u.rhai:4:3");
+    let out = dir.clone().args(["run", "u.rhai"]).run();
+    out.failure().stderr(&unindent(
+        r#"
+            error: cannot connect to the Docker Engine at tcp://127.0.0.1:9: connection refused
+              --> u.rhai:4:3
+               |
+             4 | c.startup("__all__");
+               |   ^
+        "#,
+    ));
     assert!(
         !out.stderr.contains("hyper") && !out.stderr.contains("client error"),
         "{out}"
@@ -1936,21 +2139,24 @@ fn an_unreachable_engine_is_named_in_plain_words() {
 
 #[test]
 fn recipes_read_the_environment() {
-    let dir = tempdir();
-    write(
-        dir.path(),
-        "e.rhai",
+    let dir = Test::new().file("e.rhai",
         "print(`${env(\"DMAP_TEST_SET\")} ${env(\"DMAP_TEST_UNSET\", \"fallback\")}`);\nlet x = env(\"DMAP_TEST_UNSET\");\n",
     );
-    dmap(["run", "e.rhai"])
-        .cwd(dir.path())
+    dir.clone().args(["run", "e.rhai"])
         .env("DMAP_TEST_SET", "given")
         .env_remove("DMAP_TEST_UNSET")
         .run()
         .failure()
         .stdout_has("given fallback")
-        .stderr_has("environment variable `DMAP_TEST_UNSET` is not set")
-        .stderr_has("e.rhai:2:9");
+        .stderr(&unindent(
+            r#"
+            error: environment variable `DMAP_TEST_UNSET` is not set (give a fallback: `env("DMAP_TEST_UNSET", "...")`)
+              --> e.rhai:2:9
+               |
+             2 | let x = env("DMAP_TEST_UNSET");
+               |         ^
+            "#,
+        ));
 }
 
 #[test]
@@ -1972,20 +2178,22 @@ fn an_engine_older_than_api_1_41_is_refused_naming_its_version() {
             );
         }
     });
-    let dir = tempdir();
-    write(
-        dir.path(),
-        "old.rhai",
+    let dir = Test::new().file("old.rhai",
         "let m = container_map(\"old\");\nm.containers.web = #{ image: \"x\" };\nmapping_client(m).startup(\"web\");\n",
     );
-    dmap(["run", "old.rhai"])
-        .cwd(dir.path())
+    dir.clone().args(["run", "old.rhai"])
         .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))
         .run()
         .failure()
-        .stderr_has(&format!(
-            "error: the Docker Engine at tcp://127.0.0.1:{port} speaks API 1.40; dmap needs API 1.41 (Docker 20.10) or newer"
-        ));
+        .stderr(&unindent(&format!(
+            r#"
+            error: the Docker Engine at tcp://127.0.0.1:{port} speaks API 1.40; dmap needs API 1.41 (Docker 20.10) or newer
+              --> old.rhai:3:19
+               |
+             3 | mapping_client(m).startup("web");
+               |                   ^
+            "#
+        )));
 }
 
 #[test]
@@ -1997,8 +2205,13 @@ let c = mapping_client(m, #{ "default": docker() });
 "#;
     check("c.rhai", recipe)
         .failure()
-        .stderr_has("container `web` runs on client `edge`, which the mapping client does not have (it has `default`)")
-        .stderr_has("c.rhai:3:");
+        .stderr(&unindent(r#"
+            error: container `web` runs on client `edge`, which the mapping client does not have (it has `default`)
+              --> c.rhai:3:39
+               |
+             3 | m.containers.web = #{ image: "nginx", clients: ["edge"] };
+               |                                       ^
+        "#));
     check(
         "c.rhai",
         &recipe.replace(
@@ -2016,14 +2229,25 @@ fn volume_and_network_create_options_reach_the_engine_or_are_refused() {
         "let m = container_map(\"v\");\nm.volumes.data = #{ default_path: \"/d\", create_options: #{ size: 1 } };\n",
     )
     .failure()
-    .stderr_has("volume `create_options` key `size` is not supported (dmap sends `labels`)")
-    .stderr_has("v.rhai:2:");
+        .stderr(&unindent(r#"
+            error: volume alias `data`: volume `create_options` key `size` is not supported (dmap sends `labels`)
+              --> v.rhai:2:10
+               |
+             2 | m.volumes.data = #{ default_path: "/d", create_options: #{ size: 1 } };
+               |          ^
+        "#));
     check(
         "n.rhai",
         "let m = container_map(\"n\");\nm.networks.net = #{ create_options: #{ ipam: #{} } };\n",
     )
     .failure()
-    .stderr_has("network `create_options` key `ipam` is not supported (dmap sends `attachable`, `enable_ipv6`, `labels`)");
+        .stderr(&unindent("
+            error: network `net`: network `create_options` key `ipam` is not supported (dmap sends `attachable`, `enable_ipv6`, `labels`)
+              --> n.rhai:2:11
+               |
+             2 | m.networks.net = #{ create_options: #{ ipam: #{} } };
+               |           ^
+        "));
     check(
         "ok.rhai",
         "let m = container_map(\"ok\");\nm.volumes.data = #{ default_path: \"/d\", create_options: #{ labels: #{ team: \"db\" } } };\nm.networks.net = #{ create_options: #{ attachable: true } };\nm\n",
@@ -2035,14 +2259,25 @@ fn volume_and_network_create_options_reach_the_engine_or_are_refused() {
 fn an_empty_near_miss_of_a_map_property_is_a_typo_not_a_container() {
     check("m.yaml", "volumse: {}\nweb:\n  image: nginx\n")
         .failure()
-        .stderr_has("unknown map property `volumse` (did you mean `volumes`?)")
-        .stderr_has("m.yaml: volumse (line 1)");
+        .stderr(&unindent("
+            error: unknown map property `volumse` (did you mean `volumes`?); a container named so needs a field, e.g. `image`
+              --> m.yaml: volumse (line 1)
+               |
+             1 | volumse: {}
+               | ^
+        "));
     check(
         "r.rhai",
         "container_map(\"r\", #{ netwroks: #{}, web: #{ image: \"x\" } })\n",
     )
     .failure()
-    .stderr_has("unknown map property `netwroks` (did you mean `networks`?)");
+        .stderr(&unindent(r#"
+            error: unknown map property `netwroks` (did you mean `networks`?); a container named so needs a field, e.g. `image`
+              --> r.rhai:1:23
+               |
+             1 | container_map("r", #{ netwroks: #{}, web: #{ image: "x" } })
+               |                       ^
+        "#));
     // short names stay containers
     check("m.yaml", "host1: {}\nnginx: {}\n").success();
 }
@@ -2056,9 +2291,8 @@ let c = mapping_client(m);
 try { c.startup("web"); } catch (e) { print(`caught: ${e}`); print(`message: ${e.message}`); }
 try { c.startup("nope"); } catch (e) { print(`caught: ${e}`); }
 "#;
-    let dir = tempdir();
-    write(dir.path(), "t.rhai", recipe);
-    let out = dmap(["run", "t.rhai"]).cwd(dir.path()).run();
+    let dir = Test::new().file("t.rhai", recipe);
+    let out = dir.clone().args(["run", "t.rhai"]).run();
     out.success()
         .stdout_has("caught: cannot connect to the Docker Engine at tcp://127.0.0.1:9: connection refused")
         .stdout_has("message: cannot connect to the Docker Engine")

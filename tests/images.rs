@@ -292,9 +292,8 @@ df.run("sleep 60");
 docker().build(df, image);
 "#,
     );
-    let (mut cmd, _) = r.command(false, "build", &[]);
-    let mut child = cmd.spawn().unwrap();
-    let started = Instant::now();
+    let mut child = r.test(false, "build", &[]).spawn();
+    let started = child.started();
     // The step's container runs...
     rt.block_on(async {
         while t.containers().await.is_empty() {
@@ -305,8 +304,8 @@ docker().build(df, image);
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     });
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
+    child.finish();
     // ...and is gone soon after the connection drops, long before `sleep 60` would end.
     let killed = Instant::now();
     rt.block_on(async {
@@ -351,8 +350,7 @@ fn dmap_dockerfile_prints_and_dmap_build_builds_the_declared_images() {
     let dmap = |args: &[&str]| {
         let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         all.extend(["-a", &t.name, "-a", "unused", "-a", "verbs"].map(String::from));
-        let started = Instant::now();
-        finish(command(r.dir.path(), &all).spawn().unwrap(), all, started)
+        Test::in_dir(r.dir.path()).engine().args(all).run()
     };
 
     // One image: its Dockerfile as is.
@@ -575,9 +573,11 @@ fn dockerignore_is_what_docker_build_sends() {
                     .filter_map(|l| l.strip_prefix("SENT "))
                     .map(str::to_string),
             );
-            let started = Instant::now();
-            let args: Vec<String> = ["run", "ctx.rhai"].map(String::from).into();
-            finish(command(&dir, &args).spawn().unwrap(), args, started).success();
+            Test::in_dir(&dir)
+                .engine()
+                .args(["run", "ctx.rhai"])
+                .run()
+                .success();
             let bytes = std::fs::read(dir.join("dmap.tar")).unwrap();
             let mut archive = tar::Archive::new(&bytes[..]);
             let by_dmap = sent_names(
@@ -694,11 +694,7 @@ fn check_finds_missing_sources_and_clashing_declarations_without_an_engine() {
     let dir = tempfile::tempdir().unwrap();
     let check = |body: &str| {
         std::fs::write(dir.path().join("r.rhai"), body).unwrap();
-        let args: Vec<String> = ["check", "r.rhai"].map(String::from).into();
-        let started = Instant::now();
-        let mut cmd = command(dir.path(), &args);
-        cmd.env("DOCKER_HOST", "tcp://127.0.0.1:9");
-        finish(cmd.spawn().unwrap(), args, started)
+        Test::in_dir(dir.path()).args(["check", "r.rhai"]).run()
     };
     let out = check(
         "let df = dockerfile(\"scratch\");\ndf.add_file(\"app\", \"/srv/app\");\nlet m = container_map(\"m\");\nm.images.app = df;\nm.containers.app.image = \"app\";\nmapping_client(m).startup();\n",

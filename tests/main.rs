@@ -11,7 +11,6 @@ mod engines;
 mod images;
 mod pull;
 mod readme;
-mod reference;
 mod runtime;
 mod scripts;
 mod selftest;

@@ -12,15 +12,15 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::harness::{Output, Test};
 use crate::support::{busybox_image, docker, is_not_found, runtime, DockerTest};
 use bollard::query_parameters::{PushImageOptionsBuilder, RemoveImageOptionsBuilder, TagImageOptionsBuilder};
 use futures_util::StreamExt;
 use tempfile::TempDir;
 
-const DMAP: &str = env!("CARGO_BIN_EXE_dmap");
 const REGISTRY: &str = "docker-registry";
 
 /// Hard limit for one run of the binary (a pull from the local registry takes well under that).
@@ -325,10 +325,15 @@ for s in steps {
 }
 "#;
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+/// A run of [`RECIPE`], read as the `step` lines it prints.
+struct Run(Output);
+
+impl std::ops::Deref for Run {
+    type Target = Output;
+
+    fn deref(&self) -> &Output {
+        &self.0
+    }
 }
 
 impl Run {
@@ -360,53 +365,17 @@ impl Run {
 
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
+        self.0.fmt(f)
     }
 }
 
 /// Runs `dmap run recipe.rhai MAP IMAGE PHASE` in `dir`, killing it after `RUN_TIMEOUT`.
 fn dmap(dir: &Path, map: &str, image: &str, phase: &str) -> Run {
-    let mut child = Command::new(DMAP)
+    Run(Test::in_dir(dir)
+        .engine()
         .args(["run", "recipe.rhai", map, image, phase])
-        .current_dir(dir)
-        .env_remove("DMAP_PATH")
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn dmap");
-    let deadline = Instant::now() + RUN_TIMEOUT;
-    while child.try_wait().expect("wait for dmap").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let output = child.wait_with_output().expect("collect dmap's output");
-            panic!(
-                "dmap run … {phase} took over {RUN_TIMEOUT:?}\n{}",
-                from_output(output)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let run = from_output(child.wait_with_output().expect("collect dmap's output"));
-    assert!(
-        !run.stderr.contains("panicked") && !run.stderr.contains("RUST_BACKTRACE"),
-        "dmap panicked\n{run}"
-    );
-    run
-}
-
-fn from_output(output: Output) -> Run {
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+        .timeout(RUN_TIMEOUT)
+        .run())
 }
 
 fn recipe_dir() -> (TempDir, PathBuf) {
@@ -636,13 +605,13 @@ if ARGS[0] == "up" {{ c.startup(); }} else {{ c.shutdown(); }}
         container: format!("{}.there", t.name),
     };
     let run = |phase: &str| {
-        Command::new(DMAP)
+        Run(Test::in_dir(dir.path())
+            .engine()
             .args(["run", "r.rhai", phase])
-            .current_dir(dir.path())
-            .output()
-            .expect("run dmap")
+            .timeout(RUN_TIMEOUT)
+            .run())
     };
-    let out = from_output(run("up"));
+    let out = run("up");
     out.assert_ok("startup on two clients");
     assert!(
         out.stderr.contains(&format!("[e2] pull {remote_image}: absent")),
@@ -664,7 +633,7 @@ if ARGS[0] == "up" {{ c.startup(); }} else {{ c.shutdown(); }}
         .output()
         .expect("docker inspect");
     assert_eq!(String::from_utf8_lossy(&state.stdout).trim(), "true", "{out}");
-    from_output(run("down")).assert_ok("shutdown");
+    run("down").assert_ok("shutdown");
     drop(cleanup);
 }
 

@@ -2,9 +2,8 @@
 //! block that starts with `// fragment` is part of a larger recipe and is left out.
 
 use std::path::Path;
-use std::process::Command;
 
-const DMAP: &str = env!("CARGO_BIN_EXE_dmap");
+use crate::support::harness::Test;
 
 fn rhai_blocks(text: &str) -> Vec<String> {
     let mut blocks = Vec::new();
@@ -33,22 +32,15 @@ fn all_check(file: &Path) -> usize {
         .into_iter()
         .filter(|b| !b.trim_start().starts_with("// fragment"))
         .collect();
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = Test::new();
     for (i, block) in blocks.iter().enumerate() {
-        let path = dir.path().join(format!("block{i}.rhai"));
-        std::fs::write(&path, block).expect("write block");
-        let out = Command::new(DMAP)
-            .arg("check")
-            .arg(&path)
-            .current_dir(dir.path())
-            .env("DOCKER_HOST", "tcp://127.0.0.1:9")
-            .output()
-            .expect("dmap runs");
-        assert!(
-            out.status.success(),
-            "{} block {i} fails:\n{block}\n{}",
-            file.display(),
-            String::from_utf8_lossy(&out.stderr)
+        let name = format!("block{i}.rhai");
+        let out = dir.clone().file(&name, block).args(["check", &name]).run();
+        assert_eq!(
+            out.code,
+            Some(0),
+            "{} block {i} fails:\n{block}\n{out}",
+            file.display()
         );
     }
     blocks.len()

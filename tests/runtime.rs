@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 use std::net::TcpListener;
-use std::process::Child;
 use std::time::{Duration, Instant};
 
 use crate::support::recipe::*;
@@ -644,19 +643,18 @@ fn kill_during_startup(
     recipe: &Recipe,
     when: impl AsyncFn(&DockerTest) -> bool,
 ) -> bool {
-    let (mut cmd, args) = recipe.command(false, "startup", &[]);
-    let started = Instant::now();
-    let mut child: Child = cmd.spawn().expect("spawn dmap");
+    let mut child = recipe.test(false, "startup", &[]).spawn();
+    let started = child.started();
     rt.block_on(async {
         while !when(t).await {
-            if child.try_wait().expect("wait").is_some() || started.elapsed() > RUN_TIMEOUT {
+            if child.has_exited() || started.elapsed() > RUN_TIMEOUT {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     });
-    child.kill().ok();
-    let out = finish(child, args, started);
+    child.kill();
+    let out = child.finish();
     rt.block_on(async {
         // Requests the Engine had already taken finish without dmap: wait until nothing changes.
         let mut last = engine_state(t).await;
@@ -865,12 +863,12 @@ fn an_unreachable_engine_fails_fast_naming_the_address_and_the_line() {
         .position(|l| l.contains("c.startup(\"web\")"))
         .expect("the startup line")
         + 1;
-    let (mut cmd, args) = recipe.command(false, "startup", &[]);
-    cmd.env("DOCKER_HOST", "tcp://127.0.0.1:1")
+    let out = recipe
+        .test(false, "startup", &[])
+        .env("DOCKER_HOST", "tcp://127.0.0.1:1")
         .env_remove("DOCKER_TLS_VERIFY")
-        .env_remove("DOCKER_CERT_PATH");
-    let started = Instant::now();
-    let out = finish(cmd.spawn().expect("spawn dmap"), args, started);
+        .env_remove("DOCKER_CERT_PATH")
+        .run();
     out.failure()
         .stderr_has("tcp://127.0.0.1:1")
         .stderr_has(&format!("r.rhai:{line}"));

@@ -1,21 +1,15 @@
 //! Every recipe in scripts/ and every library in stdlib/ is loaded and checked by the real binary.
 
 use std::path::Path;
-use std::process::Command;
 
-const DMAP: &str = env!("CARGO_BIN_EXE_dmap");
+use crate::support::harness::Test;
 
+/// `dmap ARGS` in the repository, which must succeed; its stdout.
 #[track_caller]
 fn dmap_ok(args: &[&str]) -> String {
-    let out = Command::new(DMAP)
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("dmap runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "dmap {args:?} failed:\n{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let out = Test::in_dir(env!("CARGO_MANIFEST_DIR")).args(args).run();
+    out.success();
+    out.stdout
 }
 
 #[test]
@@ -110,7 +104,7 @@ m
 /// (no registry), brings its four containers up and serves the page; again, it changes nothing.
 #[test]
 fn the_demo_builds_its_image_brings_the_stack_up_and_then_changes_nothing() {
-    use crate::support::recipe::{command, finish, free_port, http_get, Leftovers};
+    use crate::support::recipe::{free_port, http_get, Leftovers};
     let t = crate::support::DockerTest::new("demo");
     let _built = Leftovers {
         images: vec![format!("{}-busybox:latest", t.name)],
@@ -119,18 +113,11 @@ fn the_demo_builds_its_image_brings_the_stack_up_and_then_changes_nothing() {
     // Dropped first: the containers go before their image.
     let t = t;
     let port = free_port().to_string();
-    let args: Vec<String> = ["run", "scripts/demo.rhai", &port, &t.name]
-        .map(String::from)
-        .into();
     let run = || {
-        let started = std::time::Instant::now();
-        finish(
-            command(Path::new(env!("CARGO_MANIFEST_DIR")), &args)
-                .spawn()
-                .expect("spawn"),
-            args.clone(),
-            started,
-        )
+        Test::in_dir(env!("CARGO_MANIFEST_DIR"))
+            .engine()
+            .args(["run", "scripts/demo.rhai", &port, &t.name])
+            .run()
     };
     let out = run();
     out.success();
@@ -166,9 +153,8 @@ fn the_demo_builds_its_image_brings_the_stack_up_and_then_changes_nothing() {
 /// Each template writes one RUN line, exactly so (the image tests run them in a real build).
 #[test]
 fn stdlib_templates_render_one_run_line_each() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("t.rhai"),
+    let dir = Test::new().file(
+        "t.rhai",
         r#"
 import "dmap/packages" as packages;
 import "dmap/files" as files;
@@ -184,16 +170,10 @@ let m = container_map("t");
 m.images.t = df;
 m
 "#,
-    )
-    .expect("write recipe");
-    let out = Command::new(DMAP)
-        .args(["dockerfile", "t.rhai"])
-        .current_dir(dir.path())
-        .output()
-        .expect("dmap runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8_lossy(&out.stdout);
-    let runs: Vec<&str> = text.lines().filter(|l| l.starts_with("RUN ")).collect();
+    );
+    let out = dir.clone().args(["dockerfile", "t.rhai"]).run();
+    out.success();
+    let runs: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("RUN ")).collect();
     assert_eq!(
         runs,
         [
@@ -206,21 +186,14 @@ m
         ]
     );
     // Bad input names itself.
-    std::fs::write(
-        dir.path().join("bad.rhai"),
+    dir.file(
+        "bad.rhai",
         "import \"dmap/users\" as users;\nlet df = dockerfile(\"scratch\");\nusers::create_user(df, \"App\", 2000);\n",
     )
-    .expect("write recipe");
-    let out = Command::new(DMAP)
-        .args(["check", "bad.rhai"])
-        .current_dir(dir.path())
-        .output()
-        .expect("dmap runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
-    assert!(
-        stderr.contains("user name `App` is not a valid name ([a-z_][a-z0-9_-]*)"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("bad.rhai:3:"), "{stderr}");
+    .args(["check", "bad.rhai"])
+    .run()
+    .failure()
+    // The library's own frames are its business: the message and the recipe's call.
+    .stderr_has("error: recipe raised: user name `App` is not a valid name ([a-z_][a-z0-9_-]*)\n")
+    .stderr_has("note: in call to function `create_user`\n  --> bad.rhai:3:8\n");
 }

@@ -1,4 +1,5 @@
-//! Proves the Docker test fixture (tests/support) against the real Engine.
+//! Proves the test support (tests/support): the Docker fixture against the real Engine, and the
+//! harness that runs the binary.
 
 use std::collections::HashMap;
 
@@ -189,4 +190,58 @@ fn drop_cleans_up_after_a_panic_inside_the_runtime() {
             .expect_err("the volume should be gone");
         assert!(crate::support::is_not_found(&error), "{error}");
     });
+}
+
+// ------------------------------------------------------------------------------------------------
+// The harness
+// ------------------------------------------------------------------------------------------------
+
+use crate::support::harness::{unindent, Test, TMP};
+
+#[test]
+fn unindent_drops_the_shared_indentation_and_the_framing_lines() {
+    let cases = [
+        ("\n    a\n      b\n\n    c\n    ", "a\n  b\n\nc\n"),
+        ("a\nb", "a\nb\n"),
+        ("\n  x\n", "x\n"),
+    ];
+    for (text, want) in cases {
+        assert_eq!(unindent(text), want, "{text:?}");
+    }
+}
+
+#[test]
+fn exact_output_checks_fail_on_any_difference_and_temporary_paths_are_normalised() {
+    let t = Test::new().file("a.rhai", "let m = container_map(\"bad name\");\n");
+    let path = t.path().join("a.rhai");
+    let out = t.args(["check".as_ref(), path.as_os_str()]).run();
+    out.failure();
+    let shown = format!("--> {TMP}/a.rhai:1:9\n");
+    out.stderr_has(&shown);
+    let exact = out.stderr.clone();
+    out.stderr(&exact);
+    for wrong in [
+        exact.replacen("1:9", "1:8", 1),
+        exact.trim_end().to_string(),
+        format!("{exact}\n"),
+    ] {
+        let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            out.stderr(&wrong);
+        }));
+        assert!(failed.is_err(), "{wrong:?} passed for {exact:?}");
+    }
+    let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        out.status(0);
+    }));
+    assert!(failed.is_err(), "a wrong exit code passed");
+}
+
+#[test]
+fn a_run_past_its_timeout_is_killed_and_fails() {
+    let t = Test::new()
+        .file("loop.rhai", "loop { }\n")
+        .args(["run", "loop.rhai"])
+        .timeout(std::time::Duration::from_millis(1));
+    let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.run()));
+    assert!(failed.is_err(), "an endless run passed");
 }

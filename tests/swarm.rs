@@ -117,17 +117,13 @@ fn http_first_line(ip: &str, port: u16) -> String {
 }
 
 /// `dmap VERB... -a MAP -a IMAGE -a x r.rhai REST...` in the recipe's directory.
-fn verb(
-    r: &Recipe,
-    t: &DockerTest,
-    image: &str,
-    verb: &[&str],
-    rest: &[&str],
-) -> std::io::Result<std::process::Output> {
-    let mut args: Vec<String> = verb.iter().map(|s| s.to_string()).collect();
-    args.extend(["-a", &t.name, "-a", image, "-a", "x", "r.rhai"].map(String::from));
-    args.extend(rest.iter().map(|s| s.to_string()));
-    command(r.dir.path(), &args).output()
+fn verb(r: &Recipe, t: &DockerTest, image: &str, verb: &[&str], rest: &[&str]) -> Output {
+    Test::in_dir(r.dir.path())
+        .engine()
+        .args(verb)
+        .args(["-a", &t.name, "-a", image, "-a", "x", "r.rhai"])
+        .args(rest)
+        .run()
 }
 
 /// The node hostnames the running tasks of a service are on.
@@ -239,24 +235,21 @@ fn a_map_runs_as_services_on_a_two_node_swarm() {
     // A second update does nothing.
     assert_no_steps(&r.run("up"));
     // exec says where a service's tasks are.
-    let exec = verb(&r, &t, &image, &["exec"], &["db", "--", "true"]).expect("exec");
-    assert_eq!(exec.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&exec.stderr).contains(&format!("as service `{}`", svc("db"))));
+    verb(&r, &t, &image, &["exec"], &["db", "--", "true"])
+        .usage_error()
+        .stderr_has(&format!("as service `{}`", svc("db")));
     // logs: the output of every task of a service.
-    let logs = verb(&r, &t, &image, &["logs"], &["app"]).expect("logs");
-    let text = String::from_utf8_lossy(&logs.stdout);
+    let logs = verb(&r, &t, &image, &["logs"], &["app"]);
     assert_eq!(
-        text.lines()
+        logs.stdout
+            .lines()
             .filter(|l| *l == format!("[sw] {} | app 1 up", svc("app")))
             .count(),
         3,
-        "one line per task: {text}{}",
-        String::from_utf8_lossy(&logs.stderr)
+        "one line per task\n{logs}"
     );
     // Status per service: replicas, nodes.
-    let status = verb(&r, &t, &image, &["status", "--json"], &[]).expect("status");
-    let doc: Value = serde_json::from_slice(&status.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&status.stderr)));
+    let doc: Value = verb(&r, &t, &image, &["status", "--json"], &[]).json();
     let app = doc["services"]
         .as_array()
         .and_then(|a| a.iter().find(|s| s["name"] == svc("app").as_str()))
@@ -398,11 +391,7 @@ mapping_client(m, #{ sw: docker(#{ base_url: "tcp://10.200.0.2:2375", swarm: tru
 "#,
     )
     .expect("write");
-    let args: Vec<String> = ["check", "r.rhai"].map(String::from).into();
-    let started = Instant::now();
-    let mut cmd = command(dir.path(), &args);
-    cmd.env("DOCKER_HOST", "tcp://127.0.0.1:9");
-    let out = finish(cmd.spawn().expect("spawn"), args, started);
+    let out = Test::in_dir(dir.path()).args(["check", "r.rhai"]).run();
     out.failure();
     for needle in [
         "`exec_commands` can't be carried out by a service",
@@ -420,9 +409,7 @@ mapping_client(m, #{ sw: docker(#{ base_url: "tcp://10.200.0.2:2375", swarm: tru
         "let m = container_map(\"swimg\");\nm.images.app = dockerfile(\"scratch\");\nm.containers.app = #{ image: \"app\" };\nmapping_client(m, #{ \"default\": docker(#{ base_url: \"tcp://127.0.0.1:9\", swarm: true }) });\n",
     )
     .expect("write");
-    let args: Vec<String> = ["plan", "i.rhai"].map(String::from).into();
-    let started = Instant::now();
-    let out = finish(command(dir.path(), &args).spawn().expect("spawn"), args, started);
+    let out = Test::in_dir(dir.path()).args(["plan", "i.rhai"]).run();
     out.failure();
     assert!(
         out.stderr.contains("Swarm client `default` builds no images"),

@@ -3,29 +3,28 @@
 //! cancelled), the live progress view with and without colours, and `exec` with a terminal.
 
 use std::path::Path;
-use std::process::Command;
 
 use rexpect::process::wait::WaitStatus;
 use rexpect::session::PtySession;
 
-use crate::support::recipe::{n, DMAP};
+use crate::support::harness::Test;
+use crate::support::recipe::n;
 use crate::support::{busybox_image, runtime, DockerTest};
 
 const TIMEOUT_MS: u64 = 60_000;
 
 /// `dmap ARGS` on a terminal in `dir`, its history under `dir/data`.
 fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> PtySession {
-    let mut cmd = Command::new(DMAP);
-    cmd.args(args)
-        .current_dir(dir)
+    let mut test = Test::in_dir(dir)
+        .engine()
+        .args(args)
         .env("TERM", "xterm")
         .env("XDG_DATA_HOME", dir.join("data"))
-        .env_remove("NO_COLOR")
-        .env_remove("DMAP_PATH")
-        .env_remove("RUST_BACKTRACE");
+        .env_remove("NO_COLOR");
     for (k, v) in env {
-        cmd.env(k, v);
+        test = test.env(k, v);
     }
+    let cmd = test.command();
     rexpect::session::spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn dmap on a terminal")
 }
 
@@ -153,6 +152,17 @@ fn the_repl_completes_shows_help_reports_errors_and_keeps_history() {
     p.exp_string("Adds user").expect("doc comment");
     p.exp_string(PROMPT).expect("prompt");
     ask(&mut p, ":help twice", "Doubles it.");
+    // dmap's own, with the doc comment docs/functions.md shows.
+    ask(
+        &mut p,
+        ":help startup",
+        "Creates and starts the targets and everything they need",
+    );
+    ask(
+        &mut p,
+        ":help DockerFile",
+        "One `RUN` of the items joined with `&&`.",
+    );
     ask(&mut p, ":help nosuch", "no function `nosuch`");
     ask(&mut p, ":help", ":status");
     // An error names the input and shows the line typed; the session goes on.

@@ -3,10 +3,6 @@
 //! test runs the real binary on its own map (named after a `DockerTest`) and looks at the
 //! Engine afterwards.
 
-use std::path::Path;
-use std::process::Stdio;
-use std::time::Instant;
-
 use serde_json::Value;
 
 use crate::support::recipe::*;
@@ -57,14 +53,15 @@ impl Stack {
     /// `dmap VERB [FLAGS...] -a MAP -a IMAGE [-a PHASE] stack.rhai [REST...]`; `REST` starts
     /// with the targets (and `--` for exec).
     #[track_caller]
-    fn dmap(&self, verb: &[&str], phase: &str, rest: &[&str]) -> Out {
-        let args = self.args(verb, phase, rest);
-        let started = Instant::now();
-        finish(
-            command(self.dir.path(), &args).spawn().expect("spawn dmap"),
-            args,
-            started,
-        )
+    fn dmap(&self, verb: &[&str], phase: &str, rest: &[&str]) -> Output {
+        self.test(verb, phase, rest).run()
+    }
+
+    /// The run [`Stack::dmap`] makes, against the Engine, in the stack's directory.
+    fn test(&self, verb: &[&str], phase: &str, rest: &[&str]) -> Test {
+        Test::in_dir(self.dir.path())
+            .engine()
+            .args(self.args(verb, phase, rest))
     }
 
     fn args(&self, verb: &[&str], phase: &str, rest: &[&str]) -> Vec<String> {
@@ -81,13 +78,9 @@ impl Stack {
     fn name(&self, rest: &str) -> String {
         n(&self.t, rest)
     }
-
-    fn dir(&self) -> &Path {
-        self.dir.path()
-    }
 }
 
-fn json(out: &Out) -> Value {
+fn json(out: &Output) -> Value {
     serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e})\n{out}"))
 }
 
@@ -326,17 +319,10 @@ fn exec_runs_in_one_instance_with_its_flags_and_exits_with_the_commands_code() {
     );
     assert_eq!(s.dmap(&["exec"], "", &["web.a"]).code, Some(2));
     // Stdin reaches the command (no terminal here).
-    let args = s.args(&["exec", "-T"], "", &["web.a", "--", "cat"]);
-    let mut cmd = command(s.dir(), &args);
-    cmd.stdin(Stdio::piped());
-    let started = Instant::now();
-    let mut child = cmd.spawn().expect("spawn");
-    {
-        use std::io::Write as _;
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(b"piped in\n").expect("write stdin");
-    }
-    let out = finish(child, args, started);
+    let out = s
+        .test(&["exec", "-T"], "", &["web.a", "--", "cat"])
+        .stdin("piped in\n")
+        .run();
     assert_eq!(out.stdout, "piped in\n", "{out}");
     // A stopped container, then an absent one: errors naming it.
     runtime().block_on(stop_now(&s.name("web.a")));

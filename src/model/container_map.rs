@@ -546,6 +546,7 @@ impl ContainerMap {
 
     /// Configurations with `extends` applied, abstract ones left out; unknown
     /// parents and `extends` cycles are problems.
+    #[cfg(test)]
     pub fn extended(&self) -> Result<Configs<'_>, Vec<Problem>> {
         let (configs, problems) = self.extended_all();
         if problems.is_empty() {

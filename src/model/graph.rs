@@ -2,8 +2,11 @@
 //! the containers whose network, volumes or links they use, on their networks, their own attached
 //! volumes and their image. Start order is dependencies first; stop order is dependents first.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+#[cfg(test)]
+use std::collections::HashSet;
 use std::fmt;
+#[cfg(test)]
 use std::rc::Rc;
 
 use super::container_map::{Configs, ContainerMap};
@@ -304,23 +307,20 @@ impl Graph {
             .unwrap_or_default()
     }
 
-    pub fn direct_dependents(&self, item: &Item) -> Vec<&Item> {
-        self.id(item)
-            .map(|i| self.items_of(&self.children[i]).collect())
-            .unwrap_or_default()
-    }
-
     /// docker-map's dependency list of an item, deepest first: for each direct parent that is a
     /// container its own list, then the direct parents, de-duplicated in order.
+    #[cfg(test)]
     pub fn dependencies(&self, item: &Item) -> Vec<Item> {
         self.walk(item, false)
     }
 
     /// The same walk over the inverted edges: who must stop before `item`, outermost first.
+    #[cfg(test)]
     pub fn dependents(&self, item: &Item) -> Vec<Item> {
         self.walk(item, true)
     }
 
+    #[cfg(test)]
     fn walk(&self, item: &Item, reverse: bool) -> Vec<Item> {
         let Some(target) = self.id(item) else {
             return Vec::new();
@@ -350,6 +350,7 @@ impl Graph {
     /// docker-map's `merge_dependency_paths` for several inputs: an input that another input
     /// depends on is dropped (it is visited in that input's path), and each dependency is
     /// visited once, in the first path that needs it.
+    #[cfg(test)]
     pub fn merged_paths(&self, inputs: &[Item], reverse: bool) -> Vec<(Item, Vec<Item>)> {
         let mut unique: Vec<Item> = Vec::new();
         for i in inputs {
@@ -383,6 +384,7 @@ impl Graph {
     }
 }
 
+#[cfg(test)]
 fn combine(direct: &[usize], memo: &[Option<Rc<Vec<usize>>>]) -> Vec<usize> {
     let mut seen: HashSet<usize> = HashSet::new();
     let mut out: Vec<usize> = Vec::new();

@@ -32,7 +32,9 @@ pub mod value;
 pub mod volume;
 pub mod volume_ref;
 
-pub use check::{check, check_maps, Checked};
+#[cfg(test)]
+pub use check::check;
+pub use check::{check_maps, Checked};
 pub use container::ContainerConfig;
 pub use container_map::ContainerMap;
 pub use origin::Origin;

@@ -180,11 +180,6 @@ impl PortBinding {
         }
         Value::map(entries)
     }
-
-    /// The literal address when the interface is one.
-    pub fn literal_ip(&self) -> Option<IpAddr> {
-        self.interface.as_deref().and_then(|i| i.parse().ok())
-    }
 }
 
 fn binding(port: &Value, host: &Value, interface: &Value, ipv6: &Value) -> InputResult<PortBinding> {

@@ -184,6 +184,12 @@ fn type_name(ty: &str) -> String {
         "ConfigHandle" => "ContainerConfig".into(),
         "DockerHandle" => "Docker".into(),
         "ClientHandle" => "MappingClient".into(),
+        "ContextHandle" => "DockerContext".into(),
+        "DockerFileHandle" => "DockerFile".into(),
+        "ImagesHandle" => "MapImages".into(),
+        "ActionFailure" => "ActionError".into(),
+        "String" => "string".into(),
+        "BTreeMap" | "HashMap" => "map".into(),
         other => other.to_string(),
     }
 }
@@ -205,6 +211,18 @@ mod tests {
             "container_map(string, map) -> ContainerMap"
         );
         assert_eq!(readable("len(string: &str) -> i64"), "len(string: string) -> int");
+        assert_eq!(
+            readable("docker_context(_: &mut DockerFileHandle) -> core::result::Result<dmap::script::handles::ContextHandle,alloc::boxed::Box<rhai::types::error::EvalAltResult>>"),
+            "docker_context(DockerFile) -> DockerContext"
+        );
+        assert_eq!(
+            readable("status(_: &mut MappingClient) -> core::result::Result<alloc::collections::btree::map::BTreeMap<alloc::string::String, rhai::types::dynamic::Dynamic>,alloc::boxed::Box<rhai::types::error::EvalAltResult>>"),
+            "status(MappingClient) -> map"
+        );
+        assert_eq!(
+            readable("env(_: &str) -> alloc::string::String"),
+            "env(string) -> string"
+        );
         assert_eq!(
             readable_types("(MappingClient, &str | ImmutableString | String)"),
             "(MappingClient, string)"

@@ -12,6 +12,7 @@ pub mod output;
 pub mod resolver;
 pub mod select;
 pub mod sources;
+pub mod stdlib;
 pub mod vocabulary;
 
 pub use error::Error;

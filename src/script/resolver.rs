@@ -13,30 +13,10 @@ use rhai::{Engine, EvalAltResult, Module, Position, Scope, Shared};
 use super::error::{origin_at, raise_one};
 use super::hints::Hints;
 use super::sources::Sources;
+// The diagnostics read a library's lines through here too.
+use super::stdlib::stdlib_names;
+pub use super::stdlib::stdlib_text;
 use crate::model::Problem;
-
-/// The shared libraries under stdlib/, by import name.
-const STDLIB: &[(&str, &str)] = &[
-    ("dmap/files", include_str!("../../stdlib/dmap/files.rhai")),
-    ("dmap/packages", include_str!("../../stdlib/dmap/packages.rhai")),
-    ("dmap/shell", include_str!("../../stdlib/dmap/shell.rhai")),
-    ("dmap/users", include_str!("../../stdlib/dmap/users.rhai")),
-];
-
-/// The text of a stdlib library by import name.
-pub fn stdlib_text(name: &str) -> Option<&'static str> {
-    STDLIB.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
-}
-
-/// Every stdlib library: (import name, text).
-pub fn stdlib_entries() -> impl Iterator<Item = (&'static str, &'static str)> {
-    STDLIB.iter().copied()
-}
-
-/// Import names the stdlib offers (for help and completion).
-pub fn stdlib_names() -> impl Iterator<Item = &'static str> {
-    STDLIB.iter().map(|(n, _)| *n)
-}
 
 pub struct Resolver {
     search_path: Vec<PathBuf>,
@@ -97,10 +77,7 @@ impl Resolver {
             }
         }
         let bare = name.strip_suffix(".rhai").unwrap_or(name);
-        Ok(STDLIB
-            .iter()
-            .find(|(n, _)| *n == bare)
-            .map(|(n, text)| (format!("stdlib:{n}"), text.to_string())))
+        Ok(stdlib_text(bare).map(|text| (format!("stdlib:{bare}"), text.to_string())))
     }
 }
 

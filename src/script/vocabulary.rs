@@ -1,6 +1,7 @@
 //! What a recipe has at hand, for the REPL's completion and `:help`: the functions (dmap's, the
-//! stdlib's, the recipe's own) with their forms and doc comments, the methods and properties of
-//! dmap's types, the variables in scope, the target names of the maps made so far.
+//! stdlib's, the recipe's own) with their forms and doc comments (from `docs.rs`, as docs/ has
+//! them), the methods and properties of dmap's types, the variables in scope, the target names of
+//! the maps made so far.
 
 use rhai::Dynamic;
 
@@ -46,92 +47,6 @@ pub const TYPES: [&str; 11] = [
     "Problems",
 ];
 
-/// What dmap's functions do, for `:help` (the API reference is docs/recipe-api.md).
-const DOCS: &[(&str, &str)] = &[
-    (
-        "container_map",
-        "A new, empty container map named NAME (optionally filled from an object map).",
-    ),
-    ("load_map", "Loads a docker-map YAML map file as a container map."),
-    (
-        "mapping_client",
-        "Hands maps to Engines: the actions (startup, update, shutdown, ...) run through it.",
-    ),
-    (
-        "docker",
-        "A connection to an Engine (the local one by default): images, builds.",
-    ),
-    (
-        "dockerfile",
-        "A Dockerfile template: FROM an image, then run/add/env/... calls; `m.images.NAME = df` builds it.",
-    ),
-    (
-        "docker_context",
-        "A build context: the rendered DockerFile plus the files it adds (`ctx.add`, `ctx.save`).",
-    ),
-    (
-        "add",
-        "Adds a file or directory to a build context (its .dockerignore honoured).",
-    ),
-    (
-        "add_file",
-        "Adds a file or directory to the image (COPY/ADD); the source is relative to the recipe.",
-    ),
-    ("add_archive", "Adds a tar archive, unpacked into the image."),
-    (
-        "digest",
-        "The sha256 digest of a build context: what decides a rebuild.",
-    ),
-    ("save", "Writes a build context as a tar (`.tar.gz` compressed)."),
-    (
-        "env",
-        "The value of an environment variable of dmap's process (a default when unset).",
-    ),
-    (
-        "create",
-        "Creates the targets' containers (and their volumes and networks) that are missing.",
-    ),
-    ("start", "Starts the targets' containers that are not running."),
-    (
-        "startup",
-        "Creates and starts the targets and what they depend on, dependencies first.",
-    ),
-    ("stop", "Stops the targets and what depends on them."),
-    ("remove", "Removes the targets' stopped containers."),
-    (
-        "shutdown",
-        "Stops and removes the targets and what depends on them.",
-    ),
-    ("restart", "Restarts the targets."),
-    (
-        "update",
-        "Converges the targets: creates what is missing, recreates what changed, starts what is stopped.",
-    ),
-    ("pull_images", "Pulls the images the targets use."),
-    (
-        "signal",
-        "Sends a signal (\"SIGHUP\") to the targets' containers.",
-    ),
-    (
-        "plan",
-        "What an action would do to the targets, and why; changes nothing.",
-    ),
-    (
-        "status",
-        "State, health, image, ports, uptime of the targets' containers and what an update would change.",
-    ),
-    (
-        "check",
-        "Runs every integrity check of the map; raises its problems.",
-    ),
-    ("merge", "Merges another map (or an object map) into this one."),
-    (
-        "build",
-        "Builds an image from a DockerFile or a context and tags it.",
-    ),
-    ("finalize", "Renders the DockerFile; later writes are errors."),
-];
-
 impl Interpreter {
     /// What is at hand now.
     pub fn vocabulary(&self) -> Vocabulary {
@@ -156,11 +71,7 @@ impl Interpreter {
             if name.contains('$') || name.is_empty() {
                 continue;
             }
-            let doc = DOCS
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, d)| (*d).to_string())
-                .unwrap_or_default();
+            let doc = super::docs::recipe_doc(first.as_deref(), &name).unwrap_or_default();
             v.functions.push(Function {
                 name,
                 signature,
@@ -198,7 +109,7 @@ impl Interpreter {
             v.variables.push((name.to_string(), type_of(engine, value)));
         }
         v.targets = targets(&self.created_maps());
-        v.modules = super::resolver::stdlib_names().map(str::to_string).collect();
+        v.modules = super::stdlib::stdlib_names().map(str::to_string).collect();
         v
     }
 

@@ -36,6 +36,7 @@ impl YamlDocument {
         &self.root
     }
 
+    #[cfg(test)]
     pub fn into_root(self) -> Value {
         self.root
     }
@@ -422,5 +423,7 @@ impl Converter<'_> {
     }
 }
 
+#[cfg(test)]
+mod docker_map_tests;
 #[cfg(test)]
 mod tests;

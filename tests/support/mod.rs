@@ -7,6 +7,7 @@
 //! The Engine is required: when it cannot be reached, tests fail (they never skip).
 
 pub mod bed;
+pub mod harness;
 pub mod recipe;
 
 use std::collections::{HashMap, HashSet};
@@ -130,20 +131,18 @@ async fn image_exists(docker: &Docker, tag: &str) -> bool {
 }
 
 async fn build_busybox(docker: &Docker, tag: &str) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (name, text) in [("fixture.rhai", RECIPE), ("passwd", PASSWD), ("group", GROUP)] {
-        std::fs::write(dir.path().join(name), text).expect("write the fixture recipe");
-    }
-    let out = std::process::Command::new(recipe::DMAP)
+    let out = harness::Test::new()
+        .file("fixture.rhai", RECIPE)
+        .file("passwd", PASSWD)
+        .file("group", GROUP)
+        .engine()
         .args(["run", "fixture.rhai", tag])
-        .current_dir(dir.path())
-        .output()
-        .expect("run dmap");
-    assert!(
-        out.status.success(),
-        "building the busybox test image {tag} with dmap failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        .timeout(Duration::from_secs(300))
+        .run();
+    assert_eq!(
+        out.code,
+        Some(0),
+        "building the busybox test image {tag} with dmap failed\n{out}"
     );
     assert!(
         image_exists(docker, tag).await,

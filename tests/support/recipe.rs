@@ -4,8 +4,6 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bollard::models::ContainerInspectResponse;
@@ -16,12 +14,8 @@ use bollard::Docker;
 use futures_util::StreamExt;
 use tempfile::TempDir;
 
+pub use super::harness::{Output, Test, RUN_TIMEOUT};
 use super::{docker, DockerTest};
-
-pub const DMAP: &str = env!("CARGO_BIN_EXE_dmap");
-
-/// Hard limit for one run of the binary.
-pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Put before every recipe: `show(steps)` prints what an action returned.
 pub const PRELUDE: &str = r#"fn show(r) {
@@ -34,27 +28,8 @@ let phase = ARGS[2];
 "#;
 
 // ------------------------------------------------------------------------------------------------
-// Running the binary
+// Running the binary (through the harness)
 // ------------------------------------------------------------------------------------------------
-
-/// The outcome of one run.
-pub struct Out {
-    pub args: Vec<String>,
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-    pub elapsed: Duration,
-}
-
-impl std::fmt::Display for Out {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "--- dmap {:?}: exit code {:?} ({:?})\n--- stdout:\n{}\n--- stderr:\n{}",
-            self.args, self.code, self.elapsed, self.stdout, self.stderr
-        )
-    }
-}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {
@@ -63,28 +38,8 @@ pub struct Step {
     pub reason: String,
 }
 
-impl Out {
-    #[track_caller]
-    pub fn success(&self) -> &Self {
-        assert_eq!(self.code, Some(0), "dmap should succeed\n{self}");
-        self
-    }
-
-    #[track_caller]
-    pub fn failure(&self) -> &Self {
-        assert_eq!(self.code, Some(1), "dmap should fail with exit code 1\n{self}");
-        self
-    }
-
-    #[track_caller]
-    pub fn stderr_has(&self, needle: &str) -> &Self {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr should contain {needle:?}\n{self}"
-        );
-        self
-    }
-
+/// What the recipes of these tests print, read back.
+impl Output {
     /// The steps the recipe printed with `show`.
     pub fn steps(&self) -> Vec<Step> {
         self.stdout
@@ -122,61 +77,6 @@ impl Out {
     }
 }
 
-pub fn reader(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        pipe.read_to_end(&mut bytes).expect("read pipe");
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
-}
-
-/// `dmap ARGS...` in `dir`, with the environment cleaned of variables that change dmap.
-pub fn command(dir: &Path, args: &[String]) -> Command {
-    let mut cmd = Command::new(DMAP);
-    cmd.args(args)
-        .current_dir(dir)
-        .env_remove("DMAP_PATH")
-        .env_remove("DMAP_MAX_OPERATIONS")
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
-/// Runs to completion (killed after `RUN_TIMEOUT`); stderr must never show a panic.
-#[track_caller]
-pub fn finish(mut child: Child, args: Vec<String>, started: Instant) -> Out {
-    let stdout = reader(child.stdout.take().expect("stdout pipe"));
-    let stderr = reader(child.stderr.take().expect("stderr pipe"));
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for dmap") {
-            break status;
-        }
-        if started.elapsed() > RUN_TIMEOUT {
-            child.kill().ok();
-            child.wait().ok();
-            panic!("dmap {args:?} still running after {RUN_TIMEOUT:?}; killed");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let out = Out {
-        args,
-        code: status.code(),
-        stdout: stdout.join().expect("stdout reader"),
-        stderr: stderr.join().expect("stderr reader"),
-        elapsed: started.elapsed(),
-    };
-    for panic_text in ["panicked", "RUST_BACKTRACE", "stack backtrace"] {
-        assert!(
-            !out.stderr.contains(panic_text),
-            "dmap shows a panic ({panic_text:?})\n{out}"
-        );
-    }
-    out
-}
-
 /// A recipe in a temporary directory, run as `dmap run r.rhai MAP IMAGE PHASE EXTRA...`.
 pub struct Recipe {
     pub dir: TempDir,
@@ -206,28 +106,26 @@ impl Recipe {
         args
     }
 
-    pub fn command(&self, dry_run: bool, phase: &str, extra: &[&str]) -> (Command, Vec<String>) {
-        let args = self.args(dry_run, phase, extra);
-        (command(self.dir.path(), &args), args)
+    /// The run, against the Engine, in the recipe's directory.
+    pub fn test(&self, dry_run: bool, phase: &str, extra: &[&str]) -> Test {
+        Test::in_dir(self.dir.path())
+            .engine()
+            .args(self.args(dry_run, phase, extra))
     }
 
     #[track_caller]
-    pub fn run_with(&self, phase: &str, extra: &[&str]) -> Out {
-        let (mut cmd, args) = self.command(false, phase, extra);
-        let started = Instant::now();
-        finish(cmd.spawn().expect("spawn dmap"), args, started)
+    pub fn run_with(&self, phase: &str, extra: &[&str]) -> Output {
+        self.test(false, phase, extra).run()
     }
 
     #[track_caller]
-    pub fn run(&self, phase: &str) -> Out {
+    pub fn run(&self, phase: &str) -> Output {
         self.run_with(phase, &[])
     }
 
     #[track_caller]
-    pub fn dry_run(&self, phase: &str) -> Out {
-        let (mut cmd, args) = self.command(true, phase, &[]);
-        let started = Instant::now();
-        finish(cmd.spawn().expect("spawn dmap"), args, started)
+    pub fn dry_run(&self, phase: &str) -> Output {
+        self.test(true, phase, &[]).run()
     }
 }
 
@@ -503,7 +401,7 @@ pub async fn image_id(docker: &Docker, tag: &str) -> String {
 
 /// The recipe's action did nothing.
 #[track_caller]
-pub fn assert_no_steps(out: &Out) {
+pub fn assert_no_steps(out: &Output) {
     assert!(
         out.stdout.contains("STEPS 0") && out.steps().is_empty(),
         "nothing to do\n{out}"

@@ -61,7 +61,8 @@ pub fn run(command: &str, interpreter: &Interpreter) -> Result<Next, Error> {
 }
 
 /// `:help`: the commands and every function by kind; `:help NAME`: each form of a function
-/// (or the methods and properties of a type) with its doc comment.
+/// (or the methods and properties of a type) with its doc comment, the text docs/functions.md
+/// and docs/stdlib.md are made from.
 fn help(v: &Vocabulary, name: Option<&str>) -> Result<String, Error> {
     let Some(name) = name else {
         let mut out = String::from(
@@ -101,8 +102,18 @@ fn help(v: &Vocabulary, name: Option<&str>) -> Result<String, Error> {
         if !props.is_empty() {
             out.push_str(&format!("properties: {}\n", props.join(", ")));
         }
-        for f in v.functions.iter().filter(|f| f.receiver.as_deref() == Some(name)) {
+        let methods: Vec<&Function> = v
+            .functions
+            .iter()
+            .filter(|f| f.receiver.as_deref() == Some(name))
+            .collect();
+        // Each method's forms, then its doc comment once.
+        for (i, f) in methods.iter().enumerate() {
             out.push_str(&format!("  {}\n", f.signature));
+            let last_form = methods.get(i + 1).is_none_or(|next| next.name != f.name);
+            if last_form && !f.doc.is_empty() {
+                out.push_str(&format!("      {}\n", f.doc));
+            }
         }
         return Ok(out);
     }
@@ -166,4 +177,53 @@ pub fn show_value(interpreter: &Interpreter, value: &Dynamic) -> String {
         return ty;
     }
     format!("{value:?}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn function(receiver: Option<&str>, name: &str, signature: &str, doc: &str) -> Function {
+        Function {
+            name: name.into(),
+            signature: signature.into(),
+            receiver: receiver.map(Into::into),
+            doc: doc.into(),
+        }
+    }
+
+    #[test]
+    fn help_shows_the_forms_and_the_doc_comment_of_a_function_or_of_each_method_of_a_type() {
+        let client = Some("MappingClient");
+        let v = Vocabulary {
+            functions: vec![
+                function(client, "start", "start(MappingClient) -> array", "Starts them."),
+                function(
+                    client,
+                    "start",
+                    "start(MappingClient, any) -> array",
+                    "Starts them.",
+                ),
+                function(client, "stop", "stop(MappingClient) -> array", "Stops them."),
+                function(None, "env", "env(string) -> string", "A variable."),
+            ],
+            properties: vec![("MappingClient".into(), "maps".into())],
+            ..Vocabulary::default()
+        };
+        let cases = [
+            (
+                "MappingClient",
+                "properties: maps\n  start(MappingClient) -> array\n  start(MappingClient, any) -> array\n      Starts them.\n  stop(MappingClient) -> array\n      Stops them.\n",
+            ),
+            (
+                "start",
+                "start(MappingClient) -> array\nstart(MappingClient, any) -> array\n\nStarts them.\n",
+            ),
+            ("env", "env(string) -> string\n\nA variable.\n"),
+        ];
+        for (name, want) in cases {
+            assert_eq!(help(&v, Some(name)).ok().as_deref(), Some(want), "{name}");
+        }
+        assert!(help(&v, Some("stat")).is_err());
+    }
 }

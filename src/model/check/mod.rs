@@ -34,7 +34,8 @@ pub struct Checked<'a> {
     pub graph: Graph,
 }
 
-/// Checks one map.
+/// Checks one map (the unit tests' shorthand for [`check_maps`]).
+#[cfg(test)]
 pub fn check(map: &ContainerMap) -> Result<Checked<'_>, Vec<Problem>> {
     let mut all = check_maps(&[map], None)?;
     all.pop().ok_or_else(Vec::new)

@@ -14,7 +14,7 @@ mod update_config;
 
 use serde::{Deserialize, Serialize};
 
-pub use placement::{Placement, Preference};
+pub use placement::Placement;
 pub use restart_policy::{RestartCondition, RestartPolicy};
 pub use update_config::{FailureAction, UpdateConfig, UpdateOrder};
 

@@ -1,5 +1,6 @@
 //! `deploy` read from its shorthands, read back normalised, its errors, and its serialized form.
 
+use super::placement::Preference;
 use super::*;
 use crate::model::value::Value as V;
 

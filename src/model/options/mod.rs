@@ -16,9 +16,9 @@ mod tests;
 use std::collections::BTreeMap;
 
 pub use engine::{health, Json};
-pub use limit::{is_root_destination, Limit};
+pub use limit::Limit;
 pub use shape::{signal, Shape};
-pub use size::{bytes_text, parse_bytes};
+pub use size::bytes_text;
 
 use super::input::InputResult;
 use super::value::Value;
@@ -289,6 +289,7 @@ pub fn field_value(options: &BTreeMap<String, Value>, field: Field) -> Option<&V
 }
 
 /// The entry whose value lands in the Engine's `HostConfig` field `name`.
+#[cfg(test)]
 pub fn of_host_config_field(name: &str) -> Option<&'static OptionDef> {
     OPTIONS
         .iter()

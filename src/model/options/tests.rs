@@ -1,5 +1,7 @@
 //! The option table: its invariants, the shapes it accepts, the Engine's limits it enforces.
 
+use super::limit::is_root_destination;
+use super::size::parse_bytes;
 use super::*;
 use crate::model::value::Value;
 
