@@ -2,17 +2,18 @@
 
 use std::fmt::Write as _;
 
-use crate::model::resolved::{Mount, ResolvedModel};
+use crate::model::resolved::{MountKind, ResolvedModel};
 use crate::model::Value;
 
 pub fn text(model: &ResolvedModel) -> String {
     let mut out = String::new();
     for map in &model.maps {
         let _ = writeln!(out, "map {}", map.name);
-        for c in &map.containers {
-            let _ = writeln!(out, "  {:>3}. {}  ({})", c.start_order, c.name, c.image);
-            if !c.depends_on.is_empty() {
-                let _ = writeln!(out, "       after: {}", c.depends_on.join(", "));
+        for rc in &map.containers {
+            let c = &rc.spec;
+            let _ = writeln!(out, "  {:>3}. {}  ({})", rc.start_order, rc.name, c.image);
+            if !rc.depends_on.is_empty() {
+                let _ = writeln!(out, "       after: {}", rc.depends_on.join(", "));
             }
             if let Some(h) = &c.hostname {
                 let _ = writeln!(out, "       hostname {h}");
@@ -38,18 +39,17 @@ pub fn text(model: &ResolvedModel) -> String {
                 let _ = writeln!(out, "       env {k}={v}");
             }
             for m in &c.mounts {
-                let line = match m {
-                    Mount::Volume {
-                        source,
-                        target,
-                        readonly,
-                    } => format!("volume {source} -> {target}{}", ro(*readonly)),
-                    Mount::Bind {
-                        source,
-                        target,
-                        readonly,
-                    } => format!("bind {source} -> {target}{}", ro(*readonly)),
-                    Mount::Anonymous { target } => format!("anonymous -> {target}"),
+                let line = match m.kind {
+                    MountKind::Volume | MountKind::Bind => {
+                        format!(
+                            "{} {} -> {}{}",
+                            m.kind.as_str(),
+                            m.source,
+                            m.target,
+                            ro(m.readonly)
+                        )
+                    }
+                    MountKind::Anonymous => format!("anonymous -> {}", m.target),
                 };
                 let _ = writeln!(out, "       {line}");
             }
@@ -76,7 +76,7 @@ pub fn text(model: &ResolvedModel) -> String {
             if let Some(h) = &c.healthcheck {
                 let _ = writeln!(out, "       healthcheck {}", h.test.join(" "));
             }
-            for e in &c.exec_commands {
+            for e in &rc.exec_commands {
                 let _ = writeln!(out, "       exec {} ({})", e.cmd.to_value(), e.policy.as_str());
             }
             if let Some(s) = &c.stop_signal {
@@ -85,7 +85,7 @@ pub fn text(model: &ResolvedModel) -> String {
             if let Some(t) = c.stop_timeout {
                 let _ = writeln!(out, "       stop timeout {t} s");
             }
-            if c.persistent {
+            if rc.persistent {
                 let _ = writeln!(out, "       persistent");
             }
             for (key, value) in &c.options {

@@ -8,7 +8,7 @@ use super::images::Digests;
 use super::{Error, Prepared, Request, Session};
 use crate::runtime::plan::{plan, Action, Plan, PlanError};
 use crate::runtime::snapshot::{ObservedContainer, RunState, Snapshot};
-use crate::runtime::spec::{Desired, DesiredContainer};
+use crate::runtime::spec::{Desired, ResolvedContainer};
 
 /// What `status` found, client by client.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -313,7 +313,7 @@ fn state_name(state: &RunState) -> &'static str {
 
 fn container(
     client: &str,
-    c: &DesiredContainer,
+    c: &ResolvedContainer,
     o: Option<&ObservedContainer>,
     snapshot: &Snapshot,
     update: Vec<String>,

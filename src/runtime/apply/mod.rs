@@ -15,7 +15,7 @@ use super::driver::Driver;
 use super::error::StepError;
 use super::executor::{self, Event, Node, Outcome};
 use super::plan::{Plan, Step, StepKind};
-use super::spec::{Desired, DesiredContainer};
+use super::spec::{Desired, ResolvedContainer};
 
 /// How long `wait_healthy` waits when the client sets no `wait_timeout`.
 pub const DEFAULT_HEALTH_WAIT: Duration = Duration::from_secs(120);
@@ -70,7 +70,7 @@ fn idempotent(r: Result<(), bollard::errors::Error>, ok: &[u16]) -> Result<(), S
     }
 }
 
-fn container<'a>(desired: &'a Desired, name: &str) -> Result<&'a DesiredContainer, StepError> {
+fn container<'a>(desired: &'a Desired, name: &str) -> Result<&'a ResolvedContainer, StepError> {
     desired.container(name).ok_or_else(|| StepError::Internal {
         message: format!("container `{name}` is not in the maps"),
     })

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Action, Builder};
 use crate::runtime::snapshot::ObservedContainer;
-use crate::runtime::spec::{Binding, DesiredContainer};
+use crate::runtime::spec::{Binding, ResolvedContainer};
 
 /// Why `c`, bound to `d` by `how`, points at an older incarnation of `d` on the Engine.
 fn stale(how: Binding, c: &ObservedContainer, d: &ObservedContainer) -> Option<String> {
@@ -49,12 +49,12 @@ fn stale(how: Binding, c: &ObservedContainer, d: &ObservedContainer) -> Option<S
 pub(super) fn cascade<'a>(
     b: &Builder<'a>,
     action: &Action,
-    involved: &[&'a DesiredContainer],
+    involved: &[&'a ResolvedContainer],
     replace: &mut BTreeMap<String, String>,
-) -> Vec<&'a DesiredContainer> {
+) -> Vec<&'a ResolvedContainer> {
     let involved_names: BTreeSet<&str> = involved.iter().map(|c| c.name.as_str()).collect();
     let maps: BTreeSet<&str> = involved.iter().map(|c| c.map.as_str()).collect();
-    let existing: Vec<(&'a DesiredContainer, &'a ObservedContainer)> = b
+    let existing: Vec<(&'a ResolvedContainer, &'a ObservedContainer)> = b
         .desired
         .containers
         .iter()

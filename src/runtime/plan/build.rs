@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{Action, BuildPolicy, Builder, StepKind};
-use crate::runtime::spec::DesiredContainer;
+use crate::runtime::spec::ResolvedContainer;
 
 /// `sha256:0123456789ab…`
 pub fn short_digest(digest: &str) -> String {
@@ -61,7 +61,7 @@ fn changed_reason(b: &Builder, reference: &str) -> Option<(String, bool)> {
 pub(super) fn builds<'a>(
     b: &mut Builder<'a>,
     action: &Action,
-    involved: &[&'a DesiredContainer],
+    involved: &[&'a ResolvedContainer],
 ) -> BTreeMap<String, String> {
     let mut recreate = BTreeMap::new();
     if !matches!(action, Action::Create | Action::Startup | Action::Update) {

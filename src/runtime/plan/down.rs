@@ -6,13 +6,13 @@ use std::collections::BTreeSet;
 use super::{Action, Builder, PlanError, StepKind};
 use crate::runtime::snapshot::is_anonymous;
 use crate::runtime::snapshot::owned;
-use crate::runtime::spec::{DesiredContainer, MountKind};
+use crate::runtime::spec::{MountKind, ResolvedContainer};
 
 /// stop, remove or shutdown of the involved containers (the targets and their dependents).
 pub(super) fn down(
     b: &mut Builder,
     action: &Action,
-    involved: &[&DesiredContainer],
+    involved: &[&ResolvedContainer],
     errors: &mut Vec<PlanError>,
 ) {
     let keep = kept(b, involved, action);
@@ -30,7 +30,7 @@ pub(super) fn down(
 /// With `remove_persistent: false`, persistent containers stay, and so does everything they
 /// need (their links, volumes_from and namespace owners, the owners of volumes they use),
 /// running.
-fn kept<'a>(b: &Builder<'a>, involved: &[&'a DesiredContainer], action: &Action) -> BTreeSet<&'a str> {
+fn kept<'a>(b: &Builder<'a>, involved: &[&'a ResolvedContainer], action: &Action) -> BTreeSet<&'a str> {
     let mut keep: BTreeSet<&str> = BTreeSet::new();
     if b.options.remove_persistent || *action == Action::Stop {
         return keep;
@@ -51,7 +51,7 @@ fn kept<'a>(b: &Builder<'a>, involved: &[&'a DesiredContainer], action: &Action)
 }
 
 /// Steps that bring one container down; its dependents' steps exist already.
-fn backward(b: &mut Builder, action: &Action, c: &DesiredContainer, errors: &mut Vec<PlanError>) {
+fn backward(b: &mut Builder, action: &Action, c: &ResolvedContainer, errors: &mut Vec<PlanError>) {
     let Some(o) = b.observed_container(&c.name) else {
         return;
     };
@@ -94,7 +94,7 @@ fn backward(b: &mut Builder, action: &Action, c: &DesiredContainer, errors: &mut
 /// With `remove_attached`, the attached volumes of the involved configurations go too, whether
 /// or not their containers still exist, once nothing that stays mounts them; and so do the
 /// anonymous volumes of the containers removed (as `docker compose down -v` does).
-fn attached_volumes(b: &mut Builder, involved: &[&DesiredContainer], keep: &BTreeSet<&str>) {
+fn attached_volumes(b: &mut Builder, involved: &[&ResolvedContainer], keep: &BTreeSet<&str>) {
     if !b.options.remove_attached {
         return;
     }
@@ -173,7 +173,7 @@ fn attached_volumes(b: &mut Builder, involved: &[&DesiredContainer], keep: &BTre
 /// container dmap does not manage keeps it.
 pub(super) fn networks_after_shutdown(
     b: &mut Builder,
-    involved: &[&DesiredContainer],
+    involved: &[&ResolvedContainer],
     errors: &mut Vec<PlanError>,
 ) {
     let maps: BTreeSet<&str> = involved.iter().map(|c| c.map.as_str()).collect();

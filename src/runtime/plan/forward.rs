@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::update::{in_place, rebuild_objects, recreate_set};
 use super::{bindings, build, commands_after_start, in_start_order, Action, Builder, PlanError, StepKind};
 use crate::runtime::snapshot::{is_anonymous, ObservedContainer, RunState};
-use crate::runtime::spec::{DesiredContainer, MountKind};
+use crate::runtime::spec::{MountKind, ResolvedContainer};
 use crate::runtime::translate;
 
 /// How a container is treated in a forward action.
@@ -23,7 +23,7 @@ enum Role {
 pub(super) fn up<'a>(
     b: &mut Builder<'a>,
     action: &Action,
-    involved: &[&'a DesiredContainer],
+    involved: &[&'a ResolvedContainer],
     explicit: &BTreeSet<&str>,
     errors: &mut Vec<PlanError>,
 ) {
@@ -101,7 +101,7 @@ pub(super) fn up<'a>(
 
 /// Stops and removes the containers being replaced, dependents first, and notes which anonymous
 /// volumes each new container mounts again.
-fn teardown(b: &mut Builder, all: &[&DesiredContainer], replace: &BTreeMap<String, String>) {
+fn teardown(b: &mut Builder, all: &[&ResolvedContainer], replace: &BTreeMap<String, String>) {
     for c in all.iter().rev() {
         let (Some(reason), Some(o)) = (replace.get(&c.name), b.observed_container(&c.name)) else {
             continue;
@@ -131,7 +131,7 @@ fn teardown(b: &mut Builder, all: &[&DesiredContainer], replace: &BTreeMap<Strin
 
 /// The build steps of the images `c` and the replaced containers it is bound to (transitively)
 /// run.
-fn builds_behind(b: &Builder, c: &DesiredContainer, replace: &BTreeMap<String, String>) -> Vec<usize> {
+fn builds_behind(b: &Builder, c: &ResolvedContainer, replace: &BTreeMap<String, String>) -> Vec<usize> {
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     let mut stack = vec![c];
@@ -157,7 +157,7 @@ fn builds_behind(b: &Builder, c: &DesiredContainer, replace: &BTreeMap<String, S
 /// that the new container mounts again, as Compose does: every volume mount the Engine named
 /// itself, at a path the map does not mount anything else at, and not taken from another
 /// container with `volumes_from`.
-fn anonymous_volumes(b: &Builder, c: &DesiredContainer, o: &ObservedContainer) -> Vec<(String, String)> {
+fn anonymous_volumes(b: &Builder, c: &ResolvedContainer, o: &ObservedContainer) -> Vec<(String, String)> {
     let mapped: BTreeSet<&str> = c
         .spec
         .mounts
@@ -182,7 +182,7 @@ fn anonymous_volumes(b: &Builder, c: &DesiredContainer, o: &ObservedContainer) -
 
 /// The image, networks and attached volumes a container being created needs; returns the steps
 /// its creation waits for.
-fn prerequisites(b: &mut Builder, action: &Action, c: &DesiredContainer, needs_create: bool) -> Vec<usize> {
+fn prerequisites(b: &mut Builder, action: &Action, c: &ResolvedContainer, needs_create: bool) -> Vec<usize> {
     let mut deps: Vec<usize> = Vec::new();
     let pull_anyway = *action == Action::Update && b.options.pull_before_update;
     if needs_create || pull_anyway {
@@ -234,7 +234,7 @@ fn prerequisites(b: &mut Builder, action: &Action, c: &DesiredContainer, needs_c
 fn forward(
     b: &mut Builder,
     action: &Action,
-    c: &DesiredContainer,
+    c: &ResolvedContainer,
     replace: &BTreeMap<String, String>,
     role: Role,
     errors: &mut Vec<PlanError>,
@@ -313,7 +313,7 @@ fn forward(
 /// Volume preparation, the create step and joining the networks after the first.
 fn create(
     b: &mut Builder,
-    c: &DesiredContainer,
+    c: &ResolvedContainer,
     replaced: Option<&String>,
     create_deps: Vec<usize>,
     ready: &mut Vec<usize>,
@@ -383,7 +383,7 @@ fn create(
     }
 }
 
-fn has_health(c: &DesiredContainer) -> bool {
+fn has_health(c: &ResolvedContainer) -> bool {
     c.spec
         .healthcheck
         .as_ref()
@@ -392,7 +392,7 @@ fn has_health(c: &DesiredContainer) -> bool {
 
 /// `--wait`: every container with a healthcheck that starts in this run, or is not healthy
 /// now, is waited for (no step for one that runs healthy and is left alone).
-fn wait_for_all(b: &mut Builder, all: &[&DesiredContainer]) {
+fn wait_for_all(b: &mut Builder, all: &[&ResolvedContainer]) {
     for c in all {
         if !has_health(c) || b.healthy.contains_key(&c.name) {
             continue;
@@ -416,7 +416,7 @@ fn wait_for_all(b: &mut Builder, all: &[&DesiredContainer]) {
 }
 
 /// Dependencies with a healthcheck are healthy before the container starts.
-fn wait_for_health(b: &mut Builder, c: &DesiredContainer, ready: &mut Vec<usize>) {
+fn wait_for_health(b: &mut Builder, c: &ResolvedContainer, ready: &mut Vec<usize>) {
     for dep in &c.depends_on {
         if !b.desired.container(dep).is_some_and(has_health) {
             continue;

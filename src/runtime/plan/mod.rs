@@ -12,7 +12,7 @@ mod ownership;
 mod update;
 
 use super::snapshot::{ObservedContainer, RunState, Snapshot};
-use super::spec::{Desired, DesiredContainer};
+use super::spec::{Desired, ResolvedContainer};
 use crate::model::exec::ExecPolicy;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -408,7 +408,7 @@ pub enum PlanError {
 
 /// The exec commands to run after a start: every `restart` command, and `initial` ones when the
 /// container was newly created.
-fn commands_after_start(c: &DesiredContainer, first_start: bool) -> Vec<usize> {
+fn commands_after_start(c: &ResolvedContainer, first_start: bool) -> Vec<usize> {
     c.exec_commands
         .iter()
         .enumerate()
@@ -423,7 +423,7 @@ struct Builder<'a> {
     options: &'a Options,
     plan: Plan,
     /// The containers that need each one (by Engine name).
-    dependents: HashMap<&'a str, Vec<&'a DesiredContainer>>,
+    dependents: HashMap<&'a str, Vec<&'a ResolvedContainer>>,
     /// Per object, the step a dependent waits for (e.g. the container's create, start, stop).
     created: HashMap<String, usize>,
     started: HashMap<String, usize>,
@@ -479,7 +479,7 @@ impl<'a> Builder<'a> {
         self.observed.containers.get(name)
     }
 
-    fn dependents_of(&self, name: &str) -> &[&'a DesiredContainer] {
+    fn dependents_of(&self, name: &str) -> &[&'a ResolvedContainer] {
         self.dependents.get(name).map_or(&[], Vec::as_slice)
     }
 }
@@ -492,7 +492,7 @@ pub fn plan(
     observed: &Snapshot,
     options: &Options,
 ) -> Result<Plan, Vec<PlanError>> {
-    let mut dependents: HashMap<&str, Vec<&DesiredContainer>> = HashMap::new();
+    let mut dependents: HashMap<&str, Vec<&ResolvedContainer>> = HashMap::new();
     for c in &desired.containers {
         for d in &c.depends_on {
             dependents.entry(d.as_str()).or_default().push(c);
@@ -582,7 +582,7 @@ pub fn plan(
     }
 }
 
-fn restart(b: &mut Builder, involved: &[&DesiredContainer], errors: &mut Vec<PlanError>) {
+fn restart(b: &mut Builder, involved: &[&ResolvedContainer], errors: &mut Vec<PlanError>) {
     for c in involved {
         match b.observed_container(&c.name) {
             None => errors.push(PlanError::Absent { name: c.name.clone() }),
@@ -616,7 +616,7 @@ fn restart(b: &mut Builder, involved: &[&DesiredContainer], errors: &mut Vec<Pla
 }
 
 /// The targets and, by the action's direction, their dependencies or dependents; in start order.
-fn involved<'a>(action: &Action, targets: &[String], desired: &'a Desired) -> Vec<&'a DesiredContainer> {
+fn involved<'a>(action: &Action, targets: &[String], desired: &'a Desired) -> Vec<&'a ResolvedContainer> {
     let mut set: BTreeSet<&str> = targets.iter().map(String::as_str).collect();
     let mut frontier: Vec<&str> = set.iter().copied().collect();
     let mut dependents: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -646,9 +646,9 @@ fn involved<'a>(action: &Action, targets: &[String], desired: &'a Desired) -> Ve
 }
 
 /// The desired containers `keep` selects, in the maps' start order.
-fn in_start_order(desired: &Desired, keep: impl Fn(&DesiredContainer) -> bool) -> Vec<&DesiredContainer> {
-    let mut list: Vec<&DesiredContainer> = desired.containers.iter().filter(|c| keep(c)).collect();
-    list.sort_by_key(|c| (desired.maps.iter().position(|m| *m == c.map), c.order));
+fn in_start_order(desired: &Desired, keep: impl Fn(&ResolvedContainer) -> bool) -> Vec<&ResolvedContainer> {
+    let mut list: Vec<&ResolvedContainer> = desired.containers.iter().filter(|c| keep(c)).collect();
+    list.sort_by_key(|c| (desired.maps.iter().position(|m| *m == c.map), c.start_order));
     list
 }
 

@@ -7,11 +7,11 @@ use std::collections::BTreeSet;
 
 use super::{Action, Builder, Options, PlanError, StepKind};
 use crate::runtime::snapshot::{owned, ObservedContainer, Snapshot};
-use crate::runtime::spec::{Desired, DesiredContainer};
+use crate::runtime::spec::{Desired, ResolvedContainer};
 
 /// The volumes and networks the involved containers use: (kind, name, map).
 fn used_objects<'a>(
-    involved: &[&DesiredContainer],
+    involved: &[&ResolvedContainer],
     desired: &'a Desired,
 ) -> Vec<(&'static str, &'a str, &'a str)> {
     let mut out = Vec::new();
@@ -44,7 +44,7 @@ fn object_owned(observed: &Snapshot, kind: &str, name: &str, map: &str) -> Optio
 
 /// Objects with needed names that dmap did not create or adopt for this map are not touched.
 pub(super) fn ownership(
-    involved: &[&DesiredContainer],
+    involved: &[&ResolvedContainer],
     desired: &Desired,
     observed: &Snapshot,
     options: &Options,
@@ -85,7 +85,7 @@ pub(super) fn ownership(
 /// With `adopt: true`, foreign volumes and networks the involved containers use are recorded as
 /// the map's, so later runs need no `adopt` (foreign containers are recreated with dmap's
 /// labels instead).
-pub(super) fn adoptions(b: &mut Builder, involved: &[&DesiredContainer], action: &Action) {
+pub(super) fn adoptions(b: &mut Builder, involved: &[&ResolvedContainer], action: &Action) {
     if !b.options.adopt || *action == Action::Start {
         return;
     }
@@ -105,7 +105,7 @@ pub(super) fn adoptions(b: &mut Builder, involved: &[&DesiredContainer], action:
 }
 
 /// Volume-preparation helpers of the involved containers' maps that an interrupted run left.
-pub(super) fn leftover_helpers(b: &mut Builder, involved: &[&DesiredContainer]) {
+pub(super) fn leftover_helpers(b: &mut Builder, involved: &[&ResolvedContainer]) {
     let maps: BTreeSet<&str> = involved.iter().map(|c| c.map.as_str()).collect();
     let left: Vec<&ObservedContainer> = b
         .observed
@@ -127,7 +127,7 @@ pub(super) fn leftover_helpers(b: &mut Builder, involved: &[&DesiredContainer]) 
 
 /// Containers labelled for the targets' maps whose configuration or instance is gone (on this
 /// client): reported, or removed with `remove_orphans`.
-pub(super) fn orphans(b: &mut Builder, action: &Action, involved: &[&DesiredContainer]) {
+pub(super) fn orphans(b: &mut Builder, action: &Action, involved: &[&ResolvedContainer]) {
     let maps: BTreeSet<&str> = involved.iter().map(|c| c.map.as_str()).collect();
     let client = b.desired.client.clone();
     let orphans: Vec<&ObservedContainer> = b

@@ -7,12 +7,12 @@ use super::{Builder, PlanError, StepKind};
 use crate::model::options::{self, bytes_text, Engine, Reading};
 use crate::runtime::diff::{diff, Field, Remedy};
 use crate::runtime::snapshot::{owned, ObservedContainer};
-use crate::runtime::spec::{DesiredContainer, MountKind};
+use crate::runtime::spec::{MountKind, ResolvedContainer};
 
 /// Containers `update` must recreate, with the reason: what changed in their spec, forced,
 /// adopted, a new image behind the tag, a named volume mounted from elsewhere. (Containers bound
 /// to one of these are added by the binding cascade.)
-pub(super) fn recreate_set(b: &Builder, involved: &[&DesiredContainer]) -> BTreeMap<String, String> {
+pub(super) fn recreate_set(b: &Builder, involved: &[&ResolvedContainer]) -> BTreeMap<String, String> {
     let options = b.options;
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     for c in involved {
@@ -70,7 +70,7 @@ pub(super) fn recreate_set(b: &Builder, involved: &[&DesiredContainer]) -> BTree
 /// to complete with the removals of the containers that use them.
 pub(super) fn rebuild_objects(
     b: &mut Builder,
-    involved: &[&DesiredContainer],
+    involved: &[&ResolvedContainer],
     recreate: &mut BTreeMap<String, String>,
     errors: &mut Vec<PlanError>,
 ) -> Vec<(usize, Vec<String>)> {
@@ -241,7 +241,12 @@ fn short(id: &str) -> String {
 
 /// `update` of a container that is kept: limits and restart policy in place, networks
 /// reconnected, joined or left.
-pub(super) fn in_place(b: &mut Builder, c: &DesiredContainer, o: &ObservedContainer, ready: &mut Vec<usize>) {
+pub(super) fn in_place(
+    b: &mut Builder,
+    c: &ResolvedContainer,
+    o: &ObservedContainer,
+    ready: &mut Vec<usize>,
+) {
     // Limits and restart policy are compared with what the Engine has now: `docker update`
     // changes them but not the recorded spec, and only what the map sets counts.
     let changed = engine_differences(c, o);
@@ -260,7 +265,7 @@ pub(super) fn in_place(b: &mut Builder, c: &DesiredContainer, o: &ObservedContai
 /// The networks a container should be on: its map networks, else (no `networks`, no
 /// `network_mode`) the default bridge. None: its network mode decides (host, none, another
 /// container's namespace).
-fn wanted_networks(c: &DesiredContainer) -> Option<Vec<&str>> {
+fn wanted_networks(c: &ResolvedContainer) -> Option<Vec<&str>> {
     if !c.spec.networks.is_empty() {
         Some(c.spec.networks.iter().map(|e| e.network.as_str()).collect())
     } else if c.spec.network_mode.is_none() {
@@ -270,7 +275,7 @@ fn wanted_networks(c: &DesiredContainer) -> Option<Vec<&str>> {
     }
 }
 
-fn networks_in_place(b: &mut Builder, c: &DesiredContainer, o: &ObservedContainer, ready: &mut Vec<usize>) {
+fn networks_in_place(b: &mut Builder, c: &ResolvedContainer, o: &ObservedContainer, ready: &mut Vec<usize>) {
     let Some(wanted) = wanted_networks(c) else {
         return;
     };
@@ -358,7 +363,7 @@ fn networks_in_place(b: &mut Builder, c: &DesiredContainer, o: &ObservedContaine
 
 /// The options the map sets that `docker update` changes in place and that differ from the
 /// Engine's, as reasons in the map's words.
-fn engine_differences(c: &DesiredContainer, o: &ObservedContainer) -> Vec<String> {
+fn engine_differences(c: &ResolvedContainer, o: &ObservedContainer) -> Vec<String> {
     c.spec
         .options
         .iter()

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::deploy::{Deploy, EndpointMode, FailureAction, PublishMode, RestartCondition, UpdateOrder};
 use crate::runtime::labels;
-use crate::runtime::spec::{Desired, DesiredContainer, MountKind};
+use crate::runtime::spec::{Desired, MountKind, ResolvedContainer};
 use crate::runtime::translate::{command_words, env_words, health_config, option_fields, TranslateError};
 
 /// A service dmap wants on a Swarm client.
@@ -173,7 +173,7 @@ fn nanos(n: Option<u64>) -> Option<i64> {
 
 /// One container as a service spec (labels without the digest), and its replicas.
 fn service_spec(
-    c: &DesiredContainer,
+    c: &ResolvedContainer,
     client: &str,
     networks: Vec<NetworkAttachmentConfig>,
 ) -> Result<(ServiceSpec, u64), TranslateError> {
@@ -208,7 +208,7 @@ fn service_spec(
             ..Default::default()
         })
         .collect();
-    let env = env_words(&s.env);
+    let env = env_words(&s.environment);
     // What a container would get from its options and a task takes too.
     let (body, _) = option_fields(&s.options)?;
     let container_spec = TaskSpecContainerSpec {
@@ -273,7 +273,10 @@ fn service_spec(
             // A port exposed without a host port is only reachable on the service's networks:
             // a Swarm would publish it on a port of its choosing.
             p.host_port?;
-            let (number, protocol) = p.port.split_once('/').unwrap_or((p.port.as_str(), "tcp"));
+            let (number, protocol) = p
+                .container_port
+                .split_once('/')
+                .unwrap_or((p.container_port.as_str(), "tcp"));
             Some(EndpointPortConfig {
                 name: None,
                 protocol: Some(match protocol {

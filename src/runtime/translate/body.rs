@@ -13,7 +13,7 @@ use crate::model::exec::{Command, ExecCommand};
 use crate::model::Value;
 use crate::runtime::labels;
 use crate::runtime::spec::{
-    ContainerSpec, DesiredContainer, DesiredNetwork, DesiredVolume, EndpointSpec, MountKind, Prepare,
+    ContainerSpec, EndpointSpec, MountKind, Prepare, ResolvedContainer, ResolvedNetwork, ResolvedVolume,
 };
 
 /// Labels every object dmap creates carries.
@@ -83,7 +83,7 @@ pub fn endpoint_settings(e: &EndpointSpec, spec: &ContainerSpec) -> EndpointSett
 /// `carry` maps targets of the container being replaced to its anonymous volumes, which the new
 /// container mounts again.
 pub fn create_body(
-    c: &DesiredContainer,
+    c: &ResolvedContainer,
     client: &str,
     carry: &[(String, String)],
 ) -> Result<ContainerCreateBody, TranslateError> {
@@ -93,7 +93,7 @@ pub fn create_body(
     body.hostname.clone_from(&spec.hostname);
     body.domainname.clone_from(&spec.domainname);
     body.user.clone_from(&spec.user);
-    body.env = (!spec.env.is_empty()).then(|| env_words(&spec.env));
+    body.env = (!spec.environment.is_empty()).then(|| env_words(&spec.environment));
     body.stop_signal.clone_from(&spec.stop_signal);
     body.stop_timeout = spec.stop_timeout.map(|t| i64::try_from(t).unwrap_or(i64::MAX));
     if let Some(cmd) = &spec.command {
@@ -144,12 +144,12 @@ pub fn create_body(
     let mut bindings: HashMap<String, Option<Vec<PortBinding>>> =
         host_config.port_bindings.take().unwrap_or_default();
     for p in &spec.ports {
-        if !exposed.contains(&p.port) {
-            exposed.push(p.port.clone());
+        if !exposed.contains(&p.container_port) {
+            exposed.push(p.container_port.clone());
         }
         if let Some(host_port) = p.host_port {
             bindings
-                .entry(p.port.clone())
+                .entry(p.container_port.clone())
                 .or_insert_with(|| Some(Vec::new()))
                 .get_or_insert_with(Vec::new)
                 .push(PortBinding {
@@ -216,7 +216,7 @@ pub fn create_body(
 }
 
 /// The create call for a map network.
-pub fn network_body(n: &DesiredNetwork, client: &str) -> Result<NetworkCreateRequest, TranslateError> {
+pub fn network_body(n: &ResolvedNetwork, client: &str) -> Result<NetworkCreateRequest, TranslateError> {
     let mut request = NetworkCreateRequest {
         name: n.name.clone(),
         driver: Some(n.driver.clone()),
@@ -248,7 +248,7 @@ pub fn network_body(n: &DesiredNetwork, client: &str) -> Result<NetworkCreateReq
 }
 
 /// The create call for an attached volume.
-pub fn volume_body(v: &DesiredVolume, client: &str) -> VolumeCreateRequest {
+pub fn volume_body(v: &ResolvedVolume, client: &str) -> VolumeCreateRequest {
     let mut volume_labels: HashMap<String, String> = v.labels.clone().into_iter().collect();
     volume_labels.extend(object_labels(&v.map, "volume", client));
     volume_labels.insert(labels::CONFIG.into(), v.owner.clone());
@@ -267,7 +267,7 @@ pub fn helper_name(container: &str, volume: &str) -> String {
 }
 
 /// The helper container that runs chown/chmod on a volume as root, from `image`, with no network.
-pub fn helper_body(c: &DesiredContainer, p: &Prepare, image: &str, client: &str) -> ContainerCreateBody {
+pub fn helper_body(c: &ResolvedContainer, p: &Prepare, image: &str, client: &str) -> ContainerCreateBody {
     let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
     let mut script = Vec::new();
     if let Some(owner) = &p.owner {

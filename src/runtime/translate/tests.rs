@@ -513,7 +513,9 @@ web:
 
 #[test]
 fn volume_labels_of_the_map_go_beside_dmaps() {
-    let v = crate::runtime::spec::DesiredVolume {
+    let v = crate::runtime::spec::ResolvedVolume {
+        user: None,
+        permissions: None,
         map: "m".into(),
         name: "m.data".into(),
         owner: "db".into(),

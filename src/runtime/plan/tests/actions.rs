@@ -77,7 +77,7 @@ fn update_names_the_field_that_changed() {
         .get_mut("m.web")
         .and_then(|c| c.spec.as_mut())
         .expect("web");
-    web.env.insert("OLD".into(), "1".into());
+    web.environment.insert("OLD".into(), "1".into());
     let p = run(Action::Update, &["m.web"], &d, &s, &Options::default());
     assert_eq!(
         lines(&p),
@@ -132,7 +132,7 @@ fn recreating_a_dependency_recreates_its_namespace_and_volume_users_only() {
         .get_mut("m.web")
         .and_then(|c| c.spec.as_mut())
         .expect("web")
-        .env
+        .environment
         .insert("X".into(), "1".into());
     let p = run(Action::Update, &all(&d), &d, &s, &Options::default());
     let l = lines(&p);
