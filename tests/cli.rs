@@ -2298,3 +2298,39 @@ try { c.startup("nope"); } catch (e) { print(`caught: ${e}`); }
         .stdout_has("message: cannot connect to the Docker Engine")
         .stdout_has("caught: unknown target `nope`");
 }
+
+/// Values the Engine would refuse are check errors at the line that sets them, all of them at
+/// once, before any Engine is contacted.
+#[test]
+fn values_the_engine_refuses_are_check_errors_at_their_line() {
+    check(
+        "limits.rhai",
+        r#"let m = container_map("lim");
+m.containers.small = #{ image: "app", create_options: #{ mem_limit: "4m" } };
+m.containers.root = #{ image: "app", host_config: #{ binds: ["/srv:/"] } };
+m.containers.retry = #{ image: "app", host_config: #{ restart_policy: "always:3" } };
+m
+"#,
+    )
+    .failure()
+    .stderr(&unindent(
+        r#"
+        error: container `retry`: `host_config` `restart_policy`: restart policy `always` takes no retry count (3): only `on-failure` does
+          --> limits.rhai:4:39
+           |
+         4 | m.containers.retry = #{ image: "app", host_config: #{ restart_policy: "always:3" } };
+           |                                       ^
+        error: container `root`: `host_config` `binds`: mount destination `/` is the container's root, which the Engine can't mount over
+          --> limits.rhai:3:38
+           |
+         3 | m.containers.root = #{ image: "app", host_config: #{ binds: ["/srv:/"] } };
+           |                                      ^
+        error: container `small`: `create_options` `mem_limit`: 4m is below the Engine's minimum of 6m
+          --> limits.rhai:2:39
+           |
+         2 | m.containers.small = #{ image: "app", create_options: #{ mem_limit: "4m" } };
+           |                                       ^
+        error: 3 problems found
+        "#,
+    ));
+}
