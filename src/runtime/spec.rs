@@ -42,9 +42,6 @@ pub struct Desired {
     pub images: BTreeSet<String>,
     /// Images built rather than pulled, by reference.
     pub builds: BTreeMap<String, DesiredBuild>,
-    /// On a Swarm client: the containers as services, and the overlay networks (name, map).
-    pub services: Vec<crate::runtime::swarm::spec::WantedService>,
-    pub swarm_networks: Vec<(String, String)>,
     /// Engine name → index in `containers`.
     by_name: HashMap<String, usize>,
 }

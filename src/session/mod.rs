@@ -5,6 +5,7 @@
 //! Rhai never runs inside the runtime: front ends call [`Session::act`] from plain code, and the
 //! session blocks on its runtime for the Engine's part.
 
+mod act;
 pub mod error;
 pub mod images;
 pub mod options;
@@ -36,11 +37,8 @@ pub use crate::runtime::snapshot::timestamp;
 
 use crate::model::client::ClientConfig;
 use crate::model::{check_maps, target, ContainerMap};
-use crate::runtime::apply::apply;
+use crate::runtime::client_kind::ClientDesired;
 use crate::runtime::driver::Driver;
-use crate::runtime::observe::observe;
-use crate::runtime::plan::plan;
-use crate::runtime::snapshot::Snapshot;
 use crate::runtime::spec::Desired;
 
 /// Steps applied at once, at most.
@@ -179,126 +177,6 @@ impl Session {
         Ok(driver)
     }
 
-    /// Runs one action: the maps are checked in full before anything touches an Engine; every
-    /// client is observed and planned for, and then (unless only planning) each is converged.
-    /// Under [`Mode::Record`] the action is checked and recorded, and no Engine is contacted.
-    pub fn act(&self, request: &Request<'_>, reporter: &dyn Reporter) -> Result<Report, Error> {
-        let prepared = Prepared::new(request)?;
-        let mode = self.mode();
-        if mode == Mode::Record {
-            reporter.event(&Event::Recorded {
-                action: request.action.name(),
-                targets: request.targets,
-            });
-            return Ok(Report::default());
-        }
-        let purpose = match (request.plan_only, mode) {
-            (true, _) => Purpose::Plan,
-            (false, Mode::DryRun) => Purpose::DryRun,
-            (false, _) => Purpose::Apply,
-        };
-        let mut outcome = Outcomes::default();
-        let mut digests = images::Digests::default();
-        // Each client's desired state, before any Engine is contacted.
-        let mut parts: Vec<(&String, &ClientConfig, Desired, Vec<String>)> = Vec::new();
-        for (client, config) in request.clients {
-            if let Some((desired, targets)) = self.desired_for(&prepared, client, config, &mut digests)? {
-                parts.push((client, config, desired, targets));
-            }
-        }
-        // Every client is connected to and observed at once; one that can't be reached is
-        // reported at the end, and the others go on.
-        let observed = self.observe_all(&parts)?;
-        let mut live: Vec<(&String, Driver, Desired, Vec<String>, Observed)> = Vec::new();
-        for ((client, _, desired, targets), result) in parts.into_iter().zip(observed) {
-            match result {
-                Ok((driver, snapshot)) => live.push((client, driver, desired, targets, snapshot)),
-                Err(e) => outcome.unreachable.push(e),
-            }
-        }
-        if live.is_empty() && outcome.unreachable.len() == 1 {
-            if let Some(e) = outcome.unreachable.pop() {
-                return Err(e);
-            }
-        }
-        let refused = |client: &String| {
-            let client = client.clone();
-            move |errors| Error::Refused { client, errors }
-        };
-        let mut options = prepared.options.clone();
-        if options.pull_before_update && *request.action == Action::Update && purpose == Purpose::Apply {
-            // Pulled first, so that the update sees the images the tags name now.
-            let mut pulls = Vec::new();
-            for (client, _, desired, targets, observed) in &live {
-                pulls.push(match observed {
-                    Observed::Containers(snapshot) => {
-                        plan(&Action::PullImages, targets, desired, snapshot, &options)
-                            .map_err(refused(client))?
-                    }
-                    Observed::Swarm(_) => Plan::default(),
-                });
-            }
-            let work: Vec<(&str, &Driver, &Desired, &Plan)> = live
-                .iter()
-                .zip(&pulls)
-                .map(|((client, driver, desired, _, _), p)| (client.as_str(), driver, desired, p))
-                .collect();
-            self.run_all(&work, reporter, &mut outcome)?;
-            options.pull_before_update = false;
-            for (client, driver, desired, _, observed) in &mut live {
-                if let Observed::Containers(snapshot) = observed {
-                    *snapshot = self.observe(driver, desired, client)?;
-                }
-            }
-        }
-        // Every client is planned before anything changes on any of them.
-        let mut planned: Vec<(&String, Driver, Desired, Plan)> = Vec::new();
-        for (client, driver, desired, targets, observed) in live {
-            let the_plan = match &observed {
-                Observed::Containers(snapshot) => {
-                    plan(request.action, &targets, &desired, snapshot, &options).map_err(refused(client))?
-                }
-                Observed::Swarm(snapshot) => crate::runtime::swarm::plan::plan(
-                    request.action,
-                    &targets,
-                    &desired.services,
-                    &desired.swarm_networks,
-                    snapshot,
-                    &options,
-                )
-                .map_err(refused(client))?,
-            };
-            planned.push((client, driver, desired, the_plan));
-        }
-        for (client, _, _, the_plan) in &planned {
-            reporter.event(&Event::Planned {
-                client,
-                plan: the_plan,
-                purpose,
-            });
-            for text in &the_plan.notes {
-                reporter.event(&Event::Note { client, text });
-                outcome.report.notes.push(((*client).clone(), text.clone()));
-            }
-        }
-        if purpose == Purpose::Apply {
-            // All clients at once: converging N Engines takes about as long as the slowest.
-            let work: Vec<(&str, &Driver, &Desired, &Plan)> = planned
-                .iter()
-                .map(|(client, driver, desired, p)| (client.as_str(), driver, desired, p))
-                .collect();
-            self.run_all(&work, reporter, &mut outcome)?;
-        } else {
-            for (client, _, _, the_plan) in &planned {
-                outcome
-                    .report
-                    .steps
-                    .extend(the_plan.steps.iter().map(|s| done(client, s)));
-            }
-        }
-        outcome.finish()
-    }
-
     /// Builds images on one client, whatever the Engine holds (the Engine's cache keeps an
     /// unchanged build quick), in parallel (bounded). Sources are checked and digests computed
     /// before the Engine is contacted. Under [`Mode::Record`] the builds are recorded.
@@ -369,6 +247,8 @@ impl Session {
         });
         let mut outcome = Outcomes::default();
         let driver = self.driver(client, request.config)?;
+        // Images are built by the client's Engine itself, whatever its kind.
+        let desired = ClientDesired::Engine(desired);
         self.carry_out(
             &driver,
             &desired,
@@ -381,111 +261,19 @@ impl Session {
         outcome.finish()
     }
 
-    /// One client's part of a prepared action: its desired state (with the builds of the
-    /// declared images it uses) and the Engine names of the targets on it; None when no target
-    /// runs there. No Engine is contacted.
-    fn desired_for(
-        &self,
-        prepared: &Prepared<'_>,
-        client: &str,
-        config: &ClientConfig,
-        digests: &mut images::Digests,
-    ) -> Result<Option<(Desired, Vec<String>)>, Error> {
-        let mut desired = Desired::build(&prepared.checked, &prepared.cwd, client, config)
-            .map_err(|problems| Error::Problems { problems })?;
-        digests
-            .attach(&mut desired, &prepared.images)
-            .map_err(|problems| Error::Problems { problems })?;
-        let targets: Vec<String> = desired
-            .containers
-            .iter()
-            .filter(|c| prepared.wanted.contains(&c.name))
-            .map(|c| c.name.clone())
-            .collect();
-        if config.swarm && !desired.builds.is_empty() {
-            // The nodes pull what their tasks run: an image built on the manager alone would
-            // be missing on the others.
-            let problems = desired
-                .builds
-                .keys()
-                .filter_map(|reference| prepared.images.get(reference))
-                .map(|r| {
-                    crate::model::Problem::new(
-                        format!(
-                            "image `{}` is declared by map `{}` to be built, and Swarm client `{client}` builds no images (its nodes pull what their tasks run): build and push it to a registry the nodes reach, and name it there",
-                            r.declared.name, r.declared.map
-                        ),
-                        r.declared.origin.clone(),
-                    )
-                })
-                .collect();
-            return Err(Error::Problems { problems });
-        }
-        if config.swarm {
-            // A Swarm client runs the containers as services.
-            let (services, networks) =
-                crate::runtime::swarm::spec::services(&desired).map_err(|e| Error::Usage {
-                    message: format!("{e} (client `{client}`)"),
-                })?;
-            desired.services = services;
-            desired.swarm_networks = networks;
-        }
-        Ok((!targets.is_empty()).then_some((desired, targets)))
-    }
-
-    /// As [`Session::desired_for`], with the client's connection.
+    /// A client's part of a prepared action (as [`act::desired_for`]), with its connection.
     fn client(
         &self,
         prepared: &Prepared<'_>,
         client: &str,
         config: &ClientConfig,
         digests: &mut images::Digests,
-    ) -> Result<Option<(Driver, Desired, Vec<String>)>, Error> {
-        let Some((desired, targets)) = self.desired_for(prepared, client, config, digests)? else {
+    ) -> Result<Option<(Driver, ClientDesired, Vec<String>)>, Error> {
+        let Some((desired, targets)) = act::desired_for(prepared, client, config, digests)? else {
             return Ok(None);
         };
         let driver = self.driver(client, config)?;
         Ok(Some((driver, desired, targets)))
-    }
-
-    /// Connects to and observes every client at once; each gets its connection and what its
-    /// Engine holds, or the error that kept it from them.
-    #[allow(clippy::type_complexity)]
-    fn observe_all(
-        &self,
-        parts: &[(&String, &ClientConfig, Desired, Vec<String>)],
-    ) -> Result<Vec<Result<(Driver, Observed), Error>>, Error> {
-        self.block_on(futures_util::future::join_all(parts.iter().map(
-            |(client, config, desired, _)| async move {
-                let driver = self.connect(client, config).await?;
-                let failed = |error| Error::Observe {
-                    client: client.to_string(),
-                    error: Box::new(error),
-                };
-                let observed = if config.swarm {
-                    Observed::Swarm(
-                        crate::runtime::swarm::observe::observe(
-                            &driver,
-                            &desired.services,
-                            &desired.swarm_networks,
-                        )
-                        .await
-                        .map_err(failed)?,
-                    )
-                } else {
-                    Observed::Containers(observe(&driver, desired).await.map_err(failed)?)
-                };
-                Ok((driver, observed))
-            },
-        )))
-    }
-
-    fn observe(&self, driver: &Driver, desired: &Desired, client: &str) -> Result<Snapshot, Error> {
-        self.block_on(observe(driver, desired))?
-            .map_err(|error| Error::Observe {
-                client: client.to_string(),
-                error: Box::new(error),
-            })
     }
 
     /// Applies a plan, or (planning only) reports its steps as done-to-be.
@@ -493,7 +281,7 @@ impl Session {
     fn carry_out(
         &self,
         driver: &Driver,
-        desired: &Desired,
+        desired: &ClientDesired,
         the_plan: &Plan,
         client: &str,
         purpose: Purpose,
@@ -515,7 +303,7 @@ impl Session {
     fn run(
         &self,
         driver: &Driver,
-        desired: &Desired,
+        desired: &ClientDesired,
         the_plan: &Plan,
         client: &str,
         reporter: &dyn Reporter,
@@ -528,29 +316,29 @@ impl Session {
     /// on one client holds up only what depends on it there.
     fn run_all(
         &self,
-        work: &[(&str, &Driver, &Desired, &Plan)],
+        work: &[(&str, &Driver, &ClientDesired, &Plan)],
         reporter: &dyn Reporter,
         outcome: &mut Outcomes,
     ) -> Result<(), Error> {
         let results = self.block_on(futures_util::future::join_all(work.iter().map(
             |&(client, driver, desired, the_plan)| async move {
-                let result = apply(
-                    driver,
-                    desired,
-                    the_plan,
-                    PARALLEL_STEPS,
-                    |_, step, outcome| match outcome {
-                        None => reporter.event(&Event::StepStarted { client, step }),
-                        Some(outcome) => reporter.event(&Event::StepFinished {
-                            client,
-                            step,
-                            outcome,
-                        }),
-                    },
-                    |step, line| reporter.event(&Event::Output { client, step, line }),
-                    &self.cancel,
-                )
-                .await;
+                let result = desired
+                    .apply(
+                        driver,
+                        the_plan,
+                        PARALLEL_STEPS,
+                        |_, step, outcome| match outcome {
+                            None => reporter.event(&Event::StepStarted { client, step }),
+                            Some(outcome) => reporter.event(&Event::StepFinished {
+                                client,
+                                step,
+                                outcome,
+                            }),
+                        },
+                        |step, line| reporter.event(&Event::Output { client, step, line }),
+                        &self.cancel,
+                    )
+                    .await;
                 reporter.event(&Event::Settled { client });
                 result
             },
@@ -563,12 +351,6 @@ impl Session {
         }
         Ok(())
     }
-}
-
-/// What a client's Engine holds: containers, or (a Swarm client) services.
-enum Observed {
-    Containers(Snapshot),
-    Swarm(crate::runtime::swarm::observe::SwarmSnapshot),
 }
 
 /// An action checked and resolved, before any Engine is contacted: the maps in full, the

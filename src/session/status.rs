@@ -4,9 +4,10 @@
 
 use serde::Serialize;
 
-use super::images::Digests;
+use super::act::Part;
 use super::{Error, Prepared, Request, Session};
-use crate::runtime::plan::{plan, Action, Plan, PlanError};
+use crate::runtime::client_kind::ClientSnapshot;
+use crate::runtime::plan::{Action, Options, Plan, PlanError};
 use crate::runtime::snapshot::{ObservedContainer, RunState, Snapshot};
 use crate::runtime::spec::{Desired, ResolvedContainer};
 
@@ -109,72 +110,62 @@ pub struct Pending {
 impl Session {
     /// The status of the request's targets (its action and options are ignored but for the
     /// options an update would run with). Under [`super::Mode::Record`] nothing is observed and
-    /// the status is empty.
+    /// the status is empty. Every client is observed at once, as an action observes them.
     pub fn status(&self, request: &Request<'_>) -> Result<Status, Error> {
         let prepared = Prepared::new(request)?;
         let mut status = Status::default();
         if self.mode() == super::Mode::Record {
             return Ok(status);
         }
-        let mut digests = Digests::default();
-        for (client, config) in request.clients {
-            if config.swarm {
-                match self.swarm_status(&prepared, client, config, &mut digests) {
-                    Ok(rows) => status.services.extend(rows),
-                    Err(e @ (Error::Connect { .. } | Error::Observe { .. })) => {
-                        status.unreachable.push(Unreachable {
-                            client: client.clone(),
-                            error: e.to_string(),
-                        })
-                    }
-                    Err(e) => return Err(e),
+        let parts = self.desired(&prepared, request.clients)?;
+        let observed = self.observe_all(&parts)?;
+        for (part, result) in parts.iter().zip(observed) {
+            match result {
+                // Each kind of client shows what it runs: containers, or services.
+                Ok((_, observed)) => {
+                    containers(&mut status, &prepared, part, &observed);
+                    status.services.extend(services(&prepared, part, &observed));
                 }
-                continue;
-            }
-            let reached = self
-                .client(&prepared, client, config, &mut digests)
-                .and_then(|c| match c {
-                    Some((driver, desired, targets)) => {
-                        let snapshot = self.observe(&driver, &desired, client)?;
-                        Ok(Some((desired, targets, snapshot)))
-                    }
-                    None => Ok(None),
-                });
-            let (desired, targets, snapshot) = match reached {
-                Ok(Some(found)) => found,
-                Ok(None) => continue,
                 Err(e @ (Error::Connect { .. } | Error::Observe { .. })) => {
                     status.unreachable.push(Unreachable {
-                        client: client.clone(),
+                        client: part.client.to_string(),
                         error: e.to_string(),
-                    });
-                    continue;
+                    })
                 }
                 Err(e) => return Err(e),
-            };
-            let update = match plan(&Action::Update, &targets, &desired, &snapshot, &prepared.options) {
-                Ok(p) => p,
-                Err(errors) => {
-                    for e in &errors {
-                        if let PlanError::Foreign { kind, name, map } = e {
-                            status.foreign.push(Foreign {
-                                client: client.clone(),
-                                kind,
-                                name: name.clone(),
-                                map: map.clone(),
-                            });
-                        }
-                    }
-                    // What an update with `adopt` would do: the foreign ones are recreated.
-                    let mut adopt = prepared.options.clone();
-                    adopt.adopt = true;
-                    plan(&Action::Update, &targets, &desired, &snapshot, &adopt).unwrap_or_default()
-                }
-            };
-            collect(&mut status, client, &desired, &targets, &snapshot, &update);
+            }
         }
         Ok(status)
     }
+}
+
+/// The containers of a client that runs them itself, as an update would find them.
+fn containers(status: &mut Status, prepared: &Prepared<'_>, part: &Part<'_>, observed: &ClientSnapshot) {
+    let ClientSnapshot::Engine(snapshot) = observed else {
+        return;
+    };
+    let (client, targets) = (part.client, &part.targets);
+    let update = |options: &Options| part.desired.plan(&Action::Update, targets, observed, options);
+    let update = match update(&prepared.options) {
+        Ok(p) => p,
+        Err(errors) => {
+            for e in &errors {
+                if let PlanError::Foreign { kind, name, map } = e {
+                    status.foreign.push(Foreign {
+                        client: client.to_string(),
+                        kind,
+                        name: name.clone(),
+                        map: map.clone(),
+                    });
+                }
+            }
+            // What an update with `adopt` would do: the foreign ones are recreated.
+            let mut adopt = prepared.options.clone();
+            adopt.adopt = true;
+            update(&adopt).unwrap_or_default()
+        }
+    };
+    collect(status, client, part.desired.desired(), targets, snapshot, &update);
 }
 
 /// A container's steps, as a person says them: a recreation once with its reason (not its stop,
@@ -198,63 +189,42 @@ fn summary<'a>(steps: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
     out
 }
 
-impl Session {
-    /// A Swarm client's services: observed, and planned as an update would be.
-    fn swarm_status(
-        &self,
-        prepared: &Prepared<'_>,
-        client: &str,
-        config: &crate::model::client::ClientConfig,
-        digests: &mut Digests,
-    ) -> Result<Vec<ServiceStatus>, Error> {
-        let Some((driver, desired, targets)) = self.client(prepared, client, config, digests)? else {
-            return Ok(Vec::new());
-        };
-        let snapshot = self
-            .block_on(crate::runtime::swarm::observe::observe(
-                &driver,
-                &desired.services,
-                &desired.swarm_networks,
-            ))?
-            .map_err(|error| Error::Observe {
-                client: client.to_string(),
-                error: Box::new(error),
-            })?;
-        let update = crate::runtime::swarm::plan::plan(
-            &Action::Update,
-            &targets,
-            &desired.services,
-            &desired.swarm_networks,
-            &snapshot,
-            &prepared.options,
-        )
+/// The services of a client that runs the containers as services, as an update would find
+/// them.
+fn services(prepared: &Prepared<'_>, part: &Part<'_>, observed: &ClientSnapshot) -> Vec<ServiceStatus> {
+    let ClientSnapshot::Swarm(snapshot) = observed else {
+        return Vec::new();
+    };
+    let (client, targets) = (part.client, &part.targets);
+    let update = part
+        .desired
+        .plan(&Action::Update, targets, observed, &prepared.options)
         .unwrap_or_default();
-        Ok(desired
-            .services
-            .iter()
-            .filter(|w| targets.contains(&w.container))
-            .map(|w| {
-                let o = snapshot.services.get(&w.name);
-                ServiceStatus {
-                    client: client.to_string(),
-                    name: w.name.clone(),
-                    container: w.container.clone(),
-                    map: w.map.clone(),
-                    state: if o.is_some() { "present" } else { "absent" },
-                    replicas: w.replicas,
-                    running: o.map_or(0, |o| o.running),
-                    nodes: o.map(|o| o.nodes.clone()).unwrap_or_default(),
-                    last_error: o.and_then(|o| o.last_error.clone()),
-                    update: update
-                        .steps
-                        .iter()
-                        .filter(|s| s.kind.subject() == w.name && s.kind.name() != "wait_service")
-                        .map(|s| format!("{}: {}", s.kind.name(), s.reason))
-                        .collect(),
-                }
-            })
-            .collect())
-    }
+    part.desired
+        .services()
+        .iter()
+        .filter(|w| targets.contains(&w.container))
+        .map(|w| {
+            let o = snapshot.services.get(&w.name);
+            ServiceStatus {
+                client: client.to_string(),
+                name: w.name.clone(),
+                container: w.container.clone(),
+                map: w.map.clone(),
+                state: if o.is_some() { "present" } else { "absent" },
+                replicas: w.replicas,
+                running: o.map_or(0, |o| o.running),
+                nodes: o.map(|o| o.nodes.clone()).unwrap_or_default(),
+                last_error: o.and_then(|o| o.last_error.clone()),
+                update: update
+                    .steps
+                    .iter()
+                    .filter(|s| s.kind.subject() == w.name && s.kind.name() != "wait_service")
+                    .map(|s| format!("{}: {}", s.kind.name(), s.reason))
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 fn collect(

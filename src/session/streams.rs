@@ -24,24 +24,22 @@ impl Session {
         sink: &mut dyn LogSink,
     ) -> Result<(), Error> {
         let prepared = Prepared::new(request)?;
-        let mut digests = Digests::default();
-        let mut per_client = Vec::new();
-        for (client, config) in request.clients {
-            if let Some((driver, _, targets)) = self.client(&prepared, client, config, &mut digests)? {
-                per_client.push((client.clone(), driver, targets));
-            }
-        }
-        let sources: Vec<LogSource<'_>> = per_client
+        let parts = self.desired(&prepared, request.clients)?;
+        // Every client connected to at once, as an action does.
+        let drivers = self.block_on(futures_util::future::join_all(
+            parts.iter().map(|p| self.connect(p.client, p.config)),
+        ))?;
+        let drivers = drivers.into_iter().collect::<Result<Vec<_>, Error>>()?;
+        let sources: Vec<LogSource<'_>> = parts
             .iter()
-            .flat_map(|(client, driver, targets)| {
-                // On a Swarm client, a target is a service: the output of all its tasks.
-                let swarm = driver.config.swarm;
-                targets.iter().map(move |name| {
-                    let object = if swarm {
-                        crate::runtime::swarm::spec::swarm_name(name)
-                    } else {
-                        name.clone()
-                    };
+            .zip(&drivers)
+            .flat_map(|(part, driver)| {
+                // What a target is followed as is its client kind's: a container, or a service
+                // (the output of all its tasks).
+                let kind = part.desired.kind();
+                let client = part.client;
+                part.targets.iter().map(move |name| {
+                    let (object, service) = kind.followed(name);
                     LogSource {
                         label: if client == crate::model::name::DEFAULT_CLIENT {
                             object.clone()
@@ -50,7 +48,7 @@ impl Session {
                         },
                         driver,
                         container: object,
-                        service: swarm,
+                        service,
                     }
                 })
             })
@@ -91,17 +89,12 @@ impl Session {
         }
         let mut digests = Digests::default();
         for (client, config) in request.clients {
-            if let Some((driver, _, targets)) = self.client(&prepared, client, config, &mut digests)? {
+            if let Some((driver, desired, targets)) = self.client(&prepared, client, config, &mut digests)? {
                 let Some(container) = targets.first() else {
                     continue;
                 };
-                if config.swarm {
-                    return Err(Error::Usage {
-                        message: format!(
-                            "`{container}` runs on Swarm client `{client}` as service `{}`: its tasks are containers on the Swarm's nodes, which exec reaches there (`docker -H NODE exec`)",
-                            crate::runtime::swarm::spec::swarm_name(container)
-                        ),
-                    });
+                if let Some(message) = desired.kind().exec_refusal(client, container) {
+                    return Err(Error::Usage { message });
                 }
                 let mut r = exec_request.clone();
                 r.container = container.clone();

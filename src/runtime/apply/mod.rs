@@ -123,21 +123,18 @@ async fn run_step(
         StepKind::StopContainer { container } => container::stop(driver, desired, container).await,
         StepKind::RemoveContainer { container } => container::remove(driver, container).await,
         StepKind::KillContainer { container, signal } => container::kill(driver, container, signal).await,
-        StepKind::CreateSwarmNetwork { network } => {
-            crate::runtime::swarm::apply::create_network(driver, desired, network).await
-        }
-        StepKind::CreateService { service } => {
-            crate::runtime::swarm::apply::create(driver, desired, service).await
-        }
-        StepKind::UpdateService { service, force } => {
-            crate::runtime::swarm::apply::update(driver, desired, service, *force).await
-        }
-        StepKind::ScaleService { service, replicas } => {
-            crate::runtime::swarm::apply::scale(driver, desired, service, *replicas).await
-        }
-        StepKind::RemoveService { service } => crate::runtime::swarm::apply::remove(driver, service).await,
-        StepKind::WaitService { service } => {
-            crate::runtime::swarm::apply::wait(driver, desired, service).await
-        }
+        // A Swarm client's plan runs through `swarm::apply`, with its services.
+        StepKind::CreateSwarmNetwork { .. }
+        | StepKind::CreateService { .. }
+        | StepKind::UpdateService { .. }
+        | StepKind::ScaleService { .. }
+        | StepKind::RemoveService { .. }
+        | StepKind::WaitService { .. } => Err(StepError::Internal {
+            message: format!(
+                "`{}` of `{}` is a Swarm step, and this client is not a Swarm",
+                step.kind.name(),
+                step.kind.subject()
+            ),
+        }),
     }
 }

@@ -49,23 +49,7 @@ pub(super) async fn create(driver: &Driver, desired: &Desired, network: &str) ->
 }
 
 pub(super) async fn remove(driver: &Driver, desired: &Desired, network: &str) -> Result<(), StepError> {
-    // A Swarm's tasks leave an overlay network a little after their service is removed: the
-    // manager refuses until then ("in use by task").
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        match driver.docker.remove_network(network).await {
-            Err(e)
-                if super::super::error::message(&e).contains("in use by task")
-                    && tokio::time::Instant::now() < deadline =>
-            {
-                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-            }
-            other => {
-                idempotent(other, &[404])?;
-                break;
-            }
-        }
-    }
+    idempotent(driver.docker.remove_network(network).await, &[404])?;
     match desired.networks.iter().find(|n| n.name == network) {
         Some(n) => super::volume::forget_adoption(driver, "network", network, &n.map).await,
         None => Ok(()),

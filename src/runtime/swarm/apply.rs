@@ -7,39 +7,78 @@ use std::time::Duration;
 use bollard::models::{NetworkCreateRequest, TaskState};
 use bollard::query_parameters::{ListTasksOptions, UpdateServiceOptions};
 
+use super::desired::SwarmDesired;
 use super::spec::WantedService;
+use crate::runtime::apply::StepOutcome;
 use crate::runtime::driver::Driver;
-use crate::runtime::error::{status, StepError};
+use crate::runtime::error::{message, status, StepError};
+use crate::runtime::executor::{self, Event, Node};
 use crate::runtime::labels;
-use crate::runtime::spec::Desired;
+use crate::runtime::plan::{Plan, Step, StepKind};
 
 /// How long a service's tasks may take to run, unless the client sets `wait_timeout`.
 const DEFAULT_WAIT: Duration = Duration::from_secs(120);
 
-fn wanted<'a>(desired: &'a Desired, name: &str) -> Result<&'a WantedService, StepError> {
-    desired
-        .services
-        .iter()
-        .find(|s| s.name == name)
-        .ok_or_else(|| StepError::Internal {
-            message: format!("service `{name}` is not in the maps"),
-        })
+/// How long an overlay network may stay in use by the tasks of a service just removed.
+const NETWORK_RELEASE: Duration = Duration::from_secs(60);
+
+/// Runs a Swarm client's plan, as [`crate::runtime::apply::apply`] runs an Engine's: steps in
+/// dependency order, independent ones in parallel (bounded); `on_progress` hears each step
+/// start (`None`) and finish. No Swarm step prints output, and none is dropped on cancelling:
+/// each changes the manager or waits for a change made.
+pub async fn apply(
+    driver: &Driver,
+    swarm: &SwarmDesired,
+    plan: &Plan,
+    limit: usize,
+    mut on_progress: impl FnMut(usize, &Step, Option<&StepOutcome>),
+    cancel: &executor::Canceller,
+) -> Result<Vec<StepOutcome>, executor::ExecutorError> {
+    let nodes: Vec<Node<&Step>> = plan.steps.iter().map(|s| Node::new(s, s.deps.clone())).collect();
+    executor::run_cancellable(
+        &nodes,
+        limit,
+        |_, step| run_step(driver, swarm, step),
+        |i, event: Event<'_, (), StepError>| match event {
+            Event::Started => on_progress(i, &plan.steps[i], None),
+            Event::Finished(o) => on_progress(i, &plan.steps[i], Some(o)),
+        },
+        cancel,
+        |_: &&Step| false,
+    )
+    .await
 }
 
-pub async fn create_network(driver: &Driver, desired: &Desired, network: &str) -> Result<(), StepError> {
-    let map = desired
-        .swarm_networks
-        .iter()
-        .find(|(n, _)| n == network)
-        .map(|(_, m)| m.clone())
-        .unwrap_or_default();
+async fn run_step(driver: &Driver, swarm: &SwarmDesired, step: &Step) -> Result<(), StepError> {
+    match &step.kind {
+        StepKind::CreateSwarmNetwork { network } => create_network(driver, swarm, network).await,
+        StepKind::RemoveNetwork { network } => remove_network(driver, network).await,
+        StepKind::CreateService { service } => create(driver, swarm, service).await,
+        StepKind::UpdateService { service, force } => update(driver, swarm, service, *force).await,
+        StepKind::ScaleService { service, replicas } => scale(driver, swarm, service, *replicas).await,
+        StepKind::RemoveService { service } => remove(driver, service).await,
+        StepKind::WaitService { service } => wait(driver, swarm, service).await,
+        other => Err(StepError::Internal {
+            message: format!("`{}` of `{}` is not a Swarm step", other.name(), other.subject()),
+        }),
+    }
+}
+
+fn wanted<'a>(swarm: &'a SwarmDesired, name: &str) -> Result<&'a WantedService, StepError> {
+    swarm.service(name).ok_or_else(|| StepError::Internal {
+        message: format!("service `{name}` is not in the maps"),
+    })
+}
+
+pub async fn create_network(driver: &Driver, swarm: &SwarmDesired, network: &str) -> Result<(), StepError> {
+    let map = swarm.network_map(network).unwrap_or_default().to_string();
     let request = NetworkCreateRequest {
         name: network.to_string(),
         driver: Some("overlay".into()),
         attachable: Some(true),
         labels: Some(HashMap::from([
             (labels::MAP.to_string(), map),
-            (labels::CLIENT.to_string(), desired.client.clone()),
+            (labels::CLIENT.to_string(), swarm.client.clone()),
         ])),
         ..Default::default()
     };
@@ -50,8 +89,24 @@ pub async fn create_network(driver: &Driver, desired: &Desired, network: &str) -
     }
 }
 
-pub async fn create(driver: &Driver, desired: &Desired, service: &str) -> Result<(), StepError> {
-    let w = wanted(desired, service)?;
+/// An overlay network gone (or already gone). A Swarm's tasks leave it a little after their
+/// service is removed: the manager refuses until then ("in use by task").
+pub async fn remove_network(driver: &Driver, network: &str) -> Result<(), StepError> {
+    let deadline = tokio::time::Instant::now() + NETWORK_RELEASE;
+    loop {
+        match driver.docker.remove_network(network).await {
+            Ok(()) => return Ok(()),
+            Err(e) if message(&e).contains("in use by task") && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) if status(&e) == Some(404) => return Ok(()),
+            Err(e) => return Err(StepError::engine(e)),
+        }
+    }
+}
+
+pub async fn create(driver: &Driver, swarm: &SwarmDesired, service: &str) -> Result<(), StepError> {
+    let w = wanted(swarm, service)?;
     driver
         .docker
         .create_service(w.spec.clone(), None)
@@ -71,8 +126,13 @@ async fn version(driver: &Driver, service: &str) -> Result<(bollard::models::Ser
     Ok((s, i32::try_from(index).unwrap_or(i32::MAX)))
 }
 
-pub async fn update(driver: &Driver, desired: &Desired, service: &str, force: bool) -> Result<(), StepError> {
-    let w = wanted(desired, service)?;
+pub async fn update(
+    driver: &Driver,
+    swarm: &SwarmDesired,
+    service: &str,
+    force: bool,
+) -> Result<(), StepError> {
+    let w = wanted(swarm, service)?;
     let (current, version) = version(driver, service).await?;
     let mut spec = w.spec.clone();
     if force {
@@ -93,11 +153,11 @@ pub async fn update(driver: &Driver, desired: &Desired, service: &str, force: bo
 /// spec sent is always the map's, never the one read back).
 pub async fn scale(
     driver: &Driver,
-    desired: &Desired,
+    swarm: &SwarmDesired,
     service: &str,
     replicas: u64,
 ) -> Result<(), StepError> {
-    let w = wanted(desired, service)?;
+    let w = wanted(swarm, service)?;
     let (_, version) = version(driver, service).await?;
     let mut spec = w.spec.clone();
     if let Some(r) = spec.mode.as_mut().and_then(|m| m.replicated.as_mut()) {
@@ -139,8 +199,8 @@ pub async fn remove(driver: &Driver, service: &str) -> Result<(), StepError> {
 
 /// Until the service's rollout is done and as many of its tasks run as it has replicas (a
 /// task with a healthcheck runs once healthy); a task error keeps being reported with it.
-pub async fn wait(driver: &Driver, desired: &Desired, service: &str) -> Result<(), StepError> {
-    let w = wanted(desired, service)?;
+pub async fn wait(driver: &Driver, swarm: &SwarmDesired, service: &str) -> Result<(), StepError> {
+    let w = wanted(swarm, service)?;
     let limit = driver
         .config
         .wait_timeout
