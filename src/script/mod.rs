@@ -15,6 +15,9 @@ pub mod sources;
 pub mod stdlib;
 pub mod vocabulary;
 
+#[cfg(test)]
+mod tests;
+
 pub use error::Error;
 pub use interpreter::{Interpreter, Limits};
 pub use output::Output;
