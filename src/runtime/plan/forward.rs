@@ -320,10 +320,11 @@ fn create(
     errors: &mut Vec<PlanError>,
 ) {
     let needs = translate::MAC_ADDRESS_API;
-    if translate::mac_address(&c.spec.options).is_some() && b.observed.api_version < needs {
+    if let Some((key, _)) = translate::mac_address(&c.spec.options).filter(|_| b.observed.api_version < needs)
+    {
         errors.push(PlanError::EngineTooOld {
             container: c.name.clone(),
-            key: "mac_address",
+            key,
             needs,
             has: b.observed.api_version,
         });

@@ -160,11 +160,11 @@ pub fn create_body(
     }
     body.exposed_ports = (!exposed.is_empty()).then_some(exposed);
     host_config.port_bindings = (!bindings.is_empty()).then_some(bindings);
-    let mac = mac_address(&spec.options);
+    let (mac_key, mac) = mac_address(&spec.options).unzip();
     match &spec.network_mode {
         Some(mode) if mac.is_some() && mode != "bridge" => {
             return Err(TranslateError::Invalid {
-                key: "mac_address".into(),
+                key: mac_key.unwrap_or_default().into(),
                 message: format!("a container with network mode `{mode}` has no endpoint of its own"),
             })
         }

@@ -112,23 +112,24 @@ pub fn update_body(
     Ok((body != ContainerUpdateBody::default()).then_some(body))
 }
 
-/// The text of the keyword in `options` that lands in `place`.
-fn text_for(options: &BTreeMap<String, Value>, place: Engine) -> Option<String> {
-    options
-        .iter()
-        .find(|(key, _)| options::get(key).is_some_and(|d| d.engine == place))
-        .and_then(|(_, v)| v.scalar_text())
+/// The keyword in `options` that lands in `place`, and its text.
+fn text_for(options: &BTreeMap<String, Value>, place: Engine) -> Option<(&'static str, String)> {
+    options.iter().find_map(|(key, v)| {
+        let def = options::get(key).filter(|d| d.engine == place)?;
+        Some((def.key, v.scalar_text()?))
+    })
 }
 
 /// `platform`: a query parameter of container creation, not part of the body.
 pub fn platform(options: &BTreeMap<String, Value>) -> Option<String> {
-    text_for(options, Engine::Platform)
+    text_for(options, Engine::Platform).map(|(_, text)| text)
 }
 
-/// `mac_address`: set on the container's endpoint in the network it joins at creation
-/// (`EndpointSettings.MacAddress`), which the Engine honours from API 1.44 on
-/// ([`MAC_ADDRESS_API`]); older Engines read it only from the body, which bollard does not send.
-pub fn mac_address(options: &BTreeMap<String, Value>) -> Option<String> {
+/// `mac_address` (the keyword, and the address): set on the container's endpoint in the network
+/// it joins at creation (`EndpointSettings.MacAddress`), which the Engine honours from API 1.44
+/// on ([`MAC_ADDRESS_API`]); older Engines read it only from the body, which bollard does not
+/// send.
+pub fn mac_address(options: &BTreeMap<String, Value>) -> Option<(&'static str, String)> {
     text_for(options, Engine::EndpointMac)
 }
 

@@ -327,7 +327,10 @@ fn create_keys() {
         ("mac_address".to_string(), Value::str("02:42:ac:11:00:02")),
     ]);
     assert_eq!(platform(&both).as_deref(), Some("linux/amd64"));
-    assert_eq!(mac_address(&both).as_deref(), Some("02:42:ac:11:00:02"));
+    assert_eq!(
+        mac_address(&both),
+        Some(("mac_address", "02:42:ac:11:00:02".to_string()))
+    );
     assert_eq!(platform(&BTreeMap::new()), None);
 }
 
