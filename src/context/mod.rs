@@ -5,6 +5,7 @@
 
 mod go_regex;
 pub mod ignore;
+pub mod pattern_error;
 mod tar;
 #[cfg(test)]
 mod tests;
