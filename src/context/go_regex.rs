@@ -3,7 +3,7 @@
 //! (`\b` a word boundary, `[[:alpha:]]` a POSIX class, `[*]` a broken class), and the same
 //! language is written for the `regex` crate.
 
-use super::pattern_error::PatternError;
+use super::pattern_syntax::PatternSyntaxError;
 use std::fmt::Write as _;
 
 /// Go's POSIX classes (`[[:alpha:]]`); the `regex` crate knows the same names with the same
@@ -100,7 +100,7 @@ enum Last {
 }
 
 impl GoRegex<'_> {
-    pub(super) fn translate(go: &str) -> Result<String, PatternError> {
+    pub(super) fn translate(go: &str) -> Result<String, PatternSyntaxError> {
         let chars: Vec<char> = go.chars().collect();
         let mut reader = GoRegex {
             chars: &chars,
@@ -119,14 +119,14 @@ impl GoRegex<'_> {
         self.chars[self.pos.min(self.chars.len())..].iter().collect()
     }
 
-    fn expression(&mut self) -> Result<(), PatternError> {
+    fn expression(&mut self) -> Result<(), PatternSyntaxError> {
         let mut last = Last::Nothing;
         let mut depth = 0usize;
         while let Some(c) = self.peek(0) {
             last = match c {
                 '(' => {
                     if self.peek(1) == Some('?') {
-                        return Err(PatternError::Unsupported {
+                        return Err(PatternSyntaxError::Unsupported {
                             what: "`(?` (flags or named groups)",
                             rest: self.rest(),
                         });
@@ -138,7 +138,7 @@ impl GoRegex<'_> {
                 }
                 ')' => {
                     if depth == 0 {
-                        return Err(PatternError::UnexpectedParen);
+                        return Err(PatternSyntaxError::UnexpectedParen);
                     }
                     self.pos += 1;
                     depth -= 1;
@@ -152,8 +152,8 @@ impl GoRegex<'_> {
                 }
                 '*' | '+' | '?' => {
                     match last {
-                        Last::Nothing => return Err(PatternError::MissingRepetitionArgument { op: c }),
-                        Last::Repeat => return Err(PatternError::NestedRepetition { op: c }),
+                        Last::Nothing => return Err(PatternSyntaxError::MissingRepetitionArgument { op: c }),
+                        Last::Repeat => return Err(PatternSyntaxError::NestedRepetition { op: c }),
                         Last::Atom => {}
                     }
                     self.pos += 1;
@@ -165,7 +165,7 @@ impl GoRegex<'_> {
                     Last::Repeat
                 }
                 '{' => {
-                    return Err(PatternError::Unsupported {
+                    return Err(PatternSyntaxError::Unsupported {
                         what: "a bare `{` (counted repetition)",
                         rest: self.rest(),
                     })
@@ -186,7 +186,7 @@ impl GoRegex<'_> {
             };
         }
         if depth > 0 {
-            return Err(PatternError::MissingParen);
+            return Err(PatternSyntaxError::MissingParen);
         }
         Ok(())
     }
@@ -198,13 +198,13 @@ impl GoRegex<'_> {
     }
 
     /// A `\` outside a class.
-    fn escape(&mut self) -> Result<Last, PatternError> {
+    fn escape(&mut self) -> Result<Last, PatternSyntaxError> {
         match self.peek(1) {
             Some('A') => Ok(self.emit(2, r"\A")),
             Some('z') => Ok(self.emit(2, r"\z")),
             Some('b') => Ok(self.emit(2, r"(?-u:\b)")),
             Some('B') => Ok(self.emit(2, r"(?-u:\B)")),
-            Some('C') => Err(PatternError::InvalidEscape {
+            Some('C') => Err(PatternSyntaxError::InvalidEscape {
                 sequence: r"\C".to_string(),
             }),
             Some('Q') => {
@@ -241,7 +241,7 @@ impl GoRegex<'_> {
     }
 
     /// `\pX`, `\PX` (Go's `parseUnicodeClass`) or `\d`..`\W` (`parsePerlClassEscape`) at the cursor.
-    fn class_escape(&mut self) -> Result<Option<ClassItem>, PatternError> {
+    fn class_escape(&mut self) -> Result<Option<ClassItem>, PatternSyntaxError> {
         if self.peek(0) != Some('\\') {
             return Ok(None);
         }
@@ -254,7 +254,7 @@ impl GoRegex<'_> {
                     Some('{') => {
                         let close = self.chars[self.pos..].iter().position(|&c| c == '}');
                         let Some(close) = close else {
-                            return Err(PatternError::InvalidClassRange { range: self.rest() });
+                            return Err(PatternSyntaxError::InvalidClassRange { range: self.rest() });
                         };
                         name.extend(&self.chars[self.pos + 3..self.pos + close]);
                         self.pos += close + 1;
@@ -276,7 +276,7 @@ impl GoRegex<'_> {
                         .map(|category| ClassItem::Unicode(category, negated))),
                     _ => {
                         let seq: String = self.chars[start..self.pos].iter().collect();
-                        Err(PatternError::UnicodeClass { sequence: seq })
+                        Err(PatternSyntaxError::UnicodeClass { sequence: seq })
                     }
                 }
             }
@@ -292,10 +292,10 @@ impl GoRegex<'_> {
     }
 
     /// Go's `parseEscape`: the character a `\` sequence at the cursor stands for.
-    fn escaped_char(&mut self) -> Result<char, PatternError> {
+    fn escaped_char(&mut self) -> Result<char, PatternSyntaxError> {
         let start = self.pos;
         let Some(c) = self.peek(1) else {
-            return Err(PatternError::TrailingBackslashInExpression);
+            return Err(PatternSyntaxError::TrailingBackslashInExpression);
         };
         self.pos += 2;
         let octal = |c: Option<char>| c.and_then(|c| c.to_digit(8));
@@ -303,7 +303,7 @@ impl GoRegex<'_> {
             let seq: String = reader.chars[start..reader.pos.min(reader.chars.len())]
                 .iter()
                 .collect();
-            PatternError::InvalidEscape { sequence: seq }
+            PatternSyntaxError::InvalidEscape { sequence: seq }
         };
         let value = match c {
             c if c.is_ascii() && !c.is_ascii_alphanumeric() => return Ok(c),
@@ -361,11 +361,11 @@ impl GoRegex<'_> {
     }
 
     /// Go's `parseClassChar`.
-    fn class_char(&mut self, class_start: usize) -> Result<char, PatternError> {
+    fn class_char(&mut self, class_start: usize) -> Result<char, PatternSyntaxError> {
         match self.peek(0) {
             None => {
                 let class: String = self.chars[class_start..].iter().collect();
-                Err(PatternError::MissingBracket { class })
+                Err(PatternSyntaxError::MissingBracket { class })
             }
             Some('\\') => self.escaped_char(),
             Some(c) => {
@@ -377,7 +377,7 @@ impl GoRegex<'_> {
 
     /// Go's `parseClass`, at a `[`: `^` negates; a `]` right after `[` or `[^` is a member; `-`
     /// makes a range unless it comes last.
-    fn class(&mut self) -> Result<(), PatternError> {
+    fn class(&mut self) -> Result<(), PatternSyntaxError> {
         let start = self.pos;
         self.pos += 1;
         let negated = self.peek(0) == Some('^');
@@ -402,7 +402,7 @@ impl GoRegex<'_> {
                         None => (false, inner),
                     };
                     let Some(known) = POSIX_CLASSES.iter().find(|known| **known == bare) else {
-                        return Err(PatternError::InvalidClassRange { range: name });
+                        return Err(PatternSyntaxError::InvalidClassRange { range: name });
                     };
                     items.push(ClassItem::Posix(known, negated));
                     self.pos += 2 + end + 2;
@@ -421,7 +421,7 @@ impl GoRegex<'_> {
                 hi = self.class_char(start)?;
                 if hi < lo {
                     let range: String = self.chars[range_start..self.pos].iter().collect();
-                    return Err(PatternError::InvalidClassRange { range });
+                    return Err(PatternSyntaxError::InvalidClassRange { range });
                 }
             }
             items.push(ClassItem::Range(lo, hi));

@@ -1,9 +1,10 @@
 //! Why a `.dockerignore` pattern is refused: Go's `filepath.Match` syntax check, then the Go
 //! regular expression the pattern compiles to, read as Go's `regexp` reads it.
 
-/// A pattern's syntax error, worded as Go words it.
+/// A pattern's syntax error, worded as Go words it (`ignore::PatternError` adds the pattern and
+/// where it is).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum PatternError {
+pub enum PatternSyntaxError {
     // The glob syntax (`filepath.Match`).
     #[error("`\\` at the end escapes nothing")]
     TrailingBackslash,
