@@ -61,7 +61,7 @@ impl Shape {
     /// The value in the model's canonical form; an error says what was expected. Shapes with
     /// inner structure are kept as written and checked in full by their Engine form.
     pub fn normalise(self, value: &Value) -> InputResult<Value> {
-        let fail = |expected: &str| Err(InputError::expected(format!("{expected}"), value));
+        let fail = |expected: &str| Err(InputError::expected(expected, value));
         match (self, value) {
             (_, Value::Null) => Ok(Value::Null),
             (Shape::Str, Value::Str(_)) => Ok(value.clone()),
