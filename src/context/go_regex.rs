@@ -3,6 +3,7 @@
 //! (`\b` a word boundary, `[[:alpha:]]` a POSIX class, `[*]` a broken class), and the same
 //! language is written for the `regex` crate.
 
+use super::pattern_syntax::PatternSyntaxError;
 use std::fmt::Write as _;
 
 /// Go's POSIX classes (`[[:alpha:]]`); the `regex` crate knows the same names with the same
@@ -99,7 +100,7 @@ enum Last {
 }
 
 impl GoRegex<'_> {
-    pub(super) fn translate(go: &str) -> Result<String, String> {
+    pub(super) fn translate(go: &str) -> Result<String, PatternSyntaxError> {
         let chars: Vec<char> = go.chars().collect();
         let mut reader = GoRegex {
             chars: &chars,
@@ -118,17 +119,17 @@ impl GoRegex<'_> {
         self.chars[self.pos.min(self.chars.len())..].iter().collect()
     }
 
-    fn expression(&mut self) -> Result<(), String> {
+    fn expression(&mut self) -> Result<(), PatternSyntaxError> {
         let mut last = Last::Nothing;
         let mut depth = 0usize;
         while let Some(c) = self.peek(0) {
             last = match c {
                 '(' => {
                     if self.peek(1) == Some('?') {
-                        return Err(format!(
-                            "`(?` (flags or named groups) is not supported: `{}`",
-                            self.rest()
-                        ));
+                        return Err(PatternSyntaxError::Unsupported {
+                            what: "`(?` (flags or named groups)",
+                            rest: self.rest(),
+                        });
                     }
                     self.pos += 1;
                     depth += 1;
@@ -137,7 +138,7 @@ impl GoRegex<'_> {
                 }
                 ')' => {
                     if depth == 0 {
-                        return Err("unexpected )".into());
+                        return Err(PatternSyntaxError::UnexpectedParen);
                     }
                     self.pos += 1;
                     depth -= 1;
@@ -151,10 +152,8 @@ impl GoRegex<'_> {
                 }
                 '*' | '+' | '?' => {
                     match last {
-                        Last::Nothing => {
-                            return Err(format!("missing argument to repetition operator `{c}`"))
-                        }
-                        Last::Repeat => return Err(format!("invalid nested repetition operator `{c}`")),
+                        Last::Nothing => return Err(PatternSyntaxError::MissingRepetitionArgument { op: c }),
+                        Last::Repeat => return Err(PatternSyntaxError::NestedRepetition { op: c }),
                         Last::Atom => {}
                     }
                     self.pos += 1;
@@ -166,10 +165,10 @@ impl GoRegex<'_> {
                     Last::Repeat
                 }
                 '{' => {
-                    return Err(format!(
-                        "a bare `{{` (counted repetition) is not supported: `{}`",
-                        self.rest()
-                    ))
+                    return Err(PatternSyntaxError::Unsupported {
+                        what: "a bare `{` (counted repetition)",
+                        rest: self.rest(),
+                    })
                 }
                 '^' => self.emit(1, r"\A"),
                 '$' => self.emit(1, r"\z"),
@@ -187,7 +186,7 @@ impl GoRegex<'_> {
             };
         }
         if depth > 0 {
-            return Err("missing closing )".into());
+            return Err(PatternSyntaxError::MissingParen);
         }
         Ok(())
     }
@@ -199,13 +198,15 @@ impl GoRegex<'_> {
     }
 
     /// A `\` outside a class.
-    fn escape(&mut self) -> Result<Last, String> {
+    fn escape(&mut self) -> Result<Last, PatternSyntaxError> {
         match self.peek(1) {
             Some('A') => Ok(self.emit(2, r"\A")),
             Some('z') => Ok(self.emit(2, r"\z")),
             Some('b') => Ok(self.emit(2, r"(?-u:\b)")),
             Some('B') => Ok(self.emit(2, r"(?-u:\B)")),
-            Some('C') => Err(r"invalid escape sequence `\C`".into()),
+            Some('C') => Err(PatternSyntaxError::InvalidEscape {
+                sequence: r"\C".to_string(),
+            }),
             Some('Q') => {
                 // Literal up to `\E` or the end (Go's `strings.Cut`).
                 self.pos += 2;
@@ -240,7 +241,7 @@ impl GoRegex<'_> {
     }
 
     /// `\pX`, `\PX` (Go's `parseUnicodeClass`) or `\d`..`\W` (`parsePerlClassEscape`) at the cursor.
-    fn class_escape(&mut self) -> Result<Option<ClassItem>, String> {
+    fn class_escape(&mut self) -> Result<Option<ClassItem>, PatternSyntaxError> {
         if self.peek(0) != Some('\\') {
             return Ok(None);
         }
@@ -253,7 +254,7 @@ impl GoRegex<'_> {
                     Some('{') => {
                         let close = self.chars[self.pos..].iter().position(|&c| c == '}');
                         let Some(close) = close else {
-                            return Err(format!("invalid character class range `{}`", self.rest()));
+                            return Err(PatternSyntaxError::InvalidClassRange { range: self.rest() });
                         };
                         name.extend(&self.chars[self.pos + 3..self.pos + close]);
                         self.pos += close + 1;
@@ -275,7 +276,7 @@ impl GoRegex<'_> {
                         .map(|category| ClassItem::Unicode(category, negated))),
                     _ => {
                         let seq: String = self.chars[start..self.pos].iter().collect();
-                        Err(format!("invalid or unsupported Unicode class `{seq}`"))
+                        Err(PatternSyntaxError::UnicodeClass { sequence: seq })
                     }
                 }
             }
@@ -291,10 +292,10 @@ impl GoRegex<'_> {
     }
 
     /// Go's `parseEscape`: the character a `\` sequence at the cursor stands for.
-    fn escaped_char(&mut self) -> Result<char, String> {
+    fn escaped_char(&mut self) -> Result<char, PatternSyntaxError> {
         let start = self.pos;
         let Some(c) = self.peek(1) else {
-            return Err("trailing backslash at end of expression".into());
+            return Err(PatternSyntaxError::TrailingBackslashInExpression);
         };
         self.pos += 2;
         let octal = |c: Option<char>| c.and_then(|c| c.to_digit(8));
@@ -302,7 +303,7 @@ impl GoRegex<'_> {
             let seq: String = reader.chars[start..reader.pos.min(reader.chars.len())]
                 .iter()
                 .collect();
-            format!("invalid escape sequence `{seq}`")
+            PatternSyntaxError::InvalidEscape { sequence: seq }
         };
         let value = match c {
             c if c.is_ascii() && !c.is_ascii_alphanumeric() => return Ok(c),
@@ -360,11 +361,11 @@ impl GoRegex<'_> {
     }
 
     /// Go's `parseClassChar`.
-    fn class_char(&mut self, class_start: usize) -> Result<char, String> {
+    fn class_char(&mut self, class_start: usize) -> Result<char, PatternSyntaxError> {
         match self.peek(0) {
             None => {
                 let class: String = self.chars[class_start..].iter().collect();
-                Err(format!("missing closing ] in `{class}`"))
+                Err(PatternSyntaxError::MissingBracket { class })
             }
             Some('\\') => self.escaped_char(),
             Some(c) => {
@@ -376,7 +377,7 @@ impl GoRegex<'_> {
 
     /// Go's `parseClass`, at a `[`: `^` negates; a `]` right after `[` or `[^` is a member; `-`
     /// makes a range unless it comes last.
-    fn class(&mut self) -> Result<(), String> {
+    fn class(&mut self) -> Result<(), PatternSyntaxError> {
         let start = self.pos;
         self.pos += 1;
         let negated = self.peek(0) == Some('^');
@@ -401,7 +402,7 @@ impl GoRegex<'_> {
                         None => (false, inner),
                     };
                     let Some(known) = POSIX_CLASSES.iter().find(|known| **known == bare) else {
-                        return Err(format!("invalid character class range `{name}`"));
+                        return Err(PatternSyntaxError::InvalidClassRange { range: name });
                     };
                     items.push(ClassItem::Posix(known, negated));
                     self.pos += 2 + end + 2;
@@ -420,7 +421,7 @@ impl GoRegex<'_> {
                 hi = self.class_char(start)?;
                 if hi < lo {
                     let range: String = self.chars[range_start..self.pos].iter().collect();
-                    return Err(format!("invalid character class range `{range}`"));
+                    return Err(PatternSyntaxError::InvalidClassRange { range });
                 }
             }
             items.push(ClassItem::Range(lo, hi));

@@ -5,6 +5,7 @@
 
 mod go_regex;
 pub mod ignore;
+pub mod pattern_syntax;
 mod tar;
 #[cfg(test)]
 mod tests;
@@ -22,10 +23,10 @@ pub enum ContextError {
     Missing { written: String, trace: Box<Trace> },
     #[error("can't read `{path}`: {message}")]
     Io { path: String, message: String },
+    /// The pattern's error is part of this one line (a step's failure), not a `#[source]`.
     #[error("`{path}`: {error}")]
     Ignore {
         path: String,
-        #[source]
         error: ignore::PatternError,
     },
     #[error(transparent)]

@@ -1,8 +1,25 @@
 //! How values are written in Dockerfile instructions: exec-form commands, JSON lists, ports,
 //! labels.
 
-use crate::model::shell_words::split_words;
+use crate::model::shell_words::{split_words, WordsError};
 use crate::model::Value;
+
+/// A value an instruction can't be written from.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum FormatError {
+    /// A value of the wrong shape; `found` is the value as it reads in messages.
+    #[error("expected {expected}, found {found}")]
+    Expected { expected: &'static str, found: String },
+    #[error(transparent)]
+    Words(#[from] WordsError),
+}
+
+fn expected(expected: &'static str, found: &Value) -> FormatError {
+    FormatError::Expected {
+        expected,
+        found: found.to_string(),
+    }
+}
 
 /// A JSON string as Python's `json.dumps` writes it (non-ASCII as `\uXXXX`), which is what
 /// docker-map's Dockerfiles contain.
@@ -39,17 +56,17 @@ pub fn json_list<S: AsRef<str>>(items: &[S]) -> String {
 
 /// The words of a command value: a list as it is (items as text), a string split as a shell
 /// would (docker-map split on single spaces, ignoring quotes).
-pub fn command_words(value: &Value) -> Result<Vec<String>, String> {
+pub fn command_words(value: &Value) -> Result<Vec<String>, FormatError> {
     match value {
-        Value::Str(s) => split_words(s),
+        Value::Str(s) => Ok(split_words(s)?),
         Value::List(items) => Ok(items.iter().map(text).collect()),
-        other => Err(format!("expected a command (a string or a list), found {other}")),
+        other => Err(expected("a command (a string or a list)", other)),
     }
 }
 
 /// A command for `CMD` / `ENTRYPOINT` / `SHELL`: the exec form (a JSON list), or with `shell` the
 /// shell form (a list joined with spaces, a string as it is). An empty command is `[]`.
-pub fn command(value: &Value, shell: bool) -> Result<String, String> {
+pub fn command(value: &Value, shell: bool) -> Result<String, FormatError> {
     let empty =
         matches!(value, Value::Str(s) if s.is_empty()) || matches!(value, Value::List(l) if l.is_empty());
     if empty {
@@ -59,26 +76,24 @@ pub fn command(value: &Value, shell: bool) -> Result<String, String> {
         return match value {
             Value::Str(s) => Ok(s.clone()),
             Value::List(items) => Ok(items.iter().map(text).collect::<Vec<_>>().join(" ")),
-            other => Err(format!("expected a command (a string or a list), found {other}")),
+            other => Err(expected("a command (a string or a list)", other)),
         };
     }
     command_words(value).map(|w| json_list(&w))
 }
 
 /// `EXPOSE`'s arguments: a number, a string as it is (`"80 443"`), or a list of either.
-pub fn expose(value: &Value) -> Result<Vec<String>, String> {
+pub fn expose(value: &Value) -> Result<Vec<String>, FormatError> {
     match value {
         Value::Int(_) | Value::Str(_) => Ok(vec![text(value)]),
         Value::List(items) => items
             .iter()
             .map(|i| match i {
                 Value::Int(_) | Value::Str(_) => Ok(text(i)),
-                other => Err(format!("expected a port, found {other}")),
+                other => Err(expected("a port", other)),
             })
             .collect(),
-        other => Err(format!(
-            "expected ports (a number, a string or a list), found {other}"
-        )),
+        other => Err(expected("ports (a number, a string or a list)", other)),
     }
 }
 

@@ -408,7 +408,7 @@ impl DockerFile {
             "shell" => {
                 d.shell = command(value)?;
                 if let Some(s) = &d.shell {
-                    format::command_words(s).map_err(invalid)?;
+                    format::command_words(s).map_err(|e| invalid(e.to_string()))?;
                 }
             }
             "entrypoint" => d.entrypoint = command(value)?,
@@ -422,7 +422,7 @@ impl DockerFile {
             }
             "expose" => {
                 if !value.is_null() {
-                    format::expose(value).map_err(invalid)?;
+                    format::expose(value).map_err(|e| invalid(e.to_string()))?;
                 }
                 d.expose = (!value.is_null()).then(|| value.clone());
             }
@@ -442,7 +442,7 @@ impl DockerFile {
         }
         // Commands are checked here, so a bad one fails at the line that set it.
         if let Some(c) = d.entrypoint.as_ref().or(d.command.as_ref()) {
-            format::command(c, d.command_shell).map_err(invalid)?;
+            format::command(c, d.command_shell).map_err(|e| invalid(e.to_string()))?;
         }
         self.note(property, trace);
         Ok(())
@@ -527,22 +527,23 @@ impl DockerFile {
             add(format!("WORKDIR {w}\n"), self.trace_of("workdir"));
         }
         if let Some(s) = &d.shell {
-            let words = format::command_words(s).map_err(|m| invalid("shell", m))?;
+            let words = format::command_words(s).map_err(|e| invalid("shell", e.to_string()))?;
             add(
                 format!("SHELL {}\n", format::json_list(&words)),
                 self.trace_of("shell"),
             );
         }
         if let Some(e) = &d.entrypoint {
-            let text = format::command(e, d.command_shell).map_err(|m| invalid("entrypoint", m))?;
+            let text =
+                format::command(e, d.command_shell).map_err(|e| invalid("entrypoint", e.to_string()))?;
             add(format!("ENTRYPOINT {text}\n"), self.trace_of("entrypoint"));
         }
         if let Some(c) = &d.command {
-            let text = format::command(c, d.command_shell).map_err(|m| invalid("command", m))?;
+            let text = format::command(c, d.command_shell).map_err(|e| invalid("command", e.to_string()))?;
             add(format!("CMD {text}\n"), self.trace_of("command"));
         }
         if let Some(x) = &d.expose {
-            let ports = format::expose(x).map_err(|m| invalid("expose", m))?;
+            let ports = format::expose(x).map_err(|e| invalid("expose", e.to_string()))?;
             add(format!("EXPOSE {}\n", ports.join(" ")), self.trace_of("expose"));
         }
         if let Some(l) = d.labels.as_ref().filter(|l| !l.is_empty()) {

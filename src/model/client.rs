@@ -1,5 +1,6 @@
 //! A client: one Docker Engine and its settings (docs/recipe-api.md, "docker(...)").
 
+use crate::model::input::{invalid, InputError};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -54,13 +55,13 @@ impl ClientConfig {
         let map = match value {
             Value::Null => return Ok(ClientConfig::default()),
             Value::Map(m) => m,
-            other => return Err(format!("expected client settings as a mapping, found {other}")),
+            other => return Err(InputError::expected("client settings as a mapping", other)),
         };
         let get = kwargs(map, &FIELDS, "client settings")?;
         let seconds = |k: &str| -> InputResult<Option<f64>> {
             match get(k) {
                 Value::Null => Ok(None),
-                v => parse_seconds(v).map(Some).map_err(|e| format!("`{k}`: {e}")),
+                v => parse_seconds(v).map(Some).map_err(|e| e.within(format!("`{k}`"))),
             }
         };
         let addresses = |k: &str| -> InputResult<BTreeMap<String, IpAddr>> {
@@ -73,10 +74,10 @@ impl ClientConfig {
                         let text = addr.as_str().unwrap_or_default();
                         text.parse::<IpAddr>()
                             .map(|ip| (alias.clone(), ip))
-                            .map_err(|_| format!("`{k}`: invalid address {addr} for interface `{alias}`"))
+                            .map_err(|_| invalid!("`{k}`: invalid address {addr} for interface `{alias}`"))
                     })
                     .collect(),
-                other => Err(format!(
+                other => Err(invalid!(
                     "`{k}`: expected a mapping of interface aliases to addresses, found {other}"
                 )),
             }
@@ -86,7 +87,7 @@ impl ClientConfig {
             match ip {
                 IpAddr::V4(v4) => interfaces.insert(alias, v4),
                 IpAddr::V6(_) => {
-                    return Err(format!(
+                    return Err(invalid!(
                         "`interfaces`: `{alias}` is an IPv6 address; put it under `interfaces_ipv6`"
                     ))
                 }
@@ -97,7 +98,7 @@ impl ClientConfig {
             match ip {
                 IpAddr::V6(v6) => interfaces_ipv6.insert(alias, v6),
                 IpAddr::V4(_) => {
-                    return Err(format!(
+                    return Err(invalid!(
                         "`interfaces_ipv6`: `{alias}` is an IPv4 address; put it under `interfaces`"
                     ))
                 }
@@ -106,7 +107,7 @@ impl ClientConfig {
         let tls_verify = match get("tls_verify") {
             Value::Null => None,
             Value::Bool(b) => Some(*b),
-            other => return Err(format!("`tls_verify`: expected a boolean, found {other}")),
+            other => return Err(invalid!("`tls_verify`: expected a boolean, found {other}")),
         };
         Ok(ClientConfig {
             base_url: opt_string(get("base_url"), "a base URL")?,
@@ -199,7 +200,7 @@ mod tests {
         for (input, want) in cases {
             match (ClientConfig::parse(input), want) {
                 (Ok(c), Ok(swarm)) => assert_eq!(c.swarm, *swarm, "{input}"),
-                (Err(e), Err(text)) => assert!(e.starts_with(text), "{input}: {e}"),
+                (Err(e), Err(text)) => assert!(e.to_string().starts_with(text), "{input}: {e}"),
                 (got, _) => panic!("{input}: {got:?}"),
             }
         }

@@ -1,6 +1,7 @@
 //! A container configuration: docker-map's `ContainerConfiguration` (its fields: docs/recipe-api.md,
 //! "Container fields").
 
+use crate::model::input::invalid;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -10,7 +11,7 @@ use super::duration::parse_seconds;
 use super::endpoint::NetworkEndpoint;
 use super::exec::ExecCommand;
 use super::healthcheck::HealthCheck;
-use super::input::{self, boolean, merge_first_key, merge_list, string, InputResult};
+use super::input::{self, boolean, merge_first_key, merge_list, string, InputError, InputResult};
 use super::link::Link;
 use super::name;
 use super::network_mode::NetworkMode;
@@ -139,13 +140,16 @@ impl ContainerConfig {
     }
 
     /// Canonical field name, or an error naming the unknown one (with a suggestion).
-    pub fn field_name(field: &str) -> Result<&'static str, String> {
-        FIELDS.iter().copied().find(|f| *f == field).ok_or_else(|| {
-            match super::suggest::closest(field, FIELDS) {
-                Some(s) => format!("unknown container field `{field}` (did you mean `{s}`?)"),
-                None => format!("unknown container field `{field}`"),
-            }
-        })
+    pub fn field_name(field: &str) -> Result<&'static str, InputError> {
+        FIELDS
+            .iter()
+            .copied()
+            .find(|f| *f == field)
+            .ok_or_else(|| InputError::Unknown {
+                what: "container field".to_string(),
+                name: field.to_string(),
+                suggestion: super::suggest::closest(field, FIELDS).map(str::to_string),
+            })
     }
 
     /// Where `field` was set, else where the configuration was created.
@@ -158,7 +162,7 @@ impl ContainerConfig {
     pub fn set_field(&mut self, field: &str, value: &Value, origin: Origin) -> InputResult<()> {
         let field = Self::field_name(field)?;
         self.set_parsed(field, value)
-            .map_err(|e| format!("`{field}`: {e}"))?;
+            .map_err(|e| e.within(format!("`{field}`")))?;
         self.field_origins.insert(field, origin);
         Ok(())
     }
@@ -209,7 +213,7 @@ impl ContainerConfig {
                     v => Some(Deploy::parse(v)?),
                 }
             }
-            _ => return Err(format!("unknown container field `{field}`")),
+            _ => return Err(invalid!("unknown container field `{field}`")),
         }
         Ok(())
     }
@@ -275,7 +279,7 @@ impl ContainerConfig {
         &mut self,
         map: &BTreeMap<String, Value>,
         origin_of: &dyn Fn(&str) -> Origin,
-    ) -> Result<(), Vec<(String, Origin)>> {
+    ) -> Result<(), Vec<(InputError, Origin)>> {
         let mut errors = Vec::new();
         for (field, value) in map {
             let origin = origin_of(field);
@@ -352,7 +356,7 @@ fn opt_image(value: &Value) -> InputResult<Option<String>> {
         v => {
             let s = string(v, "an image name")?;
             if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                return Err(format!("invalid image name `{s}`"));
+                return Err(invalid!("invalid image name `{s}`"));
             }
             Ok(Some(s))
         }
@@ -372,7 +376,7 @@ fn names(what: &str, value: &Value) -> InputResult<Vec<String>> {
 fn paths(value: &Value) -> InputResult<Vec<String>> {
     let list = input::strings(value, "a container path")?;
     if let Some(bad) = list.iter().find(|p| !p.starts_with('/')) {
-        return Err(format!(
+        return Err(invalid!(
             "invalid shared path `{bad}`: container paths are absolute"
         ));
     }
@@ -387,7 +391,7 @@ pub fn permissions(value: &Value) -> InputResult<Option<String>> {
         Value::Null => return Ok(None),
         Value::Int(i) => i.to_string(),
         Value::Str(s) => s.clone(),
-        other => return Err(format!("expected a chmod mode, found {other}")),
+        other => return Err(InputError::expected("a chmod mode", other)),
     };
     let octal = (3..=4).contains(&text.len()) && text.chars().all(|c| ('0'..='7').contains(&c));
     let symbolic = !text.is_empty()
@@ -400,7 +404,7 @@ pub fn permissions(value: &Value) -> InputResult<Option<String>> {
     if octal || symbolic {
         Ok(Some(text))
     } else {
-        Err(format!(
+        Err(invalid!(
             "invalid permissions `{text}`: expected a chmod mode such as `750` or `u=rwX,g=rX,o=`"
         ))
     }
@@ -423,11 +427,13 @@ mod tests {
         let mut c = ContainerConfig::default();
         let err = c
             .set_field("imgae", &Value::str("x"), Origin::default())
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`imgae`") && err.contains("`image`"), "{err}");
         let err = c
             .set_field("start_options", &Value::Null, Origin::default())
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`start_options`"), "{err}");
         for (f, v) in [
             ("permissions", Value::str("rwx-all")),
@@ -437,7 +443,7 @@ mod tests {
             ("persistent", Value::str("yes")),
             ("deploy", Value::map([("replica", Value::Int(2))])),
         ] {
-            let err = c.set_field(f, &v, Origin::default()).unwrap_err();
+            let err = c.set_field(f, &v, Origin::default()).unwrap_err().to_string();
             assert!(err.contains(&format!("`{f}`")), "{err}");
         }
     }

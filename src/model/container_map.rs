@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::container::ContainerConfig;
 use super::image;
-use super::input::{boolean, opt_string, strings};
+use super::input::{boolean, opt_string, strings, InputError};
 use super::name;
 use super::network::NetworkConfig;
 use super::origin::Origin;
@@ -261,7 +261,7 @@ impl ContainerMap {
     }
 
     fn set_property_with(&mut self, key: &str, value: &Value, origin_of: OriginOf) -> Result<(), Problem> {
-        let fail = |e: String| Problem::new(format!("`{key}`: {e}"), origin_of(&[]));
+        let fail = |e: InputError| Problem::new(e.within(format!("`{key}`")), origin_of(&[]));
         match key {
             "containers" => {
                 return self.set_containers(value, origin_of).map_err(|mut p| {
@@ -281,7 +281,7 @@ impl ContainerMap {
                     if value.is_null() {
                         return self.set_property_with(key, &Value::Map(BTreeMap::new()), origin_of);
                     }
-                    return Err(fail(format!("expected a mapping, found {value}")));
+                    return Err(fail(InputError::expected("a mapping", value)));
                 };
                 // Build the new entries aside, so a failure leaves the map as it was.
                 let mut fresh = ContainerMap {
@@ -345,7 +345,7 @@ impl ContainerMap {
             other => return Err(Problem::new(format!("`{other}` has no entries"), origin)),
         };
         name::check(what, entry).map_err(|e| Problem::new(e, origin.clone()))?;
-        let fail = |e: String| Problem::new(format!("{what} `{entry}`: {e}"), origin.clone());
+        let fail = |e: InputError| Problem::new(e.within(format!("{what} `{entry}`")), origin.clone());
         match kind {
             "volumes" => {
                 let vol = VolumeConfig::parse(value, origin.clone()).map_err(fail)?;
@@ -411,7 +411,7 @@ impl ContainerMap {
     }
 
     /// A property read back in normalised form (`containers` as a mapping of configurations).
-    pub fn get_property(&self, key: &str) -> Result<Value, String> {
+    pub fn get_property(&self, key: &str) -> Result<Value, InputError> {
         let map_of = |entries: Vec<(String, Value)>| Value::Map(entries.into_iter().collect());
         Ok(match key {
             "containers" => map_of(
@@ -447,10 +447,11 @@ impl ContainerMap {
             "set_hostname" => self.set_hostname.map_or(Value::Null, Value::Bool),
             "use_attached_parent_name" => self.use_attached_parent_name.map_or(Value::Null, Value::Bool),
             other => {
-                let hint = super::suggest::closest(other, PROPERTIES)
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
-                return Err(format!("unknown map property `{other}`{hint}"));
+                return Err(InputError::Unknown {
+                    what: "map property".to_string(),
+                    name: other.to_string(),
+                    suggestion: super::suggest::closest(other, PROPERTIES).map(str::to_string),
+                })
             }
         })
     }
@@ -661,7 +662,7 @@ enum ExtendError {
     Unknown(Problem),
 }
 
-fn opt_bool(value: &Value) -> Result<Option<bool>, String> {
+fn opt_bool(value: &Value) -> Result<Option<bool>, InputError> {
     match value {
         Value::Null => Ok(None),
         v => boolean(v, "a flag").map(Some),

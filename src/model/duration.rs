@@ -1,21 +1,22 @@
 //! Durations in nanoseconds: integers are nanoseconds (docker-map), strings carry units.
 
-use super::input::InputResult;
+use super::input::{InputError, InputResult};
 use super::value::Value;
+use crate::model::input::invalid;
 
 /// `10us`, `1000 ms`, `1m30s`, `1.5s`, `2h`; a bare number is nanoseconds. Unknown units are
 /// errors (docker-map read `2h` as 2 ns).
 pub fn parse_nanos(value: &Value) -> InputResult<u64> {
     match value {
-        Value::Int(i) if *i >= 0 => u64::try_from(*i).map_err(|e| e.to_string()),
+        Value::Int(i) if *i >= 0 => u64::try_from(*i).map_err(|e| invalid!("{e}")),
         Value::Str(s) => parse_text(s),
-        other => Err(format!("expected a duration such as \"30s\", found {other}")),
+        other => Err(InputError::expected("a duration such as \"30s\"", other)),
     }
 }
 
 fn parse_text(text: &str) -> InputResult<u64> {
     let bad = || {
-        format!(
+        invalid!(
             "invalid duration `{text}`: expected a number with a unit (ns, us, ms, s, m, h), e.g. \"1m30s\""
         )
     };
@@ -71,9 +72,7 @@ pub fn parse_seconds(value: &Value) -> InputResult<f64> {
             }
             Ok(parse_text(s)? as f64 / 1e9)
         }
-        other => Err(format!(
-            "expected seconds (a number or e.g. \"10s\"), found {other}"
-        )),
+        other => Err(InputError::expected("seconds (a number or e.g. \"10s\")", other)),
     }
 }
 

@@ -1,5 +1,6 @@
 //! `networks` of a container: network endpoints (their forms: docs/recipe-api.md, "Container fields").
 
+use crate::model::input::invalid;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::Serialize;
@@ -63,7 +64,7 @@ impl NetworkEndpoint {
             Item::Single(v) => vec![v.clone()],
         };
         if positional.is_empty() || positional.len() > FIELDS.len() {
-            return Err(format!(
+            return Err(invalid!(
                 "invalid network endpoint {}: expected [network, aliases, links, ipv4_address, ipv6_address, link_local_ips]",
                 Value::List(positional)
             ));
@@ -139,7 +140,7 @@ fn build(
         v => {
             let a = string(v, "an IPv4 address")?;
             a.parse::<Ipv4Addr>()
-                .map_err(|_| format!("invalid IPv4 address `{a}` on network `{network_name}`"))?;
+                .map_err(|_| invalid!("invalid IPv4 address `{a}` on network `{network_name}`"))?;
             Some(a)
         }
     };
@@ -148,14 +149,14 @@ fn build(
         v => {
             let a = string(v, "an IPv6 address")?;
             a.parse::<Ipv6Addr>()
-                .map_err(|_| format!("invalid IPv6 address `{a}` on network `{network_name}`"))?;
+                .map_err(|_| invalid!("invalid IPv6 address `{a}` on network `{network_name}`"))?;
             Some(a)
         }
     };
     let link_local_ips = strings(link_local, "a link-local address")?;
     for a in &link_local_ips {
         a.parse::<std::net::IpAddr>()
-            .map_err(|_| format!("invalid link-local address `{a}` on network `{network_name}`"))?;
+            .map_err(|_| invalid!("invalid link-local address `{a}` on network `{network_name}`"))?;
     }
     Ok(NetworkEndpoint {
         network_name,

@@ -1,5 +1,6 @@
 //! `exec_commands`: commands run in a container after dmap starts it.
 
+use crate::model::input::{invalid, InputError};
 use serde::Serialize;
 
 use super::input::{items, kwargs, opt_string, tuple, InputResult, Item};
@@ -39,12 +40,13 @@ impl Command {
                 .iter()
                 .map(|v| {
                     v.scalar_text()
-                        .ok_or_else(|| format!("expected a command word, found {v}"))
+                        .ok_or_else(|| InputError::expected("a command word", v))
                 })
                 .collect::<InputResult<Vec<_>>>()
                 .map(Command::Argv),
-            other => Err(format!(
-                "expected a command (a string or a list of words), found {other}"
+            other => Err(InputError::expected(
+                "a command (a string or a list of words)",
+                other,
             )),
         }
     }
@@ -90,7 +92,7 @@ impl ExecCommand {
                 [c] => exec(c, &null, &null),
                 [c, u] => exec(c, u, &null),
                 [c, u, p] => exec(c, u, p),
-                other => Err(format!(
+                other => Err(invalid!(
                     "invalid exec command {}: expected cmd, [cmd], [cmd, user] or [cmd, user, policy] (an argument list is nested: [[\"a\", \"b\"]])",
                     Value::List(other.to_vec())
                 )),
@@ -123,7 +125,7 @@ fn exec(cmd: &Value, user: &Value, policy: &Value) -> InputResult<ExecCommand> {
         Value::Str(s) if s == "restart" => ExecPolicy::Restart,
         Value::Str(s) if s == "initial" => ExecPolicy::Initial,
         other => {
-            return Err(format!(
+            return Err(invalid!(
                 "invalid exec policy {other}: expected `restart` or `initial`"
             ))
         }
@@ -184,7 +186,9 @@ mod tests {
             ExecPolicy::Initial
         );
         // a flat argument list is positional: `c` is no policy
-        let err = ExecCommand::parse_list(&V::List(vec![abc])).unwrap_err();
+        let err = ExecCommand::parse_list(&V::List(vec![abc]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("exec policy"), "{err}");
         assert!(ExecCommand::parse_list(&V::List(vec![V::str("")])).is_err());
     }

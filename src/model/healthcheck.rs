@@ -1,6 +1,7 @@
 //! `healthcheck`: a test plus durations in nanoseconds (its forms: docs/recipe-api.md, "Container
 //! fields").
 
+use crate::model::input::{invalid, InputError};
 use serde::{Deserialize, Serialize};
 
 use super::duration::parse_nanos;
@@ -49,7 +50,7 @@ impl HealthCheck {
                 )
                 .map(Some)
             }
-            other => Err(format!("expected a healthcheck, found {other}")),
+            other => Err(InputError::expected("a healthcheck", other)),
         }
     }
 
@@ -89,7 +90,7 @@ fn build(
                 .iter()
                 .map(|w| {
                     w.scalar_text()
-                        .ok_or_else(|| format!("expected a healthcheck test word, found {w}"))
+                        .ok_or_else(|| InputError::expected("a healthcheck test word", w))
                 })
                 .collect::<InputResult<Vec<_>>>()?;
             match words[0].as_str() {
@@ -98,8 +99,9 @@ fn build(
             }
         }
         other => {
-            return Err(format!(
-                "expected a healthcheck test (a string or a list), found {other}"
+            return Err(InputError::expected(
+                "a healthcheck test (a string or a list)",
+                other,
             ))
         }
     };
@@ -108,14 +110,14 @@ fn build(
             Value::Null => Ok(None),
             v => parse_nanos(v)
                 .map(Some)
-                .map_err(|e| format!("healthcheck {what}: {e}")),
+                .map_err(|e| e.within(format!("healthcheck {what}"))),
         }
     };
     let retries = match retries {
         Value::Null => None,
-        Value::Int(i) if *i >= 0 => Some(u32::try_from(*i).map_err(|e| e.to_string())?),
+        Value::Int(i) if *i >= 0 => Some(u32::try_from(*i).map_err(|e| invalid!("{e}"))?),
         other => {
-            return Err(format!(
+            return Err(invalid!(
                 "healthcheck retries: expected a whole number, found {other}"
             ))
         }

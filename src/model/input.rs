@@ -4,10 +4,82 @@
 
 use std::collections::BTreeMap;
 
+use super::shell_words::WordsError;
 use super::value::Value;
 
-/// A conversion failure; the model adds the field and the origin.
-pub type InputResult<T> = Result<T, String>;
+/// Why an input value could not be converted; the model adds the field and the origin.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum InputError {
+    /// A value of the wrong shape; `found` is the value as it reads in messages.
+    #[error("expected {expected}, found {found}")]
+    Expected { expected: String, found: String },
+    /// A key a mapping does not accept; `hint` says what it does accept or the closest key.
+    #[error("unknown key `{key}` in {what} ({hint})")]
+    UnknownKey { what: String, key: String, hint: String },
+    /// A field or option name nobody knows, with the closest known one.
+    #[error("unknown {what} `{name}`{}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+    Unknown {
+        what: String,
+        name: String,
+        suggestion: Option<String>,
+    },
+    /// A name outside the spec's grammar.
+    #[error("invalid {what} name `{name}`: names start with a letter or digit and contain only letters, digits, `_` and `-`")]
+    InvalidName { what: String, name: String },
+    /// A `cfg` or `cfg.instance` reference outside the name grammar.
+    #[error("invalid {what} reference `{reference}`")]
+    InvalidReference { what: String, reference: String },
+    /// A failure inside a part of the value, prefixed by which part (a field, a key): one line,
+    /// as the model's problems are.
+    #[error("{context}: {error}")]
+    In { context: String, error: Box<InputError> },
+    #[error(transparent)]
+    Words(#[from] WordsError),
+    /// The long tail: a message saying what is wrong.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl InputError {
+    /// `expected {expected}, found {found}`, the value as it reads in messages.
+    pub fn expected(expected: impl Into<String>, found: impl std::fmt::Display) -> Self {
+        InputError::Expected {
+            expected: expected.into(),
+            found: found.to_string(),
+        }
+    }
+
+    /// The same failure, prefixed by the part of the value it is in.
+    pub fn within(self, context: impl Into<String>) -> Self {
+        InputError::In {
+            context: context.into(),
+            error: Box::new(self),
+        }
+    }
+}
+
+impl From<String> for InputError {
+    fn from(message: String) -> Self {
+        InputError::Invalid(message)
+    }
+}
+
+impl From<&str> for InputError {
+    fn from(message: &str) -> Self {
+        InputError::Invalid(message.to_string())
+    }
+}
+
+/// A conversion's result.
+pub type InputResult<T> = Result<T, InputError>;
+
+/// `InputError::Invalid` with a formatted message, for the long tail of one-off failures.
+macro_rules! invalid {
+    ($($arg:tt)*) => {
+        $crate::model::input::InputError::Invalid(format!($($arg)*))
+    };
+}
+pub(crate) use invalid;
 
 /// One entry of a list-valued field.
 #[derive(Clone, Debug, PartialEq)]
@@ -76,8 +148,9 @@ pub fn read_only(value: &Value) -> InputResult<bool> {
         Value::Int(i) => Ok(*i != 0),
         Value::Str(s) if s == "ro" => Ok(true),
         Value::Str(s) if s == "rw" || s.is_empty() => Ok(false),
-        other => Err(format!(
-            "expected a read-only flag (`ro`, `rw` or a boolean), found {other}"
+        other => Err(InputError::expected(
+            "a read-only flag (`ro`, `rw` or a boolean)",
+            other,
         )),
     }
 }
@@ -91,7 +164,7 @@ pub fn string(value: &Value, what: &str) -> InputResult<String> {
     match value {
         Value::Str(s) if !s.is_empty() => Ok(s.clone()),
         Value::Int(i) => Ok(i.to_string()),
-        other => Err(format!("expected {what} as a string, found {other}")),
+        other => Err(InputError::expected(format!("{what} as a string"), other)),
     }
 }
 
@@ -116,7 +189,7 @@ pub fn boolean(value: &Value, what: &str) -> InputResult<bool> {
     match value {
         Value::Bool(b) => Ok(*b),
         Value::Null => Ok(false),
-        other => Err(format!("expected {what} as a boolean, found {other}")),
+        other => Err(InputError::expected(format!("{what} as a boolean"), other)),
     }
 }
 
@@ -127,14 +200,18 @@ pub fn kwargs<'a>(
     what: &str,
 ) -> InputResult<impl Fn(&str) -> &'a Value> {
     if let Some(bad) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(format!(
-            "unknown key `{bad}` in {what} (expected {})",
-            allowed
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        return Err(InputError::UnknownKey {
+            what: what.to_string(),
+            key: bad.clone(),
+            hint: format!(
+                "expected {}",
+                allowed
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
     }
     Ok(move |k: &str| map.get(k).unwrap_or(&Value::Null))
 }
@@ -177,15 +254,13 @@ pub fn object_options(
         Value::Null => return Ok(BTreeMap::new()),
         Value::Map(m) => m,
         other => {
-            return Err(format!(
-                "{what} `create_options`: expected a mapping, found {other}"
-            ))
+            return Err(InputError::expected("a mapping", other).within(format!("{what} `create_options`")))
         }
     };
     for (key, v) in map {
         let Some((_, is_bool)) = keys.iter().find(|(k, _)| k == key) else {
             let known: Vec<String> = keys.iter().map(|(k, _)| format!("`{k}`")).collect();
-            return Err(format!(
+            return Err(invalid!(
                 "{what} `create_options` key `{key}` is not supported (dmap sends {})",
                 known.join(", ")
             ));
@@ -201,9 +276,7 @@ pub fn object_options(
             } else {
                 "a mapping of strings"
             };
-            return Err(format!(
-                "{what} `create_options` `{key}`: expected {shape}, found {v}"
-            ));
+            return Err(InputError::expected(shape, v).within(format!("{what} `create_options` `{key}`")));
         }
     }
     Ok(map.clone())

@@ -1,5 +1,6 @@
 //! `links`: legacy container links (their forms: docs/recipe-api.md, "Container fields").
 
+use crate::model::input::invalid;
 use serde::Serialize;
 
 use super::input::{items, kwargs, opt_string, string, tuple, InputResult, Item};
@@ -38,7 +39,7 @@ impl Link {
                 [c] => (c.clone(), Value::Null),
                 [c, a] => (c.clone(), a.clone()),
                 other => {
-                    return Err(format!(
+                    return Err(invalid!(
                         "invalid link {}: expected a container or [container, alias]",
                         Value::List(other.to_vec())
                     ))
@@ -76,7 +77,7 @@ pub fn check_alias(alias: &str) -> InputResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
+        Err(invalid!(
             "invalid alias `{alias}`: use letters, digits, `-`, `_` and `.`"
         ))
     }

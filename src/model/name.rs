@@ -1,15 +1,18 @@
 //! The spec's name grammar and the Engine names derived from it.
 
+use super::input::InputError;
+
 /// Checks `[A-Za-z0-9][A-Za-z0-9_-]*`; `what` names the kind in the error.
-pub fn check(what: &str, name: &str) -> Result<(), String> {
+pub fn check(what: &str, name: &str) -> Result<(), InputError> {
     let mut chars = name.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
     if first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         Ok(())
     } else {
-        Err(format!(
-            "invalid {what} name `{name}`: names start with a letter or digit and contain only letters, digits, `_` and `-`"
-        ))
+        Err(InputError::InvalidName {
+            what: what.to_string(),
+            name: name.to_string(),
+        })
     }
 }
 
@@ -22,11 +25,15 @@ pub fn split_instance(reference: &str) -> (&str, Option<&str>) {
 }
 
 /// Checks a `cfg` or `cfg.instance` reference.
-pub fn check_reference(what: &str, reference: &str) -> Result<(), String> {
+pub fn check_reference(what: &str, reference: &str) -> Result<(), InputError> {
     let (cfg, inst) = split_instance(reference);
-    check(what, cfg).map_err(|_| format!("invalid {what} reference `{reference}`"))?;
+    let invalid = |_| InputError::InvalidReference {
+        what: what.to_string(),
+        reference: reference.to_string(),
+    };
+    check(what, cfg).map_err(invalid)?;
     if let Some(inst) = inst {
-        check(what, inst).map_err(|_| format!("invalid {what} reference `{reference}`"))?;
+        check(what, inst).map_err(invalid)?;
     }
     Ok(())
 }
@@ -82,7 +89,7 @@ mod tests {
             assert!(check("config", ok).is_ok(), "{ok}");
         }
         for bad in ["", "_a", "-a", "a.b", "a/b", "a b", "__all__", "ä"] {
-            let err = check("config", bad).unwrap_err();
+            let err = check("config", bad).unwrap_err().to_string();
             assert!(err.contains(&format!("`{bad}`")), "{err}");
         }
     }

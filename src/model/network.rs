@@ -1,5 +1,6 @@
 //! Map-level `networks` (docs/recipe-api.md, "Volumes, networks, host paths, groups").
 
+use crate::model::input::InputError;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -57,8 +58,9 @@ impl NetworkConfig {
                 )?;
             }
             other => {
-                return Err(format!(
-                    "expected a network configuration (a mapping or nothing), found {other}"
+                return Err(InputError::expected(
+                    "a network configuration (a mapping or nothing)",
+                    other,
                 ))
             }
         }

@@ -1,5 +1,6 @@
 //! `network_mode` (its forms: docs/recipe-api.md, "Container fields").
 
+use crate::model::input::invalid;
 use serde::Serialize;
 
 use super::input::InputResult;
@@ -29,7 +30,7 @@ impl NetworkMode {
             Value::List(parts) if parts.len() == 2 => {
                 let config = parts[0]
                     .as_str()
-                    .ok_or_else(|| format!("invalid network mode {value}"))?
+                    .ok_or_else(|| invalid!("invalid network mode {value}"))?
                     .to_string();
                 name::check("config", &config)?;
                 let instance = match &parts[1] {
@@ -42,7 +43,7 @@ impl NetworkMode {
                 };
                 return Ok(Some(NetworkMode::Container { config, instance }));
             }
-            other => return Err(format!("invalid network mode {other}")),
+            other => return Err(invalid!("invalid network mode {other}")),
         };
         Ok(Some(match text {
             "" | "disabled" | "none" => NetworkMode::Disabled,

@@ -2,6 +2,7 @@
 //! per instance; a container's `binds` names an alias, mounted at the path of the map's
 //! `volumes` entry of that name.
 
+use crate::model::input::{invalid, InputError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -42,7 +43,7 @@ impl PathAlias {
                             per.insert(inst.clone(), s.clone());
                         }
                         other => {
-                            return Err(format!(
+                            return Err(invalid!(
                                 "host path for instance `{inst}`: expected a path, found {other}"
                             ))
                         }
@@ -51,8 +52,9 @@ impl PathAlias {
                 AliasedPath::PerInstance(per)
             }
             other => {
-                return Err(format!(
-                    "expected a host path or a mapping of instance paths, found {other}"
+                return Err(InputError::expected(
+                    "a host path or a mapping of instance paths",
+                    other,
                 ))
             }
         };

@@ -1,6 +1,7 @@
 //! `exposes`: exposed ports and their host bindings (docs/recipe-api.md, "Container fields"; interface
 //! aliases: "docker(...)").
 
+use crate::model::input::{invalid, InputError};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -39,7 +40,7 @@ impl Port {
         let text = match value {
             Value::Int(i) => i.to_string(),
             Value::Str(s) => s.trim().to_string(),
-            other => return Err(format!("expected a port, found {other}")),
+            other => return Err(InputError::expected("a port", other)),
         };
         let (num, proto) = match text.split_once('/') {
             Some((n, p)) => (n, p),
@@ -49,11 +50,11 @@ impl Port {
             "tcp" => Protocol::Tcp,
             "udp" => Protocol::Udp,
             "sctp" => Protocol::Sctp,
-            _ => return Err(format!("invalid port `{text}`: unknown protocol `{proto}`")),
+            _ => return Err(invalid!("invalid port `{text}`: unknown protocol `{proto}`")),
         };
         match num.parse::<u16>() {
             Ok(number) if number > 0 => Ok(Port { number, protocol }),
-            _ => Err(format!(
+            _ => Err(invalid!(
                 "invalid port `{text}`: expected a number from 1 to 65535"
             )),
         }
@@ -160,7 +161,7 @@ impl PortBinding {
             [p, h] => binding(p, h, &null, &null),
             [p, h, i] => binding(p, h, i, &null),
             [p, h, i, v6] => binding(p, h, i, v6),
-            _ => Err(format!(
+            _ => Err(invalid!(
                 "invalid port binding {}: expected port, [port, host_port], [port, host_port, interface] or [port, host_port, interface, ipv6]",
                 Value::List(parts.clone())
             )),
@@ -187,7 +188,7 @@ fn binding(port: &Value, host: &Value, interface: &Value, ipv6: &Value) -> Input
     let host_port = match host {
         Value::Null => None,
         v => {
-            let p = Port::parse(v).map_err(|e| format!("invalid host port for {exposed_port}: {e}"))?;
+            let p = Port::parse(v).map_err(|e| e.within(format!("invalid host port for {exposed_port}")))?;
             Some(p.number)
         }
     };
@@ -202,14 +203,12 @@ fn binding(port: &Value, host: &Value, interface: &Value, ipv6: &Value) -> Input
             }
             Some(s.clone())
         }
-        other => {
-            return Err(format!(
-                "expected an interface alias or IP address, found {other}"
-            ))
-        }
+        other => return Err(InputError::expected("an interface alias or IP address", other)),
     };
     if interface.is_some() && host_port.is_none() {
-        return Err(format!("port {exposed_port} names an interface but no host port"));
+        return Err(invalid!(
+            "port {exposed_port} names an interface but no host port"
+        ));
     }
     let ipv6 = boolean(ipv6, "the ipv6 flag")?;
     Ok(PortBinding {

@@ -13,9 +13,9 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(message: impl Into<String>, origin: Origin) -> Self {
+    pub fn new(message: impl fmt::Display, origin: Origin) -> Self {
         Problem {
-            message: message.into(),
+            message: message.to_string(),
             origin,
         }
     }

@@ -160,8 +160,46 @@ impl fmt::Display for TargetId {
     }
 }
 
+/// A target that names nothing to act on.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum TargetError {
+    #[error("unknown target `{target}`: the client has no maps")]
+    NoMaps { target: String },
+    #[error("unknown map `{map}` in target `{target}` (the client has {})", quoted(.known))]
+    UnknownMap {
+        map: String,
+        target: String,
+        known: Vec<String>,
+    },
+    /// The target's one map doesn't have what it names; the reason follows on the same line.
+    #[error("unknown target `{target}`: {error}")]
+    NotInMap { target: String, error: Box<TargetError> },
+    #[error("unknown target `{target}`: no map has `{rest}`")]
+    NoMapHas { target: String, rest: String },
+    #[error("`{group}` is a group; groups take no instance")]
+    GroupInstance { group: String },
+    #[error("group `{group}` refers to unknown container `{member}`")]
+    GroupMember { group: String, member: String },
+    #[error("container `{config}` has no instance `{instance}`")]
+    NoInstance { config: String, instance: String },
+    #[error("container `{config}` is abstract")]
+    Abstract { config: String },
+    #[error("no container or group `{name}` in map `{map}`{}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+    Unknown {
+        name: String,
+        map: String,
+        suggestion: Option<String>,
+    },
+}
+
 /// Expands targets into instances, in the order given, each once. The first map is the default.
+/// (The text of [`TargetError`] until the session takes the typed error: [`expand_targets`].)
 pub fn expand(targets: &[String], maps: &[Checked]) -> Result<Vec<TargetId>, String> {
+    expand_targets(targets, maps).map_err(|e| e.to_string())
+}
+
+/// Expands targets into instances, in the order given, each once. The first map is the default.
+pub fn expand_targets(targets: &[String], maps: &[Checked]) -> Result<Vec<TargetId>, TargetError> {
     let mut out: Vec<TargetId> = Vec::new();
     for target in targets {
         for id in expand_one(target, maps)? {
@@ -173,22 +211,24 @@ pub fn expand(targets: &[String], maps: &[Checked]) -> Result<Vec<TargetId>, Str
     Ok(out)
 }
 
-fn expand_one(target: &str, maps: &[Checked]) -> Result<Vec<TargetId>, String> {
+fn expand_one(target: &str, maps: &[Checked]) -> Result<Vec<TargetId>, TargetError> {
     let Target { prefix, rest } = Target::parse(target);
     let indices: Vec<usize> = match prefix {
         Prefix::Default if maps.is_empty() => {
-            return Err(format!("unknown target `{target}`: the client has no maps"))
+            return Err(TargetError::NoMaps {
+                target: target.to_string(),
+            })
         }
         Prefix::Default => vec![0],
         Prefix::Every => (0..maps.len()).collect(),
         Prefix::Map(m) => match maps.iter().position(|c| c.map.name == m) {
             Some(i) => vec![i],
             None => {
-                let names: Vec<String> = maps.iter().map(|c| format!("`{}`", c.map.name)).collect();
-                return Err(format!(
-                    "unknown map `{m}` in target `{target}` (the client has {})",
-                    names.join(", ")
-                ));
+                return Err(TargetError::UnknownMap {
+                    map: m.to_string(),
+                    target: target.to_string(),
+                    known: maps.iter().map(|c| c.map.name.clone()).collect(),
+                });
             }
         },
     };
@@ -200,17 +240,25 @@ fn expand_one(target: &str, maps: &[Checked]) -> Result<Vec<TargetId>, String> {
                 found = true;
                 out.extend(ids);
             }
-            Err(e) if indices.len() == 1 => return Err(format!("unknown target `{target}`: {e}")),
+            Err(e) if indices.len() == 1 => {
+                return Err(TargetError::NotInMap {
+                    target: target.to_string(),
+                    error: Box::new(e),
+                })
+            }
             Err(_) => {}
         }
     }
     if !found {
-        return Err(format!("unknown target `{target}`: no map has `{rest}`"));
+        return Err(TargetError::NoMapHas {
+            target: target.to_string(),
+            rest: rest.to_string(),
+        });
     }
     Ok(out)
 }
 
-fn expand_in(map: usize, rest: &str, checked: &Checked) -> Result<Vec<TargetId>, String> {
+fn expand_in(map: usize, rest: &str, checked: &Checked) -> Result<Vec<TargetId>, TargetError> {
     let id = |config: &str, instance: Option<&str>| TargetId {
         map,
         config: config.to_string(),
@@ -229,13 +277,18 @@ fn expand_in(map: usize, rest: &str, checked: &Checked) -> Result<Vec<TargetId>,
     let (cfg, inst) = name::split_instance(rest);
     if let Some(members) = checked.map.groups.get(cfg) {
         if inst.is_some() {
-            return Err(format!("`{cfg}` is a group; groups take no instance"));
+            return Err(TargetError::GroupInstance {
+                group: cfg.to_string(),
+            });
         }
         let mut out = Vec::new();
         for m in members {
             let (mc, mi) = name::split_instance(m);
             if !checked.configs.contains_key(mc) {
-                return Err(format!("group `{cfg}` refers to unknown container `{m}`"));
+                return Err(TargetError::GroupMember {
+                    group: cfg.to_string(),
+                    member: m.clone(),
+                });
             }
             match mi {
                 Some(i) => out.push(id(mc, Some(i))),
@@ -247,26 +300,24 @@ fn expand_in(map: usize, rest: &str, checked: &Checked) -> Result<Vec<TargetId>,
     match (checked.configs.get(cfg), inst) {
         (Some(_), None) => Ok(all_instances(cfg)),
         (Some(c), Some(i)) if c.instances.iter().any(|x| x == i) => Ok(vec![id(cfg, Some(i))]),
-        (Some(_), Some(i)) => Err(format!("container `{cfg}` has no instance `{i}`")),
-        (None, _) if checked.map.containers.contains_key(cfg) => {
-            Err(format!("container `{cfg}` is abstract"))
-        }
+        (Some(_), Some(i)) => Err(TargetError::NoInstance {
+            config: cfg.to_string(),
+            instance: i.to_string(),
+        }),
+        (None, _) if checked.map.containers.contains_key(cfg) => Err(TargetError::Abstract {
+            config: cfg.to_string(),
+        }),
         (None, _) => {
             let candidates = checked
                 .configs
                 .keys()
                 .chain(checked.map.groups.keys())
                 .map(String::as_str);
-            match super::suggest::closest(cfg, candidates) {
-                Some(s) => Err(format!(
-                    "no container or group `{cfg}` in map `{}` (did you mean `{s}`?)",
-                    checked.map.name
-                )),
-                None => Err(format!(
-                    "no container or group `{cfg}` in map `{}`",
-                    checked.map.name
-                )),
-            }
+            Err(TargetError::Unknown {
+                name: cfg.to_string(),
+                map: checked.map.name.clone(),
+                suggestion: super::suggest::closest(cfg, candidates).map(str::to_string),
+            })
         }
     }
 }

@@ -1,5 +1,6 @@
 //! A container or volume user: `2000`, `"name"`, `"name:group"` or `["name", "group"]`.
 
+use crate::model::input::invalid;
 use std::fmt;
 
 use serde::Serialize;
@@ -26,11 +27,11 @@ impl User {
                 let part = |v: &Value| v.scalar_text().filter(|s| !s.is_empty());
                 match (part(&parts[0]), part(&parts[1])) {
                     (Some(u), Some(g)) => (u, Some(g)),
-                    _ => return Err(format!("invalid user {value}: expected [user, group]")),
+                    _ => return Err(invalid!("invalid user {value}: expected [user, group]")),
                 }
             }
             other => {
-                return Err(format!(
+                return Err(invalid!(
                     "invalid user {other}: expected a user id, `name`, `name:group` or [name, group]"
                 ))
             }
@@ -41,7 +42,7 @@ impl User {
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '$'))
         };
         if !valid(&name) || group.as_deref().is_some_and(|g| !valid(g)) {
-            return Err(format!("invalid user {value}"));
+            return Err(invalid!("invalid user {value}"));
         }
         Ok(Some(User { name, group }))
     }

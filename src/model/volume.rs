@@ -1,6 +1,7 @@
 //! Map-level `volumes`: alias → default path, driver and preparation (docs/recipe-api.md, "Volumes,
 //! networks, host paths, groups").
 
+use crate::model::input::{invalid, InputError};
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -73,7 +74,7 @@ impl VolumeConfig {
                 v.user = User::parse(get("user"))?;
                 v.permissions = permissions(get("permissions"))?;
             }
-            other => return Err(format!("expected a volume path or a mapping, found {other}")),
+            other => return Err(InputError::expected("a volume path or a mapping", other)),
         }
         Ok(v)
     }
@@ -129,7 +130,7 @@ impl VolumeConfig {
 fn container_path(value: &Value) -> InputResult<String> {
     match value {
         Value::Str(s) if s.starts_with('/') => Ok(s.clone()),
-        other => Err(format!("expected an absolute container path, found {other}")),
+        other => Err(InputError::expected("an absolute container path", other)),
     }
 }
 
@@ -141,10 +142,10 @@ pub fn string_map(value: &Value, what: &str) -> InputResult<BTreeMap<String, Str
             .map(|(k, v)| {
                 v.scalar_text()
                     .map(|t| (k.clone(), t))
-                    .ok_or_else(|| format!("`{what}`: expected text for `{k}`, found {v}"))
+                    .ok_or_else(|| invalid!("`{what}`: expected text for `{k}`, found {v}"))
             })
             .collect(),
-        other => Err(format!("`{what}`: expected a mapping, found {other}")),
+        other => Err(invalid!("`{what}`: expected a mapping, found {other}")),
     }
 }
 

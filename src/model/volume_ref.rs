@@ -1,6 +1,7 @@
 //! Volume references of a container: `binds`, `uses` and `attaches` (their forms: docs/recipe-api.md,
 //! "Container fields").
 
+use crate::model::input::invalid;
 use serde::Serialize;
 
 use super::input::{self, is_flag, is_path, items, kwargs, read_only, string, tuple, InputResult, Item};
@@ -62,7 +63,7 @@ impl Bind {
                 Value::List(inner) => match inner.as_slice() {
                     [h] => host(path, h, &Value::Null),
                     [h, ro] => host(path, h, ro),
-                    _ => Err(format!(
+                    _ => Err(invalid!(
                         "invalid bind of `{}`: expected [host_path] or [host_path, ro]",
                         path_text(path)
                     )),
@@ -70,7 +71,7 @@ impl Bind {
                 h => host(path, h, &Value::Null),
             },
             [path, h, ro] => host(path, h, ro),
-            _ => Err(format!(
+            _ => Err(invalid!(
                 "invalid bind {}: expected an alias, [alias, ro], [path, host_path] or [path, host_path, ro]",
                 Value::List(parts.clone())
             )),
@@ -123,13 +124,13 @@ fn alias(name_value: &Value, ro: &Value) -> InputResult<Bind> {
 fn host(path: &Value, host_path: &Value, ro: &Value) -> InputResult<Bind> {
     let path = string(path, "a container path")?;
     if !is_path(&path) {
-        return Err(format!(
+        return Err(invalid!(
             "invalid bind `{path}`: a container path starts with `/` (an alias needs no host path)"
         ));
     }
     let host_path = match host_path {
         Value::Null => {
-            return Err(format!("invalid bind `{path}`: no host path given"));
+            return Err(invalid!("invalid bind `{path}`: no host path given"));
         }
         v => string(v, "a host path")?,
     };
@@ -146,9 +147,9 @@ fn compose_style(s: &str) -> InputResult<Bind> {
     let (host_path, path, ro) = match parts.as_slice() {
         [h, p] => (*h, *p, Value::Null),
         [h, p, mode] => (*h, *p, Value::str(*mode)),
-        _ => return Err(format!("invalid bind `{s}`: expected HOST:CONTAINER[:ro|rw]")),
+        _ => return Err(invalid!("invalid bind `{s}`: expected HOST:CONTAINER[:ro|rw]")),
     };
-    host(&Value::str(path), &Value::str(host_path), &ro).map_err(|e| format!("invalid bind `{s}`: {e}"))
+    host(&Value::str(path), &Value::str(host_path), &ro).map_err(|e| e.within(format!("invalid bind `{s}`")))
 }
 
 /// An entry of `uses`.
@@ -186,11 +187,11 @@ impl UsedVolume {
             [a, Value::List(inner)] => match inner.as_slice() {
                 [p] => used(a, p, &Value::Null),
                 [p, ro] => used(a, p, ro),
-                _ => Err(format!("invalid used volume `{}`", path_text(a))),
+                _ => Err(invalid!("invalid used volume `{}`", path_text(a))),
             },
             [a, p] => used(a, p, &Value::Null),
             [a, p, ro] => used(a, p, ro),
-            _ => Err(format!(
+            _ => Err(invalid!(
                 "invalid used volume {}: expected a name, [name, ro], [name, path] or [name, path, ro]",
                 Value::List(parts.clone())
             )),
@@ -215,7 +216,7 @@ fn used(name_value: &Value, path: &Value, ro: &Value) -> InputResult<UsedVolume>
         v => {
             let p = string(v, "a mount path")?;
             if !p.starts_with('/') {
-                return Err(format!(
+                return Err(invalid!(
                     "invalid mount path `{p}` for used volume `{name}`: it must be absolute"
                 ));
             }
@@ -264,11 +265,11 @@ impl AttachedVolume {
             [a] => attached(a, &Value::Null),
             [a, Value::Bool(false)] | [a, Value::Null] => attached(a, &Value::Null),
             [a, flag] if is_flag(flag) => match read_only(flag) {
-                Ok(true) => Err(format!("attached volume `{}` can't be read-only", path_text(a))),
+                Ok(true) => Err(invalid!("attached volume `{}` can't be read-only", path_text(a))),
                 _ => attached(a, &Value::Null),
             },
             [a, p] => attached(a, p),
-            _ => Err(format!(
+            _ => Err(invalid!(
                 "invalid attached volume {}: expected a name or [name, path]",
                 Value::List(parts.clone())
             )),
@@ -291,7 +292,7 @@ fn attached(name_value: &Value, path: &Value) -> InputResult<AttachedVolume> {
         v => {
             let p = string(v, "a mount path")?;
             if !p.starts_with('/') {
-                return Err(format!(
+                return Err(invalid!(
                     "invalid mount path `{p}` for attached volume `{name}`: it must be absolute"
                 ));
             }
@@ -492,7 +493,9 @@ mod tests {
             AttachedVolume::parse_list(&list).unwrap(),
             vec![att("a", None), att("b", None), att("c", Some("/p1"))]
         );
-        let err = AttachedVolume::parse_list(&l(vec![l(vec![s("a"), s("ro")])])).unwrap_err();
+        let err = AttachedVolume::parse_list(&l(vec![l(vec![s("a"), s("ro")])]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("read-only"), "{err}");
         assert!(AttachedVolume::parse_list(&l(vec![l(vec![s("a"), s("/p"), s("x")])])).is_err());
     }

@@ -49,7 +49,7 @@ impl Driver {
             Docker::connect_with_unix(path, timeout, API_DEFAULT_VERSION).map_err(|e| Error::Unreachable {
                 address: address.clone(),
                 reason: super::error::message(&e),
-                source: e,
+                error: e,
             })?
         } else if address.starts_with("tcp://")
             || address.starts_with("http://")
@@ -91,7 +91,7 @@ impl Driver {
             Ok(negotiated) => negotiated.map_err(|e| Error::Unreachable {
                 address: address.clone(),
                 reason: super::error::message(&e),
-                source: e,
+                error: e,
             })?,
             Err(_) => {
                 return Err(Error::NoAnswer {

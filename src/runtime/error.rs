@@ -1,4 +1,8 @@
 //! Errors at the Engine edge. Engine failures keep their status code; names are in backticks.
+//!
+//! These errors are read as one line each (a failure per step, a problem per client), so a
+//! bollard cause is told in plain words inside the message and kept beside it as `error`, not as
+//! a `#[source]`: a renderer that walks the source chain would print it a second time.
 
 use super::translate::TranslateError;
 
@@ -12,8 +16,7 @@ pub enum Error {
         address: String,
         /// The cause in plain words (`connection refused`, `no such file or directory`).
         reason: String,
-        #[source]
-        source: bollard::errors::Error,
+        error: bollard::errors::Error,
     },
     #[error("the Docker Engine at {address} did not answer within {seconds} s")]
     NoAnswer { address: String, seconds: u64 },
@@ -22,11 +25,10 @@ pub enum Error {
         address: String,
         version: (usize, usize),
     },
-    #[error("can't read the Engine's state ({what}): {}", message(.source))]
+    #[error("can't read the Engine's state ({what}): {}", message(.error))]
     Observe {
         what: String,
-        #[source]
-        source: bollard::errors::Error,
+        error: bollard::errors::Error,
     },
 }
 
@@ -46,8 +48,7 @@ pub enum StepError {
     #[error("the Engine did not answer: {reason}")]
     Connection {
         reason: String,
-        #[source]
-        source: bollard::errors::Error,
+        error: bollard::errors::Error,
     },
     #[error(transparent)]
     InvalidOption(#[from] TranslateError),
@@ -70,7 +71,7 @@ pub enum StepError {
     Build(Box<BuildFailure>),
     /// The context could not be written (a source vanished or became unreadable).
     #[error("can't send the context: {0}")]
-    Context(#[source] crate::context::ContextError),
+    Context(crate::context::ContextError),
     #[error("internal error, this may indicate a bug in dmap: {message}")]
     Internal { message: String },
 }
@@ -151,7 +152,7 @@ impl StepError {
             }
             _ => StepError::Connection {
                 reason: message(&e),
-                source: e,
+                error: e,
             },
         }
     }

@@ -22,7 +22,7 @@ fn sorted(map: Option<HashMap<String, String>>) -> BTreeMap<String, String> {
 
 fn failed(what: impl Into<String>) -> impl FnOnce(bollard::errors::Error) -> Error {
     let what = what.into();
-    move |source| Error::Observe { what, source }
+    move |error| Error::Observe { what, error }
 }
 
 /// Inspects, all at once, what the desired state names (absent ones answer 404), and lists what

@@ -5,9 +5,18 @@ use rhai::{Array, Dynamic, Map, FLOAT, INT};
 use super::handles::{ConfigHandle, MapHandle};
 use crate::model::Value;
 
+/// A Rhai value that is no model value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConvertError {
+    #[error("a container map can't be used as a value here")]
+    Map,
+    #[error("expected a value (string, number, boolean, array or object map), found {type_name}")]
+    Unsupported { type_name: &'static str },
+}
+
 /// Converts a Rhai value; a container configuration handle becomes its fields, so
 /// `m.containers.b = m.containers.a` copies.
-pub fn to_value(d: &Dynamic) -> Result<Value, String> {
+pub fn to_value(d: &Dynamic) -> Result<Value, ConvertError> {
     if d.is_unit() {
         return Ok(Value::Null);
     }
@@ -45,12 +54,11 @@ pub fn to_value(d: &Dynamic) -> Result<Value, String> {
         return Ok(c.to_value());
     }
     if d.is::<MapHandle>() {
-        return Err("a container map can't be used as a value here".into());
+        return Err(ConvertError::Map);
     }
-    Err(format!(
-        "expected a value (string, number, boolean, array or object map), found {}",
-        d.type_name()
-    ))
+    Err(ConvertError::Unsupported {
+        type_name: d.type_name(),
+    })
 }
 
 pub fn to_dynamic(v: &Value) -> Dynamic {

@@ -18,6 +18,15 @@ use super::stdlib::stdlib_names;
 pub use super::stdlib::stdlib_text;
 use crate::model::Problem;
 
+/// A library that was found but can't be read.
+#[derive(Debug, thiserror::Error)]
+#[error("can't read `{}`: {error}", path.display())]
+pub struct ImportError {
+    path: PathBuf,
+    // Not a `#[source]`: the message becomes a problem's one line, so the cause is part of it.
+    error: std::io::Error,
+}
+
 pub struct Resolver {
     search_path: Vec<PathBuf>,
     sources: Rc<Sources>,
@@ -48,7 +57,7 @@ impl Resolver {
     }
 
     /// Finds the text of a library: (label used as its source, text).
-    fn find(&self, importer: Option<&str>, name: &str) -> Result<Option<(String, String)>, String> {
+    fn find(&self, importer: Option<&str>, name: &str) -> Result<Option<(String, String)>, ImportError> {
         let file = if name.ends_with(".rhai") {
             name.to_string()
         } else {
@@ -66,8 +75,10 @@ impl Resolver {
         }
         for path in candidates {
             if path.is_file() {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("can't read `{}`: {e}", path.display()))?;
+                let text = std::fs::read_to_string(&path).map_err(|error| ImportError {
+                    path: path.clone(),
+                    error,
+                })?;
                 let label = path
                     .strip_prefix("./")
                     .unwrap_or(&path)

@@ -14,6 +14,19 @@ use crate::model::network_mode::NetworkMode;
 use crate::model::problem::{add, Problem};
 use crate::model::volume_ref::Bind;
 
+/// Why a reference does not name a concrete container.
+#[derive(Debug, thiserror::Error)]
+enum NotAnInstance {
+    #[error("unknown container `{config}`")]
+    Unknown { config: String },
+    #[error("container `{config}` is abstract")]
+    Abstract { config: String },
+    #[error("container `{config}` has instances; name one of {}", instances.iter().map(|i| format!("`{config}.{i}`")).collect::<Vec<_>>().join(", "))]
+    Unnamed { config: String, instances: Vec<String> },
+    #[error("container `{config}` has no instance `{instance}`")]
+    NoInstance { config: String, instance: String },
+}
+
 /// Checks every reference of one map.
 pub(super) fn references(map: &ContainerMap, configs: &Configs<'_>, problems: &mut Vec<Problem>) {
     let refs = Refs::new(map, configs);
@@ -64,22 +77,20 @@ impl<'a> Refs<'a> {
 
     /// `config` or `config.instance` names a concrete container: a configuration that is not
     /// abstract, and one of its instances when it has any.
-    fn refers_to_instance(&self, r: &str) -> Result<(), String> {
+    fn refers_to_instance(&self, r: &str) -> Result<(), NotAnInstance> {
         let (cfg, inst) = name::split_instance(r);
+        let config = cfg.to_string();
         match (self.map.containers.get(cfg), self.configs.get(cfg), inst) {
-            (None, _, _) => Err(format!("unknown container `{cfg}`")),
-            (Some(_), None, _) => Err(format!("container `{cfg}` is abstract")),
-            (_, Some(c), None) if !c.instances.is_empty() => Err(format!(
-                "container `{cfg}` has instances; name one of {}",
-                c.instances
-                    .iter()
-                    .map(|i| format!("`{cfg}.{i}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-            (_, Some(c), Some(i)) if !c.instances.iter().any(|x| x == i) => {
-                Err(format!("container `{cfg}` has no instance `{i}`"))
-            }
+            (None, _, _) => Err(NotAnInstance::Unknown { config }),
+            (Some(_), None, _) => Err(NotAnInstance::Abstract { config }),
+            (_, Some(c), None) if !c.instances.is_empty() => Err(NotAnInstance::Unnamed {
+                config,
+                instances: c.instances.clone(),
+            }),
+            (_, Some(c), Some(i)) if !c.instances.iter().any(|x| x == i) => Err(NotAnInstance::NoInstance {
+                config,
+                instance: i.to_string(),
+            }),
             _ => Ok(()),
         }
     }
@@ -167,7 +178,7 @@ impl<'a> Refs<'a> {
                 continue;
             }
             let message = match self.refers_to_instance(&u.name) {
-                Err(e) if e.starts_with("unknown container") => {
+                Err(NotAnInstance::Unknown { .. }) => {
                     let hint = if self.map.uses_parent_name() && !u.name.contains('.') {
                         " (with `use_attached_parent_name`, attached volumes are named `parent.alias`)"
                     } else {

@@ -2,10 +2,11 @@
 //! closest known key as a hint), choices among names, whole numbers and durations, each error
 //! naming the key it is at.
 
+use crate::model::input::invalid;
 use std::collections::BTreeMap;
 
 use crate::model::duration::parse_nanos;
-use crate::model::input::InputResult;
+use crate::model::input::{InputError, InputResult};
 use crate::model::suggest::closest;
 use crate::model::value::Value;
 
@@ -17,14 +18,18 @@ pub(super) fn keys<'a>(
 ) -> InputResult<impl Fn(&str) -> &'a Value> {
     let map: &'a BTreeMap<String, Value> = match value {
         Value::Map(m) => m,
-        other => return Err(format!("expected {what} as a mapping, found {other}")),
+        other => return Err(InputError::expected(format!("{what} as a mapping"), other)),
     };
     if let Some(bad) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
         let hint = match closest(bad, allowed.iter().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
             None => format!("expected {}", one_of(allowed)),
         };
-        return Err(format!("unknown key `{bad}` in {what} ({hint})"));
+        return Err(InputError::UnknownKey {
+            what: what.to_string(),
+            key: bad.clone(),
+            hint,
+        });
     }
     Ok(move |k: &str| map.get(k).unwrap_or(&Value::Null))
 }
@@ -59,7 +64,7 @@ pub(super) fn choice<T: Copy>(
         .and_then(|s| closest(s, names.iter().copied()))
         .map(|s| format!(" (did you mean `{s}`?)"))
         .unwrap_or_default();
-    Err(format!(
+    Err(invalid!(
         "`{key}`: expected {}, found {value}{hint}",
         one_of(&names)
     ))
@@ -68,8 +73,8 @@ pub(super) fn choice<T: Copy>(
 pub(super) fn whole(value: &Value, key: &str) -> InputResult<Option<u64>> {
     match value {
         Value::Null => Ok(None),
-        Value::Int(i) if *i >= 0 => u64::try_from(*i).map(Some).map_err(|e| format!("`{key}`: {e}")),
-        other => Err(format!(
+        Value::Int(i) if *i >= 0 => u64::try_from(*i).map(Some).map_err(|e| invalid!("`{key}`: {e}")),
+        other => Err(invalid!(
             "`{key}`: expected a whole number (0 or more), found {other}"
         )),
     }
@@ -78,7 +83,7 @@ pub(super) fn whole(value: &Value, key: &str) -> InputResult<Option<u64>> {
 pub(super) fn nanos(value: &Value, key: &str) -> InputResult<Option<u64>> {
     match value {
         Value::Null => Ok(None),
-        v => parse_nanos(v).map(Some).map_err(|e| format!("`{key}`: {e}")),
+        v => parse_nanos(v).map(Some).map_err(|e| e.within(format!("`{key}`"))),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `deploy.placement`: where the Swarm may run a service's tasks, by constraints on its nodes and
 //! preferences to spread them over node labels.
 
+use crate::model::input::invalid;
 use serde::{Deserialize, Serialize};
 
 use super::fields::keys;
@@ -36,9 +37,9 @@ impl Placement {
         }
         let get = keys(value, &PLACEMENT_FIELDS, "`placement`")?;
         let constraints = strings(get("constraints"), "a placement constraint")
-            .map_err(|e| format!("`placement.constraints`: {e}"))?;
+            .map_err(|e| e.within("`placement.constraints`"))?;
         for c in &constraints {
-            constraint(c).map_err(|e| format!("`placement.constraints`: {e}"))?;
+            constraint(c).map_err(|e| e.within("`placement.constraints`"))?;
         }
         let preferences = match get("preferences") {
             Value::Null => Vec::new(),
@@ -73,7 +74,7 @@ fn constraint(text: &str) -> InputResult<()> {
     let parts = text.split_once("==").or_else(|| text.split_once("!="));
     match parts {
         Some((attr, value)) if !attr.trim().is_empty() && !value.trim().is_empty() => Ok(()),
-        _ => Err(format!(
+        _ => Err(invalid!(
             "invalid constraint `{text}`: expected `ATTRIBUTE == VALUE` or `ATTRIBUTE != VALUE`, e.g. `node.role == manager`"
         )),
     }
@@ -87,7 +88,7 @@ fn preference(value: &Value) -> InputResult<Preference> {
     };
     match spread {
         Value::Str(s) if !s.trim().is_empty() => Ok(Preference { spread: s.clone() }),
-        _ => Err(format!(
+        _ => Err(invalid!(
             "`placement.preferences`: expected a node label to spread over (`\"node.labels.zone\"` or `#{{ spread: \"node.labels.zone\" }}`), found {value}"
         )),
     }

@@ -376,7 +376,10 @@ fn errors() {
     for (input, want) in cases {
         match Deploy::parse(&input) {
             Ok(d) => panic!("{input}: parsed as {d:?}"),
-            Err(e) => assert!(e.starts_with(want), "{input}:\n  got  {e}\n  want {want}"),
+            Err(e) => assert!(
+                e.to_string().starts_with(want),
+                "{input}:\n  got  {e}\n  want {want}"
+            ),
         }
     }
 }

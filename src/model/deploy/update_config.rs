@@ -1,5 +1,6 @@
 //! `deploy.update_config`: how the Swarm rolls a changed service out over its tasks.
 
+use crate::model::input::invalid;
 use serde::{Deserialize, Serialize};
 
 use super::fields::{choice, int, keys, nanos, whole};
@@ -82,7 +83,7 @@ impl UpdateConfig {
             Value::Int(i @ (0 | 1)) => Some(*i as f64),
             Value::Float(f) if (0.0..=1.0).contains(f) => Some(*f),
             other => {
-                return Err(format!(
+                return Err(invalid!(
                     "`update_config.max_failure_ratio`: expected a ratio from 0 to 1, found {other}"
                 ))
             }

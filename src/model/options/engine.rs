@@ -3,6 +3,7 @@
 //! `DeviceIDs`) are also accepted with its keyword spelling (`path`, `device_ids`): keys are
 //! compared without case and `_`.
 
+use crate::model::input::{invalid, InputError};
 use std::collections::BTreeMap;
 
 pub use serde_json::Value as Json;
@@ -73,21 +74,21 @@ fn string(v: &Value) -> InputResult<String> {
     match v {
         Value::Str(s) => Ok(s.clone()),
         Value::Int(i) => Ok(i.to_string()),
-        other => Err(format!("expected a string, found {other}")),
+        other => Err(InputError::expected("a string", other)),
     }
 }
 
 fn int(v: &Value) -> InputResult<i64> {
     match v {
         Value::Int(i) => Ok(*i),
-        other => Err(format!("expected an integer, found {other}")),
+        other => Err(InputError::expected("an integer", other)),
     }
 }
 
 fn boolean(v: &Value) -> InputResult<bool> {
     match v {
         Value::Bool(b) => Ok(*b),
-        other => Err(format!("expected a boolean, found {other}")),
+        other => Err(InputError::expected("a boolean", other)),
     }
 }
 
@@ -96,9 +97,9 @@ fn bytes(v: &Value) -> InputResult<i64> {
     let n = match v {
         Value::Int(i) if *i >= 0 => return Ok(*i),
         Value::Str(s) => parse_bytes(s)?,
-        other => return Err(format!("expected a size such as \"64m\", found {other}")),
+        other => return Err(InputError::expected("a size such as \"64m\"", other)),
     };
-    i64::try_from(n).map_err(|_| format!("size `{v}` is out of range"))
+    i64::try_from(n).map_err(|_| invalid!("size `{v}` is out of range"))
 }
 
 fn is_minus_one(v: &Value) -> bool {
@@ -108,7 +109,7 @@ fn is_minus_one(v: &Value) -> bool {
 fn list(v: &Value) -> InputResult<&[Value]> {
     match v {
         Value::List(items) => Ok(items),
-        other => Err(format!("expected a list, found {other}")),
+        other => Err(InputError::expected("a list", other)),
     }
 }
 
@@ -129,13 +130,13 @@ fn str_map(v: &Value) -> InputResult<Map<String, Json>> {
             .iter()
             .map(|(k, v)| Ok((k.clone(), Json::String(string(v)?))))
             .collect(),
-        other => Err(format!("expected a mapping of strings, found {other}")),
+        other => Err(InputError::expected("a mapping of strings", other)),
     }
 }
 
 fn command(v: &Value) -> InputResult<Vec<String>> {
     match v {
-        Value::Str(s) => split_words(s),
+        Value::Str(s) => Ok(split_words(s)?),
         v => items(v, string),
     }
 }
@@ -150,7 +151,7 @@ fn environment(v: &Value) -> InputResult<Vec<String>> {
                 v => v
                     .scalar_text()
                     .map(|t| format!("{k}={t}"))
-                    .ok_or_else(|| format!("expected a value for `{k}`, found {v}")),
+                    .ok_or_else(|| InputError::expected(format!("a value for `{k}`"), v)),
             })
             .collect(),
         v => strings(v),
@@ -169,7 +170,7 @@ fn pairs(v: &Value) -> InputResult<Vec<String>> {
         v => items(v, |item| match item {
             Value::List(ab) => match ab.as_slice() {
                 [a, b] => pair(&string(a)?, b),
-                _ => Err(format!("expected a pair [a, b], found {item}")),
+                _ => Err(InputError::expected("a pair [a, b]", item)),
             },
             item => string(item),
         }),
@@ -184,7 +185,7 @@ struct Fields<'a>(BTreeMap<String, &'a Value>);
 impl<'a> Fields<'a> {
     fn of(v: &'a Value, allowed: &[&str]) -> InputResult<Self> {
         let Value::Map(map) = v else {
-            return Err(format!("expected a mapping, found {v}"));
+            return Err(InputError::expected("a mapping", v));
         };
         let mut fields = BTreeMap::new();
         for (key, value) in map.iter().filter(|(_, v)| !v.is_null()) {
@@ -194,10 +195,10 @@ impl<'a> Fields<'a> {
                 .flat_map(char::to_lowercase)
                 .collect();
             if !allowed.contains(&norm.as_str()) {
-                return Err(format!("unknown key `{key}` in {v}"));
+                return Err(invalid!("unknown key `{key}` in {v}"));
             }
             if fields.insert(norm, value).is_some() {
-                return Err(format!("key `{key}` given twice in {v}"));
+                return Err(invalid!("key `{key}` given twice in {v}"));
             }
         }
         Ok(Fields(fields))
@@ -208,7 +209,7 @@ impl<'a> Fields<'a> {
     }
 
     fn req(&self, name: &str) -> InputResult<&'a Value> {
-        self.get(name).ok_or_else(|| format!("missing `{name}`"))
+        self.get(name).ok_or_else(|| invalid!("missing `{name}`"))
     }
 }
 
@@ -251,7 +252,7 @@ fn word(v: &Value, what: &str, words: &[&str]) -> InputResult<String> {
     if words.contains(&w.as_str()) {
         Ok(w)
     } else {
-        Err(format!(
+        Err(invalid!(
             "unknown {what} `{w}` (expected one of {})",
             words.join(", ")
         ))
@@ -264,10 +265,10 @@ fn weight_device(v: &Value) -> InputResult<Json> {
         Value::Str(s) => {
             let (path, weight) = s
                 .rsplit_once(':')
-                .ok_or_else(|| format!("expected `path:weight`, found `{s}`"))?;
+                .ok_or_else(|| invalid!("expected `path:weight`, found `{s}`"))?;
             (
                 path.to_string(),
-                weight.parse::<u16>().map_err(|e| format!("`{s}`: {e}"))?,
+                weight.parse::<u16>().map_err(|e| invalid!("`{s}`: {e}"))?,
             )
         }
         v => {
@@ -275,7 +276,7 @@ fn weight_device(v: &Value) -> InputResult<Json> {
             let weight = int(f.req("weight")?)?;
             (
                 string(f.req("path")?)?,
-                u16::try_from(weight).map_err(|_| format!("weight {weight} is out of range"))?,
+                u16::try_from(weight).map_err(|_| invalid!("weight {weight} is out of range"))?,
             )
         }
     };
@@ -289,7 +290,7 @@ fn throttle(v: &Value, sized: bool) -> InputResult<Json> {
         Value::Str(s) => {
             let (path, r) = s
                 .rsplit_once(':')
-                .ok_or_else(|| format!("expected `path:rate`, found `{s}`"))?;
+                .ok_or_else(|| invalid!("expected `path:rate`, found `{s}`"))?;
             let r = match r.parse::<i64>() {
                 Ok(n) => Value::Int(n),
                 Err(_) => Value::str(r),
@@ -314,13 +315,13 @@ fn device(v: &Value) -> InputResult<Json> {
         [h, c] => (h, c, "rwm"),
         [h, c, p] if is_perms(p) => (h, c, p),
         _ => {
-            return Err(format!(
+            return Err(invalid!(
                 "expected `/dev/host[:/dev/container][:rwm]`, found `{text}`"
             ))
         }
     };
     if host.is_empty() || container.is_empty() {
-        return Err(format!("empty device path in `{text}`"));
+        return Err(invalid!("empty device path in `{text}`"));
     }
     Ok(json!({"PathOnHost": host, "PathInContainer": container, "CgroupPermissions": perms}))
 }
@@ -348,10 +349,10 @@ fn ulimit(v: &Value) -> InputResult<Json> {
         Value::Str(s) => {
             let (name, limits) = s
                 .split_once('=')
-                .ok_or_else(|| format!("expected `name=soft[:hard]`, found `{s}`"))?;
+                .ok_or_else(|| invalid!("expected `name=soft[:hard]`, found `{s}`"))?;
             let num = |n: &str| {
                 n.parse::<i64>()
-                    .map_err(|_| format!("`{s}`: the limit `{n}` is not an integer"))
+                    .map_err(|_| invalid!("`{s}`: the limit `{n}` is not an integer"))
             };
             let (soft, hard) = match limits.split_once(':') {
                 Some((soft, hard)) => (num(soft)?, num(hard)?),
@@ -366,7 +367,7 @@ fn ulimit(v: &Value) -> InputResult<Json> {
         }
     };
     if soft.is_none() && hard.is_none() {
-        return Err(format!("ulimit `{name}` needs `soft` or `hard`"));
+        return Err(invalid!("ulimit `{name}` needs `soft` or `hard`"));
     }
     Ok(json!({"Name": name, "Soft": soft.or(hard), "Hard": hard.or(soft)}))
 }
@@ -390,7 +391,7 @@ fn restart_policy(v: &Value) -> InputResult<Json> {
 
 /// A mapping of the Engine's own shape, passed on as it is (`BindOptions`, `TmpfsOptions`).
 fn as_json(v: &Value) -> InputResult<Json> {
-    serde_json::to_value(v).map_err(|e| format!("{v} can't be sent: {e}"))
+    serde_json::to_value(v).map_err(|e| invalid!("{v} can't be sent: {e}"))
 }
 
 const MOUNT_TYPES: [&str; 5] = ["bind", "volume", "tmpfs", "npipe", "cluster"];
@@ -423,7 +424,7 @@ fn mount(v: &Value) -> InputResult<Json> {
     let options = |key: &str| -> InputResult<Map<String, Json>> {
         match f.get(key).map(as_json).transpose()? {
             Some(Json::Object(m)) => Ok(m),
-            Some(other) => Err(format!("expected a mapping for `{key}`, found {other}")),
+            Some(other) => Err(InputError::expected(format!("a mapping for `{key}`"), other)),
             None => Ok(Map::new()),
         }
     };
@@ -484,10 +485,10 @@ fn mount_string(s: &str) -> InputResult<Json> {
         [target] => (None, target, false),
         [source, target] => (Some(source), target, false),
         [source, target, mode @ ("ro" | "rw")] => (Some(source), target, mode == "ro"),
-        _ => return Err(format!("expected `source:target[:ro|rw]`, found `{s}`")),
+        _ => return Err(invalid!("expected `source:target[:ro|rw]`, found `{s}`")),
     };
     if target.is_empty() {
-        return Err(format!("empty mount target in `{s}`"));
+        return Err(invalid!("empty mount target in `{s}`"));
     }
     let typ = match source {
         Some(source) if source.starts_with('/') => "bind",
@@ -550,7 +551,7 @@ fn tmpfs(v: &Value) -> InputResult<Map<String, Json>> {
 /// or null (any free port).
 fn port_bindings(v: &Value) -> InputResult<Json> {
     let Value::Map(map) = v else {
-        return Err(format!("expected a mapping of container ports, found {v}"));
+        return Err(InputError::expected("a mapping of container ports", v));
     };
     let mut out = Map::new();
     for (port, spec) in map {
@@ -587,7 +588,7 @@ fn port_binding(v: &Value) -> InputResult<Json> {
         Value::List(items) if is_ip_port(items) => match items.as_slice() {
             [ip] => Ok(binding(&string(ip)?, String::new())),
             [ip, port] => Ok(binding(&string(ip)?, string(port)?)),
-            _ => Err(format!("expected [ip, port], found {v}")),
+            _ => Err(InputError::expected("[ip, port]", v)),
         },
         Value::Map(_) => {
             let f = Fields::of(v, &["hostip", "hostport"])?;
@@ -597,8 +598,9 @@ fn port_binding(v: &Value) -> InputResult<Json> {
                 field("hostport")?.unwrap_or_default(),
             ))
         }
-        other => Err(format!(
-            "expected a host port, [ip, port] or {{HostIp, HostPort}}, found {other}"
+        other => Err(InputError::expected(
+            "a host port, [ip, port] or {HostIp, HostPort}",
+            other,
         )),
     }
 }

@@ -1,6 +1,7 @@
 //! The Engine's limits on option values: what it would refuse at creation, refused when the map
 //! is checked instead, at the line that sets it.
 
+use crate::model::input::invalid;
 use std::path::{Component, Path};
 
 use super::engine::Json;
@@ -37,17 +38,17 @@ impl Limit {
         match self {
             Limit::None => Ok(()),
             Limit::AtLeast(min) => match number() {
-                Some(n) if n < min => Err(format!("{} is below {}", read(n), read(min))),
+                Some(n) if n < min => Err(invalid!("{} is below {}", read(n), read(min))),
                 _ => Ok(()),
             },
             Limit::Within(min, max) => match number() {
                 Some(n) if n < min || n > max => {
-                    Err(format!("{} is not within {}..{}", read(n), read(min), read(max)))
+                    Err(invalid!("{} is not within {}..{}", read(n), read(min), read(max)))
                 }
                 _ => Ok(()),
             },
             Limit::ZeroOrWithin(min, max) => match number() {
-                Some(n) if n != 0 && (n < min || n > max) => Err(format!(
+                Some(n) if n != 0 && (n < min || n > max) => Err(invalid!(
                     "{} is not within {}..{} (or 0 for the default)",
                     read(n),
                     read(min),
@@ -56,7 +57,7 @@ impl Limit {
                 _ => Ok(()),
             },
             Limit::UnsetOrAtLeast(min) => match number() {
-                Some(n) if n > 0 && n < min => Err(format!(
+                Some(n) if n > 0 && n < min => Err(invalid!(
                     "{} is below the Engine's minimum of {}",
                     read(n),
                     read(min)
@@ -104,7 +105,7 @@ fn mount_targets(json: &Json) -> InputResult<()> {
         _ => Vec::new(),
     };
     match targets.into_iter().find(|t| is_root_destination(t)) {
-        Some(t) => Err(format!(
+        Some(t) => Err(invalid!(
             "mount destination `{t}` is the container's root, which the Engine can't mount over"
         )),
         None => Ok(()),
@@ -114,10 +115,10 @@ fn mount_targets(json: &Json) -> InputResult<()> {
 fn restart_retries(json: &Json) -> InputResult<()> {
     let name = json.get("Name").and_then(Json::as_str).unwrap_or_default();
     match json.get("MaximumRetryCount").and_then(Json::as_i64) {
-        Some(n) if n < 0 => Err(format!(
+        Some(n) if n < 0 => Err(invalid!(
             "restart policy `{name}`: the retry count can't be negative ({n})"
         )),
-        Some(n) if n > 0 && name != "on-failure" => Err(format!(
+        Some(n) if n > 0 && name != "on-failure" => Err(invalid!(
             "restart policy `{name}` takes no retry count ({n}): only `on-failure` does"
         )),
         _ => Ok(()),

@@ -13,6 +13,7 @@ mod size;
 #[cfg(test)]
 mod tests;
 
+use crate::model::input::invalid;
 use std::collections::BTreeMap;
 
 pub use engine::{health, Json};
@@ -20,7 +21,7 @@ pub use limit::Limit;
 pub use shape::{signal, Shape};
 pub use size::bytes_text;
 
-use super::input::InputResult;
+use super::input::{InputError, InputResult};
 use super::value::Value;
 
 /// Which of the two mappings accepts a keyword.
@@ -315,7 +316,7 @@ pub fn beyond_limits(options: &BTreeMap<String, Value>) -> Vec<(&'static str, St
             def.limit
                 .check(&json, def.reading)
                 .err()
-                .map(|why| (def.key, why))
+                .map(|why| (def.key, why.to_string()))
         })
         .collect()
 }
@@ -331,19 +332,20 @@ pub fn parse(value: &Value, with_create: bool) -> InputResult<BTreeMap<String, V
     let map = match value {
         Value::Null => return Ok(BTreeMap::new()),
         Value::Map(map) => map,
-        other => return Err(format!("expected {what} as a mapping, found {other}")),
+        other => return Err(InputError::expected(format!("{what} as a mapping"), other)),
     };
     let mut out = BTreeMap::new();
     for (key, v) in map {
         if let Some((_, why)) = WITHDRAWN.iter().find(|(k, _)| k == key) {
-            return Err(format!("{what} key `{key}` is not supported: {why}"));
+            return Err(invalid!("{what} key `{key}` is not supported: {why}"));
         }
-        let def =
-            accepted(with_create).find(|d| d.key == key).ok_or_else(|| {
-                match super::suggest::closest(key, accepted(with_create).map(|d| d.key)) {
-                    Some(s) => format!("unknown {what} key `{key}` (did you mean `{s}`?)"),
-                    None => format!("unknown {what} key `{key}`"),
-                }
+        let def = accepted(with_create)
+            .find(|d| d.key == key)
+            .ok_or_else(|| InputError::Unknown {
+                what: format!("{what} key"),
+                name: key.clone(),
+                suggestion: super::suggest::closest(key, accepted(with_create).map(|d| d.key))
+                    .map(str::to_string),
             })?;
         let normalised = def
             .shape
@@ -354,7 +356,7 @@ pub fn parse(value: &Value, with_create: bool) -> InputResult<BTreeMap<String, V
                 }
                 Ok(n)
             })
-            .map_err(|e| format!("{what} `{key}`: {e}"))?;
+            .map_err(|e| e.within(format!("{what} `{key}`")))?;
         out.insert(key.clone(), normalised);
     }
     Ok(out)

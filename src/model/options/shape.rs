@@ -1,11 +1,12 @@
 //! The shapes a keyword's value may take, and how each is normalised when it is set: the form the
 //! model keeps (and `dmap show` prints) is the map's, as written but canonical.
 
+use crate::model::input::invalid;
 use std::collections::BTreeMap;
 
 use super::size::parse_bytes;
 use crate::model::healthcheck::HealthCheck;
-use crate::model::input::InputResult;
+use crate::model::input::{InputError, InputResult};
 use crate::model::value::Value;
 
 /// The shape a keyword's value must have.
@@ -60,7 +61,7 @@ impl Shape {
     /// The value in the model's canonical form; an error says what was expected. Shapes with
     /// inner structure are kept as written and checked in full by their Engine form.
     pub fn normalise(self, value: &Value) -> InputResult<Value> {
-        let fail = |expected: &str| Err(format!("expected {expected}, found {value}"));
+        let fail = |expected: &str| Err(InputError::expected(expected, value));
         match (self, value) {
             (_, Value::Null) => Ok(Value::Null),
             (Shape::Str, Value::Str(_)) => Ok(value.clone()),
@@ -94,7 +95,7 @@ impl Shape {
             (Shape::StrMap, _) => fail("a mapping of strings"),
             (Shape::Env, _) => environment(value),
             (Shape::OneOf(words), Value::Str(s)) if words.contains(&s.as_str()) => Ok(value.clone()),
-            (Shape::OneOf(words), _) => Err(format!(
+            (Shape::OneOf(words), _) => Err(invalid!(
                 "expected one of {}, found {value}",
                 words
                     .iter()
@@ -133,7 +134,7 @@ fn scalar_texts(items: &[Value]) -> Result<Vec<Value>, ()> {
 
 /// `{K: V}` (a null value is empty) or `["K=V"]`, as a mapping.
 fn environment(value: &Value) -> InputResult<Value> {
-    let expected = || format!("expected a mapping of variables or a list of `K=V`, found {value}");
+    let expected = || InputError::expected("a mapping of variables or a list of `K=V`", value);
     match value {
         Value::Map(map) => map
             .iter()
@@ -147,12 +148,10 @@ fn environment(value: &Value) -> InputResult<Value> {
         Value::List(items) => {
             let mut env = BTreeMap::new();
             for item in items {
-                let text = item
-                    .as_str()
-                    .ok_or_else(|| format!("expected `K=V`, found {item}"))?;
+                let text = item.as_str().ok_or_else(|| InputError::expected("`K=V`", item))?;
                 let (k, v) = text.split_once('=').unwrap_or((text, ""));
                 if k.is_empty() {
-                    return Err(format!("invalid environment entry `{text}`"));
+                    return Err(invalid!("invalid environment entry `{text}`"));
                 }
                 env.insert(k.to_string(), Value::str(v));
             }
@@ -168,7 +167,7 @@ pub fn signal(value: &Value) -> InputResult<Option<String>> {
         Value::Null => return Ok(None),
         Value::Int(i) if (1..=64).contains(i) => return Ok(Some(i.to_string())),
         Value::Str(s) => s.clone(),
-        other => return Err(format!("expected a signal name such as `SIGINT`, found {other}")),
+        other => return Err(InputError::expected("a signal name such as `SIGINT`", other)),
     };
     let ok = !text.is_empty()
         && (text.parse::<u8>().is_ok_and(|n| (1..=64).contains(&n))
@@ -178,7 +177,7 @@ pub fn signal(value: &Value) -> InputResult<Option<String>> {
     if ok {
         Ok(Some(text))
     } else {
-        Err(format!(
+        Err(invalid!(
             "invalid signal `{text}`: expected a name such as `SIGINT` or a number"
         ))
     }
@@ -191,7 +190,7 @@ fn policy(name: &str) -> InputResult<()> {
     if RESTART_POLICIES.contains(&name) {
         Ok(())
     } else {
-        Err(format!("unknown restart policy `{name}`"))
+        Err(invalid!("unknown restart policy `{name}`"))
     }
 }
 
@@ -202,7 +201,7 @@ fn restart_policy(value: &Value) -> InputResult<Value> {
                 Some((n, c)) => (
                     n,
                     c.parse::<i64>()
-                        .map_err(|_| format!("invalid restart policy `{text}`"))?,
+                        .map_err(|_| invalid!("invalid restart policy `{text}`"))?,
                 ),
                 None => (text.as_str(), 0),
             };
@@ -216,20 +215,21 @@ fn restart_policy(value: &Value) -> InputResult<Value> {
             let name = map
                 .get("Name")
                 .and_then(Value::as_str)
-                .ok_or_else(|| format!("restart policy {value} needs a `Name`"))?;
+                .ok_or_else(|| invalid!("restart policy {value} needs a `Name`"))?;
             if let Some(bad) = map.keys().find(|k| *k != "Name" && *k != "MaximumRetryCount") {
-                return Err(format!("unknown restart policy key `{bad}`"));
+                return Err(invalid!("unknown restart policy key `{bad}`"));
             }
             policy(name)?;
             match map.get("MaximumRetryCount") {
                 None | Some(Value::Int(_)) => Ok(value.clone()),
-                Some(other) => Err(format!(
+                Some(other) => Err(invalid!(
                     "restart policy `MaximumRetryCount` must be an integer, found {other}"
                 )),
             }
         }
-        _ => Err(format!(
-            "expected a restart policy such as {{Name: \"always\"}} or \"on-failure:3\", found {value}"
+        _ => Err(InputError::expected(
+            "a restart policy such as {Name: \"always\"} or \"on-failure:3\"",
+            value,
         )),
     }
 }

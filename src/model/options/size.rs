@@ -1,5 +1,6 @@
 //! Sizes as docker-py reads them (`64m`, `1g`) and as reasons write them back.
 
+use crate::model::input::invalid;
 use crate::model::input::InputResult;
 
 /// docker-py's `parse_bytes`: `64m`, `1g`, `512k`, `100b`, plain numbers.
@@ -21,7 +22,7 @@ pub fn parse_bytes(text: &str) -> InputResult<u64> {
         .parse::<u64>()
         .ok()
         .and_then(|n| n.checked_mul(factor))
-        .ok_or_else(|| format!("invalid size `{text}`: expected e.g. \"512m\" or \"1g\""))
+        .ok_or_else(|| invalid!("invalid size `{text}`: expected e.g. \"512m\" or \"1g\""))
 }
 
 /// Bytes in the largest unit that divides them (`64m`), else with one decimal (`1.5g`).

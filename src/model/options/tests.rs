@@ -47,7 +47,9 @@ fn keys_and_shapes() {
         Value::map([("A", Value::Int(1)), ("B", Value::str("x=y"))]),
     )]);
     assert_eq!(parse(&env, true).unwrap()["environment"], parsed["environment"]);
-    let err = parse(&Value::map([("enviroment", Value::Null)]), true).unwrap_err();
+    let err = parse(&Value::map([("enviroment", Value::Null)]), true)
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("`enviroment`") && err.contains("`environment`"),
         "{err}"
@@ -56,7 +58,9 @@ fn keys_and_shapes() {
     assert!(parse(&Value::map([("mem_limit", Value::str("lots"))]), true).is_err());
     assert!(parse(&Value::map([("privileged", Value::str("yes"))]), false).is_err());
     // accepted keys reach the Engine; one it no longer has is refused, not dropped
-    let err = parse(&Value::map([("kernel_memory", Value::str("64m"))]), false).unwrap_err();
+    let err = parse(&Value::map([("kernel_memory", Value::str("64m"))]), false)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("`kernel_memory` is not supported"), "{err}");
     let rp = parse(
         &Value::map([("restart_policy", Value::str("on-failure:3"))]),
@@ -220,6 +224,7 @@ fn engine_limits() {
                 other => panic!("{key}: {other:?}"),
             },
             Err(e) => e
+                .to_string()
                 .trim_start_matches(&format!("create_options `{key}`: "))
                 .to_string(),
         };

@@ -19,6 +19,13 @@ fn bad(ticks: usize) -> Fake {
     Fake { ticks, fail: true }
 }
 
+/// How a fake step fails.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum FakeError {
+    #[error("step {step} failed")]
+    Failed { step: usize },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Rec {
     Start(usize),
@@ -48,7 +55,7 @@ impl Log {
 
 /// Time is simulated with `yield_now`, so tests are deterministic and take no real time (paused
 /// tokio time would need tokio's `test-util` feature, which dmap does not enable).
-async fn fake(log: Rc<RefCell<Log>>, index: usize, step: Fake) -> Result<usize, String> {
+async fn fake(log: Rc<RefCell<Log>>, index: usize, step: Fake) -> Result<usize, FakeError> {
     {
         let mut log = log.borrow_mut();
         log.calls += 1;
@@ -65,7 +72,7 @@ async fn fake(log: Rc<RefCell<Log>>, index: usize, step: Fake) -> Result<usize, 
         log.in_flight -= 1;
     }
     if step.fail {
-        Err(format!("step {index} failed"))
+        Err(FakeError::Failed { step: index })
     } else {
         Ok(index * 10)
     }
@@ -75,7 +82,7 @@ async fn exec(
     nodes: &[Node<Fake>],
     limit: usize,
 ) -> (
-    Result<Vec<Outcome<usize, String>>, ExecutorError>,
+    Result<Vec<Outcome<usize, FakeError>>, ExecutorError>,
     Rc<RefCell<Log>>,
 ) {
     let log = Rc::new(RefCell::new(Log::default()));
@@ -182,14 +189,14 @@ async fn failure_skips_exactly_its_transitive_dependents() {
         outcomes,
         vec![
             Outcome::Done(0),
-            Outcome::Failed("step 1 failed".to_string()),
+            Outcome::Failed(FakeError::Failed { step: 1 }),
             skipped(1),
             skipped(1),
             Outcome::Done(40),
             Outcome::Done(50),
             skipped(1),
             Outcome::Done(70),
-            Outcome::Failed("step 8 failed".to_string()),
+            Outcome::Failed(FakeError::Failed { step: 8 }),
             skipped(1),
             skipped(1),
             Outcome::Done(110),
@@ -349,7 +356,7 @@ async fn events_report_starts_and_every_outcome() {
         &nodes,
         8,
         |i, s: &Fake| fake(log.clone(), i, s.clone()),
-        |i, event: Event<'_, usize, String>| {
+        |i, event: Event<'_, usize, FakeError>| {
             events.push(match event {
                 Event::Started => Ev::Started(i),
                 Event::Finished(Outcome::Done(_)) => Ev::Done(i),

@@ -64,7 +64,7 @@ pub async fn observe(
     let failed = |what: &'static str| {
         move |e: bollard::errors::Error| Error::Observe {
             what: what.into(),
-            source: e,
+            error: e,
         }
     };
     let mut snapshot = SwarmSnapshot::default();

@@ -39,12 +39,10 @@ fn fields(
         let Some(name) = place(def.engine) else {
             continue;
         };
-        let json = def
-            .engine_value(value)
-            .map_err(|message| TranslateError::Invalid {
-                key: key.clone(),
-                message,
-            })?;
+        let json = def.engine_value(value).map_err(|e| TranslateError::Invalid {
+            key: key.clone(),
+            message: e.to_string(),
+        })?;
         out.push((def.key, name, json));
     }
     Ok(out)
@@ -135,7 +133,9 @@ pub fn mac_address(options: &BTreeMap<String, Value>) -> Option<(&'static str, S
 
 /// A command string split into words as a shell would.
 pub fn split_command(text: &str) -> Result<Vec<String>, TranslateError> {
-    split_words(text).map_err(|message| TranslateError::Words { message })
+    split_words(text).map_err(|e| TranslateError::Words {
+        message: e.to_string(),
+    })
 }
 
 /// The first Engine API version that honours an endpoint's `MacAddress` at creation.

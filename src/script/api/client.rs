@@ -67,7 +67,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
         } else if let Some(by_name) = clients.clone().try_cast::<Map>() {
             let mut out = Vec::new();
             for (name, d) in by_name {
-                crate::model::name::check("client", &name).map_err(fail)?;
+                crate::model::name::check("client", &name).map_err(|e| fail(e.to_string()))?;
                 let d = d.clone().try_cast::<DockerHandle>().ok_or_else(|| {
                     fail(format!(
                         "client `{name}`: expected docker(...), found {}",

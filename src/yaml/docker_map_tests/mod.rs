@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use crate::model::graph::{Graph, Item};
 use crate::model::link::Link;
 use crate::model::port::{Port, PortBinding, Protocol};
-use crate::model::target::expand;
+use crate::model::target::{expand_targets, TargetError};
 use crate::model::volume_ref::Bind;
 use crate::model::{check, check_maps, Checked, ContainerMap, Value};
 use crate::yaml::load_map;
@@ -308,9 +308,9 @@ fn s(text: &str) -> Value {
 }
 
 /// Expands targets and shows them as `MAP/CONFIG[.INSTANCE]`.
-fn targets(requested: &[&str], maps: &[Checked]) -> Result<Vec<String>, String> {
+fn targets(requested: &[&str], maps: &[Checked]) -> Result<Vec<String>, TargetError> {
     let requested: Vec<String> = requested.iter().map(|t| t.to_string()).collect();
-    expand(&requested, maps).map(|ids| {
+    expand_targets(&requested, maps).map(|ids| {
         ids.iter()
             .map(|id| format!("{}/{id}", maps[id.map].map.name))
             .collect()

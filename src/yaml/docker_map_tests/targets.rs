@@ -96,6 +96,7 @@ fn target_errors_name_the_offender() {
         match targets(&[target], &checked) {
             Ok(ids) => panic!("target `{target}` should fail, gave {ids:?}"),
             Err(e) => {
+                let e = e.to_string();
                 for phrase in *phrases {
                     assert!(
                         e.contains(phrase),
