@@ -193,12 +193,6 @@ pub enum TargetError {
 }
 
 /// Expands targets into instances, in the order given, each once. The first map is the default.
-/// (The text of [`TargetError`] until the session takes the typed error: [`expand_targets`].)
-pub fn expand(targets: &[String], maps: &[Checked]) -> Result<Vec<TargetId>, String> {
-    expand_targets(targets, maps).map_err(|e| e.to_string())
-}
-
-/// Expands targets into instances, in the order given, each once. The first map is the default.
 pub fn expand_targets(targets: &[String], maps: &[Checked]) -> Result<Vec<TargetId>, TargetError> {
     let mut out: Vec<TargetId> = Vec::new();
     for target in targets {

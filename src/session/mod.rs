@@ -372,9 +372,11 @@ impl<'a> Prepared<'a> {
         if !problems.is_empty() {
             return Err(Error::Problems { problems });
         }
-        let usage = |message: String| Error::Usage { message };
-        let ids = target::expand(request.targets, &checked).map_err(usage)?;
-        let options = request.options.resolve(&checked).map_err(usage)?;
+        let usage = |e: &dyn std::fmt::Display| Error::Usage {
+            message: e.to_string(),
+        };
+        let ids = target::expand_targets(request.targets, &checked).map_err(|e| usage(&e))?;
+        let options = request.options.resolve(&checked).map_err(|e| usage(&e))?;
         let images =
             images::resolve(request.maps, request.images).map_err(|problems| Error::Problems { problems })?;
         let wanted: BTreeSet<String> = ids.iter().map(|id| id.engine_name(&checked)).collect();

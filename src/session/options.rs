@@ -3,8 +3,26 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{target, Checked, Value};
+use crate::model::target::{self, TargetError};
+use crate::model::{Checked, Value};
 use crate::runtime::plan;
+
+/// An option a recipe or verb gave that dmap can't take.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum OptionsError {
+    #[error("option `{key}`: expected true or false, found {found}")]
+    NotAFlag { key: String, found: &'static str },
+    #[error("option `force_update`: expected a target or an array of them, found {found}")]
+    NotTargets { found: &'static str },
+    #[error("unknown option `{name}`{}", suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+    Unknown {
+        name: String,
+        suggestion: Option<&'static str>,
+    },
+    /// The target error is the message's own end, not a cause printed again.
+    #[error("option `force_update`: {error}")]
+    ForceUpdate { error: TargetError },
+}
 
 /// Every option name, for messages and suggestions.
 pub const NAMES: [&str; 10] = [
@@ -30,15 +48,15 @@ pub struct Options {
 impl Options {
     /// Reads options from `name → value`; an unknown name or a value of the wrong shape is an
     /// error naming it.
-    pub fn parse(values: &BTreeMap<String, Value>) -> Result<Options, String> {
+    pub fn parse(values: &BTreeMap<String, Value>) -> Result<Options, OptionsError> {
         let mut o = Options::default();
         for (key, value) in values {
             let flag = || match value {
                 Value::Bool(b) => Ok(*b),
-                other => Err(format!(
-                    "option `{key}`: expected true or false, found {}",
-                    other.type_name()
-                )),
+                other => Err(OptionsError::NotAFlag {
+                    key: key.clone(),
+                    found: other.type_name(),
+                }),
             };
             let f = &mut o.flags;
             match key.as_str() {
@@ -52,15 +70,13 @@ impl Options {
                 "pull_before_update" => f.pull_before_update = flag()?,
                 "restart_exec_commands" => f.restart_exec_commands = flag()?,
                 "force_update" => {
-                    o.force_update = target_list(value).map_err(|found| {
-                        format!("option `force_update`: expected a target or an array of them, found {found}")
-                    })?
+                    o.force_update = target_list(value).map_err(|found| OptionsError::NotTargets { found })?
                 }
                 other => {
-                    let hint = crate::model::suggest::closest(other, NAMES)
-                        .map(|s| format!(" (did you mean `{s}`?)"))
-                        .unwrap_or_default();
-                    return Err(format!("unknown option `{other}`{hint}"));
+                    return Err(OptionsError::Unknown {
+                        name: other.to_string(),
+                        suggestion: crate::model::suggest::closest(other, NAMES),
+                    })
                 }
             }
         }
@@ -68,11 +84,11 @@ impl Options {
     }
 
     /// The planner's options: `force_update` expanded to Engine names.
-    pub fn resolve(&self, checked: &[Checked]) -> Result<plan::Options, String> {
+    pub fn resolve(&self, checked: &[Checked]) -> Result<plan::Options, OptionsError> {
         let mut flags = self.flags.clone();
         if !self.force_update.is_empty() {
-            let ids = target::expand(&self.force_update, checked)
-                .map_err(|e| format!("option `force_update`: {e}"))?;
+            let ids = target::expand_targets(&self.force_update, checked)
+                .map_err(|error| OptionsError::ForceUpdate { error })?;
             flags.force_update = ids.iter().map(|id| id.engine_name(checked)).collect();
         }
         Ok(flags)
