@@ -22,7 +22,7 @@ act on __all__ of every map when none are given.";
     about = "Docker orchestration as code: Rhai recipes and docker-map maps, converged onto the Docker Engine",
     after_help = EXIT_CODES
 )]
-pub struct Arguments {
+pub(crate) struct Arguments {
     /// Show everything steps print (all of a build's output).
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
@@ -40,7 +40,7 @@ pub struct Arguments {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Progress {
+pub(crate) enum Progress {
     /// `tty` when stderr is a terminal, else `plain`.
     Auto,
     /// A live view: a line per container and build, redrawn in place.
@@ -55,7 +55,7 @@ pub enum Progress {
 
 /// The recipe and its arguments, for the Compose-style verbs.
 #[derive(Debug, Args)]
-pub struct Recipe {
+pub(crate) struct Recipe {
     /// A recipe argument (`ARGS`), repeatable.
     #[arg(short = 'a', long = "arg", value_name = "VALUE")]
     pub args: Vec<String>,
@@ -65,7 +65,7 @@ pub struct Recipe {
 
 /// What `up` is asked to do besides converging; `plan` takes the same, to plan as `up` would.
 #[derive(Clone, Copy, Debug, Default, Args)]
-pub struct UpFlags {
+pub(crate) struct UpFlags {
     /// Build every declared image the targets use, changed or not.
     #[arg(long, conflicts_with = "no_build")]
     pub build: bool,
@@ -86,7 +86,7 @@ pub struct UpFlags {
 
 /// A recipe to start from, and its arguments.
 #[derive(Debug, Args)]
-pub struct OptionalRecipe {
+pub(crate) struct OptionalRecipe {
     /// A recipe argument (`ARGS`), repeatable.
     #[arg(short = 'a', long = "arg", value_name = "VALUE")]
     pub args: Vec<String>,
@@ -95,7 +95,7 @@ pub struct OptionalRecipe {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create what is missing, recreate what changed, start what is stopped (`update`).
     #[command(
         after_help = "Example:\n  dmap up deploy.rhai              # everything\n  dmap up deploy.rhai web --wait   # web and what it needs, then wait until healthy"

@@ -10,7 +10,7 @@ use crate::session::{self, Skipped};
 
 /// Reads each source file once per rendering, split into lines once.
 #[derive(Default)]
-pub struct Sources {
+pub(crate) struct Sources {
     lines: HashMap<String, Vec<String>>,
 }
 
@@ -20,7 +20,7 @@ thread_local! {
 }
 
 /// Remembers a text that is no file (a REPL input), so that errors in it show its lines.
-pub fn remember(label: &str, text: &str) {
+pub(crate) fn remember(label: &str, text: &str) {
     TYPED.with(|t| t.borrow_mut().insert(label.to_string(), text.to_string()));
 }
 
@@ -43,7 +43,7 @@ impl Sources {
 }
 
 /// `error: message` with its origin and snippet.
-pub fn render(level: &str, problem: &Problem, sources: &mut Sources) -> String {
+pub(crate) fn render(level: &str, problem: &Problem, sources: &mut Sources) -> String {
     let mut out = format!("{level}: {}\n", problem.message);
     out.push_str(&location(&problem.origin, sources));
     out
@@ -78,7 +78,7 @@ fn location(origin: &Origin, sources: &mut Sources) -> String {
 }
 
 /// Renders a list of problems and the trace (innermost call last) that led to them.
-pub fn render_all(problems: &[Problem], trace: &[Problem]) -> String {
+pub(crate) fn render_all(problems: &[Problem], trace: &[Problem]) -> String {
     let mut sources = Sources::default();
     let mut out = String::new();
     for p in problems {
@@ -93,7 +93,7 @@ pub fn render_all(problems: &[Problem], trace: &[Problem]) -> String {
 /// An action that failed at the Engine: one `error:` line per failure (the step, the object,
 /// the Engine's reason in plain words), the recipe line once, and the steps that were skipped
 /// because of it summarised in one note.
-pub fn render_failure(failure: &ActionFailure, trace: &[Problem]) -> String {
+pub(crate) fn render_failure(failure: &ActionFailure, trace: &[Problem]) -> String {
     let mut sources = Sources::default();
     let mut out = String::new();
     let (lines, skipped): (Vec<String>, &[Skipped]) = match &*failure.error {
@@ -190,7 +190,7 @@ pub fn render_failure(failure: &ActionFailure, trace: &[Problem]) -> String {
 }
 
 /// An error with its `source` chain as `caused by:` lines.
-pub fn render_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn render_chain(error: &dyn std::error::Error) -> String {
     let mut out = format!("error: {error}\n");
     let mut cause = error.source();
     while let Some(c) = cause {

@@ -3,7 +3,7 @@
 use crate::model::Problem;
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(super) enum Error {
     #[error(transparent)]
     Script(#[from] crate::script::Error),
     /// Problems found in maps (integrity checks, YAML files).
@@ -27,7 +27,7 @@ pub enum Error {
 impl Error {
     /// The process exit status: 2 for bad command-line usage, 1 for every error of a recipe, a
     /// map or an action.
-    pub fn code(&self) -> i32 {
+    pub(super) fn code(&self) -> i32 {
         match self {
             Error::Usage { .. } => 2,
             _ => 1,
@@ -35,7 +35,7 @@ impl Error {
     }
 
     /// The full report for stderr, rendered once.
-    pub fn render(&self) -> String {
+    pub(super) fn render(&self) -> String {
         use super::diagnostic::{render_all, render_chain, render_failure};
         match self {
             Error::Script(crate::script::Error::Recipe { problems, trace }) => render_all(problems, trace),

@@ -9,7 +9,7 @@ use rhai::Position;
 use crate::script::Output;
 
 /// `print` lines as they are, `debug` lines as Rhai writes them by default, on stdout.
-pub struct Stdout;
+pub(super) struct Stdout;
 
 impl Output for Stdout {
     fn print(&self, text: &str) {
@@ -22,7 +22,7 @@ impl Output for Stdout {
 }
 
 /// `print` lines as they are, `debug` lines after `SOURCE:LINE:COLUMN`, on stderr.
-pub struct Stderr;
+pub(super) struct Stderr;
 
 impl Output for Stderr {
     fn print(&self, text: &str) {
@@ -38,7 +38,7 @@ impl Output for Stderr {
 }
 
 /// A `debug` line as Rhai's default handler writes it.
-pub fn debug_line(text: &str, source: Option<&str>, position: Position) -> String {
+pub(super) fn debug_line(text: &str, source: Option<&str>, position: Position) -> String {
     match (source, position.is_none()) {
         (Some(source), true) => format!("{source} | {text}"),
         (Some(source), false) => format!("{source} @ {position:?} | {text}"),
@@ -49,7 +49,7 @@ pub fn debug_line(text: &str, source: Option<&str>, position: Position) -> Strin
 
 /// A line on stdout, flushed (a recipe's output interleaves with the progress on stderr). A
 /// closed stdout loses the line: the recipe goes on.
-pub fn line_to_stdout(text: &str) {
+pub(super) fn line_to_stdout(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{text}");
     let _ = out.flush();

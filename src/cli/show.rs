@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use crate::model::resolved::{MountKind, ResolvedModel};
 use crate::model::Value;
 
-pub fn text(model: &ResolvedModel) -> String {
+pub(super) fn text(model: &ResolvedModel) -> String {
     let mut out = String::new();
     for map in &model.maps {
         let _ = writeln!(out, "map {}", map.name);

@@ -11,7 +11,7 @@ use crate::script::Output;
 use crate::session::Reporter;
 
 #[derive(Clone, Copy, Debug)]
-pub struct Ui {
+pub(super) struct Ui {
     pub verbose: bool,
     pub quiet: bool,
     pub progress: Progress,
@@ -20,7 +20,7 @@ pub struct Ui {
 
 impl Ui {
     /// The progress mode in effect: `-q` is `quiet`; `auto` is `tty` on a terminal, else `plain`.
-    pub fn mode(&self) -> Progress {
+    pub(super) fn mode(&self) -> Progress {
         match (self.quiet, self.progress) {
             (true, _) => Progress::Quiet,
             (false, Progress::Auto) if std::io::stderr().is_terminal() => Progress::Tty,
@@ -30,21 +30,21 @@ impl Ui {
     }
 
     /// Colours on stdout: a terminal, and neither `--no-color` nor a non-empty `NO_COLOR`.
-    pub fn color_stdout(&self) -> bool {
+    pub(super) fn color_stdout(&self) -> bool {
         self.colors_allowed() && std::io::stdout().is_terminal()
     }
 
-    pub fn colors_allowed(&self) -> bool {
+    pub(super) fn colors_allowed(&self) -> bool {
         !self.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
     }
 
-    pub fn reporter(&self) -> Rc<dyn Reporter> {
+    pub(super) fn reporter(&self) -> Rc<dyn Reporter> {
         self.reporter_and_output().0
     }
 
     /// The reporter, and where a recipe's own output goes: stdout, above the live view when
     /// there is one.
-    pub fn reporter_and_output(&self) -> (Rc<dyn Reporter>, Rc<dyn Output>) {
+    pub(super) fn reporter_and_output(&self) -> (Rc<dyn Reporter>, Rc<dyn Output>) {
         match self.mode() {
             Progress::Tty => {
                 let live = Rc::new(progress::Live::new(self.verbose, self.colors_allowed()));

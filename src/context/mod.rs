@@ -4,8 +4,8 @@
 //! bytes and digest on any checkout and umask) and streamed; `.dockerignore` as Docker reads it.
 
 mod go_regex;
-pub mod ignore;
-pub mod pattern_syntax;
+pub(crate) mod ignore;
+pub(crate) mod pattern_syntax;
 mod tar;
 #[cfg(test)]
 mod tests;
@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::dockerfile::{DockerFile, DockerFileError, Rendered, Trace};
 
 #[derive(Debug, thiserror::Error)]
-pub enum ContextError {
+pub(crate) enum ContextError {
     #[error("`{written}` does not exist (added at {trace})")]
     Missing { written: String, trace: Box<Trace> },
     #[error("can't read `{path}`: {message}")]
@@ -51,7 +51,7 @@ impl ContextError {
     }
 
     /// Where the recipe asked for what failed, when that is known.
-    pub fn trace(&self) -> Option<&Trace> {
+    pub(crate) fn trace(&self) -> Option<&Trace> {
         match self {
             ContextError::Missing { trace, .. } => Some(trace),
             ContextError::Duplicate { second, .. } => Some(second),
@@ -62,14 +62,14 @@ impl ContextError {
 
 /// What an entry is: a path (file, directory or link), or an archive the build extracts.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum EntrySource {
+pub(crate) enum EntrySource {
     Path,
     Archive,
 }
 
 /// One source of the context.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The source as the recipe wrote it.
     pub written: String,
     /// What a relative source is relative to.
@@ -81,7 +81,7 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn path(&self) -> PathBuf {
+    pub(crate) fn path(&self) -> PathBuf {
         let p = Path::new(&self.written);
         if p.is_absolute() {
             p.to_path_buf()
@@ -93,7 +93,7 @@ impl Entry {
 
 /// A context, ready to be written: the rendered Dockerfile and the sources, in order.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Context {
+pub(crate) struct Context {
     pub dockerfile: String,
     /// The instructions, for naming a failed build step.
     pub rendered: Rendered,
@@ -102,7 +102,7 @@ pub struct Context {
 
 impl Context {
     /// The context of a DockerFile: what it added, in the order it added them.
-    pub fn of(df: &DockerFile) -> Result<Context, ContextError> {
+    pub(crate) fn of(df: &DockerFile) -> Result<Context, ContextError> {
         let rendered = df.render()?;
         let mut entries: Vec<Entry> = df
             .files()
@@ -132,7 +132,7 @@ impl Context {
     /// Adds a path under `arcname` (`ctx.add`); a directory added as `.` (or `/`) fills the root
     /// of the context, as `docker build DIR` sends it (its own `Dockerfile` gives way to the
     /// rendered one).
-    pub fn add(
+    pub(crate) fn add(
         &mut self,
         written: &str,
         arcname: &str,
@@ -163,7 +163,7 @@ impl Context {
     }
 
     /// Every source exists (checked before anything is sent or written).
-    pub fn check(&self) -> Result<(), ContextError> {
+    pub(crate) fn check(&self) -> Result<(), ContextError> {
         for e in &self.entries {
             if std::fs::symlink_metadata(e.path()).is_err() {
                 return Err(ContextError::Missing {
@@ -176,20 +176,20 @@ impl Context {
     }
 
     /// Writes the tar to `out` (uncompressed).
-    pub fn write<W: Write>(&self, out: W) -> Result<W, ContextError> {
+    pub(crate) fn write<W: Write>(&self, out: W) -> Result<W, ContextError> {
         self.check()?;
         tar::write(self, out)
     }
 
     /// `sha256:HEX` of the uncompressed tar, computed while it is written to nowhere.
-    pub fn digest(&self) -> Result<String, ContextError> {
+    pub(crate) fn digest(&self) -> Result<String, ContextError> {
         let hashed = self.write(Hasher(Sha256::new()))?;
         Ok(format!("sha256:{:x}", hashed.0.finalize()))
     }
 
     /// Saves the tar: gzipped when the path ends in `.gz` or `.tgz` (no name, time 0 in the gzip
     /// header, so identical inputs give identical bytes), plain otherwise.
-    pub fn save(&self, path: &Path) -> Result<(), ContextError> {
+    pub(crate) fn save(&self, path: &Path) -> Result<(), ContextError> {
         let name = path.to_string_lossy();
         let file = std::fs::File::create(path).map_err(|e| ContextError::io(&name, e))?;
         // Large writes: the tar's entries are copied through this buffer.

@@ -4,7 +4,7 @@
 /// A pattern's syntax error, worded as Go words it (`ignore::PatternError` adds the pattern and
 /// where it is).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum PatternSyntaxError {
+pub(crate) enum PatternSyntaxError {
     // The glob syntax (`filepath.Match`).
     #[error("`\\` at the end escapes nothing")]
     TrailingBackslash,

@@ -12,7 +12,7 @@ use super::ignore::{Ignore, MatchInfo};
 use super::{Context, ContextError, Entry, EntrySource};
 
 /// Writes the context's tar to `out`.
-pub fn write<W: Write>(context: &Context, out: W) -> Result<W, ContextError> {
+pub(super) fn write<W: Write>(context: &Context, out: W) -> Result<W, ContextError> {
     let mut tar = tar::Builder::new(out);
     tar.mode(tar::HeaderMode::Deterministic);
     tar.follow_symlinks(false);

@@ -6,7 +6,7 @@ use crate::model::Value;
 
 /// A value an instruction can't be written from.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum FormatError {
+pub(crate) enum FormatError {
     /// A value of the wrong shape; `found` is the value as it reads in messages.
     #[error("expected {expected}, found {found}")]
     Expected { expected: &'static str, found: String },
@@ -23,7 +23,7 @@ fn expected(expected: &'static str, found: &Value) -> FormatError {
 
 /// A JSON string as Python's `json.dumps` writes it (non-ASCII as `\uXXXX`), which is what
 /// docker-map's Dockerfiles contain.
-pub fn json_string(s: &str) -> String {
+pub(crate) fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -49,14 +49,14 @@ pub fn json_string(s: &str) -> String {
 }
 
 /// `["a", "b"]`, items separated by `, ` as docker-map writes them.
-pub fn json_list<S: AsRef<str>>(items: &[S]) -> String {
+pub(crate) fn json_list<S: AsRef<str>>(items: &[S]) -> String {
     let items: Vec<String> = items.iter().map(|s| json_string(s.as_ref())).collect();
     format!("[{}]", items.join(", "))
 }
 
 /// The words of a command value: a list as it is (items as text), a string split as a shell
 /// would (docker-map split on single spaces, ignoring quotes).
-pub fn command_words(value: &Value) -> Result<Vec<String>, FormatError> {
+pub(crate) fn command_words(value: &Value) -> Result<Vec<String>, FormatError> {
     match value {
         Value::Str(s) => Ok(split_words(s)?),
         Value::List(items) => Ok(items.iter().map(text).collect()),
@@ -66,7 +66,7 @@ pub fn command_words(value: &Value) -> Result<Vec<String>, FormatError> {
 
 /// A command for `CMD` / `ENTRYPOINT` / `SHELL`: the exec form (a JSON list), or with `shell` the
 /// shell form (a list joined with spaces, a string as it is). An empty command is `[]`.
-pub fn command(value: &Value, shell: bool) -> Result<String, FormatError> {
+pub(crate) fn command(value: &Value, shell: bool) -> Result<String, FormatError> {
     let empty =
         matches!(value, Value::Str(s) if s.is_empty()) || matches!(value, Value::List(l) if l.is_empty());
     if empty {
@@ -83,7 +83,7 @@ pub fn command(value: &Value, shell: bool) -> Result<String, FormatError> {
 }
 
 /// `EXPOSE`'s arguments: a number, a string as it is (`"80 443"`), or a list of either.
-pub fn expose(value: &Value) -> Result<Vec<String>, FormatError> {
+pub(crate) fn expose(value: &Value) -> Result<Vec<String>, FormatError> {
     match value {
         Value::Int(_) | Value::Str(_) => Ok(vec![text(value)]),
         Value::List(items) => items
@@ -99,7 +99,7 @@ pub fn expose(value: &Value) -> Result<Vec<String>, FormatError> {
 
 /// `"k"="v"` pairs; a newline in a value continues the instruction on the next line, and quotes
 /// and backslashes are escaped (docker-map wrote them as they were, breaking the instruction).
-pub fn labels(labels: &[(String, String)]) -> Vec<String> {
+pub(crate) fn labels(labels: &[(String, String)]) -> Vec<String> {
     let quote = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
     labels
         .iter()
@@ -108,7 +108,7 @@ pub fn labels(labels: &[(String, String)]) -> Vec<String> {
 }
 
 /// A scalar as Dockerfile text.
-pub fn text(v: &Value) -> String {
+pub(crate) fn text(v: &Value) -> String {
     match v {
         Value::Str(s) => s.clone(),
         other => other.scalar_text().unwrap_or_else(|| other.to_string()),
@@ -116,7 +116,7 @@ pub fn text(v: &Value) -> String {
 }
 
 /// A path in an `ADD` instruction: spaces escaped as `\ `.
-pub fn escape_spaces(path: &str) -> String {
+pub(crate) fn escape_spaces(path: &str) -> String {
     path.replace(' ', "\\ ")
 }
 

@@ -4,7 +4,7 @@
 //! docker-map's finalize order. Every instruction remembers where the recipe wrote it (through
 //! templates too). Pure: files added are only recorded; rendering reads nothing.
 
-pub mod format;
+pub(crate) mod format;
 
 use std::path::PathBuf;
 
@@ -13,14 +13,14 @@ use crate::model::{Origin, Value};
 /// Where something was written: the call, and the template calls that led to it (innermost
 /// first), e.g. `stdlib:dmap/users:20:5` via `deploy.rhai:8:1`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Trace {
+pub(crate) struct Trace {
     pub at: Origin,
     pub via: Vec<Origin>,
 }
 
 impl Trace {
     #[cfg(test)]
-    pub fn new(at: Origin) -> Trace {
+    pub(crate) fn new(at: Origin) -> Trace {
         Trace { at, via: Vec::new() }
     }
 }
@@ -29,7 +29,7 @@ impl Trace {
     /// What relative paths given here are relative to: the directory of the innermost file of
     /// the trace that is not the stdlib (a path a recipe hands to `files::add_owned` is the
     /// recipe's).
-    pub fn base_dir(&self) -> PathBuf {
+    pub(crate) fn base_dir(&self) -> PathBuf {
         std::iter::once(&self.at)
             .chain(&self.via)
             .find(|o| !o.file.starts_with("stdlib:"))
@@ -48,7 +48,7 @@ impl std::fmt::Display for Trace {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum DockerFileError {
+pub(crate) enum DockerFileError {
     #[error("can't `{call}`: the DockerFile is finalized (by `{by}` at {at}), nothing can be written to it any more")]
     Finalized { call: String, by: String, at: Origin },
     #[error("`{call}`: {message}")]
@@ -57,7 +57,7 @@ pub enum DockerFileError {
 
 /// A file or directory `add_file` put into the context.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AddedFile {
+pub(crate) struct AddedFile {
     /// The source as written.
     pub source: String,
     /// The directory a relative source is relative to (that of the file the call is in).
@@ -69,7 +69,7 @@ pub struct AddedFile {
 
 /// A tar archive `add_archive` put into the context (extracted at `/` by the build).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AddedArchive {
+pub(crate) struct AddedArchive {
     pub source: String,
     pub base_dir: PathBuf,
     /// Its name in the context.
@@ -85,7 +85,7 @@ struct Chunk {
 
 /// The deferred settings, written when the Dockerfile is finalized.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Deferred {
+pub(crate) struct Deferred {
     pub volumes: Option<Vec<String>>,
     pub user: Option<String>,
     pub workdir: Option<String>,
@@ -100,7 +100,7 @@ pub struct Deferred {
 }
 
 /// The names of the deferred properties, as recipes set them.
-pub const PROPERTIES: [&str; 11] = [
+pub(crate) const PROPERTIES: [&str; 11] = [
     "volumes",
     "user",
     "workdir",
@@ -116,7 +116,7 @@ pub const PROPERTIES: [&str; 11] = [
 
 /// One Dockerfile instruction of the rendered text, and where it was written.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Instruction {
+pub(crate) struct Instruction {
     /// Its first line.
     pub text: String,
     pub trace: Trace,
@@ -124,14 +124,14 @@ pub struct Instruction {
 
 /// The rendered Dockerfile.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Rendered {
+pub(crate) struct Rendered {
     pub text: String,
     /// The instructions in order: the build's step N is `instructions[N - 1]`.
     pub instructions: Vec<Instruction>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct DockerFile {
+pub(crate) struct DockerFile {
     chunks: Vec<Chunk>,
     files: Vec<AddedFile>,
     archives: Vec<AddedArchive>,
@@ -146,7 +146,7 @@ pub struct DockerFile {
 
 impl DockerFile {
     /// `FROM base` and a blank line (docker-map writes the blank line even without a base).
-    pub fn new(base: Option<&str>, trace: Trace) -> DockerFile {
+    pub(crate) fn new(base: Option<&str>, trace: Trace) -> DockerFile {
         let mut df = DockerFile::default();
         if let Some(base) = base.filter(|b| !b.is_empty()) {
             df.chunks.push(Chunk {
@@ -179,18 +179,23 @@ impl DockerFile {
     }
 
     /// Raw text, as it is.
-    pub fn write(&mut self, text: &str, trace: Trace) -> Result<(), DockerFileError> {
+    pub(crate) fn write(&mut self, text: &str, trace: Trace) -> Result<(), DockerFileError> {
         self.push("write", text.to_string(), trace)
     }
 
     /// A line of raw text.
-    pub fn writeline(&mut self, text: &str, trace: Trace) -> Result<(), DockerFileError> {
+    pub(crate) fn writeline(&mut self, text: &str, trace: Trace) -> Result<(), DockerFileError> {
         self.push("writeline", format!("{text}\n"), trace)
     }
 
     /// `PREFIX arg1 arg2` (arguments joined by spaces); with no arguments, the prefix alone and no
     /// newline (docker-map's `prefix`).
-    pub fn prefix(&mut self, prefix: &str, args: &[String], trace: Trace) -> Result<(), DockerFileError> {
+    pub(crate) fn prefix(
+        &mut self,
+        prefix: &str,
+        args: &[String],
+        trace: Trace,
+    ) -> Result<(), DockerFileError> {
         let text = if args.is_empty() {
             prefix.to_string()
         } else {
@@ -200,7 +205,7 @@ impl DockerFile {
     }
 
     /// One `PREFIX ...` per line; a line of several words is spread, an empty one is a blank line.
-    pub fn prefix_all(
+    pub(crate) fn prefix_all(
         &mut self,
         prefix: &str,
         lines: &[Vec<String>],
@@ -221,23 +226,23 @@ impl DockerFile {
         Ok(())
     }
 
-    pub fn run(&mut self, args: &[String], trace: Trace) -> Result<(), DockerFileError> {
+    pub(crate) fn run(&mut self, args: &[String], trace: Trace) -> Result<(), DockerFileError> {
         self.writable("run")?;
         self.prefix("RUN", args, trace)
     }
 
-    pub fn run_all(&mut self, lines: &[Vec<String>], trace: Trace) -> Result<(), DockerFileError> {
+    pub(crate) fn run_all(&mut self, lines: &[Vec<String>], trace: Trace) -> Result<(), DockerFileError> {
         self.writable("run_all")?;
         self.prefix_all("RUN", lines, trace)
     }
 
     /// `RUN a && b && c`.
-    pub fn run_join(&mut self, lines: &[String], trace: Trace) -> Result<(), DockerFileError> {
+    pub(crate) fn run_join(&mut self, lines: &[String], trace: Trace) -> Result<(), DockerFileError> {
         self.push("run_join", format!("RUN {}\n", lines.join(" && ")), trace)
     }
 
     /// `# text`, or `#` alone.
-    pub fn comment(&mut self, text: Option<&str>, trace: Trace) -> Result<(), DockerFileError> {
+    pub(crate) fn comment(&mut self, text: Option<&str>, trace: Trace) -> Result<(), DockerFileError> {
         let line = match text.filter(|t| !t.is_empty()) {
             Some(t) => format!("# {t}\n"),
             None => "#\n".into(),
@@ -245,13 +250,13 @@ impl DockerFile {
         self.push("comment", line, trace)
     }
 
-    pub fn blank(&mut self, trace: Trace) -> Result<(), DockerFileError> {
+    pub(crate) fn blank(&mut self, trace: Trace) -> Result<(), DockerFileError> {
         self.push("blank", "\n".into(), trace)
     }
 
     /// `ADD ctx target`: the target defaults to the source's last path component, the context
     /// path to the target; spaces are escaped in the instruction. Returns the context path.
-    pub fn add_file(
+    pub(crate) fn add_file(
         &mut self,
         source: &str,
         target: Option<&str>,
@@ -309,7 +314,7 @@ impl DockerFile {
     /// `ADD name /`: the build extracts the archive at the image's root (docker-map repacked its
     /// members into the context and added each; the result is the same, and rendering needs no
     /// file). Returns the archive's name in the context.
-    pub fn add_archive(
+    pub(crate) fn add_archive(
         &mut self,
         source: &str,
         base_dir: PathBuf,
@@ -340,7 +345,7 @@ impl DockerFile {
     }
 
     /// Adds a path to the deferred `VOLUME` list.
-    pub fn add_volume(&mut self, path: &str, trace: Trace) -> Result<(), DockerFileError> {
+    pub(crate) fn add_volume(&mut self, path: &str, trace: Trace) -> Result<(), DockerFileError> {
         self.writable("add_volume")?;
         self.deferred
             .volumes
@@ -356,7 +361,7 @@ impl DockerFile {
     }
 
     /// Sets a deferred property from a recipe value (`()` unsets it).
-    pub fn set(&mut self, property: &str, value: &Value, trace: Trace) -> Result<(), DockerFileError> {
+    pub(crate) fn set(&mut self, property: &str, value: &Value, trace: Trace) -> Result<(), DockerFileError> {
         let Some(property) = PROPERTIES.iter().copied().find(|p| *p == property) else {
             let hint = crate::model::suggest::closest(property, PROPERTIES)
                 .map(|s| format!(" (did you mean `{s}`?)"))
@@ -449,7 +454,7 @@ impl DockerFile {
     }
 
     /// A deferred property as a recipe reads it back.
-    pub fn get(&self, property: &str) -> Option<Value> {
+    pub(crate) fn get(&self, property: &str) -> Option<Value> {
         let d = &self.deferred;
         let s = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Str);
         Some(match property {
@@ -474,16 +479,16 @@ impl DockerFile {
         })
     }
 
-    pub fn files(&self) -> &[AddedFile] {
+    pub(crate) fn files(&self) -> &[AddedFile] {
         &self.files
     }
 
-    pub fn archives(&self) -> &[AddedArchive] {
+    pub(crate) fn archives(&self) -> &[AddedArchive] {
         &self.archives
     }
 
     /// No more writes: `call` (`save`, `docker_context`, `build`) finalized it at `trace`.
-    pub fn finalize(&mut self, call: &str, trace: Trace) {
+    pub(crate) fn finalize(&mut self, call: &str, trace: Trace) {
         if self.finalized.is_none() {
             self.finalized = Some((call.to_string(), trace));
         }
@@ -500,7 +505,7 @@ impl DockerFile {
     /// The whole Dockerfile: what was written, then the deferred settings in docker-map's order
     /// (removals of `remove_final` targets, VOLUME, USER, WORKDIR, SHELL, ENTRYPOINT, CMD,
     /// EXPOSE, LABEL, STOPSIGNAL, HEALTHCHECK). Rendering does not finalize.
-    pub fn render(&self) -> Result<Rendered, DockerFileError> {
+    pub(crate) fn render(&self) -> Result<Rendered, DockerFileError> {
         let mut chunks = self.chunks.clone();
         let mut add = |text: String, trace: Trace| chunks.push(Chunk { text, trace });
         if !self.remove_final.is_empty() {

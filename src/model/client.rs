@@ -11,7 +11,7 @@ use super::input::{boolean, kwargs, opt_string, InputResult};
 use super::value::Value;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ClientConfig {
+pub(crate) struct ClientConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -36,7 +36,7 @@ pub struct ClientConfig {
     pub swarm: bool,
 }
 
-pub const FIELDS: [&str; 11] = [
+pub(crate) const FIELDS: [&str; 11] = [
     "base_url",
     "timeout",
     "interfaces",
@@ -51,7 +51,7 @@ pub const FIELDS: [&str; 11] = [
 ];
 
 impl ClientConfig {
-    pub fn parse(value: &Value) -> InputResult<ClientConfig> {
+    pub(crate) fn parse(value: &Value) -> InputResult<ClientConfig> {
         let map = match value {
             Value::Null => return Ok(ClientConfig::default()),
             Value::Map(m) => m,
@@ -125,7 +125,7 @@ impl ClientConfig {
     }
 
     /// The address of an interface: an alias of this client, or a literal address.
-    pub fn interface_address(&self, interface: &str, ipv6: bool) -> Option<IpAddr> {
+    pub(crate) fn interface_address(&self, interface: &str, ipv6: bool) -> Option<IpAddr> {
         if let Ok(ip) = interface.parse::<IpAddr>() {
             return Some(ip);
         }

@@ -23,7 +23,7 @@ use super::value::Value;
 use super::volume_ref::{AttachedVolume, Bind, UsedVolume};
 
 /// The field names of a container configuration, in docker-map's order.
-pub const FIELDS: [&str; 24] = [
+pub(crate) const FIELDS: [&str; 24] = [
     "image",
     "abstract",
     "extends",
@@ -66,27 +66,27 @@ const LIST_FIELDS: [&str; 10] = [
 
 /// Field name → where it was set.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct FieldOrigins(Vec<(&'static str, Origin)>);
+pub(crate) struct FieldOrigins(Vec<(&'static str, Origin)>);
 
 impl FieldOrigins {
-    pub fn get(&self, field: &str) -> Option<&Origin> {
+    pub(crate) fn get(&self, field: &str) -> Option<&Origin> {
         self.0.iter().find(|(f, _)| *f == field).map(|(_, o)| o)
     }
 
-    pub fn insert(&mut self, field: &'static str, origin: Origin) {
+    pub(crate) fn insert(&mut self, field: &'static str, origin: Origin) {
         match self.0.iter_mut().find(|(f, _)| *f == field) {
             Some(slot) => slot.1 = origin,
             None => self.0.push((field, origin)),
         }
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Origin)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&'static str, &Origin)> {
         self.0.iter().map(|(f, o)| (*f, o))
     }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ContainerConfig {
+pub(crate) struct ContainerConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     #[serde(rename = "abstract")]
@@ -132,7 +132,7 @@ pub struct ContainerConfig {
 }
 
 impl ContainerConfig {
-    pub fn new(origin: Origin) -> Self {
+    pub(crate) fn new(origin: Origin) -> Self {
         ContainerConfig {
             origin,
             ..ContainerConfig::default()
@@ -140,7 +140,7 @@ impl ContainerConfig {
     }
 
     /// Canonical field name, or an error naming the unknown one (with a suggestion).
-    pub fn field_name(field: &str) -> Result<&'static str, InputError> {
+    pub(crate) fn field_name(field: &str) -> Result<&'static str, InputError> {
         FIELDS
             .iter()
             .copied()
@@ -153,13 +153,13 @@ impl ContainerConfig {
     }
 
     /// Where `field` was set, else where the configuration was created.
-    pub fn origin_of(&self, field: &str) -> &Origin {
+    pub(crate) fn origin_of(&self, field: &str) -> &Origin {
         self.field_origins.get(field).unwrap_or(&self.origin)
     }
 
     /// Sets one field from an input value, converting every shorthand; the value replaces what
     /// was there.
-    pub fn set_field(&mut self, field: &str, value: &Value, origin: Origin) -> InputResult<()> {
+    pub(crate) fn set_field(&mut self, field: &str, value: &Value, origin: Origin) -> InputResult<()> {
         let field = Self::field_name(field)?;
         self.set_parsed(field, value)
             .map_err(|e| e.within(format!("`{field}`")))?;
@@ -219,7 +219,7 @@ impl ContainerConfig {
     }
 
     /// A field read back in its normalised form (lists are always lists).
-    pub fn get_field(&self, field: &str) -> InputResult<Value> {
+    pub(crate) fn get_field(&self, field: &str) -> InputResult<Value> {
         let field = Self::field_name(field)?;
         let list = |items: Vec<Value>| Value::List(items);
         Ok(match field {
@@ -260,7 +260,7 @@ impl ContainerConfig {
     }
 
     /// All fields that differ from their defaults, as a mapping (the object-map form).
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let empty = ContainerConfig::default();
         let mut out = BTreeMap::new();
         for field in FIELDS {
@@ -275,7 +275,7 @@ impl ContainerConfig {
     }
 
     /// Sets every field of a mapping; the origin of each field comes from `origin_of(field)`.
-    pub fn set_from_map(
+    pub(crate) fn set_from_map(
         &mut self,
         map: &BTreeMap<String, Value>,
         origin_of: &dyn Fn(&str) -> Origin,
@@ -297,7 +297,7 @@ impl ContainerConfig {
     /// docker-map's merge: lists union, first-key lists replace by key, dicts
     /// update, scalars overwrite when set; `abstract` and `extends` are never merged.
     /// `lists_only` merges only the list fields.
-    pub fn merge_from(&mut self, other: &ContainerConfig, lists_only: bool) {
+    pub(crate) fn merge_from(&mut self, other: &ContainerConfig, lists_only: bool) {
         merge_list(&mut self.instances, &other.instances);
         merge_list(&mut self.clients, &other.clients);
         merge_list(&mut self.shares, &other.shares);
@@ -337,7 +337,7 @@ impl ContainerConfig {
     }
 
     /// Instance names; an empty list means one default instance (`None`).
-    pub fn instance_names(&self) -> Vec<Option<&str>> {
+    pub(crate) fn instance_names(&self) -> Vec<Option<&str>> {
         if self.instances.is_empty() {
             vec![None]
         } else {
@@ -345,7 +345,7 @@ impl ContainerConfig {
         }
     }
 
-    pub fn is_persistent(&self) -> bool {
+    pub(crate) fn is_persistent(&self) -> bool {
         self.persistent.unwrap_or(false)
     }
 }
@@ -386,7 +386,7 @@ fn paths(value: &Value) -> InputResult<Vec<String>> {
 }
 
 /// `chmod` modes: octal (`750`) or symbolic (`u=rwX,g=rX,o=`).
-pub fn permissions(value: &Value) -> InputResult<Option<String>> {
+pub(crate) fn permissions(value: &Value) -> InputResult<Option<String>> {
     let text = match value {
         Value::Null => return Ok(None),
         Value::Int(i) => i.to_string(),

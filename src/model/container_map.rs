@@ -18,7 +18,7 @@ use super::value::Value;
 use super::volume::VolumeConfig;
 
 /// Map-level property names (the spec's list).
-pub const PROPERTIES: [&str; 12] = [
+pub(crate) const PROPERTIES: [&str; 12] = [
     "containers",
     "volumes",
     "host",
@@ -34,7 +34,7 @@ pub const PROPERTIES: [&str; 12] = [
 ];
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ContainerMap {
+pub(crate) struct ContainerMap {
     pub name: String,
     pub containers: BTreeMap<String, ContainerConfig>,
     pub volumes: BTreeMap<String, VolumeConfig>,
@@ -63,13 +63,13 @@ pub struct ContainerMap {
 
 /// Gives the origin of a key path below a map's root (YAML: file, key path, line; a recipe: the
 /// position of the call).
-pub type OriginOf<'a> = &'a dyn Fn(&[&str]) -> Origin;
+pub(crate) type OriginOf<'a> = &'a dyn Fn(&[&str]) -> Origin;
 
 /// Configurations by name, `extends` applied: borrowed from the map where nothing was merged.
-pub type Configs<'a> = BTreeMap<String, Cow<'a, ContainerConfig>>;
+pub(crate) type Configs<'a> = BTreeMap<String, Cow<'a, ContainerConfig>>;
 
 impl ContainerMap {
-    pub fn new(name: &str, origin: Origin) -> Result<Self, Problem> {
+    pub(crate) fn new(name: &str, origin: Origin) -> Result<Self, Problem> {
         name::check("map", name).map_err(|e| Problem::new(e, origin.clone()))?;
         Ok(ContainerMap {
             name: name.to_string(),
@@ -80,7 +80,7 @@ impl ContainerMap {
 
     /// Builds a map from docker-map's dict layout: map properties, an optional `containers`
     /// wrapper, and any other key as a container.
-    pub fn from_value(name: &str, value: &Value, origin_of: OriginOf) -> Result<Self, Vec<Problem>> {
+    pub(crate) fn from_value(name: &str, value: &Value, origin_of: OriginOf) -> Result<Self, Vec<Problem>> {
         let mut map = ContainerMap::new(name, origin_of(&[])).map_err(|p| vec![p])?;
         map.update_from_value(value, origin_of)?;
         Ok(map)
@@ -89,13 +89,17 @@ impl ContainerMap {
     /// Sets everything a dict-layout value names; containers named again are replaced field by
     /// field, as docker-map's `update` does.
     /// Every problem is collected; the map keeps what could be set.
-    pub fn update_from_value(&mut self, value: &Value, origin_of: OriginOf) -> Result<(), Vec<Problem>> {
+    pub(crate) fn update_from_value(
+        &mut self,
+        value: &Value,
+        origin_of: OriginOf,
+    ) -> Result<(), Vec<Problem>> {
         self.update_skipping(value, &[], origin_of)
     }
 
     /// As `update_from_value`, leaving out top-level keys that are not part of the map (a YAML
     /// file's `name:`).
-    pub fn update_skipping(
+    pub(crate) fn update_skipping(
         &mut self,
         value: &Value,
         skip: &[&str],
@@ -213,7 +217,7 @@ impl ContainerMap {
     }
 
     /// Replaces all containers with those of a mapping.
-    pub fn set_containers(&mut self, value: &Value, origin_of: OriginOf) -> Result<(), Vec<Problem>> {
+    pub(crate) fn set_containers(&mut self, value: &Value, origin_of: OriginOf) -> Result<(), Vec<Problem>> {
         let entries = match value {
             Value::Null => BTreeMap::new(),
             Value::Map(m) => m.clone(),
@@ -247,7 +251,11 @@ impl ContainerMap {
     }
 
     /// The configuration `name`, created empty on first touch.
-    pub fn config_mut(&mut self, cname: &str, origin: Origin) -> Result<&mut ContainerConfig, Problem> {
+    pub(crate) fn config_mut(
+        &mut self,
+        cname: &str,
+        origin: Origin,
+    ) -> Result<&mut ContainerConfig, Problem> {
         name::check("container config", cname).map_err(|e| Problem::new(e, origin.clone()))?;
         Ok(self
             .containers
@@ -256,7 +264,7 @@ impl ContainerMap {
     }
 
     /// Sets a map property; `origin` is where (a recipe call position).
-    pub fn set_property(&mut self, key: &str, value: &Value, origin: Origin) -> Result<(), Problem> {
+    pub(crate) fn set_property(&mut self, key: &str, value: &Value, origin: Origin) -> Result<(), Problem> {
         self.set_property_with(key, value, &|_| origin.clone())
     }
 
@@ -330,7 +338,7 @@ impl ContainerMap {
     }
 
     /// Sets one entry of `volumes`, `networks`, `host` or `groups`.
-    pub fn set_entry(
+    pub(crate) fn set_entry(
         &mut self,
         kind: &str,
         entry: &str,
@@ -376,7 +384,7 @@ impl ContainerMap {
     }
 
     /// One entry of `volumes`, `networks`, `host` or `groups`, normalised; None when absent.
-    pub fn get_entry(&self, kind: &str, entry: &str) -> Option<Value> {
+    pub(crate) fn get_entry(&self, kind: &str, entry: &str) -> Option<Value> {
         match kind {
             "volumes" => self.volumes.get(entry).map(VolumeConfig::to_value),
             "networks" => self.networks.get(entry).map(NetworkConfig::to_value),
@@ -387,7 +395,7 @@ impl ContainerMap {
     }
 
     /// Entry names of `volumes`, `networks`, `host`, `groups` or `containers`.
-    pub fn entry_names(&self, kind: &str) -> Vec<String> {
+    pub(crate) fn entry_names(&self, kind: &str) -> Vec<String> {
         match kind {
             "volumes" => self.volumes.keys().cloned().collect(),
             "networks" => self.networks.keys().cloned().collect(),
@@ -399,7 +407,7 @@ impl ContainerMap {
     }
 
     /// Removes an entry; true if it was there.
-    pub fn remove_entry(&mut self, kind: &str, entry: &str) -> bool {
+    pub(crate) fn remove_entry(&mut self, kind: &str, entry: &str) -> bool {
         match kind {
             "volumes" => self.volumes.remove(entry).is_some(),
             "networks" => self.networks.remove(entry).is_some(),
@@ -411,7 +419,7 @@ impl ContainerMap {
     }
 
     /// A property read back in normalised form (`containers` as a mapping of configurations).
-    pub fn get_property(&self, key: &str) -> Result<Value, InputError> {
+    pub(crate) fn get_property(&self, key: &str) -> Result<Value, InputError> {
         let map_of = |entries: Vec<(String, Value)>| Value::Map(entries.into_iter().collect());
         Ok(match key {
             "containers" => map_of(
@@ -457,7 +465,7 @@ impl ContainerMap {
     }
 
     /// The whole map in docker-map's dict layout (containers under `containers`).
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let mut out = BTreeMap::new();
         for key in PROPERTIES {
             if let Ok(v) = self.get_property(key) {
@@ -474,7 +482,7 @@ impl ContainerMap {
 
     /// docker-map's map merge: configurations, volumes and networks merge,
     /// `host` entries are replaced key by key, scalars are replaced when set.
-    pub fn merge_from(&mut self, other: &ContainerMap, lists_only: bool) {
+    pub(crate) fn merge_from(&mut self, other: &ContainerMap, lists_only: bool) {
         for (cname, config) in &other.containers {
             match self.containers.get_mut(cname) {
                 Some(existing) => existing.merge_from(config, lists_only),
@@ -528,7 +536,7 @@ impl ContainerMap {
     }
 
     /// The full image reference of a configuration.
-    pub fn image_of(&self, cname: &str, config: &ContainerConfig) -> String {
+    pub(crate) fn image_of(&self, cname: &str, config: &ContainerConfig) -> String {
         image::resolve(
             config.image.as_deref(),
             cname,
@@ -537,18 +545,18 @@ impl ContainerMap {
         )
     }
 
-    pub fn uses_parent_name(&self) -> bool {
+    pub(crate) fn uses_parent_name(&self) -> bool {
         self.use_attached_parent_name.unwrap_or(false)
     }
 
-    pub fn origin_of_property(&self, key: &str) -> &Origin {
+    pub(crate) fn origin_of_property(&self, key: &str) -> &Origin {
         self.property_origins.get(key).unwrap_or(&self.origin)
     }
 
     /// Configurations with `extends` applied, abstract ones left out; unknown
     /// parents and `extends` cycles are problems.
     #[cfg(test)]
-    pub fn extended(&self) -> Result<Configs<'_>, Vec<Problem>> {
+    pub(crate) fn extended(&self) -> Result<Configs<'_>, Vec<Problem>> {
         let (configs, problems) = self.extended_all();
         if problems.is_empty() {
             Ok(configs)
@@ -560,7 +568,7 @@ impl ContainerMap {
     /// Like [`ContainerMap::extended`], but every configuration is returned, one that can't be
     /// extended as it is written, so the other checks still see it and report their problems
     /// too.
-    pub fn extended_all(&self) -> (Configs<'_>, Vec<Problem>) {
+    pub(crate) fn extended_all(&self) -> (Configs<'_>, Vec<Problem>) {
         let mut problems: Vec<Problem> = Vec::new();
         // A cycle is found from each of its members; it is reported once.
         let mut cycles: Vec<Vec<String>> = Vec::new();

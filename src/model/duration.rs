@@ -6,7 +6,7 @@ use crate::model::input::invalid;
 
 /// `10us`, `1000 ms`, `1m30s`, `1.5s`, `2h`; a bare number is nanoseconds. Unknown units are
 /// errors (docker-map read `2h` as 2 ns).
-pub fn parse_nanos(value: &Value) -> InputResult<u64> {
+pub(crate) fn parse_nanos(value: &Value) -> InputResult<u64> {
     match value {
         Value::Int(i) if *i >= 0 => u64::try_from(*i).map_err(|e| invalid!("{e}")),
         Value::Str(s) => parse_text(s),
@@ -60,7 +60,7 @@ fn parse_text(text: &str) -> InputResult<u64> {
 }
 
 /// Seconds: a number, or a duration string (`"10s"`, `"1m"`).
-pub fn parse_seconds(value: &Value) -> InputResult<f64> {
+pub(crate) fn parse_seconds(value: &Value) -> InputResult<f64> {
     match value {
         Value::Int(i) if *i >= 0 => Ok(*i as f64),
         Value::Float(f) if *f >= 0.0 && f.is_finite() => Ok(*f),

@@ -11,7 +11,7 @@ use super::name;
 use super::value::Value;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct NetworkEndpoint {
+pub(crate) struct NetworkEndpoint {
     pub network_name: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
@@ -35,7 +35,7 @@ const FIELDS: [&str; 6] = [
 ];
 
 impl NetworkEndpoint {
-    pub fn parse_list(value: &Value) -> InputResult<Vec<NetworkEndpoint>> {
+    pub(crate) fn parse_list(value: &Value) -> InputResult<Vec<NetworkEndpoint>> {
         let list = items(value, &FIELDS, &["network_name"])
             .iter()
             .map(NetworkEndpoint::parse)
@@ -74,7 +74,7 @@ impl NetworkEndpoint {
         build(at(0), at(1), at(2), at(3), at(4), at(5))
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let mut entries = vec![("network_name", Value::str(&self.network_name))];
         if !self.aliases.is_empty() {
             entries.push(("aliases", Value::strs(&self.aliases)));

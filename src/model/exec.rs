@@ -8,7 +8,7 @@ use super::value::Value;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ExecPolicy {
+pub(crate) enum ExecPolicy {
     /// After every start dmap performs.
     Restart,
     /// Only after the first start of a newly created container.
@@ -16,7 +16,7 @@ pub enum ExecPolicy {
 }
 
 impl ExecPolicy {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ExecPolicy::Restart => "restart",
             ExecPolicy::Initial => "initial",
@@ -27,13 +27,13 @@ impl ExecPolicy {
 /// A command: a shell-like string (split into words when run) or an argument list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
-pub enum Command {
+pub(crate) enum Command {
     Line(String),
     Argv(Vec<String>),
 }
 
 impl Command {
-    pub fn parse(value: &Value) -> InputResult<Command> {
+    pub(crate) fn parse(value: &Value) -> InputResult<Command> {
         match value {
             Value::Str(s) if !s.trim().is_empty() => Ok(Command::Line(s.clone())),
             Value::List(items) if !items.is_empty() => items
@@ -51,7 +51,7 @@ impl Command {
         }
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         match self {
             Command::Line(s) => Value::str(s),
             Command::Argv(words) => Value::strs(words),
@@ -60,7 +60,7 @@ impl Command {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ExecCommand {
+pub(crate) struct ExecCommand {
     pub cmd: Command,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
@@ -68,7 +68,7 @@ pub struct ExecCommand {
 }
 
 impl ExecCommand {
-    pub fn parse_list(value: &Value) -> InputResult<Vec<ExecCommand>> {
+    pub(crate) fn parse_list(value: &Value) -> InputResult<Vec<ExecCommand>> {
         let mut out: Vec<ExecCommand> = Vec::new();
         for item in items(value, &["cmd", "user", "policy"], &["cmd"]) {
             let cmd = ExecCommand::parse(&item)?;
@@ -100,7 +100,7 @@ impl ExecCommand {
         }
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let mut entries = vec![("cmd", self.cmd.to_value())];
         if let Some(u) = &self.user {
             entries.push(("user", Value::str(u)));

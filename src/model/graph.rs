@@ -16,7 +16,7 @@ use super::problem::Problem;
 
 /// A node of the graph.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Item {
+pub(crate) enum Item {
     Container {
         config: String,
         instance: Option<String>,
@@ -31,19 +31,19 @@ pub enum Item {
 }
 
 impl Item {
-    pub fn container(config: &str, instance: Option<&str>) -> Item {
+    pub(crate) fn container(config: &str, instance: Option<&str>) -> Item {
         Item::Container {
             config: config.to_string(),
             instance: instance.map(str::to_string),
         }
     }
 
-    pub fn is_container(&self) -> bool {
+    pub(crate) fn is_container(&self) -> bool {
         matches!(self, Item::Container { .. })
     }
 
     /// `cfg` or `cfg.instance` for containers.
-    pub fn reference(&self) -> String {
+    pub(crate) fn reference(&self) -> String {
         match self {
             Item::Container {
                 config,
@@ -73,7 +73,7 @@ impl fmt::Display for Item {
 /// The graph of one map, built from its extended configurations. Items are interned: edges are
 /// indices, so big maps cost no string hashing or cloning per edge.
 #[derive(Debug, Default)]
-pub struct Graph {
+pub(crate) struct Graph {
     items: Vec<Item>,
     index: HashMap<Item, usize>,
     /// Direct dependencies of each item (containers have them), in docker-map's order.
@@ -100,7 +100,7 @@ impl Graph {
     }
 
     /// Builds the graph; every dependency cycle is a problem naming it.
-    pub fn build(map: &ContainerMap, configs: &Configs<'_>) -> Result<Graph, Vec<Problem>> {
+    pub(crate) fn build(map: &ContainerMap, configs: &Configs<'_>) -> Result<Graph, Vec<Problem>> {
         let owners = attached_owners(map, configs);
         let mut graph = Graph::default();
         // Containers first, so their ids follow map order.
@@ -292,16 +292,16 @@ impl Graph {
     }
 
     /// Every item, dependencies first.
-    pub fn start_order(&self) -> Vec<&Item> {
+    pub(crate) fn start_order(&self) -> Vec<&Item> {
         self.items_of(&self.start_order).collect()
     }
 
     /// Every container, in map order.
-    pub fn containers(&self) -> Vec<&Item> {
+    pub(crate) fn containers(&self) -> Vec<&Item> {
         self.items_of(&self.containers).collect()
     }
 
-    pub fn direct_dependencies(&self, item: &Item) -> Vec<&Item> {
+    pub(crate) fn direct_dependencies(&self, item: &Item) -> Vec<&Item> {
         self.id(item)
             .map(|i| self.items_of(&self.parents[i]).collect())
             .unwrap_or_default()
@@ -310,13 +310,13 @@ impl Graph {
     /// docker-map's dependency list of an item, deepest first: for each direct parent that is a
     /// container its own list, then the direct parents, de-duplicated in order.
     #[cfg(test)]
-    pub fn dependencies(&self, item: &Item) -> Vec<Item> {
+    pub(crate) fn dependencies(&self, item: &Item) -> Vec<Item> {
         self.walk(item, false)
     }
 
     /// The same walk over the inverted edges: who must stop before `item`, outermost first.
     #[cfg(test)]
-    pub fn dependents(&self, item: &Item) -> Vec<Item> {
+    pub(crate) fn dependents(&self, item: &Item) -> Vec<Item> {
         self.walk(item, true)
     }
 
@@ -351,7 +351,7 @@ impl Graph {
     /// depends on is dropped (it is visited in that input's path), and each dependency is
     /// visited once, in the first path that needs it.
     #[cfg(test)]
-    pub fn merged_paths(&self, inputs: &[Item], reverse: bool) -> Vec<(Item, Vec<Item>)> {
+    pub(crate) fn merged_paths(&self, inputs: &[Item], reverse: bool) -> Vec<(Item, Vec<Item>)> {
         let mut unique: Vec<Item> = Vec::new();
         for i in inputs {
             if !unique.contains(i) {
@@ -404,7 +404,7 @@ fn combine(direct: &[usize], memo: &[Option<Rc<Vec<usize>>>]) -> Vec<usize> {
 }
 
 /// Attached alias (or `parent.alias`) → owning configuration.
-pub fn attached_owners(map: &ContainerMap, configs: &Configs<'_>) -> HashMap<String, String> {
+pub(crate) fn attached_owners(map: &ContainerMap, configs: &Configs<'_>) -> HashMap<String, String> {
     let mut owners = HashMap::new();
     for (cname, config) in configs {
         for a in &config.attaches {

@@ -10,7 +10,7 @@ use super::value::Value;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct HealthCheck {
+pub(crate) struct HealthCheck {
     /// `["CMD", ...]`, `["CMD-SHELL", "..."]` or `["NONE"]` (disables the image's check).
     pub test: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -27,7 +27,7 @@ const FIELDS: [&str; 5] = ["test", "interval", "timeout", "retries", "start_peri
 
 impl HealthCheck {
     /// None for nothing (no healthcheck set).
-    pub fn parse(value: &Value) -> InputResult<Option<HealthCheck>> {
+    pub(crate) fn parse(value: &Value) -> InputResult<Option<HealthCheck>> {
         let null = Value::Null;
         match value {
             Value::Null => Ok(None),
@@ -54,7 +54,7 @@ impl HealthCheck {
         }
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let mut entries = vec![("test", Value::strs(&self.test))];
         let nanos = |n: u64| Value::Int(i64::try_from(n).unwrap_or(i64::MAX));
         if let Some(n) = self.interval {

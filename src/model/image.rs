@@ -2,7 +2,7 @@
 
 /// Splits `name[:tag]`; the text after the last `:` is a tag only if it has no `/`, so a registry
 /// port (`host:5000/img`) is not mistaken for one (docker-map's bug). Digests stay in the name.
-pub fn split_tag(image: &str) -> (&str, Option<&str>) {
+pub(crate) fn split_tag(image: &str) -> (&str, Option<&str>) {
     if image.contains('@') {
         return (image, None);
     }
@@ -13,7 +13,7 @@ pub fn split_tag(image: &str) -> (&str, Option<&str>) {
 }
 
 /// The full image reference of a configuration.
-pub fn resolve(
+pub(crate) fn resolve(
     image: Option<&str>,
     config: &str,
     repository: Option<&str>,

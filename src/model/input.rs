@@ -9,7 +9,7 @@ use super::value::Value;
 
 /// Why an input value could not be converted; the model adds the field and the origin.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum InputError {
+pub(crate) enum InputError {
     /// A value of the wrong shape; `found` is the value as it reads in messages.
     #[error("expected {expected}, found {found}")]
     Expected { expected: String, found: String },
@@ -42,7 +42,7 @@ pub enum InputError {
 
 impl InputError {
     /// `expected {expected}, found {found}`, the value as it reads in messages.
-    pub fn expected(expected: impl Into<String>, found: impl std::fmt::Display) -> Self {
+    pub(crate) fn expected(expected: impl Into<String>, found: impl std::fmt::Display) -> Self {
         InputError::Expected {
             expected: expected.into(),
             found: found.to_string(),
@@ -50,7 +50,7 @@ impl InputError {
     }
 
     /// The same failure, prefixed by the part of the value it is in.
-    pub fn within(self, context: impl Into<String>) -> Self {
+    pub(crate) fn within(self, context: impl Into<String>) -> Self {
         InputError::In {
             context: context.into(),
             error: Box::new(self),
@@ -71,7 +71,7 @@ impl From<&str> for InputError {
 }
 
 /// A conversion's result.
-pub type InputResult<T> = Result<T, InputError>;
+pub(crate) type InputResult<T> = Result<T, InputError>;
 
 /// `InputError::Invalid` with a formatted message, for the long tail of one-off failures.
 macro_rules! invalid {
@@ -83,7 +83,7 @@ pub(crate) use invalid;
 
 /// One entry of a list-valued field.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Item {
+pub(crate) enum Item {
     /// A list element (or the whole value when it was a scalar).
     Single(Value),
     /// A `key: value` entry of a mapping (the whole-list mapping form, or a one-entry mapping as a
@@ -94,7 +94,7 @@ pub enum Item {
 /// Applies the general list rule. `kwargs` names the keys that make a mapping a single keyword
 /// item (e.g. `{name: "a", readonly: true}`) instead of the whole-list mapping form; `ident` is the
 /// key such a mapping must contain.
-pub fn items(value: &Value, kwargs: &[&str], ident: &[&str]) -> Vec<Item> {
+pub(crate) fn items(value: &Value, kwargs: &[&str], ident: &[&str]) -> Vec<Item> {
     match value {
         Value::Null => Vec::new(),
         Value::List(list) => list.iter().map(|v| list_element(v, kwargs, ident)).collect(),
@@ -121,14 +121,14 @@ fn list_element(value: &Value, kwargs: &[&str], ident: &[&str]) -> Item {
     }
 }
 
-pub fn is_kwargs(map: &BTreeMap<String, Value>, kwargs: &[&str], ident: &[&str]) -> bool {
+pub(crate) fn is_kwargs(map: &BTreeMap<String, Value>, kwargs: &[&str], ident: &[&str]) -> bool {
     !map.is_empty()
         && map.keys().all(|k| kwargs.contains(&k.as_str()))
         && ident.iter().any(|i| map.contains_key(*i))
 }
 
 /// Positional elements of a list element: a list is itself, anything else one element.
-pub fn tuple(value: &Value) -> Vec<Value> {
+pub(crate) fn tuple(value: &Value) -> Vec<Value> {
     match value {
         Value::List(items) => items.clone(),
         other => vec![other.clone()],
@@ -136,12 +136,12 @@ pub fn tuple(value: &Value) -> Vec<Value> {
 }
 
 /// docker-map's `is_path`: starts with `/` or `./`.
-pub fn is_path(s: &str) -> bool {
+pub(crate) fn is_path(s: &str) -> bool {
     s.starts_with('/') || s.starts_with("./")
 }
 
 /// A read-only flag: booleans, `ro`/`rw`, nothing (read-write), 0/1.
-pub fn read_only(value: &Value) -> InputResult<bool> {
+pub(crate) fn read_only(value: &Value) -> InputResult<bool> {
     match value {
         Value::Null => Ok(false),
         Value::Bool(b) => Ok(*b),
@@ -156,11 +156,11 @@ pub fn read_only(value: &Value) -> InputResult<bool> {
 }
 
 /// Whether a value is a read-only flag (used to tell `(alias, ro)` from `(path, host_path)`).
-pub fn is_flag(value: &Value) -> bool {
+pub(crate) fn is_flag(value: &Value) -> bool {
     matches!(value, Value::Bool(_)) || matches!(value, Value::Str(s) if s == "ro" || s == "rw")
 }
 
-pub fn string(value: &Value, what: &str) -> InputResult<String> {
+pub(crate) fn string(value: &Value, what: &str) -> InputResult<String> {
     match value {
         Value::Str(s) if !s.is_empty() => Ok(s.clone()),
         Value::Int(i) => Ok(i.to_string()),
@@ -168,7 +168,7 @@ pub fn string(value: &Value, what: &str) -> InputResult<String> {
     }
 }
 
-pub fn opt_string(value: &Value, what: &str) -> InputResult<Option<String>> {
+pub(crate) fn opt_string(value: &Value, what: &str) -> InputResult<Option<String>> {
     match value {
         Value::Null => Ok(None),
         Value::Str(s) if s.is_empty() => Ok(None),
@@ -177,7 +177,7 @@ pub fn opt_string(value: &Value, what: &str) -> InputResult<Option<String>> {
 }
 
 /// A list of strings: one string, a list of strings, or nothing.
-pub fn strings(value: &Value, what: &str) -> InputResult<Vec<String>> {
+pub(crate) fn strings(value: &Value, what: &str) -> InputResult<Vec<String>> {
     match value {
         Value::Null => Ok(Vec::new()),
         Value::List(items) => items.iter().map(|v| string(v, what)).collect(),
@@ -185,7 +185,7 @@ pub fn strings(value: &Value, what: &str) -> InputResult<Vec<String>> {
     }
 }
 
-pub fn boolean(value: &Value, what: &str) -> InputResult<bool> {
+pub(crate) fn boolean(value: &Value, what: &str) -> InputResult<bool> {
     match value {
         Value::Bool(b) => Ok(*b),
         Value::Null => Ok(false),
@@ -194,7 +194,7 @@ pub fn boolean(value: &Value, what: &str) -> InputResult<bool> {
 }
 
 /// Looks up keyword arguments of a mapping item, rejecting unknown keys.
-pub fn kwargs<'a>(
+pub(crate) fn kwargs<'a>(
     map: &'a BTreeMap<String, Value>,
     allowed: &[&str],
     what: &str,
@@ -217,7 +217,7 @@ pub fn kwargs<'a>(
 }
 
 /// Appends and de-duplicates, keeping order (docker-map's `merge_list`).
-pub fn merge_list<T: PartialEq + Clone>(into: &mut Vec<T>, from: &[T]) {
+pub(crate) fn merge_list<T: PartialEq + Clone>(into: &mut Vec<T>, from: &[T]) {
     for item in from {
         if !into.contains(item) {
             into.push(item.clone());
@@ -227,7 +227,7 @@ pub fn merge_list<T: PartialEq + Clone>(into: &mut Vec<T>, from: &[T]) {
 
 /// docker-map's first-key merge: incoming items replace items with the same key in place, new
 /// ones are appended.
-pub fn merge_first_key<T: Clone, K: PartialEq>(into: &mut Vec<T>, from: &[T], key: impl Fn(&T) -> K) {
+pub(crate) fn merge_first_key<T: Clone, K: PartialEq>(into: &mut Vec<T>, from: &[T], key: impl Fn(&T) -> K) {
     for item in from {
         match into.iter().position(|existing| key(existing) == key(item)) {
             Some(i) => into[i] = item.clone(),
@@ -237,7 +237,7 @@ pub fn merge_first_key<T: Clone, K: PartialEq>(into: &mut Vec<T>, from: &[T], ke
 }
 
 /// Removes items whose key appeared earlier, keeping the last one at the first one's place.
-pub fn dedup_first_key<T: Clone, K: PartialEq>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
+pub(crate) fn dedup_first_key<T: Clone, K: PartialEq>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
     let mut out: Vec<T> = Vec::with_capacity(items.len());
     merge_first_key(&mut out, &items, key);
     out
@@ -245,7 +245,7 @@ pub fn dedup_first_key<T: Clone, K: PartialEq>(items: Vec<T>, key: impl Fn(&T) -
 
 /// `create_options` of a volume or network: a mapping of the keys dmap sends to the Engine, each
 /// with its shape (`bool` or a mapping of strings); any other key is an error naming it.
-pub fn object_options(
+pub(crate) fn object_options(
     value: &Value,
     what: &str,
     keys: &[(&str, bool)],

@@ -8,7 +8,7 @@ use super::name;
 use super::value::Value;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Link {
+pub(crate) struct Link {
     /// `cfg` or `cfg.instance`.
     pub container: String,
     /// Defaults to the hostname of the linked container.
@@ -17,7 +17,7 @@ pub struct Link {
 }
 
 impl Link {
-    pub fn parse_list(value: &Value) -> InputResult<Vec<Link>> {
+    pub(crate) fn parse_list(value: &Value) -> InputResult<Vec<Link>> {
         let mut out: Vec<Link> = Vec::new();
         for item in items(value, &["container", "alias"], &["container"]) {
             let link = Link::parse(&item)?;
@@ -55,7 +55,7 @@ impl Link {
         Ok(Link { container, alias })
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         match &self.alias {
             None => Value::map([("container", Value::str(&self.container))]),
             Some(a) => Value::map([
@@ -67,7 +67,7 @@ impl Link {
 }
 
 /// Link and network aliases are hostnames: letters, digits, `-`, `_` and `.`.
-pub fn check_alias(alias: &str) -> InputResult<()> {
+pub(crate) fn check_alias(alias: &str) -> InputResult<()> {
     let ok = !alias.is_empty()
         && alias.len() <= 253
         && alias

@@ -3,7 +3,7 @@
 use super::input::InputError;
 
 /// Checks `[A-Za-z0-9][A-Za-z0-9_-]*`; `what` names the kind in the error.
-pub fn check(what: &str, name: &str) -> Result<(), InputError> {
+pub(crate) fn check(what: &str, name: &str) -> Result<(), InputError> {
     let mut chars = name.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
     if first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
@@ -17,7 +17,7 @@ pub fn check(what: &str, name: &str) -> Result<(), InputError> {
 }
 
 /// A reference `cfg` or `cfg.instance`.
-pub fn split_instance(reference: &str) -> (&str, Option<&str>) {
+pub(crate) fn split_instance(reference: &str) -> (&str, Option<&str>) {
     match reference.split_once('.') {
         Some((cfg, inst)) => (cfg, Some(inst)),
         None => (reference, None),
@@ -25,7 +25,7 @@ pub fn split_instance(reference: &str) -> (&str, Option<&str>) {
 }
 
 /// Checks a `cfg` or `cfg.instance` reference.
-pub fn check_reference(what: &str, reference: &str) -> Result<(), InputError> {
+pub(crate) fn check_reference(what: &str, reference: &str) -> Result<(), InputError> {
     let (cfg, inst) = split_instance(reference);
     let invalid = |_| InputError::InvalidReference {
         what: what.to_string(),
@@ -39,7 +39,7 @@ pub fn check_reference(what: &str, reference: &str) -> Result<(), InputError> {
 }
 
 /// `map.config` or `map.config.instance`.
-pub fn container(map: &str, config: &str, instance: Option<&str>) -> String {
+pub(crate) fn container(map: &str, config: &str, instance: Option<&str>) -> String {
     match instance {
         Some(i) => format!("{map}.{config}.{i}"),
         None => format!("{map}.{config}"),
@@ -47,17 +47,17 @@ pub fn container(map: &str, config: &str, instance: Option<&str>) -> String {
 }
 
 /// Named volume of an attached alias: `map.alias`, or `map.parent.alias`.
-pub fn volume(map: &str, parent: Option<&str>, alias: &str) -> String {
+pub(crate) fn volume(map: &str, parent: Option<&str>, alias: &str) -> String {
     match parent {
         Some(p) => format!("{map}.{p}.{alias}"),
         None => format!("{map}.{alias}"),
     }
 }
 
-pub const PRESET_NETWORKS: [&str; 3] = ["bridge", "host", "none"];
+pub(crate) const PRESET_NETWORKS: [&str; 3] = ["bridge", "host", "none"];
 
 /// `map.net`; the presets keep their names.
-pub fn network(map: &str, net: &str) -> String {
+pub(crate) fn network(map: &str, net: &str) -> String {
     if PRESET_NETWORKS.contains(&net) {
         net.to_string()
     } else {
@@ -66,10 +66,10 @@ pub fn network(map: &str, net: &str) -> String {
 }
 
 /// The default client: no hostname suffix.
-pub const DEFAULT_CLIENT: &str = "default";
+pub(crate) const DEFAULT_CLIENT: &str = "default";
 
 /// docker-map's hostname: `_` and `.` become `-`; a non-default client appends `-client`.
-pub fn hostname(container_name: &str, client: Option<&str>) -> String {
+pub(crate) fn hostname(container_name: &str, client: Option<&str>) -> String {
     let clean = |s: &str| s.replace(['_', '.'], "-");
     match client {
         Some(c) if c != DEFAULT_CLIENT && c != "__default__" => {

@@ -11,7 +11,7 @@ use super::value::Value;
 use super::volume::string_map;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct NetworkConfig {
+pub(crate) struct NetworkConfig {
     pub driver: String,
     pub driver_options: BTreeMap<String, String>,
     pub internal: bool,
@@ -33,7 +33,7 @@ impl Default for NetworkConfig {
 }
 
 impl NetworkConfig {
-    pub fn parse(value: &Value, origin: Origin) -> InputResult<NetworkConfig> {
+    pub(crate) fn parse(value: &Value, origin: Origin) -> InputResult<NetworkConfig> {
         let mut n = NetworkConfig {
             origin,
             ..NetworkConfig::default()
@@ -67,7 +67,7 @@ impl NetworkConfig {
         Ok(n)
     }
 
-    pub fn merge_from(&mut self, other: &NetworkConfig) {
+    pub(crate) fn merge_from(&mut self, other: &NetworkConfig) {
         if other.driver != "bridge" {
             self.driver.clone_from(&other.driver);
         }
@@ -76,7 +76,7 @@ impl NetworkConfig {
         self.create_options.extend(other.create_options.clone());
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let mut m = BTreeMap::new();
         m.insert("driver".to_string(), Value::str(&self.driver));
         if !self.driver_options.is_empty() {

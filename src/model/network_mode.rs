@@ -8,7 +8,7 @@ use super::name;
 use super::value::Value;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum NetworkMode {
+pub(crate) enum NetworkMode {
     /// `none`, also written as nothing, `""` or `disabled`.
     Disabled,
     Bridge,
@@ -23,7 +23,7 @@ pub enum NetworkMode {
 }
 
 impl NetworkMode {
-    pub fn parse(value: &Value) -> InputResult<Option<NetworkMode>> {
+    pub(crate) fn parse(value: &Value) -> InputResult<Option<NetworkMode>> {
         let text = match value {
             Value::Null => return Ok(Some(NetworkMode::Disabled)),
             Value::Str(s) => s.as_str(),
@@ -66,11 +66,11 @@ impl NetworkMode {
         }))
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         Value::str(self.to_text())
     }
 
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         match self {
             NetworkMode::Disabled => "none".into(),
             NetworkMode::Bridge => "bridge".into(),

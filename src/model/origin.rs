@@ -9,7 +9,7 @@ use serde::Serialize;
 /// The source of a model item. Recipes give a line and column; YAML files give a key path and,
 /// where the parser knows it, a line.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Origin {
+pub(crate) struct Origin {
     /// The file as the user named it (or `<repl>`, `<inline>`); empty when unknown.
     pub file: Arc<str>,
     pub line: Option<usize>,
@@ -19,14 +19,14 @@ pub struct Origin {
 }
 
 impl Origin {
-    pub fn new(file: impl Into<Arc<str>>) -> Self {
+    pub(crate) fn new(file: impl Into<Arc<str>>) -> Self {
         Origin {
             file: file.into(),
             ..Origin::default()
         }
     }
 
-    pub fn at(file: impl Into<Arc<str>>, line: usize, column: usize) -> Self {
+    pub(crate) fn at(file: impl Into<Arc<str>>, line: usize, column: usize) -> Self {
         Origin {
             file: file.into(),
             line: Some(line),
@@ -35,12 +35,12 @@ impl Origin {
         }
     }
 
-    pub fn is_known(&self) -> bool {
+    pub(crate) fn is_known(&self) -> bool {
         !self.file.is_empty() || self.line.is_some()
     }
 
     /// The directory relative paths written in this file are resolved against.
-    pub fn base_dir(&self) -> PathBuf {
+    pub(crate) fn base_dir(&self) -> PathBuf {
         if self.file.is_empty() || self.file.starts_with('<') {
             return PathBuf::from(".");
         }
@@ -51,7 +51,7 @@ impl Origin {
     }
 
     /// Same file, with a key path below this one (YAML).
-    pub fn with_key(&self, key_path: String, line: Option<usize>) -> Self {
+    pub(crate) fn with_key(&self, key_path: String, line: Option<usize>) -> Self {
         Origin {
             file: self.file.clone(),
             line,

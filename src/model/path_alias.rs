@@ -15,14 +15,14 @@ use super::value::Value;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum AliasedPath {
+pub(crate) enum AliasedPath {
     Single(String),
     /// Instance name (or `default`) → path.
     PerInstance(BTreeMap<String, String>),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PathAlias {
+pub(crate) struct PathAlias {
     pub path: AliasedPath,
     /// Where it was written: relative paths are resolved against that file's directory when no
     /// `host_root` applies.
@@ -31,7 +31,7 @@ pub struct PathAlias {
 }
 
 impl PathAlias {
-    pub fn parse(value: &Value, origin: Origin) -> InputResult<PathAlias> {
+    pub(crate) fn parse(value: &Value, origin: Origin) -> InputResult<PathAlias> {
         let path = match value {
             Value::Str(s) if !s.is_empty() => AliasedPath::Single(s.clone()),
             Value::Map(m) if !m.is_empty() => {
@@ -62,7 +62,7 @@ impl PathAlias {
     }
 
     /// The path for an instance (`default` when there is none or it is not listed).
-    pub fn path_for(&self, instance: Option<&str>) -> Option<&str> {
+    pub(crate) fn path_for(&self, instance: Option<&str>) -> Option<&str> {
         match &self.path {
             AliasedPath::Single(p) => Some(p),
             AliasedPath::PerInstance(m) => instance
@@ -72,7 +72,7 @@ impl PathAlias {
         }
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         match &self.path {
             AliasedPath::Single(p) => Value::str(p),
             AliasedPath::PerInstance(m) => {
@@ -84,7 +84,7 @@ impl PathAlias {
 
 /// docker-map's `get_host_path`: absolute paths as they are, relative ones below the root (or,
 /// with no root, below the directory of the file that wrote them).
-pub fn resolve(root: Option<&Path>, base_dir: &Path, path: &str) -> PathBuf {
+pub(crate) fn resolve(root: Option<&Path>, base_dir: &Path, path: &str) -> PathBuf {
     let p = Path::new(path);
     if p.is_absolute() {
         p.to_path_buf()

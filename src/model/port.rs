@@ -12,21 +12,21 @@ use super::value::Value;
 
 /// A container port with its protocol; `"80"`, `80` and `"80/tcp"` are the same port.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Port {
+pub(crate) struct Port {
     pub number: u16,
     pub protocol: Protocol,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Protocol {
+pub(crate) enum Protocol {
     Tcp,
     Udp,
     Sctp,
 }
 
 impl Protocol {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Protocol::Tcp => "tcp",
             Protocol::Udp => "udp",
@@ -36,7 +36,7 @@ impl Protocol {
 }
 
 impl Port {
-    pub fn parse(value: &Value) -> InputResult<Port> {
+    pub(crate) fn parse(value: &Value) -> InputResult<Port> {
         let text = match value {
             Value::Int(i) => i.to_string(),
             Value::Str(s) => s.trim().to_string(),
@@ -61,7 +61,7 @@ impl Port {
     }
 
     /// Sort key for mapping keys: numeric, so `"80"` sorts before `"443"`... by number.
-    pub fn sort_key(key: &str) -> (u32, String) {
+    pub(crate) fn sort_key(key: &str) -> (u32, String) {
         match Port::parse(&Value::str(key)) {
             Ok(p) => (u32::from(p.number), p.protocol.as_str().to_string()),
             Err(_) => (u32::MAX, key.to_string()),
@@ -85,7 +85,7 @@ impl Serialize for Port {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PortBinding {
+pub(crate) struct PortBinding {
     pub exposed_port: Port,
     /// None: exposed only, not published.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,11 +98,11 @@ pub struct PortBinding {
 
 impl PortBinding {
     /// Items that replace each other on merge: the same port on the same interface.
-    pub fn key(&self) -> (Port, Option<String>, bool) {
+    pub(crate) fn key(&self) -> (Port, Option<String>, bool) {
         (self.exposed_port, self.interface.clone(), self.ipv6)
     }
 
-    pub fn parse_list(value: &Value) -> InputResult<Vec<PortBinding>> {
+    pub(crate) fn parse_list(value: &Value) -> InputResult<Vec<PortBinding>> {
         let kw = ["exposed_port", "host_port", "interface", "ipv6"];
         let mut entries = items(value, &kw, &["exposed_port"]);
         // The whole-list mapping form is ordered by port number, not by key text.
@@ -168,7 +168,7 @@ impl PortBinding {
         }
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let mut entries = vec![("exposed_port", Value::str(self.exposed_port.to_string()))];
         if let Some(h) = self.host_port {
             entries.push(("host_port", Value::Int(i64::from(h))));

@@ -7,13 +7,13 @@ use serde::Serialize;
 use super::origin::Origin;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Problem {
+pub(crate) struct Problem {
     pub message: String,
     pub origin: Origin,
 }
 
 impl Problem {
-    pub fn new(message: impl fmt::Display, origin: Origin) -> Self {
+    pub(crate) fn new(message: impl fmt::Display, origin: Origin) -> Self {
         Problem {
             message: message.to_string(),
             origin,

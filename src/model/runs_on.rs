@@ -6,7 +6,7 @@ use super::container_map::ContainerMap;
 use super::name;
 
 /// The clients a configuration runs on: its own, else the map's, else the default client.
-pub fn clients_of(map: &ContainerMap, config: &ContainerConfig) -> Vec<String> {
+pub(crate) fn clients_of(map: &ContainerMap, config: &ContainerConfig) -> Vec<String> {
     if !config.clients.is_empty() {
         config.clients.clone()
     } else if !map.clients.is_empty() {

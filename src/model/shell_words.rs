@@ -2,7 +2,7 @@
 
 /// Why a command string is not a list of words.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum WordsError {
+pub(crate) enum WordsError {
     #[error("unterminated {quote} quote in `{text}`")]
     Unterminated { quote: Quote, text: String },
     #[error("trailing backslash in `{text}`")]
@@ -11,7 +11,7 @@ pub enum WordsError {
 
 /// Which quote was left open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Quote {
+pub(crate) enum Quote {
     Single,
     Double,
 }
@@ -28,7 +28,7 @@ impl std::fmt::Display for Quote {
 /// Splits a command string like a POSIX shell: whitespace separates words; single quotes keep
 /// everything literal; double quotes keep all but `\` before `$`, `` ` ``, `"`, `\` and newline;
 /// a backslash outside quotes escapes the next character. (docker-map split on spaces.)
-pub fn split_words(text: &str) -> Result<Vec<String>, WordsError> {
+pub(crate) fn split_words(text: &str) -> Result<Vec<String>, WordsError> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut in_word = false;

@@ -7,11 +7,11 @@ use super::check::Checked;
 use super::container_map::ContainerMap;
 use super::name;
 
-pub const ALL: &str = "__all__";
+pub(crate) const ALL: &str = "__all__";
 
 /// Which maps a target is meant for: what its `MAP/` prefix says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Prefix<'a> {
+pub(crate) enum Prefix<'a> {
     /// No prefix: the first map, the default one.
     Default,
     /// `MAP/`: that map.
@@ -22,7 +22,7 @@ pub enum Prefix<'a> {
 
 /// A target split at its map prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Target<'a> {
+pub(crate) struct Target<'a> {
     pub prefix: Prefix<'a>,
     /// `CONFIG`, `CONFIG.INSTANCE`, `GROUP` or `__all__`.
     pub rest: &'a str,
@@ -30,7 +30,7 @@ pub struct Target<'a> {
 
 impl<'a> Target<'a> {
     /// Splits `text` at its first `/`; text without one has no prefix.
-    pub fn parse(text: &'a str) -> Self {
+    pub(crate) fn parse(text: &'a str) -> Self {
         match text.split_once('/') {
             None => Target {
                 prefix: Prefix::Default,
@@ -49,13 +49,13 @@ impl<'a> Target<'a> {
 }
 
 /// `MAP/__all__`: everything in map `map`.
-pub fn everything_in(map: &str) -> String {
+pub(crate) fn everything_in(map: &str) -> String {
     format!("{map}/{ALL}")
 }
 
 /// Whether `rest` (a target without its prefix) names something in `map` as written, before any
 /// check: `__all__`, a container (an abstract one too), one of its instances, or a group.
-pub fn names_in(map: &ContainerMap, rest: &str) -> bool {
+pub(crate) fn names_in(map: &ContainerMap, rest: &str) -> bool {
     let (config, instance) = name::split_instance(rest);
     rest == ALL
         || map.groups.contains_key(rest)
@@ -67,7 +67,7 @@ pub fn names_in(map: &ContainerMap, rest: &str) -> bool {
 
 /// A target whose prefix names no map of the selection.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum PrefixError {
+pub(crate) enum PrefixError {
     #[error("target `{target}`: no map has `{rest}`")]
     NoMapHas { target: String, rest: String },
     #[error("target `{target}`: no map `{map}` (maps: {})", quoted(.maps))]
@@ -88,7 +88,7 @@ fn quoted(names: &[String]) -> String {
 
 /// Checks the prefixes of targets given to a selection of maps: a `MAP/` prefix names one of
 /// them, and `__all__/X` finds `X` in one of them. What the rest names is checked on expansion.
-pub fn check_prefixes(targets: &[String], maps: &[&ContainerMap]) -> Result<(), PrefixError> {
+pub(crate) fn check_prefixes(targets: &[String], maps: &[&ContainerMap]) -> Result<(), PrefixError> {
     for text in targets {
         let target = Target::parse(text);
         match target.prefix {
@@ -117,7 +117,7 @@ pub fn check_prefixes(targets: &[String], maps: &[&ContainerMap]) -> Result<(), 
 /// the first selected map, which targets without a prefix mean): those whose prefix names one of
 /// them, or `__all__/X` when one of them has `X`. None given means everything: `MAP/__all__`
 /// for each of them.
-pub fn meant_for(given: &[String], maps: &[&ContainerMap], first: bool) -> Vec<String> {
+pub(crate) fn meant_for(given: &[String], maps: &[&ContainerMap], first: bool) -> Vec<String> {
     if given.is_empty() {
         return maps.iter().map(|m| everything_in(&m.name)).collect();
     }
@@ -137,7 +137,7 @@ pub fn meant_for(given: &[String], maps: &[&ContainerMap], first: bool) -> Vec<S
 
 /// One container instance of one of the client's maps.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TargetId {
+pub(crate) struct TargetId {
     /// Index of the map in the client's list.
     pub map: usize,
     pub config: String,
@@ -146,7 +146,7 @@ pub struct TargetId {
 
 impl TargetId {
     /// The container's Engine name (`MAP.CONFIG[.INSTANCE]`).
-    pub fn engine_name(&self, maps: &[Checked]) -> String {
+    pub(crate) fn engine_name(&self, maps: &[Checked]) -> String {
         name::container(&maps[self.map].map.name, &self.config, self.instance.as_deref())
     }
 }
@@ -162,7 +162,7 @@ impl fmt::Display for TargetId {
 
 /// A target that names nothing to act on.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum TargetError {
+pub(crate) enum TargetError {
     #[error("unknown target `{target}`: the client has no maps")]
     NoMaps { target: String },
     #[error("unknown map `{map}` in target `{target}` (the client has {})", quoted(.known))]
@@ -193,7 +193,7 @@ pub enum TargetError {
 }
 
 /// Expands targets into instances, in the order given, each once. The first map is the default.
-pub fn expand_targets(targets: &[String], maps: &[Checked]) -> Result<Vec<TargetId>, TargetError> {
+pub(crate) fn expand_targets(targets: &[String], maps: &[Checked]) -> Result<Vec<TargetId>, TargetError> {
     let mut out: Vec<TargetId> = Vec::new();
     for target in targets {
         for id in expand_one(target, maps)? {

@@ -9,13 +9,13 @@ use super::input::InputResult;
 use super::value::Value;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct User {
+pub(crate) struct User {
     pub name: String,
     pub group: Option<String>,
 }
 
 impl User {
-    pub fn parse(value: &Value) -> InputResult<Option<User>> {
+    pub(crate) fn parse(value: &Value) -> InputResult<Option<User>> {
         let (name, group) = match value {
             Value::Null => return Ok(None),
             Value::Int(i) if *i >= 0 => (i.to_string(), None),
@@ -48,11 +48,11 @@ impl User {
     }
 
     /// `user:group` for chown; the group defaults to the user.
-    pub fn owner(&self) -> String {
+    pub(crate) fn owner(&self) -> String {
         format!("{}:{}", self.name, self.group.as_deref().unwrap_or(&self.name))
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         Value::str(self.to_string())
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 /// An input value. Mappings are kept sorted by key (the spec's canonical order).
 #[derive(Clone, Debug, PartialEq, Default)]
-pub enum Value {
+pub(crate) enum Value {
     #[default]
     Null,
     Bool(bool),
@@ -20,7 +20,7 @@ pub enum Value {
 }
 
 impl Value {
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self {
             Value::Null => "nothing",
             Value::Bool(_) => "a boolean",
@@ -32,11 +32,11 @@ impl Value {
         }
     }
 
-    pub fn is_null(&self) -> bool {
+    pub(crate) fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
 
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(s) => Some(s),
             _ => None,
@@ -44,7 +44,7 @@ impl Value {
     }
 
     /// A scalar as text: strings as they are, numbers and booleans printed.
-    pub fn scalar_text(&self) -> Option<String> {
+    pub(crate) fn scalar_text(&self) -> Option<String> {
         match self {
             Value::Str(s) => Some(s.clone()),
             Value::Int(i) => Some(i.to_string()),
@@ -54,19 +54,19 @@ impl Value {
         }
     }
 
-    pub fn str(s: impl Into<String>) -> Value {
+    pub(crate) fn str(s: impl Into<String>) -> Value {
         Value::Str(s.into())
     }
 
-    pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
+    pub(crate) fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
         Value::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 
-    pub fn opt_str(s: &Option<String>) -> Value {
+    pub(crate) fn opt_str(s: &Option<String>) -> Value {
         s.as_ref().map_or(Value::Null, |s| Value::Str(s.clone()))
     }
 
-    pub fn strs(items: &[String]) -> Value {
+    pub(crate) fn strs(items: &[String]) -> Value {
         Value::List(items.iter().cloned().map(Value::Str).collect())
     }
 }

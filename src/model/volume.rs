@@ -13,7 +13,7 @@ use super::user::User;
 use super::value::Value;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct VolumeConfig {
+pub(crate) struct VolumeConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_path: Option<String>,
     pub driver: String,
@@ -52,7 +52,7 @@ const FIELDS: [&str; 6] = [
 
 impl VolumeConfig {
     /// A path string is the default path; a mapping sets fields.
-    pub fn parse(value: &Value, origin: Origin) -> InputResult<VolumeConfig> {
+    pub(crate) fn parse(value: &Value, origin: Origin) -> InputResult<VolumeConfig> {
         let mut v = VolumeConfig {
             origin,
             ..VolumeConfig::default()
@@ -80,7 +80,7 @@ impl VolumeConfig {
     }
 
     /// Fields of `other` that are set override these (map merge).
-    pub fn merge_from(&mut self, other: &VolumeConfig) {
+    pub(crate) fn merge_from(&mut self, other: &VolumeConfig) {
         if other.default_path.is_some() {
             self.default_path.clone_from(&other.default_path);
         }
@@ -97,7 +97,7 @@ impl VolumeConfig {
         }
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let mut m = BTreeMap::new();
         if let Some(p) = &self.default_path {
             m.insert("default_path".into(), Value::str(p));
@@ -134,7 +134,7 @@ fn container_path(value: &Value) -> InputResult<String> {
     }
 }
 
-pub fn string_map(value: &Value, what: &str) -> InputResult<BTreeMap<String, String>> {
+pub(crate) fn string_map(value: &Value, what: &str) -> InputResult<BTreeMap<String, String>> {
     match value {
         Value::Null => Ok(BTreeMap::new()),
         Value::Map(m) => m

@@ -11,7 +11,7 @@ use super::value::Value;
 /// An entry of `binds`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
-pub enum Bind {
+pub(crate) enum Bind {
     /// A host alias from the map's `host`, mounted at the path of the map's `volumes` entry.
     Alias { name: String, readonly: bool },
     /// A container path bound to a host path.
@@ -23,14 +23,14 @@ pub enum Bind {
 }
 
 impl Bind {
-    pub fn key(&self) -> &str {
+    pub(crate) fn key(&self) -> &str {
         match self {
             Bind::Alias { name, .. } => name,
             Bind::Path { path, .. } => path,
         }
     }
 
-    pub fn parse_list(value: &Value) -> InputResult<Vec<Bind>> {
+    pub(crate) fn parse_list(value: &Value) -> InputResult<Vec<Bind>> {
         let list = items(
             value,
             &["name", "path", "host_path", "readonly"],
@@ -78,7 +78,7 @@ impl Bind {
         }
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         match self {
             Bind::Alias { name, readonly } => {
                 Value::map([("name", Value::str(name)), ("readonly", Value::Bool(*readonly))])
@@ -154,7 +154,7 @@ fn compose_style(s: &str) -> InputResult<Bind> {
 
 /// An entry of `uses`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct UsedVolume {
+pub(crate) struct UsedVolume {
     /// An attached alias (`alias` or `parent.alias`), or a container `cfg` / `cfg.instance`.
     pub name: String,
     /// Mount path override (named volumes only).
@@ -164,7 +164,7 @@ pub struct UsedVolume {
 }
 
 impl UsedVolume {
-    pub fn parse_list(value: &Value) -> InputResult<Vec<UsedVolume>> {
+    pub(crate) fn parse_list(value: &Value) -> InputResult<Vec<UsedVolume>> {
         let list = items(value, &["name", "path", "readonly"], &["name"])
             .into_iter()
             .map(|item| UsedVolume::parse(&item))
@@ -198,7 +198,7 @@ impl UsedVolume {
         }
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let mut entries = vec![("name", Value::str(&self.name))];
         if let Some(p) = &self.path {
             entries.push(("path", Value::str(p)));
@@ -237,14 +237,14 @@ fn check_dotted(what: &str, reference: &str) -> InputResult<()> {
 
 /// An entry of `attaches`: a named volume owned by this container.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct AttachedVolume {
+pub(crate) struct AttachedVolume {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 }
 
 impl AttachedVolume {
-    pub fn parse_list(value: &Value) -> InputResult<Vec<AttachedVolume>> {
+    pub(crate) fn parse_list(value: &Value) -> InputResult<Vec<AttachedVolume>> {
         let list = items(value, &["name", "path"], &["name"])
             .into_iter()
             .map(|item| AttachedVolume::parse(&item))
@@ -276,7 +276,7 @@ impl AttachedVolume {
         }
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         match &self.path {
             None => Value::map([("name", Value::str(&self.name))]),
             Some(p) => Value::map([("name", Value::str(&self.name)), ("path", Value::str(p))]),

@@ -19,7 +19,7 @@ use crate::model::client::ClientConfig;
 
 /// How a client runs the maps' containers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ClientKind {
+pub(crate) enum ClientKind {
     /// As containers, on the Engine itself.
     Engine,
     /// As services, on a Swarm manager's nodes (`docker(#{ swarm: true })`).
@@ -27,7 +27,7 @@ pub enum ClientKind {
 }
 
 impl ClientKind {
-    pub fn of(config: &ClientConfig) -> ClientKind {
+    pub(crate) fn of(config: &ClientConfig) -> ClientKind {
         if config.swarm {
             ClientKind::Swarm
         } else {
@@ -36,7 +36,7 @@ impl ClientKind {
     }
 
     /// A client's desired state as this kind runs it. Pure.
-    pub fn desired(self, desired: Desired) -> Result<ClientDesired, TranslateError> {
+    pub(crate) fn desired(self, desired: Desired) -> Result<ClientDesired, TranslateError> {
         Ok(match self {
             ClientKind::Engine => ClientDesired::Engine(desired),
             ClientKind::Swarm => {
@@ -47,7 +47,7 @@ impl ClientKind {
     }
 
     /// Why client `client` can't build image `image` that map `map` declares, if it can't.
-    pub fn build_refusal(self, client: &str, image: &str, map: &str) -> Option<String> {
+    pub(crate) fn build_refusal(self, client: &str, image: &str, map: &str) -> Option<String> {
         match self {
             ClientKind::Engine => None,
             // The nodes pull what their tasks run: an image built on the manager alone would
@@ -60,7 +60,7 @@ impl ClientKind {
 
     /// What `logs` follows of a target (its Engine name): the container, or the service whose
     /// tasks run it; true for a service.
-    pub fn followed(self, target: &str) -> (String, bool) {
+    pub(crate) fn followed(self, target: &str) -> (String, bool) {
         match self {
             ClientKind::Engine => (target.to_string(), false),
             ClientKind::Swarm => (swarm_name(target), true),
@@ -68,7 +68,7 @@ impl ClientKind {
     }
 
     /// Why `exec` can't run in target `container` on client `client`, if it can't.
-    pub fn exec_refusal(self, client: &str, container: &str) -> Option<String> {
+    pub(crate) fn exec_refusal(self, client: &str, container: &str) -> Option<String> {
         match self {
             ClientKind::Engine => None,
             ClientKind::Swarm => Some(format!(
@@ -82,20 +82,20 @@ impl ClientKind {
 /// What one client should hold, as its kind runs it. The containers' desired state is there
 /// for every kind (targets, images, builds); a Swarm adds its services and overlay networks.
 #[derive(Clone, Debug)]
-pub enum ClientDesired {
+pub(crate) enum ClientDesired {
     Engine(Desired),
     Swarm(Desired, SwarmDesired),
 }
 
 /// What a client holds, as its kind observes it.
 #[derive(Clone, Debug)]
-pub enum ClientSnapshot {
+pub(crate) enum ClientSnapshot {
     Engine(Snapshot),
     Swarm(SwarmSnapshot),
 }
 
 impl ClientDesired {
-    pub fn kind(&self) -> ClientKind {
+    pub(crate) fn kind(&self) -> ClientKind {
         match self {
             ClientDesired::Engine(_) => ClientKind::Engine,
             ClientDesired::Swarm(..) => ClientKind::Swarm,
@@ -103,14 +103,14 @@ impl ClientDesired {
     }
 
     /// The containers' desired state.
-    pub fn desired(&self) -> &Desired {
+    pub(crate) fn desired(&self) -> &Desired {
         match self {
             ClientDesired::Engine(d) | ClientDesired::Swarm(d, _) => d,
         }
     }
 
     /// The services wanted (none on an Engine).
-    pub fn services(&self) -> &[WantedService] {
+    pub(crate) fn services(&self) -> &[WantedService] {
         self.swarm().0
     }
 
@@ -124,7 +124,7 @@ impl ClientDesired {
     }
 
     /// What the client holds of what it should (one round trip over its Engine).
-    pub async fn observe(&self, driver: &Driver) -> Result<ClientSnapshot, Error> {
+    pub(crate) async fn observe(&self, driver: &Driver) -> Result<ClientSnapshot, Error> {
         Ok(match self {
             ClientDesired::Engine(desired) => ClientSnapshot::Engine(observe(driver, desired).await?),
             ClientDesired::Swarm(_, s) => {
@@ -134,7 +134,7 @@ impl ClientDesired {
     }
 
     /// The steps `action` takes on `targets` (Engine names), given what the client holds. Pure.
-    pub fn plan(
+    pub(crate) fn plan(
         &self,
         action: &Action,
         targets: &[String],
@@ -153,7 +153,7 @@ impl ClientDesired {
     /// The pulls an update makes first (`pull_before_update`), so that it sees the images the
     /// tags name now; None when the client pulls nothing itself (a Swarm's nodes pull what their
     /// tasks run), and then what it holds is unchanged by them.
-    pub fn pulls(
+    pub(crate) fn pulls(
         &self,
         targets: &[String],
         observed: &ClientSnapshot,
@@ -169,7 +169,7 @@ impl ClientDesired {
 
     /// Carries a plan out, steps in dependency order, at most `limit` at once; `on_progress`
     /// hears each step start (`None`) and finish, `on_output` each line a step prints.
-    pub async fn apply(
+    pub(crate) async fn apply(
         &self,
         driver: &Driver,
         the_plan: &Plan,

@@ -9,7 +9,7 @@ use crate::model::Value;
 
 /// How a change can be applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Remedy {
+pub(crate) enum Remedy {
     /// Only a new container has it.
     Recreate,
     /// `docker update` changes it in place.
@@ -18,7 +18,7 @@ pub enum Remedy {
 
 /// The field of the spec that changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
+pub(crate) enum Field {
     Image,
     Hostname,
     Domainname,
@@ -38,7 +38,7 @@ pub enum Field {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Change {
+pub(crate) struct Change {
     pub field: Field,
     pub remedy: Remedy,
     pub reason: String,
@@ -60,7 +60,7 @@ fn opt<T: std::fmt::Debug>(v: &Option<T>) -> String {
 
 /// Every difference, in a stable order. Networks are compared elsewhere (they are reconnected in
 /// place).
-pub fn diff(old: &ContainerSpec, new: &ContainerSpec) -> Vec<Change> {
+pub(crate) fn diff(old: &ContainerSpec, new: &ContainerSpec) -> Vec<Change> {
     let mut out = Vec::new();
     let mut recreate = |field: Field, reason: String| {
         out.push(Change {

@@ -10,7 +10,7 @@ use super::error::Error;
 use crate::model::client::ClientConfig;
 
 #[derive(Clone, Debug)]
-pub struct Driver {
+pub(crate) struct Driver {
     pub docker: Docker,
     /// The client's name in the maps (`default` for docker-map's `__default__`).
     pub client: String,
@@ -22,7 +22,7 @@ pub struct Driver {
 const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
 
 /// The oldest Engine API dmap speaks (Docker 20.10).
-pub const MINIMUM_API: (usize, usize) = (1, 41);
+pub(crate) const MINIMUM_API: (usize, usize) = (1, 41);
 
 /// Seconds the first contact with an Engine may take when the client sets no `timeout`.
 const CONNECT_TIMEOUT: u64 = 10;
@@ -30,7 +30,7 @@ const CONNECT_TIMEOUT: u64 = 10;
 impl Driver {
     /// Connects and negotiates the API version; an unreachable Engine is an error naming the
     /// address.
-    pub async fn connect(client: &str, config: &ClientConfig) -> Result<Driver, Error> {
+    pub(crate) async fn connect(client: &str, config: &ClientConfig) -> Result<Driver, Error> {
         let address = config
             .base_url
             .clone()

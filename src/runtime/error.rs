@@ -8,7 +8,7 @@ use super::translate::TranslateError;
 
 /// Connecting to an Engine or reading its state failed.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error("invalid Docker address `{address}`: {reason}")]
     Address { address: String, reason: String },
     #[error("cannot connect to the Docker Engine at {address}: {reason}")]
@@ -34,7 +34,7 @@ pub enum Error {
 
 /// Why one step of a plan failed, in words a person can act on.
 #[derive(Debug, thiserror::Error)]
-pub enum StepError {
+pub(crate) enum StepError {
     /// The Engine has no such object (404).
     #[error("{what} `{name}` does not exist")]
     NotFound { what: &'static str, name: String },
@@ -78,7 +78,7 @@ pub enum StepError {
 
 /// Where and how a build failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BuildFailure {
+pub(crate) struct BuildFailure {
     /// `Step N/M`, when the failure came at a step.
     pub step: Option<(usize, usize)>,
     /// The Dockerfile instruction of that step, as the Engine echoed it.
@@ -132,7 +132,7 @@ fn output_text(output: &str) -> String {
 impl StepError {
     /// The Engine's error by status code: 404 and 409 are told apart, the rest keeps its status;
     /// a few messages the Engine only gives as text are put in plain words.
-    pub fn engine(e: bollard::errors::Error) -> StepError {
+    pub(crate) fn engine(e: bollard::errors::Error) -> StepError {
         match &e {
             bollard::errors::Error::DockerResponseServerError { status_code, message } => {
                 let message = message.trim().to_string();
@@ -158,7 +158,7 @@ impl StepError {
     }
 
     /// 404 as "this object does not exist", everything else as [`StepError::engine`].
-    pub fn on<'a>(
+    pub(crate) fn on<'a>(
         what: &'static str,
         name: &'a str,
     ) -> impl FnOnce(bollard::errors::Error) -> StepError + 'a {
@@ -199,7 +199,7 @@ fn stopped_link_target(message: &str) -> Option<String> {
 }
 
 /// The Engine's status code, when it answered with one.
-pub fn status(e: &bollard::errors::Error) -> Option<u16> {
+pub(crate) fn status(e: &bollard::errors::Error) -> Option<u16> {
     match e {
         bollard::errors::Error::DockerResponseServerError { status_code, .. } => Some(*status_code),
         _ => None,
@@ -208,7 +208,7 @@ pub fn status(e: &bollard::errors::Error) -> Option<u16> {
 
 /// The Engine's own message; for transport failures, the innermost cause in plain words
 /// (`connection refused`), not the HTTP client's wording.
-pub fn message(e: &bollard::errors::Error) -> String {
+pub(crate) fn message(e: &bollard::errors::Error) -> String {
     match e {
         bollard::errors::Error::DockerResponseServerError { message, .. } => message.trim().to_string(),
         other => innermost(other),

@@ -12,7 +12,7 @@ use super::error::StepError;
 
 /// What to run and how.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ExecRequest {
+pub(crate) struct ExecRequest {
     pub container: String,
     pub command: Vec<String>,
     pub user: Option<String>,
@@ -28,7 +28,7 @@ pub struct ExecRequest {
 }
 
 /// Runs the command; `output(is_stderr, bytes)` hears what it prints. Returns its exit code.
-pub async fn exec(
+pub(crate) async fn exec(
     driver: &Driver,
     request: &ExecRequest,
     output: &mut dyn FnMut(bool, &[u8]),

@@ -2,25 +2,25 @@
 //! that carry them for the map at hand.
 
 /// The map an object belongs to.
-pub const MAP: &str = "dmap.map";
+pub(crate) const MAP: &str = "dmap.map";
 /// The container configuration (containers) or owning configuration (attached volumes).
-pub const CONFIG: &str = "dmap.config";
+pub(crate) const CONFIG: &str = "dmap.config";
 /// The instance, when the configuration has instances.
-pub const INSTANCE: &str = "dmap.instance";
+pub(crate) const INSTANCE: &str = "dmap.instance";
 /// The client the object was created through.
-pub const CLIENT: &str = "dmap.client";
+pub(crate) const CLIENT: &str = "dmap.client";
 /// What the object is: `container`, `volume`, `network`, `helper` (a volume-preparation
 /// container), `adoption` (a marker recording an adopted volume or network).
-pub const KIND: &str = "dmap.kind";
-pub const KIND_HELPER: &str = "helper";
-pub const KIND_ADOPTION: &str = "adoption";
+pub(crate) const KIND: &str = "dmap.kind";
+pub(crate) const KIND_HELPER: &str = "helper";
+pub(crate) const KIND_ADOPTION: &str = "adoption";
 /// On an adoption marker: what it records, `volume:NAME` or `network:NAME`.
-pub const ADOPTED: &str = "dmap.adopted";
+pub(crate) const ADOPTED: &str = "dmap.adopted";
 /// The canonical applied container spec (JSON), so `update` can say which field changed.
-pub const SPEC: &str = "dmap.spec";
+pub(crate) const SPEC: &str = "dmap.spec";
 /// The schema of `dmap.spec`; a newer dmap reads older schemas without recreating.
-pub const SCHEMA: &str = "dmap.schema";
-pub const SCHEMA_VERSION: &str = "1";
+pub(crate) const SCHEMA: &str = "dmap.schema";
+pub(crate) const SCHEMA_VERSION: &str = "1";
 /// On an image dmap built: the digest of its context (`sha256:HEX` of the uncompressed tar), so
 /// an unchanged context is not sent again.
-pub const CONTEXT: &str = "dmap.context";
+pub(crate) const CONTEXT: &str = "dmap.context";

@@ -10,7 +10,7 @@ use super::error::{status, StepError};
 
 /// Which lines.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LogFilter {
+pub(crate) struct LogFilter {
     /// Keep following new output.
     pub follow: bool,
     /// The last N lines of each container.
@@ -20,7 +20,7 @@ pub struct LogFilter {
 }
 
 /// One container to follow: its label in the output, the Engine that runs it, its name there.
-pub struct LogSource<'a> {
+pub(crate) struct LogSource<'a> {
     pub label: String,
     pub driver: &'a Driver,
     pub container: String,
@@ -30,7 +30,7 @@ pub struct LogSource<'a> {
 
 /// Streams the output of `sources` at once; `on_line(label, is_stderr, line)` hears each line
 /// (a last line without a newline too). A container that does not exist is skipped.
-pub async fn logs(
+pub(crate) async fn logs(
     sources: &[LogSource<'_>],
     filter: &LogFilter,
     on_line: &mut dyn FnMut(&str, bool, &str),

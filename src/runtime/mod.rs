@@ -3,20 +3,20 @@
 //! `apply` talk to bollard. `client_kind` is the one seam between a session and the kinds of
 //! client (a plain Engine, a Swarm manager).
 
-pub mod apply;
-pub mod client_kind;
-pub mod diff;
-pub mod driver;
-pub mod error;
-pub mod exec;
-pub mod executor;
-pub mod labels;
-pub mod logs;
-pub mod observe;
-pub mod plan;
-pub mod snapshot;
-pub mod spec;
-pub mod swarm;
-pub mod translate;
+pub(crate) mod apply;
+pub(crate) mod client_kind;
+pub(crate) mod diff;
+pub(crate) mod driver;
+pub(crate) mod error;
+pub(crate) mod exec;
+pub(crate) mod executor;
+pub(crate) mod labels;
+pub(crate) mod logs;
+pub(crate) mod observe;
+pub(crate) mod plan;
+pub(crate) mod snapshot;
+pub(crate) mod spec;
+pub(crate) mod swarm;
+pub(crate) mod translate;
 
-pub use error::Error;
+pub(crate) use error::Error;

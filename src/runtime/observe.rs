@@ -28,7 +28,7 @@ fn failed(what: impl Into<String>) -> impl FnOnce(bollard::errors::Error) -> Err
 /// Inspects, all at once, what the desired state names (absent ones answer 404), and lists what
 /// dmap labelled, for the maps' orphans, helpers and adoption records: one round trip, then a
 /// second only for labelled containers the maps no longer name.
-pub async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapshot, Error> {
+pub(crate) async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapshot, Error> {
     let docker = &driver.docker;
     let maps: BTreeSet<&str> = desired.maps.iter().map(String::as_str).collect();
     let ours = |labels: &BTreeMap<String, String>| {

@@ -6,7 +6,7 @@ use super::labels;
 use super::spec::{ContainerSpec, MountKind};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum RunState {
+pub(crate) enum RunState {
     /// Created and never started.
     #[default]
     Created,
@@ -19,7 +19,7 @@ pub enum RunState {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct ObservedMount {
+pub(crate) struct ObservedMount {
     pub target: String,
     /// A volume (named or anonymous) or a bind (or tmpfs) of a host path.
     pub kind: MountKind,
@@ -28,13 +28,13 @@ pub struct ObservedMount {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ObservedEndpoint {
+pub(crate) struct ObservedEndpoint {
     pub aliases: Vec<String>,
     pub ipv4_address: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ObservedContainer {
+pub(crate) struct ObservedContainer {
     pub id: String,
     pub name: String,
     /// When it was created and last started, in nanoseconds since the epoch: a container bound
@@ -59,23 +59,23 @@ pub struct ObservedContainer {
 }
 
 impl ObservedContainer {
-    pub fn is_running(&self) -> bool {
+    pub(crate) fn is_running(&self) -> bool {
         matches!(self.state, RunState::Running | RunState::Restarting)
     }
 
-    pub fn map(&self) -> Option<&str> {
+    pub(crate) fn map(&self) -> Option<&str> {
         self.labels.get(labels::MAP).map(String::as_str)
     }
 
     /// A helper dmap runs for a moment (volume preparation), not a container of the map.
-    pub fn is_helper(&self) -> bool {
+    pub(crate) fn is_helper(&self) -> bool {
         self.labels
             .get(labels::KIND)
             .is_some_and(|k| k == labels::KIND_HELPER)
     }
 
     /// The container whose network namespace it joined (`container:ID` → `ID`).
-    pub fn namespace_owner(&self) -> Option<&str> {
+    pub(crate) fn namespace_owner(&self) -> Option<&str> {
         self.host_config
             .get("NetworkMode")
             .and_then(serde_json::Value::as_str)
@@ -84,7 +84,7 @@ impl ObservedContainer {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ObservedVolume {
+pub(crate) struct ObservedVolume {
     pub name: String,
     pub driver: String,
     pub options: BTreeMap<String, String>,
@@ -95,13 +95,13 @@ pub struct ObservedVolume {
 
 impl ObservedVolume {
     /// Is it dmap's for `map`: labelled so, or adopted?
-    pub fn owned_by(&self, map: &str) -> bool {
+    pub(crate) fn owned_by(&self, map: &str) -> bool {
         owned(&self.labels, map) || self.adopted_by.as_deref() == Some(map)
     }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ObservedNetwork {
+pub(crate) struct ObservedNetwork {
     pub id: String,
     pub name: String,
     pub driver: String,
@@ -116,14 +116,14 @@ pub struct ObservedNetwork {
 
 impl ObservedNetwork {
     /// Is it dmap's for `map`: labelled so, or adopted?
-    pub fn owned_by(&self, map: &str) -> bool {
+    pub(crate) fn owned_by(&self, map: &str) -> bool {
         owned(&self.labels, map) || self.adopted_by.as_deref() == Some(map)
     }
 }
 
 /// One pass over the Engine.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// The API version spoken with the Engine (major, minor).
     pub api_version: (usize, usize),
     pub containers: BTreeMap<String, ObservedContainer>,
@@ -139,7 +139,7 @@ pub struct Snapshot {
 
 /// When an Engine timestamp (`2026-12-01T20:51:51.123456789Z`) was, in nanoseconds since the
 /// epoch; `0001-01-01T00:00:00Z` (never) and unreadable text are None.
-pub fn timestamp(text: &str) -> Option<i128> {
+pub(crate) fn timestamp(text: &str) -> Option<i128> {
     let (date, rest) = text.split_once('T')?;
     let mut d = date.split('-').map(|p| p.parse::<i64>());
     let (year, month, day) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
@@ -165,12 +165,12 @@ pub fn timestamp(text: &str) -> Option<i128> {
 }
 
 /// A volume the Engine named itself (`shares`, an image's `VOLUME`): 64 hex digits.
-pub fn is_anonymous(name: &str) -> bool {
+pub(crate) fn is_anonymous(name: &str) -> bool {
     name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Is an object with these labels dmap's, for `map`?
-pub fn owned(labels: &BTreeMap<String, String>, map: &str) -> bool {
+pub(crate) fn owned(labels: &BTreeMap<String, String>, map: &str) -> bool {
     labels.get(labels::MAP).is_some_and(|m| m == map)
 }
 

@@ -10,7 +10,7 @@ use crate::context::Context;
 use crate::model::check::Checked;
 use crate::model::client::ClientConfig;
 use crate::model::resolved::{self, ClientContext};
-pub use crate::model::resolved::{
+pub(crate) use crate::model::resolved::{
     Binding, ContainerSpec, EndpointSpec, MountKind, MountSpec, Prepare, ResolvedContainer, ResolvedNetwork,
     ResolvedVolume,
 };
@@ -19,7 +19,7 @@ use crate::model::Problem;
 /// An image built from a context instead of pulled: declared by a map (`m.images.NAME = df`) or
 /// asked for by `d.build`.
 #[derive(Clone, Debug)]
-pub struct DesiredBuild {
+pub(crate) struct DesiredBuild {
     /// The name it was declared under (`m.images.NAME`), or the tag given to `d.build`.
     pub name: String,
     /// The full reference it is tagged with.
@@ -33,7 +33,7 @@ pub struct DesiredBuild {
 
 /// Everything the maps want on one client.
 #[derive(Clone, Debug, Default)]
-pub struct Desired {
+pub(crate) struct Desired {
     pub client: String,
     pub maps: Vec<String>,
     pub containers: Vec<ResolvedContainer>,
@@ -47,13 +47,13 @@ pub struct Desired {
 }
 
 impl Desired {
-    pub fn container(&self, name: &str) -> Option<&ResolvedContainer> {
+    pub(crate) fn container(&self, name: &str) -> Option<&ResolvedContainer> {
         self.by_name.get(name).and_then(|i| self.containers.get(*i))
     }
 
     /// Builds the desired state of `client` from checked maps: their resolved model, with the
     /// volumes of the containers that run there.
-    pub fn build(
+    pub(crate) fn build(
         maps: &[Checked],
         cwd: &Path,
         client_name: &str,

@@ -7,7 +7,7 @@ use crate::model::Value;
 
 /// A Rhai value that is no model value.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ConvertError {
+pub(crate) enum ConvertError {
     #[error("a container map can't be used as a value here")]
     Map,
     #[error("expected a value (string, number, boolean, array or object map), found {type_name}")]
@@ -16,7 +16,7 @@ pub enum ConvertError {
 
 /// Converts a Rhai value; a container configuration handle becomes its fields, so
 /// `m.containers.b = m.containers.a` copies.
-pub fn to_value(d: &Dynamic) -> Result<Value, ConvertError> {
+pub(crate) fn to_value(d: &Dynamic) -> Result<Value, ConvertError> {
     if d.is_unit() {
         return Ok(Value::Null);
     }
@@ -61,7 +61,7 @@ pub fn to_value(d: &Dynamic) -> Result<Value, ConvertError> {
     })
 }
 
-pub fn to_dynamic(v: &Value) -> Dynamic {
+pub(crate) fn to_dynamic(v: &Value) -> Dynamic {
     match v {
         Value::Null => Dynamic::UNIT,
         Value::Bool(b) => Dynamic::from_bool(*b),

@@ -140,7 +140,7 @@ pub(super) const RECIPE_DOCS: &[(&str, &[&str])] = documented! {
 
 /// The doc comment of one of dmap's recipe functions: the one written for `RECEIVER.name`, else
 /// the one for `name`, as one paragraph.
-pub fn recipe_doc(receiver: Option<&str>, name: &str) -> Option<String> {
+pub(crate) fn recipe_doc(receiver: Option<&str>, name: &str) -> Option<String> {
     let typed = receiver.map(|r| format!("{r}.{name}"));
     let lines = RECIPE_DOCS
         .iter()
@@ -152,7 +152,7 @@ pub fn recipe_doc(receiver: Option<&str>, name: &str) -> Option<String> {
 
 /// One function of a stdlib library.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FnDoc {
+pub(crate) struct FnDoc {
     /// The import name (`dmap/users`).
     pub library: &'static str,
     pub name: String,
@@ -163,7 +163,7 @@ pub struct FnDoc {
 
 impl FnDoc {
     /// `users::create_user(df, name, uid)`, for a library imported as its last segment.
-    pub fn signature(&self) -> String {
+    pub(crate) fn signature(&self) -> String {
         let alias = self.library.rsplit('/').next().unwrap_or(self.library);
         format!("{alias}::{}({})", self.name, self.params.join(", "))
     }
@@ -171,7 +171,7 @@ impl FnDoc {
 
 /// Every function of every stdlib library, by library, name and arity; a library that does not parse gives
 /// none (the stdlib's own tests make sure each does).
-pub fn stdlib_docs() -> Vec<FnDoc> {
+pub(crate) fn stdlib_docs() -> Vec<FnDoc> {
     let engine = parser();
     let mut out = Vec::new();
     for (library, text) in stdlib_entries() {
@@ -198,7 +198,7 @@ pub fn stdlib_docs() -> Vec<FnDoc> {
 
 /// A function's doc comments as text, without `///` or `/** */`; a comment may hold several
 /// lines.
-pub fn doc_text<'a>(comments: impl Iterator<Item = &'a str>) -> String {
+pub(crate) fn doc_text<'a>(comments: impl Iterator<Item = &'a str>) -> String {
     comments
         .flat_map(|c| c.lines())
         .map(|l| {
@@ -222,7 +222,7 @@ pub(super) fn parser() -> Engine {
 
 /// The reference of the stdlib, as docs/stdlib.md holds it.
 #[cfg(test)]
-pub fn stdlib_markdown() -> String {
+pub(crate) fn stdlib_markdown() -> String {
     let mut out = String::from(
         "# The standard library\n\nRecipe libraries shipped inside `dmap`: `import \"dmap/users\" as users;` and call\n`users::create_user(df, \"app\", 2000)`. This page is made from their doc comments.\n",
     );

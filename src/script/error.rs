@@ -8,7 +8,7 @@ use super::hints::Hints;
 use crate::model::{Origin, Problem};
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error("can't read `{path}`")]
     Read {
         path: String,
@@ -33,14 +33,14 @@ pub enum Error {
 /// A failed action and the recipe position that called it; travels through Rhai as the value
 /// of a runtime error.
 #[derive(Clone, Debug)]
-pub struct ActionFailure {
+pub(crate) struct ActionFailure {
     pub error: Arc<crate::session::Error>,
     pub origin: Origin,
 }
 
 impl ActionFailure {
     /// What failed, in the words the CLI prints (one line per failure).
-    pub fn message(&mut self) -> String {
+    pub(crate) fn message(&mut self) -> String {
         match &*self.error {
             crate::session::Error::Failed {
                 failures,
@@ -63,7 +63,7 @@ impl ActionFailure {
 }
 
 impl Problems {
-    pub fn message(&mut self) -> String {
+    pub(crate) fn message(&mut self) -> String {
         self.0
             .iter()
             .map(|p| p.message.clone())
@@ -74,7 +74,7 @@ impl Problems {
 
 /// Raises a session's error from the function called at `origin`: problems of the maps and
 /// wrong calls as problems, Engine failures as they are.
-pub fn raise_action(error: crate::session::Error, origin: Origin) -> Box<EvalAltResult> {
+pub(crate) fn raise_action(error: crate::session::Error, origin: Origin) -> Box<EvalAltResult> {
     match error {
         crate::session::Error::Problems { problems } => raise(
             problems
@@ -101,20 +101,20 @@ pub fn raise_action(error: crate::session::Error, origin: Origin) -> Box<EvalAlt
 /// What native functions raise: problems that carry their own origins (a YAML key, the recipe
 /// position of the call). Unknown origins are filled in from Rhai's position.
 #[derive(Clone, Debug)]
-pub struct Problems(pub Vec<Problem>);
+pub(crate) struct Problems(pub Vec<Problem>);
 
-pub fn raise(problems: Vec<Problem>) -> Box<EvalAltResult> {
+pub(crate) fn raise(problems: Vec<Problem>) -> Box<EvalAltResult> {
     Box::new(EvalAltResult::ErrorRuntime(
         rhai::Dynamic::from(Problems(problems)),
         Position::NONE,
     ))
 }
 
-pub fn raise_one(problem: Problem) -> Box<EvalAltResult> {
+pub(crate) fn raise_one(problem: Problem) -> Box<EvalAltResult> {
     raise(vec![problem])
 }
 
-pub fn origin_at(source: &Arc<str>, pos: Position) -> Origin {
+pub(crate) fn origin_at(source: &Arc<str>, pos: Position) -> Origin {
     Origin {
         file: source.clone(),
         line: pos.line(),
@@ -123,7 +123,7 @@ pub fn origin_at(source: &Arc<str>, pos: Position) -> Origin {
     }
 }
 
-pub fn from_parse(error: &ParseError, source: &Arc<str>, text: Option<&str>) -> Error {
+pub(crate) fn from_parse(error: &ParseError, source: &Arc<str>, text: Option<&str>) -> Error {
     // A word Rhai reserves (`private`, ...) used as a map key ends the literal early.
     let word_at = || -> Option<String> {
         let pos = error.position();
@@ -157,7 +157,7 @@ pub fn from_parse(error: &ParseError, source: &Arc<str>, text: Option<&str>) -> 
     }
 }
 
-pub fn from_eval(error: &EvalAltResult, source: &Arc<str>, hints: Option<&Hints>) -> Error {
+pub(crate) fn from_eval(error: &EvalAltResult, source: &Arc<str>, hints: Option<&Hints>) -> Error {
     let mut trace = Vec::new();
     let mut failure = None;
     let problems = walk(error, source.clone(), &mut trace, &mut failure, hints);

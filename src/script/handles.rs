@@ -10,17 +10,17 @@ use crate::model::{ContainerMap, Value};
 
 /// A container map, and how the images it declares are built (`m.images.NAME = df`).
 #[derive(Clone)]
-pub struct MapHandle {
+pub(crate) struct MapHandle {
     pub map: Rc<RefCell<ContainerMap>>,
     pub images: Rc<RefCell<Images>>,
 }
 
 /// Image name → how it is built, and where it was declared.
-pub type Images = std::collections::BTreeMap<String, (ImageSource, crate::model::Origin)>;
+pub(crate) type Images = std::collections::BTreeMap<String, (ImageSource, crate::model::Origin)>;
 
 /// What builds an image: a DockerFile (its context is what it adds) or a context.
 #[derive(Clone, Debug)]
-pub enum ImageSource {
+pub(crate) enum ImageSource {
     DockerFile(DockerFileHandle),
     Context(ContextHandle),
 }
@@ -28,7 +28,7 @@ pub enum ImageSource {
 impl ImageSource {
     /// The context it stands for now: a DockerFile is rendered as it is (not finalized: the
     /// recipe may still change it for a later action).
-    pub fn context(&self) -> Result<crate::context::Context, crate::context::ContextError> {
+    pub(crate) fn context(&self) -> Result<crate::context::Context, crate::context::ContextError> {
         match self {
             ImageSource::DockerFile(df) => crate::context::Context::of(&df.dockerfile.borrow()),
             ImageSource::Context(ctx) => Ok(ctx.context.borrow().clone()),
@@ -38,12 +38,12 @@ impl ImageSource {
 
 /// A build context (`docker_context(df)`).
 #[derive(Clone)]
-pub struct ContextHandle {
+pub(crate) struct ContextHandle {
     pub context: Rc<RefCell<crate::context::Context>>,
 }
 
 impl ContextHandle {
-    pub fn new(context: crate::context::Context) -> Self {
+    pub(crate) fn new(context: crate::context::Context) -> Self {
         ContextHandle {
             context: Rc::new(RefCell::new(context)),
         }
@@ -58,12 +58,12 @@ impl fmt::Debug for ContextHandle {
 
 /// `m.images`: indexing gives or sets how an image is built.
 #[derive(Clone, Debug)]
-pub struct ImagesHandle {
+pub(crate) struct ImagesHandle {
     pub map: MapHandle,
 }
 
 impl MapHandle {
-    pub fn new(map: ContainerMap) -> Self {
+    pub(crate) fn new(map: ContainerMap) -> Self {
         MapHandle {
             map: Rc::new(RefCell::new(map)),
             images: Rc::new(RefCell::new(Images::new())),
@@ -71,24 +71,24 @@ impl MapHandle {
     }
 
     /// The map, to read.
-    pub fn read(&self) -> std::cell::Ref<'_, ContainerMap> {
+    pub(crate) fn read(&self) -> std::cell::Ref<'_, ContainerMap> {
         self.map.borrow()
     }
 
     /// The map, to change: the recipe's other handles to it see the change.
-    pub fn write(&self) -> std::cell::RefMut<'_, ContainerMap> {
+    pub(crate) fn write(&self) -> std::cell::RefMut<'_, ContainerMap> {
         self.map.borrow_mut()
     }
 
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         self.read().name.clone()
     }
 
-    pub fn same(&self, other: &MapHandle) -> bool {
+    pub(crate) fn same(&self, other: &MapHandle) -> bool {
         Rc::ptr_eq(&self.map, &other.map)
     }
 
-    pub fn snapshot(&self) -> ContainerMap {
+    pub(crate) fn snapshot(&self) -> ContainerMap {
         self.read().clone()
     }
 }
@@ -101,27 +101,27 @@ impl fmt::Debug for MapHandle {
 
 /// `m.containers`: indexing gives configuration handles.
 #[derive(Clone, Debug)]
-pub struct ContainersHandle {
+pub(crate) struct ContainersHandle {
     pub map: MapHandle,
 }
 
 /// `m.volumes`, `m.networks`, `m.host`, `m.groups`: indexing gives entries.
 #[derive(Clone, Debug)]
-pub struct EntriesHandle {
+pub(crate) struct EntriesHandle {
     pub map: MapHandle,
     pub kind: &'static str,
 }
 
 /// One container configuration of a map.
 #[derive(Clone)]
-pub struct ConfigHandle {
+pub(crate) struct ConfigHandle {
     pub map: MapHandle,
     pub name: String,
 }
 
 impl ConfigHandle {
     /// The configuration's fields as an object map (for copying).
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         self.map
             .read()
             .containers
@@ -138,12 +138,12 @@ impl fmt::Debug for ConfigHandle {
 
 /// A Docker Engine connection's settings (`docker()`); it connects when an action needs it.
 #[derive(Clone, Debug)]
-pub struct DockerHandle {
+pub(crate) struct DockerHandle {
     pub config: Rc<ClientConfig>,
 }
 
 impl DockerHandle {
-    pub fn new(config: ClientConfig) -> Self {
+    pub(crate) fn new(config: ClientConfig) -> Self {
         DockerHandle {
             config: Rc::new(config),
         }
@@ -152,12 +152,12 @@ impl DockerHandle {
 
 /// `mapping_client(...)`: maps and the clients they run on.
 #[derive(Clone, Debug)]
-pub struct ClientHandle {
+pub(crate) struct ClientHandle {
     pub client: Rc<MappingClient>,
 }
 
 impl ClientHandle {
-    pub fn new(client: MappingClient) -> Self {
+    pub(crate) fn new(client: MappingClient) -> Self {
         ClientHandle {
             client: Rc::new(client),
         }
@@ -165,7 +165,7 @@ impl ClientHandle {
 }
 
 #[derive(Debug)]
-pub struct MappingClient {
+pub(crate) struct MappingClient {
     pub maps: Vec<MapHandle>,
     /// Client name → settings; `default` is docker-map's `__default__`.
     pub clients: Vec<(String, Rc<ClientConfig>)>,
@@ -173,12 +173,12 @@ pub struct MappingClient {
 
 /// A DockerFile (`dockerfile(base)`); templates write into it through the handle.
 #[derive(Clone)]
-pub struct DockerFileHandle {
+pub(crate) struct DockerFileHandle {
     pub dockerfile: Rc<RefCell<crate::dockerfile::DockerFile>>,
 }
 
 impl DockerFileHandle {
-    pub fn new(dockerfile: crate::dockerfile::DockerFile) -> Self {
+    pub(crate) fn new(dockerfile: crate::dockerfile::DockerFile) -> Self {
         DockerFileHandle {
             dockerfile: Rc::new(RefCell::new(dockerfile)),
         }

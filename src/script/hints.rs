@@ -5,12 +5,12 @@ use rhai::{Engine, AST};
 use crate::model::suggest::closest;
 
 /// The functions a recipe can call (dmap's, Rhai's, the recipe's own), as `name(params)`.
-pub struct Hints {
+pub(crate) struct Hints {
     signatures: Vec<String>,
 }
 
 impl Hints {
-    pub fn new(engine: &Engine, ast: Option<&AST>) -> Hints {
+    pub(crate) fn new(engine: &Engine, ast: Option<&AST>) -> Hints {
         let mut signatures: Vec<String> = engine
             .gen_fn_signatures(true)
             .into_iter()
@@ -34,7 +34,7 @@ impl Hints {
 
     /// For Rhai's `Function not found: NAME (TYPES)`: what was called, the function most likely
     /// meant and the forms it takes.
-    pub fn function_not_found(&self, signature: &str) -> String {
+    pub(crate) fn function_not_found(&self, signature: &str) -> String {
         let name = signature.split([' ', '(']).next().unwrap_or(signature);
         let args = signature
             .find('(')

@@ -19,7 +19,7 @@ use crate::session::{Reporter, Session};
 
 /// Limits that stop runaway recipes quickly with a clear error.
 #[derive(Clone, Debug)]
-pub struct Limits {
+pub(crate) struct Limits {
     pub max_operations: u64,
     pub max_call_levels: usize,
     pub max_string_size: usize,
@@ -39,7 +39,7 @@ impl Default for Limits {
     }
 }
 
-pub struct Interpreter {
+pub(crate) struct Interpreter {
     engine: Engine,
     state: State,
     scope: Scope<'static>,
@@ -48,14 +48,14 @@ pub struct Interpreter {
 }
 
 /// The outcome of a recipe: the maps it hands on, and the value it ended with.
-pub struct Evaluation {
+pub(crate) struct Evaluation {
     pub value: Dynamic,
 }
 
 impl Interpreter {
     /// An interpreter whose actions run in `session` and report to `reporter`; the recipe's own output
     /// (`print`, `debug`) goes to `output`.
-    pub fn new(
+    pub(crate) fn new(
         limits: &Limits,
         session: Rc<Session>,
         reporter: Rc<dyn Reporter>,
@@ -109,13 +109,13 @@ impl Interpreter {
     }
 
     /// Makes `ARGS` (an array of strings) visible to the main recipe.
-    pub fn set_args(&mut self, args: &[String]) {
+    pub(crate) fn set_args(&mut self, args: &[String]) {
         let array: Array = args.iter().cloned().map(Dynamic::from).collect();
         self.scope.set_or_push("ARGS", array);
     }
 
     /// Evaluates a recipe file. `label` is how positions name it.
-    pub fn eval_file(&mut self, path: &Path) -> Result<Evaluation, Error> {
+    pub(crate) fn eval_file(&mut self, path: &Path) -> Result<Evaluation, Error> {
         let label = path
             .strip_prefix("./")
             .unwrap_or(path)
@@ -130,7 +130,7 @@ impl Interpreter {
 
     /// Evaluates recipe text in the interpreter's scope: its variables, functions and imports stay for
     /// the next text (the REPL's inputs).
-    pub fn eval_text(&mut self, label: &str, text: &str) -> Result<Evaluation, Error> {
+    pub(crate) fn eval_text(&mut self, label: &str, text: &str) -> Result<Evaluation, Error> {
         let source: Arc<str> = label.into();
         *self.state.main.borrow_mut() = source.clone();
         self.state.sources.add(label, text);
@@ -163,27 +163,27 @@ impl Interpreter {
     }
 
     /// The engine, the scope and the script functions, for what the REPL completes and shows.
-    pub fn parts(&self) -> (&Engine, &Scope<'static>, &AST) {
+    pub(crate) fn parts(&self) -> (&Engine, &Scope<'static>, &AST) {
         (&self.engine, &self.scope, &self.functions)
     }
 
     /// Every map made so far (`container_map`, `load_map`), in order.
-    pub fn created_maps(&self) -> Vec<MapHandle> {
+    pub(crate) fn created_maps(&self) -> Vec<MapHandle> {
         self.state.created.borrow().clone()
     }
 
     /// The session the recipe's actions run in.
-    pub fn session(&self) -> Rc<Session> {
+    pub(crate) fn session(&self) -> Rc<Session> {
         self.state.session.clone()
     }
 
     /// The mapping clients the recipe made, in the order it made them.
-    pub fn mapping_clients(&self) -> Vec<super::handles::ClientHandle> {
+    pub(crate) fn mapping_clients(&self) -> Vec<super::handles::ClientHandle> {
         self.state.clients.borrow().clone()
     }
 
     /// The clients the recipe handed map `name` to (through any `mapping_client`).
-    pub fn clients_of(&self, name: &str) -> Vec<(String, crate::model::client::ClientConfig)> {
+    pub(crate) fn clients_of(&self, name: &str) -> Vec<(String, crate::model::client::ClientConfig)> {
         let mut out: Vec<(String, crate::model::client::ClientConfig)> = Vec::new();
         for c in self.state.clients.borrow().iter() {
             if !c.client.maps.iter().any(|m| m.name() == name) {
@@ -200,7 +200,7 @@ impl Interpreter {
 
     /// The maps `check` and `show` look at: those the recipe ended with as its value, else those
     /// it handed to `mapping_client`, else every map it created.
-    pub fn selected_maps(&self, evaluation: &Evaluation) -> Vec<MapHandle> {
+    pub(crate) fn selected_maps(&self, evaluation: &Evaluation) -> Vec<MapHandle> {
         let from_value: Vec<MapHandle> = if let Some(m) = evaluation.value.clone().try_cast::<MapHandle>() {
             vec![m]
         } else if let Some(list) = evaluation.value.clone().try_cast::<Array>() {
@@ -235,7 +235,7 @@ impl Interpreter {
 
     /// The selected maps, moved out of the recipe's handles (the recipe is done with them), and
     /// the clients each was handed to: what `check` and `show` work on, without copying big maps.
-    pub fn take_selected(
+    pub(crate) fn take_selected(
         &self,
         evaluation: &Evaluation,
     ) -> Vec<(ContainerMap, Vec<(String, crate::model::client::ClientConfig)>)> {

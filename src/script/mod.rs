@@ -1,24 +1,24 @@
 //! The Rhai interpreter: recipes build maps through handles; model-building functions do no I/O beyond
 //! reading the files a recipe names (`load_map`, `import`).
 
-pub mod api;
-pub mod convert;
-pub mod docs;
-pub mod error;
-pub mod handles;
-pub mod hints;
-pub mod interpreter;
-pub mod output;
-pub mod resolver;
-pub mod select;
-pub mod sources;
-pub mod stdlib;
-pub mod vocabulary;
+pub(crate) mod api;
+pub(crate) mod convert;
+pub(crate) mod docs;
+pub(crate) mod error;
+pub(crate) mod handles;
+pub(crate) mod hints;
+pub(crate) mod interpreter;
+pub(crate) mod output;
+pub(crate) mod resolver;
+pub(crate) mod select;
+pub(crate) mod sources;
+pub(crate) mod stdlib;
+pub(crate) mod vocabulary;
 
 #[cfg(test)]
 mod tests;
 
-pub use error::Error;
-pub use interpreter::{Interpreter, Limits};
-pub use output::Output;
-pub use select::MapImage;
+pub(crate) use error::Error;
+pub(crate) use interpreter::{Interpreter, Limits};
+pub(crate) use output::Output;
+pub(crate) use select::MapImage;

@@ -4,7 +4,7 @@
 
 use rhai::Position;
 
-pub trait Output {
+pub(crate) trait Output {
     /// A line the recipe printed (`print`).
     fn print(&self, text: &str);
 
@@ -14,7 +14,7 @@ pub trait Output {
 
 /// Drops everything: for hosts whose output nobody reads (tests).
 #[cfg(test)]
-pub struct Discard;
+pub(crate) struct Discard;
 
 #[cfg(test)]
 impl Output for Discard {

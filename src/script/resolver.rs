@@ -15,19 +15,19 @@ use super::hints::Hints;
 use super::sources::Sources;
 // The diagnostics read a library's lines through here too.
 use super::stdlib::stdlib_names;
-pub use super::stdlib::stdlib_text;
+pub(crate) use super::stdlib::stdlib_text;
 use crate::model::Problem;
 
 /// A library that was found but can't be read.
 #[derive(Debug, thiserror::Error)]
 #[error("can't read `{}`: {error}", path.display())]
-pub struct ImportError {
+pub(crate) struct ImportError {
     path: PathBuf,
     // Not a `#[source]`: the message becomes a problem's one line, so the cause is part of it.
     error: std::io::Error,
 }
 
-pub struct Resolver {
+pub(crate) struct Resolver {
     search_path: Vec<PathBuf>,
     sources: Rc<Sources>,
     cache: RefCell<HashMap<String, Shared<Module>>>,
@@ -35,7 +35,7 @@ pub struct Resolver {
 }
 
 impl Resolver {
-    pub fn new(search_path: Vec<PathBuf>, sources: Rc<Sources>) -> Self {
+    pub(crate) fn new(search_path: Vec<PathBuf>, sources: Rc<Sources>) -> Self {
         Resolver {
             search_path,
             sources,
@@ -45,7 +45,7 @@ impl Resolver {
     }
 
     /// `DMAP_PATH` split like `PATH`.
-    pub fn from_env(sources: Rc<Sources>) -> Self {
+    pub(crate) fn from_env(sources: Rc<Sources>) -> Self {
         let path = std::env::var_os("DMAP_PATH")
             .map(|p| {
                 std::env::split_paths(&p)

@@ -14,7 +14,7 @@ use crate::model::{ContainerMap, Problem};
 use crate::session::Declared;
 
 /// Maps acted on together, and the clients they run on.
-pub struct Group {
+pub(crate) struct Group {
     pub maps: Vec<MapHandle>,
     /// Client name → settings; the local Engine as `default` when the maps were handed to no
     /// mapping client.
@@ -22,7 +22,7 @@ pub struct Group {
 }
 
 /// An image a map declares (`m.images.NAME`), for `dmap build` and `dmap dockerfile`.
-pub struct MapImage {
+pub(crate) struct MapImage {
     pub declared: Declared,
     /// Its full reference (the map's `repository` and `default_tag` applied).
     pub reference: String,
@@ -32,7 +32,7 @@ pub struct MapImage {
 
 /// The selected maps (as `check` selects them), each in the group of the first mapping client
 /// it was handed to, in the order of the selection.
-pub fn groups(interpreter: &Interpreter, evaluation: &Evaluation) -> Vec<Group> {
+pub(crate) fn groups(interpreter: &Interpreter, evaluation: &Evaluation) -> Vec<Group> {
     let handed = interpreter.mapping_clients();
     let mut groups: Vec<(Option<usize>, Group)> = Vec::new();
     for m in interpreter.selected_maps(evaluation) {
@@ -68,7 +68,7 @@ pub fn groups(interpreter: &Interpreter, evaluation: &Evaluation) -> Vec<Group> 
 
 /// The images the selected maps declare, with their references and the clients each map was
 /// handed to: what `dmap build` and `dmap dockerfile` work on.
-pub fn images(interpreter: &Interpreter, evaluation: &Evaluation) -> Result<Vec<MapImage>, Error> {
+pub(crate) fn images(interpreter: &Interpreter, evaluation: &Evaluation) -> Result<Vec<MapImage>, Error> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for m in interpreter.selected_maps(evaluation) {
@@ -99,7 +99,7 @@ pub fn images(interpreter: &Interpreter, evaluation: &Evaluation) -> Result<Vec<
 }
 
 /// The images `maps` declare, rendered as they are now.
-pub fn declared(maps: &[MapHandle]) -> Result<Vec<Declared>, Error> {
+pub(crate) fn declared(maps: &[MapHandle]) -> Result<Vec<Declared>, Error> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for m in maps {
@@ -128,7 +128,7 @@ pub fn declared(maps: &[MapHandle]) -> Result<Vec<Declared>, Error> {
 
 /// The targets of one group (`first`: the group of the first selected map, which targets
 /// without a map prefix mean): see [`target::meant_for`].
-pub fn targets_for(group: &Group, first: bool, given: &[String]) -> Vec<String> {
+pub(crate) fn targets_for(group: &Group, first: bool, given: &[String]) -> Vec<String> {
     let borrowed: Vec<Ref<'_, ContainerMap>> = group.maps.iter().map(|m| m.read()).collect();
     let maps: Vec<&ContainerMap> = borrowed.iter().map(|m| &**m).collect();
     target::meant_for(given, &maps, first)
@@ -136,7 +136,7 @@ pub fn targets_for(group: &Group, first: bool, given: &[String]) -> Vec<String> 
 
 /// Checks the map prefixes of targets given to every selected group: see
 /// [`target::check_prefixes`].
-pub fn check_prefixes(groups: &[Group], given: &[String]) -> Result<(), PrefixError> {
+pub(crate) fn check_prefixes(groups: &[Group], given: &[String]) -> Result<(), PrefixError> {
     let borrowed: Vec<Ref<'_, ContainerMap>> = groups
         .iter()
         .flat_map(|g| g.maps.iter().map(|m| m.read()))

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::model::Origin;
 
 #[derive(Default)]
-pub struct Sources {
+pub(crate) struct Sources {
     texts: RefCell<HashMap<Arc<str>, Text>>,
 }
 
@@ -19,7 +19,7 @@ struct Text {
 }
 
 impl Sources {
-    pub fn add(&self, label: &str, text: &str) {
+    pub(crate) fn add(&self, label: &str, text: &str) {
         let lines = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -35,7 +35,7 @@ impl Sources {
     /// Where key path `path` of an object-map literal passed at `call` is written: each key's
     /// first `key:` (or `"key":`) after the previous one, starting at the call. The call itself
     /// when the text is unknown or the key is not written there (built by code, not a literal).
-    pub fn locate(&self, call: &Origin, path: &[&str]) -> Origin {
+    pub(crate) fn locate(&self, call: &Origin, path: &[&str]) -> Origin {
         let texts = self.texts.borrow();
         let (Some(source), Some(line), Some(column)) = (texts.get(&call.file), call.line, call.column) else {
             return call.clone();

@@ -10,16 +10,16 @@ const STDLIB: &[(&str, &str)] = &[
 ];
 
 /// The text of a stdlib library by import name.
-pub fn stdlib_text(name: &str) -> Option<&'static str> {
+pub(crate) fn stdlib_text(name: &str) -> Option<&'static str> {
     STDLIB.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
 /// Every stdlib library: (import name, text).
-pub fn stdlib_entries() -> impl Iterator<Item = (&'static str, &'static str)> {
+pub(crate) fn stdlib_entries() -> impl Iterator<Item = (&'static str, &'static str)> {
     STDLIB.iter().copied()
 }
 
 /// Import names the stdlib offers (for help and completion).
-pub fn stdlib_names() -> impl Iterator<Item = &'static str> {
+pub(crate) fn stdlib_names() -> impl Iterator<Item = &'static str> {
     STDLIB.iter().map(|(n, _)| *n)
 }

@@ -9,7 +9,7 @@ use super::interpreter::Interpreter;
 
 /// One form of a function.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Function {
+pub(crate) struct Function {
     pub name: String,
     /// `startup(MappingClient, targets) -> array`
     pub signature: String,
@@ -19,7 +19,7 @@ pub struct Function {
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct Vocabulary {
+pub(crate) struct Vocabulary {
     pub functions: Vec<Function>,
     /// (type, property): `(ContainerMap, containers)`.
     pub properties: Vec<(String, String)>,
@@ -33,7 +33,7 @@ pub struct Vocabulary {
 }
 
 /// dmap's own types, as recipes see them.
-pub const TYPES: [&str; 11] = [
+pub(crate) const TYPES: [&str; 11] = [
     "ContainerMap",
     "Containers",
     "MapEntries",
@@ -49,7 +49,7 @@ pub const TYPES: [&str; 11] = [
 
 impl Interpreter {
     /// What is at hand now.
-    pub fn vocabulary(&self) -> Vocabulary {
+    pub(crate) fn vocabulary(&self) -> Vocabulary {
         let (engine, scope, functions) = self.parts();
         let mut v = Vocabulary::default();
         for raw in engine.gen_fn_signatures(false) {
@@ -114,7 +114,7 @@ impl Interpreter {
     }
 
     /// The type of a value as a recipe names it (`ContainerMap`, `string`, `array`).
-    pub fn type_of(&self, value: &Dynamic) -> String {
+    pub(crate) fn type_of(&self, value: &Dynamic) -> String {
         type_of(self.parts().0, value)
     }
 }

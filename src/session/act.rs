@@ -39,7 +39,7 @@ impl Session {
     /// client is observed and planned for, and then (unless only planning) each is converged.
     /// Under [`super::Mode::Record`] the action is checked and recorded, and no Engine is
     /// contacted.
-    pub fn act(&self, request: &Request<'_>, reporter: &dyn Reporter) -> Result<Report, Error> {
+    pub(crate) fn act(&self, request: &Request<'_>, reporter: &dyn Reporter) -> Result<Report, Error> {
         let Some((prepared, purpose)) = self.check(request, reporter)? else {
             return Ok(Report::default());
         };

@@ -6,7 +6,7 @@ use crate::runtime::error::StepError;
 use crate::runtime::plan::{PlanError, Step};
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     /// The maps fail their checks; nothing was touched.
     #[error("{} problem(s) found", .problems.len())]
     Problems { problems: Vec<Problem> },
@@ -76,7 +76,7 @@ fn client_text(client: &str) -> String {
 
 /// One step that failed.
 #[derive(Debug)]
-pub struct StepFailure {
+pub(crate) struct StepFailure {
     pub client: String,
     pub step: Step,
     pub error: StepError,
@@ -96,7 +96,7 @@ impl std::fmt::Display for StepFailure {
 
 /// One step not run because a step it needed failed.
 #[derive(Clone, Debug)]
-pub struct Skipped {
+pub(crate) struct Skipped {
     pub client: String,
     pub step: Step,
     /// The subject of the failed step it waited for.

@@ -12,7 +12,7 @@ use crate::runtime::spec::{Desired, DesiredBuild};
 
 /// An image a map declares.
 #[derive(Clone, Debug)]
-pub struct Declared {
+pub(crate) struct Declared {
     /// The map that declares it.
     pub map: String,
     /// As declared (`m.images.NAME`).
@@ -24,13 +24,13 @@ pub struct Declared {
 
 /// A declared image with its reference.
 #[derive(Clone, Debug)]
-pub struct Resolved {
+pub(crate) struct Resolved {
     pub declared: Declared,
     pub reference: String,
 }
 
 /// The reference of `name` in `map`: `repository` and `default_tag` apply as to `image`.
-pub fn reference(map: &ContainerMap, name: &str) -> String {
+pub(crate) fn reference(map: &ContainerMap, name: &str) -> String {
     image::resolve(
         Some(name),
         name,
@@ -41,7 +41,7 @@ pub fn reference(map: &ContainerMap, name: &str) -> String {
 
 /// Resolves the declared images of `maps` by reference; two declarations of one reference
 /// with different contexts are a problem, as is a missing source.
-pub fn resolve(
+pub(crate) fn resolve(
     maps: &[&ContainerMap],
     declared: &[Declared],
 ) -> Result<BTreeMap<String, Resolved>, Vec<Problem>> {
@@ -85,19 +85,19 @@ pub fn resolve(
 
 /// A context that can't be written, as a problem at the line that added the failing source
 /// (else where the image was declared).
-pub fn source_problem(name: &str, declared_at: &Origin, e: &ContextError) -> Problem {
+pub(crate) fn source_problem(name: &str, declared_at: &Origin, e: &ContextError) -> Problem {
     let origin = e.trace().map_or_else(|| declared_at.clone(), |t| t.at.clone());
     Problem::new(format!("image `{name}`: {e}"), origin)
 }
 
 /// Digests computed so far in an action, by reference.
 #[derive(Default)]
-pub struct Digests(BTreeMap<String, String>);
+pub(crate) struct Digests(BTreeMap<String, String>);
 
 impl Digests {
     /// Adds to `desired` the builds of the declared images its containers use, computing the
     /// digests not known yet (in parallel: each is a walk and a hash of its sources).
-    pub fn attach(
+    pub(crate) fn attach(
         &mut self,
         desired: &mut Desired,
         images: &BTreeMap<String, Resolved>,

@@ -6,34 +6,34 @@
 //! session blocks on its runtime for the Engine's part.
 
 mod act;
-pub mod error;
-pub mod images;
-pub mod options;
-pub mod report;
-pub mod reporter;
-pub mod status;
-pub mod streams;
+pub(crate) mod error;
+pub(crate) mod images;
+pub(crate) mod options;
+pub(crate) mod report;
+pub(crate) mod reporter;
+pub(crate) mod status;
+pub(crate) mod streams;
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::path::PathBuf;
 
-pub use error::{Error, Skipped, StepFailure};
-pub use images::Declared;
-pub use options::Options;
-pub use report::{Done, Report};
-pub use reporter::{Event, Purpose, Recorder, Reporter};
-pub use status::Status;
+pub(crate) use error::{Error, Skipped, StepFailure};
+pub(crate) use images::Declared;
+pub(crate) use options::Options;
+pub(crate) use report::{Done, Report};
+pub(crate) use reporter::{Event, Purpose, Recorder, Reporter};
+pub(crate) use status::Status;
 
 // What front ends name of the runtime, through the session: they never name `runtime::`.
-pub use crate::runtime::apply::StepOutcome;
-pub use crate::runtime::error::StepError;
-pub use crate::runtime::exec::ExecRequest;
-pub use crate::runtime::executor::{Canceller, Outcome};
-pub use crate::runtime::logs::LogFilter;
-pub use crate::runtime::plan::{Action, BuildPolicy, Options as Flags, Plan, Step, StepKind};
-pub use crate::runtime::snapshot::timestamp;
+pub(crate) use crate::runtime::apply::StepOutcome;
+pub(crate) use crate::runtime::error::StepError;
+pub(crate) use crate::runtime::exec::ExecRequest;
+pub(crate) use crate::runtime::executor::{Canceller, Outcome};
+pub(crate) use crate::runtime::logs::LogFilter;
+pub(crate) use crate::runtime::plan::{Action, BuildPolicy, Options as Flags, Plan, Step, StepKind};
+pub(crate) use crate::runtime::snapshot::timestamp;
 
 use crate::model::client::ClientConfig;
 use crate::model::{check_maps, target, ContainerMap};
@@ -42,11 +42,11 @@ use crate::runtime::driver::Driver;
 use crate::runtime::spec::Desired;
 
 /// Steps applied at once, at most.
-pub const PARALLEL_STEPS: usize = 8;
+pub(crate) const PARALLEL_STEPS: usize = 8;
 
 /// How actions run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// Plan and apply against the Engine.
     #[default]
     Apply,
@@ -57,7 +57,7 @@ pub enum Mode {
 }
 
 /// One action on some maps, through some clients.
-pub struct Request<'a> {
+pub(crate) struct Request<'a> {
     pub maps: &'a [&'a ContainerMap],
     /// Client name → settings; `default` is docker-map's `__default__`.
     pub clients: &'a [(String, ClientConfig)],
@@ -72,7 +72,7 @@ pub struct Request<'a> {
 }
 
 /// Images to build on one client (`d.build`, `dmap build`), whatever the Engine holds.
-pub struct BuildRequest<'a> {
+pub(crate) struct BuildRequest<'a> {
     pub client: &'a str,
     pub config: &'a ClientConfig,
     pub builds: &'a [Build],
@@ -80,7 +80,7 @@ pub struct BuildRequest<'a> {
 
 /// One image to build: its context and tags (the first is its reference).
 #[derive(Clone, Debug)]
-pub struct Build {
+pub(crate) struct Build {
     /// As declared (`m.images.NAME`), or the first tag.
     pub name: String,
     pub tags: Vec<String>,
@@ -91,7 +91,7 @@ pub struct Build {
     pub reason: String,
 }
 
-pub struct Session {
+pub(crate) struct Session {
     mode: Cell<Mode>,
     runtime: OnceCell<tokio::runtime::Runtime>,
     /// Connections by client name and settings, reused across actions.
@@ -100,7 +100,7 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(mode: Mode) -> Session {
+    pub(crate) fn new(mode: Mode) -> Session {
         Session {
             mode: Cell::new(mode),
             runtime: OnceCell::new(),
@@ -111,7 +111,7 @@ impl Session {
 
     /// A session whose actions `cancel` cancels (one canceller for every session of a process,
     /// so a Ctrl-C handler reaches them all).
-    pub fn with_canceller(mode: Mode, cancel: Canceller) -> Session {
+    pub(crate) fn with_canceller(mode: Mode, cancel: Canceller) -> Session {
         Session {
             cancel,
             ..Session::new(mode)
@@ -122,16 +122,16 @@ impl Session {
     /// running starts no more steps, waits and builds in flight are dropped, the rest finish, and
     /// it fails with [`Error::Cancelled`]; so do the actions after it until the canceller is
     /// reset.
-    pub fn canceller(&self) -> Canceller {
+    pub(crate) fn canceller(&self) -> Canceller {
         self.cancel.clone()
     }
 
-    pub fn mode(&self) -> Mode {
+    pub(crate) fn mode(&self) -> Mode {
         self.mode.get()
     }
 
     /// Runs `future` on the session's runtime, made on first use.
-    pub fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+    pub(crate) fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
         if self.runtime.get().is_none() {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -180,7 +180,7 @@ impl Session {
     /// Builds images on one client, whatever the Engine holds (the Engine's cache keeps an
     /// unchanged build quick), in parallel (bounded). Sources are checked and digests computed
     /// before the Engine is contacted. Under [`Mode::Record`] the builds are recorded.
-    pub fn build(&self, request: &BuildRequest<'_>, reporter: &dyn Reporter) -> Result<Report, Error> {
+    pub(crate) fn build(&self, request: &BuildRequest<'_>, reporter: &dyn Reporter) -> Result<Report, Error> {
         let mut desired = Desired::default();
         desired.client = request.client.to_string();
         let mut steps = Vec::new();

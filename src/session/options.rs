@@ -9,7 +9,7 @@ use crate::runtime::plan;
 
 /// An option a recipe or verb gave that dmap can't take.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum OptionsError {
+pub(crate) enum OptionsError {
     #[error("option `{key}`: expected true or false, found {found}")]
     NotAFlag { key: String, found: &'static str },
     #[error("option `force_update`: expected a target or an array of them, found {found}")]
@@ -25,7 +25,7 @@ pub enum OptionsError {
 }
 
 /// Every option name, for messages and suggestions.
-pub const NAMES: [&str; 10] = [
+pub(crate) const NAMES: [&str; 10] = [
     "remove_persistent",
     "remove_attached",
     "update_persistent",
@@ -40,7 +40,7 @@ pub const NAMES: [&str; 10] = [
 
 /// Options as given: flags, and `force_update` targets not yet expanded.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Options {
+pub(crate) struct Options {
     pub flags: plan::Options,
     pub force_update: Vec<String>,
 }
@@ -48,7 +48,7 @@ pub struct Options {
 impl Options {
     /// Reads options from `name → value`; an unknown name or a value of the wrong shape is an
     /// error naming it.
-    pub fn parse(values: &BTreeMap<String, Value>) -> Result<Options, OptionsError> {
+    pub(crate) fn parse(values: &BTreeMap<String, Value>) -> Result<Options, OptionsError> {
         let mut o = Options::default();
         for (key, value) in values {
             let flag = || match value {
@@ -84,7 +84,7 @@ impl Options {
     }
 
     /// The planner's options: `force_update` expanded to Engine names.
-    pub fn resolve(&self, checked: &[Checked]) -> Result<plan::Options, OptionsError> {
+    pub(crate) fn resolve(&self, checked: &[Checked]) -> Result<plan::Options, OptionsError> {
         let mut flags = self.flags.clone();
         if !self.force_update.is_empty() {
             let ids = target::expand_targets(&self.force_update, checked)

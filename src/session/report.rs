@@ -2,7 +2,7 @@
 
 /// One step taken.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Done {
+pub(crate) struct Done {
     pub client: String,
     /// The container, volume, network or image the step acted on.
     pub subject: String,
@@ -15,7 +15,7 @@ pub struct Done {
 
 /// The steps of one action, in plan order, client by client.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Report {
+pub(crate) struct Report {
     pub steps: Vec<Done>,
     /// What was noticed and left alone, by client (orphans, volume changes).
     pub notes: Vec<(String, String)>,

@@ -8,7 +8,7 @@ use crate::runtime::plan::{Plan, Step};
 
 /// One thing that happened.
 #[derive(Debug)]
-pub enum Event<'a> {
+pub(crate) enum Event<'a> {
     /// An action was recorded, not run (`dmap check`, `dmap show`): no Engine is contacted.
     Recorded {
         /// The action's name (`startup`, `build`, ...).
@@ -49,7 +49,7 @@ pub enum Event<'a> {
 
 /// Why a plan was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Purpose {
+pub(crate) enum Purpose {
     /// Its steps run next.
     Apply,
     /// Shown, not run (`dmap run --dry-run`).
@@ -59,13 +59,13 @@ pub enum Purpose {
 }
 
 /// Hears a session's events, in the order they happen, on the thread that called the session.
-pub trait Reporter {
+pub(crate) trait Reporter {
     fn event(&self, event: &Event<'_>);
 }
 
 /// Keeps the actions recorded under `check` and `show`, as `ACTION TARGETS`.
 #[derive(Default)]
-pub struct Recorder {
+pub(crate) struct Recorder {
     pub recorded: RefCell<Vec<String>>,
 }
 

@@ -13,7 +13,7 @@ use crate::runtime::spec::{Desired, ResolvedContainer};
 
 /// What `status` found, client by client.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Status {
+pub(crate) struct Status {
     pub containers: Vec<ContainerStatus>,
     /// Containers dmap made for the maps whose configurations are gone.
     pub orphans: Vec<Orphan>,
@@ -29,7 +29,7 @@ pub struct Status {
 
 /// A configuration (instance) on a Swarm client, as a service.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ServiceStatus {
+pub(crate) struct ServiceStatus {
     pub client: String,
     /// `MAP_CONFIG[_INSTANCE]`
     pub name: String,
@@ -50,13 +50,13 @@ pub struct ServiceStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Unreachable {
+pub(crate) struct Unreachable {
     pub client: String,
     pub error: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ContainerStatus {
+pub(crate) struct ContainerStatus {
     pub client: String,
     /// The Engine name (`MAP.CONFIG[.INSTANCE]`).
     pub name: String,
@@ -85,7 +85,7 @@ pub struct ContainerStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Orphan {
+pub(crate) struct Orphan {
     pub client: String,
     pub name: String,
     pub map: String,
@@ -93,7 +93,7 @@ pub struct Orphan {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Foreign {
+pub(crate) struct Foreign {
     pub client: String,
     pub kind: &'static str,
     pub name: String,
@@ -101,7 +101,7 @@ pub struct Foreign {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Pending {
+pub(crate) struct Pending {
     pub client: String,
     pub image: String,
     pub reason: String,
@@ -111,7 +111,7 @@ impl Session {
     /// The status of the request's targets (its action and options are ignored but for the
     /// options an update would run with). Under [`super::Mode::Record`] nothing is observed and
     /// the status is empty. Every client is observed at once, as an action observes them.
-    pub fn status(&self, request: &Request<'_>) -> Result<Status, Error> {
+    pub(crate) fn status(&self, request: &Request<'_>) -> Result<Status, Error> {
         let prepared = Prepared::new(request)?;
         let mut status = Status::default();
         if self.mode() == super::Mode::Record {

@@ -7,7 +7,7 @@ use crate::runtime::exec::{exec, ExecRequest};
 use crate::runtime::logs::{logs, LogFilter, LogSource};
 
 /// Where `logs` sends what it reads.
-pub trait LogSink {
+pub(crate) trait LogSink {
     /// The labels of every container followed, before any line.
     fn labels(&mut self, labels: &[String]);
     /// One line of a container's output.
@@ -17,7 +17,7 @@ pub trait LogSink {
 impl Session {
     /// The output of the request's targets (no dependencies added), each line labelled with the
     /// container's Engine name (and `[CLIENT]` on a client other than `default`).
-    pub fn logs(
+    pub(crate) fn logs(
         &self,
         request: &Request<'_>,
         filter: &LogFilter,
@@ -69,7 +69,7 @@ impl Session {
 
     /// Runs a command in the one container the request's target names (on the first client
     /// that runs it); returns the command's exit code.
-    pub fn exec(
+    pub(crate) fn exec(
         &self,
         request: &Request<'_>,
         exec_request: &ExecRequest,

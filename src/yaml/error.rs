@@ -3,7 +3,7 @@
 use crate::model::Origin;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum YamlError {
+pub(crate) enum YamlError {
     /// The parser rejected the text; the origin has the line and column where it gave up.
     #[error("{message}")]
     Syntax { origin: Origin, message: String },
@@ -27,7 +27,7 @@ pub enum YamlError {
 }
 
 impl YamlError {
-    pub fn origin(&self) -> Origin {
+    pub(crate) fn origin(&self) -> Origin {
         match self {
             YamlError::Syntax { origin, .. }
             | YamlError::NotMapping { origin, .. }

@@ -14,7 +14,7 @@ impl From<YamlError> for Problem {
 
 /// Loads a map from YAML text. The name is `name`, else the file's `name:` key, else the file
 /// stem. `file` is the label used in origins (the path as the user wrote it).
-pub fn load_map(
+pub(crate) fn load_map(
     file: &str,
     text: &str,
     name: Option<&str>,

@@ -6,7 +6,7 @@ mod lines;
 mod map;
 mod tags;
 
-pub use map::load_map;
+pub(crate) use map::load_map;
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
@@ -18,13 +18,13 @@ use serde::de::{
 
 use crate::model::{Origin, Value};
 
-pub use error::YamlError;
+pub(crate) use error::YamlError;
 use lines::Lines;
 use tags::Env;
 
 /// A parsed map file: its root mapping, and what is needed to find the line of a key path.
 #[derive(Debug)]
-pub struct YamlDocument {
+pub(crate) struct YamlDocument {
     file: Arc<str>,
     root: Value,
     lines: Lines,
@@ -32,19 +32,19 @@ pub struct YamlDocument {
 
 impl YamlDocument {
     /// Always a [`Value::Map`].
-    pub fn root(&self) -> &Value {
+    pub(crate) fn root(&self) -> &Value {
         &self.root
     }
 
     #[cfg(test)]
-    pub fn into_root(self) -> Value {
+    pub(crate) fn into_root(self) -> Value {
         self.root
     }
 
     /// The origin of a key path. Segments are mapping keys, or list indexes written in decimal;
     /// the key path reads `web.binds[1]`. The line is that of the key (or list item) when the
     /// text has it in block style, else `None`.
-    pub fn origin(&self, path: &[&str]) -> Origin {
+    pub(crate) fn origin(&self, path: &[&str]) -> Origin {
         let mut node = Some(&self.root);
         let segs: Vec<Seg> = path
             .iter()
@@ -69,7 +69,7 @@ impl YamlDocument {
 
 /// Parses `text`. `file` is the label used in errors and origins (the path as the user wrote it);
 /// `env` looks up environment variables for `!env` and `!path`.
-pub fn parse(
+pub(crate) fn parse(
     file: &str,
     text: &str,
     env: &dyn Fn(&str) -> Option<String>,

@@ -31,7 +31,7 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// One Engine of the test bed.
 #[derive(Clone, Debug)]
-pub struct Engine {
+pub(crate) struct Engine {
     /// Its API over plain TCP, `tcp://10.200.0.N:2375`: for `docker -H` and dmap's `base_url`.
     pub host: String,
     /// Its address on the bed's LAN, where its published ports are.
@@ -41,14 +41,14 @@ pub struct Engine {
 /// engine2: the bed's first extra Engine (the Swarm manager after `swarm-up`). Panics when it
 /// does not answer.
 #[track_caller]
-pub fn engine2() -> Engine {
+pub(crate) fn engine2() -> Engine {
     engine(2)
 }
 
 /// engine3: the bed's second extra Engine, started by `swarm-up` (the Swarm's worker). Panics when
 /// it does not answer.
 #[track_caller]
-pub fn engine3() -> Engine {
+pub(crate) fn engine3() -> Engine {
     engine(3)
 }
 
@@ -123,7 +123,7 @@ fn stderr(out: &Output) -> String {
 /// Engine has already, as the same image, are left alone. Panics, with docker's stderr, when the
 /// main Engine lacks a tag or the copy fails.
 #[track_caller]
-pub fn load_images(engine: &Engine, tags: &[&str]) {
+pub(crate) fn load_images(engine: &Engine, tags: &[&str]) {
     let mut wanted = Vec::new();
     for &tag in tags {
         let Some(id) = image_id(Command::new("docker"), tag) else {

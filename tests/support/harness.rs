@@ -25,16 +25,16 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 /// The binary under test.
-pub const DMAP: &str = env!("CARGO_BIN_EXE_dmap");
+pub(crate) const DMAP: &str = env!("CARGO_BIN_EXE_dmap");
 
 /// Hard limit for one run of the binary: a run that takes longer is killed and the test fails.
-pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where no Engine listens: `check`, `show` and a recipe's checks never need one.
-pub const NO_ENGINE: &str = "tcp://127.0.0.1:9";
+pub(crate) const NO_ENGINE: &str = "tcp://127.0.0.1:9";
 
 /// What a temporary directory of a [`Test`] reads as in its output.
-pub const TMP: &str = "[TMP]";
+pub(crate) const TMP: &str = "[TMP]";
 
 /// Variables that change what dmap does, removed from every run unless a test sets them.
 const CLEARED: [&str; 4] = [
@@ -47,7 +47,7 @@ const CLEARED: [&str; 4] = [
 /// One run of `dmap` being built. Clones share the temporary directory (and its files), so one
 /// directory can see several runs.
 #[derive(Clone)]
-pub struct Test {
+pub(crate) struct Test {
     /// The temporary directory this test owns, if any; removed when the last clone is dropped.
     tempdir: Option<Arc<TempDir>>,
     /// Where files are written and dmap runs, unless `cwd` says otherwise.
@@ -61,14 +61,14 @@ pub struct Test {
 
 impl Test {
     /// A run in a fresh temporary directory, with no Engine reachable (see [`Test::engine`]).
-    pub fn new() -> Test {
+    pub(crate) fn new() -> Test {
         let tempdir = tempfile::tempdir().expect("create a temporary directory");
         let root = tempdir.path().to_path_buf();
         Test::at(root, Some(Arc::new(tempdir)))
     }
 
     /// A run in an existing directory (files are written there), with no Engine reachable.
-    pub fn in_dir(dir: impl AsRef<Path>) -> Test {
+    pub(crate) fn in_dir(dir: impl AsRef<Path>) -> Test {
         Test::at(dir.as_ref().to_path_buf(), None)
     }
 
@@ -87,12 +87,12 @@ impl Test {
     }
 
     /// The directory files are written to (the temporary one, for [`Test::new`]).
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.root
     }
 
     /// Appends arguments.
-    pub fn args<I, S>(mut self, args: I) -> Test
+    pub(crate) fn args<I, S>(mut self, args: I) -> Test
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
@@ -102,12 +102,12 @@ impl Test {
     }
 
     /// Appends one argument.
-    pub fn arg(self, arg: impl AsRef<OsStr>) -> Test {
+    pub(crate) fn arg(self, arg: impl AsRef<OsStr>) -> Test {
         self.args([arg])
     }
 
     /// Writes `text` to `rel` below the test's directory, creating folders.
-    pub fn file(self, rel: &str, text: &str) -> Test {
+    pub(crate) fn file(self, rel: &str, text: &str) -> Test {
         let path = self.root.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("create {}: {e}", parent.display()));
@@ -117,24 +117,24 @@ impl Test {
     }
 
     /// Creates the folder `rel` below the test's directory.
-    pub fn dir(self, rel: &str) -> Test {
+    pub(crate) fn dir(self, rel: &str) -> Test {
         let path = self.root.join(rel);
         std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
         self
     }
 
     /// Runs in `rel`, below the test's directory (or absolute).
-    pub fn current_dir(mut self, rel: impl AsRef<Path>) -> Test {
+    pub(crate) fn current_dir(mut self, rel: impl AsRef<Path>) -> Test {
         self.cwd = self.root.join(rel);
         self
     }
 
-    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Test {
+    pub(crate) fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Test {
         self.set_env(key.as_ref(), Some(value.as_ref().to_owned()));
         self
     }
 
-    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Test {
+    pub(crate) fn env_remove(mut self, key: impl AsRef<OsStr>) -> Test {
         self.set_env(key.as_ref(), None);
         self
     }
@@ -145,7 +145,7 @@ impl Test {
     }
 
     /// Talks to the Engine the environment names (`DOCKER_HOST`, else the local socket).
-    pub fn engine(mut self) -> Test {
+    pub(crate) fn engine(mut self) -> Test {
         match std::env::var_os("DOCKER_HOST") {
             Some(host) => self.set_env(OsStr::new("DOCKER_HOST"), Some(host)),
             None => self.set_env(OsStr::new("DOCKER_HOST"), None),
@@ -154,19 +154,19 @@ impl Test {
     }
 
     /// What dmap reads on stdin (else nothing: stdin is closed).
-    pub fn stdin(mut self, bytes: impl AsRef<[u8]>) -> Test {
+    pub(crate) fn stdin(mut self, bytes: impl AsRef<[u8]>) -> Test {
         self.stdin = Some(bytes.as_ref().to_vec());
         self
     }
 
     /// How long the run may take before it is killed and the test fails.
-    pub fn timeout(mut self, timeout: Duration) -> Test {
+    pub(crate) fn timeout(mut self, timeout: Duration) -> Test {
         self.timeout = timeout;
         self
     }
 
     /// The command as configured, for a caller that drives the process itself (a terminal).
-    pub fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let mut cmd = Command::new(DMAP);
         cmd.args(&self.args).current_dir(&self.cwd);
         for (key, value) in &self.env {
@@ -187,7 +187,7 @@ impl Test {
 
     /// Starts dmap; [`Running::finish`] collects the outcome.
     #[track_caller]
-    pub fn spawn(&self) -> Running {
+    pub(crate) fn spawn(&self) -> Running {
         let mut cmd = self.command();
         cmd.stdin(if self.stdin.is_some() {
             Stdio::piped()
@@ -222,13 +222,13 @@ impl Test {
     /// Runs to completion (killing dmap after the timeout). Whatever the outcome, stderr must
     /// never show a Rust panic or backtrace.
     #[track_caller]
-    pub fn run(&self) -> Output {
+    pub(crate) fn run(&self) -> Output {
         self.spawn().finish()
     }
 }
 
 /// A dmap process started by [`Test::spawn`].
-pub struct Running {
+pub(crate) struct Running {
     child: Child,
     stdout: std::thread::JoinHandle<String>,
     stderr: std::thread::JoinHandle<String>,
@@ -240,23 +240,23 @@ pub struct Running {
 
 impl Running {
     /// Whether dmap has ended.
-    pub fn has_exited(&mut self) -> bool {
+    pub(crate) fn has_exited(&mut self) -> bool {
         self.child.try_wait().expect("wait for dmap").is_some()
     }
 
     /// When it started.
-    pub fn started(&self) -> Instant {
+    pub(crate) fn started(&self) -> Instant {
         self.started
     }
 
     /// Kills dmap (SIGKILL) if it still runs.
-    pub fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         self.child.kill().ok();
     }
 
     /// Waits for the end (killing dmap after the timeout) and collects the output.
     #[track_caller]
-    pub fn finish(mut self) -> Output {
+    pub(crate) fn finish(mut self) -> Output {
         let status = loop {
             if let Some(status) = self.child.try_wait().expect("wait for dmap") {
                 break status;
@@ -322,7 +322,7 @@ fn normalise(text: &str, tmp: Option<&Path>) -> String {
 ///       --> x.rhai:1:1
 /// ") == "error: bad\n  --> x.rhai:1:1\n"
 /// ```
-pub fn unindent(text: &str) -> String {
+pub(crate) fn unindent(text: &str) -> String {
     let text = text.strip_prefix('\n').unwrap_or(text);
     let mut lines: Vec<&str> = text.split('\n').collect();
     if lines.last().is_some_and(|l| l.trim().is_empty()) {
@@ -343,7 +343,7 @@ pub fn unindent(text: &str) -> String {
 }
 
 /// The outcome of one run.
-pub struct Output {
+pub(crate) struct Output {
     pub args: Vec<String>,
     pub code: Option<i32>,
     pub stdout: String,
@@ -364,20 +364,20 @@ impl std::fmt::Display for Output {
 impl Output {
     /// The exit code.
     #[track_caller]
-    pub fn status(&self, expected: i32) -> &Self {
+    pub(crate) fn status(&self, expected: i32) -> &Self {
         assert_eq!(self.code, Some(expected), "unexpected exit code\n{self}");
         self
     }
 
     /// Exit 0.
     #[track_caller]
-    pub fn success(&self) -> &Self {
+    pub(crate) fn success(&self) -> &Self {
         self.status(0)
     }
 
     /// Exit 1 (an error in a recipe, map or action) with at least one `error:` line.
     #[track_caller]
-    pub fn failure(&self) -> &Self {
+    pub(crate) fn failure(&self) -> &Self {
         self.status(1);
         assert!(
             self.stderr.lines().any(|l| l.starts_with("error: ")),
@@ -388,32 +388,32 @@ impl Output {
 
     /// Exit 2 (bad command-line usage).
     #[track_caller]
-    pub fn usage_error(&self) -> &Self {
+    pub(crate) fn usage_error(&self) -> &Self {
         self.status(2)
     }
 
     /// Stdout is exactly `expected`.
     #[track_caller]
-    pub fn stdout(&self, expected: &str) -> &Self {
+    pub(crate) fn stdout(&self, expected: &str) -> &Self {
         exact("stdout", &self.stdout, expected, self);
         self
     }
 
     /// Stderr is exactly `expected`.
     #[track_caller]
-    pub fn stderr(&self, expected: &str) -> &Self {
+    pub(crate) fn stderr(&self, expected: &str) -> &Self {
         exact("stderr", &self.stderr, expected, self);
         self
     }
 
     #[track_caller]
-    pub fn stdout_has(&self, needle: &str) -> &Self {
+    pub(crate) fn stdout_has(&self, needle: &str) -> &Self {
         assert!(self.stdout.contains(needle), "stdout lacks {needle:?}\n{self}");
         self
     }
 
     #[track_caller]
-    pub fn stdout_lacks(&self, needle: &str) -> &Self {
+    pub(crate) fn stdout_lacks(&self, needle: &str) -> &Self {
         assert!(
             !self.stdout.contains(needle),
             "stdout should not contain {needle:?}\n{self}"
@@ -422,14 +422,14 @@ impl Output {
     }
 
     #[track_caller]
-    pub fn stderr_has(&self, needle: &str) -> &Self {
+    pub(crate) fn stderr_has(&self, needle: &str) -> &Self {
         assert!(self.stderr.contains(needle), "stderr lacks {needle:?}\n{self}");
         self
     }
 
     /// Stdout as one JSON document.
     #[track_caller]
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON: {e}\n{self}"))
     }
 }

@@ -6,9 +6,9 @@
 //!
 //! The Engine is required: when it cannot be reached, tests fail (they never skip).
 
-pub mod bed;
-pub mod harness;
-pub mod recipe;
+pub(crate) mod bed;
+pub(crate) mod harness;
+pub(crate) mod recipe;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -27,10 +27,10 @@ use bollard::Docker;
 use futures_util::StreamExt;
 
 /// The label every test object carries: `dmap.test=<DockerTest::name>`.
-pub const TEST_LABEL: &str = "dmap.test";
+pub(crate) const TEST_LABEL: &str = "dmap.test";
 
 /// A multi-thread runtime with two workers, owned by one test.
-pub fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -40,7 +40,7 @@ pub fn runtime() -> tokio::runtime::Runtime {
 
 /// A client connected to the Docker Engine, with the API version negotiated (the Engine here
 /// speaks API 1.41, older than bollard's default). Panics when the Engine cannot be reached.
-pub async fn docker() -> Docker {
+pub(crate) async fn docker() -> Docker {
     let connected = Docker::connect_with_defaults().unwrap_or_else(|error| {
         panic!("these tests need the Docker Engine, and no client could be made: {error}")
     });
@@ -53,7 +53,7 @@ pub async fn docker() -> Docker {
 }
 
 /// Whether a bollard error is the Engine's 404.
-pub fn is_not_found(error: &DockerError) -> bool {
+pub(crate) fn is_not_found(error: &DockerError) -> bool {
     matches!(
         error,
         DockerError::DockerResponseServerError { status_code: 404, .. }
@@ -200,7 +200,7 @@ async fn lock_or_built(docker: &Docker, tag: &str) -> Option<LockFile> {
 /// at most once per
 /// test binary and only when the Engine lacks the tag; parallel test binaries serialise on a lock
 /// file in the temporary directory. Callable from sync code or from inside a runtime.
-pub fn busybox_image() -> String {
+pub(crate) fn busybox_image() -> String {
     static TAG: OnceLock<String> = OnceLock::new();
     TAG.get_or_init(|| {
         let busybox = std::fs::read(BUSYBOX_PATH).unwrap_or_else(|error| {
@@ -238,13 +238,13 @@ pub fn busybox_image() -> String {
 /// `MAP.CONFIG...`) and as the value of the `dmap.test` label on objects they create directly.
 /// Dropping it force-removes every container, then volume, then network named `<name>` or
 /// `<name>.*`, or labelled `dmap.test=<name>`, then every image labelled so.
-pub struct DockerTest {
+pub(crate) struct DockerTest {
     pub name: String,
 }
 
 impl DockerTest {
     /// A fresh namespace; sweeps anything a previous process with the same name left behind.
-    pub fn new(test_name: &str) -> DockerTest {
+    pub(crate) fn new(test_name: &str) -> DockerTest {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let mut slug: String = test_name
             .chars()
@@ -273,23 +273,23 @@ impl DockerTest {
     }
 
     /// The label to put on objects the test creates: `("dmap.test", name)`.
-    pub fn label(&self) -> (String, String) {
+    pub(crate) fn label(&self) -> (String, String) {
         (TEST_LABEL.to_string(), self.name.clone())
     }
 
     /// The label as a map, ready for bollard's `labels` fields.
-    pub fn labels(&self) -> HashMap<String, String> {
+    pub(crate) fn labels(&self) -> HashMap<String, String> {
         HashMap::from([self.label()])
     }
 
     /// Whether an Engine object name belongs to this test: `<name>` or `<name>.*` (a leading `/`,
     /// as in container names from the Engine, is ignored).
-    pub fn owns_name(&self, object_name: &str) -> bool {
+    pub(crate) fn owns_name(&self, object_name: &str) -> bool {
         Scope(self.name.clone()).owns_name(object_name)
     }
 
     /// All containers of this test, running or not (by name prefix or label).
-    pub async fn containers(&self) -> Vec<ContainerSummary> {
+    pub(crate) async fn containers(&self) -> Vec<ContainerSummary> {
         Scope(self.name.clone())
             .list_containers(&docker().await)
             .await
@@ -297,7 +297,7 @@ impl DockerTest {
     }
 
     /// Inspects a container (panics if it does not exist).
-    pub async fn inspect(&self, name: &str) -> ContainerInspectResponse {
+    pub(crate) async fn inspect(&self, name: &str) -> ContainerInspectResponse {
         docker()
             .await
             .inspect_container(name, None::<InspectContainerOptions>)
@@ -307,7 +307,7 @@ impl DockerTest {
 
     /// Runs `cmd` in a running container; returns its exit code and its stdout and stderr, in the
     /// order the Engine sent them.
-    pub async fn exec_output(&self, container: &str, cmd: &[&str]) -> (i64, String) {
+    pub(crate) async fn exec_output(&self, container: &str, cmd: &[&str]) -> (i64, String) {
         let docker = docker().await;
         let config = ExecConfig {
             attach_stdout: Some(true),
@@ -351,7 +351,7 @@ impl DockerTest {
     }
 
     /// Whether the volume exists.
-    pub async fn volume_exists(&self, name: &str) -> bool {
+    pub(crate) async fn volume_exists(&self, name: &str) -> bool {
         match docker().await.inspect_volume(name).await {
             Ok(_) => true,
             Err(error) if is_not_found(&error) => false,
@@ -360,7 +360,7 @@ impl DockerTest {
     }
 
     /// Whether the network exists.
-    pub async fn network_exists(&self, name: &str) -> bool {
+    pub(crate) async fn network_exists(&self, name: &str) -> bool {
         match docker()
             .await
             .inspect_network(name, None::<InspectNetworkOptions>)

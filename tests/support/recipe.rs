@@ -14,11 +14,11 @@ use bollard::Docker;
 use futures_util::StreamExt;
 use tempfile::TempDir;
 
-pub use super::harness::{Output, Test, RUN_TIMEOUT};
+pub(crate) use super::harness::{Output, Test, RUN_TIMEOUT};
 use super::{docker, DockerTest};
 
 /// Put before every recipe: `show(steps)` prints what an action returned.
-pub const PRELUDE: &str = r#"fn show(r) {
+pub(crate) const PRELUDE: &str = r#"fn show(r) {
     for s in r { print(`STEP ${s.container} | ${s.action} | ${s.reason}`); }
     print(`STEPS ${r.len()}`);
 }
@@ -32,7 +32,7 @@ let phase = ARGS[2];
 // ------------------------------------------------------------------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Step {
+pub(crate) struct Step {
     pub container: String,
     pub action: String,
     pub reason: String,
@@ -41,7 +41,7 @@ pub struct Step {
 /// What the recipes of these tests print, read back.
 impl Output {
     /// The steps the recipe printed with `show`.
-    pub fn steps(&self) -> Vec<Step> {
+    pub(crate) fn steps(&self) -> Vec<Step> {
         self.stdout
             .lines()
             .filter_map(|line| line.strip_prefix("STEP "))
@@ -58,7 +58,7 @@ impl Output {
     }
 
     /// The steps on `subject` with action `action`.
-    pub fn steps_of(&self, subject: &str, action: &str) -> Vec<Step> {
+    pub(crate) fn steps_of(&self, subject: &str, action: &str) -> Vec<Step> {
         self.steps()
             .into_iter()
             .filter(|s| s.container == subject && s.action == action)
@@ -66,7 +66,7 @@ impl Output {
     }
 
     /// The subjects of the progress lines `  ACTION SUBJECT: ...` on stderr, in order.
-    pub fn progress(&self, action: &str) -> Vec<String> {
+    pub(crate) fn progress(&self, action: &str) -> Vec<String> {
         let prefix = format!("  {action} ");
         self.stderr
             .lines()
@@ -78,7 +78,7 @@ impl Output {
 }
 
 /// A recipe in a temporary directory, run as `dmap run r.rhai MAP IMAGE PHASE EXTRA...`.
-pub struct Recipe {
+pub(crate) struct Recipe {
     pub dir: TempDir,
     pub map: String,
     pub image: String,
@@ -86,7 +86,7 @@ pub struct Recipe {
 
 impl Recipe {
     /// `body` comes after [`PRELUDE`]: `m` is the map, `img` the image, `phase` the third arg.
-    pub fn new(t: &DockerTest, image: &str, body: &str) -> Recipe {
+    pub(crate) fn new(t: &DockerTest, image: &str, body: &str) -> Recipe {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("r.rhai"), format!("{PRELUDE}{body}")).expect("write recipe");
         Recipe {
@@ -96,7 +96,7 @@ impl Recipe {
         }
     }
 
-    pub fn args(&self, dry_run: bool, phase: &str, extra: &[&str]) -> Vec<String> {
+    pub(crate) fn args(&self, dry_run: bool, phase: &str, extra: &[&str]) -> Vec<String> {
         let mut args = vec!["run".to_string()];
         if dry_run {
             args.push("--dry-run".into());
@@ -107,24 +107,24 @@ impl Recipe {
     }
 
     /// The run, against the Engine, in the recipe's directory.
-    pub fn test(&self, dry_run: bool, phase: &str, extra: &[&str]) -> Test {
+    pub(crate) fn test(&self, dry_run: bool, phase: &str, extra: &[&str]) -> Test {
         Test::in_dir(self.dir.path())
             .engine()
             .args(self.args(dry_run, phase, extra))
     }
 
     #[track_caller]
-    pub fn run_with(&self, phase: &str, extra: &[&str]) -> Output {
+    pub(crate) fn run_with(&self, phase: &str, extra: &[&str]) -> Output {
         self.test(false, phase, extra).run()
     }
 
     #[track_caller]
-    pub fn run(&self, phase: &str) -> Output {
+    pub(crate) fn run(&self, phase: &str) -> Output {
         self.run_with(phase, &[])
     }
 
     #[track_caller]
-    pub fn dry_run(&self, phase: &str) -> Output {
+    pub(crate) fn dry_run(&self, phase: &str) -> Output {
         self.test(true, phase, &[]).run()
     }
 }
@@ -134,7 +134,7 @@ impl Recipe {
 // ------------------------------------------------------------------------------------------------
 
 /// Stops a container behind dmap's back, at once (no grace period).
-pub async fn stop_now(name: &str) {
+pub(crate) async fn stop_now(name: &str) {
     let options = bollard::query_parameters::StopContainerOptions {
         signal: None,
         t: Some(0),
@@ -147,12 +147,12 @@ pub async fn stop_now(name: &str) {
 }
 
 /// `<map>.<rest>`
-pub fn n(t: &DockerTest, rest: &str) -> String {
+pub(crate) fn n(t: &DockerTest, rest: &str) -> String {
     format!("{}.{rest}", t.name)
 }
 
 /// Names of the test's containers, sorted, without the leading `/`.
-pub async fn names(t: &DockerTest) -> Vec<String> {
+pub(crate) async fn names(t: &DockerTest) -> Vec<String> {
     let mut names: Vec<String> = t
         .containers()
         .await
@@ -166,13 +166,13 @@ pub async fn names(t: &DockerTest) -> Vec<String> {
     names
 }
 
-pub fn sorted(names: &[String]) -> Vec<String> {
+pub(crate) fn sorted(names: &[String]) -> Vec<String> {
     let mut names = names.to_vec();
     names.sort();
     names
 }
 
-pub async fn try_inspect(name: &str) -> Option<ContainerInspectResponse> {
+pub(crate) async fn try_inspect(name: &str) -> Option<ContainerInspectResponse> {
     match docker().await.inspect_container(name, None).await {
         Ok(info) => Some(info),
         Err(error) if crate::support::is_not_found(&error) => None,
@@ -180,29 +180,29 @@ pub async fn try_inspect(name: &str) -> Option<ContainerInspectResponse> {
     }
 }
 
-pub async fn id_of(t: &DockerTest, name: &str) -> String {
+pub(crate) async fn id_of(t: &DockerTest, name: &str) -> String {
     t.inspect(name).await.id.unwrap_or_default()
 }
 
-pub fn is_running(info: &ContainerInspectResponse) -> bool {
+pub(crate) fn is_running(info: &ContainerInspectResponse) -> bool {
     info.state.as_ref().and_then(|s| s.running) == Some(true)
 }
 
-pub async fn assert_running(t: &DockerTest, names: &[String]) {
+pub(crate) async fn assert_running(t: &DockerTest, names: &[String]) {
     for name in names {
         let info = t.inspect(name).await;
         assert!(is_running(&info), "{name} should be running: {:?}", info.state);
     }
 }
 
-pub fn labels(info: &ContainerInspectResponse) -> HashMap<String, String> {
+pub(crate) fn labels(info: &ContainerInspectResponse) -> HashMap<String, String> {
     info.config
         .as_ref()
         .and_then(|c| c.labels.clone())
         .unwrap_or_default()
 }
 
-pub fn env(info: &ContainerInspectResponse) -> Vec<String> {
+pub(crate) fn env(info: &ContainerInspectResponse) -> Vec<String> {
     info.config
         .as_ref()
         .and_then(|c| c.env.clone())
@@ -211,7 +211,7 @@ pub fn env(info: &ContainerInspectResponse) -> Vec<String> {
 
 /// Nanoseconds since the epoch of an RFC 3339 time as the Engine writes them
 /// (`2024-05-01T12:34:56.123456789Z`, or with a `+hh:mm` offset).
-pub fn parse_time(text: &str) -> i128 {
+pub(crate) fn parse_time(text: &str) -> i128 {
     let number = |part: &str| -> i64 {
         part.parse()
             .unwrap_or_else(|_| panic!("cannot parse the time {text:?}"))
@@ -249,7 +249,7 @@ pub fn parse_time(text: &str) -> i128 {
     i128::from(secs) * 1_000_000_000 + i128::from(nanos)
 }
 
-pub fn started_at(info: &ContainerInspectResponse) -> i128 {
+pub(crate) fn started_at(info: &ContainerInspectResponse) -> i128 {
     parse_time(
         info.state
             .as_ref()
@@ -259,7 +259,7 @@ pub fn started_at(info: &ContainerInspectResponse) -> i128 {
 }
 
 /// Polls `cmd` in `container` until its output (trimmed) is `expected`; returns the last output.
-pub async fn wait_output(t: &DockerTest, container: &str, cmd: &[&str], expected: &str) -> String {
+pub(crate) async fn wait_output(t: &DockerTest, container: &str, cmd: &[&str], expected: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let (_, output) = t.exec_output(container, cmd).await;
@@ -271,7 +271,7 @@ pub async fn wait_output(t: &DockerTest, container: &str, cmd: &[&str], expected
 }
 
 /// A port nobody listens on now.
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
@@ -279,7 +279,7 @@ pub fn free_port() -> u16 {
 }
 
 /// `GET /` on 127.0.0.1:port, retried for a few seconds while the server starts.
-pub fn http_get(port: u16) -> String {
+pub(crate) fn http_get(port: u16) -> String {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let attempt = (|| -> std::io::Result<String> {
@@ -306,7 +306,7 @@ pub fn http_get(port: u16) -> String {
 /// images; anonymous volumes carried over to a recreated container, which are mounted by name).
 /// Declare it before the `DockerTest`, so the containers go first.
 #[derive(Default)]
-pub struct Leftovers {
+pub(crate) struct Leftovers {
     pub images: Vec<String>,
     pub volumes: Vec<String>,
 }
@@ -347,7 +347,7 @@ impl Drop for Leftovers {
 }
 
 /// The volumes a container mounts at `target`.
-pub fn volume_at(info: &ContainerInspectResponse, target: &str) -> Option<String> {
+pub(crate) fn volume_at(info: &ContainerInspectResponse, target: &str) -> Option<String> {
     info.mounts
         .iter()
         .flatten()
@@ -355,7 +355,7 @@ pub fn volume_at(info: &ContainerInspectResponse, target: &str) -> Option<String
         .and_then(|m| m.name.clone())
 }
 
-pub async fn tag(docker: &Docker, source: &str, target: &str) {
+pub(crate) async fn tag(docker: &Docker, source: &str, target: &str) {
     let (repo, tag) = target.rsplit_once(':').expect("repo:tag");
     let options = TagImageOptionsBuilder::default().repo(repo).tag(tag).build();
     docker
@@ -365,7 +365,7 @@ pub async fn tag(docker: &Docker, source: &str, target: &str) {
 }
 
 /// Builds a context holding only `dockerfile`, tagged `tag`.
-pub async fn build(docker: &Docker, dockerfile: &str, tag: &str) {
+pub(crate) async fn build(docker: &Docker, dockerfile: &str, tag: &str) {
     let mut archive = tar::Builder::new(Vec::new());
     let mut header = tar::Header::new_gnu();
     header.set_size(dockerfile.len() as u64);
@@ -390,7 +390,7 @@ pub async fn build(docker: &Docker, dockerfile: &str, tag: &str) {
     }
 }
 
-pub async fn image_id(docker: &Docker, tag: &str) -> String {
+pub(crate) async fn image_id(docker: &Docker, tag: &str) -> String {
     docker
         .inspect_image(tag)
         .await
@@ -401,7 +401,7 @@ pub async fn image_id(docker: &Docker, tag: &str) -> String {
 
 /// The recipe's action did nothing.
 #[track_caller]
-pub fn assert_no_steps(out: &Output) {
+pub(crate) fn assert_no_steps(out: &Output) {
     assert!(
         out.stdout.contains("STEPS 0") && out.steps().is_empty(),
         "nothing to do\n{out}"

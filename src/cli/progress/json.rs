@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::session::{Event, Reporter};
 use crate::session::{Outcome, Step};
 
-pub struct Json;
+pub(crate) struct Json;
 
 fn step(s: &Step) -> Value {
     let mut v = json!({ "action": s.kind.name(), "subject": s.kind.subject(), "reason": s.reason });
@@ -76,7 +76,7 @@ impl Reporter for Json {
 
 /// The error a command ends with, as the last event: `{"event":"error","message":M,"text":T}`
 /// (`message` its first line, `text` all of it as the plain renderer shows it).
-pub fn error_line(text: &str) -> String {
+pub(crate) fn error_line(text: &str) -> String {
     let message = text.lines().next().unwrap_or("").trim_start_matches("error: ");
     json!({ "event": "error", "message": message, "text": text }).to_string()
 }

@@ -11,7 +11,7 @@ use crate::session::{Outcome, StepKind};
 /// under `--dry-run` what would be done (`would start m.web: created`). Steps of a client other
 /// than the default one say which (`[apps1]`).
 #[derive(Default)]
-pub struct Lines {
+pub(crate) struct Lines {
     pub verbose: bool,
 }
 

@@ -19,7 +19,7 @@ use crate::session::{Outcome, Step, StepKind};
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const TICK: Duration = Duration::from_millis(100);
 
-pub struct Live {
+pub(crate) struct Live {
     view: Arc<Mutex<View>>,
     running: Arc<AtomicBool>,
     ticker: Mutex<Option<JoinHandle<()>>>,
@@ -46,7 +46,7 @@ struct Row {
 }
 
 impl Live {
-    pub fn new(verbose: bool, color: bool) -> Live {
+    pub(crate) fn new(verbose: bool, color: bool) -> Live {
         Live {
             view: Arc::new(Mutex::new(View {
                 verbose,

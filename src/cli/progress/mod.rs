@@ -7,14 +7,14 @@ mod json;
 mod lines;
 mod live;
 
-pub use json::{error_line, Json};
-pub use lines::Lines;
-pub use live::Live;
+pub(super) use json::{error_line, Json};
+pub(super) use lines::Lines;
+pub(super) use live::Live;
 
 use crate::session::{Event, Reporter};
 
 /// No progress at all (`-q`); errors are still printed by the CLI.
-pub struct Quiet;
+pub(super) struct Quiet;
 
 impl Reporter for Quiet {
     fn event(&self, _: &Event<'_>) {}

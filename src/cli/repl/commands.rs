@@ -14,12 +14,12 @@ use crate::script::vocabulary::{Function, Vocabulary, TYPES};
 use crate::script::Interpreter;
 
 /// What the loop does after a command.
-pub enum Next {
+pub(super) enum Next {
     Prompt,
     Quit,
 }
 
-pub fn run(command: &str, interpreter: &Interpreter) -> Result<Next, Error> {
+pub(super) fn run(command: &str, interpreter: &Interpreter) -> Result<Next, Error> {
     let mut words = command.split_whitespace();
     let name = words.next().unwrap_or("");
     let rest: Vec<String> = words.map(str::to_string).collect();
@@ -168,7 +168,7 @@ fn wrap(text: &str) -> String {
 }
 
 /// A value as the REPL shows it: strings quoted, dmap's objects by type and name.
-pub fn show_value(interpreter: &Interpreter, value: &Dynamic) -> String {
+pub(super) fn show_value(interpreter: &Interpreter, value: &Dynamic) -> String {
     if let Some(m) = value.clone().try_cast::<crate::script::handles::MapHandle>() {
         return format!("ContainerMap `{}`", m.name());
     }

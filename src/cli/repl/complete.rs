@@ -5,10 +5,10 @@
 use crate::script::vocabulary::Vocabulary;
 
 /// The REPL's own commands.
-pub const COMMANDS: [&str; 4] = [":help", ":plan", ":status", ":quit"];
+pub(super) const COMMANDS: [&str; 4] = [":help", ":plan", ":status", ":quit"];
 
 /// Where the word being completed starts, and what may replace it.
-pub fn complete(line: &str, pos: usize, vocabulary: &Vocabulary) -> (usize, Vec<String>) {
+pub(super) fn complete(line: &str, pos: usize, vocabulary: &Vocabulary) -> (usize, Vec<String>) {
     let before = line.get(..pos).unwrap_or(line);
     if let Some(command) = before.strip_prefix(':') {
         return match command.split_once(' ') {

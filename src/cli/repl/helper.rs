@@ -14,7 +14,7 @@ use super::complete::complete;
 use super::input::{incomplete, parser};
 use crate::script::vocabulary::Vocabulary;
 
-pub struct ReplHelper {
+pub(super) struct ReplHelper {
     /// What is in scope, refreshed after each input.
     pub vocabulary: Rc<RefCell<Option<Vocabulary>>>,
     /// Made on first use: the prompt comes up before anything is looked at.
@@ -23,7 +23,10 @@ pub struct ReplHelper {
 }
 
 impl ReplHelper {
-    pub fn new(vocabulary: Rc<RefCell<Option<Vocabulary>>>, fill: Box<dyn Fn() -> Vocabulary>) -> ReplHelper {
+    pub(super) fn new(
+        vocabulary: Rc<RefCell<Option<Vocabulary>>>,
+        fill: Box<dyn Fn() -> Vocabulary>,
+    ) -> ReplHelper {
         ReplHelper {
             vocabulary,
             fill,

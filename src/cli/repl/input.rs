@@ -5,14 +5,14 @@
 use rhai::{Engine, LexError, ParseErrorType, Position};
 
 /// An engine that only parses.
-pub fn parser() -> Engine {
+pub(super) fn parser() -> Engine {
     let mut engine = Engine::new_raw();
     engine.set_max_expr_depths(128, 64);
     engine
 }
 
 /// Whether `text` needs more lines.
-pub fn incomplete(engine: &Engine, text: &str) -> bool {
+pub(super) fn incomplete(engine: &Engine, text: &str) -> bool {
     if text.trim().is_empty() {
         return false;
     }

@@ -33,7 +33,7 @@ mod walk;
 
 use regex::Regex;
 
-pub use walk::MatchInfo;
+pub(crate) use walk::MatchInfo;
 
 use super::go_regex::GoRegex;
 use compile::{compile, Kind};
@@ -46,7 +46,7 @@ use lines::read_all;
 /// A `.dockerignore` pattern Docker would reject.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid .dockerignore pattern `{pattern}`: {reason}")]
-pub struct PatternError {
+pub(crate) struct PatternError {
     /// The pattern as written (trimmed).
     pub pattern: String,
     /// What is wrong with it.
@@ -55,7 +55,7 @@ pub struct PatternError {
 
 /// The patterns of one `.dockerignore`, in file order.
 #[derive(Debug, Clone, Default)]
-pub struct Ignore {
+pub(crate) struct Ignore {
     patterns: Vec<Pattern>,
     has_exceptions: bool,
 }
@@ -68,7 +68,7 @@ impl Ignore {
     /// white space at both ends and blank ones skipped; a leading `!` makes an exception; each
     /// pattern is cleaned like Go's `filepath.Clean` and loses one leading `/`. A lone `!` is an
     /// error, as is a pattern Go's `filepath.Match` or `regexp` rejects.
-    pub fn parse(text: &str) -> Result<Ignore, PatternError> {
+    pub(crate) fn parse(text: &str) -> Result<Ignore, PatternError> {
         Ignore::build(read_all(text).into_iter().map(|line| {
             let where_ = format!("line {}", line.number);
             (line.written, line.pattern, Some(where_))
@@ -81,7 +81,7 @@ impl Ignore {
     /// trimmed, empty ones are skipped, and the whole string (its `!` included) is cleaned; the
     /// text after `!` is not trimmed again and a leading `/` stays.
     #[cfg_attr(not(test), allow(dead_code))]
-    pub fn from_patterns<S: AsRef<str>>(patterns: &[S]) -> Result<Ignore, PatternError> {
+    pub(crate) fn from_patterns<S: AsRef<str>>(patterns: &[S]) -> Result<Ignore, PatternError> {
         Ignore::build(
             patterns
                 .iter()
@@ -144,7 +144,7 @@ impl Ignore {
     }
 
     /// True when there are no patterns.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.patterns.is_empty()
     }
 
@@ -157,7 +157,7 @@ impl Ignore {
     /// exception while it is not. Allocates nothing for a clean path. (Docker judges single paths
     /// this way; its walk, and so the context, decides with [`Ignore::excludes_in_walk`].)
     #[cfg(test)]
-    pub fn excludes(&self, path: &str) -> bool {
+    pub(crate) fn excludes(&self, path: &str) -> bool {
         let parent = go_dir(path);
         let check_parents = parent != ".";
         let mut excluded = false;

@@ -17,7 +17,7 @@ impl Ignore {
     /// It differs from `excludes` in rare cases, as Docker's walk does from Docker's
     /// `ValidateContextDirectory`: with `a`, `!a/b`, `a` the walk sends `a/b` (the first `a` and
     /// `!a/b` decide it; the last `a` matched nothing on the way down), which `excludes` excludes.
-    pub fn excludes_in_walk(&self, path: &str, parent: Option<&MatchInfo>) -> (bool, MatchInfo) {
+    pub(crate) fn excludes_in_walk(&self, path: &str, parent: Option<&MatchInfo>) -> (bool, MatchInfo) {
         let inherited = parent.filter(|p| p.0.len() == self.patterns.len());
         let parent_dir = go_dir(path);
         let mut excluded = false;
@@ -52,7 +52,7 @@ impl Ignore {
     /// some exception's pattern plus `/` starts with `dir` plus `/`. So with `build` and
     /// `!build/keep` the walk enters `build/`, but with `build` and `!**/keep` it skips `build/`
     /// and `build/keep` is not sent, though [`Ignore::excludes`] says it is not excluded.
-    pub fn skips_dir(&self, dir: &str) -> bool {
+    pub(crate) fn skips_dir(&self, dir: &str) -> bool {
         if !self.has_exceptions {
             return true;
         }
@@ -67,7 +67,7 @@ impl Ignore {
 /// Per pattern, whether it matched a directory of the walk: what the directory hands to its
 /// entries (moby's `MatchInfo`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MatchInfo(Vec<bool>);
+pub(crate) struct MatchInfo(Vec<bool>);
 
 /// The docker CLI's walk (moby's archive `TarWithOptions`) over `paths`, relative and each
 /// directory ending with `/` and coming before its contents (as in a sorted list, e.g.
@@ -77,7 +77,7 @@ pub struct MatchInfo(Vec<bool>);
 /// directory that [`Ignore::skips_dir`] is dropped with everything under it, any other excluded
 /// directory is not sent but its contents are still judged one by one.
 #[cfg_attr(not(test), allow(dead_code))]
-pub fn walk_keeps(ignore: &Ignore, paths: &[&str]) -> Vec<String> {
+pub(super) fn walk_keeps(ignore: &Ignore, paths: &[&str]) -> Vec<String> {
     let mut skipped: HashSet<&str> = HashSet::new();
     let mut dirs: HashMap<&str, MatchInfo> = HashMap::new();
     let mut kept = Vec::new();

@@ -14,7 +14,7 @@ use crate::model::problem::{add, Problem};
 /// recipe's `mapping_client`), before anything touches an Engine: every client a configuration
 /// runs on, and the interface aliases its published ports name. `clients_of(map)` gives the
 /// clients a map was handed to.
-pub fn clients(
+pub(crate) fn clients(
     checked: &[Checked],
     clients_of: &dyn Fn(&str) -> Vec<(String, ClientConfig)>,
 ) -> Vec<Problem> {

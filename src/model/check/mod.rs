@@ -18,8 +18,8 @@ mod swarm;
 #[cfg(test)]
 mod tests;
 
-pub use clients::clients;
-pub use ports::Interfaces;
+pub(crate) use clients::clients;
+pub(crate) use ports::Interfaces;
 
 use super::container_map::{Configs, ContainerMap};
 use super::graph::Graph;
@@ -27,7 +27,7 @@ use super::problem::Problem;
 
 /// A map that passed every check, with its extended configurations and dependency graph.
 #[derive(Debug)]
-pub struct Checked<'a> {
+pub(crate) struct Checked<'a> {
     pub map: &'a ContainerMap,
     /// Non-abstract configurations with `extends` applied.
     pub configs: Configs<'a>,
@@ -36,13 +36,13 @@ pub struct Checked<'a> {
 
 /// Checks one map (the unit tests' shorthand for [`check_maps`]).
 #[cfg(test)]
-pub fn check(map: &ContainerMap) -> Result<Checked<'_>, Vec<Problem>> {
+pub(crate) fn check(map: &ContainerMap) -> Result<Checked<'_>, Vec<Problem>> {
     let mut all = check_maps(&[map], None)?;
     all.pop().ok_or_else(Vec::new)
 }
 
 /// Checks several maps, including host ports bound twice across them.
-pub fn check_maps<'a>(
+pub(crate) fn check_maps<'a>(
     maps: &[&'a ContainerMap],
     interfaces: Option<Interfaces>,
 ) -> Result<Vec<Checked<'a>>, Vec<Problem>> {

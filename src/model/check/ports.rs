@@ -12,7 +12,7 @@ use crate::model::problem::{add, Problem};
 use crate::model::runs_on::clients_of;
 
 /// Resolves a client interface alias to an address, where clients are known.
-pub type Interfaces<'a> = &'a dyn Fn(&str, bool) -> Option<IpAddr>;
+pub(crate) type Interfaces<'a> = &'a dyn Fn(&str, bool) -> Option<IpAddr>;
 
 /// Host ports bound twice on overlapping interfaces of the same client.
 pub(super) fn ports(

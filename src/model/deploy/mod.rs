@@ -14,9 +14,9 @@ mod update_config;
 
 use serde::{Deserialize, Serialize};
 
-pub use placement::Placement;
-pub use restart_policy::{RestartCondition, RestartPolicy};
-pub use update_config::{FailureAction, UpdateConfig, UpdateOrder};
+pub(crate) use placement::Placement;
+pub(crate) use restart_policy::{RestartCondition, RestartPolicy};
+pub(crate) use update_config::{FailureAction, UpdateConfig, UpdateOrder};
 
 use super::input::InputResult;
 use super::value::Value;
@@ -24,7 +24,7 @@ use fields::{choice, int, keys, whole};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct Deploy {
+pub(crate) struct Deploy {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replicas: Option<u64>,
     #[serde(skip_serializing_if = "Placement::is_empty")]
@@ -41,7 +41,7 @@ pub struct Deploy {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum EndpointMode {
+pub(crate) enum EndpointMode {
     /// A virtual IP in front of the tasks.
     Vip,
     /// DNS round-robin over the tasks' addresses.
@@ -51,7 +51,7 @@ pub enum EndpointMode {
 impl EndpointMode {
     const ALL: [EndpointMode; 2] = [EndpointMode::Vip, EndpointMode::Dnsrr];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             EndpointMode::Vip => "vip",
             EndpointMode::Dnsrr => "dnsrr",
@@ -61,7 +61,7 @@ impl EndpointMode {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum PublishMode {
+pub(crate) enum PublishMode {
     /// Published on every node, routed to any task.
     Ingress,
     /// Published on the nodes the tasks run on.
@@ -71,7 +71,7 @@ pub enum PublishMode {
 impl PublishMode {
     const ALL: [PublishMode; 2] = [PublishMode::Ingress, PublishMode::Host];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             PublishMode::Ingress => "ingress",
             PublishMode::Host => "host",
@@ -90,7 +90,7 @@ const FIELDS: [&str; 6] = [
 
 impl Deploy {
     /// Nothing is the default deploy settings.
-    pub fn parse(value: &Value) -> InputResult<Deploy> {
+    pub(crate) fn parse(value: &Value) -> InputResult<Deploy> {
         if value.is_null() {
             return Ok(Deploy::default());
         }
@@ -122,7 +122,7 @@ impl Deploy {
     }
 
     /// The normalised form: durations in nanoseconds, preferences as `#{ spread: ... }`.
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let mut entries = Vec::new();
         if let Some(n) = self.replicas {
             entries.push(("replicas", int(n)));

@@ -10,7 +10,7 @@ use crate::model::value::Value;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct Placement {
+pub(crate) struct Placement {
     /// `node.role == manager`, `node.labels.zone != east`, ...
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub constraints: Vec<String>,
@@ -20,14 +20,14 @@ pub struct Placement {
 
 /// A placement preference: tasks spread evenly over the values of a node label.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Preference {
+pub(crate) struct Preference {
     pub spread: String,
 }
 
 const PLACEMENT_FIELDS: [&str; 2] = ["constraints", "preferences"];
 
 impl Placement {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.constraints.is_empty() && self.preferences.is_empty()
     }
 

@@ -8,7 +8,7 @@ use crate::model::value::Value;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct RestartPolicy {
+pub(crate) struct RestartPolicy {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<RestartCondition>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -21,7 +21,7 @@ pub struct RestartPolicy {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum RestartCondition {
+pub(crate) enum RestartCondition {
     None,
     OnFailure,
     Any,
@@ -34,7 +34,7 @@ impl RestartCondition {
         RestartCondition::Any,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RestartCondition::None => "none",
             RestartCondition::OnFailure => "on-failure",

@@ -9,7 +9,7 @@ use crate::model::value::Value;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct UpdateConfig {
+pub(crate) struct UpdateConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -26,7 +26,7 @@ pub struct UpdateConfig {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum FailureAction {
+pub(crate) enum FailureAction {
     Continue,
     Pause,
     Rollback,
@@ -39,7 +39,7 @@ impl FailureAction {
         FailureAction::Rollback,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             FailureAction::Continue => "continue",
             FailureAction::Pause => "pause",
@@ -50,7 +50,7 @@ impl FailureAction {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum UpdateOrder {
+pub(crate) enum UpdateOrder {
     StopFirst,
     StartFirst,
 }
@@ -58,7 +58,7 @@ pub enum UpdateOrder {
 impl UpdateOrder {
     const ALL: [UpdateOrder; 2] = [UpdateOrder::StopFirst, UpdateOrder::StartFirst];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             UpdateOrder::StopFirst => "stop-first",
             UpdateOrder::StartFirst => "start-first",

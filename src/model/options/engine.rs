@@ -6,7 +6,7 @@
 use crate::model::input::{invalid, InputError};
 use std::collections::BTreeMap;
 
-pub use serde_json::Value as Json;
+pub(crate) use serde_json::Value as Json;
 use serde_json::{json, Map};
 
 use super::shape::Shape;
@@ -50,7 +50,7 @@ pub(super) fn to_engine(shape: Shape, v: &Value) -> InputResult<Json> {
 }
 
 /// A healthcheck as the Engine's `HealthConfig`: durations in nanoseconds.
-pub fn health(check: &HealthCheck) -> Json {
+pub(crate) fn health(check: &HealthCheck) -> Json {
     let mut out = Map::new();
     out.insert("Test".into(), json!(check.test));
     for (name, value) in [

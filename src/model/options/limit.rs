@@ -11,7 +11,7 @@ use crate::model::input::InputResult;
 
 /// A limit on a keyword's Engine value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Limit {
+pub(crate) enum Limit {
     None,
     /// At least this.
     AtLeast(i64),
@@ -29,7 +29,7 @@ pub enum Limit {
 
 impl Limit {
     /// Checks an Engine value; the message reads the value as the map would write it.
-    pub fn check(self, json: &Json, reading: Reading) -> InputResult<()> {
+    pub(crate) fn check(self, json: &Json, reading: Reading) -> InputResult<()> {
         let read = |n: i64| match reading {
             Reading::Bytes => bytes_text(n),
             Reading::NanoCpus | Reading::Plain => n.to_string(),
@@ -72,7 +72,7 @@ impl Limit {
 
 /// Whether a mount destination is the container's root, however it is spelled (`/`, `//`,
 /// `/./`, `/a/..`): the Engine refuses to mount over it.
-pub fn is_root_destination(path: &str) -> bool {
+pub(super) fn is_root_destination(path: &str) -> bool {
     let mut depth = 0usize;
     let mut absolute = false;
     for part in Path::new(path).components() {

@@ -16,17 +16,17 @@ mod tests;
 use crate::model::input::invalid;
 use std::collections::BTreeMap;
 
-pub use engine::{health, Json};
-pub use limit::Limit;
-pub use shape::{signal, Shape};
-pub use size::bytes_text;
+pub(crate) use engine::{health, Json};
+pub(crate) use limit::Limit;
+pub(crate) use shape::{signal, Shape};
+pub(crate) use size::bytes_text;
 
 use super::input::{InputError, InputResult};
 use super::value::Value;
 
 /// Which of the two mappings accepts a keyword.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Accepted {
+pub(crate) enum Accepted {
     /// docker-py's `create_container` keywords: `create_options` only.
     Create,
     /// docker-py's `create_host_config` keywords: `host_config`, and `create_options` as
@@ -37,7 +37,7 @@ pub enum Accepted {
 /// A container field that a keyword duplicates: the resolved container carries it in that
 /// field (the keyword wins over the configuration's own field), never among the other options.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
+pub(crate) enum Field {
     Command,
     Entrypoint,
     Environment,
@@ -51,7 +51,7 @@ pub enum Field {
 
 /// Where a keyword's value goes on the Engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Engine {
+pub(crate) enum Engine {
     /// A field of the container (see [`Field`]).
     Field(Field),
     /// A field of the container create body, by its Engine API name.
@@ -67,7 +67,7 @@ pub enum Engine {
 
 /// How a value reads in a reason: `64m` rather than 67108864.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reading {
+pub(crate) enum Reading {
     Plain,
     /// Bytes, `-1` meaning unlimited and 0 unset.
     Bytes,
@@ -77,7 +77,7 @@ pub enum Reading {
 
 /// One docker-py keyword.
 #[derive(Clone, Copy, Debug)]
-pub struct OptionDef {
+pub(crate) struct OptionDef {
     pub key: &'static str,
     pub accepted: Accepted,
     pub shape: Shape,
@@ -131,7 +131,7 @@ impl OptionDef {
     }
 
     /// The value in the Engine's JSON form.
-    pub fn engine_value(&self, value: &Value) -> InputResult<Json> {
+    pub(crate) fn engine_value(&self, value: &Value) -> InputResult<Json> {
         engine::to_engine(self.shape, value)
     }
 }
@@ -140,7 +140,7 @@ impl OptionDef {
 const MIN_MEMORY: i64 = 6 << 20;
 
 /// Every keyword dmap accepts, sorted.
-pub const OPTIONS: &[OptionDef] = &[
+pub(crate) const OPTIONS: &[OptionDef] = &[
     host("auto_remove", Shape::Bool, "AutoRemove"),
     host("binds", Shape::Binds, "Binds").limit(Limit::MountTargets),
     host("blkio_weight", Shape::Int, "BlkioWeight")
@@ -277,12 +277,12 @@ const WITHDRAWN: &[(&str, &str)] = &[(
 )];
 
 /// The entry of a keyword.
-pub fn get(key: &str) -> Option<&'static OptionDef> {
+pub(crate) fn get(key: &str) -> Option<&'static OptionDef> {
     OPTIONS.iter().find(|d| d.key == key)
 }
 
 /// The keyword set in `options` whose value lands in the container field `field`.
-pub fn field_value(options: &BTreeMap<String, Value>, field: Field) -> Option<&Value> {
+pub(crate) fn field_value(options: &BTreeMap<String, Value>, field: Field) -> Option<&Value> {
     options
         .iter()
         .find(|(key, _)| get(key).is_some_and(|d| d.engine == Engine::Field(field)))
@@ -291,7 +291,7 @@ pub fn field_value(options: &BTreeMap<String, Value>, field: Field) -> Option<&V
 
 /// The entry whose value lands in the Engine's `HostConfig` field `name`.
 #[cfg(test)]
-pub fn of_host_config_field(name: &str) -> Option<&'static OptionDef> {
+pub(crate) fn of_host_config_field(name: &str) -> Option<&'static OptionDef> {
     OPTIONS
         .iter()
         .find(|d| matches!(d.engine, Engine::HostConfig(n) if n == name))
@@ -307,7 +307,7 @@ fn accepted(with_create: bool) -> impl Iterator<Item = &'static OptionDef> {
 /// The values of a checked mapping that the Engine would refuse: `(keyword, why)` for each.
 /// An integrity check, not a shape check: docker-map maps load with them, and `check` (and every
 /// action, before it touches the Engine) reports them.
-pub fn beyond_limits(options: &BTreeMap<String, Value>) -> Vec<(&'static str, String)> {
+pub(crate) fn beyond_limits(options: &BTreeMap<String, Value>) -> Vec<(&'static str, String)> {
     options
         .iter()
         .filter_map(|(key, value)| {
@@ -323,7 +323,7 @@ pub fn beyond_limits(options: &BTreeMap<String, Value>) -> Vec<(&'static str, St
 
 /// Checks and normalises `create_options` (`with_create`) or `host_config`: every keyword known,
 /// every value of its shape (the Engine's limits are checked with the map: [`beyond_limits`]).
-pub fn parse(value: &Value, with_create: bool) -> InputResult<BTreeMap<String, Value>> {
+pub(crate) fn parse(value: &Value, with_create: bool) -> InputResult<BTreeMap<String, Value>> {
     let what = if with_create {
         "create_options"
     } else {

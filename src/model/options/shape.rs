@@ -11,7 +11,7 @@ use crate::model::value::Value;
 
 /// The shape a keyword's value must have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     Str,
     Int,
     Bool,
@@ -60,7 +60,7 @@ pub enum Shape {
 impl Shape {
     /// The value in the model's canonical form; an error says what was expected. Shapes with
     /// inner structure are kept as written and checked in full by their Engine form.
-    pub fn normalise(self, value: &Value) -> InputResult<Value> {
+    pub(crate) fn normalise(self, value: &Value) -> InputResult<Value> {
         let fail = |expected: &str| Err(InputError::expected(expected, value));
         match (self, value) {
             (_, Value::Null) => Ok(Value::Null),
@@ -162,7 +162,7 @@ fn environment(value: &Value) -> InputResult<Value> {
 }
 
 /// A signal by name or number, as the Engine takes it.
-pub fn signal(value: &Value) -> InputResult<Option<String>> {
+pub(crate) fn signal(value: &Value) -> InputResult<Option<String>> {
     let text = match value {
         Value::Null => return Ok(None),
         Value::Int(i) if (1..=64).contains(i) => return Ok(Some(i.to_string())),

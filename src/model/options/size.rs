@@ -4,7 +4,7 @@ use crate::model::input::invalid;
 use crate::model::input::InputResult;
 
 /// docker-py's `parse_bytes`: `64m`, `1g`, `512k`, `100b`, plain numbers.
-pub fn parse_bytes(text: &str) -> InputResult<u64> {
+pub(super) fn parse_bytes(text: &str) -> InputResult<u64> {
     let t = text.trim().to_ascii_lowercase();
     let t = t
         .strip_suffix('b')
@@ -26,7 +26,7 @@ pub fn parse_bytes(text: &str) -> InputResult<u64> {
 }
 
 /// Bytes in the largest unit that divides them (`64m`), else with one decimal (`1.5g`).
-pub fn bytes_text(n: i64) -> String {
+pub(crate) fn bytes_text(n: i64) -> String {
     for (unit, size) in [("g", 1i64 << 30), ("m", 1 << 20), ("k", 1 << 10)] {
         if n >= size {
             return if n % size == 0 {

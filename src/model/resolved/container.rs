@@ -13,7 +13,7 @@ use crate::model::value::Value;
 
 /// One container instance of a map, resolved for a client (or for none, under `dmap show`).
 #[derive(Clone, Debug, Serialize)]
-pub struct ResolvedContainer {
+pub(crate) struct ResolvedContainer {
     /// The Engine name.
     pub name: String,
     pub map: String,
@@ -44,7 +44,7 @@ pub struct ResolvedContainer {
 /// compare equal.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct ContainerSpec {
+pub(crate) struct ContainerSpec {
     pub image: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,
@@ -88,7 +88,7 @@ pub struct ContainerSpec {
 /// What a mount is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum MountKind {
+pub(crate) enum MountKind {
     /// A named volume.
     Volume,
     /// A host path.
@@ -98,7 +98,7 @@ pub enum MountKind {
 }
 
 impl MountKind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             MountKind::Volume => "volume",
             MountKind::Bind => "bind",
@@ -108,7 +108,7 @@ impl MountKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct MountSpec {
+pub(crate) struct MountSpec {
     #[serde(rename = "type", alias = "kind")]
     pub kind: MountKind,
     /// The volume's name or the host path; empty for an anonymous volume.
@@ -121,7 +121,7 @@ pub struct MountSpec {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct EndpointSpec {
+pub(crate) struct EndpointSpec {
     pub network: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
@@ -134,14 +134,14 @@ pub struct EndpointSpec {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct LinkSpec {
+pub(crate) struct LinkSpec {
     pub container: String,
     pub alias: String,
 }
 
 #[derive(Clone, Debug, Default, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct PortSpec {
+pub(crate) struct PortSpec {
     /// `80/tcp`
     #[serde(alias = "port")]
     pub container_port: String,
@@ -170,7 +170,7 @@ impl PartialEq for PortSpec {
 
 /// chown/chmod of an attached volume, run when a container attaching it is created.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Prepare {
+pub(crate) struct Prepare {
     pub volume: String,
     /// Where the attaching container mounts it (the helper mounts it at the same path).
     pub path: String,
@@ -184,7 +184,7 @@ pub struct Prepare {
 /// container's id when the container is created (or, for a namespace, started), so recreating
 /// the other container leaves this one pointing at the old one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Binding {
+pub(crate) enum Binding {
     /// `links`, on the default bridge or a map network.
     Link,
     /// `uses` of a container: its volumes (`volumes_from`).
@@ -195,7 +195,7 @@ pub enum Binding {
 
 impl ResolvedContainer {
     /// The containers this one is bound to, and how; each once, the strongest binding first.
-    pub fn bindings(&self) -> Vec<(&str, Binding)> {
+    pub(crate) fn bindings(&self) -> Vec<(&str, Binding)> {
         let namespace = self
             .spec
             .network_mode

@@ -2,7 +2,7 @@
 //! on the Engine, complete, decided once (`dmap show --json`, docs/cli.md; the runtime's desired
 //! state is made of the same values).
 
-pub mod container;
+pub(crate) mod container;
 mod map;
 mod parallel;
 
@@ -11,7 +11,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-pub use container::{Binding, ContainerSpec, EndpointSpec, MountKind, MountSpec, Prepare, ResolvedContainer};
+pub(crate) use container::{
+    Binding, ContainerSpec, EndpointSpec, MountKind, MountSpec, Prepare, ResolvedContainer,
+};
 
 use super::check::Checked;
 use super::client::ClientConfig;
@@ -19,12 +21,12 @@ use super::problem::Problem;
 use super::value::Value;
 
 #[derive(Debug, Serialize)]
-pub struct ResolvedModel {
+pub(crate) struct ResolvedModel {
     pub maps: Vec<ResolvedMap>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct ResolvedMap {
+pub(crate) struct ResolvedMap {
     pub name: String,
     /// In start order.
     pub containers: Vec<ResolvedContainer>,
@@ -34,7 +36,7 @@ pub struct ResolvedMap {
 
 /// An attached volume: a named volume of the map.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ResolvedVolume {
+pub(crate) struct ResolvedVolume {
     pub name: String,
     pub map: String,
     /// The configuration that attaches it.
@@ -50,7 +52,7 @@ pub struct ResolvedVolume {
 
 /// A network of the map.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ResolvedNetwork {
+pub(crate) struct ResolvedNetwork {
     pub name: String,
     pub map: String,
     pub driver: String,
@@ -62,21 +64,21 @@ pub struct ResolvedNetwork {
 
 /// The client a model is resolved for: only its containers, its hostnames, its interfaces.
 #[derive(Clone, Copy)]
-pub struct ClientContext<'a> {
+pub(crate) struct ClientContext<'a> {
     pub name: &'a str,
     pub config: &'a ClientConfig,
 }
 
 /// Resolves checked maps without a client (`dmap show`). `cwd` anchors relative file names
 /// (paths stay pure data).
-pub fn resolve(maps: &[Checked], cwd: &Path) -> ResolvedModel {
+pub(crate) fn resolve(maps: &[Checked], cwd: &Path) -> ResolvedModel {
     ResolvedModel {
         maps: maps.iter().map(|c| map::resolve_map(c, cwd, None)).collect(),
     }
 }
 
 /// Resolves checked maps for one client; an interface alias the client lacks is a problem.
-pub fn resolve_for(
+pub(crate) fn resolve_for(
     maps: &[Checked],
     cwd: &Path,
     client: ClientContext,

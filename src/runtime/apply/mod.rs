@@ -18,17 +18,17 @@ use super::plan::{Plan, Step, StepKind};
 use super::spec::{Desired, ResolvedContainer};
 
 /// How long `wait_healthy` waits when the client sets no `wait_timeout`.
-pub const DEFAULT_HEALTH_WAIT: Duration = Duration::from_secs(120);
+pub(crate) const DEFAULT_HEALTH_WAIT: Duration = Duration::from_secs(120);
 
 /// What happened to one step: done, failed, or skipped because a step it needed failed.
-pub type StepOutcome = Outcome<(), StepError>;
+pub(crate) type StepOutcome = Outcome<(), StepError>;
 
 /// Builds run at once, at most (each keeps the Engine's CPUs busy).
-pub const PARALLEL_BUILDS: usize = 2;
+pub(crate) const PARALLEL_BUILDS: usize = 2;
 
 /// Runs the plan; `on_progress` hears each step start (`None`) and finish, `on_output` each
 /// line a step prints (a build's output).
-pub async fn apply(
+pub(crate) async fn apply(
     driver: &Driver,
     desired: &Desired,
     plan: &Plan,

@@ -8,7 +8,7 @@ use tokio::sync::Notify;
 
 /// Shared by the session and whoever may cancel its actions; cheap to clone, `Send + Sync`.
 #[derive(Clone, Debug, Default)]
-pub struct Canceller(Arc<State>);
+pub(crate) struct Canceller(Arc<State>);
 
 #[derive(Debug, Default)]
 struct State {
@@ -17,28 +17,28 @@ struct State {
 }
 
 impl Canceller {
-    pub fn new() -> Canceller {
+    pub(crate) fn new() -> Canceller {
         Canceller::default()
     }
 
     /// Cancels what runs now and what starts until [`Canceller::reset`].
-    pub fn cancel(&self) {
+    pub(crate) fn cancel(&self) {
         self.0.cancelled.store(true, Ordering::SeqCst);
         self.0.notify.notify_waiters();
     }
 
     /// Lets actions run again (the REPL, before each line it evaluates).
     #[cfg_attr(not(test), allow(dead_code))]
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.0.cancelled.store(false, Ordering::SeqCst);
     }
 
-    pub fn is_cancelled(&self) -> bool {
+    pub(crate) fn is_cancelled(&self) -> bool {
         self.0.cancelled.load(Ordering::SeqCst)
     }
 
     /// Resolves once cancelled (at once when it already is).
-    pub async fn cancelled(&self) {
+    pub(crate) async fn cancelled(&self) {
         loop {
             let notified = self.0.notify.notified();
             if self.is_cancelled() {

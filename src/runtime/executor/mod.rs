@@ -19,11 +19,11 @@ use std::future::Future;
 use futures_util::future::{AbortHandle, Abortable};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
-pub use cancel::Canceller;
+pub(crate) use cancel::Canceller;
 
 /// One step of a plan and the nodes it depends on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Node<S> {
+pub(crate) struct Node<S> {
     /// What to run.
     pub step: S,
     /// Indices of the nodes that must succeed before this one runs.
@@ -32,14 +32,14 @@ pub struct Node<S> {
 
 impl<S> Node<S> {
     /// A node running `step` once every node in `deps` is done.
-    pub fn new(step: S, deps: Vec<usize>) -> Self {
+    pub(crate) fn new(step: S, deps: Vec<usize>) -> Self {
         Node { step, deps }
     }
 }
 
 /// What happened to one node.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome<O, E> {
+pub(crate) enum Outcome<O, E> {
     /// The step ran and succeeded.
     Done(O),
     /// The step ran and failed.
@@ -57,19 +57,19 @@ pub enum Outcome<O, E> {
 #[cfg(test)]
 impl<O, E> Outcome<O, E> {
     /// Whether the step ran and succeeded.
-    pub fn is_done(&self) -> bool {
+    pub(crate) fn is_done(&self) -> bool {
         matches!(self, Outcome::Done(_))
     }
 
     /// Whether the step ran and failed.
-    pub fn is_failed(&self) -> bool {
+    pub(crate) fn is_failed(&self) -> bool {
         matches!(self, Outcome::Failed(_))
     }
 }
 
 /// Progress notification passed to the callback of [`run_with_events`].
 #[derive(Debug)]
-pub enum Event<'o, O, E> {
+pub(crate) enum Event<'o, O, E> {
     /// The node's step is about to start.
     Started,
     /// The node has its final outcome. Every node gets exactly one `Finished`; skipped nodes get it
@@ -79,7 +79,7 @@ pub enum Event<'o, O, E> {
 
 /// Why a plan cannot be executed. Detected before any step runs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ExecutorError {
+pub(crate) enum ExecutorError {
     /// A node names a dependency that is not a node of the plan.
     #[error("step {node} depends on step {dep}, but the plan has only {len} steps")]
     DependencyOutOfRange {
@@ -123,7 +123,7 @@ fn format_cycle(cycle: &[usize]) -> String {
 /// Nodes whose (transitive) deps failed or were skipped are `Skipped`, never run. A dependency index
 /// out of range or a cycle is an [`ExecutorError`] before anything runs. Duplicate entries in a
 /// node's `deps` are harmless.
-pub async fn run<'a, S, O, E, F, Fut>(
+pub(crate) async fn run<'a, S, O, E, F, Fut>(
     nodes: &'a [Node<S>],
     limit: usize,
     run_step: F,
@@ -139,7 +139,7 @@ where
 /// outcome (including skipped nodes, which never start). Events arrive on the calling task, in the
 /// order they happen.
 #[cfg(test)]
-pub async fn run_with_events<'a, S, O, E, F, Fut, P>(
+pub(crate) async fn run_with_events<'a, S, O, E, F, Fut, P>(
     nodes: &'a [Node<S>],
     limit: usize,
     run_step: F,
@@ -156,7 +156,7 @@ where
 /// [`run_with_events`] that stops when `cancel` fires: no step starts any more, steps in flight
 /// for which `abortable` holds are dropped, the others finish; every node without an outcome
 /// then is [`Outcome::Cancelled`].
-pub async fn run_cancellable<'a, S, O, E, F, Fut, P, A>(
+pub(crate) async fn run_cancellable<'a, S, O, E, F, Fut, P, A>(
     nodes: &'a [Node<S>],
     limit: usize,
     run_step: F,

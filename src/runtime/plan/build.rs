@@ -8,7 +8,7 @@ use super::{Action, BuildPolicy, Builder, StepKind};
 use crate::runtime::spec::ResolvedContainer;
 
 /// `sha256:0123456789ab…`
-pub fn short_digest(digest: &str) -> String {
+pub(super) fn short_digest(digest: &str) -> String {
     let (algorithm, hex) = digest.split_once(':').unwrap_or(("", digest));
     let head: String = hex.chars().take(12).collect();
     let ellipsis = if hex.chars().count() > 12 { "…" } else { "" };

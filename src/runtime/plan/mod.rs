@@ -16,7 +16,7 @@ use super::spec::{Desired, ResolvedContainer};
 use crate::model::exec::ExecPolicy;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     Create,
     Start,
     Startup,
@@ -30,7 +30,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub fn parse(name: &str) -> Option<Action> {
+    pub(crate) fn parse(name: &str) -> Option<Action> {
         Some(match name {
             "create" => Action::Create,
             "start" => Action::Start,
@@ -46,7 +46,7 @@ impl Action {
     }
 
     /// The action's name as recipes call it.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Action::Create => "create",
             Action::Start => "start",
@@ -81,7 +81,7 @@ enum Direction {
 
 /// docker-map's options plus the spec's.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Options {
+pub(crate) struct Options {
     pub remove_persistent: bool,
     pub remove_attached: bool,
     pub update_persistent: bool,
@@ -101,7 +101,7 @@ pub struct Options {
 
 /// When a declared image is built.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum BuildPolicy {
+pub(crate) enum BuildPolicy {
     /// When it is missing or its context changed.
     #[default]
     Changed,
@@ -133,7 +133,7 @@ impl Default for Options {
 
 /// One Engine operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StepKind {
+pub(crate) enum StepKind {
     PullImage {
         image: String,
     },
@@ -233,7 +233,7 @@ pub enum StepKind {
 
 impl StepKind {
     /// The object the step acts on.
-    pub fn subject(&self) -> &str {
+    pub(crate) fn subject(&self) -> &str {
         match self {
             StepKind::PullImage { image } | StepKind::BuildImage { image } => image,
             StepKind::CreateNetwork { network } | StepKind::RemoveNetwork { network } => network,
@@ -262,7 +262,7 @@ impl StepKind {
     }
 
     /// The network a connect or disconnect step is about.
-    pub fn network(&self) -> Option<&str> {
+    pub(crate) fn network(&self) -> Option<&str> {
         match self {
             StepKind::ConnectNetwork { network, .. } | StepKind::DisconnectNetwork { network, .. } => {
                 Some(network)
@@ -272,7 +272,7 @@ impl StepKind {
     }
 
     /// What the step does, as in "failed to start container `web`".
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             StepKind::PullImage { image } => format!("pull image `{image}`"),
             StepKind::BuildImage { image } => format!("build image `{image}`"),
@@ -317,7 +317,7 @@ impl StepKind {
     }
 
     /// The action's name, as recipes see it.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             StepKind::PullImage { .. } => "pull",
             StepKind::BuildImage { .. } => "build",
@@ -349,7 +349,7 @@ impl StepKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Step {
+pub(crate) struct Step {
     pub kind: StepKind,
     pub reason: String,
     /// Steps that must succeed first.
@@ -374,7 +374,7 @@ impl fmt::Display for Step {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub steps: Vec<Step>,
     /// What was noticed and left alone (orphans, volume changes needing `recreate_volumes`).
     pub notes: Vec<String>,
@@ -382,7 +382,7 @@ pub struct Plan {
 
 /// Why a plan can't be made; nothing has been touched.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum PlanError {
+pub(crate) enum PlanError {
     #[error("{kind} `{name}` exists but was not created by dmap for map `{map}`; dmap leaves it alone (pass `adopt: true`, or `dmap up --adopt`, to take it over)")]
     Foreign {
         kind: &'static str,
@@ -485,7 +485,7 @@ impl<'a> Builder<'a> {
 }
 
 /// Plans `action` for `targets` (Engine names of desired containers).
-pub fn plan(
+pub(crate) fn plan(
     action: &Action,
     targets: &[String],
     desired: &Desired,

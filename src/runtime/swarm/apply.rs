@@ -26,7 +26,7 @@ const NETWORK_RELEASE: Duration = Duration::from_secs(60);
 /// dependency order, independent ones in parallel (bounded); `on_progress` hears each step
 /// start (`None`) and finish. No Swarm step prints output, and none is dropped on cancelling:
 /// each changes the manager or waits for a change made.
-pub async fn apply(
+pub(crate) async fn apply(
     driver: &Driver,
     swarm: &SwarmDesired,
     plan: &Plan,
@@ -70,7 +70,11 @@ fn wanted<'a>(swarm: &'a SwarmDesired, name: &str) -> Result<&'a WantedService, 
     })
 }
 
-pub async fn create_network(driver: &Driver, swarm: &SwarmDesired, network: &str) -> Result<(), StepError> {
+pub(crate) async fn create_network(
+    driver: &Driver,
+    swarm: &SwarmDesired,
+    network: &str,
+) -> Result<(), StepError> {
     let map = swarm.network_map(network).unwrap_or_default().to_string();
     let request = NetworkCreateRequest {
         name: network.to_string(),
@@ -91,7 +95,7 @@ pub async fn create_network(driver: &Driver, swarm: &SwarmDesired, network: &str
 
 /// An overlay network gone (or already gone). A Swarm's tasks leave it a little after their
 /// service is removed: the manager refuses until then ("in use by task").
-pub async fn remove_network(driver: &Driver, network: &str) -> Result<(), StepError> {
+pub(crate) async fn remove_network(driver: &Driver, network: &str) -> Result<(), StepError> {
     let deadline = tokio::time::Instant::now() + NETWORK_RELEASE;
     loop {
         match driver.docker.remove_network(network).await {
@@ -105,7 +109,7 @@ pub async fn remove_network(driver: &Driver, network: &str) -> Result<(), StepEr
     }
 }
 
-pub async fn create(driver: &Driver, swarm: &SwarmDesired, service: &str) -> Result<(), StepError> {
+pub(crate) async fn create(driver: &Driver, swarm: &SwarmDesired, service: &str) -> Result<(), StepError> {
     let w = wanted(swarm, service)?;
     driver
         .docker
@@ -126,7 +130,7 @@ async fn version(driver: &Driver, service: &str) -> Result<(bollard::models::Ser
     Ok((s, i32::try_from(index).unwrap_or(i32::MAX)))
 }
 
-pub async fn update(
+pub(crate) async fn update(
     driver: &Driver,
     swarm: &SwarmDesired,
     service: &str,
@@ -151,7 +155,7 @@ pub async fn update(
 
 /// The wanted spec with `replicas` (bollard reads a service's healthcheck back as none, so the
 /// spec sent is always the map's, never the one read back).
-pub async fn scale(
+pub(crate) async fn scale(
     driver: &Driver,
     swarm: &SwarmDesired,
     service: &str,
@@ -189,7 +193,7 @@ async fn send(
         .map_err(StepError::engine)
 }
 
-pub async fn remove(driver: &Driver, service: &str) -> Result<(), StepError> {
+pub(crate) async fn remove(driver: &Driver, service: &str) -> Result<(), StepError> {
     match driver.docker.delete_service(service).await {
         Ok(()) => Ok(()),
         Err(e) if status(&e) == Some(404) => Ok(()),
@@ -199,7 +203,7 @@ pub async fn remove(driver: &Driver, service: &str) -> Result<(), StepError> {
 
 /// Until the service's rollout is done and as many of its tasks run as it has replicas (a
 /// task with a healthcheck runs once healthy); a task error keeps being reported with it.
-pub async fn wait(driver: &Driver, swarm: &SwarmDesired, service: &str) -> Result<(), StepError> {
+pub(crate) async fn wait(driver: &Driver, swarm: &SwarmDesired, service: &str) -> Result<(), StepError> {
     let w = wanted(swarm, service)?;
     let limit = driver
         .config

@@ -7,7 +7,7 @@ use crate::runtime::spec::Desired;
 use crate::runtime::translate::TranslateError;
 
 #[derive(Clone, Debug, Default)]
-pub struct SwarmDesired {
+pub(crate) struct SwarmDesired {
     /// The client's name, recorded on the overlay networks it makes.
     pub client: String,
     pub services: Vec<WantedService>,
@@ -17,7 +17,7 @@ pub struct SwarmDesired {
 
 impl SwarmDesired {
     /// The services and overlay networks of a client's desired state.
-    pub fn of(desired: &Desired) -> Result<SwarmDesired, TranslateError> {
+    pub(crate) fn of(desired: &Desired) -> Result<SwarmDesired, TranslateError> {
         let (services, networks) = services(desired)?;
         Ok(SwarmDesired {
             client: desired.client.clone(),
@@ -26,12 +26,12 @@ impl SwarmDesired {
         })
     }
 
-    pub fn service(&self, name: &str) -> Option<&WantedService> {
+    pub(crate) fn service(&self, name: &str) -> Option<&WantedService> {
         self.services.iter().find(|s| s.name == name)
     }
 
     /// The map an overlay network is made for.
-    pub fn network_map(&self, network: &str) -> Option<&str> {
+    pub(crate) fn network_map(&self, network: &str) -> Option<&str> {
         self.networks
             .iter()
             .find(|(n, _)| n == network)

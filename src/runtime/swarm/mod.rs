@@ -3,11 +3,11 @@
 //! `desired` gathers them with the overlay networks, `observe` reads the manager, `plan` (pure)
 //! decides, `apply` carries the steps out.
 
-pub mod apply;
-pub mod desired;
-pub mod observe;
-pub mod plan;
-pub mod spec;
+pub(crate) mod apply;
+pub(crate) mod desired;
+pub(crate) mod observe;
+pub(crate) mod plan;
+pub(crate) mod spec;
 
 #[cfg(test)]
 mod tests;

@@ -12,13 +12,13 @@ use crate::runtime::error::Error;
 use crate::runtime::labels;
 
 #[derive(Clone, Debug, Default)]
-pub struct SwarmSnapshot {
+pub(crate) struct SwarmSnapshot {
     pub services: BTreeMap<String, ObservedService>,
     pub networks: BTreeMap<String, ObservedNetwork>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ObservedService {
+pub(crate) struct ObservedService {
     pub id: String,
     pub name: String,
     /// The map it was made for (`dmap.map`), none when dmap did not make it.
@@ -39,13 +39,13 @@ pub struct ObservedService {
 
 impl ObservedService {
     /// Whether only `replicas` differ from what `wanted` asks for.
-    pub fn same_but_replicas(&self, wanted: &WantedService) -> bool {
+    pub(crate) fn same_but_replicas(&self, wanted: &WantedService) -> bool {
         self.base_digest.as_deref() == Some(wanted.base_digest.as_str())
     }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ObservedNetwork {
+pub(crate) struct ObservedNetwork {
     pub id: String,
     pub map: Option<String>,
 }
@@ -55,7 +55,7 @@ fn filter(key: &str, value: String) -> Option<HashMap<String, Vec<String>>> {
 }
 
 /// Observes what `wanted` and `networks` need, in one pass over the manager.
-pub async fn observe(
+pub(crate) async fn observe(
     driver: &Driver,
     wanted: &[WantedService],
     networks: &[(String, String)],

@@ -326,7 +326,7 @@ fn with_dependents<'a>(
     }
 }
 
-pub fn plan(
+pub(crate) fn plan(
     action: &Action,
     targets: &[String],
     wanted: &[WantedService],

@@ -24,7 +24,7 @@ use crate::runtime::translate::{command_words, env_words, health_config, option_
 
 /// A service dmap wants on a Swarm client.
 #[derive(Clone, Debug, PartialEq)]
-pub struct WantedService {
+pub(crate) struct WantedService {
     /// `MAP_CONFIG[_INSTANCE]`
     pub name: String,
     /// The container's Engine name in the map (`MAP.CONFIG[.INSTANCE]`): progress, targets.
@@ -41,23 +41,23 @@ pub struct WantedService {
 }
 
 /// The label with the digest of a service's spec without `replicas`.
-pub const BASE_LABEL: &str = "dmap.spec.base";
+pub(crate) const BASE_LABEL: &str = "dmap.spec.base";
 
 /// A Swarm name: `.` becomes `_` (`app.web.a` → `app_web_a`).
-pub fn swarm_name(engine_name: &str) -> String {
+pub(crate) fn swarm_name(engine_name: &str) -> String {
     engine_name.replace('.', "_")
 }
 
 /// The overlay network of a map without networks of its own.
-pub fn default_network(map: &str) -> String {
+pub(crate) fn default_network(map: &str) -> String {
     format!("{map}_default")
 }
 
 /// Overlay networks: (name, map).
-pub type Networks = Vec<(String, String)>;
+pub(crate) type Networks = Vec<(String, String)>;
 
 /// The services and overlay networks of a Swarm client's desired state.
-pub fn services(desired: &Desired) -> Result<(Vec<WantedService>, Networks), TranslateError> {
+pub(crate) fn services(desired: &Desired) -> Result<(Vec<WantedService>, Networks), TranslateError> {
     // Every overlay network (name, map), and which services are on which.
     let mut networks: Vec<(String, String)> = Vec::new();
     let on: Vec<Vec<String>> = desired

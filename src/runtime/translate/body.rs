@@ -17,7 +17,7 @@ use crate::runtime::spec::{
 };
 
 /// Labels every object dmap creates carries.
-pub fn object_labels(map: &str, kind: &str, client: &str) -> HashMap<String, String> {
+pub(crate) fn object_labels(map: &str, kind: &str, client: &str) -> HashMap<String, String> {
     HashMap::from([
         (labels::MAP.to_string(), map.to_string()),
         (labels::KIND.to_string(), kind.to_string()),
@@ -26,7 +26,7 @@ pub fn object_labels(map: &str, kind: &str, client: &str) -> HashMap<String, Str
 }
 
 /// A command as words: a string is split as a shell would, a list is taken as it is.
-pub fn command_words(value: &Value) -> Result<Vec<String>, TranslateError> {
+pub(crate) fn command_words(value: &Value) -> Result<Vec<String>, TranslateError> {
     match value {
         Value::Str(s) => split_command(s),
         Value::List(words) => Ok(words
@@ -40,12 +40,12 @@ pub fn command_words(value: &Value) -> Result<Vec<String>, TranslateError> {
 }
 
 /// The environment as the Engine takes it: `K=V` words, sorted by key.
-pub fn env_words(env: &std::collections::BTreeMap<String, String>) -> Vec<String> {
+pub(crate) fn env_words(env: &std::collections::BTreeMap<String, String>) -> Vec<String> {
     env.iter().map(|(k, v)| format!("{k}={v}")).collect()
 }
 
 /// The words of an exec command.
-pub fn exec_words(e: &ExecCommand) -> Result<Vec<String>, TranslateError> {
+pub(crate) fn exec_words(e: &ExecCommand) -> Result<Vec<String>, TranslateError> {
     match &e.cmd {
         Command::Line(line) => split_command(line),
         Command::Argv(words) => Ok(words.clone()),
@@ -54,7 +54,7 @@ pub fn exec_words(e: &ExecCommand) -> Result<Vec<String>, TranslateError> {
 
 /// Endpoint settings of a network; container-level `links` join every user-defined network's
 /// endpoint, since the Engine honours `HostConfig.Links` only on the default bridge.
-pub fn endpoint_settings(e: &EndpointSpec, spec: &ContainerSpec) -> EndpointSettings {
+pub(crate) fn endpoint_settings(e: &EndpointSpec, spec: &ContainerSpec) -> EndpointSettings {
     let mut links: Vec<String> = e
         .links
         .iter()
@@ -82,7 +82,7 @@ pub fn endpoint_settings(e: &EndpointSpec, spec: &ContainerSpec) -> EndpointSett
 /// The create call for a container: its spec, dmap's labels, the spec recorded in a label.
 /// `carry` maps targets of the container being replaced to its anonymous volumes, which the new
 /// container mounts again.
-pub fn create_body(
+pub(crate) fn create_body(
     c: &ResolvedContainer,
     client: &str,
     carry: &[(String, String)],
@@ -216,7 +216,10 @@ pub fn create_body(
 }
 
 /// The create call for a map network.
-pub fn network_body(n: &ResolvedNetwork, client: &str) -> Result<NetworkCreateRequest, TranslateError> {
+pub(crate) fn network_body(
+    n: &ResolvedNetwork,
+    client: &str,
+) -> Result<NetworkCreateRequest, TranslateError> {
     let mut request = NetworkCreateRequest {
         name: n.name.clone(),
         driver: Some(n.driver.clone()),
@@ -248,7 +251,7 @@ pub fn network_body(n: &ResolvedNetwork, client: &str) -> Result<NetworkCreateRe
 }
 
 /// The create call for an attached volume.
-pub fn volume_body(v: &ResolvedVolume, client: &str) -> VolumeCreateRequest {
+pub(crate) fn volume_body(v: &ResolvedVolume, client: &str) -> VolumeCreateRequest {
     let mut volume_labels: HashMap<String, String> = v.labels.clone().into_iter().collect();
     volume_labels.extend(object_labels(&v.map, "volume", client));
     volume_labels.insert(labels::CONFIG.into(), v.owner.clone());
@@ -262,12 +265,17 @@ pub fn volume_body(v: &ResolvedVolume, client: &str) -> VolumeCreateRequest {
 }
 
 /// The name of the helper container that prepares `volume` for container `container`.
-pub fn helper_name(container: &str, volume: &str) -> String {
+pub(crate) fn helper_name(container: &str, volume: &str) -> String {
     format!("{container}.prepare.{volume}")
 }
 
 /// The helper container that runs chown/chmod on a volume as root, from `image`, with no network.
-pub fn helper_body(c: &ResolvedContainer, p: &Prepare, image: &str, client: &str) -> ContainerCreateBody {
+pub(crate) fn helper_body(
+    c: &ResolvedContainer,
+    p: &Prepare,
+    image: &str,
+    client: &str,
+) -> ContainerCreateBody {
     let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
     let mut script = Vec::new();
     if let Some(owner) = &p.owner {
@@ -296,7 +304,7 @@ pub fn helper_body(c: &ResolvedContainer, p: &Prepare, image: &str, client: &str
 
 /// The name of the marker volume recording that `map` adopted the `kind` (`volume`, `network`)
 /// named `name`: derived from the three, so each adoption has one marker.
-pub fn adoption_marker(kind: &str, name: &str, map: &str) -> String {
+pub(crate) fn adoption_marker(kind: &str, name: &str, map: &str) -> String {
     // FNV-1a, 64 bits: stable across Rust releases and machines.
     let hash = [kind, name, map]
         .iter()
@@ -309,7 +317,7 @@ pub fn adoption_marker(kind: &str, name: &str, map: &str) -> String {
 }
 
 /// The marker volume of an adoption: empty, labelled with the map and what it adopted.
-pub fn adoption_body(kind: &str, name: &str, map: &str, client: &str) -> VolumeCreateRequest {
+pub(crate) fn adoption_body(kind: &str, name: &str, map: &str, client: &str) -> VolumeCreateRequest {
     let mut marker_labels = object_labels(map, labels::KIND_ADOPTION, client);
     marker_labels.insert(labels::ADOPTED.into(), format!("{kind}:{name}"));
     VolumeCreateRequest {

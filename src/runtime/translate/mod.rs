@@ -10,13 +10,13 @@ mod body;
 
 use crate::model::options::{self, Engine, Json};
 use crate::model::shell_words::split_words;
-pub use body::*;
+pub(crate) use body::*;
 
 use crate::model::healthcheck::HealthCheck;
 use crate::model::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TranslateError {
+pub(crate) enum TranslateError {
     #[error("invalid `{key}`: {message}")]
     Invalid { key: String, message: String },
     #[error("unsupported option `{key}`")]
@@ -72,7 +72,7 @@ fn typed<T: DeserializeOwned>(fields: &Fields) -> Result<T, TranslateError> {
 /// What the options set in the create body and in its host config. Keywords folded into
 /// container fields, `platform` and `mac_address` are placed elsewhere (see [`platform`] and
 /// [`mac_address`]).
-pub fn option_fields(
+pub(crate) fn option_fields(
     options: &BTreeMap<String, Value>,
 ) -> Result<(ContainerCreateBody, HostConfig), TranslateError> {
     let body = fields(options, |e| match e {
@@ -92,7 +92,7 @@ pub fn option_fields(
 /// With `implied_swap`, a memory limit without a swap limit also sends the swap limit the
 /// Engine gives such a container at creation (twice the memory): the Engine refuses a memory
 /// limit above the swap limit it has, and the container then matches a fresh one.
-pub fn update_body(
+pub(crate) fn update_body(
     options: &BTreeMap<String, Value>,
     implied_swap: bool,
 ) -> Result<Option<ContainerUpdateBody>, TranslateError> {
@@ -119,7 +119,7 @@ fn text_for(options: &BTreeMap<String, Value>, place: Engine) -> Option<(&'stati
 }
 
 /// `platform`: a query parameter of container creation, not part of the body.
-pub fn platform(options: &BTreeMap<String, Value>) -> Option<String> {
+pub(crate) fn platform(options: &BTreeMap<String, Value>) -> Option<String> {
     text_for(options, Engine::Platform).map(|(_, text)| text)
 }
 
@@ -127,22 +127,22 @@ pub fn platform(options: &BTreeMap<String, Value>) -> Option<String> {
 /// it joins at creation (`EndpointSettings.MacAddress`), which the Engine honours from API 1.44
 /// on ([`MAC_ADDRESS_API`]); older Engines read it only from the body, which bollard does not
 /// send.
-pub fn mac_address(options: &BTreeMap<String, Value>) -> Option<(&'static str, String)> {
+pub(crate) fn mac_address(options: &BTreeMap<String, Value>) -> Option<(&'static str, String)> {
     text_for(options, Engine::EndpointMac)
 }
 
 /// A command string split into words as a shell would.
-pub fn split_command(text: &str) -> Result<Vec<String>, TranslateError> {
+pub(crate) fn split_command(text: &str) -> Result<Vec<String>, TranslateError> {
     split_words(text).map_err(|e| TranslateError::Words {
         message: e.to_string(),
     })
 }
 
 /// The first Engine API version that honours an endpoint's `MacAddress` at creation.
-pub const MAC_ADDRESS_API: (usize, usize) = (1, 44);
+pub(crate) const MAC_ADDRESS_API: (usize, usize) = (1, 44);
 
 /// The Engine's form of a model healthcheck.
-pub fn health_config(check: &HealthCheck) -> HealthConfig {
+pub(crate) fn health_config(check: &HealthCheck) -> HealthConfig {
     serde_json::from_value(options::health(check)).unwrap_or_default()
 }
 

@@ -30,7 +30,7 @@ type Fallible<T> = Result<T, Box<EvalAltResult>>;
 
 /// What every registered function shares: what the recipe created and handed on, and the
 /// session actions run in.
-pub struct Shared {
+pub(crate) struct Shared {
     /// The main recipe's label, for positions without a source.
     pub main: RefCell<Arc<str>>,
     /// Every map the recipe created (`container_map`, `load_map`).
@@ -43,11 +43,11 @@ pub struct Shared {
     pub sources: Rc<Sources>,
 }
 
-pub type State = Rc<Shared>;
+pub(crate) type State = Rc<Shared>;
 
 impl Shared {
     /// Maps handed to `mapping_client`, each once, in the order they were handed.
-    pub fn handed(&self) -> Vec<MapHandle> {
+    pub(crate) fn handed(&self) -> Vec<MapHandle> {
         let mut out: Vec<MapHandle> = Vec::new();
         for c in self.clients.borrow().iter() {
             for m in &c.client.maps {
@@ -108,7 +108,7 @@ fn value_of(d: &Dynamic, what: &str, origin: &Origin) -> Fallible<Value> {
     to_value(d).map_err(|e| raise_one(Problem::new(format!("{what}: {e}"), origin.clone())))
 }
 
-pub fn register(engine: &mut Engine, state: &State) {
+pub(crate) fn register(engine: &mut Engine, state: &State) {
     engine
         .register_type_with_name::<MapHandle>("ContainerMap")
         .register_type_with_name::<ContainersHandle>("Containers")
