@@ -49,6 +49,10 @@ pub(crate) enum Field {
     StopTimeout,
 }
 
+impl Field {
+    const COUNT: usize = Field::StopTimeout as usize + 1;
+}
+
 /// Where a keyword's value goes on the Engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Engine {
@@ -281,12 +285,23 @@ pub(crate) fn get(key: &str) -> Option<&'static OptionDef> {
     OPTIONS.iter().find(|d| d.key == key)
 }
 
-/// The keyword set in `options` whose value lands in the container field `field`.
-pub(crate) fn field_value(options: &BTreeMap<String, Value>, field: Field) -> Option<&Value> {
-    options
-        .iter()
-        .find(|(key, _)| get(key).is_some_and(|d| d.engine == Engine::Field(field)))
-        .map(|(_, v)| v)
+/// The values `options` gives the container fields its keywords duplicate, read in one pass.
+pub(crate) struct FieldValues<'a>([Option<&'a Value>; Field::COUNT]);
+
+impl<'a> FieldValues<'a> {
+    pub(crate) fn of(options: &'a BTreeMap<String, Value>) -> Self {
+        let mut values = [None; Field::COUNT];
+        for (key, value) in options {
+            if let Some(Engine::Field(field)) = get(key).map(|d| d.engine) {
+                values[field as usize] = Some(value);
+            }
+        }
+        FieldValues(values)
+    }
+
+    pub(crate) fn get(&self, field: Field) -> Option<&'a Value> {
+        self.0[field as usize]
+    }
 }
 
 /// The entry whose value lands in the Engine's `HostConfig` field `name`.
@@ -311,7 +326,7 @@ pub(crate) fn beyond_limits(options: &BTreeMap<String, Value>) -> Vec<(&'static 
     options
         .iter()
         .filter_map(|(key, value)| {
-            let def = get(key)?;
+            let def = get(key).filter(|d| d.limit != Limit::None)?;
             let json = def.engine_value(value).ok()?;
             def.limit
                 .check(&json, def.reading)
@@ -351,7 +366,7 @@ pub(crate) fn parse(value: &Value, with_create: bool) -> InputResult<BTreeMap<St
             .shape
             .normalise(v)
             .and_then(|n| {
-                if !n.is_null() {
+                if !n.is_null() && !def.shape.normalise_checks_all() {
                     def.engine_value(&n)?;
                 }
                 Ok(n)

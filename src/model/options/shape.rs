@@ -125,6 +125,28 @@ impl Shape {
     }
 }
 
+impl Shape {
+    /// Whether a normalised value of this shape is sure to have an Engine form: else setting it
+    /// also works that form out, so that a malformed value fails where it is set.
+    pub(crate) fn normalise_checks_all(self) -> bool {
+        matches!(
+            self,
+            Shape::Str
+                | Shape::Int
+                | Shape::Bool
+                | Shape::Bytes
+                | Shape::SwapBytes
+                | Shape::StrList
+                | Shape::Paths
+                | Shape::StrMap
+                | Shape::Env
+                | Shape::OneOf(_)
+                | Shape::Signal
+                | Shape::RestartPolicy
+        )
+    }
+}
+
 fn scalar_texts(items: &[Value]) -> Result<Vec<Value>, ()> {
     items
         .iter()

@@ -117,8 +117,9 @@ fn folded_keywords_are_found_by_field() {
         ("stop_timeout".to_string(), Value::Int(1)),
         ("mem_limit".to_string(), Value::str("64m")),
     ]);
-    assert_eq!(field_value(&opts, Field::StopTimeout), Some(&Value::Int(1)));
-    assert_eq!(field_value(&opts, Field::StopSignal), None);
+    let values = FieldValues::of(&opts);
+    assert_eq!(values.get(Field::StopTimeout), Some(&Value::Int(1)));
+    assert_eq!(values.get(Field::StopSignal), None);
 }
 
 /// `(keyword, value, the error's end)`: what the Engine would refuse, refused when checked.

@@ -17,7 +17,7 @@ use crate::model::healthcheck::HealthCheck;
 use crate::model::link::Link;
 use crate::model::name;
 use crate::model::network_mode::NetworkMode;
-use crate::model::options::{self, signal, Engine, Field};
+use crate::model::options::{self, signal, Engine, Field, FieldValues};
 use crate::model::origin::Origin;
 use crate::model::path_alias;
 use crate::model::runs_on::clients_of;
@@ -35,7 +35,7 @@ struct MapContext<'a> {
     /// `host_root`, made absolute.
     root: Option<PathBuf>,
     /// The map's volumes by Engine name.
-    volumes: HashMap<String, ResolvedVolume>,
+    volumes: HashMap<&'a str, &'a ResolvedVolume>,
 }
 
 pub(super) fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientContext>) -> ResolvedMap {
@@ -44,17 +44,16 @@ pub(super) fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientCo
         .host_root
         .as_ref()
         .map(|r| path_alias::resolve(None, &base_dir(map.origin_of_property("host_root"), cwd), r));
-    let mut cx = MapContext {
+    let volumes = volumes(checked);
+    let cx = MapContext {
         checked,
         map,
         cwd,
         client,
         owners: attached_owners(map, &checked.configs),
         root,
-        volumes: HashMap::new(),
+        volumes: volumes.iter().map(|v| (v.name.as_str(), v)).collect(),
     };
-    let volumes = cx.volumes();
-    cx.volumes = volumes.iter().map(|v| (v.name.clone(), v.clone())).collect();
     // Walked in start order, so the list needs no sorting; big maps in parallel chunks.
     let items: Vec<&Item> = checked
         .graph
@@ -62,7 +61,6 @@ pub(super) fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientCo
         .into_iter()
         .filter(|i| i.is_container())
         .collect();
-    let cx = &cx;
     let containers = in_parallel(&items, |offset, chunk| {
         chunk
             .iter()
@@ -70,11 +68,13 @@ pub(super) fn resolve_map(checked: &Checked, cwd: &Path, client: Option<ClientCo
             .filter_map(|(i, item)| cx.container(offset + i, item))
             .collect()
     });
+    let networks = cx.networks();
+    drop(cx);
     ResolvedMap {
         name: map.name.clone(),
         containers,
         volumes,
-        networks: cx.networks(),
+        networks,
     }
 }
 
@@ -97,13 +97,52 @@ fn clean(path: &Path) -> String {
     out.to_string_lossy().into_owned()
 }
 
+/// The Engine name of an attached volume.
+fn volume_name(map: &ContainerMap, owner: &str, alias: &str) -> String {
+    name::volume(&map.name, map.uses_parent_name().then_some(owner), alias)
+}
+
+/// Every attached volume of the map, once.
+fn volumes(checked: &Checked) -> Vec<ResolvedVolume> {
+    let map = checked.map;
+    let mut volumes = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    for (cname, config) in &checked.configs {
+        for a in &config.attaches {
+            let vol = map.volumes.get(&a.name);
+            let vname = volume_name(map, cname, &a.name);
+            if !seen.insert(vname.clone()) {
+                continue;
+            }
+            volumes.push(ResolvedVolume {
+                name: vname,
+                map: map.name.clone(),
+                owner: cname.clone(),
+                driver: vol.map_or_else(|| "local".to_string(), |v| v.driver.clone()),
+                driver_options: vol.map(|v| v.driver_options.clone()).unwrap_or_default(),
+                labels: match vol.and_then(|v| v.create_options.get("labels")) {
+                    Some(Value::Map(m)) => m
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.scalar_text().unwrap_or_default()))
+                        .collect(),
+                    _ => BTreeMap::new(),
+                },
+                user: vol
+                    .and_then(|v| v.user.as_ref())
+                    .or(config.user.as_ref())
+                    .map(|u| u.owner()),
+                permissions: vol
+                    .and_then(|v| v.permissions.clone())
+                    .or_else(|| config.permissions.clone()),
+            });
+        }
+    }
+    volumes
+}
+
 impl MapContext<'_> {
     fn volume_name(&self, owner: &str, alias: &str) -> String {
-        name::volume(
-            &self.map.name,
-            self.map.uses_parent_name().then_some(owner),
-            alias,
-        )
+        volume_name(self.map, owner, alias)
     }
 
     fn engine_name(&self, reference: &str) -> String {
@@ -139,10 +178,11 @@ impl MapContext<'_> {
         }
         let engine = name::container(&map.name, cname, instance.as_deref());
         let (mounts, volumes_from) = self.mounts(cname, config, instance.as_deref());
+        let own = FieldValues::of(&config.create_options);
         let spec = ContainerSpec {
             image: map.image_of(cname, config),
-            hostname: self.hostname(config, &engine),
-            domainname: self.domainname(config),
+            hostname: self.hostname(config, &own, &engine),
+            domainname: self.domainname(&own),
             mounts,
             volumes_from,
             network_mode: self.network_mode(config),
@@ -161,7 +201,7 @@ impl MapContext<'_> {
             ports: self.ports(config),
             options: engine_options(config),
             deploy: config.deploy.clone(),
-            ..folded_fields(config)
+            ..folded_fields(config, &own)
         };
         let prepare = self.prepare(cname, &spec.mounts);
         Some(ResolvedContainer {
@@ -325,8 +365,8 @@ impl MapContext<'_> {
     /// `create_options.hostname`, else docker-map's: the Engine name, suffixed with a client
     /// that is not the default (none when the map says `set_hostname: false` or the container
     /// shares another network namespace).
-    fn hostname(&self, config: &ContainerConfig, engine: &str) -> Option<String> {
-        match options::field_value(&config.create_options, Field::Hostname).and_then(Value::as_str) {
+    fn hostname(&self, config: &ContainerConfig, own: &FieldValues, engine: &str) -> Option<String> {
+        match own.get(Field::Hostname).and_then(Value::as_str) {
             Some(h) => Some(h.to_string()),
             None => (self.map.set_hostname != Some(false) && config.network_mode.is_none())
                 .then(|| name::hostname(engine, self.client.map(|c| c.name))),
@@ -334,8 +374,8 @@ impl MapContext<'_> {
     }
 
     /// `create_options.domainname`, else the client's, else the map's default domain.
-    fn domainname(&self, config: &ContainerConfig) -> Option<String> {
-        match options::field_value(&config.create_options, Field::Domainname).and_then(Value::as_str) {
+    fn domainname(&self, own: &FieldValues) -> Option<String> {
+        match own.get(Field::Domainname).and_then(Value::as_str) {
             Some(d) => Some(d.to_string()),
             None => self
                 .client
@@ -351,7 +391,7 @@ impl MapContext<'_> {
             .iter()
             .filter(|m| m.kind == MountKind::Volume)
             .filter_map(|m| {
-                let v = self.volumes.get(&m.source)?;
+                let v = self.volumes.get(m.source.as_str())?;
                 if v.owner != cname || (v.user.is_none() && v.permissions.is_none()) {
                     return None;
                 }
@@ -363,44 +403,6 @@ impl MapContext<'_> {
                 })
             })
             .collect()
-    }
-
-    /// Every attached volume of the map, once.
-    fn volumes(&self) -> Vec<ResolvedVolume> {
-        let map = self.map;
-        let mut volumes = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
-        for (cname, config) in &self.checked.configs {
-            for a in &config.attaches {
-                let vol = map.volumes.get(&a.name);
-                let vname = self.volume_name(cname, &a.name);
-                if !seen.insert(vname.clone()) {
-                    continue;
-                }
-                volumes.push(ResolvedVolume {
-                    name: vname,
-                    map: map.name.clone(),
-                    owner: cname.clone(),
-                    driver: vol.map_or_else(|| "local".to_string(), |v| v.driver.clone()),
-                    driver_options: vol.map(|v| v.driver_options.clone()).unwrap_or_default(),
-                    labels: match vol.and_then(|v| v.create_options.get("labels")) {
-                        Some(Value::Map(m)) => m
-                            .iter()
-                            .map(|(k, v)| (k.clone(), v.scalar_text().unwrap_or_default()))
-                            .collect(),
-                        _ => BTreeMap::new(),
-                    },
-                    user: vol
-                        .and_then(|v| v.user.as_ref())
-                        .or(config.user.as_ref())
-                        .map(|u| u.owner()),
-                    permissions: vol
-                        .and_then(|v| v.permissions.clone())
-                        .or_else(|| config.permissions.clone()),
-                });
-            }
-        }
-        volumes
     }
 
     fn networks(&self) -> Vec<ResolvedNetwork> {
@@ -421,8 +423,8 @@ impl MapContext<'_> {
 
 /// The container fields that `create_options` keywords duplicate: the keyword wins over the
 /// configuration's own field.
-fn folded_fields(config: &ContainerConfig) -> ContainerSpec {
-    let own = |field: Field| options::field_value(&config.create_options, field);
+fn folded_fields(config: &ContainerConfig, own: &FieldValues) -> ContainerSpec {
+    let own = |field: Field| own.get(field);
     ContainerSpec {
         user: match own(Field::User) {
             Some(Value::Str(u)) => Some(u.clone()),
