@@ -2,10 +2,12 @@
 //! names or dmap labelled for its maps, inspected in parallel, as a plain `Snapshot`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
 
 use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum};
 use bollard::query_parameters::{ListContainersOptionsBuilder, ListVolumesOptionsBuilder};
-use futures_util::future::join_all;
+
+use futures_util::StreamExt;
 
 use super::driver::Driver;
 use super::error::{status, Error};
@@ -25,7 +27,20 @@ fn failed(what: impl Into<String>) -> impl FnOnce(bollard::errors::Error) -> Err
     move |error| Error::Observe { what, error }
 }
 
-/// Inspects, all at once, what the desired state names (absent ones answer 404), and lists what
+/// How many inspects are in flight at once. Each holds a connection of its own, and a process has
+/// only so many: 20,000 at once failed with "resource temporarily unavailable" (os error 11) and
+/// "too many open files" (24).
+const IN_FLIGHT: usize = 32;
+
+/// The outputs of `futures`, in their order, at most [`IN_FLIGHT`] running at once.
+async fn bounded<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    futures_util::stream::iter(futures)
+        .buffered(IN_FLIGHT)
+        .collect()
+        .await
+}
+
+/// Inspects, [`IN_FLIGHT`] at a time, what the desired state names (absent ones answer 404), and lists what
 /// dmap labelled, for the maps' orphans, helpers and adoption records: one round trip, then a
 /// second only for labelled containers the maps no longer name.
 pub(crate) async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapshot, Error> {
@@ -49,10 +64,10 @@ pub(crate) async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapsh
         docker.list_volumes(Some(
             ListVolumesOptionsBuilder::default().filters(&labelled).build()
         )),
-        join_all(container_names.iter().map(|n| docker.inspect_container(n, None))),
-        join_all(network_names.iter().map(|n| docker.inspect_network(n, None))),
-        join_all(volume_names.iter().map(|n| docker.inspect_volume(n))),
-        join_all(images.iter().map(|i| docker.inspect_image(i))),
+        bounded(container_names.iter().map(|n| docker.inspect_container(n, None))),
+        bounded(network_names.iter().map(|n| docker.inspect_network(n, None))),
+        bounded(volume_names.iter().map(|n| docker.inspect_volume(n))),
+        bounded(images.iter().map(|i| docker.inspect_image(i))),
     );
     let version = docker.client_version();
     let mut snapshot = Snapshot {
@@ -85,7 +100,7 @@ pub(crate) async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapsh
         })
         .filter(|n| !snapshot.containers.contains_key(n))
         .collect();
-    let inspected = join_all(others.iter().map(|n| docker.inspect_container(n, None))).await;
+    let inspected = bounded(others.iter().map(|n| docker.inspect_container(n, None))).await;
     for (name, result) in others.iter().zip(inspected) {
         match result {
             Ok(info) => {
@@ -254,5 +269,34 @@ fn container(name: &str, info: ContainerInspectResponse) -> ObservedContainer {
             .host_config
             .and_then(|h| serde_json::to_value(h).ok())
             .unwrap_or(serde_json::Value::Null),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::{bounded, IN_FLIGHT};
+
+    #[test]
+    fn inspects_run_a_bounded_number_at_a_time_and_answer_in_order() {
+        let running = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime");
+        let out = rt.block_on(bounded((0..500).map(|i| {
+            let (running, most) = (&running, &most);
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                i
+            }
+        })));
+        assert_eq!(out, (0..500).collect::<Vec<_>>());
+        assert_eq!(most.load(Ordering::SeqCst), IN_FLIGHT);
     }
 }
