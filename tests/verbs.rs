@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+use crate::support::harness::{unindent, Test};
 use crate::support::recipe::*;
 use crate::support::{busybox_image, runtime, DockerTest};
 
@@ -407,4 +408,28 @@ if phase == "down" { c.shutdown(); }
     assert!(out.stdout.contains(&format!("ROW {app} running 0 true")), "{out}");
     assert!(out.stdout.contains("ORPHANS 0"), "{out}");
     recipe.run("down").success();
+}
+
+/// A status that could not be read is a failure: the table says which client and why, and the
+/// exit status is 1 (for `ps` too), not the 0 of a clean, empty table.
+#[test]
+fn status_of_an_engine_that_cannot_be_read_exits_1() {
+    for verb in ["status", "ps"] {
+        Test::new()
+            .file(
+                "s.rhai",
+                "let m = container_map(\"st\");\nm.containers.web = #{ image: \"app\" };\nm\n",
+            )
+            .env("DOCKER_HOST", "tcp://127.0.0.1:1")
+            .args([verb, "s.rhai"])
+            .run()
+            .status(1)
+            .stdout(&unindent(
+                "
+                NAME  STATE  HEALTH  IMAGE  PORTS  UPTIME  UPDATE
+                unreachable: client `default`: cannot connect to the Docker Engine at tcp://127.0.0.1:1: connection refused
+                ",
+            ))
+            .stderr("error: can't read the Engine of client `default`\n");
+    }
 }

@@ -17,6 +17,9 @@ pub(super) enum Error {
     },
     #[error("can't write the output")]
     Output(#[source] std::io::Error),
+    /// Clients whose Engine could not be read (the status shows which and why).
+    #[error("can't read the Engine of client {}", clients.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))]
+    Unreachable { clients: Vec<String> },
     #[error("internal error, this may indicate a bug in dmap: {message}")]
     Internal { message: String },
     /// The command line asks for something that can't be done.

@@ -21,7 +21,14 @@ pub(super) fn status(recipe: &Recipe, targets: &[String], json: bool) -> Result<
     } else {
         out.write_all(text(&all).as_bytes()).map_err(Error::Output)?;
     }
-    Ok(())
+    // A status that could not be read is not a clean one: its table is incomplete.
+    if all.unreachable.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Unreachable {
+            clients: all.unreachable.iter().map(|u| u.client.clone()).collect(),
+        })
+    }
 }
 
 /// The status of the groups' targets, together.
