@@ -1252,3 +1252,33 @@ fn each_config_runs_on_its_clients() {
         assert_eq!(names(&t).await, Vec::<String>::new());
     });
 }
+
+/// A create the Engine refuses (an unknown runtime) is one error; the container's own start,
+/// skipped after it, is said as such — not as the container depending on itself.
+#[test]
+fn a_failed_create_notes_its_own_skipped_start_in_words() {
+    let t = DockerTest::new("failed_create");
+    let recipe = Recipe::new(
+        &t,
+        &busybox_image(),
+        r#"
+m.containers.odd = #{ image: img, create_options: #{ runtime: "no-such-runtime", command: "sleep 3600" } };
+let c = mapping_client(m);
+show(c.startup("odd"));
+"#,
+    );
+    let odd = n(&t, "odd");
+    let out = recipe.run("startup");
+    out.failure();
+    assert_eq!(
+        out.stderr.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{out}"
+    );
+    assert!(
+        out.stderr
+            .contains(&format!("note: `{odd}`: `start` skipped after its failed step\n")),
+        "{out}"
+    );
+    assert!(!out.stderr.contains("depends on"), "{out}");
+}

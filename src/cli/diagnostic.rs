@@ -150,10 +150,21 @@ pub(crate) fn render_failure(failure: &ActionFailure, trace: &[Problem]) -> Stri
             }
         }
     }
-    // Skipped steps, one note per failed step they waited for.
+    // Skipped steps, one note per failed step they waited for. Steps of the failed step's own
+    // object (its start after a failed create) are said apart: it depends on nothing else.
     let mut groups: Vec<(&str, &str, Vec<&str>, usize)> = Vec::new();
+    let mut own: Vec<(&str, &str, Vec<&str>)> = Vec::new();
     for s in skipped {
         let subject = s.step.kind.subject();
+        if subject == s.because {
+            let action = s.step.kind.name();
+            match own.iter_mut().find(|(c, b, _)| *c == s.client && *b == s.because) {
+                Some((_, _, actions)) if !actions.contains(&action) => actions.push(action),
+                Some(_) => {}
+                None => own.push((&s.client, &s.because, vec![action])),
+            }
+            continue;
+        }
         match groups
             .iter_mut()
             .find(|(client, because, ..)| *client == s.client && *because == s.because)
@@ -167,20 +178,32 @@ pub(crate) fn render_failure(failure: &ActionFailure, trace: &[Problem]) -> Stri
             None => groups.push((&s.client, &s.because, vec![subject], 1)),
         }
     }
-    for (client, because, subjects, count) in groups {
-        let shown: Vec<String> = subjects.iter().take(5).map(|s| format!("`{s}`")).collect();
-        let more = if subjects.len() > 5 { ", ..." } else { "" };
-        let on = if client == crate::model::name::DEFAULT_CLIENT {
+    let on = |client: &str| {
+        if client == crate::model::name::DEFAULT_CLIENT {
             String::new()
         } else {
             format!(" (client `{client}`)")
-        };
+        }
+    };
+    for (client, because, actions) in own {
+        let actions: Vec<String> = actions.iter().map(|a| format!("`{a}`")).collect();
         let _ = writeln!(
             out,
-            "note: {count} step{} skipped: {}{more} {} on `{because}`{on}",
+            "note: `{because}`: {} skipped after its failed step{}",
+            actions.join(", "),
+            on(client)
+        );
+    }
+    for (client, because, subjects, count) in groups {
+        let shown: Vec<String> = subjects.iter().take(5).map(|s| format!("`{s}`")).collect();
+        let more = if subjects.len() > 5 { ", ..." } else { "" };
+        let _ = writeln!(
+            out,
+            "note: {count} step{} skipped: {}{more} {} on `{because}`{}",
             if count == 1 { "" } else { "s" },
             shown.join(", "),
             if subjects.len() == 1 { "depends" } else { "depend" },
+            on(client)
         );
     }
     for t in trace.iter().rev() {
