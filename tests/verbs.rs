@@ -433,3 +433,31 @@ fn status_of_an_engine_that_cannot_be_read_exits_1() {
             .stderr("error: can't read the Engine of client `default`\n");
     }
 }
+
+/// Something at `DOCKER_HOST` that accepts and closes the connection is named with a reason,
+/// not an empty one.
+#[test]
+fn a_peer_that_closes_the_connection_is_a_reason_in_words() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(8) {
+            drop(stream);
+        }
+    });
+    Test::new()
+        .file(
+            "s.rhai",
+            "let m = container_map(\"st\");\nm.containers.web = #{ image: \"app\" };\nm\n",
+        )
+        .env("DOCKER_HOST", format!("tcp://{address}"))
+        .args(["status", "s.rhai"])
+        .run()
+        .status(1)
+        .stdout(&unindent(&format!(
+            "
+            NAME  STATE  HEALTH  IMAGE  PORTS  UPTIME  UPDATE
+            unreachable: client `default`: cannot connect to the Docker Engine at tcp://{address}: connection closed before message completed
+            "
+        )));
+}
