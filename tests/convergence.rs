@@ -832,3 +832,34 @@ if phase == "up" { show(c.startup("sleeper")); } else { show(c.stop("sleeper"));
         assert!(!is_running(&t.inspect(&sleeper).await));
     });
 }
+
+/// A container someone paused is seen: the plan says so, and an update unpauses it (then has
+/// nothing left to do).
+#[test]
+fn a_paused_container_is_unpaused_by_an_update() {
+    let rt = runtime();
+    let t = DockerTest::new("paused");
+    let recipe = Recipe::new(
+        &t,
+        &busybox_image(),
+        r#"
+m.containers.app = #{ image: img, stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
+let c = mapping_client(m);
+if phase == "plan" { show(c.plan("update", "app")); } else { show(c.update("app")); }
+"#,
+    );
+    let app = n(&t, "app");
+    recipe.run("up").success();
+    rt.block_on(async {
+        docker().await.pause_container(&app).await.expect("pause");
+    });
+    let plan = recipe.run("plan");
+    plan.success();
+    assert_eq!(plan.steps_of(&app, "unpause")[0].reason, "paused", "{plan}");
+    recipe.run("up").success();
+    rt.block_on(async {
+        let state = t.inspect(&app).await.state.unwrap_or_default();
+        assert_eq!((state.running, state.paused), (Some(true), Some(false)));
+    });
+    assert_no_steps(&recipe.run("up"));
+}

@@ -214,6 +214,7 @@ fn container(name: &str, info: ContainerInspectResponse) -> ObservedContainer {
         st.restarting.unwrap_or(false),
     ) {
         (_, _, true) => RunState::Restarting,
+        (_, true, _) if st.paused == Some(true) => RunState::Paused,
         (_, true, _) => RunState::Running,
         (Some(ContainerStateStatusEnum::CREATED), _, _) => RunState::Created,
         _ if never_started => RunState::Created,

@@ -11,6 +11,8 @@ pub(crate) enum RunState {
     #[default]
     Created,
     Running,
+    /// Running, frozen by `docker pause`.
+    Paused,
     Restarting,
     /// Started once, now stopped.
     Exited {
@@ -60,7 +62,10 @@ pub(crate) struct ObservedContainer {
 
 impl ObservedContainer {
     pub(crate) fn is_running(&self) -> bool {
-        matches!(self.state, RunState::Running | RunState::Restarting)
+        matches!(
+            self.state,
+            RunState::Running | RunState::Paused | RunState::Restarting
+        )
     }
 
     pub(crate) fn map(&self) -> Option<&str> {

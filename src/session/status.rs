@@ -276,6 +276,7 @@ fn state_name(state: &RunState) -> &'static str {
     match state {
         RunState::Created => "created",
         RunState::Running => "running",
+        RunState::Paused => "paused",
         RunState::Restarting => "restarting",
         RunState::Exited { .. } => "exited",
     }

@@ -125,6 +125,7 @@ fn words(kind: &StepKind) -> (&'static str, &'static str) {
         StepKind::ConnectNetwork { .. } => ("Connecting", "Connected"),
         StepKind::DisconnectNetwork { .. } => ("Disconnecting", "Disconnected"),
         StepKind::StartContainer { .. } => ("Starting", "Started"),
+        StepKind::UnpauseContainer { .. } => ("Unpausing", "Unpaused"),
         StepKind::WaitHealthy { .. } => ("Waiting to be healthy", "Healthy"),
         StepKind::ExecCommands { .. } => ("Running exec commands", "Ran exec commands"),
         StepKind::UpdateContainer { .. } => ("Updating", "Updated"),

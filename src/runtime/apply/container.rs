@@ -42,6 +42,14 @@ pub(super) async fn create(
         })
 }
 
+/// Resumes a paused container; one that is no longer paused is already what was wanted.
+pub(super) async fn unpause(driver: &Driver, name: &str) -> Result<(), StepError> {
+    match driver.docker.unpause_container(name).await {
+        Err(e) if super::super::error::message(&e).contains("is not paused") => Ok(()),
+        other => idempotent(other, &[]),
+    }
+}
+
 pub(super) async fn start(driver: &Driver, desired: &Desired, name: &str) -> Result<(), StepError> {
     match idempotent(driver.docker.start_container(name, None).await, &[304]) {
         Ok(()) => {}

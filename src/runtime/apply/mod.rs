@@ -115,6 +115,7 @@ async fn run_step(
             network::disconnect(driver, container, network).await
         }
         StepKind::StartContainer { container } => container::start(driver, desired, container).await,
+        StepKind::UnpauseContainer { container } => container::unpause(driver, container).await,
         StepKind::WaitHealthy { container } => health::wait_healthy(driver, container).await,
         StepKind::ExecCommands { container, commands } => {
             container::exec(driver, desired, container, commands).await

@@ -278,12 +278,22 @@ fn forward(
         (Role::Bound, _) if !observed.is_some_and(ObservedContainer::is_running) => None,
         _ => match &state {
             None => Some("created".to_string()),
-            Some(RunState::Running | RunState::Restarting) => None,
+            Some(RunState::Running | RunState::Paused | RunState::Restarting) => None,
             Some(RunState::Created) => Some("never started".to_string()),
             // Persistence protects from recreation and removal, not from starting.
             Some(RunState::Exited { code }) => Some(format!("stopped (exit code {code})")),
         },
     };
+    if state == Some(RunState::Paused) && *action != Action::Create {
+        let unpaused = b.step(
+            StepKind::UnpauseContainer {
+                container: c.name.clone(),
+            },
+            "paused",
+            ready.clone(),
+        );
+        b.started.insert(c.name.clone(), unpaused);
+    }
     if let Some(reason) = start {
         let first = matches!(state, None | Some(RunState::Created));
         ready.extend(start_deps);

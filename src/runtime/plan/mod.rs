@@ -184,6 +184,10 @@ pub(crate) enum StepKind {
     StartContainer {
         container: String,
     },
+    /// Resume a container someone paused (`docker pause`).
+    UnpauseContainer {
+        container: String,
+    },
     WaitHealthy {
         container: String,
     },
@@ -246,6 +250,7 @@ impl StepKind {
             | StepKind::ConnectNetwork { container, .. }
             | StepKind::DisconnectNetwork { container, .. }
             | StepKind::StartContainer { container }
+            | StepKind::UnpauseContainer { container }
             | StepKind::WaitHealthy { container }
             | StepKind::ExecCommands { container, .. }
             | StepKind::UpdateContainer { container }
@@ -295,6 +300,7 @@ impl StepKind {
                 format!("disconnect container `{container}` from network `{network}`")
             }
             StepKind::StartContainer { container } => format!("start container `{container}`"),
+            StepKind::UnpauseContainer { container } => format!("unpause container `{container}`"),
             StepKind::WaitHealthy { container } => format!("wait for container `{container}` to be healthy"),
             StepKind::ExecCommands { container, .. } => {
                 format!("run the exec commands of container `{container}`")
@@ -332,6 +338,7 @@ impl StepKind {
             StepKind::ConnectNetwork { .. } => "connect",
             StepKind::DisconnectNetwork { .. } => "disconnect",
             StepKind::StartContainer { .. } => "start",
+            StepKind::UnpauseContainer { .. } => "unpause",
             StepKind::WaitHealthy { .. } => "wait_healthy",
             StepKind::ExecCommands { .. } => "exec",
             StepKind::UpdateContainer { .. } => "update",

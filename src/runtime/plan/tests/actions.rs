@@ -597,3 +597,21 @@ fn wait_waits_for_what_is_not_healthy_and_for_what_starts() {
         lines(&p)
     );
 }
+
+#[test]
+fn a_paused_container_is_seen_and_unpaused_by_what_brings_it_up() {
+    let d = desired();
+    let mut s = converged(&d);
+    s.containers.get_mut("m.db").expect("db").state = RunState::Paused;
+    for action in [Action::Update, Action::Startup, Action::Start] {
+        let p = run(action.clone(), &["m.db"], &d, &s, &Options::default());
+        assert_eq!(lines(&p), ["unpause m.db: paused"], "{action:?}");
+    }
+    // Paused counts as running for what takes it down: it is stopped first.
+    let p = run(Action::Shutdown, &["m.db"], &d, &s, &Options::default());
+    assert!(
+        lines(&p).iter().any(|l| l.starts_with("stop m.db")),
+        "{:#?}",
+        lines(&p)
+    );
+}
