@@ -863,3 +863,60 @@ if phase == "plan" { show(c.plan("update", "app")); } else { show(c.update("app"
     });
     assert_no_steps(&recipe.run("up"));
 }
+
+/// A helper a killed run left (holding an attached volume) is shown by `status` and removed by
+/// `down --volumes` before the volume it mounts, which goes too.
+#[test]
+fn a_leftover_helper_is_shown_and_removed_by_down() {
+    let rt = runtime();
+    let t = DockerTest::new("leftover_helper");
+    let recipe = Recipe::new(
+        &t,
+        &busybox_image(),
+        r#"
+m.volumes.data = "/data";
+m.containers.app = #{ image: img, attaches: "data", stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
+let c = mapping_client(m);
+if phase == "status" {
+    for h in c.status().helpers { print(`HELPER ${h.name}`); }
+} else if phase == "down" {
+    show(c.shutdown("app", #{ remove_attached: true }));
+} else {
+    show(c.startup("app"));
+}
+"#,
+    );
+    recipe.run("up").success();
+    let (helper, data) = (n(&t, "app.prepare.data"), n(&t, "data"));
+    rt.block_on(async {
+        let mut labels = t.labels();
+        labels.insert("dmap.map".into(), t.name.clone());
+        labels.insert("dmap.kind".into(), "helper".into());
+        let body = ContainerCreateBody {
+            image: Some(busybox_image()),
+            cmd: Some(vec!["sleep".into(), "3600".into()]),
+            labels: Some(labels),
+            host_config: Some(HostConfig {
+                binds: Some(vec![format!("{data}:/data")]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let options = CreateContainerOptionsBuilder::default().name(&helper).build();
+        docker()
+            .await
+            .create_container(Some(options), body)
+            .await
+            .expect("create helper");
+    });
+    let out = recipe.run("status");
+    out.success();
+    assert!(out.stdout.contains(&format!("HELPER {helper}")), "{out}");
+    let out = recipe.run("down");
+    out.success();
+    assert_eq!(out.steps_of(&helper, "remove_helper").len(), 1, "{out}");
+    rt.block_on(async {
+        assert!(try_inspect(&helper).await.is_none(), "{out}");
+        assert!(!t.volume_exists(&data).await, "{out}");
+    });
+}

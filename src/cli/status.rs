@@ -45,6 +45,7 @@ pub(super) fn collect(session: &Session, groups: &[Group], targets: &[String]) -
     for part in parts {
         all.containers.extend(part.containers);
         all.orphans.extend(part.orphans);
+        all.helpers.extend(part.helpers);
         all.foreign.extend(part.foreign);
         all.builds.extend(part.builds);
         all.unreachable.extend(part.unreachable);
@@ -111,6 +112,14 @@ pub(crate) fn text(status: &Status) -> String {
             o.name,
             o.state,
             o.map
+        ));
+    }
+    for h in &status.helpers {
+        out.push_str(&format!(
+            "{}helper: {} ({}): left by an interrupted run; the next `dmap up` or `dmap down` removes it\n",
+            client_prefix(&h.client),
+            h.name,
+            h.state,
         ));
     }
     for f in &status.foreign {

@@ -17,6 +17,8 @@ pub(crate) struct Status {
     pub containers: Vec<ContainerStatus>,
     /// Containers dmap made for the maps whose configurations are gone.
     pub orphans: Vec<Orphan>,
+    /// Volume-preparation helpers an interrupted run left (the next `up` or `down` removes them).
+    pub helpers: Vec<Orphan>,
     /// Objects with names the maps need that dmap did not make for them.
     pub foreign: Vec<Foreign>,
     /// Images an update would build, and why.
@@ -260,10 +262,15 @@ fn collect(
     }
     for (name, o) in &snapshot.containers {
         let Some(map) = o.map() else { continue };
-        if o.is_helper() || desired.container(name).is_some() || !desired.maps.iter().any(|m| m == map) {
+        if desired.container(name).is_some() || !desired.maps.iter().any(|m| m == map) {
             continue;
         }
-        status.orphans.push(Orphan {
+        let list = if o.is_helper() {
+            &mut status.helpers
+        } else {
+            &mut status.orphans
+        };
+        list.push(Orphan {
             client: client.to_string(),
             name: name.clone(),
             map: map.to_string(),

@@ -555,6 +555,9 @@ pub(crate) fn plan(
             }
         }
         Action::Stop | Action::Remove | Action::Shutdown => {
+            if *action != Action::Stop {
+                ownership::leftover_helpers(&mut b, &involved);
+            }
             down::down(&mut b, action, &involved, &mut errors);
         }
         Action::Restart => restart(&mut b, &involved, &mut errors),

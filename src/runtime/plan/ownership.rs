@@ -104,7 +104,8 @@ pub(super) fn adoptions(b: &mut Builder, involved: &[&ResolvedContainer], action
     }
 }
 
-/// Volume-preparation helpers of the involved containers' maps that an interrupted run left.
+/// Volume-preparation helpers of the involved containers' maps that an interrupted run left:
+/// removed before volumes are prepared again, and before the volumes they mount are removed.
 pub(super) fn leftover_helpers(b: &mut Builder, involved: &[&ResolvedContainer]) {
     let maps: BTreeSet<&str> = involved.iter().map(|c| c.map.as_str()).collect();
     let left: Vec<&ObservedContainer> = b
@@ -122,6 +123,7 @@ pub(super) fn leftover_helpers(b: &mut Builder, involved: &[&ResolvedContainer])
             vec![],
         );
         b.helpers.push(id);
+        b.removed.insert(o.name.clone(), id);
     }
 }
 

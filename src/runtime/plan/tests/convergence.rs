@@ -371,6 +371,39 @@ fn helpers_left_by_an_interrupted_run_are_removed_before_preparing_again() {
     // a helper is never an orphan
     let p = run(Action::Update, &all(&d), &d, &s, &Options::default());
     assert!(p.notes.is_empty(), "{:#?}", p.notes);
+    // `down` removes it too, and `down --volumes` removes the volume it mounts only after it
+    let mut mounted = s.containers["m.app.a.prepare.m.app_socket"].clone();
+    let mut s = converged(&d);
+    mounted.mounts.push(crate::runtime::snapshot::ObservedMount {
+        target: "/socket".into(),
+        kind: crate::runtime::spec::MountKind::Volume,
+        source: "m.app_socket".into(),
+    });
+    s.containers.insert(mounted.name.clone(), mounted);
+    let p = run(Action::Shutdown, &all(&d), &d, &s, &Options::default());
+    assert!(
+        lines(&p)
+            .contains(&"remove_helper m.app.a.prepare.m.app_socket: left by an interrupted run".to_string()),
+        "{:#?}",
+        lines(&p)
+    );
+    let o = Options {
+        remove_attached: true,
+        ..Options::default()
+    };
+    let p = run(Action::Shutdown, &all(&d), &d, &s, &o);
+    assert!(after(
+        &p,
+        "remove_volume m.app_socket: remove_attached",
+        "remove_helper m.app.a.prepare.m.app_socket: left by an interrupted run"
+    ));
+    // `stop` leaves it for the next run that prepares or removes
+    let p = run(Action::Stop, &all(&d), &d, &s, &Options::default());
+    assert!(
+        !lines(&p).iter().any(|l| l.starts_with("remove_helper")),
+        "{:#?}",
+        lines(&p)
+    );
 }
 
 #[test]
