@@ -461,3 +461,42 @@ fn a_peer_that_closes_the_connection_is_a_reason_in_words() {
             "
         )));
 }
+
+/// Something at `DOCKER_HOST` that answers with a web page (a proxy, a web server) is summarised
+/// by its status and title, not dumped.
+#[test]
+fn an_html_page_from_something_that_is_not_an_engine_is_summarised() {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().take(8).flatten() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let body = format!(
+                "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body>{}</body></html>",
+                "x".repeat(3000)
+            );
+            let _ = write!(
+                stream,
+                "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    Test::new()
+        .file(
+            "s.rhai",
+            "let m = container_map(\"st\");\nm.containers.web = #{ image: \"app\" };\nm\n",
+        )
+        .env("DOCKER_HOST", format!("tcp://{address}"))
+        .args(["status", "s.rhai"])
+        .run()
+        .status(1)
+        .stdout(&unindent(&format!(
+            "
+            NAME  STATE  HEALTH  IMAGE  PORTS  UPTIME  UPDATE
+            unreachable: client `default`: cannot connect to the Docker Engine at tcp://{address}: HTTP 404 with an HTML page titled `404 Not Found` (is this a Docker Engine?)
+            "
+        )));
+}

@@ -210,9 +210,39 @@ pub(crate) fn status(e: &bollard::errors::Error) -> Option<u16> {
 /// (`connection refused`), not the HTTP client's wording.
 pub(crate) fn message(e: &bollard::errors::Error) -> String {
     match e {
-        bollard::errors::Error::DockerResponseServerError { message, .. } => message.trim().to_string(),
+        bollard::errors::Error::DockerResponseServerError { message, status_code } => {
+            summarised(*status_code, message)
+        }
         other => innermost(other),
     }
+}
+
+/// The longest answer repeated as it is; beyond it, the start and a count.
+const LONGEST: usize = 300;
+
+/// An answer in words: the Engine's message as it is; an HTML page (something that is not an
+/// Engine answered) by its title; anything long cut short.
+fn summarised(status: u16, message: &str) -> String {
+    let text = message.trim();
+    let lower = text.to_ascii_lowercase();
+    if lower.starts_with("<!doctype html") || lower.starts_with("<html") || lower.contains("<body") {
+        let between = |open: &str, close: &str| {
+            let start = lower.find(open)? + open.len();
+            let start = start + lower[start..].find('>')? + 1;
+            let end = start + lower[start..].find(close)?;
+            Some(text[start..end].trim().to_string()).filter(|t| !t.is_empty())
+        };
+        let title = between("<title", "</title>").or_else(|| between("<h1", "</h1>"));
+        return match title {
+            Some(t) => format!("HTTP {status} with an HTML page titled `{t}` (is this a Docker Engine?)"),
+            None => format!("HTTP {status} with an HTML page (is this a Docker Engine?)"),
+        };
+    }
+    if text.chars().count() > LONGEST {
+        let start: String = text.chars().take(LONGEST).collect();
+        return format!("{start}… ({} characters)", text.chars().count());
+    }
+    text.to_string()
 }
 
 fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
@@ -246,6 +276,39 @@ fn lowercase(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_that_are_not_an_engines_are_summarised() {
+        let page = format!(
+            "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body>{}</body></html>",
+            "x".repeat(5000)
+        );
+        let cases = [
+            (
+                server(404, &page),
+                "HTTP 404 with an HTML page titled `404 Not Found` (is this a Docker Engine?)".to_string(),
+            ),
+            (
+                server(502, "<html><body><h1>Bad Gateway</h1></body></html>"),
+                "HTTP 502 with an HTML page titled `Bad Gateway` (is this a Docker Engine?)".to_string(),
+            ),
+            (
+                server(500, "<html><body>oops</body></html>"),
+                "HTTP 500 with an HTML page (is this a Docker Engine?)".to_string(),
+            ),
+            (
+                server(409, " Conflict. The container name is already in use \n"),
+                "Conflict. The container name is already in use".to_string(),
+            ),
+            (
+                server(500, &"y".repeat(400)),
+                format!("{}… (400 characters)", "y".repeat(300)),
+            ),
+        ];
+        for (error, text) in cases {
+            assert_eq!(message(&error), text);
+        }
+    }
 
     fn server(status_code: u16, message: &str) -> bollard::errors::Error {
         bollard::errors::Error::DockerResponseServerError {
