@@ -920,3 +920,43 @@ if phase == "status" {
         assert!(!t.volume_exists(&data).await, "{out}");
     });
 }
+
+/// A container that `uses` another's volumes, after that container was removed behind dmap's
+/// back and created again by `up`, shares the new container's volume — it does not keep a
+/// copy of the old one.
+#[test]
+fn a_volumes_from_dependent_shares_the_recreated_sources_new_volume() {
+    let rt = runtime();
+    let t = DockerTest::new("uses_recreated");
+    let recipe = Recipe::new(
+        &t,
+        &busybox_image(),
+        r#"
+m.containers.store = #{ image: img, shares: "/data", stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
+m.containers.reader = #{ image: img, uses: "store", stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
+let c = mapping_client(m);
+show(c.update("__all__"));
+"#,
+    );
+    let (store, reader) = (n(&t, "store"), n(&t, "reader"));
+    recipe.run("up").success();
+    rt.block_on(async {
+        let old = volume_at(&t.inspect(&store).await, "/data").expect("store's volume");
+        rm_f(&store).await;
+        let out = recipe.run("up");
+        out.success();
+        let new = volume_at(&t.inspect(&store).await, "/data").expect("store's new volume");
+        assert_ne!(old, new, "a new store has a new volume");
+        assert_eq!(
+            volume_at(&t.inspect(&reader).await, "/data"),
+            Some(new),
+            "reader shares the new store's volume\n{out}"
+        );
+        // The old volume is no longer mounted by anything: removed here, as a person would.
+        let _ = docker()
+            .await
+            .remove_volume(&old, None::<bollard::query_parameters::RemoveVolumeOptions>)
+            .await;
+    });
+    assert_no_steps(&recipe.run("up"));
+}

@@ -165,17 +165,30 @@ fn anonymous_volumes(b: &Builder, c: &ResolvedContainer, o: &ObservedContainer) 
         .filter(|m| m.kind != MountKind::Anonymous)
         .map(|m| m.target.as_str())
         .collect();
-    let borrowed: BTreeSet<&str> = c
+    let sources: Vec<&str> = c
         .spec
         .volumes_from
         .iter()
-        .filter_map(|v| b.observed.containers.get(v.strip_suffix(":ro").unwrap_or(v)))
+        .map(|v| v.strip_suffix(":ro").unwrap_or(v))
+        .collect();
+    // What it takes from the containers it `uses` is theirs, not its own: the volumes they mount
+    // now, and — when a source was itself replaced (or removed behind dmap's back) — the paths
+    // the source's map gives it, whose old volumes the new source no longer has.
+    let borrowed: BTreeSet<&str> = sources
+        .iter()
+        .filter_map(|s| b.observed.containers.get(*s))
         .flat_map(|source| source.mounts.iter().map(|m| m.source.as_str()))
+        .collect();
+    let borrowed_at: BTreeSet<&str> = sources
+        .iter()
+        .filter_map(|s| b.desired.container(s))
+        .flat_map(|source| source.spec.mounts.iter().map(|m| m.target.as_str()))
         .collect();
     o.mounts
         .iter()
         .filter(|m| m.kind == MountKind::Volume && is_anonymous(&m.source))
         .filter(|m| !mapped.contains(m.target.as_str()) && !borrowed.contains(m.source.as_str()))
+        .filter(|m| !borrowed_at.contains(m.target.as_str()))
         .map(|m| (m.target.clone(), m.source.clone()))
         .collect()
 }
