@@ -55,11 +55,16 @@ fn backward(b: &mut Builder, action: &Action, c: &ResolvedContainer, errors: &mu
     let Some(o) = b.observed_container(&c.name) else {
         return;
     };
-    let dependents: Vec<&str> = b.dependents_of(&c.name).iter().map(|d| d.name.as_str()).collect();
+    let dependents: Vec<&ResolvedContainer> = b.dependents_of(&c.name).to_vec();
+    // A stop waits only for the dependents bound to it (links, its volumes taken with
+    // `volumes_from`, its network namespace): those must not outlive it running. The others
+    // (start order, a named volume it attaches) stop at the same time.
     let stops: Vec<usize> = dependents
         .iter()
-        .filter_map(|d| b.stopped.get(*d).copied())
+        .filter(|d| d.bindings().iter().any(|(n, _)| *n == c.name))
+        .filter_map(|d| b.stopped.get(&d.name).copied())
         .collect();
+    let dependents: Vec<&str> = dependents.iter().map(|d| d.name.as_str()).collect();
     let mut removes: Vec<usize> = dependents
         .iter()
         .filter_map(|d| b.removed.get(*d).copied())

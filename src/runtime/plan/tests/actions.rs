@@ -615,3 +615,30 @@ fn a_paused_container_is_seen_and_unpaused_by_what_brings_it_up() {
         lines(&p)
     );
 }
+
+#[test]
+fn stops_wait_only_for_dependents_bound_to_what_they_stop() {
+    // `reader` mounts `writer`'s attached volume (no binding), `linker` links to `writer`,
+    // `sidecar` shares its network namespace.
+    let yaml = "
+volumes: {data: /data}
+writer: {image: x, attaches: data}
+reader: {image: x, uses: data}
+linker: {image: x, links: writer}
+sidecar: {image: x, network_mode: writer}
+";
+    let map = crate::yaml::load_map("s.yaml", yaml, None, &|_| None).expect("loads");
+    let checked = crate::model::check(&map).expect("checks");
+    let d = Desired::build(&[checked], Path::new("/"), "default", &ClientConfig::default()).expect("desired");
+    let s = converged(&d);
+    let p = run(Action::Shutdown, &all(&d), &d, &s, &Options::default());
+    assert!(after(&p, "stop s.writer: running", "stop s.linker: running"));
+    assert!(after(&p, "stop s.writer: running", "stop s.sidecar: running"));
+    assert!(!after(&p, "stop s.writer: running", "stop s.reader: running"));
+    // Removals still go dependents first.
+    assert!(after(
+        &p,
+        "remove s.writer: shutdown",
+        "remove s.reader: shutdown"
+    ));
+}
