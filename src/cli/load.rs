@@ -12,6 +12,7 @@ use super::{limits, session};
 use crate::model::client::ClientConfig;
 use crate::model::{check_maps, Checked, ContainerMap};
 use crate::script::handles::MapHandle;
+use crate::script::input_file::InputError;
 use crate::script::select::{self, Group};
 use crate::script::{Interpreter, MapImage};
 use crate::session::{Mode, Recorder};
@@ -52,9 +53,14 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
             .unwrap_or(file)
             .to_string_lossy()
             .into_owned();
-        let text = std::fs::read_to_string(file).map_err(|source| Error::Read {
-            path: label.clone(),
-            source,
+        let text = crate::script::input_file::read(file, &label).map_err(|e| match e {
+            InputError::Io { label, error } => Error::Read {
+                path: label,
+                source: error,
+            },
+            other => Error::Problems {
+                problems: vec![other.into()],
+            },
         })?;
         let map = crate::yaml::load_map(&label, &text, None, &|v| std::env::var(v).ok())
             .map_err(|problems| Error::Problems { problems })?;

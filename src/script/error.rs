@@ -30,6 +30,21 @@ pub(crate) enum Error {
     },
 }
 
+impl From<super::input_file::InputError> for Error {
+    fn from(e: super::input_file::InputError) -> Self {
+        match e {
+            super::input_file::InputError::Io { label, error } => Error::Read {
+                path: label,
+                source: error,
+            },
+            other => Error::Recipe {
+                problems: vec![other.into()],
+                trace: Vec::new(),
+            },
+        }
+    }
+}
+
 /// A failed action and the recipe position that called it; travels through Rhai as the value
 /// of a runtime error.
 #[derive(Clone, Debug)]

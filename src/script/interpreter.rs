@@ -121,10 +121,7 @@ impl Interpreter {
             .unwrap_or(path)
             .to_string_lossy()
             .into_owned();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: label.clone(),
-            source,
-        })?;
+        let text = super::input_file::read(path, &label).map_err(Error::from)?;
         self.eval_text(&label, &text)
     }
 

@@ -7,6 +7,7 @@ pub(crate) mod docs;
 pub(crate) mod error;
 pub(crate) mod handles;
 pub(crate) mod hints;
+pub(crate) mod input_file;
 pub(crate) mod interpreter;
 pub(crate) mod output;
 pub(crate) mod resolver;
