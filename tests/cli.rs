@@ -2418,3 +2418,30 @@ fn input_files_over_the_limit_are_refused() {
         ",
         ));
 }
+
+/// A second YAML document and a complex key are errors at their line.
+#[test]
+fn yaml_maps_hold_one_document_with_scalar_keys() {
+    check("multi.yaml", "web:\n  image: x\n---\nweb2:\n  image: y\n")
+        .failure()
+        .stderr(&unindent(
+            "
+            error: a map file holds one YAML document: a second one starts here
+              --> multi.yaml:3
+               |
+             3 | ---
+               | ^
+            ",
+        ));
+    check("complex.yaml", "web:\n  image: x\n? [a, b]\n: {image: x}\n")
+        .failure()
+        .stderr(&unindent(
+            "
+            error: key must be a scalar, found a list (complex keys such as `? [a, b]` are not supported)
+              --> complex.yaml:3
+               |
+             3 | ? [a, b]
+               | ^
+            ",
+        ));
+}
