@@ -45,6 +45,8 @@ pub(crate) struct Interpreter {
     scope: Scope<'static>,
     /// The script functions defined so far: a later input (the REPL's) can call them.
     functions: AST,
+    /// Whether the debugger that keeps the call stack is registered.
+    call_stack: bool,
 }
 
 /// The outcome of a recipe: the maps it hands on, and the value it ended with.
@@ -74,13 +76,6 @@ impl Interpreter {
             // The interner scans its whole cache for every new string: recipes that build big
             // maps make many strings, each once.
             .set_max_strings_interned(0);
-        // A debugger that never stops: it keeps the call stack, so an instruction a template
-        // writes into a DockerFile knows the recipe line that called the template.
-        #[allow(deprecated)] // rhai marks the debugging API volatile, not deprecated
-        engine.register_debugger(
-            |_, debugger| debugger,
-            |_, _, _, _, _| Ok(rhai::debugger::DebuggerCommand::Continue),
-        );
         // The recipe's output goes where the front end wants it (around a live view, to stderr).
         let printer = output.clone();
         engine.on_print(move |text| printer.print(text));
@@ -105,7 +100,28 @@ impl Interpreter {
             state,
             scope: Scope::new(),
             functions: AST::empty(),
+            call_stack: false,
         }
+    }
+
+    /// Registers a debugger that never stops: it keeps the call stack, so an instruction a
+    /// template writes into a DockerFile knows the recipe line that called the template. Only
+    /// once a text can call script functions (it defines one, a closure, or imports a library):
+    /// the debugger copies the arguments of every call into its stack, the whole array for each
+    /// `a.push(x)`, which made a loop of pushes quadratic.
+    fn keep_call_stack_for(&mut self, ast: &AST, text: &str) {
+        if self.call_stack {
+            return;
+        }
+        if ast.iter_functions().next().is_none() && !text.contains("import") && !text.contains("eval") {
+            return;
+        }
+        #[allow(deprecated)] // rhai marks the debugging API volatile, not deprecated
+        self.engine.register_debugger(
+            |_, debugger| debugger,
+            |_, _, _, _, _| Ok(rhai::debugger::DebuggerCommand::Continue),
+        );
+        self.call_stack = true;
     }
 
     /// Makes `ARGS` (an array of strings) visible to the main recipe.
@@ -135,6 +151,7 @@ impl Interpreter {
             .engine
             .compile_with_scope(&self.scope, text)
             .map_err(|e| from_parse(&e, &source, Some(text)))?;
+        self.keep_call_stack_for(&ast, text);
         // Earlier functions stay callable; one defined again replaces the old one.
         let mut run = self.functions.merge(&ast);
         run.set_source(label);
@@ -338,6 +355,24 @@ fn import_at(chars: &[char], mut i: usize) -> Option<(String, String, usize)> {
 #[cfg(test)]
 mod tests {
     use super::top_level_imports;
+
+    /// The call stack is kept only once script functions can be called: pushes into an array
+    /// in a recipe without functions don't copy the array for each push.
+    #[test]
+    fn the_call_stack_is_kept_only_for_texts_that_can_call_script_functions() {
+        for (text, kept) in [
+            ("let a = []; for i in 0..100 { a.push(i); } a.len()", false),
+            ("fn f(a) { a.push(1); a } f([])", true),
+            ("let f = |x| x + 1; f.call(1)", true),
+            ("import \"dmap/users\" as users; 1", true),
+        ] {
+            let mut interpreter = crate::script::tests::interpreter();
+            if let Err(e) = interpreter.eval_text("t.rhai", text) {
+                panic!("{text}: {e}");
+            }
+            assert_eq!(interpreter.call_stack, kept, "{text}");
+        }
+    }
 
     #[test]
     fn imports_at_the_top_level_are_found() {
