@@ -2445,3 +2445,28 @@ fn yaml_maps_hold_one_document_with_scalar_keys() {
             ",
         ));
 }
+
+/// The recipe limits the environment sets: invalid values are usage errors naming the
+/// variable; a recipe that runs past its wall-clock limit is stopped where it was.
+#[test]
+fn recipe_limits_from_the_environment() {
+    let t = Test::new().file("loop.rhai", "let i = 0;\nloop {\n  i += 1;\n}\n");
+    let check = |var: &str, value: &str| t.clone().args(["check", "loop.rhai"]).env(var, value).run();
+    check("DMAP_MAX_OPERATIONS", "0")
+        .usage_error()
+        .stderr("error: `DMAP_MAX_OPERATIONS` must be a whole number above 0 (operations), found `0`\n");
+    check("DMAP_MAX_OPERATIONS", "many")
+        .usage_error()
+        .stderr("error: `DMAP_MAX_OPERATIONS` must be a whole number above 0 (operations), found `many`\n");
+    check("DMAP_EVAL_TIMEOUT", "1s")
+        .usage_error()
+        .stderr("error: `DMAP_EVAL_TIMEOUT` must be a whole number above 0 (seconds), found `1s`\n");
+    t.clone()
+        .args(["check", "loop.rhai"])
+        .env("DMAP_EVAL_TIMEOUT", "1")
+        .env("DMAP_MAX_OPERATIONS", "1000000000000")
+        .run()
+        .failure()
+        // where in the loop's line it stopped varies with the timing
+        .stderr_has("error: the recipe ran longer than its wall-clock limit and was stopped here (DMAP_EVAL_TIMEOUT sets the limit in seconds)\n  --> loop.rhai:3:");
+}

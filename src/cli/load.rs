@@ -67,7 +67,8 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
         return Ok((vec![map], Vec::new()));
     }
     let session = Rc::new(session(Mode::Record));
-    let mut interpreter = Interpreter::new(&limits(), session, Rc::new(Recorder::default()), Rc::new(Stderr));
+    let mut interpreter =
+        Interpreter::new(&limits()?, session, Rc::new(Recorder::default()), Rc::new(Stderr));
     interpreter.set_args(args);
     let evaluation = interpreter.eval_file(file)?;
     let images = crate::script::select::images(&interpreter, &evaluation)?;
@@ -93,7 +94,8 @@ fn evaluate(
     args: &[String],
 ) -> Result<(Interpreter, crate::script::interpreter::Evaluation), Error> {
     let session = Rc::new(session(Mode::Record));
-    let mut interpreter = Interpreter::new(&limits(), session, Rc::new(Recorder::default()), Rc::new(Stderr));
+    let mut interpreter =
+        Interpreter::new(&limits()?, session, Rc::new(Recorder::default()), Rc::new(Stderr));
     interpreter.set_args(args);
     let evaluation = interpreter.eval_file(file)?;
     Ok((interpreter, evaluation))

@@ -252,6 +252,17 @@ fn walk(
                 origin_at(&source, *pos),
             )]
         }
+        EvalAltResult::ErrorTerminated(token, pos)
+            if token.is_string() && token.to_string() == super::limits::TIMED_OUT =>
+        {
+            vec![Problem::new(
+                format!(
+                    "the recipe ran longer than its wall-clock limit and was stopped here ({} sets the limit in seconds)",
+                    super::limits::EVAL_TIMEOUT_VAR
+                ),
+                origin_at(&source, *pos),
+            )]
+        }
         EvalAltResult::ErrorTerminated(_, pos) => {
             vec![Problem::new("cancelled (Ctrl-C)", origin_at(&source, *pos))]
         }

@@ -154,7 +154,9 @@ mod tests {
 
     #[test]
     fn text_is_utf8_without_its_bom() {
-        let cases: &[(&[u8], Result<&str, (usize, usize)>)] = &[
+        // the bytes, and the text or the line and column of the bad byte
+        type Case = (&'static [u8], Result<&'static str, (usize, usize)>);
+        let cases: &[Case] = &[
             (b"let x = 1;\n", Ok("let x = 1;\n")),
             (b"\xef\xbb\xbflet x = 1;\n", Ok("let x = 1;\n")),
             // only a leading mark is dropped

@@ -1,9 +1,10 @@
 //! The interpreter: a sandboxed Rhai engine with dmap's recipe API, evaluating recipes into maps.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Instant;
 
 use rhai::{Array, Dynamic, Engine, Scope, AST};
 
@@ -11,33 +12,12 @@ use super::api::{self, Shared, State};
 use super::error::{from_eval, from_parse, Error};
 use super::handles::MapHandle;
 use super::hints::Hints;
+use super::limits::{Limits, TIMED_OUT};
 use super::output::Output;
 use super::resolver::Resolver;
 use super::sources::Sources;
 use crate::model::ContainerMap;
 use crate::session::{Reporter, Session};
-
-/// Limits that stop runaway recipes quickly with a clear error.
-#[derive(Clone, Debug)]
-pub(crate) struct Limits {
-    pub max_operations: u64,
-    pub max_call_levels: usize,
-    pub max_string_size: usize,
-    pub max_collection_size: usize,
-    pub max_modules: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_operations: 10_000_000,
-            max_call_levels: 64,
-            max_string_size: 16 << 20,
-            max_collection_size: 1_000_000,
-            max_modules: 512,
-        }
-    }
-}
 
 pub(crate) struct Interpreter {
     engine: Engine,
@@ -47,6 +27,8 @@ pub(crate) struct Interpreter {
     functions: AST,
     /// Whether the debugger that keeps the call stack is registered.
     call_stack: bool,
+    /// When the text being evaluated started, for the wall-clock limit.
+    started: Rc<Cell<Instant>>,
 }
 
 /// The outcome of a recipe: the maps it hands on, and the value it ended with.
@@ -80,9 +62,23 @@ impl Interpreter {
         let printer = output.clone();
         engine.on_print(move |text| printer.print(text));
         engine.on_debug(move |text, source, position| output.debug(text, source, position));
-        // Ctrl-C (the session's canceller) stops the recipe too, between two operations.
+        // Ctrl-C (the session's canceller) stops the recipe too, between two operations; so
+        // does the wall-clock limit, looked at every few thousand operations, while the session
+        // only records: once actions run, an Engine's pull or build may take its time.
         let cancel = session.canceller();
-        engine.on_progress(move |_| cancel.is_cancelled().then_some(Dynamic::UNIT));
+        let started = Rc::new(Cell::new(Instant::now()));
+        let since = started.clone();
+        let progress_session = session.clone();
+        let timeout = limits.eval_timeout;
+        engine.on_progress(move |ops| {
+            if cancel.is_cancelled() {
+                return Some(Dynamic::UNIT);
+            }
+            let timed_out = ops % 4096 == 0
+                && progress_session.mode() == crate::session::Mode::Record
+                && since.get().elapsed() > timeout;
+            timed_out.then(|| Dynamic::from(TIMED_OUT))
+        });
         let sources = Rc::new(Sources::default());
         let mut engine = engine;
         engine.set_module_resolver(Resolver::from_env(sources.clone()));
@@ -101,6 +97,7 @@ impl Interpreter {
             scope: Scope::new(),
             functions: AST::empty(),
             call_stack: false,
+            started,
         }
     }
 
@@ -155,6 +152,7 @@ impl Interpreter {
         // Earlier functions stay callable; one defined again replaces the old one.
         let mut run = self.functions.merge(&ast);
         run.set_source(label);
+        self.started.set(Instant::now());
         let value = self
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &run)
