@@ -2334,3 +2334,139 @@ m
         "#,
     ));
 }
+
+/// Input files that are not UTF-8 are errors at their first bad byte; a byte-order mark is
+/// skipped, positions unchanged; what is not a regular file is refused by name instead of being
+/// read (a FIFO would block, `/dev/zero` would never end).
+#[test]
+fn input_files_are_utf8_regular_files() {
+    let t = Test::new()
+        .file(
+            "bom.rhai",
+            "\u{feff}let m = container_map(\"m\");\nm.containers.web = #{ image: \"x\" };\nm\n",
+        )
+        .file("bomerr.rhai", "\u{feff}let m = nope;\n")
+        .file("imp.rhai", "import \"fifo\" as f;\n")
+        .file("lm.rhai", "load_map(\"bad.yaml\")\n");
+    std::fs::write(t.path().join("bad.rhai"), b"let x = 1;\nlet y = \"\xff\";\n").expect("write");
+    std::fs::write(t.path().join("bad.yaml"), b"web:\n  image: \"\xc3\xa9\xff\"\n").expect("write");
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(t.path().join("fifo.rhai"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(fifo.success());
+    let check = |file: &str| t.clone().args(["check", file]).run();
+    check("bom.rhai").success();
+    check("bomerr.rhai")
+        .failure()
+        .stderr_has("  --> bomerr.rhai:1:9\n");
+    check("bad.rhai").failure().stderr(&unindent(
+        "
+        error: `bad.rhai` is not valid UTF-8 text (the position is that of its first bad byte)
+          --> bad.rhai:2:10
+        ",
+    ));
+    check("bad.yaml").failure().stderr(&unindent(
+        "
+        error: `bad.yaml` is not valid UTF-8 text (the position is that of its first bad byte)
+          --> bad.yaml:2:12
+        ",
+    ));
+    check("lm.rhai").failure().stderr(&unindent(
+        "
+        error: `bad.yaml` is not valid UTF-8 text (the position is that of its first bad byte)
+          --> bad.yaml:2:12
+        ",
+    ));
+    check("fifo.rhai").failure().stderr(&unindent(
+        "
+        error: `fifo.rhai` is not a regular file (a FIFO): only regular files are read
+          --> fifo.rhai
+        ",
+    ));
+    check("imp.rhai").failure().stderr(&unindent(
+        r#"
+        error: `fifo.rhai` is not a regular file (a FIFO): only regular files are read
+          --> imp.rhai:1:8
+           |
+         1 | import "fifo" as f;
+           |        ^
+        "#,
+    ));
+    check("/dev/zero").failure().stderr(&unindent(
+        "
+        error: `/dev/zero` is not a regular file (a character device): only regular files are read
+          --> /dev/zero
+        ",
+    ));
+}
+
+/// Files over the input limit (16 MiB) are refused before they are read.
+#[test]
+fn input_files_over_the_limit_are_refused() {
+    let t = Test::new();
+    let big = std::fs::File::create(t.path().join("big.yaml")).expect("create");
+    big.set_len((16 << 20) + 1).expect("a sparse file");
+    t.clone()
+        .args(["check", "big.yaml"])
+        .run()
+        .failure()
+        .stderr(&unindent(
+            "
+        error: `big.yaml` is too large (16777217 bytes; input files are limited to 16 MiB)
+          --> big.yaml
+        ",
+        ));
+}
+
+/// A second YAML document and a complex key are errors at their line.
+#[test]
+fn yaml_maps_hold_one_document_with_scalar_keys() {
+    check("multi.yaml", "web:\n  image: x\n---\nweb2:\n  image: y\n")
+        .failure()
+        .stderr(&unindent(
+            "
+            error: a map file holds one YAML document: a second one starts here
+              --> multi.yaml:3
+               |
+             3 | ---
+               | ^
+            ",
+        ));
+    check("complex.yaml", "web:\n  image: x\n? [a, b]\n: {image: x}\n")
+        .failure()
+        .stderr(&unindent(
+            "
+            error: key must be a scalar, found a list (complex keys such as `? [a, b]` are not supported)
+              --> complex.yaml:3
+               |
+             3 | ? [a, b]
+               | ^
+            ",
+        ));
+}
+
+/// The recipe limits the environment sets: invalid values are usage errors naming the
+/// variable; a recipe that runs past its wall-clock limit is stopped where it was.
+#[test]
+fn recipe_limits_from_the_environment() {
+    let t = Test::new().file("loop.rhai", "let i = 0;\nloop {\n  i += 1;\n}\n");
+    let check = |var: &str, value: &str| t.clone().args(["check", "loop.rhai"]).env(var, value).run();
+    check("DMAP_MAX_OPERATIONS", "0")
+        .usage_error()
+        .stderr("error: `DMAP_MAX_OPERATIONS` must be a whole number above 0 (operations), found `0`\n");
+    check("DMAP_MAX_OPERATIONS", "many")
+        .usage_error()
+        .stderr("error: `DMAP_MAX_OPERATIONS` must be a whole number above 0 (operations), found `many`\n");
+    check("DMAP_EVAL_TIMEOUT", "1s")
+        .usage_error()
+        .stderr("error: `DMAP_EVAL_TIMEOUT` must be a whole number above 0 (seconds), found `1s`\n");
+    t.clone()
+        .args(["check", "loop.rhai"])
+        .env("DMAP_EVAL_TIMEOUT", "1")
+        .env("DMAP_MAX_OPERATIONS", "1000000000000")
+        .run()
+        .failure()
+        // where in the loop's line it stopped varies with the timing
+        .stderr_has("error: the recipe ran longer than its wall-clock limit and was stopped here (DMAP_EVAL_TIMEOUT sets the limit in seconds)\n  --> loop.rhai:3:");
+}

@@ -12,6 +12,7 @@ use super::{limits, session};
 use crate::model::client::ClientConfig;
 use crate::model::{check_maps, Checked, ContainerMap};
 use crate::script::handles::MapHandle;
+use crate::script::input_file::InputError;
 use crate::script::select::{self, Group};
 use crate::script::{Interpreter, MapImage};
 use crate::session::{Mode, Recorder};
@@ -52,16 +53,22 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
             .unwrap_or(file)
             .to_string_lossy()
             .into_owned();
-        let text = std::fs::read_to_string(file).map_err(|source| Error::Read {
-            path: label.clone(),
-            source,
+        let text = crate::script::input_file::read(file, &label).map_err(|e| match e {
+            InputError::Io { label, error } => Error::Read {
+                path: label,
+                source: error,
+            },
+            other => Error::Problems {
+                problems: vec![other.into()],
+            },
         })?;
         let map = crate::yaml::load_map(&label, &text, None, &|v| std::env::var(v).ok())
             .map_err(|problems| Error::Problems { problems })?;
         return Ok((vec![map], Vec::new()));
     }
     let session = Rc::new(session(Mode::Record));
-    let mut interpreter = Interpreter::new(&limits(), session, Rc::new(Recorder::default()), Rc::new(Stderr));
+    let mut interpreter =
+        Interpreter::new(&limits()?, session, Rc::new(Recorder::default()), Rc::new(Stderr));
     interpreter.set_args(args);
     let evaluation = interpreter.eval_file(file)?;
     let images = crate::script::select::images(&interpreter, &evaluation)?;
@@ -87,7 +94,8 @@ fn evaluate(
     args: &[String],
 ) -> Result<(Interpreter, crate::script::interpreter::Evaluation), Error> {
     let session = Rc::new(session(Mode::Record));
-    let mut interpreter = Interpreter::new(&limits(), session, Rc::new(Recorder::default()), Rc::new(Stderr));
+    let mut interpreter =
+        Interpreter::new(&limits()?, session, Rc::new(Recorder::default()), Rc::new(Stderr));
     interpreter.set_args(args);
     let evaluation = interpreter.eval_file(file)?;
     Ok((interpreter, evaluation))

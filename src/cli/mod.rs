@@ -96,15 +96,11 @@ fn session(mode: Mode) -> Session {
     Session::with_canceller(mode, canceller().clone())
 }
 
-fn limits() -> Limits {
-    let mut limits = Limits::default();
-    if let Some(ops) = std::env::var("DMAP_MAX_OPERATIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        limits.max_operations = ops;
-    }
-    limits
+/// The recipe limits the environment sets (`DMAP_MAX_OPERATIONS`, `DMAP_EVAL_TIMEOUT`).
+fn limits() -> Result<Limits, Error> {
+    Limits::from_env(&|v| std::env::var(v).ok()).map_err(|e| Error::Usage {
+        message: e.to_string(),
+    })
 }
 
 /// Runs one verb; returns the exit status of a success (`plan` and `exec` have their own).
@@ -187,7 +183,7 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
             }
             let mode = if dry_run { Mode::DryRun } else { Mode::Apply };
             let (reporter, output) = ui.reporter_and_output();
-            let mut interpreter = Interpreter::new(&limits(), Rc::new(session(mode)), reporter, output);
+            let mut interpreter = Interpreter::new(&limits()?, Rc::new(session(mode)), reporter, output);
             interpreter.set_args(&args);
             interpreter.eval_file(&file)?;
             Ok(0)

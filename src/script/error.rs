@@ -30,6 +30,21 @@ pub(crate) enum Error {
     },
 }
 
+impl From<super::input_file::InputError> for Error {
+    fn from(e: super::input_file::InputError) -> Self {
+        match e {
+            super::input_file::InputError::Io { label, error } => Error::Read {
+                path: label,
+                source: error,
+            },
+            other => Error::Recipe {
+                problems: vec![other.into()],
+                trace: Vec::new(),
+            },
+        }
+    }
+}
+
 /// A failed action and the recipe position that called it; travels through Rhai as the value
 /// of a runtime error.
 #[derive(Clone, Debug)]
@@ -233,6 +248,17 @@ fn walk(
             vec![Problem::new(
                 format!(
                     "`{name}` not found: library `{module}` has no exported `{item}` (a library's constants are visible to importers only when declared with `export const {item} = ...;`)"
+                ),
+                origin_at(&source, *pos),
+            )]
+        }
+        EvalAltResult::ErrorTerminated(token, pos)
+            if token.is_string() && token.to_string() == super::limits::TIMED_OUT =>
+        {
+            vec![Problem::new(
+                format!(
+                    "the recipe ran longer than its wall-clock limit and was stopped here ({} sets the limit in seconds)",
+                    super::limits::EVAL_TIMEOUT_VAR
                 ),
                 origin_at(&source, *pos),
             )]

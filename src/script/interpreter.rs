@@ -1,9 +1,10 @@
 //! The interpreter: a sandboxed Rhai engine with dmap's recipe API, evaluating recipes into maps.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Instant;
 
 use rhai::{Array, Dynamic, Engine, Scope, AST};
 
@@ -11,33 +12,12 @@ use super::api::{self, Shared, State};
 use super::error::{from_eval, from_parse, Error};
 use super::handles::MapHandle;
 use super::hints::Hints;
+use super::limits::{Limits, TIMED_OUT};
 use super::output::Output;
 use super::resolver::Resolver;
 use super::sources::Sources;
 use crate::model::ContainerMap;
 use crate::session::{Reporter, Session};
-
-/// Limits that stop runaway recipes quickly with a clear error.
-#[derive(Clone, Debug)]
-pub(crate) struct Limits {
-    pub max_operations: u64,
-    pub max_call_levels: usize,
-    pub max_string_size: usize,
-    pub max_collection_size: usize,
-    pub max_modules: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_operations: 10_000_000,
-            max_call_levels: 64,
-            max_string_size: 16 << 20,
-            max_collection_size: 1_000_000,
-            max_modules: 512,
-        }
-    }
-}
 
 pub(crate) struct Interpreter {
     engine: Engine,
@@ -45,6 +25,10 @@ pub(crate) struct Interpreter {
     scope: Scope<'static>,
     /// The script functions defined so far: a later input (the REPL's) can call them.
     functions: AST,
+    /// Whether the debugger that keeps the call stack is registered.
+    call_stack: bool,
+    /// When the text being evaluated started, for the wall-clock limit.
+    started: Rc<Cell<Instant>>,
 }
 
 /// The outcome of a recipe: the maps it hands on, and the value it ended with.
@@ -74,20 +58,27 @@ impl Interpreter {
             // The interner scans its whole cache for every new string: recipes that build big
             // maps make many strings, each once.
             .set_max_strings_interned(0);
-        // A debugger that never stops: it keeps the call stack, so an instruction a template
-        // writes into a DockerFile knows the recipe line that called the template.
-        #[allow(deprecated)] // rhai marks the debugging API volatile, not deprecated
-        engine.register_debugger(
-            |_, debugger| debugger,
-            |_, _, _, _, _| Ok(rhai::debugger::DebuggerCommand::Continue),
-        );
         // The recipe's output goes where the front end wants it (around a live view, to stderr).
         let printer = output.clone();
         engine.on_print(move |text| printer.print(text));
         engine.on_debug(move |text, source, position| output.debug(text, source, position));
-        // Ctrl-C (the session's canceller) stops the recipe too, between two operations.
+        // Ctrl-C (the session's canceller) stops the recipe too, between two operations; so
+        // does the wall-clock limit, looked at every few thousand operations, while the session
+        // only records: once actions run, an Engine's pull or build may take its time.
         let cancel = session.canceller();
-        engine.on_progress(move |_| cancel.is_cancelled().then_some(Dynamic::UNIT));
+        let started = Rc::new(Cell::new(Instant::now()));
+        let since = started.clone();
+        let progress_session = session.clone();
+        let timeout = limits.eval_timeout;
+        engine.on_progress(move |ops| {
+            if cancel.is_cancelled() {
+                return Some(Dynamic::UNIT);
+            }
+            let timed_out = ops % 4096 == 0
+                && progress_session.mode() == crate::session::Mode::Record
+                && since.get().elapsed() > timeout;
+            timed_out.then(|| Dynamic::from(TIMED_OUT))
+        });
         let sources = Rc::new(Sources::default());
         let mut engine = engine;
         engine.set_module_resolver(Resolver::from_env(sources.clone()));
@@ -105,7 +96,29 @@ impl Interpreter {
             state,
             scope: Scope::new(),
             functions: AST::empty(),
+            call_stack: false,
+            started,
         }
+    }
+
+    /// Registers a debugger that never stops: it keeps the call stack, so an instruction a
+    /// template writes into a DockerFile knows the recipe line that called the template. Only
+    /// once a text can call script functions (it defines one, a closure, or imports a library):
+    /// the debugger copies the arguments of every call into its stack, the whole array for each
+    /// `a.push(x)`, which made a loop of pushes quadratic.
+    fn keep_call_stack_for(&mut self, ast: &AST, text: &str) {
+        if self.call_stack {
+            return;
+        }
+        if ast.iter_functions().next().is_none() && !text.contains("import") && !text.contains("eval") {
+            return;
+        }
+        #[allow(deprecated)] // rhai marks the debugging API volatile, not deprecated
+        self.engine.register_debugger(
+            |_, debugger| debugger,
+            |_, _, _, _, _| Ok(rhai::debugger::DebuggerCommand::Continue),
+        );
+        self.call_stack = true;
     }
 
     /// Makes `ARGS` (an array of strings) visible to the main recipe.
@@ -121,10 +134,7 @@ impl Interpreter {
             .unwrap_or(path)
             .to_string_lossy()
             .into_owned();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: label.clone(),
-            source,
-        })?;
+        let text = super::input_file::read(path, &label).map_err(Error::from)?;
         self.eval_text(&label, &text)
     }
 
@@ -138,9 +148,11 @@ impl Interpreter {
             .engine
             .compile_with_scope(&self.scope, text)
             .map_err(|e| from_parse(&e, &source, Some(text)))?;
+        self.keep_call_stack_for(&ast, text);
         // Earlier functions stay callable; one defined again replaces the old one.
         let mut run = self.functions.merge(&ast);
         run.set_source(label);
+        self.started.set(Instant::now());
         let value = self
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &run)
@@ -341,6 +353,24 @@ fn import_at(chars: &[char], mut i: usize) -> Option<(String, String, usize)> {
 #[cfg(test)]
 mod tests {
     use super::top_level_imports;
+
+    /// The call stack is kept only once script functions can be called: pushes into an array
+    /// in a recipe without functions don't copy the array for each push.
+    #[test]
+    fn the_call_stack_is_kept_only_for_texts_that_can_call_script_functions() {
+        for (text, kept) in [
+            ("let a = []; for i in 0..100 { a.push(i); } a.len()", false),
+            ("fn f(a) { a.push(1); a } f([])", true),
+            ("let f = |x| x + 1; f.call(1)", true),
+            ("import \"dmap/users\" as users; 1", true),
+        ] {
+            let mut interpreter = crate::script::tests::interpreter();
+            if let Err(e) = interpreter.eval_text("t.rhai", text) {
+                panic!("{text}: {e}");
+            }
+            assert_eq!(interpreter.call_stack, kept, "{text}");
+        }
+    }
 
     #[test]
     fn imports_at_the_top_level_are_found() {

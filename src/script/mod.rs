@@ -7,7 +7,9 @@ pub(crate) mod docs;
 pub(crate) mod error;
 pub(crate) mod handles;
 pub(crate) mod hints;
+pub(crate) mod input_file;
 pub(crate) mod interpreter;
+pub(crate) mod limits;
 pub(crate) mod output;
 pub(crate) mod resolver;
 pub(crate) mod select;
@@ -19,6 +21,7 @@ pub(crate) mod vocabulary;
 mod tests;
 
 pub(crate) use error::Error;
-pub(crate) use interpreter::{Interpreter, Limits};
+pub(crate) use interpreter::Interpreter;
+pub(crate) use limits::Limits;
 pub(crate) use output::Output;
 pub(crate) use select::MapImage;

@@ -12,20 +12,12 @@ use rhai::{Engine, EvalAltResult, Module, Position, Scope, Shared};
 
 use super::error::{origin_at, raise_one};
 use super::hints::Hints;
+use super::input_file::{self, InputError};
 use super::sources::Sources;
 // The diagnostics read a library's lines through here too.
 use super::stdlib::stdlib_names;
 pub(crate) use super::stdlib::stdlib_text;
 use crate::model::Problem;
-
-/// A library that was found but can't be read.
-#[derive(Debug, thiserror::Error)]
-#[error("can't read `{}`: {error}", path.display())]
-pub(crate) struct ImportError {
-    path: PathBuf,
-    // Not a `#[source]`: the message becomes a problem's one line, so the cause is part of it.
-    error: std::io::Error,
-}
 
 pub(crate) struct Resolver {
     search_path: Vec<PathBuf>,
@@ -57,7 +49,7 @@ impl Resolver {
     }
 
     /// Finds the text of a library: (label used as its source, text).
-    fn find(&self, importer: Option<&str>, name: &str) -> Result<Option<(String, String)>, ImportError> {
+    fn find(&self, importer: Option<&str>, name: &str) -> Result<Option<(String, String)>, InputError> {
         let file = if name.ends_with(".rhai") {
             name.to_string()
         } else {
@@ -74,16 +66,14 @@ impl Resolver {
             candidates.extend(self.search_path.iter().map(|d| d.join(&file)));
         }
         for path in candidates {
-            if path.is_file() {
-                let text = std::fs::read_to_string(&path).map_err(|error| ImportError {
-                    path: path.clone(),
-                    error,
-                })?;
+            // Whatever is there is read, or refused by name (a FIFO, a directory): not passed over.
+            if std::fs::metadata(&path).is_ok() {
                 let label = path
                     .strip_prefix("./")
                     .unwrap_or(&path)
                     .to_string_lossy()
                     .into_owned();
+                let text = input_file::read(&path, &label)?;
                 return Ok(Some((label, text)));
             }
         }
@@ -122,7 +112,9 @@ impl ModuleResolver for Resolver {
                     here,
                 )));
             }
-            Err(e) => return Err(raise_one(Problem::new(e, here))),
+            // A bad byte is placed in the library; a file that can't be read, at the import.
+            Err(e @ InputError::NotUtf8 { .. }) => return Err(raise_one(e.into())),
+            Err(e) => return Err(raise_one(Problem::new(e.to_string(), here))),
         };
         if let Some(m) = self.cache.borrow().get(&label) {
             return Ok(m.clone());

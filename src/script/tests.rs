@@ -7,7 +7,7 @@ use super::stdlib::stdlib_entries;
 use crate::script::vocabulary::{Function, Vocabulary, TYPES};
 
 /// A script host as `dmap` makes one, with nothing evaluated.
-fn interpreter() -> crate::script::Interpreter {
+pub(super) fn interpreter() -> crate::script::Interpreter {
     use std::rc::Rc;
     let session = Rc::new(crate::session::Session::new(crate::session::Mode::Record));
     let reporter = Rc::new(crate::session::Recorder::default());

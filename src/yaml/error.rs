@@ -12,7 +12,10 @@ pub(crate) enum YamlError {
     /// The origin's key path ends with the key; its line is that of the repeated key.
     #[error("duplicate key `{key}`")]
     DuplicateKey { origin: Origin, key: String },
-    #[error("key must be a scalar, found {found}")]
+    /// The origin's line is that of the second document's start.
+    #[error("a map file holds one YAML document: a second one starts here")]
+    SecondDocument { origin: Origin },
+    #[error("key must be a scalar, found {found} (complex keys such as `? [a, b]` are not supported)")]
     BadKey { origin: Origin, found: &'static str },
     #[error("unknown tag `{tag}`")]
     UnknownTag { origin: Origin, tag: String },
@@ -31,6 +34,7 @@ impl YamlError {
         match self {
             YamlError::Syntax { origin, .. }
             | YamlError::NotMapping { origin, .. }
+            | YamlError::SecondDocument { origin }
             | YamlError::DuplicateKey { origin, .. }
             | YamlError::BadKey { origin, .. }
             | YamlError::UnknownTag { origin, .. }

@@ -13,6 +13,8 @@ use super::Seg;
 #[derive(Debug, Default)]
 pub(super) struct Lines {
     entries: HashMap<u64, Vec<usize>>,
+    /// The lines of complex keys (`? [a, b]`, `[a, b]: x`), by the hash of their mapping's path.
+    complex_keys: HashMap<u64, Vec<usize>>,
 }
 
 fn path_hash<'a>(segs: impl Iterator<Item = &'a Seg>) -> u64 {
@@ -31,7 +33,16 @@ impl Lines {
         }
         Lines {
             entries: scanner.entries,
+            complex_keys: scanner.complex_keys,
         }
+    }
+
+    /// The line of the first complex key of the mapping at `path`.
+    pub(super) fn complex_key(&self, path: &[Seg]) -> Option<usize> {
+        self.complex_keys
+            .get(&path_hash(path.iter()))
+            .and_then(|lines| lines.first())
+            .copied()
     }
 
     /// The line of the `nth` (from 0) occurrence of `path`; repeated keys occur more than once.
@@ -59,6 +70,7 @@ struct Scanner {
     stack: Vec<(usize, Seg)>,
     skip: Skip,
     entries: HashMap<u64, Vec<usize>>,
+    complex_keys: HashMap<u64, Vec<usize>>,
 }
 
 impl Scanner {
@@ -93,6 +105,11 @@ impl Scanner {
             let trimmed = after.trim_start();
             column += 1 + after.len() - trimmed.len();
             rest = trimmed;
+        }
+        if is_complex_key(rest) {
+            self.stack.retain(|(c, _)| *c < column);
+            let hash = path_hash(self.stack.iter().map(|(_, seg)| seg));
+            self.complex_keys.entry(hash).or_default().push(number);
         }
         let value = match split_key(rest) {
             Some((key, value)) => {
@@ -133,6 +150,65 @@ impl Scanner {
         let hash = path_hash(self.stack.iter().map(|(_, seg)| seg));
         self.entries.entry(hash).or_default().push(number);
     }
+}
+
+/// The line of the start of a second YAML document in `text`: a `---` after content, or
+/// content after a `...` end marker. Only a text the parser refused is scanned.
+pub(super) fn second_document(text: &str) -> Option<usize> {
+    let (mut content, mut ended) = (false, false);
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if is_marker(line, "---") {
+            if content || ended {
+                return Some(i + 1);
+            }
+            let rest = line[3..].trim();
+            content = !rest.is_empty() && !rest.starts_with('#');
+        } else if is_marker(line, "...") {
+            ended = true;
+        } else if trimmed.is_empty() || trimmed.starts_with('#') || line.starts_with('%') {
+        } else if ended {
+            return Some(i + 1);
+        } else {
+            content = true;
+        }
+    }
+    None
+}
+
+/// An explicit key (`? KEY`) or a flow collection used as a key (`[a, b]: x`).
+fn is_complex_key(text: &str) -> bool {
+    if text == "?" || text.starts_with("? ") || text.starts_with("?\t") {
+        return true;
+    }
+    if !text.starts_with(['[', '{']) {
+        return false;
+    }
+    let (mut depth, mut quote, mut escaped, mut end) = (0usize, None, false, None);
+    for (i, c) in text.char_indices() {
+        match quote {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '"' | '\'' => quote = Some(c),
+                '[' | '{' => depth += 1,
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        if depth == 0 {
+            end = Some(i + c.len_utf8());
+            break;
+        }
+    }
+    end.is_some_and(|end| {
+        let after = text[end..].trim_start();
+        after
+            .strip_prefix(':')
+            .is_some_and(|v| v.is_empty() || v.starts_with([' ', '\t']))
+    })
 }
 
 fn is_marker(line: &str, marker: &str) -> bool {

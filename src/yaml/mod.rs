@@ -74,7 +74,15 @@ pub(crate) fn parse(
     text: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<YamlDocument, YamlError> {
-    let node = Node::read(text).map_err(|e| YamlError::syntax(file, &e))?;
+    let node = Node::read(text).map_err(|e| match lines::second_document(text) {
+        Some(line) if e.location().is_none() => YamlError::SecondDocument {
+            origin: Origin {
+                line: Some(line),
+                ..Origin::new(file)
+            },
+        },
+        _ => YamlError::syntax(file, &e),
+    })?;
     let file: Arc<str> = file.into();
     let lines = Lines::scan(text);
     let root = Converter {
@@ -371,7 +379,11 @@ impl Converter<'_> {
     fn key(&self, node: Node, path: &mut Vec<Seg>) -> Result<String, YamlError> {
         let key = self.convert(node, path)?;
         key.scalar_text().ok_or_else(|| YamlError::BadKey {
-            origin: self.origin(path),
+            // At the first complex key below the mapping: its own path can't be written.
+            origin: Origin {
+                line: self.lines.complex_key(path).or_else(|| self.lines.find(path, 0)),
+                ..self.origin(path)
+            },
             found: key.type_name(),
         })
     }

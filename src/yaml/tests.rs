@@ -488,3 +488,82 @@ last: !path ~ # comment: here
     }
     assert_eq!(doc.origin(&[]).key_path, None);
 }
+
+#[test]
+fn complex_keys_are_errors_at_their_line() {
+    for (text, path, line) in [
+        ("web:\n  image: x\n? [a, b]\n: {image: x}\n", None, Some(3)),
+        ("web:\n  image: x\n[a, b]: {image: x}\n", None, Some(3)),
+        ("web:\n  image: x\n  ? {a: 1}\n  : 2\n", Some("web"), Some(3)),
+        // a flow mapping hides the key's line: the mapping's own
+        ("web: {image: x, [a]: 1}\n", Some("web"), Some(1)),
+    ] {
+        let e = error(text);
+        assert!(matches!(&e, YamlError::BadKey { .. }), "{text:?}: {e}");
+        let origin = e.origin();
+        assert_eq!(
+            (origin.key_path.as_deref(), origin.line),
+            (path, line),
+            "{text:?}"
+        );
+    }
+    assert_eq!(
+        error("? [a, b]\n: 1\n").to_string(),
+        "key must be a scalar, found a list (complex keys such as `? [a, b]` are not supported)"
+    );
+}
+
+#[test]
+fn a_second_document_is_an_error_at_its_start() {
+    for (text, line) in [
+        ("web:\n  image: x\n---\nweb2:\n  image: y\n", 3),
+        ("# c\n---\nweb:\n  image: x\n--- # two\nweb2: {}\n", 5),
+        ("--- {a: 1}\n---\nb: 2\n", 2),
+        ("a: 1\n...\nb: 2\n", 3),
+    ] {
+        let e = error(text);
+        assert!(matches!(&e, YamlError::SecondDocument { .. }), "{text:?}: {e}");
+        assert_eq!(e.origin().line, Some(line), "{text:?}");
+    }
+    // one document, with its markers
+    assert!(load("---\na: 1\n...\n").is_ok());
+    assert!(load("%YAML 1.1\n---\na: 1\n").is_ok());
+}
+
+/// docker-map reads YAML 1.1 merge keys: a key written in the mapping overrides the merged
+/// one, earlier merged mappings win over later ones; a key written twice is a duplicate, at
+/// its second line, whether or not a merge is involved.
+#[test]
+fn merge_keys_and_duplicates() {
+    let text = "base: &a\n  image: x\n  user: u\nweb:\n  <<: *a\n  image: y\n";
+    let Value::Map(map) = root(text) else { panic!() };
+    assert_eq!(
+        map["web"],
+        Value::map([("image", Value::str("y")), ("user", Value::str("u"))])
+    );
+    for (text, path, line) in [
+        (
+            "base: &a\n  image: x\nweb:\n  <<: *a\n  image: y\n  image: z\n",
+            "web.image",
+            6,
+        ),
+        (
+            "base: &a\n  image: x\nweb:\n  image: y\n  <<: *a\n  image: z\n",
+            "web.image",
+            6,
+        ),
+        (
+            "base: &a\n  image: x\n  image: y\nweb:\n  <<: *a\n",
+            "base.image",
+            3,
+        ),
+    ] {
+        let e = error(text);
+        assert!(matches!(&e, YamlError::DuplicateKey { .. }), "{text:?}: {e}");
+        assert_eq!(
+            (e.origin().key_path.as_deref(), e.origin().line),
+            (Some(path), Some(line)),
+            "{text:?}"
+        );
+    }
+}

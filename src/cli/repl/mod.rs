@@ -30,7 +30,7 @@ const PROMPT: &str = "dmap> ";
 pub(super) fn run(file: Option<&Path>, args: &[String], ui: &Ui) -> Result<(), Error> {
     let (reporter, output) = ui.reporter_and_output();
     let interpreter = Rc::new(RefCell::new(Interpreter::new(
-        &limits(),
+        &limits()?,
         Rc::new(session(Mode::Apply)),
         reporter,
         output,

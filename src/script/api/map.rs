@@ -10,6 +10,7 @@ use crate::model::{check_maps, ContainerMap, Origin, Problem};
 use crate::script::convert::to_dynamic;
 use crate::script::error::{raise, raise_one};
 use crate::script::handles::{ContainersHandle, EntriesHandle, ImagesHandle, MapHandle};
+use crate::script::input_file::{io_reason, InputError};
 
 /// The directory relative paths of the calling file are resolved against.
 fn caller_dir(origin: &Origin) -> PathBuf {
@@ -57,11 +58,14 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
                 .unwrap_or(&full)
                 .to_string_lossy()
                 .into_owned();
-            let text = std::fs::read_to_string(&full).map_err(|e| {
-                raise_one(Problem::new(
-                    format!("can't read map file `{label}`: {}", io_reason(&e)),
+            let text = crate::script::input_file::read(&full, &label).map_err(|e| match e {
+                InputError::Io { error, .. } => raise_one(Problem::new(
+                    format!("can't read map file `{label}`: {}", io_reason(&error)),
                     origin.clone(),
-                ))
+                )),
+                // A bad byte is placed in the map file; the rest at the call.
+                e @ InputError::NotUtf8 { .. } => raise_one(e.into()),
+                e => raise_one(Problem::new(e.to_string(), origin.clone())),
             })?;
             let map =
                 crate::yaml::load_map(&label, &text, name, &|v| std::env::var(v).ok()).map_err(raise)?;
@@ -179,13 +183,5 @@ fn static_kind(key: &str) -> &'static str {
         "networks" => "networks",
         "host" => "host",
         _ => "groups",
-    }
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
     }
 }
