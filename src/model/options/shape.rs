@@ -191,17 +191,39 @@ pub(crate) fn signal(value: &Value) -> InputResult<Option<String>> {
         Value::Str(s) => s.clone(),
         other => return Err(InputError::expected("a signal name such as `SIGINT`", other)),
     };
-    let ok = !text.is_empty()
-        && (text.parse::<u8>().is_ok_and(|n| (1..=64).contains(&n))
-            || text
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '+' || c == '-'));
-    if ok {
+    if is_linux_signal(&text) {
         Ok(Some(text))
     } else {
         Err(invalid!(
-            "invalid signal `{text}`: expected a name such as `SIGINT` or a number"
+            "unknown signal `{text}`: expected a Linux signal name such as `SIGINT` or `TERM`, `SIGRTMIN+n`, `SIGRTMAX-n`, or a number from 1 to 64"
         ))
+    }
+}
+
+/// The Linux signal names the Engine knows (without `SIG`).
+const SIGNALS: [&str; 36] = [
+    "ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO", "IOT", "KILL", "PIPE",
+    "POLL", "PROF", "PWR", "QUIT", "RTMAX", "RTMIN", "SEGV", "STKFLT", "STOP", "SYS", "TERM", "TRAP", "TSTP",
+    "TTIN", "TTOU", "URG", "USR1", "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ",
+];
+
+/// What the Engine's signal parser accepts on Linux: a number from 1 to 64, or a name in any
+/// case, with or without `SIG`, including the real-time `RTMIN+1`..`RTMIN+15` and
+/// `RTMAX-14`..`RTMAX-1`.
+fn is_linux_signal(text: &str) -> bool {
+    if let Ok(n) = text.parse::<i64>() {
+        return (1..=64).contains(&n);
+    }
+    let upper = text.to_ascii_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    // The Engine spells the offsets without leading zeros or signs.
+    let offset = |rest: &str, max: u8| {
+        !rest.starts_with('0') && rest.parse::<u8>().is_ok_and(|n| (1..=max).contains(&n))
+    };
+    match (name.strip_prefix("RTMIN+"), name.strip_prefix("RTMAX-")) {
+        (Some(rest), _) => offset(rest, 15),
+        (_, Some(rest)) => offset(rest, 14),
+        _ => SIGNALS.contains(&name),
     }
 }
 
@@ -253,5 +275,71 @@ fn restart_policy(value: &Value) -> InputResult<Value> {
             "a restart policy such as {Name: \"always\"} or \"on-failure:3\"",
             value,
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_are_those_the_engine_knows_on_linux() {
+        let known = [
+            "SIGTERM",
+            "TERM",
+            "sigterm",
+            "Int",
+            "SIGKILL",
+            "SIGUSR1",
+            "SIGWINCH",
+            "SIGIOT",
+            "SIGRTMIN",
+            "SIGRTMIN+1",
+            "RTMIN+15",
+            "SIGRTMAX-14",
+            "SIGRTMAX-1",
+            "SIGRTMAX",
+            "1",
+            "9",
+            "64",
+        ];
+        for text in known {
+            assert_eq!(
+                signal(&Value::str(text)).unwrap(),
+                Some(text.to_string()),
+                "{text}"
+            );
+        }
+        for n in [1, 15, 64] {
+            assert_eq!(signal(&Value::Int(n)).unwrap(), Some(n.to_string()));
+        }
+        let unknown = [
+            "SIGFOO",
+            "FOO",
+            "SIG",
+            "",
+            "SIGTERM ",
+            "sig int",
+            "0",
+            "65",
+            "-1",
+            "SIGRTMIN+0",
+            "SIGRTMIN+16",
+            "SIGRTMIN+01",
+            "SIGRTMAX-15",
+            "SIGRTMAX+1",
+            "SIGRTMIN-1",
+            "SIGSIGTERM",
+        ];
+        for text in unknown {
+            let err = signal(&Value::str(text)).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("unknown signal `{text}`")),
+                "{text}: {err}"
+            );
+        }
+        for value in [Value::Int(0), Value::Int(65), Value::Bool(true)] {
+            assert!(signal(&value).is_err(), "{value}");
+        }
     }
 }
