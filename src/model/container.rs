@@ -380,6 +380,7 @@ fn paths(value: &Value) -> InputResult<Vec<String>> {
             "invalid shared path `{bad}`: container paths are absolute"
         ));
     }
+    list.iter().try_for_each(|p| options::not_the_root(p))?;
     let mut out = Vec::new();
     merge_list(&mut out, &list);
     Ok(out)

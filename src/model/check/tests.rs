@@ -297,3 +297,103 @@ fn deploy_on_one_swarm_client_of_two() {
         ["container `web`: `deploy` is for Swarm clients, and client `edge` is not one (`docker(#{ swarm: true })`)"]
     );
 }
+
+#[test]
+fn the_container_root_is_no_mount_destination() {
+    let root = "is the container's root, which the Engine can't mount over";
+    let vols = || ("volumes", Value::map([("data", Value::str("/data"))]));
+    // (the map, the destination refused; None: it builds)
+    let cases: Vec<(Vec<(&str, Value)>, Option<&str>)> = vec![
+        (
+            vec![("web", Value::map([("shares", Value::str("/"))]))],
+            Some("`/`"),
+        ),
+        (
+            vec![(
+                "web",
+                Value::map([("shares", Value::List(vec![Value::str("/x"), Value::str("/a/..")]))]),
+            )],
+            Some("`/a/..`"),
+        ),
+        (
+            vec![("web", Value::map([("binds", Value::str("/srv://"))]))],
+            Some("`//`"),
+        ),
+        (
+            vec![(
+                "web",
+                Value::map([(
+                    "binds",
+                    Value::List(vec![Value::List(vec![Value::str("/./"), Value::str("/srv")])]),
+                )]),
+            )],
+            Some("`/./`"),
+        ),
+        (
+            vec![
+                vols(),
+                (
+                    "web",
+                    Value::map([(
+                        "attaches",
+                        Value::List(vec![Value::List(vec![Value::str("data"), Value::str("/")])]),
+                    )]),
+                ),
+            ],
+            Some("`/`"),
+        ),
+        (
+            vec![
+                vols(),
+                (
+                    "web",
+                    Value::map([(
+                        "uses",
+                        Value::List(vec![Value::List(vec![Value::str("data"), Value::str("/")])]),
+                    )]),
+                ),
+            ],
+            Some("`/`"),
+        ),
+        (
+            vec![("volumes", Value::map([("data", Value::str("/"))]))],
+            Some("`/`"),
+        ),
+        (
+            vec![(
+                "volumes",
+                Value::map([("data", Value::map([("default_path", Value::str("/x/../"))]))]),
+            )],
+            Some("`/x/../`"),
+        ),
+        // paths below the root, and `/.x`, are fine
+        (
+            vec![
+                vols(),
+                (
+                    "web",
+                    Value::map([
+                        ("shares", Value::str("/.x")),
+                        ("binds", Value::str("/srv:/srv")),
+                        ("attaches", Value::str("data")),
+                    ]),
+                ),
+            ],
+            None,
+        ),
+    ];
+    for (fields, refused) in cases {
+        let built = ContainerMap::from_value("m", &Value::map(fields.clone()), &|_| Origin::default());
+        match (built, refused) {
+            (Ok(_), None) => {}
+            (Err(problems), Some(path)) => {
+                let message = &problems[0].message;
+                assert!(
+                    message.contains(&format!("mount destination {path} {root}")),
+                    "{message}"
+                );
+            }
+            (built, _) => panic!("{fields:?}: {:?}", built.err()),
+        }
+    }
+}

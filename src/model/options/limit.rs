@@ -72,7 +72,7 @@ impl Limit {
 
 /// Whether a mount destination is the container's root, however it is spelled (`/`, `//`,
 /// `/./`, `/a/..`): the Engine refuses to mount over it.
-pub(super) fn is_root_destination(path: &str) -> bool {
+pub(crate) fn is_root_destination(path: &str) -> bool {
     let mut depth = 0usize;
     let mut absolute = false;
     for part in Path::new(path).components() {
@@ -104,11 +104,18 @@ fn mount_targets(json: &Json) -> InputResult<()> {
         Json::Object(m) => m.keys().map(String::as_str).collect(),
         _ => Vec::new(),
     };
-    match targets.into_iter().find(|t| is_root_destination(t)) {
-        Some(t) => Err(invalid!(
-            "mount destination `{t}` is the container's root, which the Engine can't mount over"
-        )),
-        None => Ok(()),
+    targets.into_iter().try_for_each(not_the_root)
+}
+
+/// A mount destination other than the container's root (container fields and the map's
+/// `volumes` paths, as well as the keywords above).
+pub(crate) fn not_the_root(path: &str) -> InputResult<()> {
+    if is_root_destination(path) {
+        Err(invalid!(
+            "mount destination `{path}` is the container's root, which the Engine can't mount over"
+        ))
+    } else {
+        Ok(())
     }
 }
 

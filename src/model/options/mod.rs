@@ -17,7 +17,7 @@ use crate::model::input::invalid;
 use std::collections::BTreeMap;
 
 pub(crate) use engine::{health, Json};
-pub(crate) use limit::Limit;
+pub(crate) use limit::{not_the_root, Limit};
 pub(crate) use shape::{signal, Shape};
 pub(crate) use size::bytes_text;
 
