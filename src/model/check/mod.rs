@@ -4,12 +4,13 @@
 //! One file per concern: `references.rs` (what a configuration names exists and fits),
 //! `mounts.rs` (one volume per container path), `shared_clients.rs` (containers that refer to
 //! each other run on the same Engines), `ports.rs` (host ports bound twice), `engine_limits.rs` (option values the Engine would
-//! refuse), and, once the
+//! refuse), `hostnames.rs` (derived hostnames too long for a label), and, once the
 //! clients are known, `clients.rs` (what they must provide) with `swarm.rs` (what a Swarm
 //! service can't do).
 
 mod clients;
 mod engine_limits;
+mod hostnames;
 mod mounts;
 mod ports;
 mod references;
@@ -58,6 +59,7 @@ pub(crate) fn check_maps<'a>(
         references::references(map, &configs, &mut problems);
         shared_clients::shared_clients(map, &configs, &mut problems);
         engine_limits::engine_limits(&configs, &mut problems);
+        hostnames::hostnames(map, &configs, &mut problems);
         // Unknown references are left out of the graph, so cycles are found regardless.
         match Graph::build(map, &configs) {
             Ok(graph) if problems.len() == before => checked.push(Checked { map, configs, graph }),

@@ -397,3 +397,64 @@ fn the_container_root_is_no_mount_destination() {
         }
     }
 }
+
+#[test]
+fn derived_hostnames_fit_a_label() {
+    let long = "c".repeat(60);
+    let config = |extra: Vec<(&str, Value)>| {
+        let mut fields = vec![("image", Value::str("app"))];
+        fields.extend(extra);
+        Value::map(fields)
+    };
+    // (the map's fields besides the configuration, the configuration's, the problem expected)
+    type Case<'a> = (Vec<(&'a str, Value)>, Vec<(&'a str, Value)>, Option<String>);
+    let cases: Vec<Case<'_>> = vec![
+        // `m-` and 60 characters: 62
+        (vec![], vec![], None),
+        (
+            vec![],
+            vec![("instances", Value::str("ab"))],
+            Some(format!("container `m.{long}.ab`: the hostname dmap derives from its name, `m-{long}-ab`, is 65 characters, more than the 63 a hostname label allows; shorten the names, or set `create_options.hostname` or the map's `set_hostname: false`")),
+        ),
+        (
+            vec![],
+            vec![("clients", Value::str("edge"))],
+            Some(format!("container `m.{long}`: the hostname dmap derives from its name and client `edge`, `m-{long}-edge`, is 67 characters")),
+        ),
+        // no hostname is derived: nothing to check
+        (vec![("set_hostname", Value::Bool(false))], vec![("instances", Value::str("ab"))], None),
+        (vec![], vec![("instances", Value::str("ab")), ("network_mode", Value::str("host"))], None),
+        (
+            vec![],
+            vec![
+                ("instances", Value::str("ab")),
+                ("create_options", Value::map([("hostname", Value::str("web"))])),
+            ],
+            None,
+        ),
+        // a hostname of its own is held to the same limit
+        (
+            vec![],
+            vec![("create_options", Value::map([("hostname", Value::str(&"h".repeat(64)))]))],
+            Some(format!("container `{long}`: `create_options` `hostname`: hostname `{}` has a label of 64 characters", "h".repeat(64))),
+        ),
+    ];
+    for (map_fields, fields, want) in cases {
+        let mut all = map_fields.clone();
+        all.push((long.as_str(), config(fields.clone())));
+        let m = map(all);
+        let result = check(&m);
+        match (result, &want) {
+            (Ok(_), None) => {}
+            (Err(problems), Some(text)) => {
+                assert_eq!(problems.len(), 1, "{problems:?}");
+                assert!(
+                    problems[0].message.starts_with(text.as_str()),
+                    "{}",
+                    problems[0].message
+                );
+            }
+            (result, _) => panic!("{map_fields:?} {fields:?}: {:?}, expected {want:?}", result.err()),
+        }
+    }
+}

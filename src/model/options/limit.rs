@@ -8,6 +8,7 @@ use super::engine::Json;
 use super::size::bytes_text;
 use super::Reading;
 use crate::model::input::InputResult;
+use crate::model::name::hostname_too_long;
 
 /// A limit on a keyword's Engine value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +26,8 @@ pub(crate) enum Limit {
     MountTargets,
     /// A retry count, not negative, and only for `on-failure`.
     RestartRetries,
+    /// A hostname the kernel can set: labels of at most 63 characters.
+    Hostname,
 }
 
 impl Limit {
@@ -66,6 +69,10 @@ impl Limit {
             },
             Limit::MountTargets => mount_targets(json),
             Limit::RestartRetries => restart_retries(json),
+            Limit::Hostname => match json.as_str().and_then(hostname_too_long) {
+                Some(why) => Err(why.into()),
+                None => Ok(()),
+            },
         }
     }
 }

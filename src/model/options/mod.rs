@@ -211,7 +211,7 @@ pub(crate) const OPTIONS: &[OptionDef] = &[
         Shape::Healthcheck,
         Engine::Field(Field::Healthcheck),
     ),
-    create("hostname", Shape::Str, Engine::Field(Field::Hostname)),
+    create("hostname", Shape::Str, Engine::Field(Field::Hostname)).limit(Limit::Hostname),
     host("init", Shape::Bool, "Init"),
     host("ipc_mode", Shape::Str, "IpcMode"),
     host(
