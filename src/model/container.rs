@@ -358,6 +358,9 @@ fn opt_image(value: &Value) -> InputResult<Option<String>> {
             if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 return Err(invalid!("invalid image name `{s}`"));
             }
+            if let Some(why) = super::image::reference_problem(&s) {
+                return Err(invalid!("invalid image `{s}`: {why}"));
+            }
             Ok(Some(s))
         }
     }
