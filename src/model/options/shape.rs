@@ -154,24 +154,35 @@ fn scalar_texts(items: &[Value]) -> Result<Vec<Value>, ()> {
         .collect()
 }
 
-/// `{K: V}` (a null value is empty) or `["K=V"]`, as a mapping.
+/// `{K: V}` (a null value is empty) or `["K=V"]`, as a mapping. The Engine reads `K=V` entries:
+/// a name with `=` would split elsewhere, and an entry without one is no variable.
 fn environment(value: &Value) -> InputResult<Value> {
     let expected = || InputError::expected("a mapping of variables or a list of `K=V`", value);
     match value {
-        Value::Map(map) => map
-            .iter()
-            .map(|(k, v)| match v {
-                Value::Null => Some((k.clone(), Value::str(""))),
-                v => v.scalar_text().map(|t| (k.clone(), Value::Str(t))),
-            })
-            .collect::<Option<BTreeMap<_, _>>>()
-            .map(Value::Map)
-            .ok_or_else(expected),
+        Value::Map(map) => {
+            if let Some(bad) = map.keys().find(|k| k.is_empty() || k.contains('=')) {
+                return Err(invalid!(
+                    "invalid environment variable name `{bad}`: a name is not empty and has no `=`"
+                ));
+            }
+            map.iter()
+                .map(|(k, v)| match v {
+                    Value::Null => Some((k.clone(), Value::str(""))),
+                    v => v.scalar_text().map(|t| (k.clone(), Value::Str(t))),
+                })
+                .collect::<Option<BTreeMap<_, _>>>()
+                .map(Value::Map)
+                .ok_or_else(expected)
+        }
         Value::List(items) => {
             let mut env = BTreeMap::new();
             for item in items {
                 let text = item.as_str().ok_or_else(|| InputError::expected("`K=V`", item))?;
-                let (k, v) = text.split_once('=').unwrap_or((text, ""));
+                let Some((k, v)) = text.split_once('=') else {
+                    return Err(invalid!(
+                        "environment entry `{text}` has no `=`: write `{text}=` for an empty value"
+                    ));
+                };
                 if k.is_empty() {
                     return Err(invalid!("invalid environment entry `{text}`"));
                 }
@@ -281,6 +292,47 @@ fn restart_policy(value: &Value) -> InputResult<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn environments_are_k_v() {
+        let list = |items: &[&str]| Value::List(items.iter().map(|i| Value::str(*i)).collect());
+        // (the value, the mapping kept, or the start of the error)
+        let cases: Vec<(Value, Result<Value, &str>)> = vec![
+            (
+                list(&["A=1", "B=x=y", "C="]),
+                Ok(Value::map([
+                    ("A", Value::str("1")),
+                    ("B", Value::str("x=y")),
+                    ("C", Value::str("")),
+                ])),
+            ),
+            (
+                Value::map([("A", Value::Int(1)), ("C", Value::Null)]),
+                Ok(Value::map([("A", Value::str("1")), ("C", Value::str(""))])),
+            ),
+            (
+                list(&["A"]),
+                Err("environment entry `A` has no `=`: write `A=` for an empty value"),
+            ),
+            (list(&["A=1", "B"]), Err("environment entry `B` has no `=`")),
+            (list(&["=1"]), Err("invalid environment entry `=1`")),
+            (
+                Value::map([("A=B", Value::str("1"))]),
+                Err("invalid environment variable name `A=B`: a name is not empty and has no `=`"),
+            ),
+            (
+                Value::map([("", Value::str("1"))]),
+                Err("invalid environment variable name ``"),
+            ),
+        ];
+        for (value, want) in cases {
+            match (environment(&value), want) {
+                (Ok(got), Ok(kept)) => assert_eq!(got, kept, "{value}"),
+                (Err(e), Err(start)) => assert!(e.to_string().starts_with(start), "{value}: {e}"),
+                (got, want) => panic!("{value}: {got:?}, expected {want:?}"),
+            }
+        }
+    }
 
     #[test]
     fn signals_are_those_the_engine_knows_on_linux() {
