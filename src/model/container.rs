@@ -172,7 +172,7 @@ impl ContainerConfig {
             "image" => self.image = opt_image(value)?,
             "abstract" => self.is_abstract = boolean(value, "abstract")?,
             "extends" => self.extends = names("config", value)?,
-            "instances" => self.instances = names("instance", value)?,
+            "instances" => self.instances = instances(value)?,
             "clients" => self.clients = names("client", value)?,
             "shares" => self.shares = paths(value)?,
             "binds" => self.binds = Bind::parse_list(value)?,
@@ -366,6 +366,27 @@ fn opt_image(value: &Value) -> InputResult<Option<String>> {
     }
 }
 
+/// Instances are named: a number is most likely meant as a count, which would make one
+/// container named after it, so it is refused with the names that count would take.
+fn instances(value: &Value) -> InputResult<Vec<String>> {
+    let count = match value {
+        Value::Int(n) => n.to_string(),
+        Value::Float(x) => x.to_string(),
+        _ => return names("instance", value),
+    };
+    let numbered = match value {
+        Value::Int(n @ 1..=3) => (1..=*n)
+            .map(|i| format!("\"{i}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Int(n) if *n > 3 => format!("\"1\", \"2\", ..., \"{n}\""),
+        _ => "\"1\", \"2\"".to_string(),
+    };
+    Err(invalid!(
+        "{count} is a number, but instances are named (e.g. `[\"a\", \"b\"]`): for numbered containers, name them `[{numbered}]` (on a Swarm client, `deploy.replicas` runs copies of one service)"
+    ))
+}
+
 fn names(what: &str, value: &Value) -> InputResult<Vec<String>> {
     let list = input::strings(value, &format!("a {what} name"))?;
     for n in &list {
@@ -449,6 +470,29 @@ mod tests {
         ] {
             let err = c.set_field(f, &v, Origin::default()).unwrap_err().to_string();
             assert!(err.contains(&format!("`{f}`")), "{err}");
+        }
+    }
+
+    #[test]
+    fn instances_are_named() {
+        let mut c = ContainerConfig::default();
+        // (the value, the instances kept, or the error)
+        let cases: Vec<(Value, Result<Vec<&str>, &str>)> = vec![
+            (Value::str("a"), Ok(vec!["a"])),
+            (Value::List(vec![Value::str("a"), Value::str("b")]), Ok(vec!["a", "b"])),
+            (Value::List(vec![Value::str("1"), Value::str("2")]), Ok(vec!["1", "2"])),
+            (Value::Int(2), Err("`instances`: 2 is a number, but instances are named (e.g. `[\"a\", \"b\"]`): for numbered containers, name them `[\"1\", \"2\"]` (on a Swarm client, `deploy.replicas` runs copies of one service)")),
+            (Value::Int(1), Err("`instances`: 1 is a number, but instances are named (e.g. `[\"a\", \"b\"]`): for numbered containers, name them `[\"1\"]`")),
+            (Value::Int(5), Err("name them `[\"1\", \"2\", ..., \"5\"]`")),
+            (Value::Int(0), Err("`instances`: 0 is a number")),
+            (Value::Float(2.5), Err("`instances`: 2.5 is a number")),
+        ];
+        for (value, want) in cases {
+            match (c.set_field("instances", &value, Origin::default()), want) {
+                (Ok(()), Ok(names)) => assert_eq!(c.instances, names, "{value}"),
+                (Err(e), Err(text)) => assert!(e.to_string().contains(text), "{value}: {e}"),
+                (got, want) => panic!("{value}: {got:?}, expected {want:?}"),
+            }
         }
     }
 
