@@ -19,12 +19,13 @@ mod swarm;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use clients::clients;
 pub(crate) use ports::Interfaces;
 
+use super::client::ClientConfig;
 use super::container_map::{Configs, ContainerMap};
 use super::graph::Graph;
-use super::problem::Problem;
+use super::problem::{add, Problem};
+use clients::clients;
 
 /// A map that passed every check, with its extended configurations and dependency graph.
 #[derive(Debug)]
@@ -47,6 +48,45 @@ pub(crate) fn check_maps<'a>(
     maps: &[&'a ContainerMap],
     interfaces: Option<Interfaces>,
 ) -> Result<Vec<Checked<'a>>, Vec<Problem>> {
+    let (checked, _, problems) = check_each(maps, interfaces);
+    if problems.is_empty() {
+        Ok(checked)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Every check of [`check_maps`] and, with them, what the clients the maps were handed to must
+/// provide (`clients_of(map)`): a map with other problems is still checked against its
+/// clients, so that an interface a client lacks is reported together with everything else.
+pub(crate) fn check_with_clients<'a>(
+    maps: &[&'a ContainerMap],
+    clients_of: &dyn Fn(&str) -> Vec<(String, ClientConfig)>,
+) -> Result<Vec<Checked<'a>>, Vec<Problem>> {
+    let (checked, unchecked, mut problems) = check_each(maps, None);
+    let mut all: Vec<(&ContainerMap, &Configs<'_>)> = checked.iter().map(|c| (c.map, &c.configs)).collect();
+    all.extend(unchecked.iter().map(|(m, c)| (*m, c)));
+    for p in clients(&all, clients_of) {
+        add(&mut problems, p.message, &p.origin);
+    }
+    if problems.is_empty() {
+        Ok(checked)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The maps that pass, those that don't (with their configurations as far as they extend), and
+/// every problem found.
+#[allow(clippy::type_complexity)]
+fn check_each<'a>(
+    maps: &[&'a ContainerMap],
+    interfaces: Option<Interfaces>,
+) -> (
+    Vec<Checked<'a>>,
+    Vec<(&'a ContainerMap, Configs<'a>)>,
+    Vec<Problem>,
+) {
     let mut problems = Vec::new();
     let mut checked = Vec::new();
     let mut unchecked = Vec::new();
@@ -73,9 +113,5 @@ pub(crate) fn check_maps<'a>(
     let mut all: Vec<(&ContainerMap, &Configs<'_>)> = checked.iter().map(|c| (c.map, &c.configs)).collect();
     all.extend(unchecked.iter().map(|(m, c)| (*m, c)));
     ports::ports(&all, interfaces, &mut problems);
-    if problems.is_empty() {
-        Ok(checked)
-    } else {
-        Err(problems)
-    }
+    (checked, unchecked, problems)
 }

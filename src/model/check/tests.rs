@@ -248,7 +248,9 @@ fn swarm_clients_run_what_maps_onto_a_service() {
         .expect("map builds");
         let checked = check(&m).expect("map checks");
         let client = if is_swarm { swarm.clone() } else { plain.clone() };
-        let problems = super::clients(&[checked], &|_| vec![("default".to_string(), client.clone())]);
+        let problems = super::clients(&[(checked.map, &checked.configs)], &|_| {
+            vec![("default".to_string(), client.clone())]
+        });
         let got: Vec<(&str, Option<&str>)> = problems
             .iter()
             .map(|p| (p.message.as_str(), p.origin.key_path.as_deref()))
@@ -290,7 +292,7 @@ fn deploy_on_one_swarm_client_of_two() {
             },
         ),
     ];
-    let problems = super::clients(&[checked], &|_| clients.clone());
+    let problems = super::clients(&[(checked.map, &checked.configs)], &|_| clients.clone());
     let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(
         messages,
@@ -455,6 +457,49 @@ fn derived_hostnames_fit_a_label() {
                 );
             }
             (result, _) => panic!("{map_fields:?} {fields:?}: {:?}, expected {want:?}", result.err()),
+        }
+    }
+}
+
+#[test]
+fn client_problems_come_with_every_other_problem() {
+    use super::check_with_clients;
+    use crate::model::client::ClientConfig;
+    let exposes = || {
+        (
+            "exposes",
+            Value::List(vec![Value::List(vec![
+                Value::Int(80),
+                Value::Int(8080),
+                Value::str("public"),
+            ])]),
+        )
+    };
+    let interface = "container `m.web` binds port 80/tcp to interface `public`, which client `default` does not define (its `interfaces` are none)";
+    // (the configuration's fields, the problems expected, in order)
+    let cases: Vec<(Vec<(&str, Value)>, Vec<&str>)> = vec![
+        (vec![exposes()], vec![interface]),
+        // a link to nothing used to hide the interface
+        (
+            vec![exposes(), ("links", Value::str("nope"))],
+            vec!["container `web` links to `nope`", interface],
+        ),
+        (
+            vec![("links", Value::str("nope"))],
+            vec!["container `web` links to `nope`"],
+        ),
+        (vec![], vec![]),
+    ];
+    for (fields, want) in cases {
+        let mut web = vec![("image", Value::str("web"))];
+        web.extend(fields.clone());
+        let m = map(vec![("web", Value::map(web))]);
+        let clients = |_: &str| vec![("default".to_string(), ClientConfig::default())];
+        let problems = check_with_clients(&[&m], &clients).err().unwrap_or_default();
+        let got: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(got.len(), want.len(), "{fields:?}: {got:#?}");
+        for (message, start) in got.iter().zip(&want) {
+            assert!(message.starts_with(start), "{fields:?}: {message}");
         }
     }
 }
