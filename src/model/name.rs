@@ -88,10 +88,14 @@ pub(crate) const MAX_HOSTNAME: usize = 64;
 /// start).
 pub(crate) fn hostname_too_long(hostname: &str) -> Option<String> {
     if let Some(label) = hostname.split('.').find(|l| l.chars().count() > MAX_LABEL) {
-        return Some(format!(
-            "hostname `{hostname}` has a label of {} characters (`{label}`), more than the {MAX_LABEL} a hostname label allows",
-            label.chars().count()
-        ));
+        let length = label.chars().count();
+        return Some(if label == hostname {
+            format!("hostname `{hostname}` is {length} characters, more than the {MAX_LABEL} a hostname label allows")
+        } else {
+            format!(
+                "hostname `{hostname}` has a label of {length} characters (`{label}`), more than the {MAX_LABEL} a hostname label allows"
+            )
+        });
     }
     let length = hostname.chars().count();
     (length > MAX_HOSTNAME).then(|| {
@@ -134,7 +138,10 @@ mod tests {
         }
         assert!(hostname_too_long(&label(64))
             .unwrap()
-            .contains("a label of 64 characters"));
+            .ends_with("is 64 characters, more than the 63 a hostname label allows"));
+        assert!(hostname_too_long(&format!("web.{}", label(64)))
+            .unwrap()
+            .contains("has a label of 64 characters (`aaaa"));
         assert!(hostname_too_long(&format!("{}.{}", label(40), label(40)))
             .unwrap()
             .ends_with("is 81 characters, more than the 64 the kernel sets"));

@@ -438,7 +438,7 @@ fn derived_hostnames_fit_a_label() {
         (
             vec![],
             vec![("create_options", Value::map([("hostname", Value::str(&"h".repeat(64)))]))],
-            Some(format!("container `{long}`: `create_options` `hostname`: hostname `{}` has a label of 64 characters", "h".repeat(64))),
+            Some(format!("container `{long}`: `create_options` `hostname`: hostname `{}` is 64 characters, more than the 63 a hostname label allows", "h".repeat(64))),
         ),
     ];
     for (map_fields, fields, want) in cases {
