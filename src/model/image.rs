@@ -39,12 +39,11 @@ pub(crate) fn reference_problem(image: &str) -> Option<String> {
     if parts.len() > 1 && is_domain(parts[0]) {
         parts.remove(0);
     }
-    match parts.iter().find(|p| !is_path_component(p)) {
-        Some(bad) => Some(format!(
+    parts.iter().find(|p| !is_path_component(p)).map(|bad| {
+        format!(
             "`{bad}` is no repository path component: lowercase letters and digits, separated by `.`, `_`, `__` or dashes"
-        )),
-        None => None,
-    }
+        )
+    })
 }
 
 /// `name[:tag]` of a reference without digest.

@@ -305,7 +305,8 @@ fn the_container_root_is_no_mount_destination() {
     let root = "is the container's root, which the Engine can't mount over";
     let vols = || ("volumes", Value::map([("data", Value::str("/data"))]));
     // (the map, the destination refused; None: it builds)
-    let cases: Vec<(Vec<(&str, Value)>, Option<&str>)> = vec![
+    type Fields<'a> = Vec<(&'a str, Value)>;
+    let cases: Vec<(Fields<'_>, Option<&str>)> = vec![
         (
             vec![("web", Value::map([("shares", Value::str("/"))]))],
             Some("`/`"),
@@ -437,7 +438,7 @@ fn derived_hostnames_fit_a_label() {
         // a hostname of its own is held to the same limit
         (
             vec![],
-            vec![("create_options", Value::map([("hostname", Value::str(&"h".repeat(64)))]))],
+            vec![("create_options", Value::map([("hostname", Value::str("h".repeat(64)))]))],
             Some(format!("container `{long}`: `create_options` `hostname`: hostname `{}` is 64 characters, more than the 63 a hostname label allows", "h".repeat(64))),
         ),
     ];
@@ -477,7 +478,8 @@ fn client_problems_come_with_every_other_problem() {
     };
     let interface = "container `m.web` binds port 80/tcp to interface `public`, which client `default` does not define (its `interfaces` are none)";
     // (the configuration's fields, the problems expected, in order)
-    let cases: Vec<(Vec<(&str, Value)>, Vec<&str>)> = vec![
+    type Fields<'a> = Vec<(&'a str, Value)>;
+    let cases: Vec<(Fields<'_>, Vec<&str>)> = vec![
         (vec![exposes()], vec![interface]),
         // a link to nothing used to hide the interface
         (
