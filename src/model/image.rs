@@ -25,12 +25,8 @@ pub(crate) fn reference_problem(image: &str) -> Option<String> {
         return Some(why);
     }
     let (name, tag) = split_tag_of(named);
-    if let Some(tag) = tag {
-        if !is_tag(tag) {
-            return Some(format!(
-                "the tag `{tag}` is not 1 to 128 letters, digits, `_`, `.` and `-` (not first)"
-            ));
-        }
+    if let Some(why) = tag.and_then(tag_problem) {
+        return Some(why);
     }
     if name.len() > 255 {
         return Some(format!("the name is {} characters, more than 255", name.len()));
@@ -74,6 +70,17 @@ fn digest_problem(digest: &str) -> Option<String> {
             "the digest `{digest}` is not `sha256:` and 64 lowercase hexadecimal digits (or sha384, sha512)"
         )
     })
+}
+
+/// Why the Engine would refuse a tag (an image's, or the map's `default_tag`), if it would.
+pub(crate) fn tag_problem(tag: &str) -> Option<String> {
+    (!is_tag(tag))
+        .then(|| format!("the tag `{tag}` is not 1 to 128 letters, digits, `_`, `.` and `-` (not first)"))
+}
+
+/// Why a map's `repository` can't stand before an image name, if it can't.
+pub(crate) fn repository_problem(repository: &str) -> Option<String> {
+    reference_problem(&format!("{}/image", repository.trim_end_matches('/')))
 }
 
 fn is_tag(tag: &str) -> bool {
@@ -197,6 +204,25 @@ mod tests {
                 found.as_deref().is_some_and(|f| f.starts_with(why)),
                 "{image}: {found:?}"
             );
+        }
+        // the map's `repository` and `default_tag`
+        for (repository, ok) in [
+            ("registry.example.com", true),
+            ("host:5000/org/", true),
+            ("r1", true),
+            ("Org", false),
+            ("a//b", false),
+        ] {
+            assert_eq!(repository_problem(repository).is_none(), ok, "{repository}");
+        }
+        for (tag, ok) in [
+            ("devel", true),
+            ("1.0-rc_1", true),
+            ("", false),
+            (".x", false),
+            ("a/b", false),
+        ] {
+            assert_eq!(tag_problem(tag).is_none(), ok, "{tag}");
         }
     }
 
