@@ -2470,3 +2470,160 @@ fn recipe_limits_from_the_environment() {
         // where in the loop's line it stopped varies with the timing
         .stderr_has("error: the recipe ran longer than its wall-clock limit and was stopped here (DMAP_EVAL_TIMEOUT sets the limit in seconds)\n  --> loop.rhai:3:");
 }
+
+#[test]
+fn more_values_the_engine_refuses_are_errors_at_their_line() {
+    // (the recipe, its text, the rendered errors)
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "healthcheck.rhai",
+            r#"let m = container_map("chk");
+m.containers.web = #{ image: "app", healthcheck: #{ test: "true", interval: 5 } };
+m
+"#,
+            r#"
+            error: container `web`: `healthcheck`: `interval` 5 is 5 ns: the Engine takes at least 1 ms (or 0 for its default); write "5s" for seconds
+              --> healthcheck.rhai:2:37
+               |
+             2 | m.containers.web = #{ image: "app", healthcheck: #{ test: "true", interval: 5 } };
+               |                                     ^
+            "#,
+        ),
+        (
+            "signal.rhai",
+            r#"let m = container_map("chk");
+m.containers.web = #{ image: "app", stop_signal: "SIGFOO" };
+m
+"#,
+            r#"
+            error: container `web`: `stop_signal`: unknown signal `SIGFOO`: expected a Linux signal name such as `SIGINT` or `TERM`, `SIGRTMIN+n`, `SIGRTMAX-n`, or a number from 1 to 64
+              --> signal.rhai:2:37
+               |
+             2 | m.containers.web = #{ image: "app", stop_signal: "SIGFOO" };
+               |                                     ^
+            "#,
+        ),
+        (
+            "image.rhai",
+            r#"let m = container_map("chk");
+m.containers.web = #{ image: "app@sha256:xyz" };
+m
+"#,
+            r#"
+            error: container `web`: `image`: invalid image `app@sha256:xyz`: the digest `sha256:xyz` is not `sha256:` and 64 lowercase hexadecimal digits (or sha384, sha512)
+              --> image.rhai:2:23
+               |
+             2 | m.containers.web = #{ image: "app@sha256:xyz" };
+               |                       ^
+            "#,
+        ),
+        (
+            "instances.rhai",
+            r#"let m = container_map("chk");
+m.containers.web = #{ image: "app", instances: 2 };
+m
+"#,
+            r#"
+            error: container `web`: `instances`: 2 is a number, but instances are named (e.g. `["a", "b"]`): for numbered containers, name them `["1", "2"]` (on a Swarm client, `deploy.replicas` runs copies of one service)
+              --> instances.rhai:2:37
+               |
+             2 | m.containers.web = #{ image: "app", instances: 2 };
+               |                                     ^
+            "#,
+        ),
+        (
+            "environment.rhai",
+            r#"let m = container_map("chk");
+m.containers.web = #{ image: "app", create_options: #{ environment: ["A"] } };
+m
+"#,
+            r#"
+            error: container `web`: `create_options`: create_options `environment`: environment entry `A` has no `=`: write `A=` for an empty value
+              --> environment.rhai:2:37
+               |
+             2 | m.containers.web = #{ image: "app", create_options: #{ environment: ["A"] } };
+               |                                     ^
+            "#,
+        ),
+        (
+            "shares.rhai",
+            r#"let m = container_map("chk");
+m.containers.web = #{ image: "app", shares: "/a/.." };
+m
+"#,
+            r#"
+            error: container `web`: `shares`: mount destination `/a/..` is the container's root, which the Engine can't mount over
+              --> shares.rhai:2:37
+               |
+             2 | m.containers.web = #{ image: "app", shares: "/a/.." };
+               |                                     ^
+            "#,
+        ),
+        (
+            "base_url.rhai",
+            r#"let m = container_map("chk");
+m.containers.web = #{ image: "app" };
+let c = mapping_client(m, #{ edge: docker(#{ base_url: "ssh://me@host" }) });
+c
+"#,
+            r#"
+            error: docker: `base_url`: `ssh://me@host` is no address dmap can use: expected unix://PATH, tcp://HOST:PORT, http://HOST:PORT or https://HOST:PORT
+              --> base_url.rhai:3:36
+               |
+             3 | let c = mapping_client(m, #{ edge: docker(#{ base_url: "ssh://me@host" }) });
+               |                                    ^
+            "#,
+        ),
+        (
+            "hostnames.rhai",
+            r#"let m = container_map("chk");
+m.containers.a_rather_long_configuration_name_for_a_web_server = #{ image: "app", instances: ["first_instance"] };
+m.containers.web = #{ image: "app", create_options: #{ hostname: "h234567890123456789012345678901234567890123456789012345678901234" } };
+m
+"#,
+            r#"
+            error: container `web`: `create_options` `hostname`: hostname `h234567890123456789012345678901234567890123456789012345678901234` is 64 characters, more than the 63 a hostname label allows
+              --> hostnames.rhai:3:37
+               |
+             3 | m.containers.web = #{ image: "app", create_options: #{ hostname: "h234567890123456789012345678901234567890123456789012345678901234" } };
+               |                                     ^
+            error: container `chk.a_rather_long_configuration_name_for_a_web_server.first_instance`: the hostname dmap derives from its name, `chk-a-rather-long-configuration-name-for-a-web-server-first-instance`, is 68 characters, more than the 63 a hostname label allows; shorten the names, or set `create_options.hostname` or the map's `set_hostname: false`
+              --> hostnames.rhai:2:83
+               |
+             2 | m.containers.a_rather_long_configuration_name_for_a_web_server = #{ image: "app", instances: ["first_instance"] };
+               |                                                                                   ^
+            error: 2 problems found
+            "#,
+        ),
+    ];
+    for (name, recipe, errors) in cases {
+        check(name, recipe).failure().stderr(&unindent(errors));
+    }
+}
+
+#[test]
+fn an_interface_the_client_lacks_is_reported_with_link_errors() {
+    check(
+        "interfaces.rhai",
+        r#"let m = container_map("chk");
+m.containers.web = #{ image: "app", links: "nope", exposes: [[80, 8080, "public"]] };
+mapping_client(m, #{ "default": docker() })
+"#,
+    )
+    .failure()
+    .stderr(&unindent(
+        r#"
+        error: container `web` links to `nope`: unknown container `nope`
+          --> interfaces.rhai:2:37
+           |
+         2 | m.containers.web = #{ image: "app", links: "nope", exposes: [[80, 8080, "public"]] };
+           |                                     ^
+        error: container `chk.web` binds port 80/tcp to interface `public`, which client `default` does not define (its `interfaces` are none)
+          --> interfaces.rhai:2:52
+           |
+         2 | m.containers.web = #{ image: "app", links: "nope", exposes: [[80, 8080, "public"]] };
+           |                                                    ^
+        error: 2 problems found
+        "#,
+    ));
+}

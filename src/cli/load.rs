@@ -10,7 +10,7 @@ use super::error::Error;
 use super::output::Stderr;
 use super::{limits, session};
 use crate::model::client::ClientConfig;
-use crate::model::{check_maps, Checked, ContainerMap};
+use crate::model::{check_with_clients, Checked, ContainerMap};
 use crate::script::handles::MapHandle;
 use crate::script::input_file::InputError;
 use crate::script::select::{self, Group};
@@ -29,7 +29,6 @@ pub(super) type Clients = Vec<(String, Vec<(String, ClientConfig)>)>;
 
 /// Every integrity check, including the interfaces of the clients the recipe names.
 pub(super) fn checked<'a>(maps: &[&'a ContainerMap], clients: &Clients) -> Result<Vec<Checked<'a>>, Error> {
-    let checked = check_maps(maps, None).map_err(|problems| Error::Problems { problems })?;
     let clients_of = |name: &str| {
         clients
             .iter()
@@ -37,12 +36,7 @@ pub(super) fn checked<'a>(maps: &[&'a ContainerMap], clients: &Clients) -> Resul
             .map(|(_, c)| c.clone())
             .unwrap_or_default()
     };
-    let problems = crate::model::check::clients(&checked, &clients_of);
-    if problems.is_empty() {
-        Ok(checked)
-    } else {
-        Err(Error::Problems { problems })
-    }
+    check_with_clients(maps, &clients_of).map_err(|problems| Error::Problems { problems })
 }
 
 /// The maps of a recipe or a YAML map file, and the clients the recipe handed them to.

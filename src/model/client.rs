@@ -110,7 +110,7 @@ impl ClientConfig {
             other => return Err(invalid!("`tls_verify`: expected a boolean, found {other}")),
         };
         Ok(ClientConfig {
-            base_url: opt_string(get("base_url"), "a base URL")?,
+            base_url: base_url(get("base_url"))?,
             timeout: seconds("timeout")?,
             interfaces,
             interfaces_ipv6,
@@ -137,9 +137,60 @@ impl ClientConfig {
     }
 }
 
+/// The schemes the runtime connects with: anything else would fail only when an action first
+/// reaches for the Engine.
+const SCHEMES: [&str; 4] = ["unix://", "tcp://", "http://", "https://"];
+
+fn base_url(value: &Value) -> InputResult<Option<String>> {
+    let Some(url) = opt_string(value, "a base URL")? else {
+        return Ok(None);
+    };
+    let usable = SCHEMES
+        .iter()
+        .any(|scheme| url.strip_prefix(scheme).is_some_and(|rest| !rest.is_empty()));
+    if usable {
+        Ok(Some(url))
+    } else {
+        Err(invalid!(
+            "`base_url`: `{url}` is no address dmap can use: expected unix://PATH, tcp://HOST:PORT, http://HOST:PORT or https://HOST:PORT"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base_urls_dmap_can_use() {
+        let url = |u: &str| ClientConfig::parse(&Value::map([("base_url", Value::str(u))]));
+        for good in [
+            "unix:///var/run/docker.sock",
+            "tcp://10.0.0.5:2376",
+            "http://localhost:2375",
+            "https://docker.example.com:2376",
+        ] {
+            assert_eq!(url(good).unwrap().base_url.as_deref(), Some(good), "{good}");
+        }
+        for bad in [
+            "ssh://me@host",
+            "npipe:////./pipe/docker_engine",
+            "host:2375",
+            "/var/run/docker.sock",
+            "unix://",
+            "tcp://",
+        ] {
+            let err = url(bad).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!("`base_url`: `{bad}` is no address dmap can use: expected unix://PATH, tcp://HOST:PORT, http://HOST:PORT or https://HOST:PORT"),
+                "{bad}"
+            );
+        }
+        assert_eq!(ClientConfig::parse(&Value::Null).unwrap().base_url, None);
+        // an empty address is none: the local Engine
+        assert_eq!(url("").unwrap().base_url, None);
+    }
 
     #[test]
     fn clients() {

@@ -172,7 +172,7 @@ impl ContainerConfig {
             "image" => self.image = opt_image(value)?,
             "abstract" => self.is_abstract = boolean(value, "abstract")?,
             "extends" => self.extends = names("config", value)?,
-            "instances" => self.instances = names("instance", value)?,
+            "instances" => self.instances = instances(value)?,
             "clients" => self.clients = names("client", value)?,
             "shares" => self.shares = paths(value)?,
             "binds" => self.binds = Bind::parse_list(value)?,
@@ -358,9 +358,33 @@ fn opt_image(value: &Value) -> InputResult<Option<String>> {
             if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 return Err(invalid!("invalid image name `{s}`"));
             }
+            if let Some(why) = super::image::reference_problem(&s) {
+                return Err(invalid!("invalid image `{s}`: {why}"));
+            }
             Ok(Some(s))
         }
     }
+}
+
+/// Instances are named: a number is most likely meant as a count, which would make one
+/// container named after it, so it is refused with the names that count would take.
+fn instances(value: &Value) -> InputResult<Vec<String>> {
+    let count = match value {
+        Value::Int(n) => n.to_string(),
+        Value::Float(x) => x.to_string(),
+        _ => return names("instance", value),
+    };
+    let numbered = match value {
+        Value::Int(n @ 1..=3) => (1..=*n)
+            .map(|i| format!("\"{i}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Int(n) if *n > 3 => format!("\"1\", \"2\", ..., \"{n}\""),
+        _ => "\"1\", \"2\"".to_string(),
+    };
+    Err(invalid!(
+        "{count} is a number, but instances are named (e.g. `[\"a\", \"b\"]`): for numbered containers, name them `[{numbered}]` (on a Swarm client, `deploy.replicas` runs copies of one service)"
+    ))
 }
 
 fn names(what: &str, value: &Value) -> InputResult<Vec<String>> {
@@ -380,6 +404,7 @@ fn paths(value: &Value) -> InputResult<Vec<String>> {
             "invalid shared path `{bad}`: container paths are absolute"
         ));
     }
+    list.iter().try_for_each(|p| options::not_the_root(p))?;
     let mut out = Vec::new();
     merge_list(&mut out, &list);
     Ok(out)
@@ -445,6 +470,29 @@ mod tests {
         ] {
             let err = c.set_field(f, &v, Origin::default()).unwrap_err().to_string();
             assert!(err.contains(&format!("`{f}`")), "{err}");
+        }
+    }
+
+    #[test]
+    fn instances_are_named() {
+        let mut c = ContainerConfig::default();
+        // (the value, the instances kept, or the error)
+        let cases: Vec<(Value, Result<Vec<&str>, &str>)> = vec![
+            (Value::str("a"), Ok(vec!["a"])),
+            (Value::List(vec![Value::str("a"), Value::str("b")]), Ok(vec!["a", "b"])),
+            (Value::List(vec![Value::str("1"), Value::str("2")]), Ok(vec!["1", "2"])),
+            (Value::Int(2), Err("`instances`: 2 is a number, but instances are named (e.g. `[\"a\", \"b\"]`): for numbered containers, name them `[\"1\", \"2\"]` (on a Swarm client, `deploy.replicas` runs copies of one service)")),
+            (Value::Int(1), Err("`instances`: 1 is a number, but instances are named (e.g. `[\"a\", \"b\"]`): for numbered containers, name them `[\"1\"]`")),
+            (Value::Int(5), Err("name them `[\"1\", \"2\", ..., \"5\"]`")),
+            (Value::Int(0), Err("`instances`: 0 is a number")),
+            (Value::Float(2.5), Err("`instances`: 2.5 is a number")),
+        ];
+        for (value, want) in cases {
+            match (c.set_field("instances", &value, Origin::default()), want) {
+                (Ok(()), Ok(names)) => assert_eq!(c.instances, names, "{value}"),
+                (Err(e), Err(text)) => assert!(e.to_string().contains(text), "{value}: {e}"),
+                (got, want) => panic!("{value}: {got:?}, expected {want:?}"),
+            }
         }
     }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::container::ContainerConfig;
 use super::image;
-use super::input::{boolean, opt_string, strings, InputError};
+use super::input::{boolean, invalid, opt_string, strings, InputError};
 use super::name;
 use super::network::NetworkConfig;
 use super::origin::Origin;
@@ -311,8 +311,20 @@ impl ContainerMap {
                 }
             }
             "host_root" => self.host_root = opt_string(value, "a host path").map_err(fail)?,
-            "repository" => self.repository = opt_string(value, "a repository").map_err(fail)?,
-            "default_tag" => self.default_tag = opt_string(value, "a tag").map_err(fail)?,
+            "repository" => {
+                let repository = opt_string(value, "a repository").map_err(fail)?;
+                if let Some(why) = repository.as_deref().and_then(image::repository_problem) {
+                    return Err(fail(invalid!("invalid repository: {why}")));
+                }
+                self.repository = repository;
+            }
+            "default_tag" => {
+                let tag = opt_string(value, "a tag").map_err(fail)?;
+                if let Some(why) = tag.as_deref().and_then(image::tag_problem) {
+                    return Err(fail(invalid!("invalid default tag: {why}")));
+                }
+                self.default_tag = tag;
+            }
             "default_domain" => self.default_domain = opt_string(value, "a domain name").map_err(fail)?,
             "clients" => {
                 let clients = strings(value, "a client name").map_err(fail)?;

@@ -109,8 +109,9 @@ fn build(
         match v {
             Value::Null => Ok(None),
             v => parse_nanos(v)
-                .map(Some)
-                .map_err(|e| e.within(format!("healthcheck {what}"))),
+                .map_err(|e| e.within(format!("healthcheck {what}")))
+                .and_then(|n| at_least_a_millisecond(v, n, what))
+                .map(Some),
         }
     };
     let retries = match retries {
@@ -131,6 +132,22 @@ fn build(
     })
 }
 
+/// The Engine refuses a healthcheck duration below 1 ms (0 is its default). A bare number is
+/// nanoseconds, as in docker-map and the Engine API, so `interval: 5` is 5 ns: the message says
+/// so and suggests the seconds that were most likely meant.
+fn at_least_a_millisecond(written: &Value, nanos: u64, what: &str) -> InputResult<u64> {
+    if nanos == 0 || nanos >= 1_000_000 {
+        return Ok(nanos);
+    }
+    let hint = match written {
+        Value::Int(n) => format!("; write \"{n}s\" for seconds"),
+        _ => String::new(),
+    };
+    Err(invalid!(
+        "`{what}` {written} is {nanos} ns: the Engine takes at least 1 ms (or 0 for its default){hint}"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,7 +159,7 @@ mod tests {
         // words gets `CMD` in front.
         let input = V::List(vec![
             V::List(vec![V::str("test")]),
-            V::str("10us"),
+            V::str("10ms"),
             V::str("1000 ms"),
             V::Int(3),
             V::str("1m"),
@@ -151,7 +168,7 @@ mod tests {
             HealthCheck::parse(&input).unwrap(),
             Some(HealthCheck {
                 test: vec!["CMD".into(), "test".into()],
-                interval: Some(10_000),
+                interval: Some(10_000_000),
                 timeout: Some(1_000_000_000),
                 retries: Some(3),
                 start_period: Some(60_000_000_000),
@@ -177,5 +194,38 @@ mod tests {
         assert!(HealthCheck::parse(&V::List(vec![V::str("x"), V::str("2 fortnights")])).is_err());
         let back = HealthCheck::parse(&hc.to_value()).unwrap().unwrap();
         assert_eq!(back, hc);
+    }
+
+    #[test]
+    fn durations_below_a_millisecond_are_refused() {
+        // (the interval as written, the nanoseconds kept, or the error)
+        let cases: Vec<(V, Result<u64, &str>)> = vec![
+            (V::Int(5), Err("`interval` 5 is 5 ns: the Engine takes at least 1 ms (or 0 for its default); write \"5s\" for seconds")),
+            (V::str("500us"), Err("`interval` \"500us\" is 500000 ns: the Engine takes at least 1 ms (or 0 for its default)")),
+            (V::str("999999"), Err("is 999999 ns")),
+            (V::Int(0), Ok(0)),
+            (V::str("0s"), Ok(0)),
+            (V::Int(1_000_000), Ok(1_000_000)),
+            (V::str("1ms"), Ok(1_000_000)),
+            (V::Int(30_000_000_000), Ok(30_000_000_000)),
+            (V::str("2s"), Ok(2_000_000_000)),
+        ];
+        for (interval, want) in cases {
+            let hc = HealthCheck::parse(&V::map([
+                ("test", V::str("true")),
+                ("interval", interval.clone()),
+            ]));
+            match (hc, want) {
+                (Ok(Some(hc)), Ok(n)) => assert_eq!(hc.interval, Some(n), "{interval}"),
+                (Err(e), Err(text)) => assert!(e.to_string().contains(text), "{interval}: {e}"),
+                (got, want) => panic!("{interval}: {got:?}, expected {want:?}"),
+            }
+        }
+        // every duration of the check is held to it, in either form
+        for at in [1, 2, 4] {
+            let mut parts = vec![V::str("true"), V::Null, V::Null, V::Null, V::Null];
+            parts[at] = V::Int(5);
+            assert!(HealthCheck::parse(&V::List(parts)).is_err(), "{at}");
+        }
     }
 }

@@ -34,7 +34,7 @@ pub(crate) mod volume_ref;
 
 #[cfg(test)]
 pub(crate) use check::check;
-pub(crate) use check::{check_maps, Checked};
+pub(crate) use check::{check_maps, check_with_clients, Checked};
 pub(crate) use container::ContainerConfig;
 pub(crate) use container_map::ContainerMap;
 pub(crate) use origin::Origin;

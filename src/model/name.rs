@@ -79,6 +79,30 @@ pub(crate) fn hostname(container_name: &str, client: Option<&str>) -> String {
     }
 }
 
+/// The longest hostname label (RFC 1123), and the longest hostname the kernel sets.
+pub(crate) const MAX_LABEL: usize = 63;
+pub(crate) const MAX_HOSTNAME: usize = 64;
+
+/// Why a container can't have this hostname, if it can't: a label longer than 63 characters,
+/// or more than 64 characters in all (the kernel refuses to set it, so the container fails to
+/// start).
+pub(crate) fn hostname_too_long(hostname: &str) -> Option<String> {
+    if let Some(label) = hostname.split('.').find(|l| l.chars().count() > MAX_LABEL) {
+        let length = label.chars().count();
+        return Some(if label == hostname {
+            format!("hostname `{hostname}` is {length} characters, more than the {MAX_LABEL} a hostname label allows")
+        } else {
+            format!(
+                "hostname `{hostname}` has a label of {length} characters (`{label}`), more than the {MAX_LABEL} a hostname label allows"
+            )
+        });
+    }
+    let length = hostname.chars().count();
+    (length > MAX_HOSTNAME).then(|| {
+        format!("hostname `{hostname}` is {length} characters, more than the {MAX_HOSTNAME} the kernel sets")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +116,35 @@ mod tests {
             let err = check("config", bad).unwrap_err().to_string();
             assert!(err.contains(&format!("`{bad}`")), "{err}");
         }
+    }
+
+    #[test]
+    fn hostnames_too_long() {
+        let label = |n: usize| "a".repeat(n);
+        // (the hostname, the start of the reason; None: it fits)
+        let cases: Vec<(String, Option<&str>)> = vec![
+            (label(63), None),
+            (format!("{}.{}", label(30), label(33)), None),
+            (label(64), Some("hostname `aaaa")),
+            (format!("web.{}", label(64)), Some("hostname `web.aaaa")),
+            (format!("{}.{}", label(40), label(40)), Some("hostname `aaaa")),
+        ];
+        for (hostname, want) in cases {
+            let why = hostname_too_long(&hostname);
+            assert_eq!(why.is_some(), want.is_some(), "{hostname}: {why:?}");
+            if let (Some(why), Some(start)) = (why, want) {
+                assert!(why.starts_with(start), "{why}");
+            }
+        }
+        assert!(hostname_too_long(&label(64))
+            .unwrap()
+            .ends_with("is 64 characters, more than the 63 a hostname label allows"));
+        assert!(hostname_too_long(&format!("web.{}", label(64)))
+            .unwrap()
+            .contains("has a label of 64 characters (`aaaa"));
+        assert!(hostname_too_long(&format!("{}.{}", label(40), label(40)))
+            .unwrap()
+            .ends_with("is 81 characters, more than the 64 the kernel sets"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::container::permissions;
 use super::input::{kwargs, opt_string, InputResult};
+use super::options::not_the_root;
 use super::origin::Origin;
 use super::user::User;
 use super::value::Value;
@@ -129,7 +130,7 @@ impl VolumeConfig {
 
 fn container_path(value: &Value) -> InputResult<String> {
     match value {
-        Value::Str(s) if s.starts_with('/') => Ok(s.clone()),
+        Value::Str(s) if s.starts_with('/') => not_the_root(s).map(|()| s.clone()),
         other => Err(InputError::expected("an absolute container path", other)),
     }
 }

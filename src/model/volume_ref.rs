@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::input::{self, is_flag, is_path, items, kwargs, read_only, string, tuple, InputResult, Item};
 use super::name;
+use super::options::not_the_root;
 use super::value::Value;
 
 /// An entry of `binds`.
@@ -128,6 +129,7 @@ fn host(path: &Value, host_path: &Value, ro: &Value) -> InputResult<Bind> {
             "invalid bind `{path}`: a container path starts with `/` (an alias needs no host path)"
         ));
     }
+    not_the_root(&path)?;
     let host_path = match host_path {
         Value::Null => {
             return Err(invalid!("invalid bind `{path}`: no host path given"));
@@ -220,6 +222,7 @@ fn used(name_value: &Value, path: &Value, ro: &Value) -> InputResult<UsedVolume>
                     "invalid mount path `{p}` for used volume `{name}`: it must be absolute"
                 ));
             }
+            not_the_root(&p)?;
             Some(p)
         }
     };
@@ -296,6 +299,7 @@ fn attached(name_value: &Value, path: &Value) -> InputResult<AttachedVolume> {
                     "invalid mount path `{p}` for attached volume `{name}`: it must be absolute"
                 ));
             }
+            not_the_root(&p)?;
             Some(p)
         }
     };

@@ -36,7 +36,7 @@ pub(crate) use crate::runtime::plan::{Action, BuildPolicy, Options as Flags, Pla
 pub(crate) use crate::runtime::snapshot::timestamp;
 
 use crate::model::client::ClientConfig;
-use crate::model::{check_maps, target, ContainerMap};
+use crate::model::{check_with_clients, target, ContainerMap};
 use crate::runtime::client_kind::ClientDesired;
 use crate::runtime::driver::Driver;
 use crate::runtime::spec::Desired;
@@ -366,12 +366,9 @@ struct Prepared<'a> {
 
 impl<'a> Prepared<'a> {
     fn new(request: &Request<'a>) -> Result<Prepared<'a>, Error> {
-        let checked = check_maps(request.maps, None).map_err(|problems| Error::Problems { problems })?;
         let clients = |_: &str| request.clients.to_vec();
-        let problems = crate::model::check::clients(&checked, &clients);
-        if !problems.is_empty() {
-            return Err(Error::Problems { problems });
-        }
+        let checked =
+            check_with_clients(request.maps, &clients).map_err(|problems| Error::Problems { problems })?;
         let usage = |e: &dyn std::fmt::Display| Error::Usage {
             message: e.to_string(),
         };

@@ -2,10 +2,9 @@
 //! `mapping_client`), before anything touches an Engine.
 
 use super::swarm::swarm_service;
-use super::Checked;
 use crate::model::client::ClientConfig;
 use crate::model::container::ContainerConfig;
-use crate::model::container_map::ContainerMap;
+use crate::model::container_map::{Configs, ContainerMap};
 use crate::model::graph::attached_owners;
 use crate::model::name;
 use crate::model::problem::{add, Problem};
@@ -14,24 +13,24 @@ use crate::model::problem::{add, Problem};
 /// recipe's `mapping_client`), before anything touches an Engine: every client a configuration
 /// runs on, and the interface aliases its published ports name. `clients_of(map)` gives the
 /// clients a map was handed to.
-pub(crate) fn clients(
-    checked: &[Checked],
+pub(super) fn clients(
+    maps: &[(&ContainerMap, &Configs<'_>)],
     clients_of: &dyn Fn(&str) -> Vec<(String, ClientConfig)>,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
-    for c in checked {
-        let known = clients_of(&c.map.name);
+    for (map, configs) in maps {
+        let known = clients_of(&map.name);
         if known.is_empty() {
             continue;
         }
-        let owners = attached_owners(c.map, &c.configs);
-        for (cname, config) in &c.configs {
-            let runs_on = crate::model::runs_on::clients_of(c.map, config);
+        let owners = attached_owners(map, configs);
+        for (cname, config) in configs.iter() {
+            let runs_on = crate::model::runs_on::clients_of(map, config);
             let on: Vec<&(String, ClientConfig)> =
                 known.iter().filter(|(n, _)| runs_on.contains(n)).collect();
             for (client, settings) in &on {
                 if settings.swarm {
-                    for p in swarm_service(c.map, &owners, cname, config, client) {
+                    for p in swarm_service(map, &owners, cname, config, client) {
                         add(&mut problems, p.message, &p.origin);
                     }
                 } else if config.deploy.is_some() {
@@ -42,8 +41,8 @@ pub(crate) fn clients(
                     );
                 }
             }
-            unknown_clients(c.map, cname, config, &runs_on, &known, &mut problems);
-            interfaces(c.map, cname, config, &on, &mut problems);
+            unknown_clients(map, cname, config, &runs_on, &known, &mut problems);
+            interfaces(map, cname, config, &on, &mut problems);
         }
     }
     problems

@@ -248,7 +248,9 @@ fn swarm_clients_run_what_maps_onto_a_service() {
         .expect("map builds");
         let checked = check(&m).expect("map checks");
         let client = if is_swarm { swarm.clone() } else { plain.clone() };
-        let problems = super::clients(&[checked], &|_| vec![("default".to_string(), client.clone())]);
+        let problems = super::clients(&[(checked.map, &checked.configs)], &|_| {
+            vec![("default".to_string(), client.clone())]
+        });
         let got: Vec<(&str, Option<&str>)> = problems
             .iter()
             .map(|p| (p.message.as_str(), p.origin.key_path.as_deref()))
@@ -290,10 +292,216 @@ fn deploy_on_one_swarm_client_of_two() {
             },
         ),
     ];
-    let problems = super::clients(&[checked], &|_| clients.clone());
+    let problems = super::clients(&[(checked.map, &checked.configs)], &|_| clients.clone());
     let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(
         messages,
         ["container `web`: `deploy` is for Swarm clients, and client `edge` is not one (`docker(#{ swarm: true })`)"]
     );
+}
+
+#[test]
+fn the_container_root_is_no_mount_destination() {
+    let root = "is the container's root, which the Engine can't mount over";
+    let vols = || ("volumes", Value::map([("data", Value::str("/data"))]));
+    // (the map, the destination refused; None: it builds)
+    type Fields<'a> = Vec<(&'a str, Value)>;
+    let cases: Vec<(Fields<'_>, Option<&str>)> = vec![
+        (
+            vec![("web", Value::map([("shares", Value::str("/"))]))],
+            Some("`/`"),
+        ),
+        (
+            vec![(
+                "web",
+                Value::map([("shares", Value::List(vec![Value::str("/x"), Value::str("/a/..")]))]),
+            )],
+            Some("`/a/..`"),
+        ),
+        (
+            vec![("web", Value::map([("binds", Value::str("/srv://"))]))],
+            Some("`//`"),
+        ),
+        (
+            vec![(
+                "web",
+                Value::map([(
+                    "binds",
+                    Value::List(vec![Value::List(vec![Value::str("/./"), Value::str("/srv")])]),
+                )]),
+            )],
+            Some("`/./`"),
+        ),
+        (
+            vec![
+                vols(),
+                (
+                    "web",
+                    Value::map([(
+                        "attaches",
+                        Value::List(vec![Value::List(vec![Value::str("data"), Value::str("/")])]),
+                    )]),
+                ),
+            ],
+            Some("`/`"),
+        ),
+        (
+            vec![
+                vols(),
+                (
+                    "web",
+                    Value::map([(
+                        "uses",
+                        Value::List(vec![Value::List(vec![Value::str("data"), Value::str("/")])]),
+                    )]),
+                ),
+            ],
+            Some("`/`"),
+        ),
+        (
+            vec![("volumes", Value::map([("data", Value::str("/"))]))],
+            Some("`/`"),
+        ),
+        (
+            vec![(
+                "volumes",
+                Value::map([("data", Value::map([("default_path", Value::str("/x/../"))]))]),
+            )],
+            Some("`/x/../`"),
+        ),
+        // paths below the root, and `/.x`, are fine
+        (
+            vec![
+                vols(),
+                (
+                    "web",
+                    Value::map([
+                        ("shares", Value::str("/.x")),
+                        ("binds", Value::str("/srv:/srv")),
+                        ("attaches", Value::str("data")),
+                    ]),
+                ),
+            ],
+            None,
+        ),
+    ];
+    for (fields, refused) in cases {
+        let built = ContainerMap::from_value("m", &Value::map(fields.clone()), &|_| Origin::default());
+        match (built, refused) {
+            (Ok(_), None) => {}
+            (Err(problems), Some(path)) => {
+                let message = &problems[0].message;
+                assert!(
+                    message.contains(&format!("mount destination {path} {root}")),
+                    "{message}"
+                );
+            }
+            (built, _) => panic!("{fields:?}: {:?}", built.err()),
+        }
+    }
+}
+
+#[test]
+fn derived_hostnames_fit_a_label() {
+    let long = "c".repeat(60);
+    let config = |extra: Vec<(&str, Value)>| {
+        let mut fields = vec![("image", Value::str("app"))];
+        fields.extend(extra);
+        Value::map(fields)
+    };
+    // (the map's fields besides the configuration, the configuration's, the problem expected)
+    type Case<'a> = (Vec<(&'a str, Value)>, Vec<(&'a str, Value)>, Option<String>);
+    let cases: Vec<Case<'_>> = vec![
+        // `m-` and 60 characters: 62
+        (vec![], vec![], None),
+        (
+            vec![],
+            vec![("instances", Value::str("ab"))],
+            Some(format!("container `m.{long}.ab`: the hostname dmap derives from its name, `m-{long}-ab`, is 65 characters, more than the 63 a hostname label allows; shorten the names, or set `create_options.hostname` or the map's `set_hostname: false`")),
+        ),
+        (
+            vec![],
+            vec![("clients", Value::str("edge"))],
+            Some(format!("container `m.{long}`: the hostname dmap derives from its name and client `edge`, `m-{long}-edge`, is 67 characters")),
+        ),
+        // no hostname is derived: nothing to check
+        (vec![("set_hostname", Value::Bool(false))], vec![("instances", Value::str("ab"))], None),
+        (vec![], vec![("instances", Value::str("ab")), ("network_mode", Value::str("host"))], None),
+        (
+            vec![],
+            vec![
+                ("instances", Value::str("ab")),
+                ("create_options", Value::map([("hostname", Value::str("web"))])),
+            ],
+            None,
+        ),
+        // a hostname of its own is held to the same limit
+        (
+            vec![],
+            vec![("create_options", Value::map([("hostname", Value::str("h".repeat(64)))]))],
+            Some(format!("container `{long}`: `create_options` `hostname`: hostname `{}` is 64 characters, more than the 63 a hostname label allows", "h".repeat(64))),
+        ),
+    ];
+    for (map_fields, fields, want) in cases {
+        let mut all = map_fields.clone();
+        all.push((long.as_str(), config(fields.clone())));
+        let m = map(all);
+        let result = check(&m);
+        match (result, &want) {
+            (Ok(_), None) => {}
+            (Err(problems), Some(text)) => {
+                assert_eq!(problems.len(), 1, "{problems:?}");
+                assert!(
+                    problems[0].message.starts_with(text.as_str()),
+                    "{}",
+                    problems[0].message
+                );
+            }
+            (result, _) => panic!("{map_fields:?} {fields:?}: {:?}, expected {want:?}", result.err()),
+        }
+    }
+}
+
+#[test]
+fn client_problems_come_with_every_other_problem() {
+    use super::check_with_clients;
+    use crate::model::client::ClientConfig;
+    let exposes = || {
+        (
+            "exposes",
+            Value::List(vec![Value::List(vec![
+                Value::Int(80),
+                Value::Int(8080),
+                Value::str("public"),
+            ])]),
+        )
+    };
+    let interface = "container `m.web` binds port 80/tcp to interface `public`, which client `default` does not define (its `interfaces` are none)";
+    // (the configuration's fields, the problems expected, in order)
+    type Fields<'a> = Vec<(&'a str, Value)>;
+    let cases: Vec<(Fields<'_>, Vec<&str>)> = vec![
+        (vec![exposes()], vec![interface]),
+        // a link to nothing used to hide the interface
+        (
+            vec![exposes(), ("links", Value::str("nope"))],
+            vec!["container `web` links to `nope`", interface],
+        ),
+        (
+            vec![("links", Value::str("nope"))],
+            vec!["container `web` links to `nope`"],
+        ),
+        (vec![], vec![]),
+    ];
+    for (fields, want) in cases {
+        let mut web = vec![("image", Value::str("web"))];
+        web.extend(fields.clone());
+        let m = map(vec![("web", Value::map(web))]);
+        let clients = |_: &str| vec![("default".to_string(), ClientConfig::default())];
+        let problems = check_with_clients(&[&m], &clients).err().unwrap_or_default();
+        let got: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(got.len(), want.len(), "{fields:?}: {got:#?}");
+        for (message, start) in got.iter().zip(&want) {
+            assert!(message.starts_with(start), "{fields:?}: {message}");
+        }
+    }
 }

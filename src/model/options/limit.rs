@@ -8,6 +8,7 @@ use super::engine::Json;
 use super::size::bytes_text;
 use super::Reading;
 use crate::model::input::InputResult;
+use crate::model::name::hostname_too_long;
 
 /// A limit on a keyword's Engine value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +26,8 @@ pub(crate) enum Limit {
     MountTargets,
     /// A retry count, not negative, and only for `on-failure`.
     RestartRetries,
+    /// A hostname the kernel can set: labels of at most 63 characters.
+    Hostname,
 }
 
 impl Limit {
@@ -66,13 +69,17 @@ impl Limit {
             },
             Limit::MountTargets => mount_targets(json),
             Limit::RestartRetries => restart_retries(json),
+            Limit::Hostname => match json.as_str().and_then(hostname_too_long) {
+                Some(why) => Err(why.into()),
+                None => Ok(()),
+            },
         }
     }
 }
 
 /// Whether a mount destination is the container's root, however it is spelled (`/`, `//`,
 /// `/./`, `/a/..`): the Engine refuses to mount over it.
-pub(super) fn is_root_destination(path: &str) -> bool {
+pub(crate) fn is_root_destination(path: &str) -> bool {
     let mut depth = 0usize;
     let mut absolute = false;
     for part in Path::new(path).components() {
@@ -104,11 +111,18 @@ fn mount_targets(json: &Json) -> InputResult<()> {
         Json::Object(m) => m.keys().map(String::as_str).collect(),
         _ => Vec::new(),
     };
-    match targets.into_iter().find(|t| is_root_destination(t)) {
-        Some(t) => Err(invalid!(
-            "mount destination `{t}` is the container's root, which the Engine can't mount over"
-        )),
-        None => Ok(()),
+    targets.into_iter().try_for_each(not_the_root)
+}
+
+/// A mount destination other than the container's root (container fields and the map's
+/// `volumes` paths, as well as the keywords above).
+pub(crate) fn not_the_root(path: &str) -> InputResult<()> {
+    if is_root_destination(path) {
+        Err(invalid!(
+            "mount destination `{path}` is the container's root, which the Engine can't mount over"
+        ))
+    } else {
+        Ok(())
     }
 }
 

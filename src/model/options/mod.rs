@@ -17,7 +17,7 @@ use crate::model::input::invalid;
 use std::collections::BTreeMap;
 
 pub(crate) use engine::{health, Json};
-pub(crate) use limit::Limit;
+pub(crate) use limit::{not_the_root, Limit};
 pub(crate) use shape::{signal, Shape};
 pub(crate) use size::bytes_text;
 
@@ -211,7 +211,7 @@ pub(crate) const OPTIONS: &[OptionDef] = &[
         Shape::Healthcheck,
         Engine::Field(Field::Healthcheck),
     ),
-    create("hostname", Shape::Str, Engine::Field(Field::Hostname)),
+    create("hostname", Shape::Str, Engine::Field(Field::Hostname)).limit(Limit::Hostname),
     host("init", Shape::Bool, "Init"),
     host("ipc_mode", Shape::Str, "IpcMode"),
     host(

@@ -154,24 +154,35 @@ fn scalar_texts(items: &[Value]) -> Result<Vec<Value>, ()> {
         .collect()
 }
 
-/// `{K: V}` (a null value is empty) or `["K=V"]`, as a mapping.
+/// `{K: V}` (a null value is empty) or `["K=V"]`, as a mapping. The Engine reads `K=V` entries:
+/// a name with `=` would split elsewhere, and an entry without one is no variable.
 fn environment(value: &Value) -> InputResult<Value> {
     let expected = || InputError::expected("a mapping of variables or a list of `K=V`", value);
     match value {
-        Value::Map(map) => map
-            .iter()
-            .map(|(k, v)| match v {
-                Value::Null => Some((k.clone(), Value::str(""))),
-                v => v.scalar_text().map(|t| (k.clone(), Value::Str(t))),
-            })
-            .collect::<Option<BTreeMap<_, _>>>()
-            .map(Value::Map)
-            .ok_or_else(expected),
+        Value::Map(map) => {
+            if let Some(bad) = map.keys().find(|k| k.is_empty() || k.contains('=')) {
+                return Err(invalid!(
+                    "invalid environment variable name `{bad}`: a name is not empty and has no `=`"
+                ));
+            }
+            map.iter()
+                .map(|(k, v)| match v {
+                    Value::Null => Some((k.clone(), Value::str(""))),
+                    v => v.scalar_text().map(|t| (k.clone(), Value::Str(t))),
+                })
+                .collect::<Option<BTreeMap<_, _>>>()
+                .map(Value::Map)
+                .ok_or_else(expected)
+        }
         Value::List(items) => {
             let mut env = BTreeMap::new();
             for item in items {
                 let text = item.as_str().ok_or_else(|| InputError::expected("`K=V`", item))?;
-                let (k, v) = text.split_once('=').unwrap_or((text, ""));
+                let Some((k, v)) = text.split_once('=') else {
+                    return Err(invalid!(
+                        "environment entry `{text}` has no `=`: write `{text}=` for an empty value"
+                    ));
+                };
                 if k.is_empty() {
                     return Err(invalid!("invalid environment entry `{text}`"));
                 }
@@ -191,17 +202,39 @@ pub(crate) fn signal(value: &Value) -> InputResult<Option<String>> {
         Value::Str(s) => s.clone(),
         other => return Err(InputError::expected("a signal name such as `SIGINT`", other)),
     };
-    let ok = !text.is_empty()
-        && (text.parse::<u8>().is_ok_and(|n| (1..=64).contains(&n))
-            || text
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '+' || c == '-'));
-    if ok {
+    if is_linux_signal(&text) {
         Ok(Some(text))
     } else {
         Err(invalid!(
-            "invalid signal `{text}`: expected a name such as `SIGINT` or a number"
+            "unknown signal `{text}`: expected a Linux signal name such as `SIGINT` or `TERM`, `SIGRTMIN+n`, `SIGRTMAX-n`, or a number from 1 to 64"
         ))
+    }
+}
+
+/// The Linux signal names the Engine knows (without `SIG`).
+const SIGNALS: [&str; 36] = [
+    "ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO", "IOT", "KILL", "PIPE",
+    "POLL", "PROF", "PWR", "QUIT", "RTMAX", "RTMIN", "SEGV", "STKFLT", "STOP", "SYS", "TERM", "TRAP", "TSTP",
+    "TTIN", "TTOU", "URG", "USR1", "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ",
+];
+
+/// What the Engine's signal parser accepts on Linux: a number from 1 to 64, or a name in any
+/// case, with or without `SIG`, including the real-time `RTMIN+1`..`RTMIN+15` and
+/// `RTMAX-14`..`RTMAX-1`.
+fn is_linux_signal(text: &str) -> bool {
+    if let Ok(n) = text.parse::<i64>() {
+        return (1..=64).contains(&n);
+    }
+    let upper = text.to_ascii_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    // The Engine spells the offsets without leading zeros or signs.
+    let offset = |rest: &str, max: u8| {
+        !rest.starts_with('0') && rest.parse::<u8>().is_ok_and(|n| (1..=max).contains(&n))
+    };
+    match (name.strip_prefix("RTMIN+"), name.strip_prefix("RTMAX-")) {
+        (Some(rest), _) => offset(rest, 15),
+        (_, Some(rest)) => offset(rest, 14),
+        _ => SIGNALS.contains(&name),
     }
 }
 
@@ -253,5 +286,112 @@ fn restart_policy(value: &Value) -> InputResult<Value> {
             "a restart policy such as {Name: \"always\"} or \"on-failure:3\"",
             value,
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environments_are_k_v() {
+        let list = |items: &[&str]| Value::List(items.iter().map(|i| Value::str(*i)).collect());
+        // (the value, the mapping kept, or the start of the error)
+        let cases: Vec<(Value, Result<Value, &str>)> = vec![
+            (
+                list(&["A=1", "B=x=y", "C="]),
+                Ok(Value::map([
+                    ("A", Value::str("1")),
+                    ("B", Value::str("x=y")),
+                    ("C", Value::str("")),
+                ])),
+            ),
+            (
+                Value::map([("A", Value::Int(1)), ("C", Value::Null)]),
+                Ok(Value::map([("A", Value::str("1")), ("C", Value::str(""))])),
+            ),
+            (
+                list(&["A"]),
+                Err("environment entry `A` has no `=`: write `A=` for an empty value"),
+            ),
+            (list(&["A=1", "B"]), Err("environment entry `B` has no `=`")),
+            (list(&["=1"]), Err("invalid environment entry `=1`")),
+            (
+                Value::map([("A=B", Value::str("1"))]),
+                Err("invalid environment variable name `A=B`: a name is not empty and has no `=`"),
+            ),
+            (
+                Value::map([("", Value::str("1"))]),
+                Err("invalid environment variable name ``"),
+            ),
+        ];
+        for (value, want) in cases {
+            match (environment(&value), want) {
+                (Ok(got), Ok(kept)) => assert_eq!(got, kept, "{value}"),
+                (Err(e), Err(start)) => assert!(e.to_string().starts_with(start), "{value}: {e}"),
+                (got, want) => panic!("{value}: {got:?}, expected {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn signals_are_those_the_engine_knows_on_linux() {
+        let known = [
+            "SIGTERM",
+            "TERM",
+            "sigterm",
+            "Int",
+            "SIGKILL",
+            "SIGUSR1",
+            "SIGWINCH",
+            "SIGIOT",
+            "SIGRTMIN",
+            "SIGRTMIN+1",
+            "RTMIN+15",
+            "SIGRTMAX-14",
+            "SIGRTMAX-1",
+            "SIGRTMAX",
+            "1",
+            "9",
+            "64",
+        ];
+        for text in known {
+            assert_eq!(
+                signal(&Value::str(text)).unwrap(),
+                Some(text.to_string()),
+                "{text}"
+            );
+        }
+        for n in [1, 15, 64] {
+            assert_eq!(signal(&Value::Int(n)).unwrap(), Some(n.to_string()));
+        }
+        let unknown = [
+            "SIGFOO",
+            "FOO",
+            "SIG",
+            "",
+            "SIGTERM ",
+            "sig int",
+            "0",
+            "65",
+            "-1",
+            "SIGRTMIN+0",
+            "SIGRTMIN+16",
+            "SIGRTMIN+01",
+            "SIGRTMAX-15",
+            "SIGRTMAX+1",
+            "SIGRTMIN-1",
+            "SIGSIGTERM",
+        ];
+        for text in unknown {
+            let err = signal(&Value::str(text)).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("unknown signal `{text}`")),
+                "{text}: {err}"
+            );
+        }
+        for value in [Value::Int(0), Value::Int(65), Value::Bool(true)] {
+            assert!(signal(&value).is_err(), "{value}");
+        }
     }
 }

@@ -173,7 +173,7 @@ fn engine_limits() {
         (
             "stop_signal",
             Value::str("sig int"),
-            "invalid signal `sig int`: expected a name such as `SIGINT` or a number",
+            "unknown signal `sig int`: expected a Linux signal name such as `SIGINT` or `TERM`, `SIGRTMIN+n`, `SIGRTMAX-n`, or a number from 1 to 64",
         ),
         (
             "restart_policy",
