@@ -351,6 +351,18 @@ fn import_at(chars: &[char], mut i: usize) -> Option<(String, String, usize)> {
 }
 
 #[cfg(test)]
+impl Interpreter {
+    /// An interpreter that records actions and discards output, for unit tests.
+    pub(super) fn for_tests() -> Interpreter {
+        use std::rc::Rc;
+        let session = Rc::new(crate::session::Session::new(crate::session::Mode::Record));
+        let reporter = Rc::new(crate::session::Recorder::default());
+        let output = Rc::new(crate::script::output::Discard);
+        Interpreter::new(&crate::script::Limits::default(), session, reporter, output)
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::top_level_imports;
 
@@ -364,7 +376,7 @@ mod tests {
             ("let f = |x| x + 1; f.call(1)", true),
             ("import \"dmap/users\" as users; 1", true),
         ] {
-            let mut interpreter = crate::script::tests::interpreter();
+            let mut interpreter = super::Interpreter::for_tests();
             if let Err(e) = interpreter.eval_text("t.rhai", text) {
                 panic!("{text}: {e}");
             }

@@ -7,12 +7,8 @@ use super::stdlib::stdlib_entries;
 use crate::script::vocabulary::{Function, Vocabulary, TYPES};
 
 /// A script host as `dmap` makes one, with nothing evaluated.
-pub(super) fn interpreter() -> crate::script::Interpreter {
-    use std::rc::Rc;
-    let session = Rc::new(crate::session::Session::new(crate::session::Mode::Record));
-    let reporter = Rc::new(crate::session::Recorder::default());
-    let output = Rc::new(crate::script::output::Discard);
-    crate::script::Interpreter::new(&crate::script::Limits::default(), session, reporter, output)
+fn interpreter() -> crate::script::Interpreter {
+    crate::script::Interpreter::for_tests()
 }
 
 /// dmap's own functions (not the stdlib's) in a fresh interpreter.
