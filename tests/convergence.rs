@@ -960,3 +960,47 @@ show(c.update("__all__"));
     });
     assert_no_steps(&recipe.run("up"));
 }
+
+/// Environment values never reach dmap's labels in plain text: the recorded spec holds a digest
+/// per variable, and a changed value is still a reason naming the variable, never its value.
+#[test]
+fn environment_values_are_recorded_as_digests_and_changes_named_without_them() {
+    let rt = runtime();
+    let t = DockerTest::new("env_digests");
+    let recipe = Recipe::new(
+        &t,
+        &busybox_image(),
+        r#"
+let password = if phase == "v2" { "correct-horse" } else { "hunter2-secret" };
+m.containers.app = #{ image: img, stop_signal: "SIGKILL",
+    create_options: #{ command: "sleep 3600", environment: #{ DB_PASSWORD: password } } };
+let c = mapping_client(m);
+show(c.update("app"));
+"#,
+    );
+    let app = n(&t, "app");
+    recipe.run("v1").success();
+    rt.block_on(async {
+        let info = t.inspect(&app).await;
+        let labels = labels(&info);
+        assert!(
+            labels.values().all(|v| !v.contains("hunter2-secret")),
+            "a label holds the value: {labels:?}"
+        );
+        assert!(labels["dmap.spec"].contains("DB_PASSWORD"), "{labels:?}");
+        assert!(env(&info).contains(&"DB_PASSWORD=hunter2-secret".to_string()));
+    });
+    assert_no_steps(&recipe.run("v1"));
+    let out = recipe.run("v2");
+    out.success();
+    assert_eq!(
+        out.steps_of(&app, "create")[0].reason,
+        "recreate: env `DB_PASSWORD` changed",
+        "{out}"
+    );
+    assert!(
+        !out.stdout.contains("correct-horse") && !out.stderr.contains("correct-horse"),
+        "{out}"
+    );
+    assert_no_steps(&recipe.run("v2"));
+}

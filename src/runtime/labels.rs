@@ -18,9 +18,10 @@ pub(crate) const KIND_ADOPTION: &str = "adoption";
 pub(crate) const ADOPTED: &str = "dmap.adopted";
 /// The canonical applied container spec (JSON), so `update` can say which field changed.
 pub(crate) const SPEC: &str = "dmap.spec";
-/// The schema of `dmap.spec`; a newer dmap reads older schemas without recreating.
+/// The schema of `dmap.spec`; a newer dmap reads older schemas without recreating. 2: the
+/// environment's values are recorded as digests (`runtime::record`).
 pub(crate) const SCHEMA: &str = "dmap.schema";
-pub(crate) const SCHEMA_VERSION: &str = "1";
+pub(crate) const SCHEMA_VERSION: &str = "2";
 /// On an image dmap built: the digest of its context (`sha256:HEX` of the uncompressed tar), so
 /// an unchanged context is not sent again.
 pub(crate) const CONTEXT: &str = "dmap.context";

@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 use super::driver::Driver;
 use super::error::{status, Error};
 use super::labels;
+use super::record;
 use super::snapshot::{
     timestamp, ObservedContainer, ObservedEndpoint, ObservedMount, ObservedNetwork, ObservedVolume, RunState,
     Snapshot,
@@ -202,7 +203,7 @@ fn container(name: &str, info: ContainerInspectResponse) -> ObservedContainer {
     let labels = sorted(info.config.as_ref().and_then(|c| c.labels.clone()));
     let spec = labels
         .get(labels::SPEC)
-        .and_then(|s| serde_json::from_str(s).ok());
+        .and_then(|s| record::read(s, labels.get(labels::SCHEMA).map(String::as_str)));
     let st = info.state.unwrap_or_default();
     let never_started = st
         .started_at

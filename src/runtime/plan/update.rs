@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{Builder, PlanError, StepKind};
 use crate::model::options::{self, bytes_text, Engine, Reading};
 use crate::runtime::diff::{diff, Field, Remedy};
+use crate::runtime::record::recorded;
 use crate::runtime::snapshot::{owned, ObservedContainer};
 use crate::runtime::spec::{MountKind, ResolvedContainer};
 
@@ -33,7 +34,7 @@ pub(super) fn recreate_set(b: &Builder, involved: &[&ResolvedContainer]) -> BTre
             None if adopted => {}
             None => reasons.push("created without a recorded spec".into()),
             Some(old) => {
-                for change in diff(old, &c.spec) {
+                for change in diff(old, &recorded(&c.spec)) {
                     if change.remedy == Remedy::Recreate && !(keep_image && change.field == Field::Image) {
                         reasons.push(change.reason);
                     }

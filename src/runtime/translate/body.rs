@@ -12,6 +12,7 @@ use super::{health_config, mac_address, option_fields, split_command, TranslateE
 use crate::model::exec::{Command, ExecCommand};
 use crate::model::Value;
 use crate::runtime::labels;
+use crate::runtime::record::recorded;
 use crate::runtime::spec::{
     ContainerSpec, EndpointSpec, MountKind, Prepare, ResolvedContainer, ResolvedNetwork, ResolvedVolume,
 };
@@ -206,7 +207,7 @@ pub(crate) fn create_body(
     all_labels.insert(labels::SCHEMA.into(), labels::SCHEMA_VERSION.into());
     all_labels.insert(
         labels::SPEC.into(),
-        serde_json::to_string(spec).map_err(|e| TranslateError::Invalid {
+        serde_json::to_string(&recorded(spec)).map_err(|e| TranslateError::Invalid {
             key: "spec".into(),
             message: format!("can't record the spec: {e}"),
         })?,

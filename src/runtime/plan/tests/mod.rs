@@ -71,7 +71,7 @@ fn converged(d: &Desired) -> Snapshot {
                 image_id: IMAGE_ID.into(),
                 state: RunState::Running,
                 labels,
-                spec: Some(c.spec.clone()),
+                spec: Some(crate::runtime::record::recorded(&c.spec)),
                 mounts: c
                     .spec
                     .mounts
