@@ -156,41 +156,60 @@ fn scalar_texts(items: &[Value]) -> Result<Vec<Value>, ()> {
 
 /// `{K: V}` (a null value is empty) or `["K=V"]`, as a mapping. The Engine reads `K=V` entries:
 /// a name with `=` would split elsewhere, and an entry without one is no variable.
+/// (Its errors name variables and the kinds of values, never a value: an environment holds
+/// secrets.)
 fn environment(value: &Value) -> InputResult<Value> {
-    let expected = || InputError::expected("a mapping of variables or a list of `K=V`", value);
+    let expected = |v: &Value| {
+        invalid!(
+            "expected a mapping of variables or a list of `K=V`, found {}",
+            v.type_name()
+        )
+    };
     match value {
         Value::Map(map) => {
             if let Some(bad) = map.keys().find(|k| k.is_empty() || k.contains('=')) {
-                return Err(invalid!(
-                    "invalid environment variable name `{bad}`: a name is not empty and has no `=`"
-                ));
+                return Err(match bad.split_once('=') {
+                    Some((name, _)) => {
+                        invalid!("invalid environment variable name `{name}=…`: a name has no `=`")
+                    }
+                    None => invalid!("an environment variable has an empty name"),
+                });
             }
             map.iter()
                 .map(|(k, v)| match v {
-                    Value::Null => Some((k.clone(), Value::str(""))),
-                    v => v.scalar_text().map(|t| (k.clone(), Value::Str(t))),
+                    Value::Null => Ok((k.clone(), Value::str(""))),
+                    v => v
+                        .scalar_text()
+                        .map(|t| (k.clone(), Value::Str(t)))
+                        .ok_or_else(|| {
+                            invalid!(
+                                "environment variable `{k}`: expected text, a number or a boolean, found {}",
+                                v.type_name()
+                            )
+                        }),
                 })
-                .collect::<Option<BTreeMap<_, _>>>()
+                .collect::<InputResult<BTreeMap<_, _>>>()
                 .map(Value::Map)
-                .ok_or_else(expected)
         }
         Value::List(items) => {
             let mut env = BTreeMap::new();
             for item in items {
-                let text = item.as_str().ok_or_else(|| InputError::expected("`K=V`", item))?;
+                let text = item
+                    .as_str()
+                    .ok_or_else(|| invalid!("expected `K=V`, found {}", item.type_name()))?;
                 let Some((k, v)) = text.split_once('=') else {
                     return Err(invalid!(
                         "environment entry `{text}` has no `=`: write `{text}=` for an empty value"
                     ));
                 };
                 if k.is_empty() {
-                    return Err(invalid!("invalid environment entry `{text}`"));
+                    return Err(invalid!("an environment entry has no name before its `=`"));
                 }
                 env.insert(k.to_string(), Value::str(v));
             }
             Ok(Value::Map(env))
         }
-        _ => Err(expected()),
+        other => Err(expected(other)),
     }
 }
 
@@ -315,14 +334,25 @@ mod tests {
                 Err("environment entry `A` has no `=`: write `A=` for an empty value"),
             ),
             (list(&["A=1", "B"]), Err("environment entry `B` has no `=`")),
-            (list(&["=1"]), Err("invalid environment entry `=1`")),
+            (
+                list(&["=1"]),
+                Err("an environment entry has no name before its `=`"),
+            ),
+            (
+                Value::map([("PASSWORD", Value::List(vec![Value::str("hunter2")]))]),
+                Err("environment variable `PASSWORD`: expected text, a number or a boolean, found a list"),
+            ),
+            (
+                Value::str("PASSWORD=hunter2"),
+                Err("expected a mapping of variables or a list of `K=V`, found a string"),
+            ),
             (
                 Value::map([("A=B", Value::str("1"))]),
-                Err("invalid environment variable name `A=B`: a name is not empty and has no `=`"),
+                Err("invalid environment variable name `A=…`: a name has no `=`"),
             ),
             (
                 Value::map([("", Value::str("1"))]),
-                Err("invalid environment variable name ``"),
+                Err("an environment variable has an empty name"),
             ),
         ];
         for (value, want) in cases {
