@@ -234,6 +234,7 @@ fn stale_bindings_left_on_the_engine_are_repaired_by_one_update() {
         // An interrupted run: db was recreated, its dependents not (same labels and spec, so
         // only the timestamps tell).
         let old = t.inspect(&n(&t, "files")).await;
+        let old_volume = volume_at(&old, "/files").expect("files' volume");
         rm_f(&n(&t, "files")).await;
         let config = old.config.clone().unwrap_or_default();
         let body = ContainerCreateBody {
@@ -275,6 +276,14 @@ fn stale_bindings_left_on_the_engine_are_repaired_by_one_update() {
         );
         assert_dependents_work(&t).await;
         assert_no_steps(&recipe.run("update"));
+        // The first `files`' volume, which `rm -f` left behind, is no longer mounted by anything
+        // (reader now shares the new one's): removed here, as a person would.
+        let _ = docker
+            .remove_volume(
+                &old_volume,
+                None::<bollard::query_parameters::RemoveVolumeOptions>,
+            )
+            .await;
     });
 }
 
