@@ -30,9 +30,12 @@ pub(crate) fn read(label: &str, schema: Option<&str>) -> Option<ContainerSpec> {
 }
 
 fn digest(value: &str) -> String {
-    let hash = Sha256::digest(value.as_bytes());
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{DIGEST}{hex}")
+    format!("{DIGEST}{}", sha256_hex(value.as_bytes()))
+}
+
+/// The sha256 of `bytes` in hex: what dmap records to tell whether something changed.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 pub(crate) use serde_json::Value as Json;
 use serde_json::{json, Map};
 
-use super::shape::Shape;
+use super::shape::{Shape, RESTART_POLICIES};
 use super::size::parse_bytes;
 use crate::model::healthcheck::HealthCheck;
 use crate::model::input::InputResult;
@@ -382,9 +382,8 @@ fn log_config(v: &Value) -> InputResult<Json> {
 
 fn restart_policy(v: &Value) -> InputResult<Json> {
     let f = Fields::of(v, &["name", "maximumretrycount"])?;
-    let names = ["", "no", "always", "unless-stopped", "on-failure"];
     Ok(Object::default()
-        .set("Name", word(f.req("name")?, "restart policy", &names)?)
+        .set("Name", word(f.req("name")?, "restart policy", &RESTART_POLICIES)?)
         .from("MaximumRetryCount", &f, "maximumretrycount", int)?
         .done())
 }

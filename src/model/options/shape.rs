@@ -257,7 +257,8 @@ fn is_linux_signal(text: &str) -> bool {
     }
 }
 
-const RESTART_POLICIES: [&str; 5] = ["", "no", "always", "unless-stopped", "on-failure"];
+/// The restart policies the Engine knows.
+pub(super) const RESTART_POLICIES: [&str; 5] = ["", "no", "always", "unless-stopped", "on-failure"];
 
 /// A known policy name (what the Engine takes with it is a limit: [`super::Limit`]).
 fn policy(name: &str) -> InputResult<()> {

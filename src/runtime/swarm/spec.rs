@@ -15,10 +15,10 @@ use bollard::models::{
     TaskSpecPlacementPreferences, TaskSpecPlacementSpread, TaskSpecRestartPolicy,
     TaskSpecRestartPolicyConditionEnum,
 };
-use sha2::{Digest, Sha256};
 
 use crate::model::deploy::{Deploy, EndpointMode, FailureAction, PublishMode, RestartCondition, UpdateOrder};
 use crate::runtime::labels;
+use crate::runtime::record::sha256_hex;
 use crate::runtime::spec::{Desired, MountKind, ResolvedContainer};
 use crate::runtime::translate::{command_words, env_words, health_config, option_fields, TranslateError};
 
@@ -162,9 +162,7 @@ fn digest(spec: &ServiceSpec) -> String {
         }
     }
     let value = serde_json::to_value(spec).map(canonical).unwrap_or_default();
-    let text = value.to_string();
-    let hash = Sha256::digest(text.as_bytes());
-    hash.iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(value.to_string().as_bytes())
 }
 
 fn nanos(n: Option<u64>) -> Option<i64> {
