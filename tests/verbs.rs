@@ -410,27 +410,34 @@ if phase == "down" { c.shutdown(); }
     recipe.run("down").success();
 }
 
+/// `dmap VERB` of a one-container recipe against the Engine at `docker_host`, which can't be
+/// read: the table says why (`reason`), the exit status is 1 and stderr names the client.
+#[track_caller]
+fn status_unreadable(verb: &str, docker_host: &str, reason: &str) {
+    Test::new()
+        .file(
+            "s.rhai",
+            "let m = container_map(\"st\");\nm.containers.web = #{ image: \"app\" };\nm\n",
+        )
+        .env("DOCKER_HOST", docker_host)
+        .args([verb, "s.rhai"])
+        .run()
+        .status(1)
+        .stdout(&unindent(&format!(
+            "
+            NAME  STATE  HEALTH  IMAGE  PORTS  UPTIME  UPDATE
+            unreachable: client `default`: cannot connect to the Docker Engine at {docker_host}: {reason}
+            "
+        )))
+        .stderr("error: can't read the Engine of client `default`\n");
+}
+
 /// A status that could not be read is a failure: the table says which client and why, and the
 /// exit status is 1 (for `ps` too), not the 0 of a clean, empty table.
 #[test]
 fn status_of_an_engine_that_cannot_be_read_exits_1() {
     for verb in ["status", "ps"] {
-        Test::new()
-            .file(
-                "s.rhai",
-                "let m = container_map(\"st\");\nm.containers.web = #{ image: \"app\" };\nm\n",
-            )
-            .env("DOCKER_HOST", "tcp://127.0.0.1:1")
-            .args([verb, "s.rhai"])
-            .run()
-            .status(1)
-            .stdout(&unindent(
-                "
-                NAME  STATE  HEALTH  IMAGE  PORTS  UPTIME  UPDATE
-                unreachable: client `default`: cannot connect to the Docker Engine at tcp://127.0.0.1:1: connection refused
-                ",
-            ))
-            .stderr("error: can't read the Engine of client `default`\n");
+        status_unreadable(verb, "tcp://127.0.0.1:1", "connection refused");
     }
 }
 
@@ -445,21 +452,11 @@ fn a_peer_that_closes_the_connection_is_a_reason_in_words() {
             drop(stream);
         }
     });
-    Test::new()
-        .file(
-            "s.rhai",
-            "let m = container_map(\"st\");\nm.containers.web = #{ image: \"app\" };\nm\n",
-        )
-        .env("DOCKER_HOST", format!("tcp://{address}"))
-        .args(["status", "s.rhai"])
-        .run()
-        .status(1)
-        .stdout(&unindent(&format!(
-            "
-            NAME  STATE  HEALTH  IMAGE  PORTS  UPTIME  UPDATE
-            unreachable: client `default`: cannot connect to the Docker Engine at tcp://{address}: connection closed before message completed
-            "
-        )));
+    status_unreadable(
+        "status",
+        &format!("tcp://{address}"),
+        "connection closed before message completed",
+    );
 }
 
 /// Something at `DOCKER_HOST` that answers with a web page (a proxy, a web server) is summarised
@@ -484,19 +481,9 @@ fn an_html_page_from_something_that_is_not_an_engine_is_summarised() {
             );
         }
     });
-    Test::new()
-        .file(
-            "s.rhai",
-            "let m = container_map(\"st\");\nm.containers.web = #{ image: \"app\" };\nm\n",
-        )
-        .env("DOCKER_HOST", format!("tcp://{address}"))
-        .args(["status", "s.rhai"])
-        .run()
-        .status(1)
-        .stdout(&unindent(&format!(
-            "
-            NAME  STATE  HEALTH  IMAGE  PORTS  UPTIME  UPDATE
-            unreachable: client `default`: cannot connect to the Docker Engine at tcp://{address}: HTTP 404 with an HTML page titled `404 Not Found` (is this a Docker Engine?)
-            "
-        )));
+    status_unreadable(
+        "status",
+        &format!("tcp://{address}"),
+        "HTTP 404 with an HTML page titled `404 Not Found` (is this a Docker Engine?)",
+    );
 }
