@@ -11,6 +11,7 @@ mod engines;
 mod images;
 mod pull;
 mod readme;
+mod recreation;
 mod runtime;
 mod scripts;
 mod selftest;

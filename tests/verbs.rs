@@ -156,23 +156,22 @@ fn up_plan_status_and_down_converge_like_compose_and_keep_named_volume_data() {
     let out = s.dmap(&["plan"], "change", &[]);
     assert_eq!(out.code, Some(3), "{out}");
     assert!(
-        out.stdout
-            .contains(&format!("create {db}: recreate: env `V` changed\n")),
+        out.stdout.contains(&format!("recreate {db}: env `V` changed\n")),
         "the reason names the variable\n{out}"
     );
     assert!(
         out.stdout
-            .contains(&format!("create {web_a}: recreate: `{db}` is recreated\n")),
+            .contains(&format!("recreate {web_a}: `{db}` is recreated\n")),
         "linked web is recreated too\n{out}"
     );
     let doc = json(&s.dmap(&["plan", "--json"], "change", &[]));
     assert_eq!(doc["changes"], true);
     let steps = doc["steps"].as_array().expect("steps");
     assert!(
-        steps.iter().any(|st| st["action"] == "create"
+        steps.iter().any(|st| st["action"] == "recreate"
             && st["subject"] == db.as_str()
             && st["client"] == "default"
-            && st["reason"] == "recreate: env `V` changed"),
+            && st["reason"] == "env `V` changed"),
         "{doc:#}"
     );
     let status = json(&s.dmap(&["status", "--json"], "change", &[]));
@@ -365,8 +364,7 @@ fn progress_modes_json_plain_and_quiet() {
         "plain lines carry no control codes\n{out}"
     );
     assert!(
-        out.stderr
-            .contains(&format!("create {}: recreate: forced", s.name("db"))),
+        out.stderr.contains(&format!("recreate {}: forced", s.name("db"))),
         "{out}"
     );
     // A failure ends with an error event, still JSON.

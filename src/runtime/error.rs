@@ -74,6 +74,25 @@ pub(crate) enum StepError {
     Context(crate::context::ContextError),
     #[error("internal error, this may indicate a bug in dmap: {message}")]
     Internal { message: String },
+    /// A recreation failed before the old container was removed (`ReplaceContainer`): the new
+    /// one was removed, and what had been stopped was started again.
+    #[error("{cause}; {previous}")]
+    Replacement {
+        cause: Box<StepError>,
+        previous: Previous,
+    },
+}
+
+/// What became of the container a failed recreation was to replace.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Previous {
+    /// The failure came before anything of it was touched.
+    #[error("the previous container was left as it was")]
+    Untouched,
+    #[error("the previous container was restored")]
+    Restored,
+    #[error("the previous container was not restored: {what} failed: {error}")]
+    NotRestored { what: String, error: Box<StepError> },
 }
 
 /// Where and how a build failed.

@@ -170,13 +170,17 @@ fn containers(status: &mut Status, prepared: &Prepared<'_>, part: &Part<'_>, obs
     collect(status, client, part.desired.desired(), targets, snapshot, &update);
 }
 
-/// A container's steps, as a person says them: a recreation once with its reason (not its stop,
-/// remove, create and start), other steps as `ACTION: REASON`.
+/// A container's steps, as a person says them: a recreation once, as `recreate: REASON` (one
+/// step, or — when it is torn down first — its stop, remove, create and start), other steps as
+/// `ACTION: REASON`.
 fn summary<'a>(steps: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut recreated = false;
     for (action, reason) in steps {
-        let said = if reason.starts_with("recreate") {
+        let said = if action == "recreate" {
+            recreated = true;
+            format!("recreate: {reason}")
+        } else if reason.starts_with("recreate") {
             recreated = true;
             reason.to_string()
         } else if recreated && action == "start" {
@@ -382,6 +386,11 @@ mod tests {
             ("start", "created"),
         ];
         assert_eq!(summary(steps.into_iter()), vec!["recreate: env `V` changed"]);
+        let steps = [("recreate", "env `V` changed"), ("exec", "after start")];
+        assert_eq!(
+            summary(steps.into_iter()),
+            vec!["recreate: env `V` changed", "exec: after start"]
+        );
         let steps = [("create", "absent"), ("start", "created")];
         assert_eq!(
             summary(steps.into_iter()),

@@ -119,7 +119,9 @@ fn words(kind: &StepKind) -> (&'static str, &'static str) {
         StepKind::RemoveNetwork { .. }
         | StepKind::RemoveVolume { .. }
         | StepKind::RemoveContainer { .. }
-        | StepKind::RemoveHelper { .. } => ("Removing", "Removed"),
+        | StepKind::RemoveLeftover { .. } => ("Removing", "Removed"),
+        StepKind::ReplaceContainer { .. } => ("Recreating", "Recreated"),
+        StepKind::RenameContainer { .. } => ("Renaming", "Renamed"),
         StepKind::PrepareVolume { .. } => ("Preparing", "Prepared"),
         StepKind::RecordAdoption { .. } => ("Adopting", "Adopted"),
         StepKind::ConnectNetwork { .. } => ("Connecting", "Connected"),

@@ -62,10 +62,21 @@ pub(super) async fn connect(
     name: &str,
     network: &str,
 ) -> Result<(), StepError> {
+    connect_as(driver, desired, name, name, network).await
+}
+
+/// Connects container `name` of the maps, which has the Engine name `engine_name`.
+pub(super) async fn connect_as(
+    driver: &Driver,
+    desired: &Desired,
+    name: &str,
+    engine_name: &str,
+    network: &str,
+) -> Result<(), StepError> {
     let c = container(desired, name)?;
     let endpoint = c.spec.networks.iter().find(|e| e.network == network);
     let request = NetworkConnectRequest {
-        container: name.to_string(),
+        container: engine_name.to_string(),
         endpoint_config: endpoint.map(|e| translate::endpoint_settings(e, &c.spec)),
     };
     driver
