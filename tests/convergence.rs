@@ -883,7 +883,7 @@ m.volumes.data = "/data";
 m.containers.app = #{ image: img, attaches: "data", stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
 let c = mapping_client(m);
 if phase == "status" {
-    for h in c.status().helpers { print(`HELPER ${h.name}`); }
+    for h in c.status().leftovers { print(`LEFTOVER ${h.what} ${h.name}`); }
 } else if phase == "down" {
     show(c.shutdown("app", #{ remove_attached: true }));
 } else {
@@ -916,7 +916,7 @@ if phase == "status" {
     });
     let out = recipe.run("status");
     out.success();
-    assert!(out.stdout.contains(&format!("HELPER {helper}")), "{out}");
+    assert!(out.stdout.contains(&format!("LEFTOVER helper {helper}")), "{out}");
     let out = recipe.run("down");
     out.success();
     assert_eq!(out.steps_of(&helper, "remove_leftover").len(), 1, "{out}");

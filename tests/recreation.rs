@@ -184,7 +184,13 @@ fn what_an_interrupted_recreation_leaves_is_cleaned_up_or_finished_by_the_next_r
         r#"
 m.containers.app = #{ image: img, shares: "/cache", stop_signal: "SIGKILL", create_options: #{ command: "sh -c 'echo kept >> /cache/x; exec sleep 3600'" } };
 let c = mapping_client(m);
-if phase == "down" { show(c.shutdown("__all__", #{ remove_attached: true })); } else { show(c.update("__all__")); }
+if phase == "status" {
+    for l in c.status().leftovers { print(`LEFTOVER ${l.what} ${l.name}`); }
+} else if phase == "down" {
+    show(c.shutdown("__all__", #{ remove_attached: true }));
+} else {
+    show(c.update("__all__"));
+}
 "#,
     );
     let app = n(&t, "app");
@@ -197,6 +203,9 @@ if phase == "down" { show(c.shutdown("__all__", #{ remove_attached: true })); } 
     rt.block_on(leave_replacement(&t, &t.name, &temp, &image));
     let scratch =
         rt.block_on(async { volume_at(&t.inspect(&temp).await, "/scratch").expect("anonymous volume") });
+    let out = recipe.run("status");
+    out.success()
+        .stdout_has(&format!("LEFTOVER replacement {temp}\n"));
     let out = recipe.run("up");
     out.success();
     assert_eq!(out.steps_of(&temp, "remove_leftover").len(), 1, "{out}");

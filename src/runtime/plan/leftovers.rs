@@ -44,7 +44,7 @@ pub(super) struct Replacements {
 }
 
 /// Is `name` the temporary name of a container of the maps being recreated?
-pub(super) fn is_replacement(desired: &Desired, name: &str) -> bool {
+pub(crate) fn is_replacement(desired: &Desired, name: &str) -> bool {
     desired
         .containers
         .iter()

@@ -10,6 +10,8 @@ mod down;
 mod forward;
 mod leftovers;
 mod ownership;
+
+pub(crate) use leftovers::is_replacement;
 mod update;
 
 use super::snapshot::{ObservedContainer, RunState, Snapshot};
