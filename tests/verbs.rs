@@ -446,17 +446,15 @@ fn a_peer_that_closes_the_connection_is_a_reason_in_words() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let address = listener.local_addr().expect("address");
     std::thread::spawn(move || {
-        for stream in listener.incoming().take(8) {
-            // The request is read before the connection closes: closing with it unread would
-            // reset the connection instead (another reason, "connection reset").
-            if let Ok(mut stream) = stream {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n")
-                    && std::io::Read::read(&mut stream, &mut byte).unwrap_or(0) == 1
-                {
-                    head.push(byte[0]);
-                }
+        // The request is read before the connection closes: closing with it unread would
+        // reset the connection instead (another reason, "connection reset").
+        for mut stream in listener.incoming().take(8).flatten() {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n")
+                && std::io::Read::read(&mut stream, &mut byte).unwrap_or(0) == 1
+            {
+                head.push(byte[0]);
             }
         }
     });
