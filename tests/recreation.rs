@@ -173,6 +173,16 @@ async fn leave_replacement(t: &DockerTest, map: &str, name: &str, image: &str) {
         .unwrap_or_else(|e| panic!("cannot create {name}: {e}"));
 }
 
+/// Renames a container behind dmap's back.
+async fn rename(from: &str, to: &str) {
+    let options = RenameContainerOptions { name: to.to_string() };
+    docker()
+        .await
+        .rename_container(from, options)
+        .await
+        .unwrap_or_else(|e| panic!("cannot rename {from}: {e}"));
+}
+
 #[test]
 fn what_an_interrupted_recreation_leaves_is_cleaned_up_or_finished_by_the_next_run() {
     let rt = runtime();
@@ -223,12 +233,7 @@ if phase == "status" {
     // temporary name) takes the name, keeping the anonymous volume it mounts.
     let cache = rt.block_on(async {
         let cache = volume_at(&t.inspect(&app).await, "/cache").expect("anonymous volume");
-        let options = RenameContainerOptions { name: temp.clone() };
-        docker()
-            .await
-            .rename_container(&app, options)
-            .await
-            .expect("rename");
+        rename(&app, &temp).await;
         cache
     });
     let out = recipe.run("up");
@@ -240,14 +245,7 @@ if phase == "status" {
     });
     assert_no_steps(&recipe.run("up"));
     // and its data volume is never orphaned: `down --volumes` removes it
-    rt.block_on(async {
-        let options = RenameContainerOptions { name: temp.clone() };
-        docker()
-            .await
-            .rename_container(&app, options)
-            .await
-            .expect("rename");
-    });
+    rt.block_on(rename(&app, &temp));
     recipe.run("down").success();
     rt.block_on(async {
         assert!(names(&t).await.is_empty());

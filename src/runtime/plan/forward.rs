@@ -386,17 +386,7 @@ fn forward(
         }
         let id = recreate(b, c, reason, replacing, start.is_some(), deps, errors);
         if start.is_some() {
-            let commands = commands_after_start(c, true);
-            if !commands.is_empty() {
-                b.step(
-                    StepKind::ExecCommands {
-                        container: c.name.clone(),
-                        commands,
-                    },
-                    "after start",
-                    vec![id],
-                );
-            }
+            exec_after_start(b, c, id, true);
         }
         return;
     }
@@ -430,17 +420,23 @@ fn forward(
             ready,
         );
         b.started.insert(c.name.clone(), started);
-        let commands = commands_after_start(c, first);
-        if !commands.is_empty() {
-            b.step(
-                StepKind::ExecCommands {
-                    container: c.name.clone(),
-                    commands,
-                },
-                "after start",
-                vec![started],
-            );
-        }
+        exec_after_start(b, c, started, first);
+    }
+}
+
+/// The exec commands that run once `started` (a start, or a recreation) has (see
+/// `commands_after_start`).
+fn exec_after_start(b: &mut Builder, c: &ResolvedContainer, started: usize, first_start: bool) {
+    let commands = commands_after_start(c, first_start);
+    if !commands.is_empty() {
+        b.step(
+            StepKind::ExecCommands {
+                container: c.name.clone(),
+                commands,
+            },
+            "after start",
+            vec![started],
+        );
     }
 }
 
