@@ -2568,9 +2568,6 @@ m
             r#"
             error: container `web`: `create_options`: create_options `environment`: environment entry `A` has no `=`: write `A=` for an empty value
               --> environment.rhai:2:37
-               |
-             2 | m.containers.web = #{ image: "app", create_options: #{ environment: ["A"] } };
-               |                                     ^
             "#,
         ),
         (
