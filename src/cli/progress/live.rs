@@ -117,6 +117,7 @@ fn words(kind: &StepKind) -> (&'static str, &'static str) {
             ("Creating", "Created")
         }
         StepKind::RemoveNetwork { .. }
+        | StepKind::RemoveDuplicateNetwork { .. }
         | StepKind::RemoveVolume { .. }
         | StepKind::RemoveContainer { .. }
         | StepKind::RemoveLeftover { .. } => ("Removing", "Removed"),
