@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use bollard::models::{ContainerCreateBody, NetworkCreateRequest, VolumeCreateRequest};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, KillContainerOptions, ListNetworksOptionsBuilder,
-    ListVolumesOptionsBuilder, RemoveVolumeOptions,
+    ListVolumesOptionsBuilder,
 };
 
 use crate::support::harness::{Test, RUN_TIMEOUT};
@@ -49,8 +49,8 @@ web:
     )
 }
 
-/// The map's YAML file (named after the map) in a directory of its own, and the volumes of its
-/// lock removed when dropped (a failed test may leave them: they are not named after the test).
+/// The map's YAML file (named after the map) in a directory of its own. (The test's sweep
+/// removes what a failed run leaves of the lock: its volumes are labelled for the map.)
 struct Map {
     test: Test,
     name: String,
@@ -72,21 +72,6 @@ impl Map {
             .arg(verb)
             .arg(format!("{}.yaml", self.name))
             .args(args)
-    }
-}
-
-impl Drop for Map {
-    fn drop(&mut self) {
-        let map = self.name.clone();
-        let _ = std::thread::spawn(move || {
-            runtime().block_on(async {
-                let docker = docker().await;
-                for name in lock_volumes(&map).await {
-                    let _ = docker.remove_volume(&name, None::<RemoveVolumeOptions>).await;
-                }
-            })
-        })
-        .join();
     }
 }
 

@@ -33,22 +33,26 @@ impl Session {
         keys.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         keys.dedup_by(|a, b| (a.0, a.1) == (b.0, b.1));
         let mut held = Held(Vec::new());
+        // One holder for the whole action: two of its clients may be one Engine.
+        let me = lock::Me::new();
         for (map, client, driver) in keys {
-            let taken = self.block_on(lock::acquire(
-                driver,
-                map,
-                action,
-                &self.cancel,
-                |heard| match heard {
-                    Heard::Held(holder) => reporter.event(&Event::LockWaiting { client, map, holder }),
-                    Heard::Stale(holder, why) => reporter.event(&Event::LockTakenOver {
-                        client,
-                        map,
-                        holder,
-                        why,
-                    }),
-                },
-            ));
+            let taken =
+                self.block_on(lock::acquire(
+                    driver,
+                    map,
+                    action,
+                    &me,
+                    &self.cancel,
+                    |heard| match heard {
+                        Heard::Held(holder) => reporter.event(&Event::LockWaiting { client, map, holder }),
+                        Heard::Stale(holder, why) => reporter.event(&Event::LockTakenOver {
+                            client,
+                            map,
+                            holder,
+                            why,
+                        }),
+                    },
+                ));
             match taken {
                 Ok(Ok(Some(lock))) => held.0.push((client.to_string(), map.to_string(), lock)),
                 Ok(Ok(None)) => {

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::lease::{short_hash, Holder};
 
-/// Who takes a lock.
+/// Who takes a lock: one action of this process.
 #[derive(Clone, Debug)]
 pub(crate) struct Me {
     pub token: String,
@@ -18,7 +18,7 @@ pub(crate) struct Me {
 }
 
 impl Me {
-    /// This process, with a token of its own.
+    /// This process, with a token of its own (one per action).
     pub(crate) fn new() -> Me {
         static TAKEN: AtomicU64 = AtomicU64::new(0);
         let pid = std::process::id();

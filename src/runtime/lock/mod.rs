@@ -23,6 +23,8 @@
 mod identity;
 pub(crate) mod lease;
 
+pub(crate) use identity::Me;
+
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -37,7 +39,6 @@ use super::executor::Canceller;
 use super::labels;
 use super::snapshot::timestamp;
 use super::translate::object_labels;
-use identity::Me;
 pub(crate) use lease::{Holder, Stale};
 use lease::{LockVolume, Nanos};
 
@@ -61,22 +62,23 @@ pub(crate) struct Lock {
     heartbeat: Option<(oneshot::Sender<()>, JoinHandle<Vec<String>>)>,
 }
 
-/// Takes the lock of `map` on the client's Engine for `action`, waiting while another dmap holds
-/// it (with a bounded backoff); `heard` hears whom it waits for and what stale lock it passes
-/// over. None when cancelled while waiting.
+/// Takes the lock of `map` on the client's Engine for `action`, as `me`, waiting while another
+/// dmap holds it (with a bounded backoff); `heard` hears whom it waits for and what stale lock it
+/// passes over. None when cancelled while waiting. One action takes all its locks as one `me`:
+/// two of its clients on one Engine take the same lock, and it is theirs.
 pub(crate) async fn acquire(
     driver: &Driver,
     map: &str,
     action: &str,
+    me: &Me,
     cancel: &Canceller,
     mut heard: impl FnMut(Heard<'_>),
 ) -> Result<Option<Lock>, Error> {
-    let me = Me::new();
     let mut taker = Taker {
         driver,
         map,
-        me: &me,
-        labels: lock_labels(&me, map, &driver.client, action),
+        me,
+        labels: lock_labels(me, map, &driver.client, action),
         clock: None,
         told: Vec::new(),
     };
