@@ -89,7 +89,8 @@ pub(crate) async fn acquire(
         }
         match taker.attempt(&mut heard).await? {
             Attempt::Held { chain, found } => {
-                let leftovers = taker.leftovers(&found, &chain).await?;
+                // Held now: what stale holders left is removed if it can be told, else later.
+                let leftovers = taker.leftovers(&found, &chain).await.unwrap_or_default();
                 let heartbeat = heartbeat(driver.clone(), map.to_string(), me.token.clone(), taker.labels);
                 return Ok(Some(Lock {
                     driver: driver.clone(),
@@ -171,8 +172,10 @@ impl Taker<'_> {
     async fn attempt(&mut self, heard: &mut impl FnMut(Heard<'_>)) -> Result<Attempt, Error> {
         let base = lease::base(self.map);
         let (created, found) = futures_util::join!(self.create(&base), list(self.driver, self.map));
-        let mut found = found?;
         let mut volume = created?;
+        // The list only dates holders and finds leftovers: without it, a holder is dated by the
+        // volume it holds.
+        let mut found = found.unwrap_or_default();
         let mut passed: Vec<LockVolume> = Vec::new();
         loop {
             if volume.holder.token == self.me.token {
