@@ -9,6 +9,7 @@ mod cli;
 mod convergence;
 mod engines;
 mod images;
+mod lock;
 mod pull;
 mod readme;
 mod recreation;

@@ -30,6 +30,17 @@ pub(crate) enum Error {
         what: String,
         error: bollard::errors::Error,
     },
+    /// Taking or releasing the lock of a map (`runtime::lock`) failed at the Engine.
+    #[error("can't {what} the lock of map `{map}`: {}", message(.error))]
+    Lock {
+        map: String,
+        /// `take` or `release`.
+        what: &'static str,
+        error: bollard::errors::Error,
+    },
+    /// A volume with the name of a lock of dmap is something else.
+    #[error("volume `{name}` exists but is not a lock of dmap for map `{map}`; dmap needs the name for its lock (remove the volume)")]
+    LockName { name: String, map: String },
 }
 
 /// Why one step of a plan failed, in words a person can act on.

@@ -97,6 +97,7 @@ async fn run_step(
         }
         StepKind::CreateNetwork { network } => network::create(driver, desired, network).await,
         StepKind::RemoveNetwork { network } => network::remove(driver, desired, network).await,
+        StepKind::RemoveDuplicateNetwork { id, .. } => network::remove_duplicate(driver, id).await,
         StepKind::CreateVolume { volume } => volume::create(driver, desired, volume).await,
         StepKind::RemoveVolume { volume } => volume::remove(driver, desired, volume).await,
         StepKind::RecordAdoption { kind, name, map } => {

@@ -7,6 +7,7 @@ use std::fmt;
 mod bindings;
 mod build;
 mod down;
+mod duplicates;
 mod forward;
 mod leftovers;
 mod ownership;
@@ -259,6 +260,11 @@ pub(crate) enum StepKind {
     WaitService {
         service: String,
     },
+    /// Remove network `id`, one of several the Engine holds named `network`, unused.
+    RemoveDuplicateNetwork {
+        network: String,
+        id: String,
+    },
 }
 
 impl StepKind {
@@ -291,6 +297,7 @@ impl StepKind {
             | StepKind::ScaleService { service, .. }
             | StepKind::RemoveService { service }
             | StepKind::WaitService { service } => service,
+            StepKind::RemoveDuplicateNetwork { network, .. } => network,
         }
     }
 
@@ -351,6 +358,9 @@ impl StepKind {
             }
             StepKind::RemoveService { service } => format!("remove service `{service}`"),
             StepKind::WaitService { service } => format!("wait for the tasks of service `{service}` to run"),
+            StepKind::RemoveDuplicateNetwork { network, id } => {
+                format!("remove network {}, a duplicate of `{network}`", short_id(id))
+            }
         }
     }
 
@@ -385,8 +395,14 @@ impl StepKind {
             StepKind::ScaleService { .. } => "scale_service",
             StepKind::RemoveService { .. } => "remove_service",
             StepKind::WaitService { .. } => "wait_service",
+            StepKind::RemoveDuplicateNetwork { .. } => "remove_network",
         }
     }
+}
+
+/// An Engine id as the docker CLI shows it: its first 12 digits.
+pub(crate) fn short_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -438,6 +454,12 @@ pub(crate) enum PlanError {
     VolumeInUse { volume: String, container: String },
     #[error("network `{network}` still has container `{container}` attached, which dmap does not manage for this map")]
     ForeignAttached { network: String, container: String },
+    #[error("network `{network}` is ambiguous: the Engine holds {} networks of that name ({}), and {why}; dmap can't tell which to keep: remove all but one (`docker network rm ID`)", .ids.len(), .ids.iter().map(|i| short_id(i)).collect::<Vec<_>>().join(", "))]
+    AmbiguousNetwork {
+        network: String,
+        ids: Vec<String>,
+        why: String,
+    },
     #[error("container `{container}` sets `{key}`, which the Engine honours from API {}.{} on; this Engine speaks API {}.{}", .needs.0, .needs.1, .has.0, .has.1)]
     EngineTooOld {
         container: String,
@@ -564,7 +586,10 @@ pub(crate) fn plan(
         carry: HashMap::new(),
         replacing: HashMap::new(),
     };
-    let mut errors = ownership::ownership(&involved, desired, observed, options, action);
+    let mut errors = duplicates::refusals(&involved, desired, observed, action);
+    errors.extend(ownership::ownership(
+        &involved, desired, observed, options, action,
+    ));
     if !errors.is_empty() {
         errors.dedup();
         return Err(errors);
@@ -627,6 +652,7 @@ pub(crate) fn plan(
     if *action == Action::Shutdown {
         down::networks_after_shutdown(&mut b, &involved, &mut errors);
     }
+    duplicates::removals(&mut b, &involved, action);
     if errors.is_empty() {
         Ok(b.plan)
     } else {
