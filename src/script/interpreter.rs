@@ -12,7 +12,7 @@ use super::api::{self, Shared, State};
 use super::error::{from_eval, from_parse, Error};
 use super::handles::MapHandle;
 use super::hints::Hints;
-use super::limits::{Limits, TIMED_OUT};
+use super::limits::{Limits, OverMemory, TIMED_OUT};
 use super::output::Output;
 use super::resolver::Resolver;
 use super::sources::Sources;
@@ -46,13 +46,13 @@ impl Interpreter {
         output: Rc<dyn Output>,
     ) -> Self {
         let mut engine = Engine::new();
+        // No limit on the size of strings, arrays or maps: with any of them set, Rhai measures
+        // the whole value after every call that changes it (`a.push(x)` in a loop is then
+        // quadratic). The memory limit bounds them instead, below.
         engine
             .set_max_operations(limits.max_operations)
             .set_max_call_levels(limits.max_call_levels)
             .set_max_expr_depths(128, 64)
-            .set_max_string_size(limits.max_string_size)
-            .set_max_array_size(limits.max_collection_size)
-            .set_max_map_size(limits.max_collection_size)
             .set_max_modules(limits.max_modules)
             .set_fail_on_invalid_map_property(true)
             // The interner scans its whole cache for every new string: recipes that build big
@@ -63,16 +63,24 @@ impl Interpreter {
         engine.on_print(move |text| printer.print(text));
         engine.on_debug(move |text, source, position| output.debug(text, source, position));
         // Ctrl-C (the session's canceller) stops the recipe too, between two operations; so
-        // does the wall-clock limit, looked at every few thousand operations, while the session
-        // only records: once actions run, an Engine's pull or build may take its time.
+        // does the memory limit, looked at after every operation (the heap the process holds,
+        // counted by the allocator: `crate::heap_bytes`), and the wall-clock limit, looked at
+        // every few thousand operations, while the session only records: once actions run, an
+        // Engine's pull or build may take its time. Past a ceiling well above the memory limit,
+        // allocations fail: one operation can't take the machine before it is looked at.
+        crate::set_heap_ceiling(limits.heap_ceiling_bytes());
         let cancel = session.canceller();
         let started = Rc::new(Cell::new(Instant::now()));
         let since = started.clone();
         let progress_session = session.clone();
         let timeout = limits.eval_timeout;
+        let (max_memory, max_memory_mib) = (limits.max_memory_bytes(), limits.max_memory_mib);
         engine.on_progress(move |ops| {
             if cancel.is_cancelled() {
                 return Some(Dynamic::UNIT);
+            }
+            if crate::heap_bytes() > max_memory {
+                return Some(Dynamic::from(OverMemory(max_memory_mib)));
             }
             let timed_out = ops % 4096 == 0
                 && progress_session.mode() == crate::session::Mode::Record
@@ -382,6 +390,22 @@ mod tests {
             }
             assert_eq!(interpreter.call_stack, kept, "{text}");
         }
+    }
+
+    /// Rhai measures nothing after a call: with a limit on strings, arrays or maps it would
+    /// measure the whole value after every `a.push(x)`.
+    #[test]
+    fn no_value_is_measured_after_a_call() {
+        let interpreter = super::Interpreter::for_tests();
+        let engine = &interpreter.engine;
+        assert_eq!(
+            (
+                engine.max_string_size(),
+                engine.max_array_size(),
+                engine.max_map_size()
+            ),
+            (0, 0, 0)
+        );
     }
 
     #[test]
