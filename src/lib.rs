@@ -18,3 +18,21 @@ pub(crate) mod script;
 pub(crate) mod session;
 #[forbid(clippy::print_stdout, clippy::print_stderr)]
 pub(crate) mod yaml;
+
+/// Every heap allocation of the process is counted: the interpreter stops a recipe while the
+/// process holds more than the recipe's memory limit (`DMAP_MAX_MEMORY`), and allocations past a
+/// ceiling well above it fail (see `script::limits`). `cap` does the counting; dmap's own code
+/// stays free of `unsafe`.
+#[global_allocator]
+static HEAP: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
+
+/// The bytes the process holds on the heap now.
+pub(crate) fn heap_bytes() -> usize {
+    HEAP.allocated()
+}
+
+/// Makes allocations that would take the heap past `bytes` fail (Rust then ends the process
+/// with "memory allocation of N bytes failed"), or past what it holds now, if that is more.
+pub(crate) fn set_heap_ceiling(bytes: usize) {
+    while HEAP.set_limit(bytes.max(HEAP.allocated())).is_err() {}
+}

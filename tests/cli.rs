@@ -1705,29 +1705,34 @@ fn runaway_recursion_is_stopped() {
     assert!(out.elapsed < SANDBOX_DEADLINE, "took {:?}", out.elapsed);
 }
 
+/// A value grown without end is stopped at the memory limit (here lowered to 64 MiB), at the
+/// line it reached, with the limit and its variable; no value has a size limit of its own.
 #[test]
-fn string_doubled_forever_is_stopped() {
-    let out = check("double.rhai", "let s = \"x\";\nloop { s += s; }\n");
-    out.failure().stderr(&unindent(
-        "
-            error: the recipe built a value too large (length of string) and was stopped
-              --> double.rhai:2:10
-               |
-             2 | loop { s += s; }
-               |          ^
-        ",
-    ));
-    assert!(out.elapsed < SANDBOX_DEADLINE, "took {:?}", out.elapsed);
-    let out = check("double.rhai", "let a = [1];\nloop { a += a; }\n");
-    out.failure().stderr(&unindent(
-        "
-            error: the recipe built a value too large (size of array/blob) and was stopped
-              --> double.rhai:2:10
-               |
-             2 | loop { a += a; }
-               |          ^
-        ",
-    ));
+fn values_grown_forever_are_stopped_at_the_memory_limit() {
+    let grow = |text: &str| {
+        Test::new()
+            .file("grow.rhai", text)
+            .args(["check", "grow.rhai"])
+            .env("DMAP_MAX_MEMORY", "64")
+            .run()
+    };
+    let cases = [
+        ("let s = \"x\";\nloop { s += s; }\n", 10, "loop { s += s; }"),
+        ("let a = [1];\nloop { a += a; }\n", 8, "loop { a += a; }"),
+    ];
+    for (text, column, line) in cases {
+        let out = grow(text);
+        out.failure().stderr(&format!(
+            "error: the recipe took dmap over its memory limit of 64 MiB and was stopped here (`DMAP_MAX_MEMORY` sets the limit in MiB)\n  --> grow.rhai:2:{column}\n   |\n 2 | {line}\n   | {}^\n",
+            " ".repeat(column - 1)
+        ));
+        assert!(out.elapsed < SANDBOX_DEADLINE, "took {:?}", out.elapsed);
+    }
+    // stopped at the push or at the array it pushes, whichever took the heap over
+    let out = grow("let a = [];\nloop { a.push([1, 2, 3, 4, 5, 6, 7, 8]); }\n");
+    out.failure().stderr_has(
+        "error: the recipe took dmap over its memory limit of 64 MiB and was stopped here (`DMAP_MAX_MEMORY` sets the limit in MiB)\n  --> grow.rhai:2:",
+    );
     assert!(out.elapsed < SANDBOX_DEADLINE, "took {:?}", out.elapsed);
 }
 
@@ -2489,6 +2494,9 @@ fn recipe_limits_from_the_environment() {
     check("DMAP_EVAL_TIMEOUT", "1s")
         .usage_error()
         .stderr("error: `DMAP_EVAL_TIMEOUT` must be a whole number above 0 (seconds), found `1s`\n");
+    check("DMAP_MAX_MEMORY", "2G")
+        .usage_error()
+        .stderr("error: `DMAP_MAX_MEMORY` must be a whole number above 0 (MiB), found `2G`\n");
     t.clone()
         .args(["check", "loop.rhai"])
         .env("DMAP_EVAL_TIMEOUT", "1")

@@ -96,7 +96,8 @@ fn session(mode: Mode) -> Session {
     Session::with_canceller(mode, canceller().clone())
 }
 
-/// The recipe limits the environment sets (`DMAP_MAX_OPERATIONS`, `DMAP_EVAL_TIMEOUT`).
+/// The recipe limits the environment sets (`DMAP_MAX_OPERATIONS`, `DMAP_EVAL_TIMEOUT`,
+/// `DMAP_MAX_MEMORY`).
 fn limits() -> Result<Limits, Error> {
     Limits::from_env(&|v| std::env::var(v).ok()).map_err(|e| Error::Usage {
         message: e.to_string(),

@@ -263,6 +263,19 @@ fn walk(
                 origin_at(&source, *pos),
             )]
         }
+        EvalAltResult::ErrorTerminated(token, pos) if token.is::<super::limits::OverMemory>() => {
+            let limit = token
+                .clone()
+                .try_cast::<super::limits::OverMemory>()
+                .map_or(0, |o| o.0);
+            vec![Problem::new(
+                format!(
+                    "the recipe took dmap over its memory limit of {limit} MiB and was stopped here (`{}` sets the limit in MiB)",
+                    super::limits::MAX_MEMORY_VAR
+                ),
+                origin_at(&source, *pos),
+            )]
+        }
         EvalAltResult::ErrorTerminated(_, pos) => {
             vec![Problem::new("cancelled (Ctrl-C)", origin_at(&source, *pos))]
         }

@@ -1,18 +1,19 @@
 //! The interpreter: a sandboxed Rhai engine with dmap's recipe API, evaluating recipes into maps.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
-use rhai::{Array, Dynamic, Engine, Scope, AST};
+use rhai::{ASTNode, Array, Dynamic, Engine, Expr, Scope, Stmt, AST};
 
 use super::api::{self, Shared, State};
 use super::error::{from_eval, from_parse, Error};
 use super::handles::MapHandle;
 use super::hints::Hints;
-use super::limits::{Limits, TIMED_OUT};
+use super::limits::{Limits, OverMemory, TIMED_OUT};
 use super::output::Output;
 use super::resolver::Resolver;
 use super::sources::Sources;
@@ -46,13 +47,13 @@ impl Interpreter {
         output: Rc<dyn Output>,
     ) -> Self {
         let mut engine = Engine::new();
+        // No limit on the size of strings, arrays or maps: with any of them set, Rhai measures
+        // the whole value after every call that changes it (`a.push(x)` in a loop is then
+        // quadratic). The memory limit bounds them instead, below.
         engine
             .set_max_operations(limits.max_operations)
             .set_max_call_levels(limits.max_call_levels)
             .set_max_expr_depths(128, 64)
-            .set_max_string_size(limits.max_string_size)
-            .set_max_array_size(limits.max_collection_size)
-            .set_max_map_size(limits.max_collection_size)
             .set_max_modules(limits.max_modules)
             .set_fail_on_invalid_map_property(true)
             // The interner scans its whole cache for every new string: recipes that build big
@@ -63,16 +64,24 @@ impl Interpreter {
         engine.on_print(move |text| printer.print(text));
         engine.on_debug(move |text, source, position| output.debug(text, source, position));
         // Ctrl-C (the session's canceller) stops the recipe too, between two operations; so
-        // does the wall-clock limit, looked at every few thousand operations, while the session
-        // only records: once actions run, an Engine's pull or build may take its time.
+        // does the memory limit, looked at after every operation (the heap the process holds,
+        // counted by the allocator: `crate::heap_bytes`), and the wall-clock limit, looked at
+        // every few thousand operations, while the session only records: once actions run, an
+        // Engine's pull or build may take its time. Past a ceiling well above the memory limit,
+        // allocations fail: one operation can't take the machine before it is looked at.
+        crate::set_heap_ceiling(limits.heap_ceiling_bytes());
         let cancel = session.canceller();
         let started = Rc::new(Cell::new(Instant::now()));
         let since = started.clone();
         let progress_session = session.clone();
         let timeout = limits.eval_timeout;
+        let (max_memory, max_memory_mib) = (limits.max_memory_bytes(), limits.max_memory_mib);
         engine.on_progress(move |ops| {
             if cancel.is_cancelled() {
                 return Some(Dynamic::UNIT);
+            }
+            if crate::heap_bytes() > max_memory {
+                return Some(Dynamic::from(OverMemory(max_memory_mib)));
             }
             let timed_out = ops % 4096 == 0
                 && progress_session.mode() == crate::session::Mode::Record
@@ -102,15 +111,18 @@ impl Interpreter {
     }
 
     /// Registers a debugger that never stops: it keeps the call stack, so an instruction a
-    /// template writes into a DockerFile knows the recipe line that called the template. Only
-    /// once a text can call script functions (it defines one, a closure, or imports a library):
-    /// the debugger copies the arguments of every call into its stack, the whole array for each
-    /// `a.push(x)`, which made a loop of pushes quadratic.
-    fn keep_call_stack_for(&mut self, ast: &AST, text: &str) {
+    /// template writes into a DockerFile knows the recipe line that called the template (and a
+    /// path a template in the stdlib adds is the recipe's). Only once a text may write from
+    /// inside a script function (`may_write_from_a_function`): the debugger copies the
+    /// arguments of every call into its stack, the whole array for each `a.push(x)`, which
+    /// makes a loop of pushes quadratic. Once registered, it stays (the REPL's later inputs
+    /// may call the template).
+    fn keep_call_stack_for(&mut self, ast: &AST) {
         if self.call_stack {
             return;
         }
-        if ast.iter_functions().next().is_none() && !text.contains("import") && !text.contains("eval") {
+        let writers = Writers::of(&self.engine);
+        if !may_write_from_a_function(ast, &writers) {
             return;
         }
         #[allow(deprecated)] // rhai marks the debugging API volatile, not deprecated
@@ -148,7 +160,7 @@ impl Interpreter {
             .engine
             .compile_with_scope(&self.scope, text)
             .map_err(|e| from_parse(&e, &source, Some(text)))?;
-        self.keep_call_stack_for(&ast, text);
+        self.keep_call_stack_for(&ast);
         // Earlier functions stay callable; one defined again replaces the old one.
         let mut run = self.functions.merge(&ast);
         run.set_source(label);
@@ -261,6 +273,105 @@ impl Interpreter {
     }
 }
 
+/// What writes an instruction with its trace (`api::trace`): the functions, property setters
+/// and indexer setters that take or make a DockerFile, a build context or a Docker handle. Read
+/// from the engine's signatures, so a function added to those types is counted without a list
+/// to keep.
+struct Writers {
+    functions: HashSet<String>,
+    setters: HashSet<String>,
+    indexer: bool,
+}
+
+/// The script-facing types whose functions record where they were called from.
+const WRITER_TYPES: [&str; 3] = ["DockerFile", "DockerContext", "Docker"];
+
+impl Writers {
+    fn of(engine: &Engine) -> Writers {
+        let mut writers = Writers {
+            functions: HashSet::new(),
+            setters: HashSet::new(),
+            indexer: false,
+        };
+        for signature in engine.gen_fn_signatures(false) {
+            let signature = super::hints::readable(&signature);
+            let Some((name, rest)) = signature.split_once('(') else {
+                continue;
+            };
+            let writes = rest
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|word| WRITER_TYPES.contains(&word));
+            if !writes {
+                continue;
+            }
+            if let Some(property) = name.strip_prefix("set$") {
+                writers.setters.insert(property.to_string());
+            } else if name == "index$set$" {
+                writers.indexer = true;
+            } else if !name.contains('$') {
+                writers.functions.insert(name.to_string());
+            }
+        }
+        writers
+    }
+}
+
+/// Whether evaluating `ast` may need the call stack: a writer called inside a script function
+/// or closure (by name, as a property set, or — any index assignment, keys are values — as an
+/// indexer set), or what the text can't be read for: an `import` (libraries' functions are
+/// read when they load, after the evaluation started), `eval`, and `Fn` (a pointer to a
+/// native writer, called from anywhere). Conservative: a function that calls another that
+/// writes writes itself, so only bodies are looked at, never the call graph.
+fn may_write_from_a_function(ast: &AST, writers: &Writers) -> bool {
+    let mut needed = false;
+    ast.walk(&mut |path: &[ASTNode]| {
+        needed = match path.last() {
+            Some(ASTNode::Stmt(Stmt::Import(..))) => true,
+            Some(ASTNode::Stmt(Stmt::FnCall(f, _)) | ASTNode::Expr(Expr::FnCall(f, _))) => {
+                f.name == "eval" || f.name == "Fn"
+            }
+            // `Fn("name")` of a literal is compiled to the pointer; closures point to script
+            // functions
+            Some(ASTNode::Expr(Expr::DynamicConstant(value, _))) => value
+                .clone()
+                .try_cast::<rhai::FnPtr>()
+                .is_some_and(|f| !ast.iter_functions().any(|s| s.name == f.fn_name())),
+            _ => false,
+        };
+        !needed
+    });
+    if needed {
+        return true;
+    }
+    let functions = ast.clone_functions_only();
+    functions.walk(&mut |path: &[ASTNode]| {
+        needed = match path.last() {
+            Some(
+                ASTNode::Stmt(Stmt::FnCall(f, _))
+                | ASTNode::Expr(Expr::FnCall(f, _) | Expr::MethodCall(f, _)),
+            ) => writers.functions.contains(f.name.as_str()),
+            Some(ASTNode::Stmt(Stmt::Assignment(x))) => sets_a_writer(&x.1.lhs, writers),
+            _ => false,
+        };
+        !needed
+    });
+    needed
+}
+
+/// Whether the target of an assignment may be a writer's property or index.
+fn sets_a_writer(target: &Expr, writers: &Writers) -> bool {
+    let mut found = false;
+    target.walk(&mut Vec::new(), &mut |path: &[ASTNode]| {
+        found = match path.last() {
+            Some(ASTNode::Expr(Expr::Property(p, _))) => writers.setters.contains(p.2.as_str()),
+            Some(ASTNode::Expr(Expr::Index(..))) => writers.indexer,
+            _ => false,
+        };
+        !found
+    });
+    found
+}
+
 /// `import "PATH" as ALIAS;` statements at the top level of a text (outside blocks, strings
 /// and comments), as (PATH, ALIAS). Rhai does not expose its statements without `internals`.
 fn top_level_imports(text: &str) -> Vec<(String, String)> {
@@ -366,14 +477,45 @@ impl Interpreter {
 mod tests {
     use super::top_level_imports;
 
-    /// The call stack is kept only once script functions can be called: pushes into an array
-    /// in a recipe without functions don't copy the array for each push.
+    /// The call stack is kept only for texts that may write an instruction from inside a
+    /// script function: pushes into an array in any other recipe don't copy the array for each
+    /// push (the debugger that keeps it copies every call's arguments).
     #[test]
-    fn the_call_stack_is_kept_only_for_texts_that_can_call_script_functions() {
+    fn the_call_stack_is_kept_only_for_texts_that_may_write_from_a_function() {
         for (text, kept) in [
             ("let a = []; for i in 0..100 { a.push(i); } a.len()", false),
-            ("fn f(a) { a.push(1); a } f([])", true),
-            ("let f = |x| x + 1; f.call(1)", true),
+            (
+                "fn f(x) { x + 1 } let a = []; for i in 0..100 { a.push(f(i)); } a.len()",
+                false,
+            ),
+            ("fn f(a) { a.push(1); a } f([])", false),
+            ("fn f(m) { m.name = 1; m.x = #{}; m.x.y = 2; m } f(#{})", false),
+            // a map's property named as a DockerFile's: it may be one
+            ("fn f(m) { m.user = 1; m } f(#{})", true),
+            ("let f = |x| x + 1; f.call(1)", false),
+            // top-level writes have no template calls to keep
+            (
+                "let df = dockerfile(\"scratch\"); df.run(\"x\"); df.user = \"u\"; 1",
+                false,
+            ),
+            ("fn t(df) { df.run(\"x\"); } 1", true),
+            ("fn t(df) { df.add_file(\"x\"); } 1", true),
+            ("fn t(df) { df.finalize(); } 1", true),
+            ("fn t(d, df) { d.build(df, \"x\"); } 1", true),
+            ("fn t() { dockerfile(\"scratch\") } 1", true),
+            ("fn t(df) { df.user = \"u\"; } 1", true),
+            ("fn t(df) { df.cmd_user = \"u\"; } 1", true),
+            ("fn t(df) { df.volumes += [\"/v\"]; } 1", true),
+            ("fn t(df, k) { df[k] = \"u\"; } 1", true),
+            ("fn t(df) { this.run(\"x\"); } 1", true),
+            (
+                "let df = dockerfile(\"scratch\"); [1].map(|i| df.run(\"x\")); 1",
+                true,
+            ),
+            ("let w = Fn(\"run\"); 1", true),
+            ("let w = \"run\"; let p = Fn(w); 1", true),
+            ("fn f(x) { x } let p = Fn(\"f\"); p.call(1)", false),
+            ("eval(\"1\")", true),
             ("import \"dmap/users\" as users; 1", true),
         ] {
             let mut interpreter = super::Interpreter::for_tests();
@@ -382,6 +524,97 @@ mod tests {
             }
             assert_eq!(interpreter.call_stack, kept, "{text}");
         }
+    }
+
+    /// What writes with a trace is read from the engine: DockerFile, context and Docker
+    /// functions, DockerFile properties and its indexer; nothing of arrays, maps or strings.
+    #[test]
+    fn writers_are_the_functions_of_dockerfiles_contexts_and_docker_handles() {
+        let interpreter = super::Interpreter::for_tests();
+        let writers = super::Writers::of(&interpreter.engine);
+        for name in [
+            "dockerfile",
+            "run",
+            "run_all",
+            "writeline",
+            "prefix",
+            "add_file",
+            "add_archive",
+            "add_volume",
+            "finalize",
+            "save",
+            "docker_context",
+            "add",
+            "build",
+        ] {
+            assert!(
+                writers.functions.contains(name),
+                "{name}: {:?}",
+                writers.functions
+            );
+        }
+        for name in ["push", "len", "map", "container_map", "to_string"] {
+            if name == "to_string" {
+                continue; // a DockerFile has one: counted, harmlessly
+            }
+            assert!(!writers.functions.contains(name), "{name}");
+        }
+        for property in crate::dockerfile::PROPERTIES.iter().chain(&["cmd_user"]) {
+            assert!(
+                writers.setters.contains(*property),
+                "{property}: {:?}",
+                writers.setters
+            );
+        }
+        assert!(writers.indexer);
+    }
+
+    /// Rhai measures nothing after a call: with a limit on strings, arrays or maps it would
+    /// measure the whole value after every `a.push(x)`.
+    #[test]
+    fn no_value_is_measured_after_a_call() {
+        let interpreter = super::Interpreter::for_tests();
+        let engine = &interpreter.engine;
+        assert_eq!(
+            (
+                engine.max_string_size(),
+                engine.max_array_size(),
+                engine.max_map_size()
+            ),
+            (0, 0, 0)
+        );
+    }
+
+    /// With the call stack kept, an instruction a template writes names the call of the
+    /// template.
+    #[test]
+    fn a_template_call_is_in_the_trace_of_what_it_writes() {
+        let text = "fn t(df) {\n  df.run(\"x\");\n  df.user = \"u\";\n}\nlet df = dockerfile(\"scratch\");\nt(df);\ndf";
+        let mut interpreter = super::Interpreter::for_tests();
+        let value = match interpreter.eval_text("t.rhai", text) {
+            Ok(e) => e.value,
+            Err(e) => panic!("{e}"),
+        };
+        let Some(df) = value.try_cast::<crate::script::handles::DockerFileHandle>() else {
+            panic!("not a DockerFile");
+        };
+        let rendered = match df.dockerfile.borrow().render() {
+            Ok(r) => r,
+            Err(e) => panic!("{e}"),
+        };
+        let traces: Vec<(String, String)> = rendered
+            .instructions
+            .iter()
+            .map(|i| (i.text.clone(), i.trace.to_string()))
+            .collect();
+        assert_eq!(
+            traces,
+            [
+                ("FROM scratch".to_string(), "t.rhai:5:10".to_string()),
+                ("RUN x".into(), "t.rhai:2:6, called from t.rhai:6:1".into()),
+                ("USER u".into(), "t.rhai:3:6, called from t.rhai:6:1".into()),
+            ]
+        );
     }
 
     #[test]

@@ -74,7 +74,8 @@ fn literal(state: &State, call: &Origin, path: &[&str]) -> Origin {
 }
 
 /// Where a native function was called, with the template calls that led there (innermost
-/// first): the call stack Rhai keeps while a debugger is registered (see `Interpreter::new`).
+/// first): the call stack Rhai keeps while a debugger is registered (see
+/// `Interpreter::keep_call_stack_for`: only for texts that may write from a function).
 fn trace(ctx: &NativeCallContext, state: &State) -> Trace {
     let at = here(ctx, state);
     let main = state.main.borrow().clone();
