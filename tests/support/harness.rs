@@ -37,9 +37,11 @@ pub(crate) const NO_ENGINE: &str = "tcp://127.0.0.1:9";
 pub(crate) const TMP: &str = "[TMP]";
 
 /// Variables that change what dmap does, removed from every run unless a test sets them.
-const CLEARED: [&str; 4] = [
+const CLEARED: [&str; 6] = [
     "DMAP_PATH",
     "DMAP_MAX_OPERATIONS",
+    "DMAP_MAX_MEMORY",
+    "DMAP_EVAL_TIMEOUT",
     "RUST_BACKTRACE",
     "RUST_LIB_BACKTRACE",
 ];
