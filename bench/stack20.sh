@@ -7,6 +7,7 @@
 #   ROUNDS=3 bench/stack20.sh
 #   TOOLS="dmap v2" bench/stack20.sh      # some of: dmap v2 v1 (v1 = docker-compose 1.29)
 #   STEPLOG=/tmp/steps bench/stack20.sh   # also keep dmap's progress events, timestamped
+#   DMAP_BIN=/tmp/dmap-old bench/stack20.sh   # that dmap binary instead of building this tree's
 #
 # Each round runs, for each tool (the order rotates from round to round):
 #   cold startup   dmap up FILE             compose up -d
@@ -66,9 +67,13 @@ if has v1; then
     }
 fi
 
-echo "building release binary..." >&2
-cargo build --release --quiet
-dmap="$root/target/release/dmap"
+if [[ -n ${DMAP_BIN:-} ]]; then
+    dmap=$DMAP_BIN
+else
+    echo "building release binary..." >&2
+    cargo build --release --quiet
+    dmap="$root/target/release/dmap"
+fi
 recipe="$here/stack20.rhai"
 echo "building $IMAGE..." >&2
 "$MAKE_IMAGE" "$IMAGE" >/dev/null
@@ -121,14 +126,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Timestamps each line of stdin with the seconds since $1 (an $EPOCHREALTIME).
+# Timestamps each line of stdin with the seconds since $1 (an $EPOCHREALTIME). In bash, which is
+# running as soon as the command is: an interpreter's start-up would delay the first lines.
 stamp() {
-    "$py" -u -c '
-import sys, time
-start = float(sys.argv[1])
-for line in sys.stdin:
-    sys.stdout.write(f"{time.time() - start:8.3f} {line}")
-' "$1"
+    local start=${1/./} now line
+    while IFS= read -r line; do
+        now=${EPOCHREALTIME/./}
+        now=$((now - start))
+        printf '%4d.%03d %s\n' $((now / 1000000)) $((now % 1000000 / 1000)) "$line"
+    done
 }
 
 # timed TOOL PHASE ROUND CMD... : runs CMD, appends its wall time to $tmp/TOOL.PHASE; dies on failure.
@@ -201,7 +207,7 @@ one_round() {
     }
 }
 
-versions="dmap $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
+versions="dmap ${DMAP_BIN:-$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')}"
 has v2 && versions+="; compose v2 $("$compose_v2" version --short)"
 has v1 && versions+="; compose 1.29: $("$compose_v1" version --short)"
 echo "$versions; Engine $(docker version --format '{{.Server.Version}}'); $(nproc) cores;" \
