@@ -704,6 +704,34 @@ fn wrong_shape(field: &str, value: &str, expected: (&str, &str)) {
     assert_both_fail((&yaml, expected.0), (&recipe, expected.1));
 }
 
+/// An error about an environment says where, never the value: not in its words, not in a quoted
+/// source line (the line may hold other secrets).
+#[test]
+fn an_environment_error_shows_no_value_and_no_source_line() {
+    let yaml = replace_once(
+        &site_yaml(),
+        "  image: app\n",
+        "  image: app\n  create_options: {environment: {DB_PASSWORD: [\"hunter2\"]}}\n",
+    );
+    let recipe = site_rhai_with("app.create_options = #{ environment: #{ DB_PASSWORD: [\"hunter2\"] } };");
+    assert_both_fail(
+        (
+            &yaml,
+            r#"
+            error: container `app_server`: `create_options`: create_options `environment`: environment variable `DB_PASSWORD`: expected text, a number or a boolean, found a list
+              --> site.yaml: app_server.create_options (line 17)
+        "#,
+        ),
+        (
+            &recipe,
+            r#"
+            error: container `app_server`: `create_options`: create_options `environment`: environment variable `DB_PASSWORD`: expected text, a number or a boolean, found a list
+              --> site.rhai:29:4
+        "#,
+        ),
+    );
+}
+
 #[test]
 fn values_of_the_wrong_shape() {
     wrong_shape(
@@ -2540,9 +2568,6 @@ m
             r#"
             error: container `web`: `create_options`: create_options `environment`: environment entry `A` has no `=`: write `A=` for an empty value
               --> environment.rhai:2:37
-               |
-             2 | m.containers.web = #{ image: "app", create_options: #{ environment: ["A"] } };
-               |                                     ^
             "#,
         ),
         (

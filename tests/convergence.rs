@@ -129,8 +129,8 @@ fn a_dependency_recreated_by_each_trigger_takes_its_dependents_along() {
         let out = recipe.run("change");
         out.success();
         assert_eq!(
-            out.steps_of(&n(&t, "web"), "create")[0].reason,
-            format!("recreate: `{}` is recreated", n(&t, "db")),
+            out.steps_of(&n(&t, "web"), "recreate")[0].reason,
+            format!("`{}` is recreated", n(&t, "db")),
             "{out}"
         );
         let after = ids(&t, &dependents).await;
@@ -145,7 +145,7 @@ fn a_dependency_recreated_by_each_trigger_takes_its_dependents_along() {
         let out = recipe.run("update");
         out.success();
         assert_eq!(out.steps_of(&n(&t, "db"), "create")[0].reason, "absent", "{out}");
-        assert_eq!(out.steps_of(&n(&t, "side"), "create").len(), 1, "{out}");
+        assert_eq!(out.steps_of(&n(&t, "side"), "recreate").len(), 1, "{out}");
         assert_dependents_work(&t).await;
         assert_no_steps(&recipe.run("update"));
 
@@ -163,7 +163,7 @@ fn a_dependency_recreated_by_each_trigger_takes_its_dependents_along() {
         rm_f(&n(&t, "db")).await;
         let out = recipe.run("startup_db");
         out.success();
-        assert_eq!(out.steps_of(&n(&t, "web"), "create").len(), 1, "{out}");
+        assert_eq!(out.steps_of(&n(&t, "web"), "recreate").len(), 1, "{out}");
         assert_dependents_work(&t).await;
         assert_no_steps(&recipe.run("update"));
     });
@@ -198,12 +198,8 @@ fn adopting_a_dependency_recreates_its_dependents_and_sticks() {
             .stderr_has(&format!("container `{db}` exists but was not created by dmap"));
         let out = recipe.run("adopt");
         out.success();
-        assert_eq!(
-            out.steps_of(&db, "create")[0].reason,
-            "recreate: adopted",
-            "{out}"
-        );
-        assert_eq!(out.steps_of(&n(&t, "web"), "create").len(), 1, "{out}");
+        assert_eq!(out.steps_of(&db, "recreate")[0].reason, "adopted", "{out}");
+        assert_eq!(out.steps_of(&n(&t, "web"), "recreate").len(), 1, "{out}");
         assert_dependents_work(&t).await;
         // Adoption sticks: a plain update needs no `adopt`, and does nothing.
         assert_no_steps(&recipe.run("update"));
@@ -263,13 +259,13 @@ fn stale_bindings_left_on_the_engine_are_repaired_by_one_update() {
         let out = recipe.run("update");
         out.success();
         assert!(
-            out.steps_of(&n(&t, "side"), "create")[0]
+            out.steps_of(&n(&t, "side"), "recreate")[0]
                 .reason
                 .contains("was restarted after it joined its network namespace"),
             "{out}"
         );
         assert!(
-            out.steps_of(&n(&t, "reader"), "create")[0]
+            out.steps_of(&n(&t, "reader"), "recreate")[0]
                 .reason
                 .contains("was recreated after it took its volumes"),
             "{out}"
@@ -385,7 +381,7 @@ if phase == "down" { show(c.shutdown("keeper", #{ remove_attached: true })); } e
         );
         let out = recipe.run("2");
         out.success();
-        assert_eq!(out.steps_of(&keeper, "create").len(), 1, "recreated: {out}");
+        assert_eq!(out.steps_of(&keeper, "recreate").len(), 1, "recreated: {out}");
         let second = t.inspect(&keeper).await;
         assert_ne!(first.id, second.id);
         assert_eq!(
@@ -887,7 +883,7 @@ m.volumes.data = "/data";
 m.containers.app = #{ image: img, attaches: "data", stop_signal: "SIGKILL", create_options: #{ command: "sleep 3600" } };
 let c = mapping_client(m);
 if phase == "status" {
-    for h in c.status().helpers { print(`HELPER ${h.name}`); }
+    for h in c.status().leftovers { print(`LEFTOVER ${h.what} ${h.name}`); }
 } else if phase == "down" {
     show(c.shutdown("app", #{ remove_attached: true }));
 } else {
@@ -920,10 +916,10 @@ if phase == "status" {
     });
     let out = recipe.run("status");
     out.success();
-    assert!(out.stdout.contains(&format!("HELPER {helper}")), "{out}");
+    assert!(out.stdout.contains(&format!("LEFTOVER helper {helper}")), "{out}");
     let out = recipe.run("down");
     out.success();
-    assert_eq!(out.steps_of(&helper, "remove_helper").len(), 1, "{out}");
+    assert_eq!(out.steps_of(&helper, "remove_leftover").len(), 1, "{out}");
     rt.block_on(async {
         assert!(try_inspect(&helper).await.is_none(), "{out}");
         assert!(!t.volume_exists(&data).await, "{out}");
@@ -1003,8 +999,8 @@ show(c.update("app"));
     let out = recipe.run("v2");
     out.success();
     assert_eq!(
-        out.steps_of(&app, "create")[0].reason,
-        "recreate: env `DB_PASSWORD` changed",
+        out.steps_of(&app, "recreate")[0].reason,
+        "env `DB_PASSWORD` changed",
         "{out}"
     );
     assert!(

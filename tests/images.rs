@@ -194,11 +194,11 @@ fn a_changed_context_rebuilds_and_recreates_with_volume_data_intact_and_an_uncha
     let out = r.run("update");
     out.success();
     assert_eq!(
-        out.steps_of(&web, "create")[0].reason,
-        format!("recreate: image `{}-app` rebuilt", t.name),
+        out.steps_of(&web, "recreate")[0].reason,
+        format!("image `{}-app` rebuilt", t.name),
         "{out}"
     );
-    assert_eq!(out.steps_of(&n(&t, "other"), "create").len(), 1, "{out}");
+    assert_eq!(out.steps_of(&n(&t, "other"), "recreate").len(), 1, "{out}");
     rt.block_on(async {
         assert_ne!(t.inspect(&web).await.id, web_id);
         assert_eq!(sh(&t, &web, "cat /srv/site/index.html").await, "two");

@@ -328,12 +328,12 @@ fn update_recreates_a_container_whose_image_changed() {
 
         let out = recipe.run_with("update", &[&busybox]);
         out.success();
-        let created = out.steps_of(&base, "create");
+        let created = out.steps_of(&base, "recreate");
         assert_eq!(created.len(), 1, "{out}");
         assert!(created[0].reason.contains("image changed"), "{out}");
         for name in [&side, &reader] {
             assert_eq!(
-                out.steps_of(name, "create").len(),
+                out.steps_of(name, "recreate").len(),
                 1,
                 "{name} is recreated\n{out}"
             );
@@ -408,7 +408,7 @@ fn update_recreates_a_container_whose_environment_variable_was_removed() {
         assert!(env(&before).contains(&"GONE_VAR=x".to_string()));
         let out = recipe.run("v2");
         out.success();
-        let created = out.steps_of(&web, "create");
+        let created = out.steps_of(&web, "recreate");
         assert_eq!(created.len(), 1, "{out}");
         assert!(
             created[0].reason.contains("GONE_VAR"),
@@ -452,6 +452,7 @@ async fn update_limits(t: &DockerTest, recipe: &Recipe) -> ContainerInspectRespo
     out.success();
     assert_eq!(out.steps_of(&web, "update").len(), 1, "{out}");
     assert!(out.steps_of(&web, "create").is_empty(), "{out}");
+    assert!(out.steps_of(&web, "recreate").is_empty(), "{out}");
     assert!(out.steps_of(&web, "start").is_empty(), "{out}");
     before
 }
@@ -810,7 +811,7 @@ fn a_foreign_container_is_left_alone_unless_adopted() {
         }
         let out = recipe.run("adopt");
         out.success();
-        assert_eq!(out.steps_of(&web, "create").len(), 1, "{out}");
+        assert_eq!(out.steps_of(&web, "recreate").len(), 1, "{out}");
         let adopted = t.inspect(&web).await;
         assert_ne!(adopted.id.as_deref(), Some(id.as_str()), "recreated\n{out}");
         assert!(is_running(&adopted));
@@ -837,7 +838,7 @@ fn startup_with_adopt_takes_the_container_over() {
         let id = foreign(&t, &web, &image, false).await;
         let out = recipe.run("adopt_startup");
         out.success();
-        assert_eq!(out.steps_of(&web, "create").len(), 1, "{out}");
+        assert_eq!(out.steps_of(&web, "recreate").len(), 1, "{out}");
         let adopted = t.inspect(&web).await;
         assert_ne!(adopted.id.as_deref(), Some(id.as_str()), "recreated\n{out}");
         assert!(is_running(&adopted), "{out}");

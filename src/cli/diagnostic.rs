@@ -43,19 +43,22 @@ impl Sources {
 }
 
 /// `error: message` with its origin and snippet.
+/// A problem about an environment shows where it is, not its source line: the line may hold
+/// the values (secrets), which dmap never prints.
 pub(crate) fn render(level: &str, problem: &Problem, sources: &mut Sources) -> String {
     let mut out = format!("{level}: {}\n", problem.message);
-    out.push_str(&location(&problem.origin, sources));
+    let show_line = !crate::model::options::names_a_secret(&problem.message);
+    out.push_str(&location(&problem.origin, sources, show_line));
     out
 }
 
-fn location(origin: &Origin, sources: &mut Sources) -> String {
+fn location(origin: &Origin, sources: &mut Sources, show_line: bool) -> String {
     let mut out = String::new();
     if !origin.is_known() {
         return out;
     }
     let _ = writeln!(out, "  --> {origin}");
-    if let Some(line) = origin.line {
+    if let Some(line) = origin.line.filter(|_| show_line) {
         if let Some(text) = sources.line(&origin.file, line) {
             let number = line.to_string();
             let pad = " ".repeat(number.len());
@@ -127,7 +130,7 @@ pub(crate) fn render_failure(failure: &ActionFailure, trace: &[Problem]) -> Stri
     for line in &lines {
         let _ = writeln!(out, "error: {line}");
     }
-    out.push_str(&location(&failure.origin, &mut sources));
+    out.push_str(&location(&failure.origin, &mut sources, true));
     // A failed build step: where the recipe wrote it, and the template calls that led there.
     if let session::Error::Failed { failures, .. } = &*failure.error {
         for f in failures {
@@ -143,10 +146,10 @@ pub(crate) fn render_failure(failure: &ActionFailure, trace: &[Problem]) -> Stri
                 "note: {step} of `{}` was written here",
                 f.step.kind.subject()
             );
-            out.push_str(&location(&trace.at, &mut sources));
+            out.push_str(&location(&trace.at, &mut sources, true));
             for v in &trace.via {
                 let _ = writeln!(out, "note: in the template called here");
-                out.push_str(&location(v, &mut sources));
+                out.push_str(&location(v, &mut sources, true));
             }
         }
     }

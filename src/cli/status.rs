@@ -45,7 +45,7 @@ pub(super) fn collect(session: &Session, groups: &[Group], targets: &[String]) -
     for part in parts {
         all.containers.extend(part.containers);
         all.orphans.extend(part.orphans);
-        all.helpers.extend(part.helpers);
+        all.leftovers.extend(part.leftovers);
         all.foreign.extend(part.foreign);
         all.builds.extend(part.builds);
         all.unreachable.extend(part.unreachable);
@@ -114,12 +114,20 @@ pub(crate) fn text(status: &Status) -> String {
             o.map
         ));
     }
-    for h in &status.helpers {
+    for l in &status.leftovers {
+        let (what, fate) = if l.what == "helper" {
+            ("a volume-preparation helper", "removes it")
+        } else {
+            (
+                "the new container of a recreation",
+                "removes it (or, if the old container is gone, gives it its name)",
+            )
+        };
         out.push_str(&format!(
-            "{}helper: {} ({}): left by an interrupted run; the next `dmap up` or `dmap down` removes it\n",
-            client_prefix(&h.client),
-            h.name,
-            h.state,
+            "{}leftover: {} ({}): {what} left by an interrupted run; the next `dmap up` or `dmap down` {fate}\n",
+            client_prefix(&l.orphan.client),
+            l.orphan.name,
+            l.orphan.state,
         ));
     }
     for f in &status.foreign {

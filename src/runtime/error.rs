@@ -30,6 +30,17 @@ pub(crate) enum Error {
         what: String,
         error: bollard::errors::Error,
     },
+    /// Taking or releasing the lock of a map (`runtime::lock`) failed at the Engine.
+    #[error("can't {what} the lock of map `{map}`: {}", message(.error))]
+    Lock {
+        map: String,
+        /// `take` or `release`.
+        what: &'static str,
+        error: bollard::errors::Error,
+    },
+    /// A volume with the name of a lock of dmap is something else.
+    #[error("volume `{name}` exists but is not a lock of dmap for map `{map}`; dmap needs the name for its lock (remove the volume)")]
+    LockName { name: String, map: String },
 }
 
 /// Why one step of a plan failed, in words a person can act on.
@@ -74,6 +85,25 @@ pub(crate) enum StepError {
     Context(crate::context::ContextError),
     #[error("internal error, this may indicate a bug in dmap: {message}")]
     Internal { message: String },
+    /// A recreation failed before the old container was removed (`ReplaceContainer`): the new
+    /// one was removed, and what had been stopped was started again.
+    #[error("{cause}; {previous}")]
+    Replacement {
+        cause: Box<StepError>,
+        previous: Previous,
+    },
+}
+
+/// What became of the container a failed recreation was to replace.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Previous {
+    /// The failure came before anything of it was touched.
+    #[error("the previous container was left as it was")]
+    Untouched,
+    #[error("the previous container was restored")]
+    Restored,
+    #[error("the previous container was not restored: {what} failed: {error}")]
+    NotRestored { what: String, error: Box<StepError> },
 }
 
 /// Where and how a build failed.

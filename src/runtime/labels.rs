@@ -10,10 +10,22 @@ pub(crate) const INSTANCE: &str = "dmap.instance";
 /// The client the object was created through.
 pub(crate) const CLIENT: &str = "dmap.client";
 /// What the object is: `container`, `volume`, `network`, `helper` (a volume-preparation
-/// container), `adoption` (a marker recording an adopted volume or network).
+/// container), `adoption` (a marker recording an adopted volume or network), `lock` (a volume of
+/// the lock of a map, `runtime::lock`).
 pub(crate) const KIND: &str = "dmap.kind";
 pub(crate) const KIND_HELPER: &str = "helper";
 pub(crate) const KIND_ADOPTION: &str = "adoption";
+pub(crate) const KIND_LOCK: &str = "lock";
+/// On a lock's volumes: the token of the dmap process holding it (unique per acquisition).
+pub(crate) const LOCK_HOLDER: &str = "dmap.lock.holder";
+/// On a lock's volumes: the holder's process id, host name and boot id (its machine), and what
+/// it does (the action's name).
+pub(crate) const LOCK_PID: &str = "dmap.lock.pid";
+pub(crate) const LOCK_HOST: &str = "dmap.lock.host";
+pub(crate) const LOCK_BOOT: &str = "dmap.lock.boot";
+pub(crate) const LOCK_ACTION: &str = "dmap.lock.action";
+/// On a lock's volumes: the holder's lease in seconds (how long it may show no sign of life).
+pub(crate) const LOCK_LEASE: &str = "dmap.lock.lease";
 /// On an adoption marker: what it records, `volume:NAME` or `network:NAME`.
 pub(crate) const ADOPTED: &str = "dmap.adopted";
 /// The canonical applied container spec (JSON), so `update` can say which field changed.

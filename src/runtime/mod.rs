@@ -11,6 +11,7 @@ pub(crate) mod error;
 pub(crate) mod exec;
 pub(crate) mod executor;
 pub(crate) mod labels;
+pub(crate) mod lock;
 pub(crate) mod logs;
 pub(crate) mod observe;
 pub(crate) mod plan;

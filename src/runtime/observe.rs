@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 
 use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum, Volume};
-use bollard::query_parameters::{ListContainersOptionsBuilder, ListVolumesOptionsBuilder};
+use bollard::query_parameters::{
+    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
+};
 
 use futures_util::StreamExt;
 
@@ -170,6 +172,7 @@ pub(crate) async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapsh
         }
     }
     for (name, result) in network_names.iter().zip(networks) {
+        let adopted_by = adopted.get(&("network".to_string(), name.to_string())).cloned();
         match result {
             Ok(n) => {
                 let mut members: Vec<String> = n
@@ -189,11 +192,22 @@ pub(crate) async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapsh
                         internal: n.internal.unwrap_or(false),
                         labels: sorted(n.labels),
                         containers: members,
-                        adopted_by: adopted.get(&("network".to_string(), name.to_string())).cloned(),
+                        adopted_by,
                     },
                 );
             }
             Err(e) if status(&e) == Some(404) => {}
+            Err(e) if ambiguous(&e) => {
+                let mut found = duplicates(driver, name, adopted_by).await?;
+                if found.len() < 2 {
+                    return Err(failed(format!("inspect network `{name}`"))(e));
+                }
+                let (_, kept) = found.remove(keeper(&found));
+                snapshot.networks.insert(name.to_string(), kept);
+                snapshot
+                    .duplicate_networks
+                    .extend(found.into_iter().map(|(_, n)| n));
+            }
             Err(e) => return Err(failed(format!("inspect network `{name}`"))(e)),
         }
     }
@@ -216,6 +230,90 @@ pub(crate) async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapsh
         }
     }
     Ok(snapshot)
+}
+
+/// The Engine's answer to a name several networks have (it accepts duplicate names from a
+/// create that does not ask it to check): `network NAME is ambiguous (2 matches found based on
+/// name)`.
+fn ambiguous(e: &bollard::errors::Error) -> bool {
+    matches!(e, bollard::errors::Error::DockerResponseServerError { message, .. } if message.contains("ambiguous"))
+}
+
+/// Every network named exactly `name`, with when it was created and the containers on it,
+/// running or not (an inspect lists only the running ones, and a stopped container keeps the id
+/// of its network).
+async fn duplicates(
+    driver: &Driver,
+    name: &str,
+    adopted_by: Option<String>,
+) -> Result<Vec<(i128, ObservedNetwork)>, Error> {
+    let docker = &driver.docker;
+    let filters = HashMap::from([("name".to_string(), vec![name.to_string()])]);
+    let listed = docker
+        .list_networks(Some(
+            ListNetworksOptionsBuilder::default().filters(&filters).build(),
+        ))
+        .await
+        .map_err(failed(format!("list the networks named `{name}`")))?;
+    // The Engine's name filter matches parts of names.
+    let listed: Vec<_> = listed
+        .into_iter()
+        .filter(|n| n.name.as_deref() == Some(name))
+        .collect();
+    let users = bounded(listed.iter().map(|n| {
+        let on = HashMap::from([("network".to_string(), vec![n.id.clone().unwrap_or_default()])]);
+        async move {
+            docker
+                .list_containers(Some(
+                    ListContainersOptionsBuilder::default()
+                        .all(true)
+                        .filters(&on)
+                        .build(),
+                ))
+                .await
+        }
+    }))
+    .await;
+    let mut found = Vec::new();
+    for (n, users) in listed.into_iter().zip(users) {
+        let mut members: Vec<String> = users
+            .map_err(failed(format!("list the containers on network `{name}`")))?
+            .into_iter()
+            .filter_map(|c| {
+                c.names?
+                    .iter()
+                    .map(|n| n.trim_start_matches('/'))
+                    .find(|n| !n.contains('/'))
+                    .map(str::to_string)
+            })
+            .collect();
+        members.sort();
+        let created = n.created.as_deref().and_then(timestamp).unwrap_or(0);
+        found.push((
+            created,
+            ObservedNetwork {
+                id: n.id.unwrap_or_default(),
+                name: name.to_string(),
+                driver: n.driver.unwrap_or_default(),
+                options: sorted(n.options),
+                internal: n.internal.unwrap_or(false),
+                labels: sorted(n.labels),
+                containers: members,
+                adopted_by: adopted_by.clone(),
+            },
+        ));
+    }
+    Ok(found)
+}
+
+/// Which of several networks of one name is kept: the one containers are on, else the oldest
+/// (the id decides a tie). Whether the others may go is the planner's call.
+fn keeper(found: &[(i128, ObservedNetwork)]) -> usize {
+    found
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, (created, n))| (n.containers.is_empty(), *created, n.id.clone()))
+        .map_or(0, |(i, _)| i)
 }
 
 fn container(name: &str, info: ContainerInspectResponse) -> ObservedContainer {
@@ -297,7 +395,38 @@ fn container(name: &str, info: ContainerInspectResponse) -> ObservedContainer {
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use super::{bounded, IN_FLIGHT};
+    use super::{bounded, keeper, ObservedNetwork, IN_FLIGHT};
+
+    #[test]
+    fn of_duplicate_networks_the_one_in_use_is_kept_else_the_oldest() {
+        let net = |id: &str, created: i128, users: &[&str]| {
+            (
+                created,
+                ObservedNetwork {
+                    id: id.into(),
+                    containers: users.iter().map(|u| u.to_string()).collect(),
+                    ..ObservedNetwork::default()
+                },
+            )
+        };
+        let cases = [
+            ("the oldest", vec![net("b", 2, &[]), net("a", 1, &[])], "a"),
+            (
+                "the one in use",
+                vec![net("a", 1, &[]), net("b", 2, &["m.web"])],
+                "b",
+            ),
+            (
+                "the oldest in use",
+                vec![net("c", 3, &["x"]), net("a", 1, &[]), net("b", 2, &["y"])],
+                "b",
+            ),
+            ("a tie: the id", vec![net("d", 5, &[]), net("c", 5, &[])], "c"),
+        ];
+        for (what, found, kept) in cases {
+            assert_eq!(found[keeper(&found)].1.id, kept, "{what}");
+        }
+    }
 
     #[test]
     fn inspects_run_a_bounded_number_at_a_time_and_answer_in_order() {

@@ -140,6 +140,9 @@ pub(crate) struct Snapshot {
     pub image_contexts: BTreeMap<String, String>,
     /// Names of the adoption markers of the maps (volumes recording adopted objects).
     pub markers: std::collections::BTreeSet<String>,
+    /// Networks the Engine holds more than once under a name the maps use (an older dmap,
+    /// racing, could make them): the one kept is in `networks`, the others here.
+    pub duplicate_networks: Vec<ObservedNetwork>,
 }
 
 /// When an Engine timestamp (`2026-12-01T20:51:51.123456789Z`) was, in nanoseconds since the

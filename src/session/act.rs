@@ -45,7 +45,40 @@ impl Session {
         };
         let mut outcome = Outcomes::default();
         let parts = self.desired(&prepared, request.clients)?;
-        let mut live = self.observe(parts, &mut outcome)?;
+        let reached = self.reach(parts, &mut outcome)?;
+        // What changes the Engine holds the lock of each of its maps there from before it looks
+        // until it is done, so that another dmap acting on them waits meanwhile.
+        let held = match purpose {
+            Purpose::Apply => match self.lock(&reached, request.action.name(), reporter)? {
+                Some(held) => Some(held),
+                None => {
+                    return Err(Error::Cancelled {
+                        done: Report::default(),
+                        not_run: Vec::new(),
+                        failures: Vec::new(),
+                    })
+                }
+            },
+            Purpose::DryRun | Purpose::Plan => None,
+        };
+        let result = self.converge(reached, request, &prepared, purpose, reporter, outcome);
+        if let Some(held) = held {
+            self.unlock(held, reporter);
+        }
+        result
+    }
+
+    /// Observe → plan → apply, the clients reached.
+    fn converge(
+        &self,
+        reached: Vec<(Part<'_>, Driver)>,
+        request: &Request<'_>,
+        prepared: &Prepared<'_>,
+        purpose: Purpose,
+        reporter: &dyn Reporter,
+        mut outcome: Outcomes,
+    ) -> Result<Report, Error> {
+        let mut live = self.observe(reached, &mut outcome)?;
         let mut options = prepared.options.clone();
         if options.pull_before_update && *request.action == Action::Update && purpose == Purpose::Apply {
             self.pull(&mut live, &options, reporter, &mut outcome)?;
@@ -102,14 +135,40 @@ impl Session {
         Ok(parts)
     }
 
-    /// Every client connected to and observed at once; one that can't be reached is reported
-    /// at the end, and the others go on (the only client unreachable fails the action).
-    fn observe<'r>(&self, parts: Vec<Part<'r>>, outcome: &mut Outcomes) -> Result<Vec<Live<'r>>, Error> {
-        let observed = self.observe_all(&parts)?;
-        let mut live = Vec::new();
-        for (part, result) in parts.into_iter().zip(observed) {
+    /// Every client connected to at once; one that can't be reached is reported at the end,
+    /// and the others go on.
+    fn reach<'r>(
+        &self,
+        parts: Vec<Part<'r>>,
+        outcome: &mut Outcomes,
+    ) -> Result<Vec<(Part<'r>, Driver)>, Error> {
+        let connected = self.block_on(futures_util::future::join_all(
+            parts.iter().map(|p| self.connect(p.client, p.config)),
+        ))?;
+        let mut reached = Vec::new();
+        for (part, result) in parts.into_iter().zip(connected) {
             match result {
-                Ok((driver, observed)) => live.push(Live {
+                Ok(driver) => reached.push((part, driver)),
+                Err(e) => outcome.unreachable.push(e),
+            }
+        }
+        Ok(reached)
+    }
+
+    /// Every client reached observed at once; one that can't be read is reported at the end,
+    /// and the others go on (the only client unreachable fails the action).
+    fn observe<'r>(
+        &self,
+        reached: Vec<(Part<'r>, Driver)>,
+        outcome: &mut Outcomes,
+    ) -> Result<Vec<Live<'r>>, Error> {
+        let observed = self.block_on(futures_util::future::join_all(reached.iter().map(
+            |(p, driver)| async move { p.desired.observe(driver).await.map_err(observe_failed(p.client)) },
+        )))?;
+        let mut live = Vec::new();
+        for ((part, driver), result) in reached.into_iter().zip(observed) {
+            match result {
+                Ok(observed) => live.push(Live {
                     part,
                     driver,
                     observed,

@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 
 use crate::runtime::apply::StepOutcome;
+use crate::runtime::lock::{Holder, Stale};
 use crate::runtime::plan::{Plan, Step};
 
 /// One thing that happened.
@@ -44,6 +45,21 @@ pub(crate) enum Event<'a> {
     /// Every step of the client's plan has its outcome.
     Settled {
         client: &'a str,
+    },
+    /// Another dmap acts on `map` on the client: this action waits until it is done (told once
+    /// per holder of the lock).
+    LockWaiting {
+        client: &'a str,
+        map: &'a str,
+        holder: &'a Holder,
+    },
+    /// The lock of `map` on the client was left by a dmap that is gone (`why`): it is taken
+    /// over, and removed when this action is done.
+    LockTakenOver {
+        client: &'a str,
+        map: &'a str,
+        holder: &'a Holder,
+        why: &'a Stale,
     },
 }
 

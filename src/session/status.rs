@@ -17,8 +17,9 @@ pub(crate) struct Status {
     pub containers: Vec<ContainerStatus>,
     /// Containers dmap made for the maps whose configurations are gone.
     pub orphans: Vec<Orphan>,
-    /// Volume-preparation helpers an interrupted run left (the next `up` or `down` removes them).
-    pub helpers: Vec<Orphan>,
+    /// What an interrupted run left: volume-preparation helpers, new containers of recreations
+    /// (the next `up` or `down` removes them, or gives a new container its name).
+    pub leftovers: Vec<Leftover>,
     /// Objects with names the maps need that dmap did not make for them.
     pub foreign: Vec<Foreign>,
     /// Images an update would build, and why.
@@ -92,6 +93,16 @@ pub(crate) struct Orphan {
     pub name: String,
     pub map: String,
     pub state: &'static str,
+}
+
+/// A container an interrupted run left.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub(crate) struct Leftover {
+    /// `helper` (volume preparation) or `replacement` (the new container of a recreation, under
+    /// its temporary name).
+    pub what: &'static str,
+    #[serde(flatten)]
+    pub orphan: Orphan,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -170,13 +181,17 @@ fn containers(status: &mut Status, prepared: &Prepared<'_>, part: &Part<'_>, obs
     collect(status, client, part.desired.desired(), targets, snapshot, &update);
 }
 
-/// A container's steps, as a person says them: a recreation once with its reason (not its stop,
-/// remove, create and start), other steps as `ACTION: REASON`.
+/// A container's steps, as a person says them: a recreation once, as `recreate: REASON` (one
+/// step, or — when it is torn down first — its stop, remove, create and start), other steps as
+/// `ACTION: REASON`.
 fn summary<'a>(steps: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut recreated = false;
     for (action, reason) in steps {
-        let said = if reason.starts_with("recreate") {
+        let said = if action == "recreate" {
+            recreated = true;
+            format!("recreate: {reason}")
+        } else if reason.starts_with("recreate") {
             recreated = true;
             reason.to_string()
         } else if recreated && action == "start" {
@@ -265,17 +280,21 @@ fn collect(
         if desired.container(name).is_some() || !desired.maps.iter().any(|m| m == map) {
             continue;
         }
-        let list = if o.is_helper() {
-            &mut status.helpers
-        } else {
-            &mut status.orphans
-        };
-        list.push(Orphan {
+        let orphan = Orphan {
             client: client.to_string(),
             name: name.clone(),
             map: map.to_string(),
             state: state_name(&o.state),
-        });
+        };
+        let what = if o.is_helper() {
+            "helper"
+        } else if crate::runtime::plan::is_replacement(desired, name) {
+            "replacement"
+        } else {
+            status.orphans.push(orphan);
+            continue;
+        };
+        status.leftovers.push(Leftover { what, orphan });
     }
 }
 
@@ -382,6 +401,11 @@ mod tests {
             ("start", "created"),
         ];
         assert_eq!(summary(steps.into_iter()), vec!["recreate: env `V` changed"]);
+        let steps = [("recreate", "env `V` changed"), ("exec", "after start")];
+        assert_eq!(
+            summary(steps.into_iter()),
+            vec!["recreate: env `V` changed", "exec: after start"]
+        );
         let steps = [("create", "absent"), ("start", "created")];
         assert_eq!(
             summary(steps.into_iter()),

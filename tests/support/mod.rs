@@ -426,9 +426,12 @@ impl Scope {
         Ok(found)
     }
 
+    /// Also the volumes dmap labels for the test's map under names of its own (adoption
+    /// markers, the volumes of its lock), which a killed dmap can leave.
     async fn list_volumes(&self, docker: &Docker) -> Result<Vec<String>, DockerError> {
         let mut found = Vec::new();
-        for filters in self.filters() {
+        let map = HashMap::from([("label".to_string(), vec![format!("dmap.map={}", self.0)])]);
+        for filters in self.filters().into_iter().chain([map]) {
             let options = ListVolumesOptionsBuilder::default().filters(&filters).build();
             for volume in docker
                 .list_volumes(Some(options))
@@ -436,7 +439,8 @@ impl Scope {
                 .volumes
                 .unwrap_or_default()
             {
-                if (self.owns_name(&volume.name) || self.has_label(Some(&volume.labels)))
+                let of_the_map = volume.labels.get("dmap.map") == Some(&self.0);
+                if (self.owns_name(&volume.name) || self.has_label(Some(&volume.labels)) || of_the_map)
                     && !found.contains(&volume.name)
                 {
                     found.push(volume.name);

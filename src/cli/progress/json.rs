@@ -5,6 +5,8 @@
 //! `{"event":"finished","client":C,"action","subject","reason","outcome":"done"|"failed"|"skipped"|"cancelled"}`
 //! (and `"error":TEXT` when it failed),
 //! `{"event":"output","client":C,"subject":S,"line":L}`, `{"event":"settled","client":C}`,
+//! `{"event":"lock_waiting","client":C,"map":M,"pid","host","action","since"}` (another dmap acts
+//! on the map: this one waits), `{"event":"lock_taken_over",...,"why":W}` (a stale lock taken over),
 //! and last, when the command fails, `{"event":"error","message":M,"text":T}`.
 //! Recipe `print` output goes to stdout.
 
@@ -12,7 +14,7 @@ use std::io::Write as _;
 
 use serde_json::{json, Value};
 
-use crate::session::{Event, Reporter};
+use crate::session::{Event, LockHolder, Reporter};
 use crate::session::{Outcome, Step};
 
 pub(crate) struct Json;
@@ -69,8 +71,36 @@ impl Reporter for Json {
                 json!({ "event": "output", "client": client, "subject": s.kind.subject(), "line": line })
             }
             Event::Settled { client } => json!({ "event": "settled", "client": client }),
+            Event::LockWaiting { client, map, holder } => {
+                let mut v = json!({ "event": "lock_waiting", "client": client, "map": map });
+                holder_fields(&mut v, holder);
+                v
+            }
+            Event::LockTakenOver {
+                client,
+                map,
+                holder,
+                why,
+            } => {
+                let mut v = json!({ "event": "lock_taken_over", "client": client, "map": map });
+                holder_fields(&mut v, holder);
+                if let Some(fields) = v.as_object_mut() {
+                    fields.insert("why".into(), json!(why.to_string()));
+                }
+                v
+            }
         };
         let _ = writeln!(std::io::stderr().lock(), "{value}");
+    }
+}
+
+/// The lock holder's `pid`, `host`, `action` and `since` (the Engine's time) on an event.
+fn holder_fields(v: &mut Value, holder: &LockHolder) {
+    if let Some(fields) = v.as_object_mut() {
+        fields.insert("pid".into(), json!(holder.pid));
+        fields.insert("host".into(), json!(holder.host));
+        fields.insert("action".into(), json!(holder.action));
+        fields.insert("since".into(), json!(holder.since));
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::io::Write as _;
 
-use super::on;
+use super::{lock_taken_over, lock_waiting, on};
 use crate::session::{Event, Purpose, Reporter};
 use crate::session::{Outcome, StepKind};
 
@@ -35,6 +35,15 @@ impl Reporter for Lines {
                 purpose: Purpose::Apply,
             } if plan.steps.is_empty() => format!("  {}up to date\n", on(client)),
             Event::Note { client, text } => format!("{}note: {text}\n", on(client)),
+            Event::LockWaiting { client, map, holder } => {
+                format!("  {}{}\n", on(client), lock_waiting(map, holder))
+            }
+            Event::LockTakenOver {
+                client,
+                map,
+                holder,
+                why,
+            } => format!("{}note: {}\n", on(client), lock_taken_over(map, holder, why)),
             Event::StepStarted { client, step } => match &step.kind {
                 StepKind::WaitHealthy { container } => {
                     format!("  {}waiting for `{container}` to be healthy\n", on(client))

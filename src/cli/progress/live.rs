@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::on;
+use super::{lock_taken_over, lock_waiting, on};
 use crate::cli::output::{debug_line, line_to_stdout};
 use crate::script::Output;
 use crate::session::{Event, Purpose, Reporter};
@@ -117,9 +117,12 @@ fn words(kind: &StepKind) -> (&'static str, &'static str) {
             ("Creating", "Created")
         }
         StepKind::RemoveNetwork { .. }
+        | StepKind::RemoveDuplicateNetwork { .. }
         | StepKind::RemoveVolume { .. }
         | StepKind::RemoveContainer { .. }
-        | StepKind::RemoveHelper { .. } => ("Removing", "Removed"),
+        | StepKind::RemoveLeftover { .. } => ("Removing", "Removed"),
+        StepKind::ReplaceContainer { .. } => ("Recreating", "Recreated"),
+        StepKind::RenameContainer { .. } => ("Renaming", "Renamed"),
         StepKind::PrepareVolume { .. } => ("Preparing", "Prepared"),
         StepKind::RecordAdoption { .. } => ("Adopting", "Adopted"),
         StepKind::ConnectNetwork { .. } => ("Connecting", "Connected"),
@@ -316,6 +319,20 @@ impl Reporter for Live {
                 Purpose::Plan => {}
             },
             Event::Note { client, text } => self.view().above(&format!("{}note: {text}", on(client))),
+            Event::LockWaiting { client, map, holder } => {
+                self.view()
+                    .above(&format!("  {}{}", on(client), lock_waiting(map, holder)))
+            }
+            Event::LockTakenOver {
+                client,
+                map,
+                holder,
+                why,
+            } => self.view().above(&format!(
+                "{}note: {}",
+                on(client),
+                lock_taken_over(map, holder, why)
+            )),
             Event::StepStarted { client, step } => {
                 let mut v = self.view();
                 let subject = step.kind.subject().to_string();

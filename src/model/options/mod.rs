@@ -281,6 +281,15 @@ const WITHDRAWN: &[(&str, &str)] = &[(
 )];
 
 /// The entry of a keyword.
+/// Does `message` speak of an option whose values are secret (`` `environment` ``)? Its source
+/// line is then not shown with it: the line may hold the values.
+pub(crate) fn names_a_secret(message: &str) -> bool {
+    OPTIONS
+        .iter()
+        .filter(|d| d.secret)
+        .any(|d| message.contains(&format!("`{}`", d.key)))
+}
+
 pub(crate) fn get(key: &str) -> Option<&'static OptionDef> {
     OPTIONS.iter().find(|d| d.key == key)
 }

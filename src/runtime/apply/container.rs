@@ -22,10 +22,22 @@ pub(super) async fn create(
     name: &str,
     carry: &[(String, String)],
 ) -> Result<(), StepError> {
+    create_as(driver, desired, name, name, carry).await
+}
+
+/// Creates container `name` of the maps under the Engine name `engine_name` (a replacement's
+/// temporary name).
+pub(super) async fn create_as(
+    driver: &Driver,
+    desired: &Desired,
+    name: &str,
+    engine_name: &str,
+    carry: &[(String, String)],
+) -> Result<(), StepError> {
     let c = container(desired, name)?;
     let body = translate::create_body(c, &driver.client, carry)?;
     let options = CreateContainerOptions {
-        name: Some(name.to_string()),
+        name: Some(engine_name.to_string()),
         platform: translate::platform(&c.spec.options).unwrap_or_default(),
     };
     driver
@@ -51,10 +63,20 @@ pub(super) async fn unpause(driver: &Driver, name: &str) -> Result<(), StepError
 }
 
 pub(super) async fn start(driver: &Driver, desired: &Desired, name: &str) -> Result<(), StepError> {
-    match idempotent(driver.docker.start_container(name, None).await, &[304]) {
+    start_as(driver, desired, name, name).await
+}
+
+/// Starts container `name` of the maps, which has the Engine name `engine_name`.
+pub(super) async fn start_as(
+    driver: &Driver,
+    desired: &Desired,
+    name: &str,
+    engine_name: &str,
+) -> Result<(), StepError> {
+    match idempotent(driver.docker.start_container(engine_name, None).await, &[304]) {
         Ok(()) => {}
         Err(StepError::PortAllocated { port, holder: None }) => {
-            let holder = port_holder(driver, name, &port).await;
+            let holder = port_holder(driver, engine_name, &port).await;
             return Err(StepError::PortAllocated { port, holder });
         }
         Err(e) => return Err(e),
@@ -208,13 +230,24 @@ pub(super) async fn remove_step(driver: &Driver, desired: &Desired, name: &str) 
     idempotent(driver.docker.remove_container(name, Some(options)).await, &[404])
 }
 
-/// Force-removes a helper an interrupted run left (it may still be running).
-pub(super) async fn remove_helper(driver: &Driver, name: &str) -> Result<(), StepError> {
+/// Force-removes what an interrupted run left (it may still be running), with its anonymous
+/// volumes: those it mounts by name (carried from a container it was to replace) stay.
+pub(super) async fn remove_leftover(driver: &Driver, name: &str) -> Result<(), StepError> {
     let options = RemoveContainerOptions {
         force: true,
+        v: true,
         ..Default::default()
     };
     idempotent(driver.docker.remove_container(name, Some(options)).await, &[404])
+}
+
+pub(super) async fn rename(driver: &Driver, from: &str, to: &str) -> Result<(), StepError> {
+    let options = bollard::query_parameters::RenameContainerOptions { name: to.to_string() };
+    driver
+        .docker
+        .rename_container(from, options)
+        .await
+        .map_err(StepError::on("container", from))
 }
 
 pub(super) async fn kill(driver: &Driver, name: &str, signal: &str) -> Result<(), StepError> {

@@ -7,6 +7,7 @@ mod container;
 mod health;
 mod image;
 mod network;
+mod replace;
 mod volume;
 
 use std::time::Duration;
@@ -96,18 +97,38 @@ async fn run_step(
         }
         StepKind::CreateNetwork { network } => network::create(driver, desired, network).await,
         StepKind::RemoveNetwork { network } => network::remove(driver, desired, network).await,
+        StepKind::RemoveDuplicateNetwork { id, .. } => network::remove_duplicate(driver, id).await,
         StepKind::CreateVolume { volume } => volume::create(driver, desired, volume).await,
         StepKind::RemoveVolume { volume } => volume::remove(driver, desired, volume).await,
         StepKind::RecordAdoption { kind, name, map } => {
             volume::record_adoption(driver, kind, name, map).await
         }
-        StepKind::RemoveHelper { container } => container::remove_helper(driver, container).await,
+        StepKind::RemoveLeftover { container } => container::remove_leftover(driver, container).await,
         StepKind::PrepareVolume { volume, container } => {
             volume::prepare(driver, desired, volume, container).await
         }
         StepKind::CreateContainer { container, carry } => {
             container::create(driver, desired, container, carry).await
         }
+        StepKind::ReplaceContainer {
+            container,
+            carry,
+            start,
+            wait,
+            was_running,
+            stop_first,
+        } => {
+            let r = replace::Replacement {
+                name: container,
+                carry,
+                start: *start,
+                wait: *wait,
+                was_running: *was_running,
+                stop_first,
+            };
+            replace::replace(driver, desired, &r).await
+        }
+        StepKind::RenameContainer { container, from } => container::rename(driver, from, container).await,
         StepKind::ConnectNetwork { container, network } => {
             network::connect(driver, desired, container, network).await
         }

@@ -1,6 +1,8 @@
-//! Bringing containers up: create, start, startup and update, dependencies first. Containers
-//! that are replaced are torn down first, dependents before what they need; every container
-//! bound to a replaced one is replaced in the same run (see `bindings`).
+//! Bringing containers up: create, start, startup and update, dependencies first. A container
+//! that is replaced is recreated in one step that keeps the old one until the new one runs
+//! (`StepKind::ReplaceContainer`); only one whose volume or network is itself recreated is torn
+//! down first, dependents before what they need. Every container bound to a replaced one is
+//! replaced in the same run, after it (see `bindings`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -66,6 +68,26 @@ pub(super) fn up<'a>(
         Vec::new()
     };
     let bound = bindings::cascade(b, action, involved, &mut replace);
+    // A container on a volume or network that is recreated can't keep running beside its
+    // replacement: it goes first, and so does what is bound to it.
+    let mut torn_down: BTreeSet<&str> = rebuilt
+        .iter()
+        .flat_map(|(_, users)| users.iter().map(String::as_str))
+        .collect();
+    loop {
+        let more: Vec<&str> = b
+            .desired
+            .containers
+            .iter()
+            .filter(|c| replace.contains_key(&c.name) && !torn_down.contains(c.name.as_str()))
+            .filter(|c| c.bindings().iter().any(|(d, _)| torn_down.contains(d)))
+            .map(|c| c.name.as_str())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        torn_down.extend(more);
+    }
     // Containers bound to replaced ones come along with what they need.
     let mut names: BTreeSet<&str> = involved.iter().map(|c| c.name.as_str()).collect();
     let mut frontier: Vec<&str> = bound.iter().map(|c| c.name.as_str()).collect();
@@ -77,7 +99,7 @@ pub(super) fn up<'a>(
         }
     }
     let all = in_start_order(b.desired, |c| names.contains(c.name.as_str()));
-    teardown(b, &all, &replace);
+    teardown(b, &all, &replace, &torn_down);
     for c in &all {
         let role = if bound.iter().any(|x| x.name == c.name) && !explicit.contains(c.name.as_str()) {
             Role::Bound
@@ -99,13 +121,39 @@ pub(super) fn up<'a>(
     }
 }
 
-/// Stops and removes the containers being replaced, dependents first, and notes which anonymous
-/// volumes each new container mounts again.
-fn teardown(b: &mut Builder, all: &[&ResolvedContainer], replace: &BTreeMap<String, String>) {
+/// What the recreation of a container that keeps running until its replacement does
+/// (`StepKind::ReplaceContainer`), decided while the replaced containers are gone through
+/// dependents first.
+pub(super) struct Replacing {
+    was_running: bool,
+    /// Running containers that depend on it and are replaced after it: stopped with it (what is
+    /// bound to another before that one).
+    stop_first: Vec<String>,
+    /// Steps it waits for: stops of dependents torn down first, recreations that stop one of
+    /// `stop_first` too.
+    deps: Vec<usize>,
+}
+
+/// Plans what happens to the old containers of those being replaced, dependents first: most are
+/// kept until their replacement runs (`b.replacing`); those in `torn_down` are stopped and
+/// removed first. Notes which anonymous volumes each new container mounts again.
+fn teardown(
+    b: &mut Builder,
+    all: &[&ResolvedContainer],
+    replace: &BTreeMap<String, String>,
+    torn_down: &BTreeSet<&str>,
+) {
     for c in all.iter().rev() {
         let (Some(reason), Some(o)) = (replace.get(&c.name), b.observed_container(&c.name)) else {
             continue;
         };
+        let carry = anonymous_volumes(b, c, o);
+        b.carry.insert(c.name.clone(), carry);
+        if !torn_down.contains(c.name.as_str()) {
+            let replacing = replacing(b, c, o, replace, torn_down);
+            b.replacing.insert(c.name.clone(), replacing);
+            continue;
+        }
         let dependents_stopped: Vec<usize> = b
             .dependents_of(&c.name)
             .iter()
@@ -124,8 +172,49 @@ fn teardown(b: &mut Builder, all: &[&ResolvedContainer], replace: &BTreeMap<Stri
             deps.extend(built);
         }
         b.remove(&c.name, format!("recreate: {reason}"), deps);
-        let carry = anonymous_volumes(b, c, o);
-        b.carry.insert(c.name.clone(), carry);
+    }
+}
+
+/// How `c` is recreated beside its old container `o`: the running containers that depend on it
+/// (transitively) and are replaced too stop with it, since they follow it only once it
+/// succeeded; dependents torn down first are waited for.
+fn replacing(
+    b: &Builder,
+    c: &ResolvedContainer,
+    o: &ObservedContainer,
+    replace: &BTreeMap<String, String>,
+    torn_down: &BTreeSet<&str>,
+) -> Replacing {
+    let mut stop_first: BTreeSet<&str> = BTreeSet::new();
+    let mut deps: Vec<usize> = Vec::new();
+    let mut stack: Vec<&str> = vec![c.name.as_str()];
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    while let Some(name) = stack.pop() {
+        for d in b.dependents_of(name) {
+            deps.extend(b.stopped.get(&d.name));
+            if !replace.contains_key(&d.name) || torn_down.contains(d.name.as_str()) {
+                continue;
+            }
+            if seen.insert(d.name.as_str()) {
+                if b.observed_container(&d.name)
+                    .is_some_and(ObservedContainer::is_running)
+                {
+                    stop_first.insert(d.name.as_str());
+                }
+                stack.push(d.name.as_str());
+            }
+        }
+    }
+    // Dependents first.
+    let stop_first: Vec<String> = in_start_order(b.desired, |d| stop_first.contains(d.name.as_str()))
+        .iter()
+        .rev()
+        .map(|d| d.name.clone())
+        .collect();
+    Replacing {
+        was_running: o.is_running(),
+        stop_first,
+        deps,
     }
 }
 
@@ -272,14 +361,6 @@ fn forward(
         start_deps.extend(b.started.get(dep));
     }
     create_deps.extend(b.removed.get(&c.name));
-    let mut ready: Vec<usize> = Vec::new();
-    if needs_create {
-        create(b, c, replaced, create_deps, &mut ready, errors);
-    } else if let Some(o) = observed {
-        if *action == Action::Update {
-            in_place(b, c, o, &mut ready);
-        }
-    }
     let state = if needs_create {
         None
     } else {
@@ -297,6 +378,26 @@ fn forward(
             Some(RunState::Exited { code }) => Some(format!("stopped (exit code {code})")),
         },
     };
+    if let (true, Some(reason), Some(replacing)) = (needs_create, replaced, b.replacing.remove(&c.name)) {
+        let mut deps = create_deps;
+        if start.is_some() {
+            deps.extend(start_deps);
+            wait_for_health(b, c, &mut deps);
+        }
+        let id = recreate(b, c, reason, replacing, start.is_some(), deps, errors);
+        if start.is_some() {
+            exec_after_start(b, c, id, true);
+        }
+        return;
+    }
+    let mut ready: Vec<usize> = Vec::new();
+    if needs_create {
+        create(b, c, replaced, create_deps, &mut ready, errors);
+    } else if let Some(o) = observed {
+        if *action == Action::Update {
+            in_place(b, c, o, &mut ready);
+        }
+    }
     if state == Some(RunState::Paused) && *action != Action::Create {
         let unpaused = b.step(
             StepKind::UnpauseContainer {
@@ -319,29 +420,71 @@ fn forward(
             ready,
         );
         b.started.insert(c.name.clone(), started);
-        let commands = commands_after_start(c, first);
-        if !commands.is_empty() {
-            b.step(
-                StepKind::ExecCommands {
-                    container: c.name.clone(),
-                    commands,
-                },
-                "after start",
-                vec![started],
-            );
-        }
+        exec_after_start(b, c, started, first);
     }
 }
 
-/// Volume preparation, the create step and joining the networks after the first.
-fn create(
+/// The exec commands that run once `started` (a start, or a recreation) has (see
+/// `commands_after_start`).
+fn exec_after_start(b: &mut Builder, c: &ResolvedContainer, started: usize, first_start: bool) {
+    let commands = commands_after_start(c, first_start);
+    if !commands.is_empty() {
+        b.step(
+            StepKind::ExecCommands {
+                container: c.name.clone(),
+                commands,
+            },
+            "after start",
+            vec![started],
+        );
+    }
+}
+
+/// The recreation of `c` beside its old container, after its volumes are prepared; it counts as
+/// created and started (when `start`), and as the stop of the old container and of `stop_first`.
+fn recreate(
     b: &mut Builder,
     c: &ResolvedContainer,
-    replaced: Option<&String>,
-    create_deps: Vec<usize>,
-    ready: &mut Vec<usize>,
+    reason: &str,
+    replacing: Replacing,
+    start: bool,
+    deps: Vec<usize>,
     errors: &mut Vec<PlanError>,
-) {
+) -> usize {
+    engine_supports(b, c, errors);
+    let mut deps = prepare(b, c, deps);
+    deps.extend(replacing.deps);
+    // A container bound to two replaced ones is stopped by the first recreation (and started
+    // again if that one fails); the second waits for it.
+    for d in &replacing.stop_first {
+        deps.extend(b.stopped.get(d));
+    }
+    let wait = start && has_health(c) && (b.options.wait || !b.dependents_of(&c.name).is_empty());
+    let id = b.step(
+        StepKind::ReplaceContainer {
+            container: c.name.clone(),
+            carry: b.carry.get(&c.name).cloned().unwrap_or_default(),
+            start,
+            wait,
+            was_running: replacing.was_running,
+            stop_first: replacing.stop_first.clone(),
+        },
+        reason,
+        deps,
+    );
+    for d in replacing.stop_first {
+        b.stopped.insert(d, id);
+    }
+    b.stopped.insert(c.name.clone(), id);
+    b.created.insert(c.name.clone(), id);
+    if start {
+        b.started.insert(c.name.clone(), id);
+    }
+    id
+}
+
+/// Options the Engine must be new enough for.
+fn engine_supports(b: &Builder, c: &ResolvedContainer, errors: &mut Vec<PlanError>) {
     let needs = translate::MAC_ADDRESS_API;
     if let Some((key, _)) = translate::mac_address(&c.spec.options).filter(|_| b.observed.api_version < needs)
     {
@@ -352,18 +495,18 @@ fn create(
             has: b.observed.api_version,
         });
     }
-    let reason = match replaced {
-        Some(r) => format!("recreate: {r}"),
-        None => "absent".to_string(),
-    };
-    // Volumes are prepared before the container exists: a run interrupted in between leaves no
-    // container, so the next run creates it and prepares again. Each volume has a helper of its
-    // own, so they run in parallel.
-    let mut deps = create_deps;
+}
+
+/// Volume preparation before `c` is created: `deps` and the preparations. Volumes are prepared
+/// before the container exists: a run interrupted in between leaves no container, so the next
+/// run creates it and prepares again. Each volume has a helper of its own, so they run in
+/// parallel.
+fn prepare(b: &mut Builder, c: &ResolvedContainer, deps: Vec<usize>) -> Vec<usize> {
+    let mut deps = deps;
     for p in &c.prepare {
         let mut prepare_deps: Vec<usize> = b.volumes.get(&p.volume).copied().into_iter().collect();
         prepare_deps.extend(b.pulled.get(&c.spec.image));
-        // The container it replaces may still hold the volume until it is removed.
+        // A container torn down first may still hold the volume until it is removed.
         prepare_deps.extend(b.removed.get(&c.name));
         prepare_deps.extend(b.helpers.iter().copied());
         let what = [
@@ -383,6 +526,24 @@ fn create(
             prepare_deps,
         ));
     }
+    deps
+}
+
+/// Volume preparation, the create step and joining the networks after the first.
+fn create(
+    b: &mut Builder,
+    c: &ResolvedContainer,
+    replaced: Option<&String>,
+    create_deps: Vec<usize>,
+    ready: &mut Vec<usize>,
+    errors: &mut Vec<PlanError>,
+) {
+    engine_supports(b, c, errors);
+    let reason = match replaced {
+        Some(r) => format!("recreate: {r}"),
+        None => "absent".to_string(),
+    };
+    let deps = prepare(b, c, create_deps);
     let carry = b.carry.get(&c.name).cloned().unwrap_or_default();
     let created = b.step(
         StepKind::CreateContainer {

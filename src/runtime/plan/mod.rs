@@ -7,8 +7,12 @@ use std::fmt;
 mod bindings;
 mod build;
 mod down;
+mod duplicates;
 mod forward;
+mod leftovers;
 mod ownership;
+
+pub(crate) use leftovers::is_replacement;
 mod update;
 
 use super::snapshot::{ObservedContainer, RunState, Snapshot};
@@ -158,8 +162,10 @@ pub(crate) enum StepKind {
         volume: String,
         container: String,
     },
-    /// Force-remove a volume-preparation helper an interrupted run left behind.
-    RemoveHelper {
+    /// Force-remove what an interrupted run left behind: a volume-preparation helper, or the
+    /// new container of a recreation under its temporary name (with its own anonymous volumes;
+    /// those it carried over are the old container's and stay).
+    RemoveLeftover {
         container: String,
     },
     /// Record that `map` adopted a foreign volume or network (the Engine cannot relabel them).
@@ -172,6 +178,27 @@ pub(crate) enum StepKind {
     CreateContainer {
         container: String,
         carry: Vec<(String, String)>,
+    },
+    /// Recreate a container so that a failure leaves the previous one: the new one is created
+    /// under a temporary name beside it, `stop_first` (running containers that depend on it and
+    /// are replaced after it, dependents first) and the old one are stopped — at once, but a
+    /// container before what it is bound to —, the new one is started (and, with `wait`, healthy);
+    /// only then is the old one removed and the new one given its name. A failure before that
+    /// removes the new one and starts again what was stopped (`was_running`: the old one ran).
+    /// `carry`: the old container's anonymous volumes, which the new one mounts.
+    ReplaceContainer {
+        container: String,
+        carry: Vec<(String, String)>,
+        start: bool,
+        wait: bool,
+        was_running: bool,
+        stop_first: Vec<String>,
+    },
+    /// Give the new container of an interrupted recreation, left under its temporary name after
+    /// the old one was removed, its name.
+    RenameContainer {
+        container: String,
+        from: String,
     },
     ConnectNetwork {
         container: String,
@@ -233,6 +260,11 @@ pub(crate) enum StepKind {
     WaitService {
         service: String,
     },
+    /// Remove network `id`, one of several the Engine holds named `network`, unused.
+    RemoveDuplicateNetwork {
+        network: String,
+        id: String,
+    },
 }
 
 impl StepKind {
@@ -245,8 +277,10 @@ impl StepKind {
             | StepKind::RemoveVolume { volume }
             | StepKind::PrepareVolume { volume, .. } => volume,
             StepKind::RecordAdoption { name, .. } => name,
-            StepKind::RemoveHelper { container } => container,
+            StepKind::RemoveLeftover { container } => container,
             StepKind::CreateContainer { container, .. }
+            | StepKind::ReplaceContainer { container, .. }
+            | StepKind::RenameContainer { container, .. }
             | StepKind::ConnectNetwork { container, .. }
             | StepKind::DisconnectNetwork { container, .. }
             | StepKind::StartContainer { container }
@@ -263,6 +297,7 @@ impl StepKind {
             | StepKind::ScaleService { service, .. }
             | StepKind::RemoveService { service }
             | StepKind::WaitService { service } => service,
+            StepKind::RemoveDuplicateNetwork { network, .. } => network,
         }
     }
 
@@ -288,11 +323,15 @@ impl StepKind {
             StepKind::PrepareVolume { volume, container } => {
                 format!("prepare volume `{volume}` for container `{container}`")
             }
-            StepKind::RemoveHelper { container } => format!("remove helper container `{container}`"),
+            StepKind::RemoveLeftover { container } => format!("remove leftover container `{container}`"),
             StepKind::RecordAdoption { kind, name, map } => {
                 format!("record that map `{map}` adopted {kind} `{name}`")
             }
             StepKind::CreateContainer { container, .. } => format!("create container `{container}`"),
+            StepKind::ReplaceContainer { container, .. } => format!("recreate container `{container}`"),
+            StepKind::RenameContainer { container, from } => {
+                format!("rename container `{from}` to `{container}`")
+            }
             StepKind::ConnectNetwork { container, network } => {
                 format!("connect container `{container}` to network `{network}`")
             }
@@ -319,6 +358,9 @@ impl StepKind {
             }
             StepKind::RemoveService { service } => format!("remove service `{service}`"),
             StepKind::WaitService { service } => format!("wait for the tasks of service `{service}` to run"),
+            StepKind::RemoveDuplicateNetwork { network, id } => {
+                format!("remove network {}, a duplicate of `{network}`", short_id(id))
+            }
         }
     }
 
@@ -332,9 +374,11 @@ impl StepKind {
             StepKind::CreateVolume { .. } => "create_volume",
             StepKind::RemoveVolume { .. } => "remove_volume",
             StepKind::PrepareVolume { .. } => "prepare_volume",
-            StepKind::RemoveHelper { .. } => "remove_helper",
+            StepKind::RemoveLeftover { .. } => "remove_leftover",
             StepKind::RecordAdoption { .. } => "adopt",
             StepKind::CreateContainer { .. } => "create",
+            StepKind::ReplaceContainer { .. } => "recreate",
+            StepKind::RenameContainer { .. } => "rename",
             StepKind::ConnectNetwork { .. } => "connect",
             StepKind::DisconnectNetwork { .. } => "disconnect",
             StepKind::StartContainer { .. } => "start",
@@ -351,8 +395,14 @@ impl StepKind {
             StepKind::ScaleService { .. } => "scale_service",
             StepKind::RemoveService { .. } => "remove_service",
             StepKind::WaitService { .. } => "wait_service",
+            StepKind::RemoveDuplicateNetwork { .. } => "remove_network",
         }
     }
+}
+
+/// An Engine id as the docker CLI shows it: its first 12 digits.
+pub(crate) fn short_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -404,6 +454,12 @@ pub(crate) enum PlanError {
     VolumeInUse { volume: String, container: String },
     #[error("network `{network}` still has container `{container}` attached, which dmap does not manage for this map")]
     ForeignAttached { network: String, container: String },
+    #[error("network `{network}` is ambiguous: the Engine holds {} networks of that name ({}), and {why}; dmap can't tell which to keep: remove all but one (`docker network rm ID`)", .ids.len(), .ids.iter().map(|i| short_id(i)).collect::<Vec<_>>().join(", "))]
+    AmbiguousNetwork {
+        network: String,
+        ids: Vec<String>,
+        why: String,
+    },
     #[error("container `{container}` sets `{key}`, which the Engine honours from API {}.{} on; this Engine speaks API {}.{}", .needs.0, .needs.1, .has.0, .has.1)]
     EngineTooOld {
         container: String,
@@ -447,6 +503,8 @@ struct Builder<'a> {
     rebuilt: BTreeSet<String>,
     /// Anonymous volumes of replaced containers, to mount again (target, volume).
     carry: HashMap<String, Vec<(String, String)>>,
+    /// Replaced containers kept until their replacement runs, and how.
+    replacing: HashMap<String, forward::Replacing>,
 }
 
 impl<'a> Builder<'a> {
@@ -505,6 +563,10 @@ pub(crate) fn plan(
             dependents.entry(d.as_str()).or_default().push(c);
         }
     }
+    let involved = involved(action, targets, desired);
+    // A recreation's new container whose old one is gone stands in for it.
+    let (adjusted, replacements) = leftovers::replacements(observed, &involved);
+    let observed = adjusted.as_ref().unwrap_or(observed);
     let mut b = Builder {
         desired,
         observed,
@@ -522,9 +584,12 @@ pub(crate) fn plan(
         helpers: Vec::new(),
         rebuilt: BTreeSet::new(),
         carry: HashMap::new(),
+        replacing: HashMap::new(),
     };
-    let involved = involved(action, targets, desired);
-    let mut errors = ownership::ownership(&involved, desired, observed, options, action);
+    let mut errors = duplicates::refusals(&involved, desired, observed, action);
+    errors.extend(ownership::ownership(
+        &involved, desired, observed, options, action,
+    ));
     if !errors.is_empty() {
         errors.dedup();
         return Err(errors);
@@ -533,7 +598,7 @@ pub(crate) fn plan(
     match action {
         Action::Create | Action::Startup | Action::Start | Action::Update => {
             ownership::adoptions(&mut b, &involved, action);
-            ownership::leftover_helpers(&mut b, &involved);
+            leftovers::helpers(&mut b, &involved);
             forward::up(&mut b, action, &involved, &explicit, &mut errors);
         }
         Action::PullImages => {
@@ -556,7 +621,7 @@ pub(crate) fn plan(
         }
         Action::Stop | Action::Remove | Action::Shutdown => {
             if *action != Action::Stop {
-                ownership::leftover_helpers(&mut b, &involved);
+                leftovers::helpers(&mut b, &involved);
             }
             down::down(&mut b, action, &involved, &mut errors);
         }
@@ -578,12 +643,16 @@ pub(crate) fn plan(
             }
         }
     }
+    if !matches!(action, Action::PullImages | Action::Signal(_)) {
+        leftovers::replacement_steps(&mut b, &replacements);
+    }
     if matches!(action, Action::Update | Action::Shutdown) {
         ownership::orphans(&mut b, action, &involved);
     }
     if *action == Action::Shutdown {
         down::networks_after_shutdown(&mut b, &involved, &mut errors);
     }
+    duplicates::removals(&mut b, &involved, action);
     if errors.is_empty() {
         Ok(b.plan)
     } else {

@@ -1,11 +1,10 @@
 //! Who owns what: objects with needed names that dmap did not create (or adopt) for the map are
-//! refused unless `adopt: true`; adoptions of volumes and networks are recorded; helpers left by
-//! an interrupted run are cleaned up; containers whose configuration left the map (orphans) are
-//! reported or removed.
+//! refused unless `adopt: true`; adoptions of volumes and networks are recorded; containers
+//! whose configuration left the map (orphans) are reported or removed.
 
 use std::collections::BTreeSet;
 
-use super::{Action, Builder, Options, PlanError, StepKind};
+use super::{leftovers, Action, Builder, Options, PlanError, StepKind};
 use crate::runtime::snapshot::{owned, ObservedContainer, Snapshot};
 use crate::runtime::spec::{Desired, ResolvedContainer};
 
@@ -104,29 +103,6 @@ pub(super) fn adoptions(b: &mut Builder, involved: &[&ResolvedContainer], action
     }
 }
 
-/// Volume-preparation helpers of the involved containers' maps that an interrupted run left:
-/// removed before volumes are prepared again, and before the volumes they mount are removed.
-pub(super) fn leftover_helpers(b: &mut Builder, involved: &[&ResolvedContainer]) {
-    let maps: BTreeSet<&str> = involved.iter().map(|c| c.map.as_str()).collect();
-    let left: Vec<&ObservedContainer> = b
-        .observed
-        .containers
-        .values()
-        .filter(|o| o.is_helper() && o.map().is_some_and(|m| maps.contains(m)))
-        .collect();
-    for o in left {
-        let id = b.step(
-            StepKind::RemoveHelper {
-                container: o.name.clone(),
-            },
-            "left by an interrupted run",
-            vec![],
-        );
-        b.helpers.push(id);
-        b.removed.insert(o.name.clone(), id);
-    }
-}
-
 /// Containers labelled for the targets' maps whose configuration or instance is gone (on this
 /// client): reported, or removed with `remove_orphans`.
 pub(super) fn orphans(b: &mut Builder, action: &Action, involved: &[&ResolvedContainer]) {
@@ -138,6 +114,7 @@ pub(super) fn orphans(b: &mut Builder, action: &Action, involved: &[&ResolvedCon
         .values()
         .filter(|o| !o.is_helper() && o.map().is_some_and(|m| maps.contains(m)))
         .filter(|o| b.desired.container(&o.name).is_none())
+        .filter(|o| !leftovers::is_replacement(b.desired, &o.name))
         .filter(|o| {
             o.labels
                 .get(crate::runtime::labels::CLIENT)
@@ -164,7 +141,10 @@ pub(super) fn orphans(b: &mut Builder, action: &Action, involved: &[&ResolvedCon
     // before anything starts, as Compose removes orphans first.
     if !removals.is_empty() {
         for step in &mut b.plan.steps {
-            if matches!(step.kind, StepKind::StartContainer { .. }) {
+            if matches!(
+                step.kind,
+                StepKind::StartContainer { .. } | StepKind::ReplaceContainer { start: true, .. }
+            ) {
                 step.deps.extend(removals.iter().copied());
             }
         }

@@ -82,23 +82,30 @@ fn update_names_the_field_that_changed() {
     assert_eq!(
         lines(&p),
         [
-            // side joins web's network namespace: it is recreated with it, targeted or not
-            "stop m.side: recreate: `m.web` is recreated",
-            "remove m.side: recreate: `m.web` is recreated",
-            "stop m.web: recreate: env `OLD` removed",
-            "remove m.web: recreate: env `OLD` removed",
-            "create m.web: recreate: env `OLD` removed",
-            "start m.web: created",
+            // side joins web's network namespace: it is recreated with it, targeted or not,
+            // once web's recreation succeeded
+            "recreate m.web: env `OLD` removed",
             "exec m.web: after start",
-            "create m.side: recreate: `m.web` is recreated",
-            "start m.side: created",
+            "recreate m.side: `m.web` is recreated",
         ]
     );
     assert!(after(
         &p,
-        "create m.web: recreate: env `OLD` removed",
-        "remove m.web: recreate: env `OLD` removed"
+        "recreate m.side: `m.web` is recreated",
+        "recreate m.web: env `OLD` removed",
     ));
+    // web's recreation stops side (bound to it) before web, and starts it again on failure
+    assert_eq!(
+        p.steps[index(&p, "recreate m.web: env `OLD` removed")].kind,
+        StepKind::ReplaceContainer {
+            container: "m.web".into(),
+            carry: vec![],
+            start: true,
+            wait: false,
+            was_running: true,
+            stop_first: vec!["m.side".into()],
+        }
+    );
 }
 
 #[test]
@@ -110,15 +117,12 @@ fn a_changed_image_recreates_and_so_do_containers_sharing_the_namespace() {
     let p = run(Action::Update, &all(&d), &d, &s, &Options::default());
     let l = lines(&p);
     assert!(
-        l.contains(
-            &"create m.web: recreate: image changed sha256:111111111111… → sha256:222222222222…".to_string()
-        ),
+        l.contains(&"recreate m.web: image changed sha256:111111111111… → sha256:222222222222…".to_string()),
         "{l:#?}"
     );
     // side uses web's image too, and web's network namespace
     assert!(
-        l.iter()
-            .any(|x| x.starts_with("create m.side: recreate: image changed")),
+        l.iter().any(|x| x.starts_with("recreate m.side: image changed")),
         "{l:#?}"
     );
     assert!(!l.iter().any(|x| x.contains("m.app.a")), "{l:#?}");
@@ -137,13 +141,13 @@ fn recreating_a_dependency_recreates_its_namespace_and_volume_users_only() {
     let p = run(Action::Update, &all(&d), &d, &s, &Options::default());
     let l = lines(&p);
     assert!(
-        l.contains(&"create m.side: recreate: `m.web` is recreated".to_string()),
+        l.contains(&"recreate m.side: `m.web` is recreated".to_string()),
         "{l:#?}"
     );
     assert!(after(
         &p,
-        "create m.side: recreate: `m.web` is recreated",
-        "create m.web: recreate: env `X` removed"
+        "recreate m.side: `m.web` is recreated",
+        "recreate m.web: env `X` removed"
     ));
 }
 
@@ -185,20 +189,14 @@ fn a_removed_container_is_created_again_and_a_stopped_one_started() {
         [
             // web links app.a, side joins web's namespace: bound to a new container, both are
             // recreated in the same run, though only app.a and app.b are targeted
-            "stop m.side: recreate: `m.web` is recreated",
-            "remove m.side: recreate: `m.web` is recreated",
-            "stop m.web: recreate: `m.app.a` is created",
-            "remove m.web: recreate: `m.app.a` is created",
             "prepare_volume m.app_socket: chown 2000:2000",
             "create m.app.a: absent",
             "wait_healthy m.db: `m.app.a` waits for it",
             "start m.app.a: created",
             "start m.app.b: stopped (exit code 137)",
-            "create m.web: recreate: `m.app.a` is created",
-            "start m.web: created",
+            "recreate m.web: `m.app.a` is created",
             "exec m.web: after start",
-            "create m.side: recreate: `m.web` is recreated",
-            "start m.side: created",
+            "recreate m.side: `m.web` is recreated",
         ]
     );
 }
@@ -222,7 +220,7 @@ fn persistent_containers_keep_their_image_and_are_started() {
     assert!(
         lines(&p)
             .iter()
-            .any(|l| l.starts_with("create m.db: recreate: image changed")),
+            .any(|l| l.starts_with("recreate m.db: image changed")),
         "{:#?}",
         lines(&p)
     );
@@ -315,7 +313,7 @@ fn foreign_objects_are_left_alone_unless_adopted() {
     };
     let p = run(Action::Update, &["m.web"], &d, &s, &o);
     assert!(
-        lines(&p).contains(&"create m.web: recreate: adopted".to_string()),
+        lines(&p).contains(&"recreate m.web: adopted".to_string()),
         "{:#?}",
         lines(&p)
     );
@@ -477,12 +475,16 @@ fn forced_updates_and_anonymous_volumes_carry_over() {
         ..Options::default()
     };
     let p = run(Action::Update, &["n.svc"], &d, &s, &o);
-    let create = &p.steps[index(&p, "create n.svc: recreate: forced")];
+    let create = &p.steps[index(&p, "recreate n.svc: forced")];
     assert_eq!(
         create.kind,
-        StepKind::CreateContainer {
+        StepKind::ReplaceContainer {
             container: "n.svc".into(),
-            carry: vec![("/cache".into(), format!("{:064x}", 6))]
+            carry: vec![("/cache".into(), format!("{:064x}", 6))],
+            start: true,
+            wait: false,
+            was_running: true,
+            stop_first: vec![],
         }
     );
 }
@@ -514,7 +516,16 @@ fn recreate_volumes_recreates_the_volume_and_every_container_using_it() {
         assert!(after(&p, &rm, &removed), "{user}: {l:#?}");
         assert!(after(&p, &created, &cr), "{user}: {l:#?}");
     }
-    // side uses web's namespace, so it follows web
+    // side uses web's namespace, so it follows web, and is torn down first with it: it can't
+    // outlive web's removal
+    assert!(
+        after(
+            &p,
+            "stop m.web: recreate: volume `m.app_socket` is recreated",
+            "stop m.side: recreate: `m.web` is recreated"
+        ),
+        "{l:#?}"
+    );
     assert!(
         l.contains(&"create m.side: recreate: `m.web` is recreated".to_string()),
         "{l:#?}"
@@ -640,6 +651,44 @@ sidecar: {image: x, network_mode: writer}
         &p,
         "remove s.writer: shutdown",
         "remove s.reader: shutdown"
+    ));
+}
+
+#[test]
+fn a_recreated_dependency_stops_its_recreated_dependents_with_it() {
+    // web uses the volume db attaches: it depends on db without being bound to it. Both change:
+    // db's recreation stops web too (at once, neither is bound to the other), and web's
+    // recreation follows db's; a failure of db's starts the old web again
+    let yaml = "db: {image: x, attaches: data}\nweb: {image: x, uses: data}\nvolumes: {data: /data}\n";
+    let map = crate::yaml::load_map("n.yaml", yaml, None, &|_| None).expect("loads");
+    let checked = crate::model::check(&map).expect("checks");
+    let d = Desired::build(&[checked], Path::new("/"), "default", &ClientConfig::default()).expect("desired");
+    let s = converged(&d);
+    let o = Options {
+        force_update: ["n.db".to_string(), "n.web".to_string()].into(),
+        ..Options::default()
+    };
+    let p = run(Action::Update, &all(&d), &d, &s, &o);
+    assert_eq!(lines(&p), ["recreate n.db: forced", "recreate n.web: forced"]);
+    assert!(after(&p, "recreate n.web: forced", "recreate n.db: forced"));
+    assert!(matches!(
+        &p.steps[0].kind,
+        StepKind::ReplaceContainer { stop_first, was_running: true, .. } if *stop_first == ["n.web"]
+    ));
+    // only the dependency changes: the dependent keeps running
+    let o = Options {
+        force_update: ["n.db".to_string()].into(),
+        ..Options::default()
+    };
+    let p = run(Action::Update, &all(&d), &d, &s, &o);
+    assert!(
+        !lines(&p).iter().any(|l| l.contains("n.web: forced")),
+        "{:#?}",
+        lines(&p)
+    );
+    assert!(matches!(
+        &p.steps[0].kind,
+        StepKind::ReplaceContainer { stop_first, .. } if stop_first.is_empty()
     ));
 }
 

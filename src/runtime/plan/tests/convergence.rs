@@ -17,30 +17,31 @@ fn a_forced_dependency_recreates_everything_bound_to_it_though_not_targeted() {
     };
     let p = run(Action::Update, &["m.app.a"], &d, &s, &o);
     let l = lines(&p);
+    assert!(l.contains(&"recreate m.app.a: forced".to_string()), "{l:#?}");
     assert!(
-        l.contains(&"create m.app.a: recreate: forced".to_string()),
+        l.contains(&"recreate m.web: `m.app.a` is recreated".to_string()),
         "{l:#?}"
     );
     assert!(
-        l.contains(&"create m.web: recreate: `m.app.a` is recreated".to_string()),
+        l.contains(&"recreate m.side: `m.web` is recreated".to_string()),
         "{l:#?}"
     );
-    assert!(
-        l.contains(&"create m.side: recreate: `m.web` is recreated".to_string()),
-        "{l:#?}"
-    );
-    // dependents stop first, are created after what they bind to, and run again
-    assert!(after(
-        &p,
-        "stop m.app.a: recreate: forced",
-        "stop m.web: recreate: `m.app.a` is recreated"
+    // dependents stop first (within app.a's recreation, which starts them again if it fails),
+    // are recreated once what they bind to was, and run again
+    assert!(matches!(
+        &p.steps[index(&p, "recreate m.app.a: forced")].kind,
+        StepKind::ReplaceContainer { stop_first, .. } if *stop_first == ["m.side", "m.web"]
     ));
     assert!(after(
         &p,
-        "create m.web: recreate: `m.app.a` is recreated",
-        "create m.app.a: recreate: forced"
+        "recreate m.web: `m.app.a` is recreated",
+        "recreate m.app.a: forced"
     ));
-    assert!(after(&p, "start m.side: created", "start m.web: created"));
+    assert!(after(
+        &p,
+        "recreate m.side: `m.web` is recreated",
+        "recreate m.web: `m.app.a` is recreated"
+    ));
     // app.b and db are not bound to app.a
     for other in ["m.app.b", "m.db"] {
         assert!(
@@ -60,10 +61,13 @@ fn startup_of_only_the_dependency_recreates_its_bound_dependents() {
     let l = lines(&p);
     assert!(l.contains(&"create m.web: absent".to_string()), "{l:#?}");
     assert!(
-        l.contains(&"create m.side: recreate: `m.web` is created".to_string()),
+        l.contains(&"recreate m.side: `m.web` is created".to_string()),
         "{l:#?}"
     );
-    assert!(l.contains(&"start m.side: created".to_string()), "{l:#?}");
+    assert!(matches!(
+        &p.steps[index(&p, "recreate m.side: `m.web` is created")].kind,
+        StepKind::ReplaceContainer { start: true, .. }
+    ));
 }
 
 #[test]
@@ -78,10 +82,17 @@ fn a_stopped_bound_dependent_is_recreated_but_left_stopped() {
     let p = run(Action::Update, &["m.web"], &d, &s, &o);
     let l = lines(&p);
     assert!(
-        l.contains(&"create m.side: recreate: `m.web` is recreated".to_string()),
+        l.contains(&"recreate m.side: `m.web` is recreated".to_string()),
         "{l:#?}"
     );
-    assert!(!l.iter().any(|x| x.starts_with("start m.side")), "{l:#?}");
+    assert!(matches!(
+        &p.steps[index(&p, "recreate m.side: `m.web` is recreated")].kind,
+        StepKind::ReplaceContainer {
+            start: false,
+            was_running: false,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -93,8 +104,7 @@ fn stale_bindings_left_on_the_engine_are_repaired_by_the_next_update() {
     let p = run(Action::Update, &all(&d), &d, &s, &Options::default());
     assert!(
         lines(&p).contains(
-            &"create m.side: recreate: `m.web` was recreated after it joined its network namespace"
-                .to_string()
+            &"recreate m.side: `m.web` was recreated after it joined its network namespace".to_string()
         ),
         "{:#?}",
         lines(&p)
@@ -106,8 +116,7 @@ fn stale_bindings_left_on_the_engine_are_repaired_by_the_next_update() {
     let p = run(Action::Startup, &all(&d), &d, &s, &Options::default());
     assert!(
         lines(&p).contains(
-            &"create m.side: recreate: `m.web` was restarted after it joined its network namespace"
-                .to_string()
+            &"recreate m.side: `m.web` was restarted after it joined its network namespace".to_string()
         ),
         "{:#?}",
         lines(&p)
@@ -117,8 +126,7 @@ fn stale_bindings_left_on_the_engine_are_repaired_by_the_next_update() {
     observed(&mut s, "m.app.a").created = 7;
     let p = run(Action::Update, &all(&d), &d, &s, &Options::default());
     assert!(
-        lines(&p)
-            .contains(&"create m.web: recreate: `m.app.a` was recreated after it linked to it".to_string()),
+        lines(&p).contains(&"recreate m.web: `m.app.a` was recreated after it linked to it".to_string()),
         "{:#?}",
         lines(&p)
     );
@@ -141,14 +149,12 @@ fn a_stopped_namespace_owner_started_by_update_recreates_its_namespace_users() {
         "{l:#?}"
     );
     assert!(
-        l.contains(
-            &"create m.side: recreate: `m.web` is started and its network namespace is new".to_string()
-        ),
+        l.contains(&"recreate m.side: `m.web` is started and its network namespace is new".to_string()),
         "{l:#?}"
     );
     assert!(after(
         &p,
-        "start m.side: created",
+        "recreate m.side: `m.web` is started and its network namespace is new",
         "start m.web: stopped (exit code 137)"
     ));
 }
@@ -366,7 +372,7 @@ fn helpers_left_by_an_interrupted_run_are_removed_before_preparing_again() {
     assert!(after(
         &p,
         "prepare_volume m.app_socket: chown 2000:2000",
-        "remove_helper m.app.a.prepare.m.app_socket: left by an interrupted run"
+        "remove_leftover m.app.a.prepare.m.app_socket: left by an interrupted run"
     ));
     // a helper is never an orphan
     let p = run(Action::Update, &all(&d), &d, &s, &Options::default());
@@ -382,8 +388,9 @@ fn helpers_left_by_an_interrupted_run_are_removed_before_preparing_again() {
     s.containers.insert(mounted.name.clone(), mounted);
     let p = run(Action::Shutdown, &all(&d), &d, &s, &Options::default());
     assert!(
-        lines(&p)
-            .contains(&"remove_helper m.app.a.prepare.m.app_socket: left by an interrupted run".to_string()),
+        lines(&p).contains(
+            &"remove_leftover m.app.a.prepare.m.app_socket: left by an interrupted run".to_string()
+        ),
         "{:#?}",
         lines(&p)
     );
@@ -395,12 +402,12 @@ fn helpers_left_by_an_interrupted_run_are_removed_before_preparing_again() {
     assert!(after(
         &p,
         "remove_volume m.app_socket: remove_attached",
-        "remove_helper m.app.a.prepare.m.app_socket: left by an interrupted run"
+        "remove_leftover m.app.a.prepare.m.app_socket: left by an interrupted run"
     ));
     // `stop` leaves it for the next run that prepares or removes
     let p = run(Action::Stop, &all(&d), &d, &s, &Options::default());
     assert!(
-        !lines(&p).iter().any(|l| l.starts_with("remove_helper")),
+        !lines(&p).iter().any(|l| l.starts_with("remove_leftover")),
         "{:#?}",
         lines(&p)
     );
@@ -445,4 +452,111 @@ fn remove_attached_also_removes_the_anonymous_volumes_of_removed_containers() {
     let p = run(Action::Shutdown, &all(&d), &d, &s, &o);
     let line = format!("remove_volume {volume}: remove_attached (anonymous)");
     assert!(after(&p, &line, "remove n.svc: shutdown"), "{:#?}", lines(&p));
+}
+
+/// The new container of a recreation, under its temporary name, as a crash left it.
+fn replacement_left(s: &mut Snapshot, name: &str) {
+    let mut new = s.containers[name].clone();
+    new.name = crate::runtime::translate::replacement_name(name);
+    new.id = format!("id-{}", new.name);
+    s.containers.insert(new.name.clone(), new);
+}
+
+#[test]
+fn a_recreation_interrupted_before_the_old_container_was_removed_is_planned_again() {
+    let d = desired();
+    let mut s = converged(&d);
+    replacement_left(&mut s, "m.db");
+    // the new container goes (its carried volumes are the old one's), nothing else changes, and
+    // it is no orphan
+    let p = run(Action::Update, &all(&d), &d, &s, &Options::default());
+    assert_eq!(
+        lines(&p),
+        ["remove_leftover m.db.dmap-new: left by an interrupted recreation"]
+    );
+    assert!(p.notes.is_empty(), "{:#?}", p.notes);
+    // a recreation waits for it: it needs the temporary name
+    let o = Options {
+        force_update: ["m.db".to_string()].into(),
+        ..Options::default()
+    };
+    let p = run(Action::Update, &["m.db"], &d, &s, &o);
+    assert!(after(
+        &p,
+        "recreate m.db: forced",
+        "remove_leftover m.db.dmap-new: left by an interrupted recreation"
+    ));
+    // `down` removes it with the rest
+    let p = run(Action::Shutdown, &all(&d), &d, &s, &Options::default());
+    assert!(
+        lines(&p).contains(&"remove_leftover m.db.dmap-new: left by an interrupted recreation".to_string()),
+        "{:#?}",
+        lines(&p)
+    );
+}
+
+#[test]
+fn a_recreation_interrupted_after_the_old_container_was_removed_is_finished() {
+    let d = desired();
+    let mut s = converged(&d);
+    replacement_left(&mut s, "m.db");
+    s.containers.remove("m.db");
+    for n in s.networks.values_mut() {
+        for member in &mut n.containers {
+            if member == "m.db" {
+                *member = "m.db.dmap-new".into();
+            }
+        }
+    }
+    // it takes the old one's name (removing it would orphan the old one's anonymous volumes),
+    // and is then what the map wants: nothing else happens
+    let p = run(Action::Update, &all(&d), &d, &s, &Options::default());
+    assert_eq!(
+        lines(&p),
+        ["rename m.db: left by an interrupted recreation, after the old container was removed"]
+    );
+    assert_eq!(
+        p.steps[0].kind,
+        StepKind::RenameContainer {
+            container: "m.db".into(),
+            from: "m.db.dmap-new".into()
+        }
+    );
+    // `down` renames it first, then stops and removes it as m.db
+    let p = run(Action::Shutdown, &all(&d), &d, &s, &Options::default());
+    assert!(after(
+        &p,
+        "remove m.db: shutdown",
+        "rename m.db: left by an interrupted recreation, after the old container was removed"
+    ));
+}
+
+#[test]
+fn a_container_bound_to_one_torn_down_first_is_torn_down_with_it() {
+    // web is recreated and its network too: it can't run beside its replacement, so it is torn
+    // down first, and so is side, which would otherwise run on in web's dead namespace
+    let d = desired();
+    let mut s = converged(&d);
+    s.networks.get_mut("m.backend").expect("net").driver = "overlay".into();
+    let o = Options {
+        force_update: ["m.web".to_string()].into(),
+        ..Options::default()
+    };
+    let p = run(Action::Update, &all(&d), &d, &s, &o);
+    let l = lines(&p);
+    assert!(after(
+        &p,
+        "remove_network m.backend: changed: driver `overlay` → `bridge`",
+        "remove m.web: recreate: forced"
+    ));
+    assert!(after(
+        &p,
+        "stop m.web: recreate: forced",
+        "stop m.side: recreate: `m.web` is recreated"
+    ));
+    assert!(
+        l.contains(&"create m.side: recreate: `m.web` is recreated".to_string()),
+        "{l:#?}"
+    );
+    assert!(!l.iter().any(|x| x.starts_with("recreate ")), "{l:#?}");
 }

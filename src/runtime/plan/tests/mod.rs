@@ -4,6 +4,7 @@
 mod actions;
 mod builds;
 mod convergence;
+mod duplicates;
 
 use std::collections::BTreeMap;
 use std::path::Path;
