@@ -7,6 +7,7 @@
 #
 #   bench/teardown.sh                       # 3 rounds: dmap, compose v2, compose v2 without depends_on
 #   ROUNDS=5 TOOLS="dmap v2" bench/teardown.sh   # some of: dmap v2 v2flat v1
+#   DMAP_BIN=/tmp/dmap-old bench/teardown.sh      # that dmap binary instead of building this tree's
 #
 # Tools: `dmap` (down --volumes), `v2` (compose v2, down -v), `v2flat` (compose v2 on the same
 # file without `depends_on`: what Compose takes when it need not order the stops), `v1`
@@ -45,9 +46,13 @@ if has v1; then
     }
 fi
 
-echo "building release binary..." >&2
-cargo build --release --quiet
-dmap="$root/target/release/dmap"
+if [[ -n ${DMAP_BIN:-} ]]; then
+    dmap=$DMAP_BIN
+else
+    echo "building release binary..." >&2
+    cargo build --release --quiet
+    dmap="$root/target/release/dmap"
+fi
 recipe="$here/tour/tour.rhai"
 echo "building $IMAGE..." >&2
 "$here/busybox-image.sh" "$IMAGE" >/dev/null
