@@ -925,8 +925,9 @@ fn plans_change_nothing() {
         let out = recipe.run("plan");
         out.success();
         assert_eq!(out.steps_of(&db, "remove").len(), 1, "shutdown removes db\n{out}");
-        assert_eq!(out.steps_of(&web, "stop").len(), 1, "{out}");
-        assert_eq!(out.steps().len(), out.steps_of(&db, "stop").len() + 4, "{out}");
+        // Both stop with SIGKILL: each is killed and removed in one step, with the network after.
+        assert_eq!(out.steps_of(&web, "remove").len(), 1, "{out}");
+        assert_eq!(out.steps().len(), 3, "{out}");
         assert_eq!(names(&t).await, sorted(&all));
         assert_running(&t, &all).await;
         for (name, old) in all.iter().zip(&before) {

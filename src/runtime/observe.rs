@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 
-use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum};
+use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum, Volume};
 use bollard::query_parameters::{
     ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
 };
@@ -45,7 +45,8 @@ async fn bounded<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Outp
 
 /// Inspects, [`IN_FLIGHT`] at a time, what the desired state names (absent ones answer 404), and lists what
 /// dmap labelled, for the maps' orphans, helpers and adoption records: one round trip, then a
-/// second only for labelled containers the maps no longer name.
+/// second only for labelled containers the maps no longer name and for volumes the list of
+/// labelled ones does not hold (absent or foreign: the list gives what an inspect would).
 pub(crate) async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapshot, Error> {
     let docker = &driver.docker;
     let maps: BTreeSet<&str> = desired.maps.iter().map(String::as_str).collect();
@@ -57,7 +58,7 @@ pub(crate) async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapsh
     let network_names: Vec<&str> = desired.networks.iter().map(|n| n.name.as_str()).collect();
     let volume_names: Vec<&str> = desired.volumes.iter().map(|v| v.name.as_str()).collect();
     let images: Vec<&String> = desired.images.iter().collect();
-    let (listed, listed_volumes, containers, networks, volumes, image_infos) = futures_util::join!(
+    let (listed, listed_volumes, containers, networks, image_infos) = futures_util::join!(
         docker.list_containers(Some(
             ListContainersOptionsBuilder::default()
                 .all(true)
@@ -69,7 +70,6 @@ pub(crate) async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapsh
         )),
         bounded(container_names.iter().map(|n| docker.inspect_container(n, None))),
         bounded(network_names.iter().map(|n| docker.inspect_network(n, None))),
-        bounded(volume_names.iter().map(|n| docker.inspect_volume(n))),
         bounded(images.iter().map(|i| docker.inspect_image(i))),
     );
     let version = docker.client_version();
@@ -103,7 +103,22 @@ pub(crate) async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapsh
         })
         .filter(|n| !snapshot.containers.contains_key(n))
         .collect();
-    let inspected = bounded(others.iter().map(|n| docker.inspect_container(n, None))).await;
+    let listed_volumes: HashMap<String, Volume> = listed_volumes
+        .map_err(failed("list volumes"))?
+        .volumes
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| (v.name.clone(), v))
+        .collect();
+    let unlisted: Vec<&str> = volume_names
+        .iter()
+        .copied()
+        .filter(|n| !listed_volumes.contains_key(*n))
+        .collect();
+    let (inspected, unlisted_volumes) = futures_util::join!(
+        bounded(others.iter().map(|n| docker.inspect_container(n, None))),
+        bounded(unlisted.iter().map(|n| docker.inspect_volume(n))),
+    );
     for (name, result) in others.iter().zip(inspected) {
         match result {
             Ok(info) => {
@@ -117,12 +132,8 @@ pub(crate) async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapsh
 
     // Adoptions dmap recorded: (kind, name) → map.
     let mut adopted: BTreeMap<(String, String), String> = BTreeMap::new();
-    for v in listed_volumes
-        .map_err(failed("list volumes"))?
-        .volumes
-        .unwrap_or_default()
-    {
-        let labels: BTreeMap<String, String> = v.labels.into_iter().collect();
+    for v in listed_volumes.values() {
+        let labels: BTreeMap<String, String> = v.labels.clone().into_iter().collect();
         if labels.get(labels::KIND).map(String::as_str) != Some(labels::KIND_ADOPTION) || !ours(&labels) {
             continue;
         }
@@ -134,7 +145,15 @@ pub(crate) async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapsh
             snapshot.markers.insert(v.name.clone());
         }
     }
-    for (name, result) in volume_names.iter().zip(volumes) {
+    let mut unlisted_volumes: HashMap<&str, _> = unlisted.iter().copied().zip(unlisted_volumes).collect();
+    for name in &volume_names {
+        let result = match listed_volumes.get(*name) {
+            Some(v) => Ok(v.clone()),
+            None => match unlisted_volumes.remove(*name) {
+                Some(result) => result,
+                None => continue,
+            },
+        };
         match result {
             Ok(v) => {
                 snapshot.volumes.insert(

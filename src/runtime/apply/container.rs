@@ -156,14 +156,22 @@ pub(super) async fn update(driver: &Driver, desired: &Desired, name: &str) -> Re
     }
 }
 
+/// Whether the container's stop signal is SIGKILL (in any of the spellings the Engine takes),
+/// so that stopping it is a kill with no grace period.
+fn stop_is_kill(desired: &Desired, name: &str) -> bool {
+    desired
+        .container(name)
+        .and_then(|c| c.spec.stop_signal.as_deref())
+        .is_some_and(|s| {
+            let upper = s.to_ascii_uppercase();
+            matches!(upper.strip_prefix("SIG").unwrap_or(&upper), "KILL" | "9")
+        })
+}
+
 pub(super) async fn stop(driver: &Driver, desired: &Desired, name: &str) -> Result<(), StepError> {
     let docker = &driver.docker;
     // With SIGKILL as its stop signal, a grace period is pointless: kill at once.
-    let kill = desired
-        .container(name)
-        .and_then(|c| c.spec.stop_signal.as_deref())
-        .is_some_and(|s| matches!(s, "SIGKILL" | "KILL" | "9"));
-    if kill {
+    if stop_is_kill(desired, name) {
         let options = KillContainerOptions {
             signal: "SIGKILL".into(),
         };
@@ -202,6 +210,21 @@ pub(super) async fn remove(driver: &Driver, name: &str) -> Result<(), StepError>
     let options = RemoveContainerOptions {
         v: false,
         force: false,
+        link: false,
+    };
+    idempotent(driver.docker.remove_container(name, Some(options)).await, &[404])
+}
+
+/// The remove step: a container whose stop is a kill is removed with `force`, so that one still
+/// running is killed and removed in one call (what the plan asks for when a shutdown finds it
+/// running); any other is removed as [`remove`] does, and must have stopped.
+pub(super) async fn remove_step(driver: &Driver, desired: &Desired, name: &str) -> Result<(), StepError> {
+    if !stop_is_kill(desired, name) {
+        return remove(driver, name).await;
+    }
+    let options = RemoveContainerOptions {
+        v: false,
+        force: true,
         link: false,
     };
     idempotent(driver.docker.remove_container(name, Some(options)).await, &[404])

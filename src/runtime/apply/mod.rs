@@ -143,7 +143,7 @@ async fn run_step(
         }
         StepKind::UpdateContainer { container } => container::update(driver, desired, container).await,
         StepKind::StopContainer { container } => container::stop(driver, desired, container).await,
-        StepKind::RemoveContainer { container } => container::remove(driver, container).await,
+        StepKind::RemoveContainer { container } => container::remove_step(driver, desired, container).await,
         StepKind::KillContainer { container, signal } => container::kill(driver, container, signal).await,
         // A Swarm client's plan runs through `swarm::apply`, with its services.
         StepKind::CreateSwarmNetwork { .. }

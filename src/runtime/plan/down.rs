@@ -50,6 +50,27 @@ fn kept<'a>(b: &Builder<'a>, involved: &[&'a ResolvedContainer], action: &Action
     keep
 }
 
+/// Whether stopping `c` is a kill: with SIGKILL as its stop signal there is no grace period, and
+/// nothing runs in it once the signal is sent.
+fn stop_is_kill(c: &ResolvedContainer) -> bool {
+    c.spec.stop_signal.as_deref().is_some_and(|s| {
+        let upper = s.to_ascii_uppercase();
+        matches!(upper.strip_prefix("SIG").unwrap_or(&upper), "KILL" | "9")
+    })
+}
+
+/// What a stop of a container with the dependent `d` waits for. A dependent stopped gracefully
+/// may still need what it depends on while it shuts down, so its stop comes first. A dependent
+/// that is killed needs nothing any more once the kill is sent: its stop is not waited for, only
+/// what it waited for itself (graceful dependents further up still shut down first).
+fn barrier(b: &Builder, d: &ResolvedContainer) -> Vec<usize> {
+    match b.stopped.get(&d.name) {
+        Some(&stop) if stop_is_kill(d) => b.plan.steps[stop].deps.clone(),
+        Some(&stop) => vec![stop],
+        None => Vec::new(),
+    }
+}
+
 /// Steps that bring one container down; its dependents' steps exist already.
 fn backward(b: &mut Builder, action: &Action, c: &ResolvedContainer, errors: &mut Vec<PlanError>) {
     let Some(o) = b.observed_container(&c.name) else {
@@ -62,7 +83,7 @@ fn backward(b: &mut Builder, action: &Action, c: &ResolvedContainer, errors: &mu
     let stops: Vec<usize> = dependents
         .iter()
         .filter(|d| d.bindings().iter().any(|(n, _)| *n == c.name))
-        .filter_map(|d| b.stopped.get(&d.name).copied())
+        .flat_map(|d| barrier(b, d))
         .collect();
     let dependents: Vec<&str> = dependents.iter().map(|d| d.name.as_str()).collect();
     let mut removes: Vec<usize> = dependents
@@ -82,6 +103,13 @@ fn backward(b: &mut Builder, action: &Action, c: &ResolvedContainer, errors: &mu
             }
             removes.extend(stops);
             b.remove(&c.name, "present", removes);
+        }
+        _ if o.is_running() && stop_is_kill(c) => {
+            // One call: the Engine kills it and removes it (a forced remove). It waits only for
+            // what its stop would: the Engine removes a container others link to, take volumes
+            // from or share the namespace of, and those are killed or removed in this run too.
+            let id = b.remove(&c.name, "running, killed (stop signal SIGKILL)", stops);
+            b.stopped.insert(c.name.clone(), id);
         }
         _ => {
             // A container stops once its dependents have stopped, and is removed once they are

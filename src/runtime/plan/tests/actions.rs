@@ -691,3 +691,94 @@ fn a_recreated_dependency_stops_its_recreated_dependents_with_it() {
         StepKind::ReplaceContainer { stop_first, .. } if stop_first.is_empty()
     ));
 }
+
+/// The desired state of a YAML map named `s`.
+fn desired_of(yaml: &str) -> Desired {
+    let map = crate::yaml::load_map("s.yaml", yaml, None, &|_| None).expect("loads");
+    let checked = crate::model::check(&map).expect("checks");
+    Desired::build(&[checked], Path::new("/"), "default", &ClientConfig::default()).expect("desired")
+}
+
+#[test]
+fn a_container_whose_stop_is_a_kill_is_removed_in_one_step_and_holds_up_nothing() {
+    // A chain of links a <- b <- c, all killed (any spelling of SIGKILL), each with a volume:
+    // `down --volumes` is one forced remove per container, all at once, then the volumes.
+    let d = desired_of(
+        "
+volumes: {va: /a, vb: /b, vc: /c}
+a: {image: x, attaches: va, stop_signal: SIGKILL}
+b: {image: x, attaches: vb, links: a, stop_signal: kill}
+c: {image: x, attaches: vc, links: b, stop_signal: 9}
+",
+    );
+    let s = converged(&d);
+    let o = Options {
+        remove_attached: true,
+        ..Options::default()
+    };
+    let p = run(Action::Shutdown, &all(&d), &d, &s, &o);
+    let mut got = lines(&p);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "remove s.a: running, killed (stop signal SIGKILL)",
+            "remove s.b: running, killed (stop signal SIGKILL)",
+            "remove s.c: running, killed (stop signal SIGKILL)",
+            "remove_volume s.va: remove_attached",
+            "remove_volume s.vb: remove_attached",
+            "remove_volume s.vc: remove_attached",
+        ]
+    );
+    for (container, volume) in [("a", "va"), ("b", "vb"), ("c", "vc")] {
+        let i = index(
+            &p,
+            &format!("remove s.{container}: running, killed (stop signal SIGKILL)"),
+        );
+        assert!(p.steps[i].deps.is_empty(), "{:#?}", lines(&p));
+        assert!(after(
+            &p,
+            &format!("remove_volume s.{volume}: remove_attached"),
+            &format!("remove s.{container}: running, killed (stop signal SIGKILL)")
+        ));
+    }
+    // A plain stop kills them all at once too.
+    let p = run(Action::Stop, &all(&d), &d, &s, &Options::default());
+    assert_eq!(p.steps.len(), 3, "{:#?}", lines(&p));
+    assert!(p.steps.iter().all(|s| s.deps.is_empty()), "{:#?}", lines(&p));
+}
+
+#[test]
+fn a_killed_dependent_passes_on_what_its_own_graceful_dependents_need() {
+    // a <- b <- c by links; b is killed, a and c stop gracefully: c may need b, and through it a,
+    // while it shuts down, so both wait for c's stop; a does not wait for b's kill.
+    let d = desired_of(
+        "
+a: {image: x}
+b: {image: x, links: a, stop_signal: SIGKILL}
+c: {image: x, links: b}
+",
+    );
+    let s = converged(&d);
+    let p = run(Action::Shutdown, &all(&d), &d, &s, &Options::default());
+    let killed = "remove s.b: running, killed (stop signal SIGKILL)";
+    assert!(after(&p, killed, "stop s.c: running"), "{:#?}", lines(&p));
+    assert!(
+        after(&p, "stop s.a: running", "stop s.c: running"),
+        "{:#?}",
+        lines(&p)
+    );
+    assert!(!after(&p, "stop s.a: running", killed), "{:#?}", lines(&p));
+    assert!(
+        !lines(&p).iter().any(|l| l.starts_with("stop s.b")),
+        "{:#?}",
+        lines(&p)
+    );
+    // Graceful containers are still removed after their dependents.
+    assert!(after(&p, "remove s.a: shutdown", killed), "{:#?}", lines(&p));
+    // A stopped container whose stop is a kill has nothing to kill: a plain remove.
+    let mut s = s;
+    s.containers.get_mut("s.b").expect("b").state = RunState::Exited { code: 137 };
+    let p = run(Action::Shutdown, &all(&d), &d, &s, &Options::default());
+    index(&p, "remove s.b: shutdown");
+}
