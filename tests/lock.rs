@@ -625,3 +625,69 @@ fn duplicate_networks_both_in_use_are_refused_naming_them() {
         assert_eq!(lock_volumes(&t.name).await, Vec::<String>::new(), "no lock left");
     });
 }
+
+/// The locks of `map` created on the Engine between `since` and `until` (seconds since the epoch),
+/// from its events.
+async fn lock_creations(map: &str, since: i64, until: i64) -> usize {
+    use futures_util::StreamExt;
+    let filters = HashMap::from([
+        ("type".to_string(), vec!["volume".to_string()]),
+        ("event".to_string(), vec!["create".to_string()]),
+    ]);
+    let options = bollard::query_parameters::EventsOptions {
+        since: Some(since.to_string()),
+        until: Some(until.to_string()),
+        filters: Some(filters),
+    };
+    let events: Vec<_> = docker().await.events(Some(options)).collect().await;
+    let prefix = format!("dmap-lock-{map}");
+    events
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.actor
+                .as_ref()
+                .and_then(|a| a.id.as_deref())
+                .is_some_and(|id| id.starts_with(&prefix))
+        })
+        .count()
+}
+
+fn epoch_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// An `up` that finds nothing to do, with no other dmap acting on the map, takes no lock (no
+/// round trips for it); one that changes something does.
+#[test]
+fn a_no_op_up_takes_no_lock_and_a_changing_one_does() {
+    let rt = runtime();
+    let t = DockerTest::new("lock_no_op");
+    let map = Map::new(&t);
+    let since = epoch_seconds() - 1;
+    let (status, stderr) = Watched::start(map.dmap("up", &[])).finish();
+    assert!(status.success(), "{stderr}");
+    let middle = epoch_seconds() + 1;
+    rt.block_on(async {
+        assert!(
+            lock_creations(&t.name, since, middle).await >= 1,
+            "the first up locks"
+        );
+    });
+    // Events are dated in seconds: the no-op starts in a second of its own.
+    std::thread::sleep(Duration::from_millis(2100));
+    let since = epoch_seconds();
+    let (status, stderr) = Watched::start(map.dmap("up", &[])).finish();
+    assert!(status.success() && stderr.contains("up to date"), "{stderr}");
+    let until = epoch_seconds() + 1;
+    rt.block_on(async {
+        assert_eq!(
+            lock_creations(&t.name, since, until).await,
+            0,
+            "the no-op takes no lock"
+        );
+        assert!(lock_volumes(&t.name).await.is_empty());
+    });
+}

@@ -94,6 +94,17 @@ pub(crate) enum ClientSnapshot {
     Swarm(SwarmSnapshot),
 }
 
+impl ClientSnapshot {
+    /// Does another dmap hold (or has one left) the lock of one of the maps on this Engine?
+    /// A Swarm's observation does not say: it counts as locked.
+    pub(crate) fn locked(&self) -> bool {
+        match self {
+            ClientSnapshot::Engine(s) => !s.locked.is_empty(),
+            ClientSnapshot::Swarm(_) => true,
+        }
+    }
+}
+
 impl ClientDesired {
     pub(crate) fn kind(&self) -> ClientKind {
         match self {

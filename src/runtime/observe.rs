@@ -134,7 +134,14 @@ pub(crate) async fn observe(driver: &Driver, desired: &Desired) -> Result<Snapsh
     let mut adopted: BTreeMap<(String, String), String> = BTreeMap::new();
     for v in listed_volumes.values() {
         let labels: BTreeMap<String, String> = v.labels.clone().into_iter().collect();
-        if labels.get(labels::KIND).map(String::as_str) != Some(labels::KIND_ADOPTION) || !ours(&labels) {
+        if !ours(&labels) {
+            continue;
+        }
+        let kind = labels.get(labels::KIND).map(String::as_str);
+        if kind == Some(labels::KIND_LOCK) {
+            snapshot.locked.extend(labels.get(labels::MAP).cloned());
+        }
+        if kind != Some(labels::KIND_ADOPTION) {
             continue;
         }
         if let (Some(map), Some((kind, name))) = (

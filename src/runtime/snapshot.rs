@@ -140,6 +140,8 @@ pub(crate) struct Snapshot {
     pub image_contexts: BTreeMap<String, String>,
     /// Names of the adoption markers of the maps (volumes recording adopted objects).
     pub markers: std::collections::BTreeSet<String>,
+    /// The maps whose lock another dmap holds on this Engine, or left (`runtime::lock`).
+    pub locked: std::collections::BTreeSet<String>,
     /// Networks the Engine holds more than once under a name the maps use (an older dmap,
     /// racing, could make them): the one kept is in `networks`, the others here.
     pub duplicate_networks: Vec<ObservedNetwork>,

@@ -46,39 +46,55 @@ impl Session {
         let mut outcome = Outcomes::default();
         let parts = self.desired(&prepared, request.clients)?;
         let reached = self.reach(parts, &mut outcome)?;
-        // What changes the Engine holds the lock of each of its maps there from before it looks
-        // until it is done, so that another dmap acting on them waits meanwhile.
-        let held = match purpose {
-            Purpose::Apply => match self.lock(&reached, request.action.name(), reporter)? {
-                Some(held) => Some(held),
-                None => {
-                    return Err(Error::Cancelled {
-                        done: Report::default(),
-                        not_run: Vec::new(),
-                        failures: Vec::new(),
-                    })
-                }
-            },
-            Purpose::DryRun | Purpose::Plan => None,
-        };
-        let result = self.converge(reached, request, &prepared, purpose, reporter, outcome);
-        if let Some(held) = held {
-            self.unlock(held, reporter);
+        let live = self.observe(reached, &mut outcome)?;
+        if purpose != Purpose::Apply || self.nothing_to_do(&live, request, &prepared.options) {
+            return self.converge(live, request, &prepared, purpose, reporter, outcome);
         }
+        // What changes the Engine holds the lock of each of its maps there from before it looks
+        // until it is done, so that another dmap acting on them waits meanwhile; it looks again
+        // once it holds them.
+        let reached: Vec<(Part<'_>, Driver)> = live.into_iter().map(|l| (l.part, l.driver)).collect();
+        let Some(held) = self.lock(&reached, request.action.name(), reporter)? else {
+            return Err(Error::Cancelled {
+                done: Report::default(),
+                not_run: Vec::new(),
+                failures: Vec::new(),
+            });
+        };
+        let result = self
+            .observe(reached, &mut outcome)
+            .and_then(|live| self.converge(live, request, &prepared, purpose, reporter, outcome));
+        self.unlock(held, reporter);
         result
     }
 
-    /// Observe → plan → apply, the clients reached.
+    /// Whether an action would change nothing on any client, as they are now, while no other
+    /// dmap acts on its maps there: then it is done without taking a lock (a no-op `up` costs no
+    /// lock's round trips). Seen unlocked and up to date, it is as if it had run just before
+    /// whatever dmap comes next.
+    fn nothing_to_do(&self, live: &[Live<'_>], request: &Request<'_>, options: &Options) -> bool {
+        if options.pull_before_update && *request.action == Action::Update {
+            return false;
+        }
+        live.iter().all(|l| {
+            !l.observed.locked()
+                && l.part
+                    .desired
+                    .plan(request.action, &l.part.targets, &l.observed, options)
+                    .is_ok_and(|p| p.steps.is_empty())
+        })
+    }
+
+    /// Plan → apply, the clients observed.
     fn converge(
         &self,
-        reached: Vec<(Part<'_>, Driver)>,
+        mut live: Vec<Live<'_>>,
         request: &Request<'_>,
         prepared: &Prepared<'_>,
         purpose: Purpose,
         reporter: &dyn Reporter,
         mut outcome: Outcomes,
     ) -> Result<Report, Error> {
-        let mut live = self.observe(reached, &mut outcome)?;
         let mut options = prepared.options.clone();
         if options.pull_before_update && *request.action == Action::Update && purpose == Purpose::Apply {
             self.pull(&mut live, &options, reporter, &mut outcome)?;
