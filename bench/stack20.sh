@@ -59,21 +59,12 @@ has dmap || {
 if has v2; then
     compose_v2=$("$here/compose-v2.sh")
 fi
+# shellcheck source=bench/tools.sh
+source "$here/tools.sh"
 if has v1; then
-    compose_v1=$(command -v docker-compose || true)
-    [[ -n $compose_v1 && $("$compose_v1" version --short 2>/dev/null) == 1.* ]] || {
-        echo "needs docker-compose 1.29 on the PATH for v1 (or TOOLS without v1)" >&2
-        exit 1
-    }
+    compose_v1=$(compose_v1_path)
 fi
-
-if [[ -n ${DMAP_BIN:-} ]]; then
-    dmap=$DMAP_BIN
-else
-    echo "building release binary..." >&2
-    cargo build --release --quiet
-    dmap="$root/target/release/dmap"
-fi
+dmap=$(dmap_path)
 recipe="$here/stack20.rhai"
 echo "building $IMAGE..." >&2
 "$MAKE_IMAGE" "$IMAGE" >/dev/null
