@@ -5,6 +5,8 @@ mod actions;
 mod builds;
 mod convergence;
 mod duplicates;
+mod recreation;
+mod teardown;
 
 use std::collections::BTreeMap;
 use std::path::Path;
