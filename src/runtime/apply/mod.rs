@@ -115,16 +115,14 @@ async fn run_step(
             carry,
             start,
             wait,
-            was_running,
-            stop_first,
+            stops,
         } => {
             let r = replace::Replacement {
                 name: container,
                 carry,
                 start: *start,
                 wait: *wait,
-                was_running: *was_running,
-                stop_first,
+                stops,
             };
             replace::replace(driver, desired, &r).await
         }

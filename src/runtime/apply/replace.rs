@@ -18,8 +18,7 @@ pub(super) struct Replacement<'a> {
     pub carry: &'a [(String, String)],
     pub start: bool,
     pub wait: bool,
-    pub was_running: bool,
-    pub stop_first: &'a [String],
+    pub stops: &'a [Vec<String>],
 }
 
 pub(super) async fn replace(
@@ -38,10 +37,8 @@ pub(super) async fn replace(
             return Err(roll_back(driver, desired, &temp, &[], cause).await);
         }
     }
-    let old = r.was_running.then_some(r.name);
-    let to_stop: Vec<&str> = r.stop_first.iter().map(String::as_str).chain(old).collect();
     let mut stopped: Vec<&str> = Vec::new();
-    for layer in stop_layers(desired, &to_stop) {
+    for layer in r.stops {
         let results =
             futures_util::future::join_all(layer.iter().map(|name| container::stop(driver, desired, name)))
                 .await;
@@ -76,31 +73,6 @@ pub(super) async fn replace(
     // here leaves the new one running under its temporary name; the next run finishes.)
     container::remove(driver, r.name).await?;
     container::rename(driver, &temp, r.name).await
-}
-
-/// `names` in the order they stop: each layer at once, a container in a layer before the ones it
-/// is bound to (links, `volumes_from`, a network namespace), as `down` does.
-fn stop_layers<'a>(desired: &Desired, names: &[&'a str]) -> Vec<Vec<&'a str>> {
-    let bound_to = |name: &str, other: &str| {
-        desired
-            .container(name)
-            .is_some_and(|c| c.bindings().iter().any(|(target, _)| *target == other))
-    };
-    let mut left: Vec<&'a str> = names.to_vec();
-    let mut layers = Vec::new();
-    while !left.is_empty() {
-        // What nothing left is bound to may stop now; a cycle (which checks refuse) stops at once.
-        let (now, later): (Vec<&str>, Vec<&str>) = left
-            .iter()
-            .partition(|n| !left.iter().any(|other| other != *n && bound_to(other, n)));
-        if now.is_empty() {
-            layers.push(later);
-            break;
-        }
-        layers.push(now);
-        left = later;
-    }
-    layers
 }
 
 fn untouched(cause: StepError) -> StepError {

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::update::{in_place, rebuild_objects, recreate_set};
 use super::{bindings, build, commands_after_start, in_start_order, Action, Builder, PlanError, StepKind};
 use crate::runtime::snapshot::{is_anonymous, ObservedContainer, RunState};
-use crate::runtime::spec::{MountKind, ResolvedContainer};
+use crate::runtime::spec::{Desired, MountKind, ResolvedContainer};
 use crate::runtime::translate;
 
 /// How a container is treated in a forward action.
@@ -460,14 +460,15 @@ fn recreate(
         deps.extend(b.stopped.get(d));
     }
     let wait = start && has_health(c) && (b.options.wait || !b.dependents_of(&c.name).is_empty());
+    let old = replacing.was_running.then(|| c.name.clone());
+    let stopping: Vec<String> = replacing.stop_first.iter().cloned().chain(old).collect();
     let id = b.step(
         StepKind::ReplaceContainer {
             container: c.name.clone(),
             carry: b.carry.get(&c.name).cloned().unwrap_or_default(),
             start,
             wait,
-            was_running: replacing.was_running,
-            stop_first: replacing.stop_first.clone(),
+            stops: stop_layers(b.desired, stopping),
         },
         reason,
         deps,
@@ -481,6 +482,32 @@ fn recreate(
         b.started.insert(c.name.clone(), id);
     }
     id
+}
+
+/// `names` in the order they stop: each layer at once, a container in a layer before the ones it
+/// is bound to (links, `volumes_from`, a network namespace), as `down` does.
+fn stop_layers(desired: &Desired, names: Vec<String>) -> Vec<Vec<String>> {
+    let bound_to = |name: &str, other: &str| {
+        desired
+            .container(name)
+            .is_some_and(|c| c.bindings().iter().any(|(target, _)| *target == other))
+    };
+    let mut left = names;
+    let mut layers = Vec::new();
+    while !left.is_empty() {
+        // What nothing left is bound to may stop now; a cycle (which checks refuse) stops at once.
+        let (now, later): (Vec<String>, Vec<String>) = left
+            .iter()
+            .cloned()
+            .partition(|n| !left.iter().any(|other| other != n && bound_to(other, n)));
+        if now.is_empty() {
+            layers.push(later);
+            break;
+        }
+        layers.push(now);
+        left = later;
+    }
+    layers
 }
 
 /// Options the Engine must be new enough for.

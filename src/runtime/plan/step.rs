@@ -48,19 +48,18 @@ pub(crate) enum StepKind {
         carry: Vec<(String, String)>,
     },
     /// Recreate a container so that a failure leaves the previous one: the new one is created
-    /// under a temporary name beside it, `stop_first` (running containers that depend on it and
-    /// are replaced after it, dependents first) and the old one are stopped — at once, but a
-    /// container before what it is bound to —, the new one is started (and, with `wait`, healthy);
-    /// only then is the old one removed and the new one given its name. A failure before that
-    /// removes the new one and starts again what was stopped (`was_running`: the old one ran).
+    /// under a temporary name beside it; `stops` (the old one when it runs, and the running
+    /// containers that depend on it and are replaced after it) stop, each layer at once, a
+    /// container in a layer before those it is bound to; the new one is started (and, with
+    /// `wait`, healthy); only then is the old one removed and the new one given its name. A
+    /// failure before that removes the new one and starts again what was stopped.
     /// `carry`: the old container's anonymous volumes, which the new one mounts.
     ReplaceContainer {
         container: String,
         carry: Vec<(String, String)>,
         start: bool,
         wait: bool,
-        was_running: bool,
-        stop_first: Vec<String>,
+        stops: Vec<Vec<String>>,
     },
     /// Give the new container of an interrupted recreation, left under its temporary name after
     /// the old one was removed, its name.

@@ -79,8 +79,8 @@ fn a_changed_context_is_built_then_its_containers_are_recreated() {
             .steps
             .iter()
             .find(|s| {
-                matches!(&s.kind, StepKind::ReplaceContainer { stop_first, .. }
-                    if *stop_first == ["m.side".to_string(), "m.web".to_string()])
+                matches!(&s.kind, StepKind::ReplaceContainer { stops, .. }
+                    if stops.len() == 3 && stops[..2] == [vec!["m.side".to_string()], vec!["m.web".to_string()]])
             })
             .map(ToString::to_string)
             .unwrap_or_else(|| panic!("no recreation stops side and web first: {l:#?}"));

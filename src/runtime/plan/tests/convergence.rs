@@ -30,7 +30,7 @@ fn a_forced_dependency_recreates_everything_bound_to_it_though_not_targeted() {
     // are recreated once what they bind to was, and run again
     assert!(matches!(
         &p.steps[index(&p, "recreate m.app.a: forced")].kind,
-        StepKind::ReplaceContainer { stop_first, .. } if *stop_first == ["m.side", "m.web"]
+        StepKind::ReplaceContainer { stops, .. } if *stops == [vec!["m.side"], vec!["m.web"], vec!["m.app.a"]]
     ));
     assert!(after(
         &p,
@@ -87,11 +87,7 @@ fn a_stopped_bound_dependent_is_recreated_but_left_stopped() {
     );
     assert!(matches!(
         &p.steps[index(&p, "recreate m.side: `m.web` is recreated")].kind,
-        StepKind::ReplaceContainer {
-            start: false,
-            was_running: false,
-            ..
-        }
+        StepKind::ReplaceContainer { start: false, stops, .. } if stops.is_empty()
     ));
 }
 

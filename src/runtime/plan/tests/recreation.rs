@@ -37,8 +37,7 @@ fn update_names_the_field_that_changed() {
             carry: vec![],
             start: true,
             wait: false,
-            was_running: true,
-            stop_first: vec!["m.side".into()],
+            stops: vec![vec!["m.side".into()], vec!["m.web".into()]],
         }
     );
 }
@@ -106,8 +105,7 @@ fn forced_updates_and_anonymous_volumes_carry_over() {
             carry: vec![("/cache".into(), format!("{:064x}", 6))],
             start: true,
             wait: false,
-            was_running: true,
-            stop_first: vec![],
+            stops: vec![vec!["n.svc".into()]],
         }
     );
 }
@@ -186,7 +184,7 @@ fn a_recreated_dependency_stops_its_recreated_dependents_with_it() {
     assert!(after(&p, "recreate n.web: forced", "recreate n.db: forced"));
     assert!(matches!(
         &p.steps[0].kind,
-        StepKind::ReplaceContainer { stop_first, was_running: true, .. } if *stop_first == ["n.web"]
+        StepKind::ReplaceContainer { stops, .. } if *stops == [vec!["n.web", "n.db"]]
     ));
     // only the dependency changes: the dependent keeps running
     let o = Options {
@@ -201,6 +199,6 @@ fn a_recreated_dependency_stops_its_recreated_dependents_with_it() {
     );
     assert!(matches!(
         &p.steps[0].kind,
-        StepKind::ReplaceContainer { stop_first, .. } if stop_first.is_empty()
+        StepKind::ReplaceContainer { stops, .. } if *stops == [vec!["n.db"]]
     ));
 }
