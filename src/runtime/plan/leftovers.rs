@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use super::{Builder, StepKind};
 use crate::runtime::snapshot::{ObservedContainer, Snapshot};
 use crate::runtime::spec::{Desired, ResolvedContainer};
-use crate::runtime::translate::replacement_name;
+use crate::runtime::translate::{replaced_by, replacement_name};
 
 /// Volume-preparation helpers of the involved containers' maps that an interrupted run left:
 /// removed before volumes are prepared again, and before the volumes they mount are removed.
@@ -45,10 +45,7 @@ pub(super) struct Replacements {
 
 /// Is `name` the temporary name of a container of the maps being recreated?
 pub(crate) fn is_replacement(desired: &Desired, name: &str) -> bool {
-    desired
-        .containers
-        .iter()
-        .any(|c| name.len() > c.name.len() && replacement_name(&c.name) == name)
+    replaced_by(name).is_some_and(|c| desired.container(c).is_some())
 }
 
 /// The leftover replacements of the involved containers, and — when one stands in for its

@@ -268,8 +268,16 @@ pub(crate) fn volume_body(v: &ResolvedVolume, client: &str) -> VolumeCreateReque
 /// The name a container's replacement has while it is recreated: beside the old container
 /// until that one is removed (`ReplaceContainer`), or left by an interrupted recreation.
 pub(crate) fn replacement_name(container: &str) -> String {
-    format!("{container}.dmap-new")
+    format!("{container}{REPLACEMENT}")
 }
+
+/// The container a replacement's temporary name stands for (the inverse of
+/// [`replacement_name`]).
+pub(crate) fn replaced_by(name: &str) -> Option<&str> {
+    name.strip_suffix(REPLACEMENT).filter(|c| !c.is_empty())
+}
+
+const REPLACEMENT: &str = ".dmap-new";
 
 /// The name of the helper container that prepares `volume` for container `container`.
 pub(crate) fn helper_name(container: &str, volume: &str) -> String {
