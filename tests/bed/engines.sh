@@ -316,8 +316,17 @@ engine_up() {
     ip -n "$ns" addr replace "$ip/24" dev eth0
     ip -n "$ns" link set eth0 up
 
+    # Nothing of an earlier engine$n runs (checked above), but what it left may still be here: a
+    # session that ends has its processes killed, and CI may then run on the same machine. Its
+    # exec-root's containerd.pid can name a live process of the new PID namespace, and dockerd
+    # then waits for a containerd it never starts ("containerd is still running", then "timeout
+    # waiting for containerd to start"); its data holds a Swarm that is gone. The bed's Engines
+    # start empty.
+    if [ -d "$dir" ]; then
+        no_mounts_under "$dir" || die "engine$n: something is still mounted under $dir; run '$ME down'"
+        rm -rf "$dir"
+    fi
     mkdir -p "$dir/data" "$dir/exec"
-    rm -f "$dir/docker.sock" "$dir/docker.pid" "$dir/init.pid"
     driver=$(choose_driver "$dir")
     main_root=$(docker -H "$MAIN" info --format '{{.DockerRootDir}}' 2>/dev/null || true)
     cat >"$dir/daemon.json" <<EOF
@@ -348,13 +357,19 @@ EOF
         [ "$attempt" -lt 3 ] || die "engine$n exited while starting, three times (logs: $dir/dockerd.log.*)"
         say "engine$n exited while starting (log: $dir/dockerd.log.$attempt); starting it again"
         netns_empty_within "$ns" 40 || die "engine$n's processes outlive it in netns $ns; run '$ME down'"
-        rm -f "$dir/docker.sock" "$dir/docker.pid" "$dir/init.pid"
+        rm -rf "$dir/exec" "$dir/docker.sock" "$dir/docker.pid" "$dir/init.pid"
+        mkdir -p "$dir/exec"
     done
     e_answers "$n" || die "engine$n did not answer on $(e_sock "$n") within 60 s (log: $dir/dockerd.log)"
     docker -H "$(e_tcp "$n")" version >/dev/null 2>&1 ||
         die "engine$n answers on its unix socket but not on $(e_tcp "$n") from the host"
     elapsed=$((($(date +%s%N) - started) / 1000000))
     say "engine$n up in $((elapsed / 1000)).$((elapsed % 1000 / 100)) s: $(e_tcp "$n"), storage driver $driver"
+}
+
+# True when nothing is mounted at or under directory $1 (in this mount namespace).
+no_mounts_under() {
+    ! awk -v d="$1" 'index($5 "/", d "/") == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo
 }
 
 # Waits up to $2 quarter-seconds for netns $1 to hold no process; true when it is empty.
@@ -413,9 +428,7 @@ engine_down() {
         [ ! -d "$cg" ] || find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
     done
     if [ -d "$dir" ]; then
-        if awk -v d="$dir" 'index($5 "/", d "/") == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo; then
-            die "engine$n: something is still mounted under $dir; not removing it"
-        fi
+        no_mounts_under "$dir" || die "engine$n: something is still mounted under $dir; not removing it"
         rm -rf "$dir"
     fi
     say "engine$n stopped and removed"
