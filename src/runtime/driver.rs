@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use bollard::{Docker, API_DEFAULT_VERSION};
+use bollard::{ClientVersion, Docker, API_DEFAULT_VERSION};
 
 use super::error::Error;
 use crate::model::client::ClientConfig;
@@ -45,8 +45,42 @@ impl Driver {
             reason,
         };
         let remote = !address.starts_with("unix://");
+        // The first contact is bounded on its own (the client's `timeout`, else 10 s): an Engine
+        // that does not answer fails fast, and the other clients go on.
+        let first_contact =
+            Duration::from_secs(config.timeout.map_or(CONNECT_TIMEOUT, |t| t.ceil() as u64).max(1));
+        let no_answer = || Error::NoAnswer {
+            address: address.clone(),
+            seconds: first_contact.as_secs(),
+        };
+        // An Engine's `/_ping` says its API version; when it can't be read so (TLS, or an answer
+        // that is not an Engine's), bollard negotiates below, and its errors say why.
+        let pinged = if tls || address.starts_with("https://") {
+            None
+        } else {
+            tokio::time::timeout(first_contact, super::ping::api_version(&address))
+                .await
+                .map_err(|_| no_answer())?
+        };
+        // as bollard negotiates: the Engine's version when older than bollard's own
+        let version = match pinged {
+            Some((major_version, minor_version))
+                if (major_version, minor_version)
+                    < (
+                        API_DEFAULT_VERSION.major_version,
+                        API_DEFAULT_VERSION.minor_version,
+                    ) =>
+            {
+                ClientVersion {
+                    major_version,
+                    minor_version,
+                }
+            }
+            _ => *API_DEFAULT_VERSION,
+        };
+        let version = &version;
         let docker = if let Some(path) = address.strip_prefix("unix://") {
-            Docker::connect_with_unix(path, timeout, API_DEFAULT_VERSION).map_err(|e| Error::Unreachable {
+            Docker::connect_with_unix(path, timeout, version).map_err(|e| Error::Unreachable {
                 address: address.clone(),
                 reason: super::error::message(&e),
                 error: e,
@@ -71,11 +105,11 @@ impl Driver {
                     &dir.join("cert.pem"),
                     &dir.join("ca.pem"),
                     timeout,
-                    API_DEFAULT_VERSION,
+                    version,
                 )
                 .map_err(|e| invalid(super::error::message(&e)))?
             } else {
-                Docker::connect_with_http(&address, timeout, API_DEFAULT_VERSION)
+                Docker::connect_with_http(&address, timeout, version)
                     .map_err(|e| invalid(super::error::message(&e)))?
             }
         } else {
@@ -83,21 +117,16 @@ impl Driver {
                 "expected unix://PATH, tcp://HOST:PORT, http:// or https://".into(),
             ));
         };
-        // The first contact is bounded on its own (the client's `timeout`, else 10 s): an Engine
-        // that does not answer fails fast, and the other clients go on.
-        let first_contact =
-            Duration::from_secs(config.timeout.map_or(CONNECT_TIMEOUT, |t| t.ceil() as u64).max(1));
-        let docker = match tokio::time::timeout(first_contact, docker.negotiate_version()).await {
-            Ok(negotiated) => negotiated.map_err(|e| Error::Unreachable {
-                address: address.clone(),
-                reason: super::error::message(&e),
-                error: e,
-            })?,
-            Err(_) => {
-                return Err(Error::NoAnswer {
+        let docker = if pinged.is_some() {
+            docker
+        } else {
+            match tokio::time::timeout(first_contact, docker.negotiate_version()).await {
+                Ok(negotiated) => negotiated.map_err(|e| Error::Unreachable {
                     address: address.clone(),
-                    seconds: first_contact.as_secs(),
-                })
+                    reason: super::error::message(&e),
+                    error: e,
+                })?,
+                Err(_) => return Err(no_answer()),
             }
         };
         let v = docker.client_version();
