@@ -5,6 +5,8 @@
 // so no `#[allow]` inside these modules can lift it.
 pub mod cli;
 #[forbid(clippy::print_stdout, clippy::print_stderr)]
+pub(crate) mod compose;
+#[forbid(clippy::print_stdout, clippy::print_stderr)]
 pub(crate) mod context;
 #[forbid(clippy::print_stdout, clippy::print_stderr)]
 pub(crate) mod dockerfile;

@@ -1,0 +1,1 @@
+//! `.env` files as Compose reads them.
