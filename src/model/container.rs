@@ -17,13 +17,14 @@ use super::name;
 use super::network_mode::NetworkMode;
 use super::options;
 use super::origin::Origin;
+use super::depends_on::DependsOn;
 use super::port::PortBinding;
 use super::user::User;
 use super::value::Value;
 use super::volume_ref::{AttachedVolume, Bind, UsedVolume};
 
 /// The field names of a container configuration, in docker-map's order.
-pub(crate) const FIELDS: [&str; 24] = [
+pub(crate) const FIELDS: [&str; 25] = [
     "image",
     "abstract",
     "extends",
@@ -34,6 +35,7 @@ pub(crate) const FIELDS: [&str; 24] = [
     "attaches",
     "uses",
     "links",
+    "depends_on",
     "exposes",
     "user",
     "permissions",
@@ -51,7 +53,7 @@ pub(crate) const FIELDS: [&str; 24] = [
 ];
 
 /// The list-valued fields: the only ones a `lists_only` merge touches.
-const LIST_FIELDS: [&str; 10] = [
+const LIST_FIELDS: [&str; 11] = [
     "instances",
     "clients",
     "shares",
@@ -59,6 +61,7 @@ const LIST_FIELDS: [&str; 10] = [
     "attaches",
     "uses",
     "links",
+    "depends_on",
     "exposes",
     "networks",
     "exec_commands",
@@ -99,6 +102,7 @@ pub(crate) struct ContainerConfig {
     pub attaches: Vec<AttachedVolume>,
     pub uses: Vec<UsedVolume>,
     pub links: Vec<Link>,
+    pub depends_on: Vec<DependsOn>,
     pub exposes: Vec<PortBinding>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<User>,
@@ -179,6 +183,7 @@ impl ContainerConfig {
             "attaches" => self.attaches = AttachedVolume::parse_list(value)?,
             "uses" => self.uses = UsedVolume::parse_list(value)?,
             "links" => self.links = Link::parse_list(value)?,
+            "depends_on" => self.depends_on = DependsOn::parse_list(value)?,
             "exposes" => self.exposes = PortBinding::parse_list(value)?,
             "user" => self.user = User::parse(value)?,
             "permissions" => self.permissions = permissions(value)?,
@@ -233,6 +238,7 @@ impl ContainerConfig {
             "attaches" => list(self.attaches.iter().map(AttachedVolume::to_value).collect()),
             "uses" => list(self.uses.iter().map(UsedVolume::to_value).collect()),
             "links" => list(self.links.iter().map(Link::to_value).collect()),
+            "depends_on" => list(self.depends_on.iter().map(DependsOn::to_value).collect()),
             "exposes" => list(self.exposes.iter().map(PortBinding::to_value).collect()),
             "user" => self.user.as_ref().map_or(Value::Null, User::to_value),
             "permissions" => Value::opt_str(&self.permissions),
@@ -305,6 +311,7 @@ impl ContainerConfig {
         merge_first_key(&mut self.attaches, &other.attaches, |a| a.name.clone());
         merge_first_key(&mut self.uses, &other.uses, |u| u.name.clone());
         merge_list(&mut self.links, &other.links);
+        merge_first_key(&mut self.depends_on, &other.depends_on, |d| d.container.clone());
         merge_first_key(&mut self.exposes, &other.exposes, PortBinding::key);
         merge_first_key(&mut self.networks, &other.networks, |n| n.network_name.clone());
         merge_list(&mut self.exec_commands, &other.exec_commands);

@@ -179,6 +179,9 @@ impl Graph {
             for link in &config.links {
                 ordered.extend(reference(&graph, &link.container));
             }
+            for dep in &config.depends_on {
+                ordered.extend(reference(&graph, &dep.container));
+            }
             ordered.extend(&volumes);
             ordered.push(image);
             for me in instances_of(cname).to_vec() {

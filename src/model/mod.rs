@@ -5,6 +5,7 @@ pub(crate) mod check;
 pub(crate) mod client;
 pub(crate) mod container;
 pub(crate) mod container_map;
+pub(crate) mod depends_on;
 pub(crate) mod deploy;
 pub(crate) mod duration;
 pub(crate) mod endpoint;

@@ -69,6 +69,9 @@ pub(crate) enum StepError {
     Unhealthy { container: String },
     #[error("container `{container}` is not running (exit code {code})")]
     Exited { container: String, code: i64 },
+    /// A container something waits for to run to completion ended with another code than 0.
+    #[error("container `{container}` exited with code {code}")]
+    ExitCode { container: String, code: i64 },
     #[error("host port {port} is already allocated{}", holder_text(.holder))]
     PortAllocated { port: String, holder: Option<String> },
     #[error("it links to container `{target}`, which is not running")]

@@ -48,6 +48,9 @@ impl Reporter for Lines {
                 StepKind::WaitHealthy { container } => {
                     format!("  {}waiting for `{container}` to be healthy\n", on(client))
                 }
+                StepKind::WaitCompleted { container } => {
+                    format!("  {}waiting for `{container}` to run to completion\n", on(client))
+                }
                 StepKind::BuildImage { image } => format!("  {}building {image}\n", on(client)),
                 _ => return,
             },

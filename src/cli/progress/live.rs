@@ -130,6 +130,7 @@ fn words(kind: &StepKind) -> (&'static str, &'static str) {
         StepKind::StartContainer { .. } => ("Starting", "Started"),
         StepKind::UnpauseContainer { .. } => ("Unpausing", "Unpaused"),
         StepKind::WaitHealthy { .. } => ("Waiting to be healthy", "Healthy"),
+        StepKind::WaitCompleted { .. } => ("Waiting to complete", "Completed"),
         StepKind::ExecCommands { .. } => ("Running exec commands", "Ran exec commands"),
         StepKind::UpdateContainer { .. } => ("Updating", "Updated"),
         StepKind::StopContainer { .. } => ("Stopping", "Stopped"),

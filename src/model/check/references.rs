@@ -36,6 +36,7 @@ pub(super) fn references(map: &ContainerMap, configs: &Configs<'_>, problems: &m
         refs.used_volumes(cname, config, problems);
         refs.binds(cname, config, problems);
         refs.links(cname, config, problems);
+        refs.depends_on(cname, config, problems);
         refs.networks(cname, config, problems);
         refs.network_mode(cname, config, problems);
         refs.clients(cname, config, problems);
@@ -259,6 +260,36 @@ impl<'a> Refs<'a> {
                         theirs.join(", ")
                     ),
                     config.origin_of("links"),
+                );
+            }
+        }
+    }
+
+    /// `depends_on`: a configuration that is not abstract (all its instances), or one instance
+    /// of it; an unknown one only when it is `required: false`.
+    fn depends_on(&self, cname: &str, config: &ContainerConfig, problems: &mut Vec<Problem>) {
+        for d in &config.depends_on {
+            let (target, instance) = name::split_instance(&d.container);
+            let known = self.map.containers.contains_key(target);
+            if !known && !d.required {
+                continue;
+            }
+            let problem = match instance {
+                Some(_) => self.refers_to_instance(&d.container).err(),
+                None if !known => Some(NotAnInstance::Unknown {
+                    config: target.to_string(),
+                }),
+                None if !self.configs.contains_key(target) => Some(NotAnInstance::Abstract {
+                    config: target.to_string(),
+                }),
+                None => None,
+            };
+            if let Some(e) = problem {
+                let hint = if known { "" } else { " (`required: false` lets it be absent)" };
+                add(
+                    problems,
+                    format!("container `{cname}` depends on `{}`: {e}{hint}", d.container),
+                    config.origin_of("depends_on"),
                 );
             }
         }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::depends_on::Condition;
 use crate::model::deploy::Deploy;
 use crate::model::exec::ExecCommand;
 use crate::model::healthcheck::HealthCheck;
@@ -33,9 +34,22 @@ pub(crate) struct ResolvedContainer {
     pub clients: Vec<String>,
     /// Engine names of the containers it needs started first (direct dependencies).
     pub depends_on: Vec<String>,
+    /// The dependencies its `depends_on` names, and what each must have done before it starts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waits_for: Vec<Gate>,
     /// Position in the map's start order, from 1.
     pub start_order: usize,
     pub origin: Origin,
+}
+
+/// A dependency named in `depends_on`, by its Engine name: what it must have done before the
+/// container starts, and whether the container restarts when dmap restarts or recreates it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub(crate) struct Gate {
+    pub container: String,
+    pub condition: Condition,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub restart: bool,
 }
 
 /// What the Engine gets for a container; recorded in its `dmap.spec` label, so `update` can name

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::container::{
-    ContainerSpec, EndpointSpec, LinkSpec, MountKind, MountSpec, PortSpec, Prepare, ResolvedContainer,
+    Gate,     ContainerSpec, EndpointSpec, LinkSpec, MountKind, MountSpec, PortSpec, Prepare, ResolvedContainer,
 };
 use super::parallel::in_parallel;
 use super::{ClientContext, ResolvedMap, ResolvedNetwork, ResolvedVolume};
@@ -150,6 +150,28 @@ impl MapContext<'_> {
         name::container(&self.map.name, cfg, inst)
     }
 
+    /// The containers `depends_on` names (a configuration: each of its instances), those
+    /// `required: false` names and the map lacks left out.
+    fn gates(&self, config: &ContainerConfig) -> Vec<Gate> {
+        let mut gates = Vec::new();
+        for d in &config.depends_on {
+            let (cfg, inst) = name::split_instance(&d.container);
+            let Some(target) = self.checked.configs.get(cfg) else {
+                continue;
+            };
+            let instances = match inst {
+                Some(i) => vec![Some(i)],
+                None => target.instance_names(),
+            };
+            gates.extend(instances.into_iter().map(|i| Gate {
+                container: name::container(&self.map.name, cfg, i),
+                condition: d.condition,
+                restart: d.restart,
+            }));
+        }
+        gates
+    }
+
     fn link(&self, l: &Link) -> LinkSpec {
         LinkSpec {
             container: self.engine_name(&l.container),
@@ -224,6 +246,7 @@ impl MapContext<'_> {
                 .filter(|d| d.is_container())
                 .map(|d| self.engine_name(&d.reference()))
                 .collect(),
+            waits_for: self.gates(config),
             start_order: position + 1,
             origin: config.origin.clone(),
         })

@@ -3,6 +3,7 @@
 //! Request bodies come from [`super::translate`]; this module only sends them.
 
 mod build;
+mod completion;
 mod container;
 mod health;
 mod image;
@@ -55,7 +56,10 @@ pub(crate) async fn apply(
         |step: &&Step| {
             matches!(
                 step.kind,
-                StepKind::WaitHealthy { .. } | StepKind::BuildImage { .. } | StepKind::PullImage { .. }
+                StepKind::WaitHealthy { .. }
+                    | StepKind::WaitCompleted { .. }
+                    | StepKind::BuildImage { .. }
+                    | StepKind::PullImage { .. }
             )
         },
     )
@@ -136,6 +140,7 @@ async fn run_step(
         StepKind::StartContainer { container } => container::start(driver, desired, container).await,
         StepKind::UnpauseContainer { container } => container::unpause(driver, container).await,
         StepKind::WaitHealthy { container } => health::wait_healthy(driver, container).await,
+        StepKind::WaitCompleted { container } => completion::wait_completed(driver, container).await,
         StepKind::ExecCommands { container, commands } => {
             container::exec(driver, desired, container, commands).await
         }

@@ -78,11 +78,14 @@ fn backward(b: &mut Builder, action: &Action, c: &ResolvedContainer, errors: &mu
     };
     let dependents: Vec<&ResolvedContainer> = b.dependents_of(&c.name).to_vec();
     // A stop waits only for the dependents bound to it (links, its volumes taken with
-    // `volumes_from`, its network namespace): those must not outlive it running. The others
-    // (start order, a named volume it attaches) stop at the same time.
+    // `volumes_from`, its network namespace), which must not outlive it running, and for those
+    // whose `depends_on` names it, stopped first as Compose stops them. The others (start
+    // order, a named volume it attaches) stop at the same time.
     let stops: Vec<usize> = dependents
         .iter()
-        .filter(|d| d.bindings().iter().any(|(n, _)| *n == c.name))
+        .filter(|d| {
+            d.bindings().iter().any(|(n, _)| *n == c.name) || d.waits_for.iter().any(|g| g.container == c.name)
+        })
         .flat_map(|d| barrier(b, d))
         .collect();
     let dependents: Vec<&str> = dependents.iter().map(|d| d.name.as_str()).collect();

@@ -10,6 +10,7 @@ use super::update::{in_place, rebuild_objects, recreate_set};
 use super::{bindings, build, commands_after_start, in_start_order, Action, Builder, PlanError, StepKind};
 use crate::runtime::snapshot::{is_anonymous, ObservedContainer, RunState};
 use crate::runtime::spec::{Desired, MountKind, ResolvedContainer};
+use crate::model::depends_on::Condition;
 use crate::runtime::translate;
 
 /// How a container is treated in a forward action.
@@ -368,6 +369,7 @@ fn forward(
     };
     let start = match (role, action) {
         (_, Action::Create) => None,
+        _ if completed_one_shot(b, c, state.as_ref()) => None,
         // Recreated for a binding: it runs again if it ran.
         (Role::Bound, _) if !observed.is_some_and(ObservedContainer::is_running) => None,
         _ => match &state {
@@ -382,7 +384,7 @@ fn forward(
         let mut deps = create_deps;
         if start.is_some() {
             deps.extend(start_deps);
-            wait_for_health(b, c, &mut deps);
+            wait_for_dependencies(b, c, &mut deps);
         }
         let id = recreate(b, c, reason, replacing, start.is_some(), deps, errors);
         if start.is_some() {
@@ -411,7 +413,7 @@ fn forward(
     if let Some(reason) = start {
         let first = matches!(state, None | Some(RunState::Created));
         ready.extend(start_deps);
-        wait_for_health(b, c, &mut ready);
+        wait_for_dependencies(b, c, &mut ready);
         let started = b.step(
             StepKind::StartContainer {
                 container: c.name.clone(),
@@ -421,6 +423,8 @@ fn forward(
         );
         b.started.insert(c.name.clone(), started);
         exec_after_start(b, c, started, first);
+    } else if !needs_create && observed.is_some_and(ObservedContainer::is_running) && *action != Action::Create {
+        restart_after_dependencies(b, c);
     }
 }
 
@@ -627,27 +631,91 @@ fn wait_for_all(b: &mut Builder, all: &[&ResolvedContainer]) {
     }
 }
 
-/// Dependencies with a healthcheck are healthy before the container starts.
-fn wait_for_health(b: &mut Builder, c: &ResolvedContainer, ready: &mut Vec<usize>) {
+/// What a container waits for before it starts: each dependency its `depends_on` names as the
+/// condition says (started: nothing more; healthy: its healthcheck passes; completed: it has run
+/// and exited with code 0), and any other dependency that has a healthcheck, healthy.
+fn wait_for_dependencies(b: &mut Builder, c: &ResolvedContainer, ready: &mut Vec<usize>) {
     for dep in &c.depends_on {
-        if !b.desired.container(dep).is_some_and(has_health) {
-            continue;
-        }
-        let id = match b.healthy.get(dep) {
+        let condition = c.waits_for.iter().find(|g| g.container == *dep).map(|g| g.condition);
+        let wait = match condition {
+            Some(Condition::ServiceStarted) => continue,
+            Some(Condition::ServiceCompletedSuccessfully) => Wait::Completed,
+            Some(Condition::ServiceHealthy) => Wait::Healthy,
+            None if b.desired.container(dep).is_some_and(has_health) => Wait::Healthy,
+            None => continue,
+        };
+        let done = match wait {
+            Wait::Healthy => &b.healthy,
+            Wait::Completed => &b.completed,
+        };
+        let id = match done.get(dep) {
             Some(id) => *id,
             None => {
                 let after: Vec<usize> = b.started.get(dep).copied().into_iter().collect();
-                let id = b.step(
-                    StepKind::WaitHealthy {
-                        container: dep.clone(),
-                    },
-                    format!("`{}` waits for it", c.name),
-                    after,
-                );
-                b.healthy.insert(dep.clone(), id);
+                let container = dep.clone();
+                let kind = match wait {
+                    Wait::Healthy => StepKind::WaitHealthy { container },
+                    Wait::Completed => StepKind::WaitCompleted { container },
+                };
+                let id = b.step(kind, format!("`{}` waits for it", c.name), after);
+                match wait {
+                    Wait::Healthy => b.healthy.insert(dep.clone(), id),
+                    Wait::Completed => b.completed.insert(dep.clone(), id),
+                };
                 id
             }
         };
         ready.push(id);
     }
+}
+
+#[derive(Clone, Copy)]
+enum Wait {
+    Healthy,
+    Completed,
+}
+
+/// A one-shot container that exited with code 0 and something waits for to complete: starting
+/// it again would run it again (Compose leaves it, too).
+fn completed_one_shot(b: &Builder, c: &ResolvedContainer, state: Option<&RunState>) -> bool {
+    matches!(state, Some(RunState::Exited { code: 0 }))
+        && b.dependents_of(&c.name).iter().any(|d| {
+            d.waits_for
+                .iter()
+                .any(|g| g.container == c.name && g.condition == Condition::ServiceCompletedSuccessfully)
+        })
+}
+
+/// A running container whose `depends_on` says `restart: true` restarts after such a
+/// dependency was started or recreated in this run.
+fn restart_after_dependencies(b: &mut Builder, c: &ResolvedContainer) {
+    let after: Vec<(usize, &str)> = c
+        .waits_for
+        .iter()
+        .filter(|g| g.restart)
+        .filter_map(|g| b.started.get(&g.container).map(|id| (*id, g.container.as_str())))
+        .collect();
+    let Some((_, first)) = after.first() else {
+        return;
+    };
+    let reason = format!("`{first}` restarted (`depends_on` restart)");
+    let deps: Vec<usize> = after.iter().map(|(id, _)| *id).collect();
+    let stopped = b.step(
+        StepKind::StopContainer {
+            container: c.name.clone(),
+        },
+        reason.clone(),
+        deps,
+    );
+    let mut ready = vec![stopped];
+    wait_for_dependencies(b, c, &mut ready);
+    let started = b.step(
+        StepKind::StartContainer {
+            container: c.name.clone(),
+        },
+        reason,
+        ready,
+    );
+    b.stopped.insert(c.name.clone(), stopped);
+    b.started.insert(c.name.clone(), started);
 }

@@ -197,6 +197,8 @@ struct Builder<'a> {
     created: HashMap<String, usize>,
     started: HashMap<String, usize>,
     healthy: HashMap<String, usize>,
+    /// Container → the step that waits for it to run to completion.
+    completed: HashMap<String, usize>,
     stopped: HashMap<String, usize>,
     removed: HashMap<String, usize>,
     /// Per image reference, the pull or build its users wait for.
@@ -282,6 +284,7 @@ pub(crate) fn plan(
         created: HashMap::new(),
         started: HashMap::new(),
         healthy: HashMap::new(),
+        completed: HashMap::new(),
         stopped: HashMap::new(),
         removed: HashMap::new(),
         pulled: HashMap::new(),

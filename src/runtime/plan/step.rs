@@ -85,6 +85,10 @@ pub(crate) enum StepKind {
     WaitHealthy {
         container: String,
     },
+    /// Wait until the container has exited; an exit code other than 0 fails the step.
+    WaitCompleted {
+        container: String,
+    },
     /// Indices into the container's exec commands.
     ExecCommands {
         container: String,
@@ -153,6 +157,7 @@ impl StepKind {
             | StepKind::StartContainer { container }
             | StepKind::UnpauseContainer { container }
             | StepKind::WaitHealthy { container }
+            | StepKind::WaitCompleted { container }
             | StepKind::ExecCommands { container, .. }
             | StepKind::UpdateContainer { container }
             | StepKind::StopContainer { container }
@@ -208,6 +213,9 @@ impl StepKind {
             StepKind::StartContainer { container } => format!("start container `{container}`"),
             StepKind::UnpauseContainer { container } => format!("unpause container `{container}`"),
             StepKind::WaitHealthy { container } => format!("wait for container `{container}` to be healthy"),
+            StepKind::WaitCompleted { container } => {
+                format!("wait for container `{container}` to run to completion")
+            }
             StepKind::ExecCommands { container, .. } => {
                 format!("run the exec commands of container `{container}`")
             }
@@ -251,6 +259,7 @@ impl StepKind {
             StepKind::StartContainer { .. } => "start",
             StepKind::UnpauseContainer { .. } => "unpause",
             StepKind::WaitHealthy { .. } => "wait_healthy",
+            StepKind::WaitCompleted { .. } => "wait_completed",
             StepKind::ExecCommands { .. } => "exec",
             StepKind::UpdateContainer { .. } => "update",
             StepKind::StopContainer { .. } => "stop",

@@ -4,6 +4,7 @@
 mod actions;
 mod builds;
 mod convergence;
+mod depends_on;
 mod duplicates;
 mod recreation;
 mod teardown;
