@@ -775,6 +775,26 @@ fn values_of_the_wrong_shape() {
         ),
     );
     wrong_shape(
+        "depends_on",
+        "[\"db\", \"a b\"]",
+        (
+            r#"
+            error: container `app_server`: `depends_on`: invalid dependency reference `a b`
+              --> site.yaml: app_server.depends_on (line 17)
+                |
+             17 |   depends_on: ["db", "a b"]
+                |   ^
+        "#,
+            r#"
+            error: container `app_server`: `depends_on`: invalid dependency reference `a b`
+              --> site.rhai:29:4
+                |
+             29 | app.depends_on = ["db", "a b"];
+                |    ^
+        "#,
+        ),
+    );
+    wrong_shape(
         "healthcheck",
         "[[\"CMD\", \"true\"], \"2 fortnights\"]",
         (

@@ -7,6 +7,7 @@ mod support;
 
 mod cli;
 mod convergence;
+mod depends_on;
 mod engines;
 mod images;
 mod lock;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::depends_on::DependsOn;
 use super::deploy::Deploy;
 use super::duration::parse_seconds;
 use super::endpoint::NetworkEndpoint;
@@ -17,7 +18,6 @@ use super::name;
 use super::network_mode::NetworkMode;
 use super::options;
 use super::origin::Origin;
-use super::depends_on::DependsOn;
 use super::port::PortBinding;
 use super::user::User;
 use super::value::Value;

@@ -10,15 +10,17 @@ use super::value::Value;
 
 /// When a dependency counts as ready for its dependent to start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
 pub(crate) enum Condition {
     /// It has started.
     #[default]
-    ServiceStarted,
+    #[serde(rename = "service_started")]
+    Started,
     /// Its healthcheck passes.
-    ServiceHealthy,
+    #[serde(rename = "service_healthy")]
+    Healthy,
     /// It has run and exited with code 0.
-    ServiceCompletedSuccessfully,
+    #[serde(rename = "service_completed_successfully")]
+    CompletedSuccessfully,
 }
 
 impl Condition {
@@ -30,18 +32,18 @@ impl Condition {
 
     pub(crate) fn name(self) -> &'static str {
         match self {
-            Condition::ServiceStarted => Self::NAMES[0],
-            Condition::ServiceHealthy => Self::NAMES[1],
-            Condition::ServiceCompletedSuccessfully => Self::NAMES[2],
+            Condition::Started => Self::NAMES[0],
+            Condition::Healthy => Self::NAMES[1],
+            Condition::CompletedSuccessfully => Self::NAMES[2],
         }
     }
 
     fn parse(value: &Value) -> InputResult<Condition> {
         let text = string(value, "a `depends_on` condition")?;
         match Self::NAMES.iter().position(|n| *n == text) {
-            Some(0) => Ok(Condition::ServiceStarted),
-            Some(1) => Ok(Condition::ServiceHealthy),
-            Some(_) => Ok(Condition::ServiceCompletedSuccessfully),
+            Some(0) => Ok(Condition::Started),
+            Some(1) => Ok(Condition::Healthy),
+            Some(_) => Ok(Condition::CompletedSuccessfully),
             None => Err(invalid!(
                 "unknown `depends_on` condition `{text}`: expected one of {}",
                 Self::NAMES.map(|n| format!("`{n}`")).join(", ")
@@ -153,12 +155,12 @@ mod tests {
         use Condition::*;
         let healthy = Value::map([("condition", Value::str("service_healthy"))]);
         let cases: Vec<(Value, Vec<DependsOn>)> = vec![
-            (Value::str("db"), vec![dep("db", ServiceStarted, true, false)]),
+            (Value::str("db"), vec![dep("db", Started, true, false)]),
             (
                 Value::List(vec![Value::str("db"), Value::str("cache.a")]),
                 vec![
-                    dep("db", ServiceStarted, true, false),
-                    dep("cache.a", ServiceStarted, true, false),
+                    dep("db", Started, true, false),
+                    dep("cache.a", Started, true, false),
                 ],
             ),
             (
@@ -174,8 +176,8 @@ mod tests {
                     ),
                 ]),
                 vec![
-                    dep("db", ServiceHealthy, true, false),
-                    dep("migrate", ServiceCompletedSuccessfully, false, true),
+                    dep("db", Healthy, true, false),
+                    dep("migrate", CompletedSuccessfully, false, true),
                 ],
             ),
             // a list element as a one-entry mapping, and the keyword form
@@ -184,10 +186,7 @@ mod tests {
                     Value::map([("db", healthy)]),
                     Value::map([("container", Value::str("web")), ("restart", Value::Bool(true))]),
                 ]),
-                vec![
-                    dep("db", ServiceHealthy, true, false),
-                    dep("web", ServiceStarted, true, true),
-                ],
+                vec![dep("db", Healthy, true, false), dep("web", Started, true, true)],
             ),
             // the later entry for a container wins
             (
@@ -195,7 +194,7 @@ mod tests {
                     Value::str("db"),
                     Value::map([("db", Value::map([("required", Value::Bool(false))]))]),
                 ]),
-                vec![dep("db", ServiceStarted, false, false)],
+                vec![dep("db", Started, false, false)],
             ),
             (Value::Null, vec![]),
         ];
@@ -203,7 +202,11 @@ mod tests {
             let got = DependsOn::parse_list(&input).unwrap_or_else(|e| panic!("{input}: {e}"));
             assert_eq!(got, want, "{input}");
             let back = Value::List(got.iter().map(DependsOn::to_value).collect());
-            assert_eq!(DependsOn::parse_list(&back).ok(), Some(want), "round trip of {input}");
+            assert_eq!(
+                DependsOn::parse_list(&back).ok(),
+                Some(want),
+                "round trip of {input}"
+            );
         }
     }
 
@@ -229,7 +232,9 @@ mod tests {
             ),
         ];
         for (input, want) in cases {
-            let err = DependsOn::parse_list(&input).expect_err(&input.to_string()).to_string();
+            let err = DependsOn::parse_list(&input)
+                .expect_err(&input.to_string())
+                .to_string();
             assert_eq!(err, want, "{input}");
         }
     }

@@ -285,7 +285,11 @@ impl<'a> Refs<'a> {
                 None => None,
             };
             if let Some(e) = problem {
-                let hint = if known { "" } else { " (`required: false` lets it be absent)" };
+                let hint = if known {
+                    ""
+                } else {
+                    " (`required: false` lets it be absent)"
+                };
                 add(
                     problems,
                     format!("container `{cname}` depends on `{}`: {e}{hint}", d.container),

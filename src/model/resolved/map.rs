@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::container::{
-    Gate,     ContainerSpec, EndpointSpec, LinkSpec, MountKind, MountSpec, PortSpec, Prepare, ResolvedContainer,
+    ContainerSpec, EndpointSpec, Gate, LinkSpec, MountKind, MountSpec, PortSpec, Prepare, ResolvedContainer,
 };
 use super::parallel::in_parallel;
 use super::{ClientContext, ResolvedMap, ResolvedNetwork, ResolvedVolume};

@@ -24,10 +24,12 @@ pub(super) async fn wait_completed(driver: &Driver, name: &str) -> Result<(), St
                 container: name.to_string(),
                 code: r.status_code,
             }),
-            Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Err(StepError::ExitCode {
-                container: name.to_string(),
-                code,
-            }),
+            Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => {
+                Err(StepError::ExitCode {
+                    container: name.to_string(),
+                    code,
+                })
+            }
             Some(Err(e)) => Err(StepError::on("container", name)(e)),
             None => Err(StepError::Internal {
                 message: format!("the Engine ended its wait for `{name}` without an exit code"),

@@ -84,7 +84,8 @@ fn backward(b: &mut Builder, action: &Action, c: &ResolvedContainer, errors: &mu
     let stops: Vec<usize> = dependents
         .iter()
         .filter(|d| {
-            d.bindings().iter().any(|(n, _)| *n == c.name) || d.waits_for.iter().any(|g| g.container == c.name)
+            d.bindings().iter().any(|(n, _)| *n == c.name)
+                || d.waits_for.iter().any(|g| g.container == c.name)
         })
         .flat_map(|d| barrier(b, d))
         .collect();

@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::update::{in_place, rebuild_objects, recreate_set};
 use super::{bindings, build, commands_after_start, in_start_order, Action, Builder, PlanError, StepKind};
+use crate::model::depends_on::Condition;
 use crate::runtime::snapshot::{is_anonymous, ObservedContainer, RunState};
 use crate::runtime::spec::{Desired, MountKind, ResolvedContainer};
-use crate::model::depends_on::Condition;
 use crate::runtime::translate;
 
 /// How a container is treated in a forward action.
@@ -423,7 +423,10 @@ fn forward(
         );
         b.started.insert(c.name.clone(), started);
         exec_after_start(b, c, started, first);
-    } else if !needs_create && observed.is_some_and(ObservedContainer::is_running) && *action != Action::Create {
+    } else if !needs_create
+        && observed.is_some_and(ObservedContainer::is_running)
+        && *action != Action::Create
+    {
         restart_after_dependencies(b, c);
     }
 }
@@ -636,11 +639,15 @@ fn wait_for_all(b: &mut Builder, all: &[&ResolvedContainer]) {
 /// and exited with code 0), and any other dependency that has a healthcheck, healthy.
 fn wait_for_dependencies(b: &mut Builder, c: &ResolvedContainer, ready: &mut Vec<usize>) {
     for dep in &c.depends_on {
-        let condition = c.waits_for.iter().find(|g| g.container == *dep).map(|g| g.condition);
+        let condition = c
+            .waits_for
+            .iter()
+            .find(|g| g.container == *dep)
+            .map(|g| g.condition);
         let wait = match condition {
-            Some(Condition::ServiceStarted) => continue,
-            Some(Condition::ServiceCompletedSuccessfully) => Wait::Completed,
-            Some(Condition::ServiceHealthy) => Wait::Healthy,
+            Some(Condition::Started) => continue,
+            Some(Condition::CompletedSuccessfully) => Wait::Completed,
+            Some(Condition::Healthy) => Wait::Healthy,
             None if b.desired.container(dep).is_some_and(has_health) => Wait::Healthy,
             None => continue,
         };
@@ -682,7 +689,7 @@ fn completed_one_shot(b: &Builder, c: &ResolvedContainer, state: Option<&RunStat
         && b.dependents_of(&c.name).iter().any(|d| {
             d.waits_for
                 .iter()
-                .any(|g| g.container == c.name && g.condition == Condition::ServiceCompletedSuccessfully)
+                .any(|g| g.container == c.name && g.condition == Condition::CompletedSuccessfully)
         })
 }
 

@@ -36,15 +36,41 @@ fn gated() -> Desired {
 #[test]
 fn a_container_starts_once_each_dependency_meets_its_condition() {
     let d = gated();
-    let p = run(Action::Startup, &["g.api"], &d, &Snapshot::default(), &Options::default());
+    let p = run(
+        Action::Startup,
+        &["g.api"],
+        &d,
+        &Snapshot::default(),
+        &Options::default(),
+    );
     // healthy: a wait even though the map gives db no healthcheck (its image may)
-    assert!(after(&p, "wait_healthy g.db: `g.api` waits for it", "start g.db: created"));
-    assert!(after(&p, "start g.api: created", "wait_healthy g.db: `g.api` waits for it"));
-    assert!(after(&p, "wait_completed g.migrate: `g.api` waits for it", "start g.migrate: created"));
-    assert!(after(&p, "start g.api: created", "wait_completed g.migrate: `g.api` waits for it"));
+    assert!(after(
+        &p,
+        "wait_healthy g.db: `g.api` waits for it",
+        "start g.db: created"
+    ));
+    assert!(after(
+        &p,
+        "start g.api: created",
+        "wait_healthy g.db: `g.api` waits for it"
+    ));
+    assert!(after(
+        &p,
+        "wait_completed g.migrate: `g.api` waits for it",
+        "start g.migrate: created"
+    ));
+    assert!(after(
+        &p,
+        "start g.api: created",
+        "wait_completed g.migrate: `g.api` waits for it"
+    ));
     // started: no health wait though cache has a healthcheck
     assert!(after(&p, "start g.api: created", "start g.cache: created"));
-    assert!(!lines(&p).iter().any(|l| l.starts_with("wait_healthy g.cache")), "{:#?}", lines(&p));
+    assert!(
+        !lines(&p).iter().any(|l| l.starts_with("wait_healthy g.cache")),
+        "{:#?}",
+        lines(&p)
+    );
     // the dependencies are involved as a link's would be; the absent optional one is no problem
     assert_eq!(d.containers.len(), 4);
 }
@@ -60,7 +86,11 @@ fn a_one_shot_that_completed_is_not_run_again_and_is_waited_for_at_once() {
     s.containers.get_mut("g.migrate").expect("migrate").state = RunState::Exited { code: 1 };
     s.containers.get_mut("g.api").expect("api").state = RunState::Exited { code: 0 };
     let p = run(Action::Update, &all(&d), &d, &s, &Options::default());
-    assert!(after(&p, "start g.api: stopped (exit code 0)", "wait_completed g.migrate: `g.api` waits for it"));
+    assert!(after(
+        &p,
+        "start g.api: stopped (exit code 0)",
+        "wait_completed g.migrate: `g.api` waits for it"
+    ));
     assert!(after(
         &p,
         "wait_completed g.migrate: `g.api` waits for it",
@@ -76,8 +106,16 @@ fn restart_true_restarts_the_dependent_after_its_dependency_started_again() {
     s.containers.get_mut("g.cache").expect("cache").state = RunState::Exited { code: 137 };
     let p = run(Action::Update, &all(&d), &d, &s, &Options::default());
     let reason = "`g.cache` restarted (`depends_on` restart)";
-    assert!(after(&p, &format!("stop g.api: {reason}"), "start g.cache: stopped (exit code 137)"));
-    assert!(after(&p, &format!("start g.api: {reason}"), &format!("stop g.api: {reason}")));
+    assert!(after(
+        &p,
+        &format!("stop g.api: {reason}"),
+        "start g.cache: stopped (exit code 137)"
+    ));
+    assert!(after(
+        &p,
+        &format!("start g.api: {reason}"),
+        &format!("stop g.api: {reason}")
+    ));
     // without restart, a dependency started again leaves its dependents running
     s.containers.get_mut("g.cache").expect("cache").state = RunState::Running;
     s.containers.get_mut("g.db").expect("db").state = RunState::Exited { code: 0 };
@@ -99,7 +137,11 @@ fn dependents_stop_first_and_bindings_are_not_implied() {
         spec.image = "other".into();
     }
     let p = run(Action::Update, &all(&d), &d, &s, &Options::default());
-    assert!(lines(&p).iter().any(|l| l.starts_with("recreate g.db")), "{:#?}", lines(&p));
+    assert!(
+        lines(&p).iter().any(|l| l.starts_with("recreate g.db")),
+        "{:#?}",
+        lines(&p)
+    );
     assert!(!lines(&p).iter().any(|l| l.contains("g.api")), "{:#?}", lines(&p));
 }
 
