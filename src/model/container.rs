@@ -12,7 +12,7 @@ use super::duration::parse_seconds;
 use super::endpoint::NetworkEndpoint;
 use super::exec::ExecCommand;
 use super::healthcheck::HealthCheck;
-use super::input::{self, boolean, merge_first_key, merge_list, string, InputError, InputResult};
+use super::input::{self, boolean, merge_first_key, merge_list, opt_string, string, InputError, InputResult};
 use super::link::Link;
 use super::name;
 use super::network_mode::NetworkMode;
@@ -24,8 +24,9 @@ use super::value::Value;
 use super::volume_ref::{AttachedVolume, Bind, UsedVolume};
 
 /// The field names of a container configuration, in docker-map's order.
-pub(crate) const FIELDS: [&str; 25] = [
+pub(crate) const FIELDS: [&str; 26] = [
     "image",
+    "container_name",
     "abstract",
     "extends",
     "instances",
@@ -67,6 +68,23 @@ const LIST_FIELDS: [&str; 11] = [
     "exec_commands",
 ];
 
+/// A container name the Engine takes: `[A-Za-z0-9][A-Za-z0-9_.-]*`.
+fn engine_container_name(value: &Value) -> InputResult<Option<String>> {
+    let Some(text) = opt_string(value, "a container name")? else {
+        return Ok(None);
+    };
+    let mut chars = text.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if ok {
+        Ok(Some(text))
+    } else {
+        Err(invalid!(
+            "invalid container name `{text}`: letters, digits, `_`, `.` and `-`, starting with a letter or digit"
+        ))
+    }
+}
+
 /// Field name → where it was set.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct FieldOrigins(Vec<(&'static str, Origin)>);
@@ -92,6 +110,9 @@ impl FieldOrigins {
 pub(crate) struct ContainerConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// The Engine name of its one container, instead of the map's naming.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_name: Option<String>,
     #[serde(rename = "abstract")]
     pub is_abstract: bool,
     pub extends: Vec<String>,
@@ -174,6 +195,7 @@ impl ContainerConfig {
     fn set_parsed(&mut self, field: &'static str, value: &Value) -> InputResult<()> {
         match field {
             "image" => self.image = opt_image(value)?,
+            "container_name" => self.container_name = engine_container_name(value)?,
             "abstract" => self.is_abstract = boolean(value, "abstract")?,
             "extends" => self.extends = names("config", value)?,
             "instances" => self.instances = instances(value)?,
@@ -229,6 +251,7 @@ impl ContainerConfig {
         let list = |items: Vec<Value>| Value::List(items);
         Ok(match field {
             "image" => Value::opt_str(&self.image),
+            "container_name" => Value::opt_str(&self.container_name),
             "abstract" => Value::Bool(self.is_abstract),
             "extends" => Value::strs(&self.extends),
             "instances" => Value::strs(&self.instances),
@@ -322,6 +345,7 @@ impl ContainerConfig {
                 }
             }
             over(&mut self.image, &other.image);
+            over(&mut self.container_name, &other.container_name);
             over(&mut self.user, &other.user);
             over(&mut self.permissions, &other.permissions);
             over(&mut self.network_mode, &other.network_mode);

@@ -10,6 +10,7 @@ use super::container::ContainerConfig;
 use super::image;
 use super::input::{boolean, invalid, opt_string, strings, InputError};
 use super::name;
+use super::naming::Naming;
 use super::network::NetworkConfig;
 use super::origin::Origin;
 use super::path_alias::PathAlias;
@@ -18,7 +19,7 @@ use super::value::Value;
 use super::volume::VolumeConfig;
 
 /// Map-level property names (the spec's list).
-pub(crate) const PROPERTIES: [&str; 12] = [
+pub(crate) const PROPERTIES: [&str; 13] = [
     "containers",
     "volumes",
     "host",
@@ -31,6 +32,7 @@ pub(crate) const PROPERTIES: [&str; 12] = [
     "default_domain",
     "set_hostname",
     "use_attached_parent_name",
+    "naming",
 ];
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -54,11 +56,18 @@ pub(crate) struct ContainerMap {
     pub set_hostname: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub use_attached_parent_name: Option<bool>,
+    /// docker-map's names on the Engine, or Compose's.
+    #[serde(skip_serializing_if = "is_docker_map")]
+    pub naming: Naming,
     #[serde(skip)]
     pub origin: Origin,
     /// Where each map-level property (and group) was last set.
     #[serde(skip)]
     pub property_origins: BTreeMap<String, Origin>,
+}
+
+fn is_docker_map(naming: &Naming) -> bool {
+    *naming == Naming::DockerMap
 }
 
 /// Gives the origin of a key path below a map's root (YAML: file, key path, line; a recipe: the
@@ -335,6 +344,7 @@ impl ContainerMap {
             }
             "set_hostname" => self.set_hostname = opt_bool(value).map_err(fail)?,
             "use_attached_parent_name" => self.use_attached_parent_name = opt_bool(value).map_err(fail)?,
+            "naming" => self.naming = Naming::parse(value).map_err(fail)?,
             other => {
                 let hint = super::suggest::closest(other, PROPERTIES)
                     .map(|s| format!(" (did you mean `{s}`?)"))
@@ -466,6 +476,7 @@ impl ContainerMap {
             "clients" => Value::strs(&self.clients),
             "set_hostname" => self.set_hostname.map_or(Value::Null, Value::Bool),
             "use_attached_parent_name" => self.use_attached_parent_name.map_or(Value::Null, Value::Bool),
+            "naming" => self.naming.to_value(),
             other => {
                 return Err(InputError::Unknown {
                     what: "map property".to_string(),
@@ -537,6 +548,9 @@ impl ContainerMap {
             over(&mut self.default_tag, &other.default_tag);
             over(&mut self.default_domain, &other.default_domain);
             over(&mut self.set_hostname, &other.set_hostname);
+            if other.naming != Naming::DockerMap {
+                self.naming = other.naming;
+            }
             over(
                 &mut self.use_attached_parent_name,
                 &other.use_attached_parent_name,

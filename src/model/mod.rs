@@ -16,6 +16,7 @@ pub(crate) mod image;
 pub(crate) mod input;
 pub(crate) mod link;
 pub(crate) mod name;
+pub(crate) mod naming;
 pub(crate) mod network;
 pub(crate) mod network_mode;
 pub(crate) mod options;

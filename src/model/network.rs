@@ -12,6 +12,9 @@ use super::volume::string_map;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub(crate) struct NetworkConfig {
+    /// The Engine name, instead of the one the map's naming gives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub driver: String,
     pub driver_options: BTreeMap<String, String>,
     pub internal: bool,
@@ -23,6 +26,7 @@ pub(crate) struct NetworkConfig {
 impl Default for NetworkConfig {
     fn default() -> Self {
         NetworkConfig {
+            name: None,
             driver: "bridge".into(),
             driver_options: BTreeMap::new(),
             internal: false,
@@ -43,12 +47,13 @@ impl NetworkConfig {
             Value::Map(map) => {
                 let get = kwargs(
                     map,
-                    &["driver", "driver_options", "internal", "create_options"],
+                    &["name", "driver", "driver_options", "internal", "create_options"],
                     "a network",
                 )?;
                 if let Some(d) = opt_string(get("driver"), "a network driver")? {
                     n.driver = d;
                 }
+                n.name = opt_string(get("name"), "a network name")?;
                 n.driver_options = string_map(get("driver_options"), "driver_options")?;
                 n.internal = boolean(get("internal"), "internal")?;
                 n.create_options = super::input::object_options(
@@ -71,6 +76,9 @@ impl NetworkConfig {
         if other.driver != "bridge" {
             self.driver.clone_from(&other.driver);
         }
+        if other.name.is_some() {
+            self.name.clone_from(&other.name);
+        }
         self.driver_options.extend(other.driver_options.clone());
         self.internal |= other.internal;
         self.create_options.extend(other.create_options.clone());
@@ -78,6 +86,9 @@ impl NetworkConfig {
 
     pub(crate) fn to_value(&self) -> Value {
         let mut m = BTreeMap::new();
+        if let Some(n) = &self.name {
+            m.insert("name".to_string(), Value::str(n));
+        }
         m.insert("driver".to_string(), Value::str(&self.driver));
         if !self.driver_options.is_empty() {
             m.insert(

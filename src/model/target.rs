@@ -147,7 +147,9 @@ pub(crate) struct TargetId {
 impl TargetId {
     /// The container's Engine name (`MAP.CONFIG[.INSTANCE]`).
     pub(crate) fn engine_name(&self, maps: &[Checked]) -> String {
-        name::container(&maps[self.map].map.name, &self.config, self.instance.as_deref())
+        maps[self.map]
+            .map
+            .container_name(&self.config, self.instance.as_deref())
     }
 }
 

@@ -17,6 +17,9 @@ use super::value::Value;
 pub(crate) struct VolumeConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_path: Option<String>,
+    /// The Engine name, instead of the one the map's naming gives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub driver: String,
     pub driver_options: BTreeMap<String, String>,
     pub create_options: BTreeMap<String, Value>,
@@ -32,6 +35,7 @@ impl Default for VolumeConfig {
     fn default() -> Self {
         VolumeConfig {
             default_path: None,
+            name: None,
             driver: "local".into(),
             driver_options: BTreeMap::new(),
             create_options: BTreeMap::new(),
@@ -42,8 +46,9 @@ impl Default for VolumeConfig {
     }
 }
 
-const FIELDS: [&str; 6] = [
+const FIELDS: [&str; 7] = [
     "default_path",
+    "name",
     "driver",
     "driver_options",
     "create_options",
@@ -69,6 +74,7 @@ impl VolumeConfig {
                 if let Some(d) = opt_string(get("driver"), "a volume driver")? {
                     v.driver = d;
                 }
+                v.name = opt_string(get("name"), "a volume name")?;
                 v.driver_options = string_map(get("driver_options"), "driver_options")?;
                 v.create_options =
                     super::input::object_options(get("create_options"), "volume", &[("labels", false)])?;
@@ -88,6 +94,9 @@ impl VolumeConfig {
         if other.driver != "local" {
             self.driver.clone_from(&other.driver);
         }
+        if other.name.is_some() {
+            self.name.clone_from(&other.name);
+        }
         self.driver_options.extend(other.driver_options.clone());
         self.create_options.extend(other.create_options.clone());
         if other.user.is_some() {
@@ -102,6 +111,9 @@ impl VolumeConfig {
         let mut m = BTreeMap::new();
         if let Some(p) = &self.default_path {
             m.insert("default_path".into(), Value::str(p));
+        }
+        if let Some(n) = &self.name {
+            m.insert("name".into(), Value::str(n));
         }
         m.insert("driver".into(), Value::str(&self.driver));
         if !self.driver_options.is_empty() {

@@ -6,7 +6,6 @@ use crate::model::client::ClientConfig;
 use crate::model::container::ContainerConfig;
 use crate::model::container_map::{Configs, ContainerMap};
 use crate::model::graph::attached_owners;
-use crate::model::name;
 use crate::model::problem::{add, Problem};
 
 /// What the clients a map is handed to must provide, checked where they are known (the
@@ -92,7 +91,7 @@ fn interfaces(
                     problems,
                     format!(
                         "container `{}` binds port {}/{} to interface `{interface}`, which client `{client}` does not define (its `interfaces{}` are {})",
-                        name::container(&map.name, cname, None),
+                        map.container_name(cname, None),
                         pb.exposed_port.number,
                         pb.exposed_port.protocol.as_str(),
                         if pb.ipv6 { "_ipv6" } else { "" },

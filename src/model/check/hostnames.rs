@@ -12,13 +12,15 @@ pub(super) fn hostnames(map: &ContainerMap, configs: &Configs<'_>, problems: &mu
         return;
     }
     for (cname, config) in configs {
-        let derived = config.network_mode.is_none() && !config.create_options.contains_key("hostname");
+        let derived = map.derives_hostnames()
+            && config.network_mode.is_none()
+            && !config.create_options.contains_key("hostname");
         if !derived {
             continue;
         }
         for client in runs_on::clients_of(map, config) {
             for instance in config.instance_names() {
-                let container = name::container(&map.name, cname, instance);
+                let container = map.container_name(cname, instance);
                 let hostname = name::hostname(&container, Some(&client));
                 let length = hostname.chars().count();
                 if length <= MAX_LABEL {

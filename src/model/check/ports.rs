@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use crate::model::container_map::{Configs, ContainerMap};
-use crate::model::name;
 use crate::model::origin::Origin;
 use crate::model::port::Protocol;
 use crate::model::problem::{add, Problem};
@@ -71,7 +70,7 @@ fn bindings<'a>(maps: &[(&'a ContainerMap, &'a Configs<'_>)]) -> Vec<Binding<'a>
                 for pb in &config.exposes {
                     if let Some(port) = pb.host_port {
                         bindings.push(Binding {
-                            container: name::container(&map.name, cname, inst),
+                            container: map.container_name(cname, inst),
                             port,
                             protocol: pb.exposed_port.protocol,
                             interface: pb.interface.as_deref(),

@@ -97,11 +97,6 @@ fn clean(path: &Path) -> String {
     out.to_string_lossy().into_owned()
 }
 
-/// The Engine name of an attached volume.
-fn volume_name(map: &ContainerMap, owner: &str, alias: &str) -> String {
-    name::volume(&map.name, map.uses_parent_name().then_some(owner), alias)
-}
-
 /// Every attached volume of the map, once.
 fn volumes(checked: &Checked) -> Vec<ResolvedVolume> {
     let map = checked.map;
@@ -110,7 +105,7 @@ fn volumes(checked: &Checked) -> Vec<ResolvedVolume> {
     for (cname, config) in &checked.configs {
         for a in &config.attaches {
             let vol = map.volumes.get(&a.name);
-            let vname = volume_name(map, cname, &a.name);
+            let vname = map.volume_name(cname, &a.name);
             if !seen.insert(vname.clone()) {
                 continue;
             }
@@ -142,12 +137,12 @@ fn volumes(checked: &Checked) -> Vec<ResolvedVolume> {
 
 impl MapContext<'_> {
     fn volume_name(&self, owner: &str, alias: &str) -> String {
-        volume_name(self.map, owner, alias)
+        self.map.volume_name(owner, alias)
     }
 
     fn engine_name(&self, reference: &str) -> String {
         let (cfg, inst) = name::split_instance(reference);
-        name::container(&self.map.name, cfg, inst)
+        self.map.container_name(cfg, inst)
     }
 
     /// The containers `depends_on` names (a configuration: each of its instances), those
@@ -164,7 +159,7 @@ impl MapContext<'_> {
                 None => target.instance_names(),
             };
             gates.extend(instances.into_iter().map(|i| Gate {
-                container: name::container(&self.map.name, cfg, i),
+                container: self.map.container_name(cfg, i),
                 condition: d.condition,
                 restart: d.restart,
             }));
@@ -198,7 +193,7 @@ impl MapContext<'_> {
                 return None;
             }
         }
-        let engine = name::container(&map.name, cname, instance.as_deref());
+        let engine = map.container_name(cname, instance.as_deref());
         let (mounts, volumes_from) = self.mounts(cname, config, instance.as_deref());
         let own = FieldValues::of(&config.create_options);
         let spec = ContainerSpec {
@@ -212,7 +207,7 @@ impl MapContext<'_> {
                 .networks
                 .iter()
                 .map(|ep| EndpointSpec {
-                    network: name::network(&map.name, &ep.network_name),
+                    network: map.network_name(&ep.network_name),
                     aliases: ep.aliases.clone(),
                     links: ep.links.iter().map(|l| self.link(l)).collect(),
                     ipv4_address: ep.ipv4_address.clone(),
@@ -361,7 +356,7 @@ impl MapContext<'_> {
                         .get(t)
                         .and_then(|c| c.instances.first().cloned())
                 });
-                format!("container:{}", name::container(&self.map.name, t, ti.as_deref()))
+                format!("container:{}", self.map.container_name(t, ti.as_deref()))
             }
             other => other.to_text(),
         })
@@ -391,7 +386,7 @@ impl MapContext<'_> {
     fn hostname(&self, config: &ContainerConfig, own: &FieldValues, engine: &str) -> Option<String> {
         match own.get(Field::Hostname).and_then(Value::as_str) {
             Some(h) => Some(h.to_string()),
-            None => (self.map.set_hostname != Some(false) && config.network_mode.is_none())
+            None => (self.map.derives_hostnames() && config.network_mode.is_none())
                 .then(|| name::hostname(engine, self.client.map(|c| c.name))),
         }
     }
@@ -433,7 +428,7 @@ impl MapContext<'_> {
             .networks
             .iter()
             .map(|(n, c)| ResolvedNetwork {
-                name: name::network(&self.map.name, n),
+                name: self.map.network_name(n),
                 map: self.map.name.clone(),
                 driver: c.driver.clone(),
                 driver_options: c.driver_options.clone(),

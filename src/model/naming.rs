@@ -1,0 +1,143 @@
+//! How a map names its objects on the Engine: docker-map's names (`MAP.CONFIG[.INSTANCE]`,
+//! `MAP.ALIAS`, `MAP.NET`, hostnames from the container name), or Compose's
+//! (`PROJECT-SERVICE-N`, `PROJECT_VOLUME`, `PROJECT_NETWORK`, no hostname unless one is given),
+//! which a map read from a Compose file follows, configurations a recipe adds to it included. A
+//! configuration's `container_name`, and a volume's or network's `name`, override either.
+
+use serde::Serialize;
+
+use super::container_map::ContainerMap;
+use super::input::{invalid, string, InputResult};
+use super::name;
+use super::value::Value;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub(crate) enum Naming {
+    #[default]
+    #[serde(rename = "docker-map")]
+    DockerMap,
+    #[serde(rename = "compose")]
+    Compose,
+}
+
+impl Naming {
+    const NAMES: [&'static str; 2] = ["docker-map", "compose"];
+
+    pub(crate) fn parse(value: &Value) -> InputResult<Naming> {
+        if value.is_null() {
+            return Ok(Naming::DockerMap);
+        }
+        match string(value, "a naming")?.as_str() {
+            "docker-map" => Ok(Naming::DockerMap),
+            "compose" => Ok(Naming::Compose),
+            other => Err(invalid!(
+                "unknown naming `{other}`: expected {}",
+                Self::NAMES.map(|n| format!("`{n}`")).join(" or ")
+            )),
+        }
+    }
+
+    pub(crate) fn to_value(self) -> Value {
+        match self {
+            Naming::DockerMap => Value::Null,
+            Naming::Compose => Value::str(Self::NAMES[1]),
+        }
+    }
+}
+
+impl ContainerMap {
+    /// The Engine name of a container of configuration `config` (instance `instance`).
+    pub(crate) fn container_name(&self, config: &str, instance: Option<&str>) -> String {
+        if let Some(fixed) = self
+            .containers
+            .get(config)
+            .and_then(|c| c.container_name.as_ref())
+        {
+            return fixed.clone();
+        }
+        match self.naming {
+            Naming::DockerMap => name::container(&self.name, config, instance),
+            Naming::Compose => format!("{}-{config}-{}", self.name, instance.unwrap_or("1")),
+        }
+    }
+
+    /// The Engine name of the attached volume `alias` (owned by configuration `owner`).
+    pub(crate) fn volume_name(&self, owner: &str, alias: &str) -> String {
+        if let Some(fixed) = self.volumes.get(alias).and_then(|v| v.name.as_ref()) {
+            return fixed.clone();
+        }
+        match self.naming {
+            Naming::DockerMap => name::volume(&self.name, self.uses_parent_name().then_some(owner), alias),
+            Naming::Compose => format!("{}_{alias}", self.name),
+        }
+    }
+
+    /// The Engine name of the map's network `net` (the presets keep theirs).
+    pub(crate) fn network_name(&self, net: &str) -> String {
+        if name::PRESET_NETWORKS.contains(&net) {
+            return net.to_string();
+        }
+        if let Some(fixed) = self.networks.get(net).and_then(|n| n.name.as_ref()) {
+            return fixed.clone();
+        }
+        match self.naming {
+            Naming::DockerMap => name::network(&self.name, net),
+            Naming::Compose => format!("{}_{net}", self.name),
+        }
+    }
+
+    /// Whether containers get a hostname derived from their name (docker-map's rule, unless the
+    /// map says `set_hostname: false`); Compose gives none.
+    pub(crate) fn derives_hostnames(&self) -> bool {
+        self.set_hostname.unwrap_or(self.naming == Naming::DockerMap)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::container::ContainerConfig;
+    use crate::model::network::NetworkConfig;
+    use crate::model::origin::Origin;
+    use crate::model::volume::VolumeConfig;
+
+    #[test]
+    fn names_by_naming_and_overrides() {
+        let mut m = ContainerMap::new("proj", Origin::default()).expect("map");
+        m.containers.insert("web".into(), ContainerConfig::default());
+        m.volumes.insert("data".into(), VolumeConfig::default());
+        m.networks.insert("back".into(), NetworkConfig::default());
+        let names = |m: &ContainerMap| {
+            [
+                m.container_name("web", None),
+                m.container_name("web", Some("2")),
+                m.volume_name("web", "data"),
+                m.network_name("back"),
+                m.network_name("host"),
+            ]
+        };
+        assert_eq!(
+            names(&m),
+            ["proj.web", "proj.web.2", "proj.data", "proj.back", "host"]
+        );
+        assert!(m.derives_hostnames());
+        m.naming = Naming::Compose;
+        assert_eq!(
+            names(&m),
+            ["proj-web-1", "proj-web-2", "proj_data", "proj_back", "host"]
+        );
+        assert!(!m.derives_hostnames());
+        m.set_hostname = Some(true);
+        assert!(m.derives_hostnames());
+        if let Some(c) = m.containers.get_mut("web") {
+            c.container_name = Some("my-web".into());
+        }
+        if let Some(v) = m.volumes.get_mut("data") {
+            v.name = Some("shared-data".into());
+        }
+        if let Some(n) = m.networks.get_mut("back") {
+            n.name = Some("corp".into());
+        }
+        assert_eq!(names(&m), ["my-web", "my-web", "shared-data", "corp", "host"]);
+    }
+}
