@@ -56,8 +56,12 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
                 problems: vec![other.into()],
             },
         })?;
-        let map = crate::yaml::load_map(&label, &text, None, &|v| std::env::var(v).ok())
-            .map_err(|problems| Error::Problems { problems })?;
+        let map = if is_compose_file(&label, &text) {
+            compose_map(file, &label, &text)?
+        } else {
+            crate::yaml::load_map(&label, &text, None, &|v| std::env::var(v).ok())
+                .map_err(|problems| Error::Problems { problems })?
+        };
         return Ok((vec![map], Vec::new()));
     }
     let session = Rc::new(session(Mode::Record));
@@ -80,6 +84,43 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
     let declared: Vec<crate::session::Declared> = images.into_iter().map(|i| i.declared).collect();
     crate::session::images::resolve(&refs, &declared).map_err(|problems| Error::Problems { problems })?;
     Ok((maps, clients))
+}
+
+/// A YAML file whose top level has a `services` mapping is a Compose file.
+fn is_compose_file(label: &str, text: &str) -> bool {
+    crate::yaml::parse(label, text, &|_| None).is_ok_and(|doc| crate::compose::is_compose(doc.root()))
+}
+
+/// A Compose file as a map: its project directory is the file's, the environment the process's
+/// (then `.env` beside the file); Compose's warnings go to stderr.
+fn compose_map(file: &Path, label: &str, text: &str) -> Result<ContainerMap, Error> {
+    let parent = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let dir = std::path::absolute(parent).map_err(|e| Error::Read {
+        path: label.to_string(),
+        source: e,
+    })?;
+    let read = |path: &Path| -> Result<String, String> {
+        crate::script::input_file::read(path, &path.to_string_lossy()).map_err(|e| e.to_string())
+    };
+    let loaded = crate::compose::load(&crate::compose::Source {
+        label,
+        text,
+        dir: &dir,
+        env: &|v| std::env::var(v).ok(),
+        read: &read,
+        project: None,
+        profiles: &[],
+        env_files: &[],
+    })
+    .map_err(|problems| Error::Problems { problems })?;
+    #[allow(clippy::print_stderr)] // the terminal is the CLI's
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(loaded.map)
 }
 
 /// A recipe evaluated in an interpreter that records its actions, its output on stderr.

@@ -18,9 +18,6 @@
 //!   ([`super::interpolate`]), taking variables from the lookup first, then from the keys
 //!   read so far (of this file and of those read before it into the same [`Dotenv`]).
 
-// Used by the Compose loader, which is being written.
-#![cfg_attr(not(test), allow(dead_code))]
-
 use std::collections::HashMap;
 
 use super::interpolate::{interpolate, InterpolationError};

@@ -18,9 +18,6 @@
 //!   fails, and unset variables there are still reported (compose-go v2.10.1 made this lazy;
 //!   Compose v2.40 has it eager).
 
-// Used by the Compose loader, which is being written.
-#![cfg_attr(not(test), allow(dead_code))]
-
 /// How deep defaults may nest (`${A:-${B:-...}}`); compose-go has no limit, but a text nesting
 /// further is no Compose file, and the recursion has to stop somewhere.
 const MAX_DEPTH: usize = 100;

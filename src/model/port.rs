@@ -87,7 +87,7 @@ impl Serialize for Port {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub(crate) struct PortBinding {
     pub exposed_port: Port,
-    /// None: exposed only, not published.
+    /// None: exposed only, not published; 0: published on a port the Engine picks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_port: Option<u16>,
     /// A client interface alias or a literal IP address; None: all addresses.
@@ -187,6 +187,9 @@ fn binding(port: &Value, host: &Value, interface: &Value, ipv6: &Value) -> Input
     let exposed_port = Port::parse(port)?;
     let host_port = match host {
         Value::Null => None,
+        // a port the Engine picks when it starts the container
+        Value::Int(0) => Some(0),
+        Value::Str(s) if s == "0" => Some(0),
         v => {
             let p = Port::parse(v).map_err(|e| e.within(format!("invalid host port for {exposed_port}")))?;
             Some(p.number)

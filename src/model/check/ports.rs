@@ -68,7 +68,7 @@ fn bindings<'a>(maps: &[(&'a ContainerMap, &'a Configs<'_>)]) -> Vec<Binding<'a>
             let clients = clients_of(map, config);
             for inst in config.instance_names() {
                 for pb in &config.exposes {
-                    if let Some(port) = pb.host_port {
+                    if let Some(port) = pb.host_port.filter(|p| *p != 0) {
                         bindings.push(Binding {
                             container: map.container_name(cname, inst),
                             port,

@@ -155,7 +155,12 @@ pub(crate) fn create_body(
                 .get_or_insert_with(Vec::new)
                 .push(PortBinding {
                     host_ip: p.host_ip.clone(),
-                    host_port: Some(host_port.to_string()),
+                    // 0: any free port, which the Engine picks when it is left empty
+                    host_port: Some(if host_port == 0 {
+                        String::new()
+                    } else {
+                        host_port.to_string()
+                    }),
                 });
         }
     }

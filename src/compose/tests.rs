@@ -1,0 +1,214 @@
+//! The Compose loader without Docker: a project's text, environment and files in, the map (or
+//! every problem, at its line) out.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+struct Project {
+    text: &'static str,
+    env: HashMap<&'static str, &'static str>,
+    files: HashMap<PathBuf, &'static str>,
+}
+
+impl Project {
+    fn new(text: &'static str) -> Project {
+        Project {
+            text,
+            env: HashMap::new(),
+            files: HashMap::new(),
+        }
+    }
+
+    fn env(mut self, k: &'static str, v: &'static str) -> Project {
+        self.env.insert(k, v);
+        self
+    }
+
+    fn file(mut self, path: &str, text: &'static str) -> Project {
+        self.files.insert(Path::new("/p/shop").join(path), text);
+        self
+    }
+
+    fn load(&self) -> Result<Loaded, Vec<Problem>> {
+        let env = |k: &str| self.env.get(k).map(|v| v.to_string());
+        let read = |p: &Path| {
+            self.files
+                .get(p)
+                .map(|t| t.to_string())
+                .ok_or_else(|| "no such file".to_string())
+        };
+        load(&Source {
+            label: "compose.yaml",
+            text: self.text,
+            dir: Path::new("/p/shop"),
+            env: &env,
+            read: &read,
+            project: None,
+            profiles: &[],
+            env_files: &[],
+        })
+    }
+
+    fn map(&self) -> ContainerMap {
+        match self.load() {
+            Ok(l) => l.map,
+            Err(p) => panic!("{p:#?}"),
+        }
+    }
+
+    fn problems(&self) -> Vec<String> {
+        match self.load() {
+            Ok(_) => panic!("expected problems"),
+            Err(p) => p.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+const SHOP: &str = r#"
+version: "3.9"
+x-common: &common
+  image: ${REGISTRY:-local}/shop:${TAG:?set TAG}
+  restart: unless-stopped
+services:
+  web:
+    <<: *common
+    command: ["serve", "--port", "80"]
+    ports: ["80", "127.0.0.1::9090"]
+    environment:
+      MODE: prod
+      TOKEN:
+    env_file: web.env
+    depends_on:
+      db: {condition: service_healthy}
+    volumes: [data:/srv/data:ro, ./static:/srv/static, /cache]
+    networks: [front, back]
+    deploy: {replicas: 2, resources: {limits: {memory: 64m, cpus: "0.5"}}}
+  db:
+    <<: *common
+    healthcheck: {test: ["CMD", "true"], interval: 1s}
+    volumes: [{type: volume, source: data, target: /var/lib/db}]
+    networks:
+      back: {aliases: [database]}
+    secrets: [db_password]
+    stop_grace_period: 1m30s
+  debug:
+    image: busybox
+    profiles: [debug]
+networks:
+  front: {}
+  back: {internal: true, labels: [tier=back]}
+volumes:
+  data: {labels: {keep: "yes"}}
+secrets:
+  db_password: {file: ./secrets/db.txt}
+"#;
+
+#[test]
+fn a_project_becomes_a_map_named_as_compose_names_it() {
+    let map = Project::new(SHOP)
+        .env("TAG", "1.2")
+        .env("TOKEN", "from-env")
+        .file(".env", "REGISTRY=reg.example\nCOMPOSE_PROJECT_NAME=My.Shop\n")
+        .file("web.env", "MODE=dev\nLOG=debug\n")
+        .map();
+    assert_eq!(map.name, "myshop");
+    assert_eq!(map.naming, crate::model::naming::Naming::Compose);
+    assert_eq!(
+        map.containers.keys().collect::<Vec<_>>(),
+        ["db", "web"],
+        "debug is in a profile"
+    );
+    let web = &map.containers["web"];
+    assert_eq!(web.image.as_deref(), Some("reg.example/shop:1.2"));
+    assert_eq!(web.instances, ["1", "2"]);
+    assert_eq!(
+        web.create_options["environment"].to_string(),
+        r#"#{ LOG: "debug", MODE: "prod", TOKEN: "from-env" }"#
+    );
+    assert_eq!(web.host_config["nano_cpus"], Value::Int(500_000_000));
+    assert_eq!(
+        web.host_config["restart_policy"].to_string(),
+        r#"#{ MaximumRetryCount: 0, Name: "unless-stopped" }"#
+    );
+    assert_eq!(web.shares, ["/cache"]);
+    assert_eq!(web.uses.len(), 1, "db writes to `data`, so it owns it");
+    assert_eq!(web.uses[0].path.as_deref(), Some("/srv/data"));
+    assert!(web.uses[0].readonly);
+    let db = &map.containers["db"];
+    assert_eq!(db.attaches[0].path.as_deref(), Some("/var/lib/db"));
+    assert_eq!(db.stop_timeout, Some(90));
+    assert_eq!(db.networks[0].aliases, ["db", "database"]);
+    let checked = crate::model::check(&map).expect("the map checks");
+    let names: Vec<String> = checked
+        .graph
+        .start_order()
+        .into_iter()
+        .filter(|i| i.is_container())
+        .map(|i| i.reference())
+        .collect();
+    assert_eq!(names, ["db", "web.1", "web.2"]);
+    assert_eq!(map.container_name("web", Some("2")), "myshop-web-2");
+    assert_eq!(map.volume_name("db", "data"), "myshop_data");
+    assert_eq!(map.network_name("back"), "myshop_back");
+}
+
+#[test]
+fn what_dmap_cant_carry_out_is_named_at_its_line() {
+    let problems = Project::new(
+        "services:\n  app:\n    image: a\n    build: .\n    frobnicate: 1\n    volumes: [nodata:/x]\n  b:\n    image: ${X:?X is needed}\nincluded: []\n",
+    )
+    .problems();
+    assert_eq!(
+        problems,
+        ["required variable `X` is missing a value: X is needed (compose.yaml: services.b.image (line 8))",]
+    );
+    let problems =
+        Project::new("services:\n  app:\n    image: a\n    build: .\n    frobnicate: 1\n    volumes: [nodata:/x]\nincluded: []\n")
+            .problems();
+    assert_eq!(
+        problems,
+        [
+            "service `app`: `build`: dmap can't carry out this field of a Compose service (compose.yaml: services.app.build (line 4))",
+            "service `app`: unknown field `frobnicate` of a Compose service (compose.yaml: services.app.frobnicate (line 5))",
+            "service `app` mounts volume `nodata`, which is not in the top-level `volumes` (compose.yaml: services.app.volumes (line 6))",
+            "unknown top-level key `included` in a Compose file (compose.yaml: included (line 7))",
+        ]
+    );
+}
+
+#[test]
+fn the_project_name_comes_from_the_environment_then_the_file_then_the_directory() {
+    let text = "name: Named\nservices:\n  a: {image: x}\n";
+    assert_eq!(Project::new(text).map().name, "named");
+    assert_eq!(
+        Project::new(text).env("COMPOSE_PROJECT_NAME", "env_p").map().name,
+        "env_p"
+    );
+    assert_eq!(Project::new("services:\n  a: {image: x}\n").map().name, "shop");
+    let profiles = "services:\n  a: {image: x}\n  b: {image: x, profiles: [dev]}\n";
+    assert_eq!(Project::new(profiles).map().containers.len(), 1);
+    assert_eq!(
+        Project::new(profiles)
+            .env("COMPOSE_PROFILES", "dev")
+            .map()
+            .containers
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn unset_variables_are_warned_about_once() {
+    let loaded = Project::new("services:\n  a: {image: \"x${A}\", command: \"$A $B\"}\n")
+        .load()
+        .expect("loads");
+    assert_eq!(
+        loaded.warnings,
+        [
+            "the `A` variable is not set: it defaults to a blank string",
+            "the `B` variable is not set: it defaults to a blank string",
+        ]
+    );
+}
