@@ -35,6 +35,10 @@ pub(crate) struct Arguments {
     /// No colours (also when NO_COLOR is set and not empty).
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// The FILE of the verb, named before it as Compose's `-f` is (`dmap -f app.yaml up`);
+    /// then every argument of the verb is a target.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -59,7 +63,14 @@ pub(crate) struct Recipe {
     /// A recipe argument (`ARGS`), repeatable.
     #[arg(short = 'a', long = "arg", value_name = "VALUE")]
     pub args: Vec<String>,
-    /// The recipe (`.rhai`), or a docker-map YAML map.
+    /// The recipe (`.rhai`), a Compose file or a docker-map YAML map; default: the first of
+    /// `dmap.rhai`, `compose.yaml`, `compose.yml`, `docker-compose.yaml`, `docker-compose.yml`
+    /// here. A first argument that is no file (and does not end in `.rhai`, `.yaml`, `.yml`)
+    /// is a target.
+    #[arg(value_name = "FILE")]
+    pub given: Option<PathBuf>,
+    /// The file decided from it and `dmap -f FILE` (`load::resolve_file`).
+    #[arg(skip)]
     pub file: PathBuf,
 }
 
@@ -182,7 +193,7 @@ pub(crate) enum Command {
         #[command(flatten)]
         recipe: Recipe,
         /// The container: one instance (`CONFIG` or `CONFIG.INSTANCE`, optionally `MAP/`).
-        target: String,
+        target: Option<String>,
         /// The command and its arguments, after `--`.
         #[arg(last = true, required = true)]
         command: Vec<String>,

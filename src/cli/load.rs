@@ -24,6 +24,54 @@ pub(super) fn is_yaml(file: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
 }
 
+/// The files a verb reads when none is named, in the order they are looked for.
+pub(super) const DEFAULT_FILES: [&str; 5] = [
+    "dmap.rhai",
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
+
+/// Decides a verb's FILE: `dmap -f FILE`; else its first argument, when that is a file or is named
+/// like one (`.rhai`, `.yaml`, `.yml`); else the first of [`DEFAULT_FILES`] in the current
+/// directory. A first argument that is not the FILE is the first of `rest` (the targets).
+pub(super) fn resolve_file(
+    recipe: &mut Recipe,
+    flag: Option<&Path>,
+    rest: &mut Vec<String>,
+) -> Result<(), Error> {
+    let named_like_a_file = |p: &Path| {
+        p.is_file()
+            || p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| ["rhai", "yaml", "yml"].iter().any(|x| e.eq_ignore_ascii_case(x)))
+    };
+    if let Some(given) = recipe.given.take() {
+        if flag.is_none() && named_like_a_file(&given) {
+            recipe.file = given;
+            return Ok(());
+        }
+        rest.insert(0, given.to_string_lossy().into_owned());
+    }
+    if let Some(flag) = flag {
+        recipe.file = flag.to_path_buf();
+        return Ok(());
+    }
+    match DEFAULT_FILES.iter().map(Path::new).find(|p| p.is_file()) {
+        Some(found) => {
+            recipe.file = found.to_path_buf();
+            Ok(())
+        }
+        None => Err(Error::Usage {
+            message: format!(
+                "no FILE given and none of {} here",
+                DEFAULT_FILES.map(|f| format!("`{f}`")).join(", ")
+            ),
+        }),
+    }
+}
+
 /// The clients each map was handed to, by map name.
 pub(super) type Clients = Vec<(String, Vec<(String, ClientConfig)>)>;
 

@@ -104,6 +104,35 @@ fn limits() -> Result<Limits, Error> {
     })
 }
 
+/// Decides the FILE of a verb that takes one (`load::resolve_file`): a first argument that is
+/// not one is a target (or image name).
+fn resolve_files(command: &mut Command, flag: Option<&std::path::Path>) -> Result<(), Error> {
+    match command {
+        Command::Up { recipe, targets, .. }
+        | Command::Down { recipe, targets, .. }
+        | Command::Plan { recipe, targets, .. }
+        | Command::Status { recipe, targets, .. }
+        | Command::Logs { recipe, targets, .. } => load::resolve_file(recipe, flag, targets),
+        Command::Build { recipe, names } => load::resolve_file(recipe, flag, names),
+        Command::Dockerfile { recipe, name }
+        | Command::Exec {
+            recipe, target: name, ..
+        } => {
+            let mut rest: Vec<String> = name.take().into_iter().collect();
+            load::resolve_file(recipe, flag, &mut rest)?;
+            let mut rest = rest.into_iter();
+            *name = rest.next();
+            match rest.next() {
+                Some(extra) => Err(Error::Usage {
+                    message: format!("unexpected argument `{extra}`"),
+                }),
+                None => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Runs one verb; returns the exit status of a success (`plan` and `exec` have their own).
 fn execute(arguments: Arguments) -> Result<i32, Error> {
     let ui = Ui {
@@ -113,7 +142,9 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
         no_color: arguments.no_color,
     };
     let done = |r: Result<(), Error>| r.map(|()| 0);
-    match arguments.command {
+    let mut command = arguments.command;
+    resolve_files(&mut command, arguments.file.as_deref())?;
+    match command {
         Command::Up {
             recipe,
             targets,
@@ -161,7 +192,9 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
             no_tty,
         } => streams::exec(
             &recipe,
-            &target,
+            target.as_deref().ok_or_else(|| Error::Usage {
+                message: "`exec` needs the container: `dmap exec [FILE] TARGET -- COMMAND...`".into(),
+            })?,
             streams::ExecFlags {
                 command,
                 user,

@@ -1,0 +1,131 @@
+//! Compose files under dmap (docs/compose.md): found without FILE, checked in full with every
+//! problem at its line, and converged against the Engine with Compose's names — `depends_on`
+//! gates, the project's network with each service's name as alias, named volumes whose data
+//! survive a recreation, and nothing left after `down --volumes`.
+
+use crate::support::harness::{unindent, Test};
+use crate::support::recipe::*;
+use crate::support::{busybox_image, runtime, DockerTest};
+
+/// A shop: db (healthy after a moment, writes into `data`), migrate (a one-shot web waits for),
+/// web (reads `data`, serves on a port the Engine picks). `${WEB_MODE}` lets a run change web.
+const SHOP: &str = r#"
+services:
+  db:
+    image: ${IMAGE}
+    command: sh -c "sleep 1; echo kept >> /var/lib/db/x; touch /tmp/ok; exec sleep 3600"
+    stop_signal: SIGKILL
+    healthcheck: {test: ["CMD", "test", "-f", "/tmp/ok"], interval: 100ms, retries: 100}
+    volumes: [data:/var/lib/db]
+  migrate:
+    image: ${IMAGE}
+    command: ["true"]
+  web:
+    image: ${IMAGE}
+    command: ["httpd", "-f", "-p", "80", "-h", "/data"]
+    environment: ["MODE=${WEB_MODE:-one}"]
+    stop_signal: SIGKILL
+    ports: ["127.0.0.1::80"]
+    depends_on:
+      db: {condition: service_healthy}
+      migrate: {condition: service_completed_successfully}
+    volumes: ["data:/data:ro"]
+volumes:
+  data: {}
+"#;
+
+fn shop(t: &DockerTest, dir: &std::path::Path) -> Test {
+    Test::in_dir(dir)
+        .engine()
+        .env("IMAGE", busybox_image())
+        .env("COMPOSE_PROJECT_NAME", &t.name)
+}
+
+#[test]
+fn a_compose_project_is_found_converged_and_taken_down_with_composes_names() {
+    let rt = runtime();
+    let t = DockerTest::new("compose_shop");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("compose.yaml"), SHOP).expect("write compose.yaml");
+    let p = &t.name;
+    let (db, migrate, web) = (
+        format!("{p}-db-1"),
+        format!("{p}-migrate-1"),
+        format!("{p}-web-1"),
+    );
+
+    // No FILE: compose.yaml is found; `web` is a target, not a file.
+    let out = shop(&t, dir.path()).args(["plan", "web"]).run();
+    out.status(3);
+    out.stdout_has(&format!("create {web}: absent"));
+    shop(&t, dir.path()).args(["up", "web"]).run().success();
+    rt.block_on(async {
+        assert_running(&t, &[db.clone(), web.clone()]).await;
+        let m = t.inspect(&migrate).await;
+        assert_eq!(m.state.and_then(|s| s.exit_code), Some(0), "the one-shot ran");
+        let info = t.inspect(&web).await;
+        let networks = info.network_settings.and_then(|n| n.networks).unwrap_or_default();
+        let aliases = networks
+            .get(&format!("{p}_default"))
+            .and_then(|e| e.aliases.clone())
+            .unwrap_or_default();
+        assert!(aliases.contains(&"web".to_string()), "{aliases:?}");
+        assert!(t.volume_exists(&format!("{p}_data")).await);
+        let (code, seen) = t.exec_output(&web, &["cat", "/data/x"]).await;
+        assert_eq!((code, seen.trim()), (0, "kept"), "web reads what db wrote");
+    });
+    // Up to date; then a changed environment recreates web alone, the volume's data kept.
+    shop(&t, dir.path()).args(["plan"]).run().status(0);
+    let out = shop(&t, dir.path()).env("WEB_MODE", "two").args(["up"]).run();
+    out.success();
+    out.stderr_has(&format!("recreate {web}: "));
+    rt.block_on(async {
+        let (code, seen) = t
+            .exec_output(&web, &["sh", "-c", "echo $MODE; cat /data/x"])
+            .await;
+        assert_eq!((code, seen.trim()), (0, "two\nkept"));
+    });
+    shop(&t, dir.path())
+        .env("WEB_MODE", "two")
+        .args(["down", "--volumes"])
+        .run()
+        .success();
+    rt.block_on(async {
+        assert!(names(&t).await.is_empty());
+        assert!(try_inspect(&web).await.is_none() && try_inspect(&db).await.is_none());
+        assert!(!t.volume_exists(&format!("{p}_data")).await);
+        assert!(!t.network_exists(&format!("{p}_default")).await);
+    });
+}
+
+#[test]
+fn a_compose_file_is_checked_in_full_with_each_problem_at_its_line() {
+    Test::new()
+        .file(
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx\n    build: .\n    ports: [\"8080:80:tcp\"]\n    depends_on: [dbb]\n  db:\n    image: postgres\n    volumes: [pgdata:/var/lib/postgresql/data]\n",
+        )
+        .args(["check", "compose.yaml"])
+        .run()
+        .failure()
+        .stderr(&unindent(
+            r#"
+            error: service `web`: `build`: dmap can't carry out this field of a Compose service
+              --> compose.yaml: services.web.build (line 4)
+               |
+             4 |     build: .
+               |     ^
+            error: service `web`: `ports`: invalid port `tcp` in "8080:80:tcp"
+              --> compose.yaml: services.web.ports (line 5)
+               |
+             5 |     ports: ["8080:80:tcp"]
+               |     ^
+            error: service `db` mounts volume `pgdata`, which is not in the top-level `volumes`
+              --> compose.yaml: services.db.volumes (line 9)
+               |
+             9 |     volumes: [pgdata:/var/lib/postgresql/data]
+               |     ^
+            error: 3 problems found
+        "#,
+        ));
+}
