@@ -11,7 +11,7 @@ use super::output::Stderr;
 use super::{limits, session};
 use crate::model::client::ClientConfig;
 use crate::model::{check_with_clients, Checked, ContainerMap};
-use crate::script::handles::MapHandle;
+use crate::script::handles::{Images, MapHandle};
 use crate::script::input_file::InputError;
 use crate::script::select::{self, Group};
 use crate::script::{Interpreter, MapImage};
@@ -72,6 +72,30 @@ pub(super) fn resolve_file(
     }
 }
 
+fn read_error(e: InputError) -> Error {
+    match e {
+        InputError::Io { label, error } => Error::Read {
+            path: label,
+            source: error,
+        },
+        other => Error::Problems {
+            problems: vec![other.into()],
+        },
+    }
+}
+
+/// A YAML file's map: a Compose file (a top-level `services` mapping), with the images its
+/// services build, or a docker-map map.
+fn yaml_map(file: &Path, label: &str, text: &str) -> Result<(ContainerMap, Images), Error> {
+    if super::compose::is_compose_file(label, text) {
+        super::compose::load(file, label, text)
+    } else {
+        let map = crate::yaml::load_map(label, text, None, &|v| std::env::var(v).ok())
+            .map_err(|problems| Error::Problems { problems })?;
+        Ok((map, Images::new()))
+    }
+}
+
 /// The clients each map was handed to, by map name.
 pub(super) type Clients = Vec<(String, Vec<(String, ClientConfig)>)>;
 
@@ -95,21 +119,8 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
             .unwrap_or(file)
             .to_string_lossy()
             .into_owned();
-        let text = crate::script::input_file::read(file, &label).map_err(|e| match e {
-            InputError::Io { label, error } => Error::Read {
-                path: label,
-                source: error,
-            },
-            other => Error::Problems {
-                problems: vec![other.into()],
-            },
-        })?;
-        let map = if is_compose_file(&label, &text) {
-            compose_map(file, &label, &text)?
-        } else {
-            crate::yaml::load_map(&label, &text, None, &|v| std::env::var(v).ok())
-                .map_err(|problems| Error::Problems { problems })?
-        };
+        let text = crate::script::input_file::read(file, &label).map_err(read_error)?;
+        let (map, _) = yaml_map(file, &label, &text)?;
         return Ok((vec![map], Vec::new()));
     }
     let session = Rc::new(session(Mode::Record));
@@ -134,43 +145,6 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
     Ok((maps, clients))
 }
 
-/// A YAML file whose top level has a `services` mapping is a Compose file.
-fn is_compose_file(label: &str, text: &str) -> bool {
-    crate::yaml::parse(label, text, &|_| None).is_ok_and(|doc| crate::compose::is_compose(doc.root()))
-}
-
-/// A Compose file as a map: its project directory is the file's, the environment the process's
-/// (then `.env` beside the file); Compose's warnings go to stderr.
-fn compose_map(file: &Path, label: &str, text: &str) -> Result<ContainerMap, Error> {
-    let parent = file
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let dir = std::path::absolute(parent).map_err(|e| Error::Read {
-        path: label.to_string(),
-        source: e,
-    })?;
-    let read = |path: &Path| -> Result<String, String> {
-        crate::script::input_file::read(path, &path.to_string_lossy()).map_err(|e| e.to_string())
-    };
-    let loaded = crate::compose::load(&crate::compose::Source {
-        label,
-        text,
-        dir: &dir,
-        env: &|v| std::env::var(v).ok(),
-        read: &read,
-        project: None,
-        profiles: &[],
-        env_files: &[],
-    })
-    .map_err(|problems| Error::Problems { problems })?;
-    #[allow(clippy::print_stderr)] // the terminal is the CLI's
-    for w in &loaded.warnings {
-        eprintln!("warning: {w}");
-    }
-    Ok(loaded.map)
-}
-
 /// A recipe evaluated in an interpreter that records its actions, its output on stderr.
 fn evaluate(
     file: &Path,
@@ -188,17 +162,18 @@ fn evaluate(
 /// one group on the local Engine.
 pub(super) fn groups(recipe: &Recipe) -> Result<Vec<Group>, Error> {
     if is_yaml(&recipe.file) {
-        let (maps, _) = load(&recipe.file, &[])?;
-        return Ok(maps
-            .into_iter()
-            .map(|map| Group {
-                maps: vec![MapHandle::new(map)],
-                clients: vec![(
-                    crate::model::name::DEFAULT_CLIENT.to_string(),
-                    ClientConfig::default(),
-                )],
-            })
-            .collect());
+        let label = recipe.file.to_string_lossy().into_owned();
+        let text = crate::script::input_file::read(&recipe.file, &label).map_err(read_error)?;
+        let (map, images) = yaml_map(&recipe.file, &label, &text)?;
+        let handle = MapHandle::new(map);
+        handle.images.borrow_mut().extend(images);
+        return Ok(vec![Group {
+            maps: vec![handle],
+            clients: vec![(
+                crate::model::name::DEFAULT_CLIENT.to_string(),
+                ClientConfig::default(),
+            )],
+        }]);
     }
     let (interpreter, evaluation) = evaluate(&recipe.file, &recipe.args)?;
     let groups = select::groups(&interpreter, &evaluation);

@@ -3,6 +3,7 @@
 //! reports.
 
 pub(crate) mod args;
+mod compose;
 mod converge;
 pub(crate) mod diagnostic;
 mod error;

@@ -9,6 +9,7 @@
 //! (`service.rs`), its ports (`ports.rs`) and mounts (`mounts.rs`) in the model's forms, and the
 //! top-level networks and volumes become the map's.
 
+mod build;
 pub(crate) mod dotenv;
 pub(crate) mod interpolate;
 mod mounts;
@@ -42,12 +43,16 @@ pub(crate) struct Source<'a> {
     pub env_files: &'a [PathBuf],
 }
 
-/// A Compose file loaded: the map, and what Compose would warn about.
+/// A Compose file loaded: the map, the images its services build, and what Compose would warn
+/// about.
 #[derive(Debug)]
 pub(crate) struct Loaded {
     pub map: ContainerMap,
+    pub builds: Vec<build::Build>,
     pub warnings: Vec<String>,
 }
+
+pub(crate) use build::{Build, Dockerfile};
 
 /// Whether a YAML document is a Compose file: its top level has a `services` mapping.
 pub(crate) fn is_compose(root: &Value) -> bool {
@@ -106,6 +111,7 @@ pub(crate) fn load(src: &Source<'_>) -> Result<Loaded, Vec<Problem>> {
     map.naming = Naming::Compose;
     let active = project::profiles(src, &lookup);
     let ctx = service::Context {
+        project: &name,
         doc: &doc,
         dir: src.dir,
         lookup: &lookup,
@@ -118,13 +124,15 @@ pub(crate) fn load(src: &Source<'_>) -> Result<Loaded, Vec<Problem>> {
         _ => &empty,
     };
     let mut mounts = mounts::Volumes::default();
+    let mut builds = Vec::new();
     for (sname, svc) in services {
         if !project::enabled(svc, &active) {
             continue;
         }
         match service::translate(&ctx, sname, svc, &mut mounts) {
-            Ok(config) => {
+            Ok((config, build)) => {
                 map.containers.insert(sname.clone(), config);
+                builds.extend(build);
             }
             Err(mut p) => problems.append(&mut p),
         }
@@ -137,7 +145,11 @@ pub(crate) fn load(src: &Source<'_>) -> Result<Loaded, Vec<Problem>> {
     service::networks(&ctx, &mut map, needs_default, &mut problems);
     mounts.place(&ctx, &mut map, &mut problems);
     if problems.is_empty() {
-        Ok(Loaded { map, warnings })
+        Ok(Loaded {
+            map,
+            builds,
+            warnings,
+        })
     } else {
         problems.sort_by_key(|p| p.origin.line);
         Err(problems)

@@ -14,6 +14,7 @@ use crate::yaml::YamlDocument;
 
 /// What translating a service reads besides the service.
 pub(super) struct Context<'a> {
+    pub project: &'a str,
     pub doc: &'a YamlDocument,
     pub dir: &'a Path,
     pub lookup: &'a dyn Fn(&str) -> Option<String>,
@@ -84,7 +85,7 @@ pub(super) fn translate(
     sname: &str,
     svc: &Value,
     volumes: &mut Volumes,
-) -> Result<ContainerConfig, Vec<Problem>> {
+) -> Result<(ContainerConfig, Option<super::Build>), Vec<Problem>> {
     let origin = |keys: &[&str]| {
         let mut path = vec!["services", sname];
         path.extend_from_slice(keys);
@@ -109,6 +110,7 @@ pub(super) fn translate(
     let mut create: BTreeMap<String, Value> = BTreeMap::new();
     let mut host: BTreeMap<String, Value> = BTreeMap::new();
     let mut exposes: Vec<Value> = Vec::new();
+    let mut build = None;
     let set = |config: &mut ContainerConfig,
                field: &str,
                value: Value,
@@ -248,10 +250,13 @@ pub(super) fn translate(
                     &mut problems,
                 ),
             },
-            "build" | "extends" | "volumes_from" | "external_links" | "develop" | "isolation"
-            | "credential_spec" | "annotations" | "attach" | "blkio_config" | "gpus" | "use_api_socket"
-            | "provider" | "models" | "post_start" | "pre_stop" | "label_file" | "cpu_count"
-            | "cpu_percent" => fail(
+            "build" => match super::build::read(ctx, sname, value, origin(&[k])) {
+                Ok(b) => build = Some(b),
+                Err(why) => fail(k, why, &mut problems),
+            },
+            "extends" | "volumes_from" | "external_links" | "develop" | "isolation" | "credential_spec"
+            | "annotations" | "attach" | "blkio_config" | "gpus" | "use_api_socket" | "provider"
+            | "models" | "post_start" | "pre_stop" | "label_file" | "cpu_count" | "cpu_percent" => fail(
                 k,
                 "dmap can't carry out this field of a Compose service".into(),
                 &mut problems,
@@ -293,8 +298,24 @@ pub(super) fn translate(
     if !host.is_empty() {
         set(&mut config, "host_config", Value::Map(host), &[], &mut problems);
     }
+    if let Some(b) = &build {
+        if config.image.is_none() {
+            set(
+                &mut config,
+                "image",
+                Value::str(&b.image),
+                &["build"],
+                &mut problems,
+            );
+        }
+    } else if config.image.is_none() {
+        problems.push(Problem::new(
+            format!("service `{sname}` has neither `image` nor `build`"),
+            origin(&[]),
+        ));
+    }
     if problems.is_empty() {
-        Ok(config)
+        Ok((config, build))
     } else {
         Err(problems)
     }

@@ -10,6 +10,7 @@ mod tar;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -98,6 +99,17 @@ pub(crate) struct Context {
     /// The instructions, for naming a failed build step.
     pub rendered: Rendered,
     pub entries: Vec<Entry>,
+    /// What the build is asked besides the context (a Compose file's `build`).
+    pub settings: BuildSettings,
+}
+
+/// Build arguments, the stage to build and labels of the image: part of what the image is, so
+/// part of its digest.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct BuildSettings {
+    pub args: BTreeMap<String, String>,
+    pub target: Option<String>,
+    pub labels: BTreeMap<String, String>,
 }
 
 impl Context {
@@ -126,6 +138,7 @@ impl Context {
             dockerfile: rendered.text.clone(),
             rendered,
             entries,
+            settings: BuildSettings::default(),
         })
     }
 
@@ -181,9 +194,24 @@ impl Context {
         tar::write(self, out)
     }
 
-    /// `sha256:HEX` of the uncompressed tar, computed while it is written to nowhere.
+    /// `sha256:HEX` of the uncompressed tar (computed while it is written to nowhere), and of
+    /// the build settings when there are any.
     pub(crate) fn digest(&self) -> Result<String, ContextError> {
-        let hashed = self.write(Hasher(Sha256::new()))?;
+        let mut hashed = self.write(Hasher(Sha256::new()))?;
+        let s = &self.settings;
+        if *s != BuildSettings::default() {
+            let mut text = String::new();
+            for (k, v) in &s.args {
+                text.push_str(&format!("arg {k:?}={v:?}\n"));
+            }
+            if let Some(t) = &s.target {
+                text.push_str(&format!("target {t:?}\n"));
+            }
+            for (k, v) in &s.labels {
+                text.push_str(&format!("label {k:?}={v:?}\n"));
+            }
+            hashed.0.update(text.as_bytes());
+        }
         Ok(format!("sha256:{:x}", hashed.0.finalize()))
     }
 

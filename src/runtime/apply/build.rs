@@ -49,16 +49,29 @@ pub(super) async fn build(
             message: format!("can't start a thread to write the context: {e}"),
         })?;
     let body = bollard::body_try_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)));
+    let settings = &build.context.settings;
+    // The builder turns each label into a step of its own, in the map's (random) order: the
+    // context's digest, and those a Compose file's `build` gives.
+    let mut image_labels: HashMap<String, String> = settings
+        .labels
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    image_labels.insert(labels::CONTEXT.to_string(), build.digest.clone());
     let options = BuildImageOptions {
         dockerfile: "Dockerfile".into(),
         t: Some(build.reference.clone()),
         rm: true,
         forcerm: true,
-        // One label: the builder turns each into a step of its own, in the map's (random) order.
-        labels: Some(HashMap::from([(
-            labels::CONTEXT.to_string(),
-            build.digest.clone(),
-        )])),
+        labels: Some(image_labels),
+        buildargs: (!settings.args.is_empty()).then(|| {
+            settings
+                .args
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        }),
+        target: settings.target.clone().unwrap_or_default(),
         ..Default::default()
     };
     let mut progress = Progress::default();

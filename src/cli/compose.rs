@@ -1,0 +1,98 @@
+//! A Compose file for the verbs: its map, read with the process environment and the files of
+//! its project directory, and the images its services build as build contexts (the directory,
+//! its Dockerfile as the context's, the build's arguments, stage and labels).
+
+use std::path::Path;
+
+use super::error::Error;
+use crate::compose::{Build, Source};
+use crate::context::{Context, Entry, EntrySource};
+use crate::dockerfile::{Rendered, Trace};
+use crate::model::ContainerMap;
+use crate::model::Problem;
+use crate::script::handles::{ContextHandle, ImageSource, Images};
+
+/// A YAML file whose top level has a `services` mapping is a Compose file.
+pub(super) fn is_compose_file(label: &str, text: &str) -> bool {
+    crate::yaml::parse(label, text, &|_| None).is_ok_and(|doc| crate::compose::is_compose(doc.root()))
+}
+
+/// The map of a Compose file, whose project directory is the file's, and the images its
+/// services build; Compose's warnings go to stderr.
+pub(super) fn load(file: &Path, label: &str, text: &str) -> Result<(ContainerMap, Images), Error> {
+    let parent = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let dir = std::path::absolute(parent).map_err(|e| Error::Read {
+        path: label.to_string(),
+        source: e,
+    })?;
+    let read = |path: &Path| -> Result<String, String> {
+        crate::script::input_file::read(path, &path.to_string_lossy()).map_err(|e| e.to_string())
+    };
+    let loaded = crate::compose::load(&Source {
+        label,
+        text,
+        dir: &dir,
+        env: &|v| std::env::var(v).ok(),
+        read: &read,
+        project: None,
+        profiles: &[],
+        env_files: &[],
+    })
+    .map_err(|problems| Error::Problems { problems })?;
+    #[allow(clippy::print_stderr)] // the terminal is the CLI's
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    let mut images = Images::new();
+    let mut problems = Vec::new();
+    for b in &loaded.builds {
+        match context(b) {
+            Ok(c) => {
+                images.insert(
+                    b.image.clone(),
+                    (ImageSource::Context(ContextHandle::new(c)), b.origin.clone()),
+                );
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Problems { problems });
+    }
+    Ok((loaded.map, images))
+}
+
+/// The build context of a service's `build`: its directory as the context's root, its
+/// Dockerfile as the context's `Dockerfile`.
+fn context(b: &Build) -> Result<Context, Problem> {
+    let text = match &b.dockerfile {
+        crate::compose::Dockerfile::Inline(text) => text.clone(),
+        crate::compose::Dockerfile::File(path) => {
+            crate::script::input_file::read(path, &path.to_string_lossy()).map_err(|e| {
+                Problem::new(format!("service `{}`: `build`: {e}", b.service), b.origin.clone())
+            })?
+        }
+    };
+    let trace = Trace {
+        at: b.origin.clone(),
+        via: Vec::new(),
+    };
+    Ok(Context {
+        dockerfile: text.clone(),
+        rendered: Rendered {
+            text,
+            instructions: Vec::new(),
+        },
+        entries: vec![Entry {
+            written: b.context.to_string_lossy().into_owned(),
+            base_dir: b.context.clone(),
+            arcname: String::new(),
+            source: EntrySource::Path,
+            trace,
+        }],
+        settings: b.settings.clone(),
+    })
+}

@@ -1,0 +1,132 @@
+//! A service's `build`: the directory to send, the Dockerfile (a file in it, or written inline),
+//! build arguments, the stage and labels. The image is named as the service's `image` says,
+//! else `PROJECT-SERVICE`, as Compose names it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::service::Context;
+use crate::context::BuildSettings;
+use crate::model::{Origin, Value};
+
+/// An image a service builds.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Build {
+    pub service: String,
+    /// The name its configuration's `image` is given, unless it names one.
+    pub image: String,
+    /// The directory sent as the context (absolute).
+    pub context: PathBuf,
+    /// Where its Dockerfile is, or the Dockerfile itself.
+    pub dockerfile: Dockerfile,
+    pub settings: BuildSettings,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Dockerfile {
+    /// A file (absolute path).
+    File(PathBuf),
+    /// `dockerfile_inline`.
+    Inline(String),
+}
+
+/// `build: DIR` or `build: {context, dockerfile | dockerfile_inline, args, target, labels}`.
+pub(super) fn read(ctx: &Context<'_>, sname: &str, value: &Value, origin: Origin) -> Result<Build, String> {
+    let empty = BTreeMap::new();
+    let (context, m) = match value {
+        Value::Str(dir) => (dir.clone(), &empty),
+        Value::Map(m) => (
+            m.get("context")
+                .and_then(Value::as_str)
+                .unwrap_or(".")
+                .to_string(),
+            m,
+        ),
+        other => {
+            return Err(format!(
+                "expected a directory or a mapping, found {}",
+                other.type_name()
+            ))
+        }
+    };
+    let context = ctx.dir.join(context);
+    let mut settings = BuildSettings::default();
+    let mut dockerfile = Dockerfile::File(context.join("Dockerfile"));
+    for (k, v) in m {
+        match k.as_str() {
+            _ if k.starts_with("x-") => {}
+            "context" => {}
+            "dockerfile" => {
+                let file = v
+                    .as_str()
+                    .ok_or_else(|| format!("`dockerfile`: expected a path, found {v}"))?;
+                dockerfile = Dockerfile::File(context.join(file));
+            }
+            "dockerfile_inline" => {
+                let text = v
+                    .as_str()
+                    .ok_or_else(|| format!("`dockerfile_inline`: expected text, found {v}"))?;
+                dockerfile = Dockerfile::Inline(text.to_string());
+            }
+            "args" => settings.args = pairs(v, ctx, "args")?,
+            "labels" => settings.labels = pairs(v, ctx, "labels")?,
+            "target" => settings.target = v.as_str().map(str::to_string),
+            "image" => {}
+            other => return Err(format!("`{other}`: dmap can't carry out this part of `build`")),
+        }
+    }
+    if m.contains_key("dockerfile") && m.contains_key("dockerfile_inline") {
+        return Err("`dockerfile` and `dockerfile_inline` exclude each other".into());
+    }
+    Ok(Build {
+        service: sname.to_string(),
+        image: format!("{}-{sname}", ctx.project),
+        context,
+        dockerfile,
+        settings,
+        origin,
+    })
+}
+
+/// `args` or `labels`: a list of `K=V` (a build argument without `=` takes the environment's
+/// value, or is left out) or a mapping.
+fn pairs(value: &Value, ctx: &Context<'_>, what: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    let mut put = |k: String, v: Option<String>| match v
+        .or_else(|| (what == "args").then(|| (ctx.lookup)(&k)).flatten())
+    {
+        Some(v) => {
+            out.insert(k, v);
+        }
+        None if what == "labels" => {
+            out.insert(k, String::new());
+        }
+        None => {}
+    };
+    match value {
+        Value::Map(m) => {
+            for (k, v) in m {
+                put(k.clone(), v.scalar_text());
+            }
+        }
+        Value::List(items) => {
+            for i in items {
+                let t = i
+                    .scalar_text()
+                    .ok_or_else(|| format!("`{what}`: expected `KEY=VALUE`, found {i}"))?;
+                match t.split_once('=') {
+                    Some((k, v)) => put(k.to_string(), Some(v.to_string())),
+                    None => put(t, None),
+                }
+            }
+        }
+        other => {
+            return Err(format!(
+                "`{what}`: expected a list or a mapping, found {}",
+                other.type_name()
+            ))
+        }
+    }
+    Ok(out)
+}
