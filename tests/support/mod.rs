@@ -7,6 +7,7 @@
 //! The Engine is required: when it cannot be reached, tests fail (they never skip).
 
 pub(crate) mod bed;
+pub(crate) mod compose;
 pub(crate) mod harness;
 pub(crate) mod recipe;
 
