@@ -6,6 +6,7 @@
 mod support;
 
 mod cli;
+mod compose_v2;
 mod convergence;
 mod depends_on;
 mod engines;
