@@ -7,6 +7,7 @@
 //! The Engine is required: when it cannot be reached, tests fail (they never skip).
 
 pub(crate) mod bed;
+pub(crate) mod compose;
 pub(crate) mod harness;
 pub(crate) mod recipe;
 
@@ -28,6 +29,9 @@ use futures_util::StreamExt;
 
 /// The label every test object carries: `dmap.test=<DockerTest::name>`.
 pub(crate) const TEST_LABEL: &str = "dmap.test";
+
+/// The label Compose puts on a project's objects: `com.docker.compose.project=<project>`.
+pub(crate) const COMPOSE_PROJECT_LABEL: &str = "com.docker.compose.project";
 
 /// A multi-thread runtime with two workers, owned by one test.
 pub(crate) fn runtime() -> tokio::runtime::Runtime {
@@ -237,7 +241,10 @@ pub(crate) fn busybox_image() -> String {
 /// a valid Engine object name; tests use it as the dmap map name (dmap names objects
 /// `MAP.CONFIG...`) and as the value of the `dmap.test` label on objects they create directly.
 /// Dropping it force-removes every container, then volume, then network named `<name>` or
-/// `<name>.*`, or labelled `dmap.test=<name>`, then every image labelled so.
+/// `<name>.*`, or labelled `dmap.test=<name>`, then every image labelled so. A Compose project
+/// named after it is removed too: objects named `<name>-*` or `<name>_*` (Compose's
+/// `PROJECT-SERVICE-N`, `PROJECT_VOLUME`, `PROJECT_NETWORK`) or labelled
+/// `com.docker.compose.project=<name>`.
 pub(crate) struct DockerTest {
     pub name: String,
 }
@@ -288,7 +295,8 @@ impl DockerTest {
         Scope(self.name.clone()).owns_name(object_name)
     }
 
-    /// All containers of this test, running or not (by name prefix or label).
+    /// All containers of this test, running or not (by name prefix or label), a Compose project
+    /// named after it included.
     pub(crate) async fn containers(&self) -> Vec<ContainerSummary> {
         Scope(self.name.clone())
             .list_containers(&docker().await)
@@ -393,15 +401,33 @@ impl Scope {
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
     }
 
-    fn has_label(&self, labels: Option<&HashMap<String, String>>) -> bool {
-        labels.and_then(|labels| labels.get(TEST_LABEL)) == Some(&self.0)
+    /// Whether the cleanup removes an object so named: one the test owns, or one of the Compose
+    /// project named after the test (`<name>-*`, `<name>_*`).
+    fn sweeps_name(&self, object_name: &str) -> bool {
+        let bare = object_name.strip_prefix('/').unwrap_or(object_name);
+        self.owns_name(bare)
+            || bare
+                .strip_prefix(self.0.as_str())
+                .is_some_and(|rest| rest.starts_with('-') || rest.starts_with('_'))
     }
 
-    /// Filters for Engine list calls: one by label, one by name (the Engine matches names as
-    /// unanchored regular expressions, so results are checked with `owns_name` too).
-    fn filters(&self) -> [HashMap<String, Vec<String>>; 2] {
+    /// Labelled `dmap.test=<name>` or `com.docker.compose.project=<name>`.
+    fn has_label(&self, labels: Option<&HashMap<String, String>>) -> bool {
+        [TEST_LABEL, COMPOSE_PROJECT_LABEL]
+            .iter()
+            .any(|key| labels.and_then(|labels| labels.get(*key)) == Some(&self.0))
+    }
+
+    /// Filters for Engine list calls: by either label, and by name (the Engine matches names as
+    /// unanchored regular expressions, or substrings, so results are checked with `sweeps_name`
+    /// too).
+    fn filters(&self) -> [HashMap<String, Vec<String>>; 3] {
         [
             HashMap::from([("label".to_string(), vec![format!("{TEST_LABEL}={}", self.0)])]),
+            HashMap::from([(
+                "label".to_string(),
+                vec![format!("{COMPOSE_PROJECT_LABEL}={}", self.0)],
+            )]),
             HashMap::from([("name".to_string(), vec![self.0.clone()])]),
         ]
     }
@@ -415,7 +441,11 @@ impl Scope {
                 .filters(&filters)
                 .build();
             for container in docker.list_containers(Some(options)).await? {
-                let named = container.names.iter().flatten().any(|name| self.owns_name(name));
+                let named = container
+                    .names
+                    .iter()
+                    .flatten()
+                    .any(|name| self.sweeps_name(name));
                 if (named || self.has_label(container.labels.as_ref()))
                     && seen.insert(container.id.clone().unwrap_or_default())
                 {
@@ -440,7 +470,7 @@ impl Scope {
                 .unwrap_or_default()
             {
                 let of_the_map = volume.labels.get("dmap.map") == Some(&self.0);
-                if (self.owns_name(&volume.name) || self.has_label(Some(&volume.labels)) || of_the_map)
+                if (self.sweeps_name(&volume.name) || self.has_label(Some(&volume.labels)) || of_the_map)
                     && !found.contains(&volume.name)
                 {
                     found.push(volume.name);
@@ -458,7 +488,7 @@ impl Scope {
             for network in docker.list_networks(Some(options)).await? {
                 let name = network.name.unwrap_or_default();
                 let id = network.id.unwrap_or_default();
-                if (self.owns_name(&name) || self.has_label(network.labels.as_ref()))
+                if (self.sweeps_name(&name) || self.has_label(network.labels.as_ref()))
                     && !found.iter().any(|(known, _)| *known == id)
                 {
                     found.push((id, name));
