@@ -103,17 +103,17 @@ fn a_compose_file_is_checked_in_full_with_each_problem_at_its_line() {
     Test::new()
         .file(
             "compose.yaml",
-            "services:\n  web:\n    image: nginx\n    build: .\n    ports: [\"8080:80:tcp\"]\n    depends_on: [dbb]\n  db:\n    image: postgres\n    volumes: [pgdata:/var/lib/postgresql/data]\n",
+            "services:\n  web:\n    image: nginx\n    gpus: all\n    ports: [\"8080:80:tcp\"]\n    depends_on: [dbb]\n  db:\n    image: postgres\n    volumes: [pgdata:/var/lib/postgresql/data]\n",
         )
         .args(["check", "compose.yaml"])
         .run()
         .failure()
         .stderr(&unindent(
             r#"
-            error: service `web`: `build`: dmap can't carry out this field of a Compose service
-              --> compose.yaml: services.web.build (line 4)
+            error: service `web`: `gpus`: dmap can't carry out this field of a Compose service
+              --> compose.yaml: services.web.gpus (line 4)
                |
-             4 |     build: .
+             4 |     gpus: all
                |     ^
             error: service `web`: `ports`: invalid port `tcp` in "8080:80:tcp"
               --> compose.yaml: services.web.ports (line 5)

@@ -165,12 +165,12 @@ fn what_dmap_cant_carry_out_is_named_at_its_line() {
         ["required variable `X` is missing a value: X is needed (compose.yaml: services.b.image (line 8))",]
     );
     let problems =
-        Project::new("services:\n  app:\n    image: a\n    build: .\n    frobnicate: 1\n    volumes: [nodata:/x]\nincluded: []\n")
+        Project::new("services:\n  app:\n    image: a\n    gpus: all\n    frobnicate: 1\n    volumes: [nodata:/x]\nincluded: []\n")
             .problems();
     assert_eq!(
         problems,
         [
-            "service `app`: `build`: dmap can't carry out this field of a Compose service (compose.yaml: services.app.build (line 4))",
+            "service `app`: `gpus`: dmap can't carry out this field of a Compose service (compose.yaml: services.app.gpus (line 4))",
             "service `app`: unknown field `frobnicate` of a Compose service (compose.yaml: services.app.frobnicate (line 5))",
             "service `app` mounts volume `nodata`, which is not in the top-level `volumes` (compose.yaml: services.app.volumes (line 6))",
             "unknown top-level key `included` in a Compose file (compose.yaml: included (line 7))",
