@@ -143,6 +143,7 @@ pub(crate) fn load(src: &Source<'_>) -> Result<Loaded, Vec<Problem>> {
             && matches!(svc, Value::Map(m) if !m.contains_key("networks") && !m.contains_key("network_mode"))
     });
     service::networks(&ctx, &mut map, needs_default, &mut problems);
+    service::shared_namespaces(&ctx, &mut map, &mut problems);
     mounts.place(&ctx, &mut map, &mut problems);
     if problems.is_empty() {
         Ok(Loaded {

@@ -49,17 +49,16 @@ impl Volumes {
                     host_path: host_path(ctx, &m.source),
                     readonly: m.readonly,
                 }),
+                // as Compose mounts it: a tmpfs mount, not the service's `tmpfs` list
                 Kind::Tmpfs => {
-                    let mut entries = match host.remove("tmpfs") {
+                    let mut entries = match host.remove("mounts") {
                         Some(Value::List(l)) => l,
-                        Some(Value::Str(s)) => vec![Value::str(s)],
                         _ => Vec::new(),
                     };
-                    entries.push(Value::str(match m.tmpfs_options {
-                        Some(o) => format!("{}:{o}", m.target),
-                        None => m.target,
-                    }));
-                    host.insert("tmpfs".into(), Value::List(entries));
+                    let mut mount = vec![("type", Value::str("tmpfs")), ("target", Value::str(&m.target))];
+                    mount.extend(m.tmpfs.into_iter());
+                    entries.push(Value::map(mount));
+                    host.insert("mounts".into(), Value::List(entries));
                 }
             }
         }
@@ -185,7 +184,8 @@ struct Mount {
     source: String,
     target: String,
     readonly: bool,
-    tmpfs_options: Option<String>,
+    /// A tmpfs mount's `tmpfssize` and `tmpfsmode`.
+    tmpfs: Vec<(&'static str, Value)>,
 }
 
 /// One entry of a service's `volumes`.
@@ -220,7 +220,7 @@ fn mount(item: &Value) -> Result<Mount, String> {
                 source: source.to_string(),
                 target: target.to_string(),
                 readonly,
-                tmpfs_options: None,
+                tmpfs: Vec::new(),
             })
         }
         Value::Map(m) => {
@@ -235,29 +235,26 @@ fn mount(item: &Value) -> Result<Mount, String> {
             if target.is_empty() {
                 return Err(format!("volume {item}: `target` is missing"));
             }
-            let tmpfs_options = match m.get("tmpfs") {
-                Some(Value::Map(t)) => {
-                    let mut o = Vec::new();
-                    if let Some(size) = t.get("size").and_then(Value::scalar_text) {
-                        o.push(format!("size={size}"));
-                    }
-                    if let Some(mode) = t.get("mode") {
-                        let mode = match mode {
-                            Value::Int(i) => format!("{i:o}"),
-                            other => other.scalar_text().unwrap_or_default(),
-                        };
-                        o.push(format!("mode={mode}"));
-                    }
-                    (!o.is_empty()).then(|| o.join(","))
+            let mut tmpfs = Vec::new();
+            if let Some(Value::Map(t)) = m.get("tmpfs") {
+                if let Some(size) = t.get("size") {
+                    tmpfs.push(("tmpfssize", size.clone()));
                 }
-                _ => None,
-            };
+                if let Some(mode) = t.get("mode") {
+                    tmpfs.push(("tmpfsmode", mode.clone()));
+                }
+            }
+            if let Some(Value::Map(v)) = m.get("volume") {
+                if v.get("nocopy") == Some(&Value::Bool(true)) {
+                    return Err(format!("volume {item}: dmap can't carry out `volume.nocopy`"));
+                }
+            }
             Ok(Mount {
                 kind,
                 source: text("source"),
                 target,
                 readonly: matches!(m.get("read_only"), Some(Value::Bool(true))),
-                tmpfs_options,
+                tmpfs,
             })
         }
         other => Err(format!("expected a volume, found {}", other.type_name())),

@@ -39,18 +39,15 @@ const CREATE: [(&str, &str); 11] = [
 ];
 
 /// Service keys that become a `host_config` keyword.
-const HOST: [(&str, &str); 33] = [
+const HOST: [(&str, &str); 30] = [
     ("privileged", "privileged"),
     ("read_only", "read_only"),
     ("init", "init"),
-    ("cap_add", "cap_add"),
-    ("cap_drop", "cap_drop"),
     ("dns", "dns"),
     ("dns_search", "dns_search"),
     ("dns_opt", "dns_opt"),
     ("group_add", "group_add"),
     ("security_opt", "security_opt"),
-    ("sysctls", "sysctls"),
     ("shm_size", "shm_size"),
     ("mem_limit", "mem_limit"),
     ("memswap_limit", "memswap_limit"),
@@ -143,7 +140,17 @@ pub(super) fn translate(
             "image" => set(&mut config, "image", value.clone(), &[k], &mut problems),
             "container_name" => set(&mut config, "container_name", value.clone(), &[k], &mut problems),
             "stop_signal" => set(&mut config, "stop_signal", value.clone(), &[k], &mut problems),
-            "stop_grace_period" => set(&mut config, "stop_timeout", value.clone(), &[k], &mut problems),
+            // whole seconds, cut as Compose cuts them (`1500ms` is 1)
+            "stop_grace_period" => match crate::model::duration::parse_seconds(value) {
+                Ok(s) => set(
+                    &mut config,
+                    "stop_timeout",
+                    Value::Int(s.floor() as i64),
+                    &[k],
+                    &mut problems,
+                ),
+                Err(e) => fail(k, e.to_string(), &mut problems),
+            },
             "depends_on" => set(&mut config, "depends_on", value.clone(), &[k], &mut problems),
             "links" => match links(value) {
                 Ok(v) => set(&mut config, "links", v, &[k], &mut problems),
@@ -183,6 +190,18 @@ pub(super) fn translate(
             "tmpfs" => {
                 host.insert("tmpfs".into(), value.clone());
             }
+            "cap_add" | "cap_drop" => match capabilities(value) {
+                Ok(v) => {
+                    host.insert(k.to_string(), v);
+                }
+                Err(why) => fail(k, why, &mut problems),
+            },
+            "sysctls" => match key_values(value, "sysctls") {
+                Ok(v) => {
+                    host.insert("sysctls".into(), Value::Map(v));
+                }
+                Err(why) => fail(k, why, &mut problems),
+            },
             "labels" => match key_values(value, "labels") {
                 Ok(v) => {
                     create.insert("labels".into(), Value::Map(v));
@@ -527,6 +546,28 @@ fn healthcheck(value: &Value) -> Result<Value, String> {
     Ok(Value::Map(out))
 }
 
+/// Capability names as the docker CLI sends them: upper case, `CAP_` in front (but `ALL`).
+fn capabilities(value: &Value) -> Result<Value, String> {
+    let Value::List(items) = value else {
+        return Err(format!("expected a list, found {}", value.type_name()));
+    };
+    items
+        .iter()
+        .map(|c| {
+            let name = c
+                .as_str()
+                .ok_or_else(|| format!("expected a capability, found {c}"))?
+                .to_uppercase();
+            Ok(Value::str(if name == "ALL" || name.starts_with("CAP_") {
+                name
+            } else {
+                format!("CAP_{name}")
+            }))
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map(Value::List)
+}
+
 /// `cpus: 0.5` → the Engine's nano CPUs.
 fn nano_cpus(value: &Value) -> Result<i64, String> {
     let cpus: f64 = match value {
@@ -677,6 +718,50 @@ fn endpoints(sname: &str, value: &Value) -> Result<Value, String> {
         out.insert(net, Value::Map(endpoint));
     }
     Ok(Value::Map(out))
+}
+
+/// `ipc: service:X` and `pid: service:X`: the namespace of X's (first) container, which starts
+/// first.
+pub(super) fn shared_namespaces(ctx: &Context<'_>, map: &mut ContainerMap, problems: &mut Vec<Problem>) {
+    let mut shared: Vec<(String, &'static str, String)> = Vec::new();
+    for (sname, config) in &map.containers {
+        for (option, key) in [("ipc_mode", "ipc"), ("pid_mode", "pid")] {
+            if let Some(other) = config
+                .host_config
+                .get(option)
+                .and_then(Value::as_str)
+                .and_then(|m| m.strip_prefix("service:"))
+            {
+                shared.push((sname.clone(), option, other.to_string()));
+                if !map.containers.contains_key(other) {
+                    problems.push(Problem::new(
+                        format!("service `{sname}`: `{key}`: no service `{other}` in the project"),
+                        ctx.doc.origin(&["services", sname, key]),
+                    ));
+                }
+            }
+        }
+    }
+    for (sname, option, other) in shared {
+        let Some(target) = map.containers.get(&other) else {
+            continue;
+        };
+        let instance = target.instances.first().cloned();
+        let container = map.container_name(&other, instance.as_deref());
+        if let Some(config) = map.containers.get_mut(&sname) {
+            config
+                .host_config
+                .insert(option.into(), Value::str(format!("container:{container}")));
+            if !config.depends_on.iter().any(|d| d.container == other) {
+                config.depends_on.push(crate::model::depends_on::DependsOn {
+                    container: other,
+                    condition: crate::model::depends_on::Condition::Started,
+                    required: true,
+                    restart: false,
+                });
+            }
+        }
+    }
 }
 
 /// The top-level `networks` as the map's (and `default` when a service is on it).

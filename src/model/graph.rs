@@ -11,6 +11,7 @@ use std::rc::Rc;
 
 use super::container_map::{Configs, ContainerMap};
 use super::name;
+use super::naming::Naming;
 use super::network_mode::NetworkMode;
 use super::problem::Problem;
 
@@ -172,6 +173,14 @@ impl Graph {
             }
             for used in &config.uses {
                 match owners.get(used.name.as_str()) {
+                    // A Compose project's volume is the project's, not its owner's: using it
+                    // needs the volume, not the container the model has attach it.
+                    Some(owner) if map.naming == Naming::Compose => {
+                        ordered.push(graph.intern(Item::Volume {
+                            parent: owner.clone(),
+                            alias: used.name.clone(),
+                        }))
+                    }
                     Some(owner) => ordered.extend(instances_of(owner)),
                     None => ordered.extend(reference(&graph, &used.name)),
                 }

@@ -86,6 +86,17 @@ impl ContainerMap {
         }
     }
 
+    /// The aliases of a container's endpoint on a network: Compose's containers also answer to
+    /// their own name on each, before the aliases the map gives.
+    pub(crate) fn endpoint_aliases(&self, container: &str, aliases: &[String]) -> Vec<String> {
+        match self.naming {
+            Naming::DockerMap => aliases.to_vec(),
+            Naming::Compose => std::iter::once(container.to_string())
+                .chain(aliases.iter().filter(|a| *a != container).cloned())
+                .collect(),
+        }
+    }
+
     /// Whether containers get a hostname derived from their name (docker-map's rule, unless the
     /// map says `set_hostname: false`); Compose gives none.
     pub(crate) fn derives_hostnames(&self) -> bool {

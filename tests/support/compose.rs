@@ -433,7 +433,17 @@ fn container_fields(container: &ContainerInspectResponse) -> (String, Fields, Ve
     put("image", json!(config.image));
     put("cmd", json!(config.cmd));
     put("entrypoint", json!(config.entrypoint));
-    put("env", sorted(config.env.clone()));
+    // An entry without `=` sets nothing in the container (Compose passes a bare name that is
+    // unset as it is; dmap leaves it out).
+    put(
+        "env",
+        sorted(
+            config
+                .env
+                .clone()
+                .map(|env| env.into_iter().filter(|e| e.contains('=')).collect()),
+        ),
+    );
     put("user", json!(config.user));
     put("working_dir", json!(config.working_dir));
     let hostname = config.hostname.clone().unwrap_or_default();
@@ -452,7 +462,10 @@ fn container_fields(container: &ContainerInspectResponse) -> (String, Fields, Ve
     put("stop_signal", json!(config.stop_signal));
     put("stop_timeout", json!(config.stop_timeout));
     put("healthcheck", to_json(&config.healthcheck));
-    put("exposed_ports", sorted(config.exposed_ports.clone()));
+    put(
+        "exposed_ports",
+        sorted(config.exposed_ports.clone().map(expand_ports)),
+    );
     put("labels", file_labels(config.labels.as_ref()));
 
     // HostConfig
@@ -720,6 +733,23 @@ fn empty_as_null(value: Value) -> Value {
 }
 
 /// A list sorted, or null when there is none or it is empty.
+/// Exposed ports one per key with their protocol: the Engine keeps `expose: ["8000"]` as `8000`
+/// and a range as written, which expose the same ports as `8000/tcp` and one key per port.
+fn expand_ports(ports: Vec<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in ports {
+        let (range, proto) = p.split_once('/').unwrap_or((p.as_str(), "tcp"));
+        match range
+            .split_once('-')
+            .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
+        {
+            Some((a, b)) => out.extend((a..=b).map(|n| format!("{n}/{proto}"))),
+            None => out.push(format!("{range}/{proto}")),
+        }
+    }
+    out
+}
+
 fn sorted(list: Option<Vec<String>>) -> Value {
     let mut list = list.unwrap_or_default();
     list.sort();

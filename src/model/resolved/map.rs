@@ -208,7 +208,7 @@ impl MapContext<'_> {
                 .iter()
                 .map(|ep| EndpointSpec {
                     network: map.network_name(&ep.network_name),
-                    aliases: ep.aliases.clone(),
+                    aliases: map.endpoint_aliases(&engine, &ep.aliases),
                     links: ep.links.iter().map(|l| self.link(l)).collect(),
                     ipv4_address: ep.ipv4_address.clone(),
                     ipv6_address: ep.ipv6_address.clone(),
