@@ -56,7 +56,7 @@ impl Volumes {
                         _ => Vec::new(),
                     };
                     let mut mount = vec![("type", Value::str("tmpfs")), ("target", Value::str(&m.target))];
-                    mount.extend(m.tmpfs.into_iter());
+                    mount.extend(m.tmpfs);
                     entries.push(Value::map(mount));
                     host.insert("mounts".into(), Value::List(entries));
                 }
