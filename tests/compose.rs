@@ -129,3 +129,50 @@ fn a_compose_file_is_checked_in_full_with_each_problem_at_its_line() {
         "#,
         ));
 }
+
+/// External volumes and networks are used as they are: not created, not labelled, not removed.
+#[test]
+fn external_volumes_and_networks_are_used_and_left_alone() {
+    let rt = runtime();
+    let t = DockerTest::new("compose_external");
+    let (volume, network) = (format!("{}-extvol", t.name), format!("{}-extnet", t.name));
+    rt.block_on(async {
+        let docker = crate::support::docker().await;
+        docker
+            .create_volume(bollard::models::VolumeCreateRequest {
+                name: Some(volume.clone()),
+                ..Default::default()
+            })
+            .await
+            .expect("create the external volume");
+        docker
+            .create_network(bollard::models::NetworkCreateRequest {
+                name: network.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("create the external network");
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = format!(
+        "services:\n  app:\n    image: ${{IMAGE}}\n    command: sleep 3600\n    stop_signal: SIGKILL\n    volumes: [store:/store]\n    networks: [outside]\nvolumes:\n  store: {{external: true, name: {volume}}}\nnetworks:\n  outside: {{name: {network}, external: true}}\n"
+    );
+    std::fs::write(dir.path().join("compose.yaml"), text).expect("write compose.yaml");
+    shop(&t, dir.path()).args(["up"]).run().success();
+    let app = format!("{}-app-1", t.name);
+    rt.block_on(async {
+        let info = t.inspect(&app).await;
+        let networks = info.network_settings.and_then(|n| n.networks).unwrap_or_default();
+        assert!(networks.contains_key(&network), "{networks:?}");
+        assert_eq!(
+            volume_at(&t.inspect(&app).await, "/store").as_deref(),
+            Some(volume.as_str())
+        );
+    });
+    shop(&t, dir.path()).args(["down", "--volumes"]).run().success();
+    rt.block_on(async {
+        assert!(try_inspect(&app).await.is_none());
+        assert!(t.volume_exists(&volume).await, "the external volume stays");
+        assert!(t.network_exists(&network).await, "the external network stays");
+    });
+}

@@ -287,6 +287,15 @@ fn clean_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// `external: true`, or the obsolete `external: {name: N}` (Compose still reads it), as a flag.
+pub(super) fn external(value: &Value) -> Result<Value, String> {
+    match value {
+        Value::Bool(b) => Ok(Value::Bool(*b)),
+        Value::Map(m) if m.keys().all(|k| k == "name") => Ok(Value::Bool(true)),
+        other => Err(format!("`external`: expected a boolean, found {other}")),
+    }
+}
+
 /// A top-level volume in the model's form.
 fn volume(value: &Value) -> Result<Value, String> {
     let m = match value {
@@ -301,6 +310,14 @@ fn volume(value: &Value) -> Result<Value, String> {
             _ if k.starts_with("x-") => {}
             "driver" | "name" => {
                 out.insert(k.clone(), v.clone());
+            }
+            "external" => {
+                out.insert(k.clone(), external(v)?);
+                if let Value::Map(e) = v {
+                    if let Some(n) = e.get("name") {
+                        out.insert("name".into(), n.clone());
+                    }
+                }
             }
             "driver_opts" => {
                 out.insert("driver_options".into(), v.clone());

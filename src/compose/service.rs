@@ -823,6 +823,14 @@ fn network(value: &Value) -> Result<Value, String> {
             "driver" | "internal" | "name" => {
                 out.insert(k.clone(), v.clone());
             }
+            "external" => {
+                out.insert(k.clone(), super::mounts::external(v)?);
+                if let Value::Map(e) = v {
+                    if let Some(n) = e.get("name") {
+                        out.insert("name".into(), n.clone());
+                    }
+                }
+            }
             "driver_opts" => {
                 out.insert("driver_options".into(), v.clone());
             }

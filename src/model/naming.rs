@@ -63,8 +63,12 @@ impl ContainerMap {
 
     /// The Engine name of the attached volume `alias` (owned by configuration `owner`).
     pub(crate) fn volume_name(&self, owner: &str, alias: &str) -> String {
-        if let Some(fixed) = self.volumes.get(alias).and_then(|v| v.name.as_ref()) {
-            return fixed.clone();
+        if let Some(v) = self.volumes.get(alias) {
+            match (&v.name, v.external) {
+                (Some(fixed), _) => return fixed.clone(),
+                (None, true) => return alias.to_string(),
+                (None, false) => {}
+            }
         }
         match self.naming {
             Naming::DockerMap => name::volume(&self.name, self.uses_parent_name().then_some(owner), alias),
@@ -77,8 +81,12 @@ impl ContainerMap {
         if name::PRESET_NETWORKS.contains(&net) {
             return net.to_string();
         }
-        if let Some(fixed) = self.networks.get(net).and_then(|n| n.name.as_ref()) {
-            return fixed.clone();
+        if let Some(n) = self.networks.get(net) {
+            match (&n.name, n.external) {
+                (Some(fixed), _) => return fixed.clone(),
+                (None, true) => return net.to_string(),
+                (None, false) => {}
+            }
         }
         match self.naming {
             Naming::DockerMap => name::network(&self.name, net),

@@ -15,6 +15,10 @@ pub(crate) struct NetworkConfig {
     /// The Engine name, instead of the one the map's naming gives.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Made and kept outside the map: dmap never creates, changes or removes it (its Engine
+    /// name is `name`, else the map's name for it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub external: bool,
     pub driver: String,
     pub driver_options: BTreeMap<String, String>,
     pub internal: bool,
@@ -27,6 +31,7 @@ impl Default for NetworkConfig {
     fn default() -> Self {
         NetworkConfig {
             name: None,
+            external: false,
             driver: "bridge".into(),
             driver_options: BTreeMap::new(),
             internal: false,
@@ -47,13 +52,21 @@ impl NetworkConfig {
             Value::Map(map) => {
                 let get = kwargs(
                     map,
-                    &["name", "driver", "driver_options", "internal", "create_options"],
+                    &[
+                        "name",
+                        "external",
+                        "driver",
+                        "driver_options",
+                        "internal",
+                        "create_options",
+                    ],
                     "a network",
                 )?;
                 if let Some(d) = opt_string(get("driver"), "a network driver")? {
                     n.driver = d;
                 }
                 n.name = opt_string(get("name"), "a network name")?;
+                n.external = boolean(get("external"), "external")?;
                 n.driver_options = string_map(get("driver_options"), "driver_options")?;
                 n.internal = boolean(get("internal"), "internal")?;
                 n.create_options = super::input::object_options(
@@ -79,6 +92,7 @@ impl NetworkConfig {
         if other.name.is_some() {
             self.name.clone_from(&other.name);
         }
+        self.external |= other.external;
         self.driver_options.extend(other.driver_options.clone());
         self.internal |= other.internal;
         self.create_options.extend(other.create_options.clone());
@@ -88,6 +102,9 @@ impl NetworkConfig {
         let mut m = BTreeMap::new();
         if let Some(n) = &self.name {
             m.insert("name".to_string(), Value::str(n));
+        }
+        if self.external {
+            m.insert("external".to_string(), Value::Bool(true));
         }
         m.insert("driver".to_string(), Value::str(&self.driver));
         if !self.driver_options.is_empty() {

@@ -20,6 +20,10 @@ pub(crate) struct VolumeConfig {
     /// The Engine name, instead of the one the map's naming gives.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Made and kept outside the map: dmap never creates, changes or removes it (its Engine
+    /// name is `name`, else the alias itself).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub external: bool,
     pub driver: String,
     pub driver_options: BTreeMap<String, String>,
     pub create_options: BTreeMap<String, Value>,
@@ -36,6 +40,7 @@ impl Default for VolumeConfig {
         VolumeConfig {
             default_path: None,
             name: None,
+            external: false,
             driver: "local".into(),
             driver_options: BTreeMap::new(),
             create_options: BTreeMap::new(),
@@ -46,9 +51,10 @@ impl Default for VolumeConfig {
     }
 }
 
-const FIELDS: [&str; 7] = [
+const FIELDS: [&str; 8] = [
     "default_path",
     "name",
+    "external",
     "driver",
     "driver_options",
     "create_options",
@@ -75,6 +81,7 @@ impl VolumeConfig {
                     v.driver = d;
                 }
                 v.name = opt_string(get("name"), "a volume name")?;
+                v.external = super::input::boolean(get("external"), "external")?;
                 v.driver_options = string_map(get("driver_options"), "driver_options")?;
                 v.create_options =
                     super::input::object_options(get("create_options"), "volume", &[("labels", false)])?;
@@ -97,6 +104,7 @@ impl VolumeConfig {
         if other.name.is_some() {
             self.name.clone_from(&other.name);
         }
+        self.external |= other.external;
         self.driver_options.extend(other.driver_options.clone());
         self.create_options.extend(other.create_options.clone());
         if other.user.is_some() {
@@ -114,6 +122,9 @@ impl VolumeConfig {
         }
         if let Some(n) = &self.name {
             m.insert("name".into(), Value::str(n));
+        }
+        if self.external {
+            m.insert("external".into(), Value::Bool(true));
         }
         m.insert("driver".into(), Value::str(&self.driver));
         if !self.driver_options.is_empty() {

@@ -105,6 +105,9 @@ fn volumes(checked: &Checked) -> Vec<ResolvedVolume> {
     for (cname, config) in &checked.configs {
         for a in &config.attaches {
             let vol = map.volumes.get(&a.name);
+            if vol.is_some_and(|v| v.external) {
+                continue;
+            }
             let vname = map.volume_name(cname, &a.name);
             if !seen.insert(vname.clone()) {
                 continue;
@@ -427,6 +430,7 @@ impl MapContext<'_> {
         self.map
             .networks
             .iter()
+            .filter(|(_, c)| !c.external)
             .map(|(n, c)| ResolvedNetwork {
                 name: self.map.network_name(n),
                 map: self.map.name.clone(),

@@ -304,7 +304,9 @@ fn prerequisites(b: &mut Builder, action: &Action, c: &ResolvedContainer, needs_
         if crate::model::name::PRESET_NETWORKS.contains(&e.network.as_str()) {
             continue;
         }
-        if !b.observed.networks.contains_key(&e.network) && !b.networks.contains_key(&e.network) {
+        // Only the map's own networks are created: an external one is the Engine's to have.
+        let ours = b.desired.networks.iter().any(|n| n.name == e.network);
+        if ours && !b.observed.networks.contains_key(&e.network) && !b.networks.contains_key(&e.network) {
             let id = b.step(
                 StepKind::CreateNetwork {
                     network: e.network.clone(),
