@@ -11,6 +11,7 @@
 
 mod build;
 pub(crate) mod dotenv;
+mod extends;
 pub(crate) mod interpolate;
 mod mounts;
 mod ports;
@@ -119,10 +120,18 @@ pub(crate) fn load(src: &Source<'_>) -> Result<Loaded, Vec<Problem>> {
         top,
     };
     let empty = BTreeMap::new();
-    let services = match top.get("services") {
+    let written = match top.get("services") {
         Some(Value::Map(s)) => s,
         _ => &empty,
     };
+    let other_file = |file: &str, service: &str| other_service(src, &lookup, &ctx, file, service);
+    let resolved = extends::resolve(&ctx, written, &other_file).map_err(|(name, why)| {
+        vec![Problem::new(
+            format!("service `{name}`: {why}"),
+            doc.origin(&["services", &name, "extends"]),
+        )]
+    })?;
+    let services = &resolved;
     let mut mounts = mounts::Volumes::default();
     let mut builds = Vec::new();
     for (sname, svc) in services {
@@ -183,6 +192,46 @@ fn read_env_files(src: &Source<'_>, warnings: &mut Vec<String>) -> Result<dotenv
     }
     warnings.extend(env.unset().iter().map(|n| unset_warning(n)));
     Ok(env)
+}
+
+/// Service `service` of the Compose file `file` (relative to the project directory), read with
+/// the same environment, its own `extends` merged in.
+fn other_service(
+    src: &Source<'_>,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    ctx: &service::Context<'_>,
+    file: &str,
+    service: &str,
+) -> Result<Value, String> {
+    let path = src.dir.join(file);
+    let text = (src.read)(&path).map_err(|why| format!("`extends`: cannot read `{file}`: {why}"))?;
+    let doc = crate::yaml::parse(file, &text, &|_| None).map_err(|e| format!("`extends`: {e}"))?;
+    let mut root = doc.root().clone();
+    let (mut unset, mut problems) = (Vec::new(), Vec::new());
+    interpolate_tree(
+        &mut root,
+        &mut Vec::new(),
+        &doc,
+        lookup,
+        &mut unset,
+        &mut problems,
+    );
+    if let Some(p) = problems.first() {
+        return Err(format!("`extends`: {p}"));
+    }
+    let services = match &root {
+        Value::Map(m) => match m.get("services") {
+            Some(Value::Map(s)) => s.clone(),
+            _ => BTreeMap::new(),
+        },
+        _ => BTreeMap::new(),
+    };
+    let nested = |f: &str, s: &str| other_service(src, lookup, ctx, f, s);
+    let resolved = extends::resolve(ctx, &services, &nested).map_err(|(_, why)| why)?;
+    resolved
+        .get(service)
+        .cloned()
+        .ok_or_else(|| format!("`extends`: no service `{service}` in `{file}`"))
 }
 
 fn unset_warning(name: &str) -> String {

@@ -273,7 +273,7 @@ pub(super) fn translate(
                 Ok(b) => build = Some(b),
                 Err(why) => fail(k, why, &mut problems),
             },
-            "extends" | "volumes_from" | "external_links" | "develop" | "isolation" | "credential_spec"
+            "volumes_from" | "external_links" | "develop" | "isolation" | "credential_spec"
             | "annotations" | "attach" | "blkio_config" | "gpus" | "use_api_socket" | "provider"
             | "models" | "post_start" | "pre_stop" | "label_file" | "cpu_count" | "cpu_percent" => fail(
                 k,

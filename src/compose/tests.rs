@@ -212,3 +212,29 @@ fn unset_variables_are_warned_about_once() {
         ]
     );
 }
+
+#[test]
+fn extends_merges_a_service_of_the_same_or_another_file() {
+    let map = Project::new(
+        "services:\n  base:\n    image: app\n    environment: [A=1]\n    command: [run]\n  web:\n    extends: base\n    environment: {B: '2'}\n  job:\n    extends: {file: common.yaml, service: task}\n    command: [once]\n",
+    )
+    .file("common.yaml", "services:\n  task:\n    extends: root\n    labels: {kind: task}\n  root:\n    image: tool\n    command: [loop]\n")
+    .map();
+    let web = &map.containers["web"];
+    assert_eq!(web.image.as_deref(), Some("app"));
+    assert_eq!(
+        web.create_options["environment"].to_string(),
+        r#"#{ A: "1", B: "2" }"#
+    );
+    assert_eq!(web.create_options["command"].to_string(), r#"["run"]"#);
+    let job = &map.containers["job"];
+    assert_eq!(job.image.as_deref(), Some("tool"));
+    assert_eq!(job.create_options["command"].to_string(), r#"["once"]"#);
+    assert_eq!(job.create_options["labels"].to_string(), r#"#{ kind: "task" }"#);
+    let problems =
+        Project::new("services:\n  a: {image: x, extends: b}\n  b: {image: x, extends: a}\n").problems();
+    assert_eq!(
+        problems,
+        ["service `a`: `extends` goes round: a → b → a (compose.yaml: services.a.extends)"]
+    );
+}
