@@ -8,6 +8,7 @@ mod support;
 mod cli;
 mod compose;
 mod convergence;
+mod convert;
 mod depends_on;
 mod engines;
 mod images;

@@ -90,20 +90,7 @@ pub(super) fn checked<'a>(maps: &[&'a ContainerMap], clients: &Clients) -> Resul
 /// The maps of a recipe or a YAML map file, and the clients the recipe handed them to.
 pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, Clients), Error> {
     if is_yaml(file) {
-        let label = file
-            .strip_prefix("./")
-            .unwrap_or(file)
-            .to_string_lossy()
-            .into_owned();
-        let text = crate::script::input_file::read(file, &label).map_err(|e| match e {
-            InputError::Io { label, error } => Error::Read {
-                path: label,
-                source: error,
-            },
-            other => Error::Problems {
-                problems: vec![other.into()],
-            },
-        })?;
+        let (label, text) = read_yaml(file)?;
         let map = if is_compose_file(&label, &text) {
             compose_map(file, &label, &text)?
         } else {
@@ -134,14 +121,33 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
     Ok((maps, clients))
 }
 
+/// The text of a YAML file, and the label its problems name it by.
+pub(super) fn read_yaml(file: &Path) -> Result<(String, String), Error> {
+    let label = file
+        .strip_prefix("./")
+        .unwrap_or(file)
+        .to_string_lossy()
+        .into_owned();
+    let text = crate::script::input_file::read(file, &label).map_err(|e| match e {
+        InputError::Io { label, error } => Error::Read {
+            path: label,
+            source: error,
+        },
+        other => Error::Problems {
+            problems: vec![other.into()],
+        },
+    })?;
+    Ok((label, text))
+}
+
 /// A YAML file whose top level has a `services` mapping is a Compose file.
-fn is_compose_file(label: &str, text: &str) -> bool {
+pub(super) fn is_compose_file(label: &str, text: &str) -> bool {
     crate::yaml::parse(label, text, &|_| None).is_ok_and(|doc| crate::compose::is_compose(doc.root()))
 }
 
 /// A Compose file as a map: its project directory is the file's, the environment the process's
 /// (then `.env` beside the file); Compose's warnings go to stderr.
-fn compose_map(file: &Path, label: &str, text: &str) -> Result<ContainerMap, Error> {
+pub(super) fn compose_map(file: &Path, label: &str, text: &str) -> Result<ContainerMap, Error> {
     let parent = file
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
