@@ -2680,3 +2680,222 @@ mapping_client(m, #{ "default": docker() })
         "#,
     ));
 }
+
+// ------------------------------------------------------------------------------------------------
+// load_compose: a Compose file as a map in a recipe
+// ------------------------------------------------------------------------------------------------
+
+/// A Compose project with a port, a named volume and the default network.
+const SHOP_COMPOSE: &str = "services:\n  web:\n    image: nginx\n    ports: [\"8080:80\"]\n  db:\n    image: postgres\n    volumes: [data:/var/lib/postgresql/data]\nvolumes:\n  data: {}\n";
+
+#[test]
+fn load_compose_gives_a_map_the_recipe_adds_to_under_composes_names() {
+    let dir = Test::new().file("app/compose.yaml", SHOP_COMPOSE).file(
+        "recipes/r.rhai",
+        r#"let m = load_compose("../app/compose.yaml", #{ project: "shop" });
+m.containers.extra = #{ image: "busybox" };
+let more = container_map("more");
+more.containers.worker = #{ image: "busybox" };
+m.merge(more);
+for name in m.containers.keys() {
+    if name != "db" && name != "web" {
+        m.containers[name].stop_signal = "SIGINT";
+    }
+}
+m
+"#,
+    );
+    let doc = dir
+        .clone()
+        .args(["show", "--json", "recipes/r.rhai"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(map_names(&doc), ["shop"]);
+    let names: Vec<&str> = containers(&doc)
+        .iter()
+        .map(|c| c["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        ["shop-db-1", "shop-extra-1", "shop-web-1", "shop-worker-1"]
+    );
+    assert_eq!(container(&doc, "shop-extra-1")["image"], "busybox:latest");
+    assert_eq!(container(&doc, "shop-worker-1")["stop_signal"], "SIGINT");
+    assert_eq!(container(&doc, "shop-db-1")["mounts"][0]["source"], "shop_data");
+    assert_eq!(
+        container(&doc, "shop-web-1")["networks"][0]["network"],
+        "shop_default"
+    );
+    // The services are what `dmap show` makes of the Compose file itself (`extra` comes
+    // between them in start order).
+    let compose = dir
+        .clone()
+        .env("COMPOSE_PROJECT_NAME", "shop")
+        .args(["show", "--json", "app/compose.yaml"])
+        .run()
+        .success()
+        .json();
+    let service = |doc: &Value, name: &str| {
+        let mut c = without_origins(container(doc, name));
+        c.as_object_mut().expect("a container").remove("start_order");
+        c
+    };
+    for name in ["shop-db-1", "shop-web-1"] {
+        assert_eq!(service(&doc, name), service(&compose, name));
+    }
+    dir.args(["check", "recipes/r.rhai"])
+        .run()
+        .success()
+        .stdout("map `shop` is valid: 4 containers (4 instances), 1 attached volumes, 1 networks\n");
+}
+
+#[test]
+fn load_compose_options_choose_the_project_profiles_and_env_files() {
+    let dir = Test::new()
+        .file(
+            "compose.yaml",
+            "name: fromfile\nservices:\n  web:\n    image: nginx:${TAG}\n  tools:\n    image: busybox\n    profiles: [tools]\n  dbg:\n    image: busybox\n    profiles: [debug]\n",
+        )
+        .file(".env", "TAG=dotenv\n")
+        .file("conf/prod.env", "TAG=prod\n")
+        .file(
+            "r.rhai",
+            r#"let a = load_compose("compose.yaml", #{ profiles: ["tools", "debug"], env_file: "conf/prod.env" });
+let b = load_compose("compose.yaml", #{ project: "Second", profiles: "tools" });
+let c = load_compose("compose.yaml", #{ project: "third" });
+[a, b, c]
+"#,
+        );
+    let doc = dir.args(["show", "--json", "r.rhai"]).run().success().json();
+    let shown: Vec<(String, String)> = doc["maps"]
+        .as_array()
+        .expect("maps")
+        .iter()
+        .flat_map(|m| m["containers"].as_array().expect("containers").iter())
+        .map(|c| {
+            (
+                c["name"].as_str().expect("name").to_string(),
+                c["image"].as_str().expect("image").to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("fromfile-dbg-1", "busybox:latest"),
+        ("fromfile-tools-1", "busybox:latest"),
+        ("fromfile-web-1", "nginx:prod"),
+        ("second-tools-1", "busybox:latest"),
+        ("second-web-1", "nginx:dotenv"),
+        ("third-web-1", "nginx:dotenv"),
+    ];
+    assert_eq!(shown, want.map(|(n, i)| (n.to_string(), i.to_string())).to_vec());
+}
+
+#[test]
+fn errors_in_a_compose_file_loaded_by_a_recipe_name_the_compose_file() {
+    Test::new()
+        .file(
+            "sub/compose.yaml",
+            "services:\n  web:\n    image: nginx\n    build: .\n",
+        )
+        .file("lc.rhai", "let m = load_compose(\"sub/compose.yaml\");\nm\n")
+        .args(["check", "lc.rhai"])
+        .run()
+        .failure()
+        .stderr(&unindent(
+            "
+            error: service `web`: `build`: dmap can't carry out this field of a Compose service
+              --> sub/compose.yaml: services.web.build (line 4)
+               |
+             4 |     build: .
+               |     ^
+            ",
+        ));
+}
+
+#[test]
+fn load_compose_refuses_unknown_options_and_says_which_file_it_can_not_read() {
+    let dir = Test::new().file("compose.yaml", SHOP_COMPOSE);
+    check_in(
+        &dir,
+        "opt.rhai",
+        "let m = load_compose(\"compose.yaml\", #{ project: \"p\", profile: \"x\" });\nm\n",
+    )
+    .failure()
+    .stderr(&unindent(
+        r#"
+        error: load_compose: unknown option `profile` (did you mean `profiles`?); options: `project`, `profiles`, `env_file`
+          --> opt.rhai:1:55
+           |
+         1 | let m = load_compose("compose.yaml", #{ project: "p", profile: "x" });
+           |                                                       ^
+        "#,
+    ));
+    check_in(
+        &dir,
+        "shape.rhai",
+        "let m = load_compose(\"compose.yaml\", #{ profiles: [\"a\", 1] });\nm\n",
+    )
+    .failure()
+    .stderr(&unindent(
+        r#"
+        error: load_compose: `profiles` expects a string or an array of strings, found a list
+          --> shape.rhai:1:41
+           |
+         1 | let m = load_compose("compose.yaml", #{ profiles: ["a", 1] });
+           |                                         ^
+        "#,
+    ));
+    check_in(&dir, "missing.rhai", "let m = load_compose(\"nope.yaml\");\nm\n")
+        .failure()
+        .stderr(&unindent(
+            r#"
+            error: can't read Compose file `nope.yaml`: no such file
+              --> missing.rhai:1:9
+               |
+             1 | let m = load_compose("nope.yaml");
+               |         ^
+            "#,
+        ));
+    check_in(
+        &dir,
+        "env.rhai",
+        "let m = load_compose(\"compose.yaml\", #{ env_file: \"none.env\" });\nm\n",
+    )
+    .failure()
+    .stderr(&unindent(
+        r#"
+        error: cannot read the env file: can't read `none.env`: no such file
+          --> env.rhai:1:9
+           |
+         1 | let m = load_compose("compose.yaml", #{ env_file: "none.env" });
+           |         ^
+        "#,
+    ));
+}
+
+/// `dmap check FILE` on `content` written as `name` in `dir`.
+#[track_caller]
+fn check_in(dir: &Test, name: &str, content: &str) -> Output {
+    dir.clone().file(name, content).args(["check", name]).run()
+}
+
+#[test]
+fn compose_warnings_go_where_the_recipe_prints() {
+    let dir = Test::new()
+        .file("compose.yaml", "services:\n  web:\n    image: nginx${TAG}\n")
+        .file(
+            "r.rhai",
+            "let m = load_compose(\"compose.yaml\", #{ project: \"w\" });\nprint(m.containers.keys());\nm\n",
+        );
+    let warning = "warning: the `TAG` variable is not set: it defaults to a blank string\n";
+    // `show --json` keeps stdout for the document: the recipe's output goes to stderr.
+    let out = dir.clone().args(["show", "--json", "r.rhai"]).run();
+    out.success().stderr(&format!("{warning}[\"web\"]\n"));
+    assert_eq!(map_names(&out.json()), ["w"]);
+    // `run` prints the recipe's output on stdout; no Engine is needed to load a map.
+    dir.args(["run", "r.rhai"])
+        .run()
+        .success()
+        .stdout(&format!("{warning}[\"web\"]\n"));
+}

@@ -9,6 +9,7 @@ mod cli;
 mod compose;
 mod compose_v2;
 mod convergence;
+mod convert;
 mod depends_on;
 mod engines;
 mod images;

@@ -257,6 +257,14 @@ pub(crate) enum Command {
         /// Recipe arguments (`ARGS`); after `--` when they start with `-`.
         args: Vec<String>,
     },
+    /// Print a recipe that makes the same map as a Compose file, one configuration per service.
+    #[command(
+        after_help = "Example:\n  dmap convert compose.yaml > dmap.rhai\n  dmap show --json dmap.rhai      # the same model as `dmap show --json compose.yaml`"
+    )]
+    Convert {
+        /// The Compose file (`.yaml`, `.yml`).
+        file: PathBuf,
+    },
     /// An interactive session: Rhai statements, one scope, completion and history; `:help`.
     #[command(
         after_help = "Example:\n  dmap repl\n  dmap repl deploy.rhai -a prod     # its maps and functions at hand\n\nAt the prompt:\n  :help [NAME]  functions, or one function's signature and documentation\n  :plan [TARGET...]    what `dmap plan` would print for the maps in scope\n  :status [TARGET...]  what `dmap status` would print\n  :quit         leave (also Ctrl-D)"

@@ -145,6 +145,17 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
     Ok((maps, clients))
 }
 
+/// The text of a YAML file, and the label its problems name it by.
+pub(super) fn read_yaml(file: &Path) -> Result<(String, String), Error> {
+    let label = file
+        .strip_prefix("./")
+        .unwrap_or(file)
+        .to_string_lossy()
+        .into_owned();
+    let text = crate::script::input_file::read(file, &label).map_err(read_error)?;
+    Ok((label, text))
+}
+
 /// A recipe evaluated in an interpreter that records its actions, its output on stderr.
 fn evaluate(
     file: &Path,

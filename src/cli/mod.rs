@@ -5,6 +5,7 @@
 pub(crate) mod args;
 mod compose;
 mod converge;
+mod convert;
 pub(crate) mod diagnostic;
 mod error;
 mod images;
@@ -225,6 +226,7 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
         }
         Command::Check { file, args } => done(inspect::check(&file, &args)),
         Command::Show { json, file, args } => done(inspect::show(json, &file, &args)),
+        Command::Convert { file } => done(convert::convert(&file)),
         Command::Repl { recipe } => done(repl::run(recipe.file.as_deref(), &recipe.args, &ui)),
         Command::Completions { shell } => {
             let mut command = Arguments::command();

@@ -23,6 +23,10 @@ pub(super) const RECIPE_DOCS: &[(&str, &[&str])] = documented! {
     /// Reads a docker-map YAML file (relative to the calling file) as a container map, named
     /// NAME, else by the file's `name:` key, else by the file name.
     "load_map",
+    /// Reads a Compose file (relative to the calling file) as a container map that follows
+    /// Compose's naming (`PROJECT-SERVICE-N`, configurations added to it included); options:
+    /// `project`, `profiles` (a string or an array), `env_file` (instead of the `.env` beside it).
+    "load_compose",
     /// Joins maps (one, or an array) and the Engines they run on (`docker(...)`, or an object
     /// map of client name to `docker(...)`): the actions run through it.
     "mapping_client",

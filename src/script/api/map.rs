@@ -17,7 +17,8 @@ fn caller_dir(origin: &Origin) -> PathBuf {
     origin.base_dir()
 }
 
-fn new_map(state: &State, map: ContainerMap) -> MapHandle {
+/// A handle on a new map, recorded as one the recipe created.
+pub(super) fn new_map(state: &State, map: ContainerMap) -> MapHandle {
     let handle = MapHandle::new(map);
     state.created.borrow_mut().push(handle.clone());
     handle

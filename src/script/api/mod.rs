@@ -4,6 +4,7 @@
 
 mod actions;
 mod client;
+mod compose;
 mod config;
 mod containers;
 mod dockerfile;
@@ -33,7 +34,7 @@ type Fallible<T> = Result<T, Box<EvalAltResult>>;
 pub(crate) struct Shared {
     /// The main recipe's label, for positions without a source.
     pub main: RefCell<Arc<str>>,
-    /// Every map the recipe created (`container_map`, `load_map`).
+    /// Every map the recipe created (`container_map`, `load_map`, `load_compose`).
     pub created: RefCell<Vec<MapHandle>>,
     /// Every mapping client the recipe made, with the maps handed to it.
     pub clients: RefCell<Vec<ClientHandle>>,
@@ -128,6 +129,7 @@ pub(crate) fn register(engine: &mut Engine, state: &State) {
         .register_fn("to_string", |p: &mut Problems| p.message())
         .register_fn("to_debug", |p: &mut Problems| p.message());
     map::register(engine, state);
+    compose::register(engine, state);
     containers::register(engine, state);
     entries::register(engine, state);
     config::register(engine, state);
