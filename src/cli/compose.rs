@@ -5,11 +5,8 @@
 use std::path::Path;
 
 use super::error::Error;
-use crate::compose::{Build, Source};
-use crate::context::{Context, Entry, EntrySource};
-use crate::dockerfile::{Rendered, Trace};
+use crate::compose::Source;
 use crate::model::ContainerMap;
-use crate::model::Problem;
 use crate::script::handles::{ContextHandle, ImageSource, Images};
 
 /// A YAML file whose top level has a `services` mapping is a Compose file.
@@ -49,7 +46,7 @@ pub(super) fn load(file: &Path, label: &str, text: &str) -> Result<(ContainerMap
     let mut images = Images::new();
     let mut problems = Vec::new();
     for b in &loaded.builds {
-        match context(b) {
+        match b.context(&read) {
             Ok(c) => {
                 images.insert(
                     b.image.clone(),
@@ -63,36 +60,4 @@ pub(super) fn load(file: &Path, label: &str, text: &str) -> Result<(ContainerMap
         return Err(Error::Problems { problems });
     }
     Ok((loaded.map, images))
-}
-
-/// The build context of a service's `build`: its directory as the context's root, its
-/// Dockerfile as the context's `Dockerfile`.
-fn context(b: &Build) -> Result<Context, Problem> {
-    let text = match &b.dockerfile {
-        crate::compose::Dockerfile::Inline(text) => text.clone(),
-        crate::compose::Dockerfile::File(path) => {
-            crate::script::input_file::read(path, &path.to_string_lossy()).map_err(|e| {
-                Problem::new(format!("service `{}`: `build`: {e}", b.service), b.origin.clone())
-            })?
-        }
-    };
-    let trace = Trace {
-        at: b.origin.clone(),
-        via: Vec::new(),
-    };
-    Ok(Context {
-        dockerfile: text.clone(),
-        rendered: Rendered {
-            text,
-            instructions: Vec::new(),
-        },
-        entries: vec![Entry {
-            written: b.context.to_string_lossy().into_owned(),
-            base_dir: b.context.clone(),
-            arcname: String::new(),
-            source: EntrySource::Path,
-            trace,
-        }],
-        settings: b.settings.clone(),
-    })
 }

@@ -31,6 +31,38 @@ pub(crate) enum Dockerfile {
     Inline(String),
 }
 
+impl Build {
+    /// Its build context, `read` reading a Dockerfile the build names.
+    pub(crate) fn context(
+        &self,
+        read: &dyn Fn(&std::path::Path) -> Result<String, String>,
+    ) -> Result<crate::context::Context, crate::model::Problem> {
+        let text = match &self.dockerfile {
+            Dockerfile::Inline(text) => text.clone(),
+            Dockerfile::File(path) => read(path).map_err(|why| {
+                crate::model::Problem::new(
+                    format!(
+                        "service `{}`: `build`: cannot read `{}`: {why}",
+                        self.service,
+                        path.display()
+                    ),
+                    self.origin.clone(),
+                )
+            })?,
+        };
+        let trace = crate::dockerfile::Trace {
+            at: self.origin.clone(),
+            via: Vec::new(),
+        };
+        Ok(crate::context::Context::of_directory(
+            &self.context,
+            text,
+            self.settings.clone(),
+            trace,
+        ))
+    }
+}
+
 /// `build: DIR` or `build: {context, dockerfile | dockerfile_inline, args, target, labels}`.
 pub(super) fn read(ctx: &Context<'_>, sname: &str, value: &Value, origin: Origin) -> Result<Build, String> {
     let empty = BTreeMap::new();

@@ -53,7 +53,7 @@ pub(crate) struct Loaded {
     pub warnings: Vec<String>,
 }
 
-pub(crate) use build::{Build, Dockerfile};
+pub(crate) use build::Build;
 
 /// Whether a YAML document is a Compose file: its top level has a `services` mapping.
 pub(crate) fn is_compose(root: &Value) -> bool {

@@ -142,6 +142,32 @@ impl Context {
         })
     }
 
+    /// The context `docker build DIR` sends: the directory as its root, `dockerfile` (the text
+    /// of the Dockerfile the build names) as its Dockerfile, with `settings` (a Compose
+    /// service's `build`). `trace` is where the build was asked for.
+    pub(crate) fn of_directory(
+        dir: &Path,
+        dockerfile: String,
+        settings: BuildSettings,
+        trace: Trace,
+    ) -> Context {
+        Context {
+            dockerfile: dockerfile.clone(),
+            rendered: Rendered {
+                text: dockerfile,
+                instructions: Vec::new(),
+            },
+            entries: vec![Entry {
+                written: dir.to_string_lossy().into_owned(),
+                base_dir: dir.to_path_buf(),
+                arcname: String::new(),
+                source: EntrySource::Path,
+                trace,
+            }],
+            settings,
+        }
+    }
+
     /// Adds a path under `arcname` (`ctx.add`); a directory added as `.` (or `/`) fills the root
     /// of the context, as `docker build DIR` sends it (its own `Dockerfile` gives way to the
     /// rendered one).

@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
-use super::error::Error;
 use super::compose::is_compose_file;
+use super::error::Error;
 use super::load::{is_yaml, read_yaml};
 use crate::model::container::FIELDS;
 use crate::model::{ContainerMap, Origin, Value};

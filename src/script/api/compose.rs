@@ -95,7 +95,20 @@ fn load(ctx: &NativeCallContext, s: &State, path: &str, options: Options) -> Fal
     for w in &loaded.warnings {
         ctx.call_native_fn::<()>("print", (format!("warning: {w}"),))?;
     }
-    Ok(new_map(s, loaded.map))
+    let handle = new_map(s, loaded.map);
+    for b in &loaded.builds {
+        let context = b.context(&read).map_err(raise_one)?;
+        handle.images.borrow_mut().insert(
+            b.image.clone(),
+            (
+                crate::script::handles::ImageSource::Context(crate::script::handles::ContextHandle::new(
+                    context,
+                )),
+                b.origin.clone(),
+            ),
+        );
+    }
+    Ok(handle)
 }
 
 /// The options of `load_compose`; env files are relative to `base` (the calling file's
