@@ -2796,7 +2796,7 @@ fn errors_in_a_compose_file_loaded_by_a_recipe_name_the_compose_file() {
     Test::new()
         .file(
             "sub/compose.yaml",
-            "services:\n  web:\n    image: nginx\n    build: .\n",
+            "services:\n  web:\n    image: nginx\n    gpus: all\n",
         )
         .file("lc.rhai", "let m = load_compose(\"sub/compose.yaml\");\nm\n")
         .args(["check", "lc.rhai"])
@@ -2804,10 +2804,10 @@ fn errors_in_a_compose_file_loaded_by_a_recipe_name_the_compose_file() {
         .failure()
         .stderr(&unindent(
             "
-            error: service `web`: `build`: dmap can't carry out this field of a Compose service
-              --> sub/compose.yaml: services.web.build (line 4)
+            error: service `web`: `gpus`: dmap can't carry out this field of a Compose service
+              --> sub/compose.yaml: services.web.gpus (line 4)
                |
-             4 |     build: .
+             4 |     gpus: all
                |     ^
             ",
         ));

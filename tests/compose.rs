@@ -176,3 +176,40 @@ fn external_volumes_and_networks_are_used_and_left_alone() {
         assert!(t.network_exists(&network).await, "the external network stays");
     });
 }
+
+/// A project Compose v2 started is taken over with `--adopt`: refused without it, then its
+/// containers are recreated as dmap's and its volume's data is kept.
+#[test]
+fn a_project_compose_started_is_taken_over_with_adopt_and_its_data_kept() {
+    let rt = runtime();
+    let t = DockerTest::new("compose_adopt");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "services:\n  db:\n    image: ${IMAGE}\n    command: sleep 3600\n    stop_signal: SIGKILL\n    volumes: [data:/data]\nvolumes:\n  data: {}\n";
+    std::fs::write(dir.path().join("compose.yaml"), text).expect("write compose.yaml");
+    let image = busybox_image();
+    crate::support::compose::compose_v2_up(dir.path(), &t.name, &[("IMAGE", &image)]);
+    let db = format!("{}-db-1", t.name);
+    rt.block_on(async {
+        let (code, _) = t
+            .exec_output(&db, &["sh", "-c", "echo precious > /data/keep"])
+            .await;
+        assert_eq!(code, 0);
+    });
+    let out = shop(&t, dir.path()).args(["up"]).run();
+    out.failure();
+    out.stderr_has(&format!(
+        "error: container `{db}` exists but was not created by dmap for map `{}`",
+        t.name
+    ));
+    let out = shop(&t, dir.path()).args(["up", "--adopt"]).run();
+    out.success();
+    out.stderr_has(&format!("recreate {db}: adopted"));
+    rt.block_on(async {
+        let labels = labels(&t.inspect(&db).await);
+        assert_eq!(labels.get("dmap.map"), Some(&t.name));
+        let (code, kept) = t.exec_output(&db, &["cat", "/data/keep"]).await;
+        assert_eq!((code, kept.trim()), (0, "precious"));
+    });
+    shop(&t, dir.path()).args(["plan"]).run().status(0);
+    shop(&t, dir.path()).args(["down", "--volumes"]).run().success();
+}

@@ -259,7 +259,7 @@ fn a_problem_of_the_compose_file_is_reported_at_its_line_and_nothing_printed() {
     Test::new()
         .file(
             "compose.yaml",
-            "services:\n  web:\n    image: nginx\n    build: .\n",
+            "services:\n  web:\n    image: nginx\n    gpus: all\n",
         )
         .args(["convert", "compose.yaml"])
         .run()
@@ -267,10 +267,10 @@ fn a_problem_of_the_compose_file_is_reported_at_its_line_and_nothing_printed() {
         .stdout("")
         .stderr(&unindent(
             "
-            error: service `web`: `build`: dmap can't carry out this field of a Compose service
-              --> compose.yaml: services.web.build (line 4)
+            error: service `web`: `gpus`: dmap can't carry out this field of a Compose service
+              --> compose.yaml: services.web.gpus (line 4)
                |
-             4 |     build: .
+             4 |     gpus: all
                |     ^
             ",
         ));

@@ -41,11 +41,7 @@ impl Build {
             Dockerfile::Inline(text) => text.clone(),
             Dockerfile::File(path) => read(path).map_err(|why| {
                 crate::model::Problem::new(
-                    format!(
-                        "service `{}`: `build`: cannot read `{}`: {why}",
-                        self.service,
-                        path.display()
-                    ),
+                    format!("service `{}`: `build`: {why}", self.service),
                     self.origin.clone(),
                 )
             })?,
@@ -82,7 +78,7 @@ pub(super) fn read(ctx: &Context<'_>, sname: &str, value: &Value, origin: Origin
             ))
         }
     };
-    let context = ctx.dir.join(context);
+    let context = PathBuf::from(super::mounts::host_path(ctx, &context));
     let mut settings = BuildSettings::default();
     let mut dockerfile = Dockerfile::File(context.join("Dockerfile"));
     for (k, v) in m {

@@ -263,7 +263,7 @@ fn mount(item: &Value) -> Result<Mount, String> {
 
 /// A host path of the project: `~` is the home directory, a relative path is relative to the
 /// project directory; `.` and `..` are resolved.
-fn host_path(ctx: &Context<'_>, written: &str) -> String {
+pub(super) fn host_path(ctx: &Context<'_>, written: &str) -> String {
     let path = match written.strip_prefix('~') {
         Some(rest) => {
             PathBuf::from((ctx.lookup)("HOME").unwrap_or_default()).join(rest.trim_start_matches('/'))
