@@ -8,6 +8,7 @@
 #   TOOLS="dmap v2" bench/stack20.sh      # some of: dmap v2 v1 (v1 = docker-compose 1.29)
 #   STEPLOG=/tmp/steps bench/stack20.sh   # also keep dmap's progress events, timestamped
 #   DMAP_BIN=/tmp/dmap-old bench/stack20.sh   # that dmap binary instead of building this tree's
+#   DMAP_INPUT=compose bench/stack20.sh   # dmap reads the Compose file, as both Composes do
 #
 # Each round runs, for each tool (the order rotates from round to round):
 #   cold startup   dmap up FILE             compose up -d
@@ -77,10 +78,15 @@ if [[ -n ${STEPLOG:-} ]]; then
 fi
 
 # With STEPLOG, JSON progress: it has an event when each step starts, and one when it finishes.
+# DMAP_INPUT=compose: dmap reads the Compose file itself (project MAP) instead of the recipe.
 dmap_verb() {
     local progress=plain
     [[ -z ${STEPLOG:-} ]] || progress=json
-    "$dmap" --progress "$progress" "$1" "${@:2}" "$recipe" -a "$MAP" -a "$IMAGE"
+    if [[ ${DMAP_INPUT:-recipe} == compose ]]; then
+        COMPOSE_PROJECT_NAME=$MAP "$dmap" --progress "$progress" "$1" "${@:2}" "$COMPOSE_FILE_PATH"
+    else
+        "$dmap" --progress "$progress" "$1" "${@:2}" "$recipe" -a "$MAP" -a "$IMAGE"
+    fi
 }
 compose() {
     local tool=$1 project bin

@@ -213,3 +213,50 @@ fn a_project_compose_started_is_taken_over_with_adopt_and_its_data_kept() {
     shop(&t, dir.path()).args(["plan"]).run().status(0);
     shop(&t, dir.path()).args(["down", "--volumes"]).run().success();
 }
+
+/// Compose's command-line flags, before the verb: `-p`, `--profile`, `--env-file`.
+#[test]
+fn project_name_profiles_and_env_files_come_from_the_command_line_too() {
+    let names = |out: &crate::support::harness::Output| -> Vec<String> {
+        let doc = out.json();
+        doc["maps"][0]["containers"]
+            .as_array()
+            .expect("containers")
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {}",
+                    c["name"].as_str().unwrap_or(""),
+                    c["image"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    let t = Test::new()
+        .file(
+            "app/compose.yaml",
+            "services:\n  web: {image: \"web:${TAG:-dev}\"}\n  debug: {image: tools, profiles: [debug]}\n",
+        )
+        .file("app/.env", "TAG=from-dotenv\n")
+        .file("prod.env", "TAG=prod\n");
+    let out = t.clone().args(["show", "--json", "app/compose.yaml"]).run();
+    assert_eq!(names(out.success()), ["app-web-1 web:from-dotenv"]);
+    let out = t
+        .clone()
+        .args([
+            "-p",
+            "Shop",
+            "--profile",
+            "debug",
+            "--env-file",
+            "prod.env",
+            "show",
+            "--json",
+            "app/compose.yaml",
+        ])
+        .run();
+    assert_eq!(
+        names(out.success()),
+        ["shop-debug-1 tools:latest", "shop-web-1 web:prod"]
+    );
+}

@@ -39,6 +39,15 @@ pub(crate) struct Arguments {
     /// then every argument of the verb is a target.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// A Compose file's project name (instead of COMPOSE_PROJECT_NAME, `name:`, the directory).
+    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
+    pub project_name: Option<String>,
+    /// A Compose profile to enable, repeatable (besides COMPOSE_PROFILES).
+    #[arg(long = "profile", value_name = "NAME")]
+    pub profiles: Vec<String>,
+    /// An env file a Compose file is read with, instead of its `.env`; repeatable.
+    #[arg(long = "env-file", value_name = "PATH")]
+    pub env_files: Vec<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }

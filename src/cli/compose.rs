@@ -16,7 +16,23 @@ pub(super) fn is_compose_file(label: &str, text: &str) -> bool {
 
 /// The map of a Compose file, whose project directory is the file's, and the images its
 /// services build; Compose's warnings go to stderr.
+/// What the command line says of Compose files (`-p`, `--profile`, `--env-file`), set once
+/// before the verb runs.
+#[derive(Debug, Default)]
+pub(super) struct Flags {
+    pub project: Option<String>,
+    pub profiles: Vec<String>,
+    pub env_files: Vec<std::path::PathBuf>,
+}
+
+static FLAGS: std::sync::OnceLock<Flags> = std::sync::OnceLock::new();
+
+pub(super) fn set_flags(flags: Flags) {
+    let _ = FLAGS.set(flags);
+}
+
 pub(super) fn load(file: &Path, label: &str, text: &str) -> Result<(ContainerMap, Images), Error> {
+    let flags = FLAGS.get_or_init(Flags::default);
     let parent = file
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -34,9 +50,9 @@ pub(super) fn load(file: &Path, label: &str, text: &str) -> Result<(ContainerMap
         dir: &dir,
         env: &|v| std::env::var(v).ok(),
         read: &read,
-        project: None,
-        profiles: &[],
-        env_files: &[],
+        project: flags.project.as_deref(),
+        profiles: &flags.profiles,
+        env_files: &flags.env_files,
     })
     .map_err(|problems| Error::Problems { problems })?;
     #[allow(clippy::print_stderr)] // the terminal is the CLI's

@@ -144,6 +144,11 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
         no_color: arguments.no_color,
     };
     let done = |r: Result<(), Error>| r.map(|()| 0);
+    compose::set_flags(compose::Flags {
+        project: arguments.project_name.clone(),
+        profiles: arguments.profiles.clone(),
+        env_files: arguments.env_files.clone(),
+    });
     let mut command = arguments.command;
     resolve_files(&mut command, arguments.file.as_deref())?;
     match command {
