@@ -12,6 +12,7 @@
 mod build;
 pub(crate) mod dotenv;
 mod extends;
+mod include;
 pub(crate) mod interpolate;
 mod mounts;
 mod ports;
@@ -67,6 +68,11 @@ const TOP_LEVEL: [&str; 9] = [
 
 /// Loads a Compose file as a map. Every problem of the file is reported at once.
 pub(crate) fn load(src: &Source<'_>) -> Result<Loaded, Vec<Problem>> {
+    load_within(src, &mut Vec::new())
+}
+
+/// Loads a file, `chain` the files that include it (an include may not go round).
+fn load_within(src: &Source<'_>, chain: &mut Vec<PathBuf>) -> Result<Loaded, Vec<Problem>> {
     let mut warnings = Vec::new();
     let dotenv = read_env_files(src, &mut warnings)?;
     let lookup =
@@ -98,7 +104,7 @@ pub(crate) fn load(src: &Source<'_>) -> Result<Loaded, Vec<Problem>> {
             ));
         }
     }
-    for key in ["include", "models"] {
+    for key in ["models"] {
         if top.contains_key(key) {
             problems.push(Problem::new(
                 format!("`{key}`: dmap can't carry out this part of a Compose file"),
@@ -154,6 +160,22 @@ pub(crate) fn load(src: &Source<'_>) -> Result<Loaded, Vec<Problem>> {
     service::networks(&ctx, &mut map, needs_default, &mut problems);
     service::shared_namespaces(&ctx, &mut map, &mut problems);
     mounts.place(&ctx, &mut map, &mut problems);
+    if let Some(entries) = top.get("include") {
+        let project = include::Project {
+            src,
+            name: &name,
+            doc: &doc,
+        };
+        include::apply(
+            &project,
+            entries,
+            chain,
+            &mut map,
+            &mut builds,
+            &mut warnings,
+            &mut problems,
+        );
+    }
     if problems.is_empty() {
         Ok(Loaded {
             map,

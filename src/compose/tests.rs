@@ -238,3 +238,28 @@ fn extends_merges_a_service_of_the_same_or_another_file() {
         ["service `a`: `extends` goes round: a → b → a (compose.yaml: services.a.extends)"]
     );
 }
+
+#[test]
+fn included_files_join_the_project_each_read_from_its_own_directory() {
+    let map = Project::new("include: [db/compose.yaml]\nservices:\n  web: {image: web, depends_on: [db]}\n")
+        .file("db/compose.yaml", "services:\n  db:\n    image: \"db:${DB_TAG}\"\n    volumes: [./init:/init, data:/var/lib/db]\nvolumes:\n  data: {}\n")
+        .file("db/.env", "DB_TAG=16\n")
+        .map();
+    assert_eq!(map.name, "shop");
+    assert_eq!(map.containers.keys().collect::<Vec<_>>(), ["db", "web"]);
+    let db = &map.containers["db"];
+    assert_eq!(db.image.as_deref(), Some("db:16"));
+    assert_eq!(
+        db.binds[0].to_value().to_string(),
+        r#"#{ host_path: "/p/shop/db/init", path: "/init", readonly: false }"#
+    );
+    assert!(map.volumes.contains_key("data"));
+    crate::model::check(&map).expect("the project checks");
+    let problems = Project::new("include: [other.yaml]\nservices:\n  web: {image: web}\n")
+        .file("other.yaml", "services:\n  web: {image: other}\n")
+        .problems();
+    assert_eq!(
+        problems,
+        ["service `web` is defined both in the project and in `other.yaml` (compose.yaml: include (line 1))"]
+    );
+}
