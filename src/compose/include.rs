@@ -132,13 +132,17 @@ fn merge(
     at: &crate::model::Origin,
 ) {
     for (name, config) in other.containers {
-        if map.containers.contains_key(&name) {
-            problems.push(Problem::new(
-                format!("service `{name}` is defined both in the project and in `{path}`"),
+        match map.containers.entry(name) {
+            std::collections::btree_map::Entry::Occupied(e) => problems.push(Problem::new(
+                format!(
+                    "service `{}` is defined both in the project and in `{path}`",
+                    e.key()
+                ),
                 at.clone(),
-            ));
-        } else {
-            map.containers.insert(name, config);
+            )),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(config);
+            }
         }
     }
     for (name, network) in other.networks {
