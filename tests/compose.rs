@@ -260,3 +260,31 @@ fn project_name_profiles_and_env_files_come_from_the_command_line_too() {
         ["shop-debug-1 tools:latest", "shop-web-1 web:prod"]
     );
 }
+
+/// A network's `ipam` (a subnet, a gateway) and a service's fixed address on it.
+#[test]
+fn a_network_with_ipam_gives_a_service_its_fixed_address() {
+    let rt = runtime();
+    let t = DockerTest::new("compose_ipam");
+    let net = 100 + std::process::id() % 150;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = format!(
+        "services:\n  dns:\n    image: ${{IMAGE}}\n    command: sleep 3600\n    stop_signal: SIGKILL\n    networks:\n      lan: {{ipv4_address: 10.231.{net}.53}}\nnetworks:\n  lan:\n    ipam:\n      config:\n        - subnet: 10.231.{net}.0/24\n          gateway: 10.231.{net}.1\n"
+    );
+    std::fs::write(dir.path().join("compose.yaml"), text).expect("write compose.yaml");
+    shop(&t, dir.path()).args(["up"]).run().success();
+    rt.block_on(async {
+        let info = t.inspect(&format!("{}-dns-1", t.name)).await;
+        let networks = info.network_settings.and_then(|n| n.networks).unwrap_or_default();
+        let lan = networks
+            .get(&format!("{}_lan", t.name))
+            .expect("on the project's lan");
+        assert_eq!(
+            lan.ip_address.as_deref(),
+            Some(format!("10.231.{net}.53").as_str())
+        );
+        assert_eq!(lan.gateway.as_deref(), Some(format!("10.231.{net}.1").as_str()));
+    });
+    shop(&t, dir.path()).args(["plan"]).run().status(0);
+    shop(&t, dir.path()).args(["down"]).run().success();
+}

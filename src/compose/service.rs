@@ -837,7 +837,7 @@ fn network(value: &Value) -> Result<Value, String> {
             "labels" => {
                 create.insert("labels".to_string(), Value::Map(key_values(v, "labels")?));
             }
-            "attachable" | "enable_ipv6" => {
+            "attachable" | "enable_ipv6" | "ipam" => {
                 create.insert(k.clone(), v.clone());
             }
             other => return Err(format!("`{other}`: dmap can't carry out this part of a network")),

@@ -41,6 +41,38 @@ impl Default for NetworkConfig {
     }
 }
 
+/// `ipam`: `{driver, config: [{subnet, ip_range, gateway, aux_addresses}], options}`, as
+/// Compose and the Engine write it.
+fn parse_ipam(value: &Value) -> InputResult<Value> {
+    let Value::Map(m) = value else {
+        return Err(InputError::expected("an `ipam` mapping", value));
+    };
+    let get = kwargs(m, &["driver", "config", "options"], "`ipam`")?;
+    opt_string(get("driver"), "an IPAM driver")?;
+    string_map(get("options"), "ipam options")?;
+    match get("config") {
+        Value::Null => {}
+        Value::List(pools) => {
+            for pool in pools {
+                let Value::Map(p) = pool else {
+                    return Err(InputError::expected("an `ipam.config` entry as a mapping", pool));
+                };
+                let get = kwargs(
+                    p,
+                    &["subnet", "ip_range", "gateway", "aux_addresses"],
+                    "an `ipam.config` entry",
+                )?;
+                for key in ["subnet", "ip_range", "gateway"] {
+                    opt_string(get(key), key)?;
+                }
+                string_map(get("aux_addresses"), "aux_addresses")?;
+            }
+        }
+        other => return Err(InputError::expected("`ipam.config` as a list", other)),
+    }
+    Ok(value.clone())
+}
+
 impl NetworkConfig {
     pub(crate) fn parse(value: &Value, origin: Origin) -> InputResult<NetworkConfig> {
         let mut n = NetworkConfig {
@@ -69,11 +101,20 @@ impl NetworkConfig {
                 n.external = boolean(get("external"), "external")?;
                 n.driver_options = string_map(get("driver_options"), "driver_options")?;
                 n.internal = boolean(get("internal"), "internal")?;
+                // `ipam` has a structure of its own; the rest are flags and string maps.
+                let mut options = get("create_options").clone();
+                let ipam = match &mut options {
+                    Value::Map(m) => m.remove("ipam"),
+                    _ => None,
+                };
                 n.create_options = super::input::object_options(
-                    get("create_options"),
+                    &options,
                     "network",
                     &[("attachable", true), ("enable_ipv6", true), ("labels", false)],
                 )?;
+                if let Some(ipam) = ipam {
+                    n.create_options.insert("ipam".into(), parse_ipam(&ipam)?);
+                }
             }
             other => {
                 return Err(InputError::expected(

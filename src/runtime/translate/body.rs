@@ -238,6 +238,7 @@ pub(crate) fn network_body(
         match (key.as_str(), value) {
             ("attachable", Value::Bool(b)) => request.attachable = Some(*b),
             ("enable_ipv6", Value::Bool(b)) => request.enable_ipv6 = Some(*b),
+            ("ipam", Value::Map(m)) => request.ipam = Some(ipam(m)),
             ("labels", Value::Map(m)) => {
                 let labels = request.labels.get_or_insert_with(HashMap::new);
                 for (k, v) in m {
@@ -254,6 +255,41 @@ pub(crate) fn network_body(
         }
     }
     Ok(request)
+}
+
+/// A network's `ipam` (checked by the model) as the Engine takes it.
+fn ipam(m: &std::collections::BTreeMap<String, Value>) -> bollard::models::Ipam {
+    let text = |v: Option<&Value>| v.and_then(Value::scalar_text);
+    let strings = |v: Option<&Value>| match v {
+        Some(Value::Map(m)) => Some(
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.scalar_text().unwrap_or_default()))
+                .collect::<HashMap<String, String>>(),
+        ),
+        _ => None,
+    };
+    let config = match m.get("config") {
+        Some(Value::List(pools)) => Some(
+            pools
+                .iter()
+                .filter_map(|p| match p {
+                    Value::Map(p) => Some(bollard::models::IpamConfig {
+                        subnet: text(p.get("subnet")),
+                        ip_range: text(p.get("ip_range")),
+                        gateway: text(p.get("gateway")),
+                        auxiliary_addresses: strings(p.get("aux_addresses")),
+                    }),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => None,
+    };
+    bollard::models::Ipam {
+        driver: text(m.get("driver")),
+        config,
+        options: strings(m.get("options")),
+    }
 }
 
 /// The create call for an attached volume.
