@@ -188,8 +188,22 @@ struct Mount {
     tmpfs: Vec<(&'static str, Value)>,
 }
 
-/// One entry of a service's `volumes`.
+/// One entry of a service's `volumes`, its container path cleaned as Compose cleans it
+/// (`/var/www/html/` is `/var/www/html`).
 fn mount(item: &Value) -> Result<Mount, String> {
+    let mut m = written_mount(item)?;
+    if m.target.len() > 1 {
+        let trimmed = m.target.trim_end_matches('/');
+        m.target = if trimmed.is_empty() {
+            "/".to_string()
+        } else {
+            trimmed.to_string()
+        };
+    }
+    Ok(m)
+}
+
+fn written_mount(item: &Value) -> Result<Mount, String> {
     match item {
         Value::Str(text) => {
             let parts: Vec<&str> = text.split(':').collect();

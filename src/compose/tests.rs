@@ -263,3 +263,17 @@ fn included_files_join_the_project_each_read_from_its_own_directory() {
         ["service `web` is defined both in the project and in `other.yaml` (compose.yaml: include (line 1))"]
     );
 }
+
+#[test]
+fn container_paths_are_cleaned_as_compose_cleans_them() {
+    let map = Project::new(
+        "services:\n  web:\n    image: x\n    volumes: [\"./site/:/var/www/html/\", \"/cache/\"]\n",
+    )
+    .map();
+    let web = &map.containers["web"];
+    assert_eq!(
+        web.binds[0].to_value().to_string(),
+        r#"#{ host_path: "/p/shop/site", path: "/var/www/html", readonly: false }"#
+    );
+    assert_eq!(web.shares, ["/cache"]);
+}
