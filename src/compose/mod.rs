@@ -15,9 +15,11 @@ mod extends;
 mod include;
 pub(crate) mod interpolate;
 mod mounts;
+mod networks;
 mod ports;
 mod project;
 mod service;
+mod values;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -157,7 +159,7 @@ fn load_within(src: &Source<'_>, chain: &mut Vec<PathBuf>) -> Result<Loaded, Vec
         map.containers.contains_key(s)
             && matches!(svc, Value::Map(m) if !m.contains_key("networks") && !m.contains_key("network_mode"))
     });
-    service::networks(&ctx, &mut map, needs_default, &mut problems);
+    networks::networks(&ctx, &mut map, needs_default, &mut problems);
     service::shared_namespaces(&ctx, &mut map, &mut problems);
     mounts.place(&ctx, &mut map, &mut problems);
     if let Some(entries) = top.get("include") {
