@@ -2291,14 +2291,14 @@ fn volume_and_network_create_options_reach_the_engine_or_are_refused() {
         "#));
     check(
         "n.rhai",
-        "let m = container_map(\"n\");\nm.networks.net = #{ create_options: #{ ipam: #{} } };\n",
+        "let m = container_map(\"n\");\nm.networks.net = #{ create_options: #{ config_only: true } };\n",
     )
     .failure()
         .stderr(&unindent("
-            error: network `net`: network `create_options` key `ipam` is not supported (dmap sends `attachable`, `enable_ipv6`, `labels`)
+            error: network `net`: network `create_options` key `config_only` is not supported (dmap sends `attachable`, `enable_ipv6`, `labels`, `ipam`)
               --> n.rhai:2:11
                |
-             2 | m.networks.net = #{ create_options: #{ ipam: #{} } };
+             2 | m.networks.net = #{ create_options: #{ config_only: true } };
                |           ^
         "));
     check(

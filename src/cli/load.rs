@@ -114,12 +114,7 @@ pub(super) fn checked<'a>(maps: &[&'a ContainerMap], clients: &Clients) -> Resul
 /// The maps of a recipe or a YAML map file, and the clients the recipe handed them to.
 pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, Clients), Error> {
     if is_yaml(file) {
-        let label = file
-            .strip_prefix("./")
-            .unwrap_or(file)
-            .to_string_lossy()
-            .into_owned();
-        let text = crate::script::input_file::read(file, &label).map_err(read_error)?;
+        let (label, text) = read_yaml(file)?;
         let (map, _) = yaml_map(file, &label, &text)?;
         return Ok((vec![map], Vec::new()));
     }

@@ -301,66 +301,7 @@ fn clean_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-/// `external: true`, or the obsolete `external: {name: N}` (Compose still reads it), as a flag.
-pub(super) fn external(value: &Value) -> Result<Value, String> {
-    match value {
-        Value::Bool(b) => Ok(Value::Bool(*b)),
-        Value::Map(m) if m.keys().all(|k| k == "name") => Ok(Value::Bool(true)),
-        other => Err(format!("`external`: expected a boolean, found {other}")),
-    }
-}
-
 /// A top-level volume in the model's form.
 fn volume(value: &Value) -> Result<Value, String> {
-    let m = match value {
-        Value::Null => return Ok(Value::Null),
-        Value::Map(m) => m,
-        other => return Err(format!("expected a mapping, found {}", other.type_name())),
-    };
-    let mut out = BTreeMap::new();
-    let mut create = BTreeMap::new();
-    for (k, v) in m {
-        match k.as_str() {
-            _ if k.starts_with("x-") => {}
-            "driver" | "name" => {
-                out.insert(k.clone(), v.clone());
-            }
-            "external" => {
-                out.insert(k.clone(), external(v)?);
-                if let Value::Map(e) = v {
-                    if let Some(n) = e.get("name") {
-                        out.insert("name".into(), n.clone());
-                    }
-                }
-            }
-            "driver_opts" => {
-                out.insert("driver_options".into(), v.clone());
-            }
-            "labels" => {
-                let labels = match v {
-                    Value::List(items) => items
-                        .iter()
-                        .filter_map(Value::scalar_text)
-                        .map(|t| match t.split_once('=') {
-                            Some((k, v)) => (k.to_string(), Value::str(v)),
-                            None => (t, Value::str("")),
-                        })
-                        .collect(),
-                    Value::Map(l) => l.clone(),
-                    other => {
-                        return Err(format!(
-                            "`labels`: expected a list or a mapping, found {}",
-                            other.type_name()
-                        ))
-                    }
-                };
-                create.insert("labels".to_string(), Value::Map(labels));
-            }
-            other => return Err(format!("`{other}`: dmap can't carry out this part of a volume")),
-        }
-    }
-    if !create.is_empty() {
-        out.insert("create_options".into(), Value::Map(create));
-    }
-    Ok(Value::Map(out))
+    super::values::top_level(value, "volume", &["driver", "name"], &[])
 }

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use super::service::Context;
-use super::values::key_values;
 use crate::model::network::NetworkConfig;
 use crate::model::{ContainerMap, Problem, Value};
 
@@ -108,41 +107,10 @@ pub(super) fn networks(
 
 /// A top-level network in the model's form.
 fn network(value: &Value) -> Result<Value, String> {
-    let m = match value {
-        Value::Null => return Ok(Value::Null),
-        Value::Map(m) => m,
-        other => return Err(format!("expected a mapping, found {}", other.type_name())),
-    };
-    let mut out = BTreeMap::new();
-    let mut create = BTreeMap::new();
-    for (k, v) in m {
-        match k.as_str() {
-            _ if k.starts_with("x-") => {}
-            "driver" | "internal" | "name" => {
-                out.insert(k.clone(), v.clone());
-            }
-            "external" => {
-                out.insert(k.clone(), super::mounts::external(v)?);
-                if let Value::Map(e) = v {
-                    if let Some(n) = e.get("name") {
-                        out.insert("name".into(), n.clone());
-                    }
-                }
-            }
-            "driver_opts" => {
-                out.insert("driver_options".into(), v.clone());
-            }
-            "labels" => {
-                create.insert("labels".to_string(), Value::Map(key_values(v, "labels")?));
-            }
-            "attachable" | "enable_ipv6" | "ipam" => {
-                create.insert(k.clone(), v.clone());
-            }
-            other => return Err(format!("`{other}`: dmap can't carry out this part of a network")),
-        }
-    }
-    if !create.is_empty() {
-        out.insert("create_options".into(), Value::Map(create));
-    }
-    Ok(Value::Map(out))
+    super::values::top_level(
+        value,
+        "network",
+        &["driver", "internal", "name"],
+        &["attachable", "enable_ipv6", "ipam"],
+    )
 }

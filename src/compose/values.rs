@@ -332,3 +332,60 @@ pub(super) fn logging(value: &Value) -> Result<Value, String> {
     }
     Ok(Value::map(out))
 }
+
+/// A top-level network or volume in the model's form: `kept` keys as they are, `driver_opts`
+/// as `driver_options`, `external` (and its older `{name}` form), `labels` and the `create`
+/// keys as `create_options`; `x-` keys passed over, any other key a problem.
+pub(super) fn top_level(
+    value: &Value,
+    what: &str,
+    kept: &[&str],
+    create_keys: &[&str],
+) -> Result<Value, String> {
+    let m = match value {
+        Value::Null => return Ok(Value::Null),
+        Value::Map(m) => m,
+        other => return Err(format!("expected a mapping, found {}", other.type_name())),
+    };
+    let mut out = BTreeMap::new();
+    let mut create = BTreeMap::new();
+    for (k, v) in m {
+        match k.as_str() {
+            _ if k.starts_with("x-") => {}
+            key if kept.contains(&key) => {
+                out.insert(k.clone(), v.clone());
+            }
+            "external" => {
+                out.insert(k.clone(), external(v)?);
+                if let Value::Map(e) = v {
+                    if let Some(n) = e.get("name") {
+                        out.insert("name".into(), n.clone());
+                    }
+                }
+            }
+            "driver_opts" => {
+                out.insert("driver_options".into(), v.clone());
+            }
+            "labels" => {
+                create.insert("labels".to_string(), Value::Map(key_values(v, "labels")?));
+            }
+            key if create_keys.contains(&key) => {
+                create.insert(k.clone(), v.clone());
+            }
+            other => return Err(format!("`{other}`: dmap can't carry out this part of a {what}")),
+        }
+    }
+    if !create.is_empty() {
+        out.insert("create_options".into(), Value::Map(create));
+    }
+    Ok(Value::Map(out))
+}
+
+/// `external: true`, or the obsolete `external: {name: N}` (Compose still reads it), as a flag.
+fn external(value: &Value) -> Result<Value, String> {
+    match value {
+        Value::Bool(b) => Ok(Value::Bool(*b)),
+        Value::Map(m) if m.keys().all(|k| k == "name") => Ok(Value::Bool(true)),
+        other => Err(format!("`external`: expected a boolean, found {other}")),
+    }
+}

@@ -110,7 +110,13 @@ impl NetworkConfig {
                 n.create_options = super::input::object_options(
                     &options,
                     "network",
-                    &[("attachable", true), ("enable_ipv6", true), ("labels", false)],
+                    // `ipam` is taken out above; it is listed for the error about an unknown key.
+                    &[
+                        ("attachable", true),
+                        ("enable_ipv6", true),
+                        ("labels", false),
+                        ("ipam", false),
+                    ],
                 )?;
                 if let Some(ipam) = ipam {
                     n.create_options.insert("ipam".into(), parse_ipam(&ipam)?);

@@ -12,7 +12,7 @@ use super::{here, literal, value_of, Fallible, State};
 use crate::model::{Origin, Problem, Value};
 use crate::script::error::{raise, raise_one};
 use crate::script::handles::MapHandle;
-use crate::script::input_file::{io_reason, InputError};
+use crate::script::input_file::io_reason;
 
 /// The options `load_compose` takes.
 const OPTIONS: [&str; 3] = ["project", "profiles", "env_file"];
@@ -50,21 +50,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
 /// Reads the Compose file at `path` (relative to the calling file) as a map.
 fn load(ctx: &NativeCallContext, s: &State, path: &str, options: Options) -> Fallible<MapHandle> {
     let origin = here(ctx, s);
-    let full = origin.base_dir().join(path);
-    let label = full
-        .strip_prefix("./")
-        .unwrap_or(&full)
-        .to_string_lossy()
-        .into_owned();
-    let text = crate::script::input_file::read(&full, &label).map_err(|e| match e {
-        InputError::Io { error, .. } => raise_one(Problem::new(
-            format!("can't read Compose file `{label}`: {}", io_reason(&error)),
-            origin.clone(),
-        )),
-        // A bad byte is placed in the Compose file; the rest at the call.
-        e @ InputError::NotUtf8 { .. } => raise_one(e.into()),
-        e => raise_one(Problem::new(e.to_string(), origin.clone())),
-    })?;
+    let (full, label, text) = super::map::read_named(&origin, path, "Compose file")?;
     // The project directory is the file's: relative paths in it (binds, env files) and the
     // default project name come from it.
     let parent = full

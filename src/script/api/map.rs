@@ -17,6 +17,26 @@ fn caller_dir(origin: &Origin) -> PathBuf {
     origin.base_dir()
 }
 
+/// A file a recipe names (`what` says what it is, for the error), relative to the calling
+/// file: its label and text. A bad byte is placed in the file; any other problem at the call.
+pub(super) fn read_named(origin: &Origin, path: &str, what: &str) -> Fallible<(PathBuf, String, String)> {
+    let full = caller_dir(origin).join(path);
+    let label = full
+        .strip_prefix("./")
+        .unwrap_or(&full)
+        .to_string_lossy()
+        .into_owned();
+    let text = crate::script::input_file::read(&full, &label).map_err(|e| match e {
+        InputError::Io { error, .. } => raise_one(Problem::new(
+            format!("can't read {what} `{label}`: {}", io_reason(&error)),
+            origin.clone(),
+        )),
+        e @ InputError::NotUtf8 { .. } => raise_one(e.into()),
+        e => raise_one(Problem::new(e.to_string(), origin.clone())),
+    })?;
+    Ok((full, label, text))
+}
+
 /// A handle on a new map, recorded as one the recipe created.
 pub(super) fn new_map(state: &State, map: ContainerMap) -> MapHandle {
     let handle = MapHandle::new(map);
@@ -53,21 +73,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
         let s = state.clone();
         let load = move |ctx: &NativeCallContext, path: &str, name: Option<&str>| -> Fallible<MapHandle> {
             let origin = here(ctx, &s);
-            let full = caller_dir(&origin).join(path);
-            let label = full
-                .strip_prefix("./")
-                .unwrap_or(&full)
-                .to_string_lossy()
-                .into_owned();
-            let text = crate::script::input_file::read(&full, &label).map_err(|e| match e {
-                InputError::Io { error, .. } => raise_one(Problem::new(
-                    format!("can't read map file `{label}`: {}", io_reason(&error)),
-                    origin.clone(),
-                )),
-                // A bad byte is placed in the map file; the rest at the call.
-                e @ InputError::NotUtf8 { .. } => raise_one(e.into()),
-                e => raise_one(Problem::new(e.to_string(), origin.clone())),
-            })?;
+            let (_, label, text) = read_named(&origin, path, "map file")?;
             let map =
                 crate::yaml::load_map(&label, &text, name, &|v| std::env::var(v).ok()).map_err(raise)?;
             Ok(new_map(&s, map))
