@@ -288,3 +288,61 @@ fn a_network_with_ipam_gives_a_service_its_fixed_address() {
     shop(&t, dir.path()).args(["plan"]).run().status(0);
     shop(&t, dir.path()).args(["down"]).run().success();
 }
+
+/// A service's `build`: the context directory (its `.dockerignore` applied), build arguments
+/// and labels; a changed argument rebuilds and recreates; `dmap build` builds it anyway.
+#[test]
+fn a_service_is_built_from_its_context_with_its_arguments_and_rebuilt_when_they_change() {
+    let rt = runtime();
+    let t = DockerTest::new("compose_build");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = dir.path().join("app");
+    std::fs::create_dir_all(&app).expect("app dir");
+    std::fs::write(
+        app.join("Dockerfile"),
+        "ARG BASE\nFROM ${BASE}\nARG GREETING=hi\nCOPY . /ctx\nRUN echo \"$GREETING\" > /greeting\nCMD [\"sleep\", \"3600\"]\n",
+    )
+    .expect("Dockerfile");
+    std::fs::write(app.join("kept.txt"), "kept").expect("kept.txt");
+    std::fs::write(app.join("secret.txt"), "secret").expect("secret.txt");
+    std::fs::write(app.join(".dockerignore"), "secret.txt\n").expect(".dockerignore");
+    let text = format!(
+        "services:\n  app:\n    build:\n      context: ./app\n      args: {{BASE: \"${{IMAGE}}\", GREETING: \"${{GREETING:-hello}}\"}}\n      labels: [\"dmap.test={}\"]\n    stop_signal: SIGKILL\n",
+        t.name
+    );
+    std::fs::write(dir.path().join("compose.yaml"), text).expect("write compose.yaml");
+    let image = format!("{}-app", t.name);
+    let container = format!("{}-app-1", t.name);
+    shop(&t, dir.path()).args(["up"]).run().success();
+    rt.block_on(async {
+        let (code, out) = t
+            .exec_output(&container, &["sh", "-c", "cat /greeting; ls /ctx"])
+            .await;
+        assert_eq!(code, 0);
+        assert_eq!(
+            out.split_whitespace().collect::<Vec<_>>(),
+            ["hello", "Dockerfile", "kept.txt"]
+        );
+    });
+    shop(&t, dir.path()).args(["plan"]).run().status(0);
+    let out = shop(&t, dir.path()).env("GREETING", "bonjour").args(["up"]).run();
+    out.success();
+    out.stderr_has(&format!("build {image}:latest: "));
+    out.stderr_has(&format!("recreate {container}: "));
+    rt.block_on(async {
+        let (_, out) = t.exec_output(&container, &["cat", "/greeting"]).await;
+        assert_eq!(out.trim(), "bonjour");
+    });
+    let out = shop(&t, dir.path())
+        .env("GREETING", "bonjour")
+        .args(["build"])
+        .run();
+    out.success();
+    out.stderr_has(&format!("build {image}:latest: dmap build"));
+    // The image carries the test's label: the test's cleanup removes it.
+    shop(&t, dir.path())
+        .env("GREETING", "bonjour")
+        .args(["down"])
+        .run()
+        .success();
+}

@@ -194,12 +194,28 @@ pub(super) fn groups(recipe: &Recipe) -> Result<Vec<Group>, Error> {
 /// The images a recipe's maps declare, the recipe evaluated as `check` does.
 pub(super) fn recipe_images(file: &Path, args: &[String]) -> Result<Vec<MapImage>, Error> {
     if is_yaml(file) {
-        return Err(Error::Usage {
-            message: format!(
-                "`{}` is a docker-map YAML map: images are declared by recipes (`m.images.NAME = df`)",
-                file.display()
-            ),
-        });
+        let (label, text) = read_yaml(file)?;
+        if !super::compose::is_compose_file(&label, &text) {
+            return Err(Error::Usage {
+                message: format!(
+                    "`{}` is a docker-map YAML map: images are declared by recipes (`m.images.NAME = df`)",
+                    file.display()
+                ),
+            });
+        }
+        // A Compose file's images: those its services build, on the local Engine.
+        let (map, images) = yaml_map(file, &label, &text)?;
+        let handle = MapHandle::new(map);
+        handle.images.borrow_mut().extend(images);
+        let map = handle.read().clone();
+        return Ok(crate::script::select::declared(std::slice::from_ref(&handle))?
+            .into_iter()
+            .map(|declared| MapImage {
+                reference: crate::session::images::reference(&map, &declared.name),
+                declared,
+                clients: Vec::new(),
+            })
+            .collect());
     }
     let (interpreter, evaluation) = evaluate(file, args)?;
     Ok(crate::script::select::images(&interpreter, &evaluation)?)
