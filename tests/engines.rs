@@ -247,3 +247,52 @@ impl Drop for RemoteImageTag {
             .output();
     }
 }
+
+/// A Compose project loaded by a recipe runs on another Engine as it would on the local one:
+/// Compose's names, its network and volume there, and `depends_on` order.
+#[test]
+fn a_compose_project_runs_on_another_engine_through_a_recipe() {
+    let e2 = engine2();
+    let image = busybox_image();
+    load_images(&e2, &[&image]);
+    let t = DockerTest::new("compose_e2");
+    let remote = Remote {
+        host: e2.host.clone(),
+        prefix: t.name.clone(),
+    };
+    let compose = "services:\n  db:\n    image: ${IMAGE}\n    command: sleep 3600\n    stop_signal: SIGKILL\n    volumes: [data:/data]\n  web:\n    image: ${IMAGE}\n    command: sleep 3600\n    stop_signal: SIGKILL\n    depends_on: [db]\nvolumes:\n  data: {}\n";
+    let recipe = format!(
+        "let m = load_compose(\"compose.yaml\");\nlet c = mapping_client(m, docker(#{{ base_url: \"{}\" }}));\nif ARGS[0] == \"up\" {{ c.update(\"__all__\"); }} else {{ c.shutdown(\"__all__\", #{{ remove_attached: true }}); }}\n",
+        e2.host
+    );
+    let run = |phase: &str| {
+        crate::support::harness::Test::new()
+            .file("compose.yaml", compose)
+            .file("r.rhai", &recipe)
+            .engine()
+            .env("IMAGE", &image)
+            .env("COMPOSE_PROJECT_NAME", &t.name)
+            .args(["run", "r.rhai", phase])
+            .run()
+    };
+    run("up").success();
+    let mut there = remote.names();
+    there.sort();
+    assert_eq!(there, [format!("{}-db-1", t.name), format!("{}-web-1", t.name)]);
+    let web = remote.inspect(&format!("{}-web-1", t.name));
+    assert!(
+        web["NetworkSettings"]["Networks"][format!("{}_default", t.name)].is_object(),
+        "{web}"
+    );
+    assert_eq!(
+        remote
+            .docker(&["volume", "ls", "-q", "--filter", &format!("name={}_data", t.name)])
+            .trim(),
+        format!("{}_data", t.name)
+    );
+    run("down").success();
+    assert!(
+        remote.names().is_empty(),
+        "shutdown removed them on the second Engine"
+    );
+}
