@@ -417,3 +417,62 @@ mapping_client(m, #{ sw: docker(#{ base_url: "tcp://10.200.0.2:2375", swarm: tru
     );
     assert!(out.stderr.contains("i.rhai:2:"), "{out}");
 }
+
+/// A Compose project on a Swarm runs as `docker stack deploy` runs it: a service
+/// `PROJECT_SERVICE` per Compose service, its containers as replicas, on the project's overlay
+/// network; a second run does nothing; shutdown removes it.
+#[test]
+fn a_compose_project_runs_on_a_swarm_as_a_stack() {
+    let (m, w, image) = bed();
+    let t = DockerTest::new("swarm_compose");
+    let _cleanup = Cleanup {
+        manager: m.host.clone(),
+        nodes: vec![m.host.clone(), w.host.clone()],
+        prefix: t.name.clone(),
+    };
+    let compose = "services:\n  db:\n    image: ${IMAGE}\n    command: sleep 3600\n    stop_signal: SIGKILL\n    deploy: {endpoint_mode: dnsrr}\n  web:\n    image: ${IMAGE}\n    command: sleep 3600\n    stop_signal: SIGKILL\n    depends_on: [db]\n    deploy: {endpoint_mode: dnsrr, replicas: 2}\n";
+    let recipe = format!(
+        "let m = load_compose(\"compose.yaml\");\nlet c = mapping_client(m, docker(#{{ base_url: \"{}\", swarm: true, wait_timeout: 60 }}));\nif ARGS[0] == \"up\" {{ c.update(\"__all__\"); }} else {{ c.shutdown(\"__all__\"); }}\n",
+        m.host
+    );
+    let run = |phase: &str| {
+        crate::support::harness::Test::new()
+            .file("compose.yaml", compose)
+            .file("r.rhai", &recipe)
+            .engine()
+            .env("IMAGE", &image)
+            .env("COMPOSE_PROJECT_NAME", &t.name)
+            .args(["run", "r.rhai", phase])
+            .run()
+    };
+    run("up").success();
+    let listed = docker(
+        &m.host,
+        &[
+            "service",
+            "ls",
+            "--filter",
+            &format!("name={}", t.name),
+            "--format",
+            "{{.Name}} {{.Replicas}}",
+        ],
+    );
+    let mut services: Vec<&str> = listed.lines().collect();
+    services.sort();
+    assert_eq!(
+        services,
+        [format!("{}_db 1/1", t.name), format!("{}_web 2/2", t.name)]
+    );
+    let out = run("up");
+    out.success();
+    assert!(
+        !out.stderr.contains("create_service") && !out.stderr.contains("update_service"),
+        "{out}"
+    );
+    run("down").success();
+    let left = docker(
+        &m.host,
+        &["service", "ls", "-q", "--filter", &format!("name={}", t.name)],
+    );
+    assert!(left.trim().is_empty(), "{left}");
+}

@@ -220,7 +220,7 @@ fn services(prepared: &Prepared<'_>, part: &Part<'_>, observed: &ClientSnapshot)
     part.desired
         .services()
         .iter()
-        .filter(|w| targets.contains(&w.container))
+        .filter(|w| w.containers.iter().any(|c| targets.contains(c)))
         .map(|w| {
             let o = snapshot.services.get(&w.name);
             ServiceStatus {

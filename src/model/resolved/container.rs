@@ -9,6 +9,7 @@ use crate::model::depends_on::Condition;
 use crate::model::deploy::Deploy;
 use crate::model::exec::ExecCommand;
 use crate::model::healthcheck::HealthCheck;
+use crate::model::naming::Naming;
 use crate::model::origin::Origin;
 use crate::model::value::Value;
 
@@ -39,6 +40,9 @@ pub(crate) struct ResolvedContainer {
     pub waits_for: Vec<Gate>,
     /// Position in the map's start order, from 1.
     pub start_order: usize,
+    /// How its map names things (a Swarm runs a Compose service's containers as one service).
+    #[serde(skip)]
+    pub naming: Naming,
     pub origin: Origin,
 }
 

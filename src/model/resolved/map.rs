@@ -246,6 +246,7 @@ impl MapContext<'_> {
                 .collect(),
             waits_for: self.gates(config),
             start_order: position + 1,
+            naming: map.naming,
             origin: config.origin.clone(),
         })
     }

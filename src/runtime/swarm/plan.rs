@@ -57,7 +57,7 @@ impl<'a> Builder<'a> {
                     .filter(|(n, _)| on_network(s, n))
                     .map(|(_, id)| *id),
             );
-            let forced = options.force_update.contains(&s.container);
+            let forced = s.containers.iter().any(|c| options.force_update.contains(c));
             let changed = self.create_or_update(action, s, forced, deps);
             if *action != Action::Create {
                 self.wait(s, changed);
@@ -284,7 +284,7 @@ fn update_reason(action: &Action, forced: bool, o: &ObservedService, s: &WantedS
 fn involved<'a>(wanted: &'a [WantedService], targets: &[String], with_deps: bool) -> Vec<&'a WantedService> {
     let mut chosen: BTreeSet<&str> = wanted
         .iter()
-        .filter(|s| targets.contains(&s.container))
+        .filter(|s| s.containers.iter().any(|c| targets.contains(c)))
         .map(|s| s.name.as_str())
         .collect();
     if with_deps {

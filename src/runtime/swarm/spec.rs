@@ -17,6 +17,7 @@ use bollard::models::{
 };
 
 use crate::model::deploy::{Deploy, EndpointMode, FailureAction, PublishMode, RestartCondition, UpdateOrder};
+use crate::model::naming::Naming;
 use crate::runtime::labels;
 use crate::runtime::record::sha256_hex;
 use crate::runtime::spec::{Desired, MountKind, ResolvedContainer};
@@ -29,6 +30,8 @@ pub(crate) struct WantedService {
     pub name: String,
     /// The container's Engine name in the map (`MAP.CONFIG[.INSTANCE]`): progress, targets.
     pub container: String,
+    /// Every container it runs (a Compose service's instances are its replicas): targets.
+    pub containers: Vec<String>,
     pub map: String,
     pub spec: ServiceSpec,
     /// sha256 of the spec (labels aside), recorded in the `dmap.spec` label.
@@ -46,6 +49,16 @@ pub(crate) const BASE_LABEL: &str = "dmap.spec.base";
 /// A Swarm name: `.` becomes `_` (`app.web.a` → `app_web_a`).
 pub(crate) fn swarm_name(engine_name: &str) -> String {
     engine_name.replace('.', "_")
+}
+
+/// The service a container runs as: `MAP_CONFIG[_INSTANCE]`; the containers of one service of a
+/// Compose project are one service, `PROJECT_SERVICE`, with a replica each, as `docker stack
+/// deploy` runs them.
+pub(crate) fn service_name(c: &ResolvedContainer) -> String {
+    match c.naming {
+        Naming::Compose => format!("{}_{}", c.map, c.config),
+        Naming::DockerMap => swarm_name(&c.name),
+    }
 }
 
 /// The overlay network of a map without networks of its own.
@@ -77,6 +90,19 @@ pub(crate) fn services(desired: &Desired) -> Result<(Vec<WantedService>, Network
             nets
         })
         .collect();
+    // The service of each container, and how many containers each service runs.
+    let service_of: HashMap<&str, String> = desired
+        .containers
+        .iter()
+        .map(|c| (c.name.as_str(), service_name(c)))
+        .collect();
+    let mut instances: HashMap<&str, Vec<String>> = HashMap::new();
+    for c in &desired.containers {
+        instances
+            .entry(service_of[c.name.as_str()].as_str())
+            .or_default()
+            .push(c.name.clone());
+    }
     // Aliases a service gets from those linking to it, per network.
     let mut aliases: HashMap<(String, String), Vec<String>> = HashMap::new();
     for (c, nets) in desired.containers.iter().zip(&on) {
@@ -85,16 +111,22 @@ pub(crate) fn services(desired: &Desired) -> Result<(Vec<WantedService>, Network
                 continue;
             };
             for n in nets.iter().filter(|n| on[target].contains(n)) {
-                let list = aliases.entry((swarm_name(&l.container), n.clone())).or_default();
+                let list = aliases
+                    .entry((service_of[l.container.as_str()].clone(), n.clone()))
+                    .or_default();
                 if !list.contains(&l.alias) {
                     list.push(l.alias.clone());
                 }
             }
         }
     }
-    let mut out = Vec::new();
+    let mut out: Vec<WantedService> = Vec::new();
     for (c, nets) in desired.containers.iter().zip(&on) {
-        let name = swarm_name(&c.name);
+        let name = service_of[c.name.as_str()].clone();
+        if out.iter().any(|s| s.name == name) {
+            continue;
+        }
+        let containers = instances.get(name.as_str()).cloned().unwrap_or_default();
         let attachments: Vec<NetworkAttachmentConfig> = nets
             .iter()
             .map(|n| {
@@ -103,7 +135,8 @@ pub(crate) fn services(desired: &Desired) -> Result<(Vec<WantedService>, Network
                     .cloned()
                     .unwrap_or_default();
                 if let Some(e) = c.spec.networks.iter().find(|e| swarm_name(&e.network) == *n) {
-                    a.extend(e.aliases.iter().cloned());
+                    // A service's replicas answer to its name, not to a container's.
+                    a.extend(e.aliases.iter().filter(|x| !containers.contains(x)).cloned());
                 }
                 a.sort();
                 a.dedup();
@@ -114,7 +147,8 @@ pub(crate) fn services(desired: &Desired) -> Result<(Vec<WantedService>, Network
                 }
             })
             .collect();
-        let (spec, replicas) = service_spec(c, &desired.client, attachments)?;
+        let grouped = (c.naming == Naming::Compose).then_some(containers.len() as u64);
+        let (spec, replicas) = service_spec(c, &name, grouped, &desired.client, attachments)?;
         let digest = digest(&spec);
         let mut base = spec.clone();
         base.mode = None;
@@ -134,15 +168,26 @@ pub(crate) fn services(desired: &Desired) -> Result<(Vec<WantedService>, Network
         {
             l.insert(BASE_LABEL.into(), base_digest.clone());
         }
+        let mut depends_on: Vec<String> = Vec::new();
+        for d in &c.depends_on {
+            let s = service_of
+                .get(d.as_str())
+                .cloned()
+                .unwrap_or_else(|| swarm_name(d));
+            if s != name && !depends_on.contains(&s) {
+                depends_on.push(s);
+            }
+        }
         out.push(WantedService {
             name,
             container: c.name.clone(),
+            containers,
             map: c.map.clone(),
             spec,
             digest,
             base_digest,
             replicas,
-            depends_on: c.depends_on.iter().map(|d| swarm_name(d)).collect(),
+            depends_on,
         });
     }
     Ok((out, networks))
@@ -172,6 +217,8 @@ fn nanos(n: Option<u64>) -> Option<i64> {
 /// One container as a service spec (labels without the digest), and its replicas.
 fn service_spec(
     c: &ResolvedContainer,
+    name: &str,
+    grouped: Option<u64>,
     client: &str,
     networks: Vec<NetworkAttachmentConfig>,
 ) -> Result<(ServiceSpec, u64), TranslateError> {
@@ -180,7 +227,7 @@ fn service_spec(
     let mut labels: HashMap<String, String> = HashMap::new();
     labels.insert(labels::MAP.into(), c.map.clone());
     labels.insert(labels::CONFIG.into(), c.config.clone());
-    if let Some(i) = &c.instance {
+    if let (Some(i), None) = (&c.instance, grouped) {
         labels.insert(labels::INSTANCE.into(), i.clone());
     }
     labels.insert(labels::CLIENT.into(), client.to_string());
@@ -288,9 +335,9 @@ fn service_spec(
             })
         })
         .collect();
-    let replicas = deploy.replicas.unwrap_or(1);
+    let replicas = grouped.or(deploy.replicas).unwrap_or(1);
     let spec = ServiceSpec {
-        name: Some(swarm_name(&c.name)),
+        name: Some(name.to_string()),
         labels: Some(labels),
         task_template: Some(task),
         mode: Some(ServiceSpecMode {

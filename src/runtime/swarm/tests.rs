@@ -9,6 +9,7 @@ use crate::runtime::plan::{Action, Options, Plan};
 
 fn wanted(name: &str, depends_on: &[&str], replicas: u64, digest: &str) -> WantedService {
     WantedService {
+        containers: vec![format!("m.{name}")],
         name: format!("m_{name}"),
         container: format!("m.{name}"),
         map: "m".into(),
