@@ -7,6 +7,7 @@ mod support;
 
 mod cli;
 mod compose;
+mod compose_config;
 mod compose_v2;
 mod convergence;
 mod convert;
