@@ -4,6 +4,7 @@
 //! extends in turn; a cycle is a problem.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use super::service::Context;
 use crate::model::Value;
@@ -72,6 +73,76 @@ fn service(
     let mut own = own.clone();
     own.remove("extends");
     Ok(merge(base, Value::Map(own), ""))
+}
+
+/// A service of a file in directory `dir` (relative to the project's), its relative paths made
+/// relative to the project's directory: `build` (or its `context`), `env_file`, and the host
+/// paths of `volumes`.
+pub(super) fn rebase_paths(service: Value, dir: &Path) -> Value {
+    if dir.as_os_str().is_empty() {
+        return service;
+    }
+    // A path relative to the file (a volume's source only when written as one: `./x`).
+    let rebase = |p: &str| -> String {
+        if p.starts_with('/') || p.starts_with('~') {
+            p.to_string()
+        } else if dir.is_absolute() {
+            dir.join(p).to_string_lossy().into_owned()
+        } else {
+            // still read as a path (`./…`) where a name would be a volume's
+            Path::new(".").join(dir).join(p).to_string_lossy().into_owned()
+        }
+    };
+    let Value::Map(mut m) = service else {
+        return service;
+    };
+    match m.get_mut("build") {
+        Some(Value::Str(ctx)) => *ctx = rebase(ctx),
+        Some(Value::Map(b)) => {
+            let ctx = b
+                .get("context")
+                .and_then(Value::as_str)
+                .unwrap_or(".")
+                .to_string();
+            b.insert("context".into(), Value::str(rebase(&ctx)));
+        }
+        _ => {}
+    }
+    match m.get_mut("env_file") {
+        Some(Value::Str(f)) => *f = rebase(f),
+        Some(Value::List(files)) => {
+            for f in files {
+                match f {
+                    Value::Str(p) => *p = rebase(p),
+                    Value::Map(e) => {
+                        if let Some(Value::Str(p)) = e.get_mut("path") {
+                            *p = rebase(p);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    if let Some(Value::List(volumes)) = m.get_mut("volumes") {
+        for v in volumes {
+            match v {
+                Value::Str(spec) if spec.starts_with('.') => {
+                    if let Some((source, rest)) = spec.split_once(':') {
+                        *spec = format!("{}:{rest}", rebase(source));
+                    }
+                }
+                Value::Map(long) if long.get("type").and_then(Value::as_str) == Some("bind") => {
+                    if let Some(Value::Str(source)) = long.get_mut("source") {
+                        *source = rebase(source);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Value::Map(m)
 }
 
 /// `over` merged onto `base`.

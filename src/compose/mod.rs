@@ -252,10 +252,13 @@ fn other_service(
     };
     let nested = |f: &str, s: &str| other_service(src, lookup, ctx, f, s);
     let resolved = extends::resolve(ctx, &services, &nested).map_err(|(_, why)| why)?;
-    resolved
+    let found = resolved
         .get(service)
         .cloned()
-        .ok_or_else(|| format!("`extends`: no service `{service}` in `{file}`"))
+        .ok_or_else(|| format!("`extends`: no service `{service}` in `{file}`"))?;
+    // Its relative paths are the other file's: made relative to this project's directory.
+    let dir = Path::new(file).parent().unwrap_or(Path::new(""));
+    Ok(extends::rebase_paths(found, dir))
 }
 
 fn unset_warning(name: &str) -> String {

@@ -277,3 +277,23 @@ fn container_paths_are_cleaned_as_compose_cleans_them() {
     );
     assert_eq!(web.shares, ["/cache"]);
 }
+
+#[test]
+fn a_service_extended_from_another_directory_keeps_its_relative_paths() {
+    let map = Project::new("services:\n  app:\n    extends: {file: lib/base.yaml, service: base}\n")
+        .file(
+            "lib/base.yaml",
+            "services:\n  base:\n    image: x\n    volumes: [\"./data:/data\"]\n    env_file: base.env\n",
+        )
+        .file("lib/base.env", "FROM_LIB=1\n")
+        .map();
+    let app = &map.containers["app"];
+    assert_eq!(
+        app.binds[0].to_value().to_string(),
+        r#"#{ host_path: "/p/shop/lib/data", path: "/data", readonly: false }"#
+    );
+    assert_eq!(
+        app.create_options["environment"].to_string(),
+        r#"#{ FROM_LIB: "1" }"#
+    );
+}
