@@ -290,3 +290,19 @@ fn convert_has_help_with_an_example() {
         .stdout_has("Example:")
         .stdout_has("dmap convert compose.yaml");
 }
+
+/// A service's `build` becomes a `build_context` the recipe declares: the same model, and the
+/// same Dockerfiles and build settings.
+#[test]
+fn a_build_converts_to_a_declared_build_context() {
+    let dir = Test::new()
+        .file("compose.yaml", "services:\n  app:\n    build:\n      context: ./app\n      dockerfile: prod.Dockerfile\n      args: {MODE: prod}\n      target: run\n    command: [serve]\n  tool:\n    build: ./tool\n")
+        .file("app/prod.Dockerfile", "FROM scratch AS run\nARG MODE\n")
+        .file("tool/Dockerfile", "FROM scratch\n");
+    let recipe = convert(&dir);
+    assert!(recipe.contains("build_context(\"[TMP]/app\", #{ args: #{ MODE: \"prod\" }, dockerfile: \"[TMP]/app/prod.Dockerfile\", target: \"run\" })"), "{recipe}");
+    assert_same_model(&dir);
+    let from_compose = dir.clone().args(["dockerfile", "compose.yaml"]).run();
+    let from_recipe = dir.clone().args(["dockerfile", "converted.rhai"]).run();
+    assert_eq!(from_recipe.success().stdout, from_compose.success().stdout);
+}

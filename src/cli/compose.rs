@@ -32,6 +32,15 @@ pub(super) fn set_flags(flags: Flags) {
 }
 
 pub(super) fn load(file: &Path, label: &str, text: &str) -> Result<(ContainerMap, Images), Error> {
+    load_with_builds(file, label, text).map(|(map, images, _)| (map, images))
+}
+
+/// [`load`], and the builds the images come from (what `dmap convert` writes).
+pub(super) fn load_with_builds(
+    file: &Path,
+    label: &str,
+    text: &str,
+) -> Result<(ContainerMap, Images, Vec<crate::compose::Build>), Error> {
     let flags = FLAGS.get_or_init(Flags::default);
     let parent = file
         .parent()
@@ -75,5 +84,5 @@ pub(super) fn load(file: &Path, label: &str, text: &str) -> Result<(ContainerMap
     if !problems.is_empty() {
         return Err(Error::Problems { problems });
     }
-    Ok((loaded.map, images))
+    Ok((loaded.map, images, loaded.builds))
 }

@@ -56,7 +56,7 @@ pub(crate) struct Loaded {
     pub warnings: Vec<String>,
 }
 
-pub(crate) use build::Build;
+pub(crate) use build::{Build, Dockerfile};
 
 /// Whether a YAML document is a Compose file: its top level has a `services` mapping.
 pub(crate) fn is_compose(root: &Value) -> bool {

@@ -36,6 +36,10 @@ pub(super) const RECIPE_DOCS: &[(&str, &[&str])] = documented! {
     /// Starts a DockerFile: `FROM BASE` and a blank line; an object map sets its properties at
     /// once. `m.images.NAME = df` declares it, `d.build(df, TAG)` builds it.
     "dockerfile",
+    /// A build context made of a directory (relative to the calling file) and its Dockerfile, as
+    /// `docker build DIR` sends it (`.dockerignore` applied); options: `dockerfile` (a path in
+    /// DIR), `dockerfile_inline`, `args`, `target`, `labels`. `m.images.NAME = ctx` declares it.
+    "build_context",
     /// The value of an environment variable of dmap's process; unset, an error naming it, or
     /// the fallback given.
     "env",

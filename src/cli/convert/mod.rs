@@ -37,15 +37,15 @@ pub(super) fn convert(file: &Path) -> Result<(), Error> {
             ),
         });
     }
-    let map = super::compose::load(file, &label, &text)?.0;
+    let (map, _, builds) = super::compose::load_with_builds(file, &label, &text)?;
     let mut out = std::io::stdout().lock();
-    out.write_all(recipe(&map, &label).as_bytes())
+    out.write_all(recipe(&map, &builds, &label).as_bytes())
         .and_then(|()| out.flush())
         .map_err(Error::Output)
 }
 
 /// The recipe that makes `map`; `label` names the file it came from.
-fn recipe(map: &ContainerMap, label: &str) -> String {
+fn recipe(map: &ContainerMap, builds: &[crate::compose::Build], label: &str) -> String {
     let mut out = String::new();
     // A line break in the file's name would end the comment.
     let label: String = label
@@ -95,8 +95,46 @@ fn recipe(map: &ContainerMap, label: &str) -> String {
             object(&in_field_order(&fields), 0, target.len(), Layout::Expanded)
         );
     }
+    for b in builds {
+        let _ = writeln!(
+            out,
+            "\nm.images{} = build_context({}{});",
+            property(&b.image),
+            string(&b.context.to_string_lossy()),
+            build_options(b)
+        );
+    }
     out.push_str("\nm\n");
     out
+}
+
+/// The options of `build_context` a Compose build sets, as `, #{ ... }` (or nothing).
+fn build_options(b: &crate::compose::Build) -> String {
+    let mut o: Vec<(&str, Value)> = Vec::new();
+    match &b.dockerfile {
+        crate::compose::Dockerfile::File(p) => {
+            if *p != b.context.join("Dockerfile") {
+                o.push(("dockerfile", Value::str(p.to_string_lossy())));
+            }
+        }
+        crate::compose::Dockerfile::Inline(text) => o.push(("dockerfile_inline", Value::str(text))),
+    }
+    let map = |m: &std::collections::BTreeMap<String, String>| {
+        Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect())
+    };
+    if !b.settings.args.is_empty() {
+        o.push(("args", map(&b.settings.args)));
+    }
+    if let Some(t) = &b.settings.target {
+        o.push(("target", Value::str(t)));
+    }
+    if !b.settings.labels.is_empty() {
+        o.push(("labels", map(&b.settings.labels)));
+    }
+    if o.is_empty() {
+        return String::new();
+    }
+    format!(", {}", literal(&Value::map(o), 0, 0, Layout::Fit))
 }
 
 /// `.NAME`, or `["NAME"]` for a name Rhai would not read as a property.

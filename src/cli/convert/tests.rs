@@ -52,7 +52,7 @@ m.containers["web-1"] = #{
 
 m
 "#;
-    assert_eq!(recipe(&map, "compose.yaml"), want);
+    assert_eq!(recipe(&map, &[], "compose.yaml"), want);
 }
 
 #[test]

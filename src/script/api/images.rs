@@ -127,6 +127,68 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
             Ok(ContextHandle::new(context))
         },
     );
+    // build_context(dir[, options]): a directory and its Dockerfile, as `docker build DIR`.
+    let s = state.clone();
+    let from_dir = move |ctx: &NativeCallContext, dir: &str, options: rhai::Map| -> Fallible<ContextHandle> {
+        let t = trace(ctx, &s);
+        let origin = t.at.clone();
+        let fail =
+            |message: String| raise_one(Problem::new(format!("build_context: {message}"), origin.clone()));
+        let dir = t.base_dir().join(dir);
+        let text_of = |v: &Dynamic, key: &str| -> Fallible<String> {
+            v.clone()
+                .into_string()
+                .map_err(|found| fail(format!("`{key}` expects a string, found {found}")))
+        };
+        let pairs = |v: &Dynamic, key: &str| -> Fallible<std::collections::BTreeMap<String, String>> {
+            let map = v
+                .clone()
+                .try_cast::<rhai::Map>()
+                .ok_or_else(|| fail(format!("`{key}` expects an object map")))?;
+            Ok(map
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect())
+        };
+        let mut settings = crate::context::BuildSettings::default();
+        let mut dockerfile = None;
+        for (key, value) in &options {
+            match key.as_str() {
+                "dockerfile" => {
+                    let path = dir.join(text_of(value, "dockerfile")?);
+                    let text = crate::script::input_file::read(&path, &path.to_string_lossy())
+                        .map_err(|e| fail(e.to_string()))?;
+                    dockerfile = Some(text);
+                }
+                "dockerfile_inline" => dockerfile = Some(text_of(value, "dockerfile_inline")?),
+                "args" => settings.args = pairs(value, "args")?,
+                "labels" => settings.labels = pairs(value, "labels")?,
+                "target" => settings.target = Some(text_of(value, "target")?),
+                other => {
+                    return Err(fail(format!(
+                        "unknown option `{other}` (expected `dockerfile`, `dockerfile_inline`, `args`, `target`, `labels`)"
+                    )))
+                }
+            }
+        }
+        let text = match dockerfile {
+            Some(t) => t,
+            None => {
+                let path = dir.join("Dockerfile");
+                crate::script::input_file::read(&path, &path.to_string_lossy())
+                    .map_err(|e| fail(e.to_string()))?
+            }
+        };
+        Ok(ContextHandle::new(Context::of_directory(&dir, text, settings, t)))
+    };
+    let f = from_dir.clone();
+    engine.register_fn("build_context", move |ctx: NativeCallContext, dir: &str| {
+        f(&ctx, dir, rhai::Map::new())
+    });
+    engine.register_fn(
+        "build_context",
+        move |ctx: NativeCallContext, dir: &str, options: rhai::Map| from_dir(&ctx, dir, options),
+    );
     let s = state.clone();
     let add = move |ctx: &NativeCallContext,
                     c: &mut ContextHandle,
