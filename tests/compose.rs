@@ -74,6 +74,19 @@ fn a_compose_project_is_found_converged_and_taken_down_with_composes_names() {
         let (code, seen) = t.exec_output(&web, &["cat", "/data/x"]).await;
         assert_eq!((code, seen.trim()), (0, "kept"), "web reads what db wrote");
     });
+    // The port the Engine picked is what `ps` shows.
+    let ps = shop(&t, dir.path()).args(["ps", "--json"]).run();
+    let text = ps.success().stdout.clone();
+    let picked = text
+        .split('"')
+        .find(|s| s.starts_with("127.0.0.1:") && s.ends_with("->80/tcp"))
+        .unwrap_or_else(|| panic!("no picked port in {text}"));
+    assert!(
+        picked["127.0.0.1:".len()..picked.len() - "->80/tcp".len()]
+            .parse::<u16>()
+            .is_ok(),
+        "{picked}"
+    );
     // Up to date; then a changed environment recreates web alone, the volume's data kept.
     shop(&t, dir.path()).args(["plan"]).run().status(0);
     let out = shop(&t, dir.path()).env("WEB_MODE", "two").args(["up"]).run();

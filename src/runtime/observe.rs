@@ -364,6 +364,12 @@ fn container(name: &str, info: ContainerInspectResponse) -> ObservedContainer {
             }
         })
         .collect();
+    let published = info
+        .network_settings
+        .as_ref()
+        .and_then(|n| n.ports.as_ref())
+        .and_then(|p| serde_json::to_value(p).ok())
+        .unwrap_or(serde_json::Value::Null);
     let networks = info
         .network_settings
         .and_then(|n| n.networks)
@@ -395,6 +401,7 @@ fn container(name: &str, info: ContainerInspectResponse) -> ObservedContainer {
             .host_config
             .and_then(|h| serde_json::to_value(h).ok())
             .unwrap_or(serde_json::Value::Null),
+        published,
     }
 }
 

@@ -58,6 +58,9 @@ pub(crate) struct ObservedContainer {
     /// The Engine's HostConfig as JSON (Engine field names): limits and restart policy as they
     /// are now, which `docker update` changes without touching the recorded spec.
     pub host_config: serde_json::Value,
+    /// The ports the Engine published while it runs (`NetworkSettings.Ports`, JSON): for a port
+    /// published without a host port, the one the Engine picked.
+    pub published: serde_json::Value,
 }
 
 impl ObservedContainer {

@@ -340,10 +340,16 @@ fn container(
     }
 }
 
-/// `HostConfig.PortBindings` as `IP:PORT->PORT/PROTO`, sorted.
+/// The ports published as `IP:PORT->PORT/PROTO`, sorted: those the Engine published while it
+/// runs (a port the Engine picked shows its number), else `HostConfig.PortBindings`.
 fn ports(o: &ObservedContainer) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(bindings) = o.host_config.get("PortBindings").and_then(|b| b.as_object()) {
+    let running = o
+        .published
+        .as_object()
+        .filter(|p| p.values().any(|b| b.is_array()));
+    let bindings = running.or_else(|| o.host_config.get("PortBindings").and_then(|b| b.as_object()));
+    if let Some(bindings) = bindings {
         for (port, list) in bindings {
             for b in list.as_array().into_iter().flatten() {
                 let ip = b

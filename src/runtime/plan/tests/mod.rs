@@ -110,6 +110,7 @@ fn converged(d: &Desired) -> Snapshot {
                     .collect(),
                 health: None,
                 host_config: engine_limits(&c.spec),
+                published: serde_json::Value::Null,
                 created: 1,
                 started_at: Some(2),
             },
