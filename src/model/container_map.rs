@@ -57,17 +57,13 @@ pub(crate) struct ContainerMap {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub use_attached_parent_name: Option<bool>,
     /// docker-map's names on the Engine, or Compose's.
-    #[serde(skip_serializing_if = "is_docker_map")]
+    #[serde(skip_serializing_if = "Naming::is_docker_map")]
     pub naming: Naming,
     #[serde(skip)]
     pub origin: Origin,
     /// Where each map-level property (and group) was last set.
     #[serde(skip)]
     pub property_origins: BTreeMap<String, Origin>,
-}
-
-fn is_docker_map(naming: &Naming) -> bool {
-    *naming == Naming::DockerMap
 }
 
 /// Gives the origin of a key path below a map's root (YAML: file, key path, line; a recipe: the
@@ -569,10 +565,6 @@ impl ContainerMap {
             self.repository.as_deref(),
             self.default_tag.as_deref(),
         )
-    }
-
-    pub(crate) fn uses_parent_name(&self) -> bool {
-        self.use_attached_parent_name.unwrap_or(false)
     }
 
     pub(crate) fn origin_of_property(&self, key: &str) -> &Origin {

@@ -37,6 +37,11 @@ impl Naming {
         }
     }
 
+    /// docker-map's naming, the default (left out of a map's JSON).
+    pub(crate) fn is_docker_map(&self) -> bool {
+        *self == Naming::DockerMap
+    }
+
     pub(crate) fn to_value(self) -> Value {
         match self {
             Naming::DockerMap => Value::Null,
@@ -46,6 +51,11 @@ impl Naming {
 }
 
 impl ContainerMap {
+    /// docker-map's `use_attached_parent_name`: attached volumes named `MAP.PARENT.ALIAS`.
+    pub(crate) fn uses_parent_name(&self) -> bool {
+        self.use_attached_parent_name.unwrap_or(false)
+    }
+
     /// The Engine name of a container of configuration `config` (instance `instance`).
     pub(crate) fn container_name(&self, config: &str, instance: Option<&str>) -> String {
         if let Some(fixed) = self

@@ -15,6 +15,7 @@ mod step;
 pub(crate) use leftovers::is_replacement;
 pub(crate) use step::{short_id, Step, StepKind};
 mod update;
+mod waits;
 
 use super::snapshot::{ObservedContainer, RunState, Snapshot};
 use super::spec::{Desired, ResolvedContainer};
