@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::harness::{unindent, Output, Test};
+use crate::support::harness::{unindent, without_origins, Output, Test};
 
 // ------------------------------------------------------------------------------------------------
 // Files
@@ -70,20 +70,6 @@ fn site_rhai_with(stmt: &str) -> String {
     let recipe = site_rhai();
     let body = recipe.strip_suffix("\nm\n").expect("site recipe ends with `m`");
     format!("{body}\n{stmt}\nm\n")
-}
-
-/// Removes every `"origin"` key, at any depth.
-fn without_origins(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(k, _)| k.as_str() != "origin")
-                .map(|(k, v)| (k.clone(), without_origins(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(without_origins).collect()),
-        other => other.clone(),
-    }
 }
 
 /// The containers of the only map of a `show --json` document.

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::support::harness::{unindent, Test, TMP};
+use crate::support::harness::{unindent, without_origins, Test, TMP};
 
 /// Two services, a named volume: the documented example.
 const SIMPLE: &str = r#"
@@ -90,20 +90,6 @@ volumes:
     labels:
       purpose: db
 "#;
-
-/// `value` without its `origin` keys, at any depth.
-fn without_origins(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(k, _)| k.as_str() != "origin")
-                .map(|(k, v)| (k.clone(), without_origins(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(without_origins).collect()),
-        other => other.clone(),
-    }
-}
 
 /// Converts `compose.yaml` in `dir` into `converted.rhai` beside it; returns the recipe as
 /// printed (the test's directory shown as `[TMP]`).

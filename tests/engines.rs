@@ -265,16 +265,8 @@ fn a_compose_project_runs_on_another_engine_through_a_recipe() {
         "let m = load_compose(\"compose.yaml\");\nlet c = mapping_client(m, docker(#{{ base_url: \"{}\" }}));\nif ARGS[0] == \"up\" {{ c.update(\"__all__\"); }} else {{ c.shutdown(\"__all__\", #{{ remove_attached: true }}); }}\n",
         e2.host
     );
-    let run = |phase: &str| {
-        crate::support::harness::Test::new()
-            .file("compose.yaml", compose)
-            .file("r.rhai", &recipe)
-            .engine()
-            .env("IMAGE", &image)
-            .env("COMPOSE_PROJECT_NAME", &t.name)
-            .args(["run", "r.rhai", phase])
-            .run()
-    };
+    let run =
+        |phase: &str| crate::support::compose::run_compose_recipe(&t.name, &image, compose, &recipe, phase);
     run("up").success();
     let mut there = remote.names();
     there.sort();

@@ -435,16 +435,8 @@ fn a_compose_project_runs_on_a_swarm_as_a_stack() {
         "let m = load_compose(\"compose.yaml\");\nlet c = mapping_client(m, docker(#{{ base_url: \"{}\", swarm: true, wait_timeout: 60 }}));\nif ARGS[0] == \"up\" {{ c.update(\"__all__\"); }} else {{ c.shutdown(\"__all__\"); }}\n",
         m.host
     );
-    let run = |phase: &str| {
-        crate::support::harness::Test::new()
-            .file("compose.yaml", compose)
-            .file("r.rhai", &recipe)
-            .engine()
-            .env("IMAGE", &image)
-            .env("COMPOSE_PROJECT_NAME", &t.name)
-            .args(["run", "r.rhai", phase])
-            .run()
-    };
+    let run =
+        |phase: &str| crate::support::compose::run_compose_recipe(&t.name, &image, compose, &recipe, phase);
     run("up").success();
     let listed = docker(
         &m.host,

@@ -144,7 +144,7 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
         no_color: arguments.no_color,
     };
     let done = |r: Result<(), Error>| r.map(|()| 0);
-    compose::set_flags(compose::Flags {
+    compose::set_flags(crate::script::compose_file::Options {
         project: arguments.project_name.clone(),
         profiles: arguments.profiles.clone(),
         env_files: arguments.env_files.clone(),

@@ -2,6 +2,7 @@
 //! reading the files a recipe names (`load_map`, `import`).
 
 pub(crate) mod api;
+pub(crate) mod compose_file;
 pub(crate) mod convert;
 pub(crate) mod docs;
 pub(crate) mod error;

@@ -41,6 +41,7 @@ use bollard::query_parameters::{
 use bollard::Docker;
 use serde_json::{json, Map, Value};
 
+use super::harness::{Output, Test};
 use super::{docker, is_not_found, COMPOSE_PROJECT_LABEL};
 
 /// The variable naming the Compose v2 binary (`.ci/run` exports it).
@@ -329,6 +330,19 @@ pub(crate) async fn engine_state(project: &str, container_names: &[&str]) -> Pro
     state
 }
 
+/// The Engine list filters that find a project's objects: its name in theirs, or a label of
+/// either tool naming it.
+fn project_filters(project: &str) -> [HashMap<String, Vec<String>>; 3] {
+    [
+        HashMap::from([("name".to_string(), vec![project.to_string()])]),
+        HashMap::from([(
+            "label".to_string(),
+            vec![format!("{COMPOSE_PROJECT_LABEL}={project}")],
+        )]),
+        HashMap::from([("label".to_string(), vec![format!("{DMAP_MAP_LABEL}={project}")])]),
+    ]
+}
+
 /// Inspects the project's containers (see [`engine_state`]), sorted by name.
 async fn project_containers(
     docker: &Docker,
@@ -336,14 +350,7 @@ async fn project_containers(
     container_names: &[&str],
 ) -> Vec<ContainerInspectResponse> {
     let mut ids = BTreeSet::new();
-    for filters in [
-        HashMap::from([("name".to_string(), vec![project.to_string()])]),
-        HashMap::from([(
-            "label".to_string(),
-            vec![format!("{COMPOSE_PROJECT_LABEL}={project}")],
-        )]),
-        HashMap::from([("label".to_string(), vec![format!("{DMAP_MAP_LABEL}={project}")])]),
-    ] {
+    for filters in project_filters(project) {
         let by_name = filters.contains_key("name");
         let options = ListContainersOptionsBuilder::default()
             .all(true)
@@ -393,14 +400,7 @@ async fn project_containers(
 /// Names of the volumes whose name contains `project`, or labelled as the project's.
 async fn list_volume_names(docker: &Docker, project: &str) -> Vec<String> {
     let mut names = BTreeSet::new();
-    for filters in [
-        HashMap::from([("name".to_string(), vec![project.to_string()])]),
-        HashMap::from([(
-            "label".to_string(),
-            vec![format!("{COMPOSE_PROJECT_LABEL}={project}")],
-        )]),
-        HashMap::from([("label".to_string(), vec![format!("{DMAP_MAP_LABEL}={project}")])]),
-    ] {
+    for filters in project_filters(project) {
         let options = ListVolumesOptionsBuilder::default().filters(&filters).build();
         let listed = docker
             .list_volumes(Some(options))
@@ -967,14 +967,7 @@ pub(crate) async fn leftovers(project: &str, container_names: &[&str], state: &P
         }
     }
     let mut networks = BTreeSet::new();
-    for filters in [
-        HashMap::from([("name".to_string(), vec![project.to_string()])]),
-        HashMap::from([(
-            "label".to_string(),
-            vec![format!("{COMPOSE_PROJECT_LABEL}={project}")],
-        )]),
-        HashMap::from([("label".to_string(), vec![format!("{DMAP_MAP_LABEL}={project}")])]),
-    ] {
+    for filters in project_filters(project) {
         let by_name = filters.contains_key("name");
         let options = ListNetworksOptionsBuilder::default().filters(&filters).build();
         for network in docker
@@ -1002,4 +995,24 @@ pub(crate) async fn assert_gone(project: &str, container_names: &[&str], state: 
         left.len(),
         left.join("\n  ")
     );
+}
+
+/// `dmap run r.rhai PHASE` of a recipe that loads `compose` (written as `compose.yaml` beside
+/// it) as project `project`, with `IMAGE` set to `image`: how a Compose project reaches another
+/// Engine or a Swarm.
+pub(crate) fn run_compose_recipe(
+    project: &str,
+    image: &str,
+    compose: &str,
+    recipe: &str,
+    phase: &str,
+) -> Output {
+    Test::new()
+        .file("compose.yaml", compose)
+        .file("r.rhai", recipe)
+        .engine()
+        .env("IMAGE", image)
+        .env("COMPOSE_PROJECT_NAME", project)
+        .args(["run", "r.rhai", phase])
+        .run()
 }

@@ -452,3 +452,17 @@ fn exact(stream: &str, actual: &str, expected: &str, out: &Output) {
         first + 1
     );
 }
+
+/// `value` without its `origin` keys, at any depth.
+pub(crate) fn without_origins(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| k.as_str() != "origin")
+                .map(|(k, v)| (k.clone(), without_origins(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_origins).collect()),
+        other => other.clone(),
+    }
+}

@@ -3,30 +3,19 @@
 //! the recipe adds to it included). Paths are relative to the calling file; the environment is
 //! the process's; Compose's warnings go where the recipe's `print` goes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rhai::{Engine, Map, NativeCallContext};
 
 use super::map::new_map;
 use super::{here, literal, value_of, Fallible, State};
 use crate::model::{Origin, Problem, Value};
+use crate::script::compose_file::Options;
 use crate::script::error::{raise, raise_one};
 use crate::script::handles::MapHandle;
-use crate::script::input_file::io_reason;
 
 /// The options `load_compose` takes.
 const OPTIONS: [&str; 3] = ["project", "profiles", "env_file"];
-
-/// What `load_compose(path, #{ ... })` was given.
-#[derive(Debug, Default, PartialEq)]
-struct Options {
-    /// The project name, instead of `COMPOSE_PROJECT_NAME`, `name:` or the file's directory.
-    project: Option<String>,
-    /// Profiles to enable besides `COMPOSE_PROFILES`.
-    profiles: Vec<String>,
-    /// Env files read instead of the `.env` beside the Compose file, relative to the recipe.
-    env_files: Vec<PathBuf>,
-}
 
 pub(super) fn register(engine: &mut Engine, state: &State) {
     let s = state.clone();
@@ -51,49 +40,13 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
 fn load(ctx: &NativeCallContext, s: &State, path: &str, options: Options) -> Fallible<MapHandle> {
     let origin = here(ctx, s);
     let (full, label, text) = super::map::read_named(&origin, path, "Compose file")?;
-    // The project directory is the file's: relative paths in it (binds, env files) and the
-    // default project name come from it.
-    let parent = full
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let dir = std::path::absolute(parent).map_err(|e| {
-        raise_one(Problem::new(
-            format!("can't read Compose file `{label}`: {}", io_reason(&e)),
-            origin.clone(),
-        ))
-    })?;
-    let read = |path: &Path| -> Result<String, String> {
-        crate::script::input_file::read(path, &path.to_string_lossy()).map_err(|e| e.to_string())
-    };
-    let loaded = crate::compose::load(&crate::compose::Source {
-        label: &label,
-        text: &text,
-        dir: &dir,
-        env: &|v| std::env::var(v).ok(),
-        read: &read,
-        project: options.project.as_deref(),
-        profiles: &options.profiles,
-        env_files: &options.env_files,
-    })
-    .map_err(raise)?;
+    let project = crate::script::compose_file::load(&full, &label, &text, &options).map_err(raise)?;
     // Compose's warnings are the recipe's output: the interpreter prints nothing itself.
-    for w in &loaded.warnings {
+    for w in &project.warnings {
         ctx.call_native_fn::<()>("print", (format!("warning: {w}"),))?;
     }
-    let handle = new_map(s, loaded.map);
-    for b in &loaded.builds {
-        let context = b.context(&read).map_err(raise_one)?;
-        handle.images.borrow_mut().insert(
-            b.image.clone(),
-            (
-                crate::script::handles::ImageSource::Context(crate::script::handles::ContextHandle::new(
-                    context,
-                )),
-                b.origin.clone(),
-            ),
-        );
-    }
+    let handle = new_map(s, project.map);
+    handle.images.borrow_mut().extend(project.images);
     Ok(handle)
 }
 
@@ -156,6 +109,7 @@ fn strings(value: &Value) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn map(entries: &[(&str, rhai::Dynamic)]) -> Map {
         entries.iter().map(|(k, v)| ((*k).into(), v.clone())).collect()
