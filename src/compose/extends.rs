@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::service::Context;
 use crate::model::Value;
 
 /// Lists one service replaces rather than adds to.
@@ -15,27 +14,23 @@ const REPLACED: [&str; 3] = ["command", "entrypoint", "test"];
 /// The services of `services` with their `extends` merged in; `other_file` reads and
 /// interpolates a service of another file (path relative to the project).
 pub(super) fn resolve(
-    ctx: &Context<'_>,
     services: &BTreeMap<String, Value>,
     other_file: &dyn Fn(&str, &str) -> Result<Value, String>,
 ) -> Result<BTreeMap<String, Value>, (String, String)> {
     let mut out = BTreeMap::new();
     for name in services.keys() {
-        let merged =
-            service(ctx, services, name, other_file, &mut Vec::new()).map_err(|e| (name.clone(), e))?;
+        let merged = service(services, name, other_file, &mut Vec::new()).map_err(|e| (name.clone(), e))?;
         out.insert(name.clone(), merged);
     }
     Ok(out)
 }
 
 fn service(
-    ctx: &Context<'_>,
     services: &BTreeMap<String, Value>,
     name: &str,
     other_file: &dyn Fn(&str, &str) -> Result<Value, String>,
     chain: &mut Vec<String>,
 ) -> Result<Value, String> {
-    let _ = ctx;
     if chain.iter().any(|c| c == name) {
         chain.push(name.to_string());
         return Err(format!("`extends` goes round: {}", chain.join(" → ")));
@@ -63,7 +58,7 @@ fn service(
     };
     chain.push(name.to_string());
     let base = match file {
-        None => service(ctx, services, &base_name, other_file, chain)?,
+        None => service(services, &base_name, other_file, chain)?,
         Some(f) => other_file(&f, &base_name)?,
     };
     chain.pop();

@@ -145,28 +145,37 @@ fn merge(
             }
         }
     }
-    for (name, network) in other.networks {
-        match map.networks.get(&name) {
-            Some(mine) if mine.to_value() != network.to_value() => problems.push(Problem::new(
-                format!("network `{name}` is defined differently in the project and in `{path}`"),
-                at.clone(),
-            )),
+    let differs = |kind: &str, name: &str| {
+        Problem::new(
+            format!("{kind} `{name}` is defined differently in the project and in `{path}`"),
+            at.clone(),
+        )
+    };
+    join(&mut map.networks, other.networks, |a, b| {
+        a.to_value() == b.to_value()
+    })
+    .for_each(|name| problems.push(differs("network", &name)));
+    join(&mut map.volumes, other.volumes, |a, b| {
+        a.to_value() == b.to_value()
+    })
+    .for_each(|name| problems.push(differs("volume", &name)));
+}
+
+/// Adds the entries of `other` that `mine` lacks; the names of those it holds differently.
+fn join<T>(
+    mine: &mut std::collections::BTreeMap<String, T>,
+    other: std::collections::BTreeMap<String, T>,
+    same: impl Fn(&T, &T) -> bool,
+) -> impl Iterator<Item = String> {
+    let mut differ = Vec::new();
+    for (name, entry) in other {
+        match mine.get(&name) {
+            Some(held) if !same(held, &entry) => differ.push(name),
             Some(_) => {}
             None => {
-                map.networks.insert(name, network);
+                mine.insert(name, entry);
             }
         }
     }
-    for (name, volume) in other.volumes {
-        match map.volumes.get(&name) {
-            Some(mine) if mine.to_value() != volume.to_value() => problems.push(Problem::new(
-                format!("volume `{name}` is defined differently in the project and in `{path}`"),
-                at.clone(),
-            )),
-            Some(_) => {}
-            None => {
-                map.volumes.insert(name, volume);
-            }
-        }
-    }
+    differ.into_iter()
 }

@@ -132,8 +132,8 @@ fn load_within(src: &Source<'_>, chain: &mut Vec<PathBuf>) -> Result<Loaded, Vec
         Some(Value::Map(s)) => s,
         _ => &empty,
     };
-    let other_file = |file: &str, service: &str| other_service(src, &lookup, &ctx, file, service);
-    let resolved = extends::resolve(&ctx, written, &other_file).map_err(|(name, why)| {
+    let other_file = |file: &str, service: &str| other_service(src, &lookup, file, service);
+    let resolved = extends::resolve(written, &other_file).map_err(|(name, why)| {
         vec![Problem::new(
             format!("service `{name}`: {why}"),
             doc.origin(&["services", &name, "extends"]),
@@ -223,7 +223,6 @@ fn read_env_files(src: &Source<'_>, warnings: &mut Vec<String>) -> Result<dotenv
 fn other_service(
     src: &Source<'_>,
     lookup: &dyn Fn(&str) -> Option<String>,
-    ctx: &service::Context<'_>,
     file: &str,
     service: &str,
 ) -> Result<Value, String> {
@@ -250,8 +249,8 @@ fn other_service(
         },
         _ => BTreeMap::new(),
     };
-    let nested = |f: &str, s: &str| other_service(src, lookup, ctx, f, s);
-    let resolved = extends::resolve(ctx, &services, &nested).map_err(|(_, why)| why)?;
+    let nested = |f: &str, s: &str| other_service(src, lookup, f, s);
+    let resolved = extends::resolve(&services, &nested).map_err(|(_, why)| why)?;
     let found = resolved
         .get(service)
         .cloned()
