@@ -417,22 +417,34 @@ fn forward(
     if let Some(reason) = start {
         let first = matches!(state, None | Some(RunState::Created));
         ready.extend(start_deps);
-        wait_for_dependencies(b, c, &mut ready);
-        let started = b.step(
-            StepKind::StartContainer {
-                container: c.name.clone(),
-            },
-            reason,
-            ready,
-        );
-        b.started.insert(c.name.clone(), started);
-        exec_after_start(b, c, started, first);
+        start_container(b, c, reason, ready, first);
     } else if !needs_create
         && observed.is_some_and(ObservedContainer::is_running)
         && *action != Action::Create
     {
         restart_after_dependencies(b, c);
     }
+}
+
+/// Starts `c` once `ready` and what it waits for are done, then its exec commands.
+pub(super) fn start_container(
+    b: &mut Builder,
+    c: &ResolvedContainer,
+    reason: impl Into<String>,
+    mut ready: Vec<usize>,
+    first_start: bool,
+) -> usize {
+    wait_for_dependencies(b, c, &mut ready);
+    let started = b.step(
+        StepKind::StartContainer {
+            container: c.name.clone(),
+        },
+        reason,
+        ready,
+    );
+    b.started.insert(c.name.clone(), started);
+    exec_after_start(b, c, started, first_start);
+    started
 }
 
 /// The exec commands that run once `started` (a start, or a recreation) has (see

@@ -120,15 +120,6 @@ pub(super) fn restart_after_dependencies(b: &mut Builder, c: &ResolvedContainer)
         reason.clone(),
         deps,
     );
-    let mut ready = vec![stopped];
-    wait_for_dependencies(b, c, &mut ready);
-    let started = b.step(
-        StepKind::StartContainer {
-            container: c.name.clone(),
-        },
-        reason,
-        ready,
-    );
     b.stopped.insert(c.name.clone(), stopped);
-    b.started.insert(c.name.clone(), started);
+    super::forward::start_container(b, c, reason, vec![stopped], false);
 }

@@ -8,6 +8,7 @@ const MAP: &str = r#"
 api:
   image: api
   networks: app
+  exec_commands: [[["echo", "again"], null, restart]]
   depends_on:
     db: {condition: service_healthy}
     migrate: {condition: service_completed_successfully}
@@ -116,6 +117,12 @@ fn restart_true_restarts_the_dependent_after_its_dependency_started_again() {
         &format!("start g.api: {reason}"),
         &format!("stop g.api: {reason}")
     ));
+    // its exec commands run after that start as after any other start dmap performs
+    let exec = lines(&p)
+        .into_iter()
+        .find(|l| l.contains("g.api") && l.contains("after start"))
+        .unwrap_or_else(|| panic!("no exec after the restart in {:#?}", lines(&p)));
+    assert!(after(&p, &exec, &format!("start g.api: {reason}")));
     // without restart, a dependency started again leaves its dependents running
     s.containers.get_mut("g.cache").expect("cache").state = RunState::Running;
     s.containers.get_mut("g.db").expect("db").state = RunState::Exited { code: 0 };
