@@ -13,6 +13,7 @@ mod convergence;
 mod convert;
 mod depends_on;
 mod engines;
+mod habits;
 mod images;
 mod lock;
 mod pull;

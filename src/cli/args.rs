@@ -84,7 +84,7 @@ pub(crate) struct Recipe {
 }
 
 /// What `up` is asked to do besides converging; `plan` takes the same, to plan as `up` would.
-#[derive(Clone, Copy, Debug, Default, Args)]
+#[derive(Clone, Debug, Default, Args)]
 pub(crate) struct UpFlags {
     /// Build every declared image the targets use, changed or not.
     #[arg(long, conflicts_with = "no_build")]
@@ -102,6 +102,10 @@ pub(crate) struct UpFlags {
     /// did not create (recipes: `adopt: true`).
     #[arg(long)]
     pub adopt: bool,
+    /// Run a configuration without named instances as N numbered instances (1..N), this time
+    /// (a later `up` without it returns to what the file says); repeatable.
+    #[arg(long, value_name = "CONFIG=N")]
+    pub scale: Vec<String>,
 }
 
 /// A recipe to start from, and its arguments.
@@ -146,6 +150,43 @@ pub(crate) enum Command {
         /// Remove containers whose configurations left the map.
         #[arg(long)]
         remove_orphans: bool,
+    },
+    /// Start the targets' stopped containers, their dependencies first (`start`: nothing is
+    /// created; `dmap up` creates what is missing).
+    #[command(after_help = "Example:\n  dmap start deploy.rhai\n  dmap start web")]
+    Start {
+        #[command(flatten)]
+        recipe: Recipe,
+        /// Targets (default: everything).
+        targets: Vec<String>,
+    },
+    /// Stop the targets' containers and what depends on them, dependents first; the containers
+    /// stay (`dmap start` runs them again).
+    #[command(after_help = "Example:\n  dmap stop deploy.rhai\n  dmap stop db      # and what needs db")]
+    Stop {
+        #[command(flatten)]
+        recipe: Recipe,
+        /// Targets (default: everything).
+        targets: Vec<String>,
+    },
+    /// Restart the targets' containers (only those; their exec commands run again).
+    #[command(after_help = "Example:\n  dmap restart deploy.rhai web")]
+    Restart {
+        #[command(flatten)]
+        recipe: Recipe,
+        /// Targets (default: everything).
+        targets: Vec<String>,
+    },
+    /// Send a signal to the targets' running containers (SIGKILL unless `-s` says otherwise).
+    #[command(after_help = "Example:\n  dmap kill deploy.rhai\n  dmap kill -s SIGHUP web")]
+    Kill {
+        #[command(flatten)]
+        recipe: Recipe,
+        /// Targets (default: everything).
+        targets: Vec<String>,
+        /// The signal: a name (`SIGHUP`, `HUP`) or a number.
+        #[arg(short, long, default_value = "SIGKILL")]
+        signal: String,
     },
     /// What `up` would do, and why; changes nothing. Exits 0 when nothing would change, 3 when something would.
     #[command(
@@ -218,6 +259,44 @@ pub(crate) enum Command {
         /// No terminal for the command, even when stdin is one.
         #[arg(short = 'T', long = "no-tty")]
         no_tty: bool,
+    },
+    /// Run a one-off container of a configuration (its image, environment, mounts, networks and
+    /// user; its dependencies started first), attached, removed afterwards; dmap exits with
+    /// its exit code.
+    #[command(
+        after_help = "Example:\n  dmap job deploy.rhai app -- ./migrate --check\n  dmap job -e DEBUG=1 --entrypoint sh app -- -c 'env'\n  echo 'select 1' | dmap job -i db -- psql"
+    )]
+    Job {
+        #[command(flatten)]
+        recipe: Recipe,
+        /// The configuration (`CONFIG`, or `CONFIG.INSTANCE` for that instance's settings;
+        /// optionally `MAP/`).
+        config: Option<String>,
+        /// The command and its arguments, after `--` (default: the configuration's).
+        #[arg(last = true)]
+        command: Vec<String>,
+        /// Run as this user.
+        #[arg(short, long)]
+        user: Option<String>,
+        /// Run in this directory.
+        #[arg(short, long, value_name = "DIR")]
+        workdir: Option<String>,
+        /// Set an environment variable, repeatable.
+        #[arg(short, long = "env", value_name = "K=V")]
+        env: Vec<String>,
+        /// Replace the entrypoint (split into words as a shell would).
+        #[arg(long, value_name = "CMD")]
+        entrypoint: Option<String>,
+        /// Copy stdin to the container, also when it is not a terminal.
+        #[arg(short, long)]
+        interactive: bool,
+        /// No terminal for the container, even when stdin is one.
+        #[arg(short = 'T', long = "no-tty")]
+        no_tty: bool,
+        /// Keep the container afterwards (it is labelled as a job, never taken for one of the
+        /// map's containers).
+        #[arg(long)]
+        keep: bool,
     },
     /// Build the images the recipe's maps declare (`m.images.NAME = df`), on the Engines the
     /// maps are handed to; the Engine's cache keeps unchanged steps quick.

@@ -37,6 +37,28 @@ fn options(flags: &UpFlags, wait: bool, targets: &[String]) -> Options {
     }
 }
 
+/// `--scale CONFIG=N` on the maps (a `MAP/` prefix names one, else the first is meant, as for
+/// targets).
+fn scale(groups: &[Group], given: &[String]) -> Result<(), Error> {
+    let usage = |e: crate::model::scale::ScaleError| Error::Usage {
+        message: e.to_string(),
+    };
+    for g in given {
+        let (map, config, n) = crate::model::scale::parse(g).map_err(usage)?;
+        let mut maps = groups.iter().flat_map(|g| &g.maps);
+        let handle = match map {
+            Some(name) => maps.find(|m| m.read().name == name).ok_or_else(|| Error::Usage {
+                message: format!("`--scale {g}`: there is no map `{name}`"),
+            })?,
+            None => maps.next().ok_or_else(|| Error::Usage {
+                message: format!("`--scale {g}`: there is no map to scale"),
+            })?,
+        };
+        crate::model::scale::scale(&mut handle.write(), config, n).map_err(usage)?;
+    }
+    Ok(())
+}
+
 /// Runs `f` on the request of each group: its maps, clients, images and the targets that are
 /// its. A target naming a map that is not selected is an error.
 pub(super) fn each_group<T>(
@@ -82,6 +104,7 @@ pub(super) fn up(
     ui: &Ui,
 ) -> Result<(), Error> {
     let groups = groups(recipe)?;
+    scale(&groups, &flags.scale)?;
     let session = session(Mode::Apply);
     let reporter = ui.reporter();
     each_group(
@@ -102,18 +125,31 @@ pub(super) fn down(
     remove_orphans: bool,
     ui: &Ui,
 ) -> Result<(), Error> {
+    let flags = Flags {
+        remove_attached: volumes,
+        remove_orphans,
+        ..Flags::default()
+    };
+    act(recipe, targets, &Action::Shutdown, flags, ui)
+}
+
+/// `action` of the targets with these flags, group by group (`down`, `start`, `stop`,
+/// `restart`, `kill`).
+pub(super) fn act(
+    recipe: &Recipe,
+    targets: &[String],
+    action: &Action,
+    flags: Flags,
+    ui: &Ui,
+) -> Result<(), Error> {
     let groups = groups(recipe)?;
     let session = session(Mode::Apply);
     let reporter = ui.reporter();
     let options = |_: &[String]| Options {
-        flags: Flags {
-            remove_attached: volumes,
-            remove_orphans,
-            ..Flags::default()
-        },
+        flags: flags.clone(),
         force_update: Vec::new(),
     };
-    each_group(&groups, targets, &Action::Shutdown, options, false, |r| {
+    each_group(&groups, targets, action, options, false, |r| {
         session.act(r, reporter.as_ref())
     })?;
     Ok(())
@@ -123,6 +159,7 @@ pub(super) fn down(
 /// would.
 pub(super) fn plan(recipe: &Recipe, targets: &[String], flags: UpFlags, json: bool) -> Result<i32, Error> {
     let groups = groups(recipe)?;
+    scale(&groups, &flags.scale)?;
     let session = session(Mode::Apply);
     let reports = planned(&session, &groups, targets, flags)?;
     let mut out = std::io::stdout().lock();

@@ -10,6 +10,7 @@ pub(crate) mod diagnostic;
 mod error;
 mod images;
 mod inspect;
+mod job;
 mod load;
 mod output;
 mod progress;
@@ -27,7 +28,7 @@ use clap::{CommandFactory as _, Parser};
 
 use crate::model::Origin;
 use crate::script::{Interpreter, Limits};
-use crate::session::{Canceller, Mode, Session};
+use crate::session::{Action, Canceller, Flags, Mode, Session};
 use args::{Arguments, Command};
 use error::Error;
 use ui::Ui;
@@ -114,11 +115,18 @@ fn resolve_files(command: &mut Command, flag: Option<&std::path::Path>) -> Resul
         | Command::Down { recipe, targets, .. }
         | Command::Plan { recipe, targets, .. }
         | Command::Status { recipe, targets, .. }
-        | Command::Logs { recipe, targets, .. } => load::resolve_file(recipe, flag, targets),
+        | Command::Logs { recipe, targets, .. }
+        | Command::Start { recipe, targets }
+        | Command::Stop { recipe, targets }
+        | Command::Restart { recipe, targets }
+        | Command::Kill { recipe, targets, .. } => load::resolve_file(recipe, flag, targets),
         Command::Build { recipe, names } => load::resolve_file(recipe, flag, names),
         Command::Dockerfile { recipe, name }
         | Command::Exec {
             recipe, target: name, ..
+        }
+        | Command::Job {
+            recipe, config: name, ..
         } => {
             let mut rest: Vec<String> = name.take().into_iter().collect();
             load::resolve_file(recipe, flag, &mut rest)?;
@@ -164,6 +172,38 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
             volumes,
             remove_orphans,
         } => done(converge::down(&recipe, &targets, volumes, remove_orphans, &ui)),
+        Command::Start { recipe, targets } => done(converge::act(
+            &recipe,
+            &targets,
+            &Action::Start,
+            Flags::default(),
+            &ui,
+        )),
+        Command::Stop { recipe, targets } => done(converge::act(
+            &recipe,
+            &targets,
+            &Action::Stop,
+            Flags::default(),
+            &ui,
+        )),
+        Command::Restart { recipe, targets } => done(converge::act(
+            &recipe,
+            &targets,
+            &Action::Restart,
+            Flags::default(),
+            &ui,
+        )),
+        Command::Kill {
+            recipe,
+            targets,
+            signal,
+        } => done(converge::act(
+            &recipe,
+            &targets,
+            &Action::Signal(signal),
+            Flags::default(),
+            &ui,
+        )),
         Command::Plan {
             recipe,
             targets,
@@ -209,6 +249,34 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
                 env,
                 no_tty,
             },
+        ),
+        Command::Job {
+            recipe,
+            config,
+            command,
+            user,
+            workdir,
+            env,
+            entrypoint,
+            interactive,
+            no_tty,
+            keep,
+        } => job::job(
+            &recipe,
+            config.as_deref().ok_or_else(|| Error::Usage {
+                message: "`job` needs the configuration: `dmap job [FILE] CONFIG [-- COMMAND...]`".into(),
+            })?,
+            job::JobFlags {
+                command,
+                user,
+                workdir,
+                env,
+                entrypoint,
+                interactive,
+                no_tty,
+                keep,
+            },
+            &ui,
         ),
         Command::Build { recipe, names } => done(images::build(&recipe, &names, &ui)),
         Command::Dockerfile { recipe, name } => done(images::dockerfile(&recipe, name)),

@@ -103,13 +103,7 @@ pub(super) struct ExecFlags {
 
 /// Runs the command; returns its exit code, which becomes dmap's.
 pub(super) fn exec(recipe: &Recipe, target: &str, flags: ExecFlags) -> Result<i32, Error> {
-    for e in &flags.env {
-        if !e.contains('=') || e.starts_with('=') {
-            return Err(Error::Usage {
-                message: format!("`-e {e}`: give `NAME=VALUE`"),
-            });
-        }
-    }
+    check_env(&flags.env)?;
     let groups = groups(recipe)?;
     let tty = !flags.no_tty && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let request = ExecRequest {
@@ -152,17 +146,27 @@ pub(super) fn exec(recipe: &Recipe, target: &str, flags: ExecFlags) -> Result<i3
     Ok(i32::try_from(code).unwrap_or(1))
 }
 
+/// `-e NAME=VALUE`, each.
+pub(super) fn check_env(env: &[String]) -> Result<(), Error> {
+    match env.iter().find(|e| !e.contains('=') || e.starts_with('=')) {
+        Some(e) => Err(Error::Usage {
+            message: format!("`-e {e}`: give `NAME=VALUE`"),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The terminal's size (columns, rows).
-fn terminal_size() -> Option<(u16, u16)> {
+pub(super) fn terminal_size() -> Option<(u16, u16)> {
     let size = rustix::termios::tcgetwinsize(std::io::stdout()).ok()?;
     (size.ws_col > 0 && size.ws_row > 0).then_some((size.ws_col, size.ws_row))
 }
 
 /// The local terminal in raw mode while a command's terminal is attached; restored on drop.
-struct RawMode(rustix::termios::Termios);
+pub(super) struct RawMode(rustix::termios::Termios);
 
 impl RawMode {
-    fn enter() -> Option<RawMode> {
+    pub(super) fn enter() -> Option<RawMode> {
         let stdin = std::io::stdin();
         let saved = rustix::termios::tcgetattr(&stdin).ok()?;
         let mut raw = saved.clone();

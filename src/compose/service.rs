@@ -121,6 +121,15 @@ pub(super) fn translate(
             problems.push(Problem::new(format!("service `{sname}`: {e}"), origin(at)));
         }
     };
+    // `scale` or `deploy.replicas`: numbered instances; none runs no container at all, as the
+    // service is then abstract.
+    let scaled = |config: &mut ContainerConfig, n: i64, at: &[&str], problems: &mut Vec<Problem>| {
+        if n <= 0 {
+            set(config, "abstract", Value::Bool(true), at, problems);
+        } else {
+            set(config, "instances", numbered(n), at, problems);
+        }
+    };
     let fail = |key: &str, why: String, problems: &mut Vec<Problem>| {
         problems.push(Problem::new(
             format!("service `{sname}`: `{key}`: {why}"),
@@ -247,7 +256,7 @@ pub(super) fn translate(
                 ),
             },
             "scale" => match value {
-                Value::Int(n) => set(&mut config, "instances", numbered(*n), &[k], &mut problems),
+                Value::Int(n) => scaled(&mut config, *n, &[k], &mut problems),
                 other => fail(
                     k,
                     format!("expected a number, found {}", other.type_name()),
@@ -255,13 +264,7 @@ pub(super) fn translate(
                 ),
             },
             "deploy" => match deploy(value, &mut host) {
-                Ok(Some(n)) => set(
-                    &mut config,
-                    "instances",
-                    numbered(n),
-                    &[k, "replicas"],
-                    &mut problems,
-                ),
+                Ok(Some(n)) => scaled(&mut config, n, &[k, "replicas"], &mut problems),
                 Ok(None) => {}
                 Err(why) => fail(k, why, &mut problems),
             },

@@ -26,6 +26,7 @@ pub(crate) mod port;
 pub(crate) mod problem;
 pub(crate) mod resolved;
 pub(crate) mod runs_on;
+pub(crate) mod scale;
 pub(crate) mod shell_words;
 pub(crate) mod suggest;
 pub(crate) mod target;

@@ -42,6 +42,16 @@ impl Naming {
         *self == Naming::DockerMap
     }
 
+    /// The Engine name of a one-off container of configuration `config` (`dmap job`): Compose's
+    /// `PROJECT-SERVICE-run-TOKEN`, or `MAP.CONFIG-run-TOKEN` — never the name of one of the
+    /// map's containers, whose instances follow a `.`.
+    pub(crate) fn job_name(self, map: &str, config: &str, token: &str) -> String {
+        match self {
+            Naming::DockerMap => format!("{map}.{config}-run-{token}"),
+            Naming::Compose => format!("{map}-{config}-run-{token}"),
+        }
+    }
+
     pub(crate) fn to_value(self) -> Value {
         match self {
             Naming::DockerMap => Value::Null,

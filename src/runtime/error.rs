@@ -86,6 +86,9 @@ pub(crate) enum StepError {
     /// The context could not be written (a source vanished or became unreadable).
     #[error("can't send the context: {0}")]
     Context(crate::context::ContextError),
+    /// Ctrl-C ended what was running (a one-off container, which was then removed).
+    #[error("{what} was interrupted")]
+    Interrupted { what: String },
     #[error("internal error, this may indicate a bug in dmap: {message}")]
     Internal { message: String },
     /// A recreation failed before the old container was removed (`ReplaceContainer`): the new

@@ -10,10 +10,12 @@ pub(crate) const INSTANCE: &str = "dmap.instance";
 /// The client the object was created through.
 pub(crate) const CLIENT: &str = "dmap.client";
 /// What the object is: `container`, `volume`, `network`, `helper` (a volume-preparation
-/// container), `adoption` (a marker recording an adopted volume or network), `lock` (a volume of
+/// container), `job` (`dmap job`), `adoption` (a marker recording an adopted volume or network), `lock` (a volume of
 /// the lock of a map, `runtime::lock`).
 pub(crate) const KIND: &str = "dmap.kind";
 pub(crate) const KIND_HELPER: &str = "helper";
+/// A one-off container of a configuration (`dmap job`).
+pub(crate) const KIND_JOB: &str = "job";
 pub(crate) const KIND_ADOPTION: &str = "adoption";
 pub(crate) const KIND_LOCK: &str = "lock";
 /// On a lock's volumes: the token of the dmap process holding it (unique per acquisition).

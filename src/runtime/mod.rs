@@ -14,6 +14,7 @@ pub(crate) mod labels;
 pub(crate) mod lock;
 pub(crate) mod logs;
 pub(crate) mod observe;
+pub(crate) mod one_off;
 pub(crate) mod ping;
 pub(crate) mod plan;
 pub(crate) mod record;

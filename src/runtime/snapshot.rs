@@ -82,6 +82,14 @@ impl ObservedContainer {
             .is_some_and(|k| k == labels::KIND_HELPER)
     }
 
+    /// A one-off container of a configuration (`dmap job`), not one of the map's: never an
+    /// orphan nor a leftover (another dmap may be running it).
+    pub(crate) fn is_job(&self) -> bool {
+        self.labels
+            .get(labels::KIND)
+            .is_some_and(|k| k == labels::KIND_JOB)
+    }
+
     /// The container whose network namespace it joined (`container:ID` → `ID`).
     pub(crate) fn namespace_owner(&self) -> Option<&str> {
         self.host_config

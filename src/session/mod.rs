@@ -9,6 +9,7 @@ mod act;
 pub(crate) mod error;
 pub(crate) mod images;
 mod locks;
+pub(crate) mod one_off;
 pub(crate) mod options;
 pub(crate) mod report;
 pub(crate) mod reporter;
@@ -34,7 +35,9 @@ pub(crate) use crate::runtime::exec::ExecRequest;
 pub(crate) use crate::runtime::executor::{Canceller, Outcome};
 pub(crate) use crate::runtime::lock::{Holder as LockHolder, Stale};
 pub(crate) use crate::runtime::logs::LogFilter;
-pub(crate) use crate::runtime::plan::{Action, BuildPolicy, Options as Flags, Plan, Step, StepKind};
+pub(crate) use crate::runtime::plan::{
+    Action, BuildPolicy, Existing, Options as Flags, Plan, Step, StepKind,
+};
 pub(crate) use crate::runtime::snapshot::timestamp;
 
 use crate::model::client::ClientConfig;

@@ -277,7 +277,7 @@ fn collect(
     }
     for (name, o) in &snapshot.containers {
         let Some(map) = o.map() else { continue };
-        if desired.container(name).is_some() || !desired.maps.iter().any(|m| m == map) {
+        if o.is_job() || desired.container(name).is_some() || !desired.maps.iter().any(|m| m == map) {
             continue;
         }
         let orphan = Orphan {

@@ -251,6 +251,15 @@ impl Running {
         self.started
     }
 
+    /// Sends dmap a signal (`INT`, `TERM`...), as a terminal's Ctrl-C or `kill` would.
+    pub(crate) fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
     /// Kills dmap (SIGKILL) if it still runs.
     pub(crate) fn kill(&mut self) {
         self.child.kill().ok();

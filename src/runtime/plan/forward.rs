@@ -70,6 +70,10 @@ pub(super) fn up<'a>(
     } else {
         Vec::new()
     };
+    // A container run once is not recreated for a new image, nor is what is bound to it.
+    if let Some(once) = &b.options.run_once {
+        replace.retain(|name, _| !once.containers.contains(name));
+    }
     let bound = bindings::cascade(b, action, involved, &mut replace);
     // A container on a volume or network that is recreated can't keep running beside its
     // replacement: it goes first, and so does what is bound to it.
@@ -287,7 +291,12 @@ fn anonymous_volumes(b: &Builder, c: &ResolvedContainer, o: &ObservedContainer) 
 
 /// The image, networks and attached volumes a container being created needs; returns the steps
 /// its creation waits for.
-fn prerequisites(b: &mut Builder, action: &Action, c: &ResolvedContainer, needs_create: bool) -> Vec<usize> {
+pub(super) fn prerequisites(
+    b: &mut Builder,
+    action: &Action,
+    c: &ResolvedContainer,
+    needs_create: bool,
+) -> Vec<usize> {
     let mut deps: Vec<usize> = Vec::new();
     let pull_anyway = *action == Action::Update && b.options.pull_before_update;
     if needs_create || pull_anyway {
@@ -346,6 +355,10 @@ fn forward(
     role: Role,
     errors: &mut Vec<PlanError>,
 ) {
+    if super::run_once::is_run_once(b, c) {
+        super::run_once::prepare(b, action, c, errors);
+        return;
+    }
     let observed = b.observed_container(&c.name);
     let creating = matches!(action, Action::Create | Action::Startup | Action::Update);
     if *action == Action::Start && observed.is_none() {

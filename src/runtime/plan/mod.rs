@@ -10,9 +10,11 @@ mod duplicates;
 mod forward;
 mod leftovers;
 mod ownership;
+mod run_once;
 mod step;
 
 pub(crate) use leftovers::is_replacement;
+pub(crate) use run_once::{Existing, RunOnce};
 pub(crate) use step::{short_id, Step, StepKind};
 mod update;
 mod waits;
@@ -103,6 +105,9 @@ pub(crate) struct Options {
     pub build: BuildPolicy,
     /// Wait until every involved container with a healthcheck is healthy (`dmap up --wait`).
     pub wait: bool,
+    /// Containers the caller runs once itself (`dmap job`, `c.script`): planned are only what
+    /// they need (`run_once.rs`).
+    pub run_once: Option<RunOnce>,
 }
 
 /// When a declared image is built.
@@ -133,6 +138,7 @@ impl Default for Options {
             restart_exec_commands: true,
             build: BuildPolicy::Changed,
             wait: false,
+            run_once: None,
         }
     }
 }
@@ -155,6 +161,8 @@ pub(crate) enum PlanError {
     },
     #[error("container `{name}` does not exist; create it first (or use `startup`)")]
     Absent { name: String },
+    #[error("container `{name}` existed before the script ran; pass `remove_existing_before: true` to remove it first")]
+    Existed { name: String },
     #[error("container `{name}` is running; stop it first (or use `shutdown`)")]
     Running { name: String },
     #[error("volume `{volume}` is used by container `{container}`, which this update does not include; update them together")]

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::{leftovers, Action, Builder, Options, PlanError, StepKind};
+use crate::runtime::labels;
 use crate::runtime::snapshot::{owned, ObservedContainer, Snapshot};
 use crate::runtime::spec::{Desired, ResolvedContainer};
 
@@ -113,6 +114,8 @@ pub(super) fn orphans(b: &mut Builder, action: &Action, involved: &[&ResolvedCon
         .containers
         .values()
         .filter(|o| !o.is_helper() && o.map().is_some_and(|m| maps.contains(m)))
+        // Jobs kept with `--keep` go with `down --remove-orphans`, as Compose's `run` containers.
+        .filter(|o| !o.is_job() || (*action == Action::Shutdown && b.options.remove_orphans))
         .filter(|o| b.desired.container(&o.name).is_none())
         .filter(|o| !leftovers::is_replacement(b.desired, &o.name))
         .filter(|o| {
@@ -123,7 +126,14 @@ pub(super) fn orphans(b: &mut Builder, action: &Action, involved: &[&ResolvedCon
         .collect();
     let mut removals = Vec::new();
     for o in orphans {
-        if b.options.remove_orphans && matches!(action, Action::Update | Action::Shutdown) {
+        let scaled_away = scaled_away(o, involved) && matches!(action, Action::Update | Action::Shutdown);
+        if scaled_away {
+            let mut deps = Vec::new();
+            if o.is_running() {
+                deps.push(b.stop(&o.name, "scaled down", vec![]));
+            }
+            removals.push(b.remove(&o.name, "scaled down", deps));
+        } else if b.options.remove_orphans && matches!(action, Action::Update | Action::Shutdown) {
             let mut deps = Vec::new();
             if o.is_running() {
                 deps.push(b.stop(&o.name, "orphan", vec![]));
@@ -149,4 +159,23 @@ pub(super) fn orphans(b: &mut Builder, action: &Action, involved: &[&ResolvedCon
             }
         }
     }
+}
+
+/// Whether a container left over by a scale is one of a configuration the action involves that
+/// is numbered (instances `1`..`N`, or one container): one beyond its count now (`up --scale`,
+/// `scale:`, `deploy.replicas`), or its single container when it is numbered now, or a numbered
+/// one when it has a single container now. Those go without `remove_orphans`, as Compose
+/// removes them; a configuration with named instances keeps the orphan rule.
+fn scaled_away(o: &ObservedContainer, involved: &[&ResolvedContainer]) -> bool {
+    let numbered = |i: Option<&str>| i.is_none_or(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()));
+    let (Some(map), Some(config)) = (o.map(), o.labels.get(labels::CONFIG)) else {
+        return false;
+    };
+    let mut same = involved
+        .iter()
+        .filter(|c| c.map == map && c.config == *config)
+        .peekable();
+    same.peek().is_some()
+        && same.all(|c| numbered(c.instance.as_deref()))
+        && numbered(o.labels.get(labels::INSTANCE).map(String::as_str))
 }

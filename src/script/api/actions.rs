@@ -175,7 +175,7 @@ fn status(ctx: &NativeCallContext, state: &State, client: &ClientHandle, targets
 
 /// Runs `f` on the session request for the client's maps, read in place (the session does not
 /// call back into the recipe).
-fn with_request<T>(
+pub(super) fn with_request<T>(
     client: &ClientHandle,
     action: &Action,
     targets: &[String],

@@ -12,6 +12,7 @@ mod entries;
 mod env;
 mod images;
 mod map;
+mod script_action;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -135,6 +136,7 @@ pub(crate) fn register(engine: &mut Engine, state: &State) {
     config::register(engine, state);
     client::register(engine, state);
     actions::register(engine, state);
+    script_action::register(engine, state);
     env::register(engine, state);
     dockerfile::register(engine, state);
     images::register(engine, state);

@@ -7,6 +7,7 @@ mod convergence;
 mod depends_on;
 mod duplicates;
 mod recreation;
+mod run_once;
 mod teardown;
 
 use std::collections::BTreeMap;

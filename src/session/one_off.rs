@@ -1,0 +1,198 @@
+//! One-off containers of a configuration: `dmap job` and docker-map's `script` action. What it
+//! needs is brought up first as `startup` brings it up (its image, networks, volumes, the
+//! containers it depends on, waited for as its `depends_on` says), under the maps' lock; then the
+//! container runs once, changed as asked, and is removed afterwards unless kept.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use super::images::Digests;
+use super::{Error, Mode, Prepared, Reporter, Request, Session};
+use crate::model::target;
+use crate::runtime::one_off::{run, Finished, OneOff};
+use crate::runtime::plan::{Action, Existing, RunOnce};
+use crate::runtime::spec::ResolvedContainer;
+
+/// What a front end asks of a one-off container.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OneOffRequest {
+    /// `dmap job`: a container of its own name (`Naming::job_name` with this token) beside the
+    /// configuration's; else (`script`) the configuration's container itself, each one the
+    /// targets name.
+    pub job: Option<String>,
+    /// The command (replacing the configuration's).
+    pub command: Option<Vec<String>>,
+    pub entrypoint: Option<Vec<String>>,
+    /// `K=V`, added to (and overriding) the configuration's environment.
+    pub env: Vec<String>,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    /// Host path → container path, read-write (the script's directory).
+    pub binds: Vec<(String, String)>,
+    pub attach: bool,
+    pub tty: bool,
+    pub stdin: bool,
+    pub size: Option<(u16, u16)>,
+    pub timeout: Option<Duration>,
+    pub remove: bool,
+    /// A container of its name that exists: kept (a job), refused or removed first (a script).
+    pub existing: Option<Existing>,
+}
+
+/// One container's run: on which client, and how it ended.
+#[derive(Clone, Debug)]
+pub(crate) struct OneOffRun {
+    pub client: String,
+    pub name: String,
+    pub finished: Finished,
+}
+
+impl OneOffRequest {
+    /// The configuration's container as this run changes it: a job's own name, no published
+    /// ports and no aliases on its networks (as `docker compose run` without
+    /// `--service-ports`); for both, no restart policy (it runs once), the command, entrypoint,
+    /// environment, user, directory and mounts asked for.
+    pub(crate) fn container(&self, c: &ResolvedContainer) -> ResolvedContainer {
+        let mut c = c.clone();
+        if let Some(token) = &self.job {
+            c.name = c.naming.job_name(&c.map, &c.config, token);
+            c.spec.ports.clear();
+            for e in &mut c.spec.networks {
+                e.aliases.clear();
+            }
+        }
+        c.spec.options.remove("restart_policy");
+        let words =
+            |w: &Vec<String>| crate::model::Value::List(w.iter().map(crate::model::Value::str).collect());
+        if let Some(command) = &self.command {
+            c.spec.command = Some(words(command));
+        }
+        if let Some(entrypoint) = &self.entrypoint {
+            c.spec.entrypoint = Some(words(entrypoint));
+            // As `docker run --entrypoint`: the image's command is not the new entrypoint's.
+            if self.command.is_none() {
+                c.spec.command = Some(crate::model::Value::List(Vec::new()));
+            }
+        }
+        for kv in &self.env {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            c.spec.environment.insert(k.to_string(), v.to_string());
+        }
+        if let Some(user) = &self.user {
+            c.spec.user = Some(user.clone());
+        }
+        if let Some(dir) = &self.workdir {
+            c.spec
+                .options
+                .insert("working_dir".into(), crate::model::Value::str(dir));
+        }
+        for (source, target) in &self.binds {
+            c.spec.mounts.retain(|m| m.target != *target);
+            c.spec.mounts.push(crate::runtime::spec::MountSpec {
+                kind: crate::runtime::spec::MountKind::Bind,
+                source: source.clone(),
+                target: target.clone(),
+                readonly: false,
+            });
+        }
+        c
+    }
+}
+
+impl Session {
+    /// Runs one-off containers of the request's targets (a job: of the first container the
+    /// targets name; a script: of each), what they need brought up first. Planning only (or
+    /// under `--dry-run`) reports what would be brought up and runs nothing.
+    pub(crate) fn one_off(
+        &self,
+        request: &Request<'_>,
+        one_off: &OneOffRequest,
+        reporter: &dyn Reporter,
+        output: &mut (dyn FnMut(bool, &[u8]) + Send),
+    ) -> Result<Vec<OneOffRun>, Error> {
+        let prepared = Prepared::new(request)?;
+        let usage = |e: &dyn std::fmt::Display| Error::Usage {
+            message: e.to_string(),
+        };
+        let mut ids = target::expand_targets(request.targets, &prepared.checked).map_err(|e| usage(&e))?;
+        if one_off.job.is_some() {
+            ids.truncate(1);
+        }
+        let chosen: Vec<String> = ids
+            .iter()
+            .map(|id| format!("{}/{id}", prepared.checked[id.map].map.name))
+            .collect();
+        let names: BTreeSet<String> = ids.iter().map(|id| id.engine_name(&prepared.checked)).collect();
+        // A client kind that can't run it (a Swarm) says so before anything is brought up.
+        let mut digests = Digests::default();
+        let mut runs = Vec::new();
+        for (client, config) in request.clients {
+            let Some((desired, targets)) = super::act::desired_for(&prepared, client, config, &mut digests)?
+            else {
+                continue;
+            };
+            for name in targets.iter().filter(|t| names.contains(*t)) {
+                if let Some(message) = desired.kind().exec_refusal(client, name) {
+                    return Err(Error::Usage { message });
+                }
+                if let Some(c) = desired.desired().container(name) {
+                    runs.push((client.as_str(), config, one_off.container(c)));
+                }
+            }
+        }
+        let mut options = request.options.clone();
+        options.flags.run_once = Some(RunOnce {
+            containers: names,
+            existing: one_off.existing.unwrap_or(Existing::Keep),
+        });
+        let startup = Request {
+            targets: &chosen,
+            action: &Action::Startup,
+            options: &options,
+            ..*request
+        };
+        self.act(&startup, reporter)?;
+        let mut out = Vec::new();
+        for (client, config, container) in runs {
+            if self.mode() != Mode::Apply || request.plan_only {
+                // Nothing ran: what a recipe reads of the result reads as a success.
+                out.push(OneOffRun {
+                    client: client.to_string(),
+                    name: container.name,
+                    finished: Finished {
+                        exit_code: Some(0),
+                        ..Finished::default()
+                    },
+                });
+                continue;
+            }
+            let driver = self.driver(client, config)?;
+            // A script waits as long as the client says (docker-map's `wait_timeout`, else its
+            // `timeout`); a job as long as it runs.
+            let timeout = one_off.timeout.or_else(|| {
+                let seconds = config.wait_timeout.or(config.timeout)?;
+                (one_off.job.is_none() && seconds > 0.0).then(|| Duration::from_secs_f64(seconds))
+            });
+            let name = container.name.clone();
+            let spec = OneOff {
+                container,
+                job: one_off.job.is_some(),
+                attach: one_off.attach,
+                tty: one_off.tty,
+                stdin: one_off.stdin,
+                size: one_off.size,
+                timeout,
+                remove: one_off.remove,
+            };
+            let finished = self
+                .block_on(run(&driver, &spec, output, &self.cancel))?
+                .map_err(|error| Error::Stream { error })?;
+            out.push(OneOffRun {
+                client: client.to_string(),
+                name,
+                finished,
+            });
+        }
+        Ok(out)
+    }
+}
