@@ -98,6 +98,16 @@ pub(super) const RECIPE_DOCS: &[(&str, &[&str])] = documented! {
     "MappingClient.pull_images",
     /// Sends a signal (`"SIGHUP"`) to the targets that are running.
     "MappingClient.signal",
+    /// docker-map's `script`: runs the target's container once, created from its configuration
+    /// (its dependencies started first) with `entrypoint` and `command_format` (`{script_path}`
+    /// is where the script is inside, under `container_script_dir`, default `/tmp/script_run`;
+    /// default command `["-c", "{script_path}"]`), the directory of `script_path` (relative to
+    /// the calling file) mounted there; waits `wait_timeout` seconds (else the client's
+    /// `wait_timeout`, else its `timeout`) and returns `#{ id, client, exit_code, log }`, or
+    /// `#{ id, client, error }` when it ran out of time (an array of them for several
+    /// containers). A container of that name must not exist unless `remove_existing_before: true`;
+    /// it is removed afterwards unless `remove_created_after: false`.
+    "MappingClient.script",
     /// What an action would do to the targets, and why, as its steps; changes nothing.
     "MappingClient.plan",
     /// State, health, image, ports and uptime of the targets' containers, and what an update
