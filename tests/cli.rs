@@ -2885,3 +2885,71 @@ fn compose_warnings_go_where_the_recipe_prints() {
         .success()
         .stdout(&format!("{warning}[\"web\"]\n"));
 }
+
+#[test]
+fn every_verb_finds_its_file_when_none_is_named() {
+    let recipe = "print(`args: ${ARGS}`);\nlet m = container_map(\"found\");\nm.containers.web = #{ image: \"busybox\" };\nm\n";
+    let dir = Test::new()
+        .file("dmap.rhai", recipe)
+        .file("other.rhai", "print(`other: ${ARGS}`); container_map(\"other\")")
+        .file("compose.yaml", "services:\n  web:\n    image: busybox\n");
+    let at = |args: &[&str]| Test::in_dir(dir.path()).args(args.to_vec()).run();
+    let valid = "map `found` is valid: 1 containers (1 instances), 0 attached volumes, 0 networks\n";
+    at(&["check"]).success().stdout(valid).stderr("args: []\n");
+    // A first argument that is no file is one of ARGS.
+    at(&["check", "prod"]).success().stderr("args: [\"prod\"]\n");
+    at(&["run", "prod"]).success().stdout("args: [\"prod\"]\n");
+    let out = at(&["show", "--json"]);
+    out.success();
+    assert!(out.stdout.contains("\"found\""), "{out}");
+    // -f names it; every argument is then one of ARGS.
+    at(&["-f", "other.rhai", "check", "a", "b"])
+        .success()
+        .stderr("other: [\"a\", \"b\"]\n");
+    // convert looks for Compose's files only.
+    let out = at(&["convert"]);
+    out.success();
+    assert!(out.stdout.contains("m.containers.web"), "{out}");
+    // Nothing to be found: what was looked for.
+    let empty = Test::new();
+    Test::in_dir(empty.path())
+        .args(["check"])
+        .run()
+        .usage_error()
+        .stderr("error: no FILE given and none of `dmap.rhai`, `compose.yaml`, `compose.yml`, `docker-compose.yaml`, `docker-compose.yml` here\n");
+    Test::in_dir(empty.path())
+        .args(["convert"])
+        .run()
+        .usage_error()
+        .stderr("error: no FILE given and none of `compose.yaml`, `compose.yml`, `docker-compose.yaml`, `docker-compose.yml` here\n");
+}
+
+#[test]
+fn scale_and_job_arguments_are_checked_before_any_engine() {
+    let dir = Test::new().file(
+        "dmap.rhai",
+        "let m = container_map(\"s\");\nm.containers.web = #{ image: \"busybox\" };\nm.containers.app = #{ image: \"busybox\", instances: [\"a\"] };\nm\n",
+    );
+    let at = |args: &[&str]| {
+        Test::in_dir(dir.path())
+            .env("DOCKER_HOST", "tcp://127.0.0.1:9")
+            .args(args.to_vec())
+            .run()
+    };
+    for (scale, message) in [
+        ("web", "`--scale web`: give `CONFIG=N` with N a number from 1 on (`dmap stop CONFIG` or `dmap down CONFIG` takes a configuration's containers away)"),
+        ("web=0", "`--scale web=0`: give `CONFIG=N` with N a number from 1 on (`dmap stop CONFIG` or `dmap down CONFIG` takes a configuration's containers away)"),
+        ("app=2", "`--scale`: configuration `app` has named instances (`a`); only a configuration without them is scaled"),
+        ("x/web=2", "`--scale x/web=2`: there is no map `x`"),
+    ] {
+        at(&["up", "--scale", scale])
+            .usage_error()
+            .stderr(&format!("error: {message}\n"));
+    }
+    at(&["job"])
+        .usage_error()
+        .stderr("error: `job` needs the configuration: `dmap job [FILE] CONFIG [-- COMMAND...]`\n");
+    at(&["job", "web", "-e", "NOVALUE", "--", "true"])
+        .usage_error()
+        .stderr("error: `-e NOVALUE`: give `NAME=VALUE`\n");
+}

@@ -321,16 +321,18 @@ pub(crate) enum Command {
         /// Plan every action and print it; change nothing.
         #[arg(long)]
         dry_run: bool,
-        /// The recipe (`.rhai`).
-        file: PathBuf,
+        /// The recipe (`.rhai`); default: `dmap.rhai` here (a first argument that is no file
+        /// and does not end in `.rhai`, `.yaml`, `.yml` is then the first of ARGS).
+        file: Option<PathBuf>,
         /// Visible to the recipe as the array `ARGS`; after `--` when they start with `-`.
         args: Vec<String>,
     },
     /// Load a recipe or a docker-map YAML map, run every integrity check, contact no Engine.
     #[command(after_help = "Example:\n  dmap check deploy.rhai\n  dmap check site.yaml")]
     Check {
-        /// A recipe (`.rhai`) or a docker-map YAML map (`.yaml`, `.yml`).
-        file: PathBuf,
+        /// A recipe (`.rhai`), a Compose file or a docker-map YAML map (`.yaml`, `.yml`); default:
+        /// as for `up` (a first argument that is no file is then the first of ARGS).
+        file: Option<PathBuf>,
         /// Recipe arguments (`ARGS`); after `--` when they start with `-`.
         args: Vec<String>,
     },
@@ -340,8 +342,9 @@ pub(crate) enum Command {
         /// One JSON document instead of text.
         #[arg(long)]
         json: bool,
-        /// A recipe (`.rhai`) or a docker-map YAML map (`.yaml`, `.yml`).
-        file: PathBuf,
+        /// A recipe (`.rhai`), a Compose file or a docker-map YAML map (`.yaml`, `.yml`); default:
+        /// as for `up` (a first argument that is no file is then the first of ARGS).
+        file: Option<PathBuf>,
         /// Recipe arguments (`ARGS`); after `--` when they start with `-`.
         args: Vec<String>,
     },
@@ -350,8 +353,9 @@ pub(crate) enum Command {
         after_help = "Example:\n  dmap convert compose.yaml > dmap.rhai\n  dmap show --json dmap.rhai      # the same model as `dmap show --json compose.yaml`"
     )]
     Convert {
-        /// The Compose file (`.yaml`, `.yml`).
-        file: PathBuf,
+        /// The Compose file (`.yaml`, `.yml`); default: `compose.yaml`, `compose.yml`,
+        /// `docker-compose.yaml` or `docker-compose.yml` here.
+        file: Option<PathBuf>,
     },
     /// An interactive session: Rhai statements, one scope, completion and history; `:help`.
     #[command(

@@ -2,7 +2,7 @@
 //! recorded, not run) or of a YAML map, grouped with the clients the recipe handed them to; the
 //! images they declare.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::args::Recipe;
@@ -33,7 +33,8 @@ pub(super) const DEFAULT_FILES: [&str; 5] = [
     "docker-compose.yml",
 ];
 
-/// Decides a verb's FILE: `dmap -f FILE`; else its first argument, when that is a file or is named
+/// Decides a verb's FILE: `dmap -f FILE`; else its first argument, when that is a file (no
+/// directory) or is named
 /// like one (`.rhai`, `.yaml`, `.yml`); else the first of [`DEFAULT_FILES`] in the current
 /// directory. A first argument that is not the FILE is the first of `rest` (the targets).
 pub(super) fn resolve_file(
@@ -41,32 +42,44 @@ pub(super) fn resolve_file(
     flag: Option<&Path>,
     rest: &mut Vec<String>,
 ) -> Result<(), Error> {
+    recipe.file = decide_file(recipe.given.take(), flag, rest, &DEFAULT_FILES)?;
+    Ok(())
+}
+
+/// [`resolve_file`] for a verb whose FILE is looked for among `defaults`; `rest` takes a first
+/// argument that is not the FILE.
+pub(super) fn decide_file(
+    given: Option<PathBuf>,
+    flag: Option<&Path>,
+    rest: &mut Vec<String>,
+    defaults: &[&str],
+) -> Result<PathBuf, Error> {
+    // Anything there but a directory (a pipe or a device too: its reader says what is wrong).
     let named_like_a_file = |p: &Path| {
-        p.is_file()
+        (p.exists() && !p.is_dir())
             || p.extension()
                 .and_then(|e| e.to_str())
                 .is_some_and(|e| ["rhai", "yaml", "yml"].iter().any(|x| e.eq_ignore_ascii_case(x)))
     };
-    if let Some(given) = recipe.given.take() {
+    if let Some(given) = given {
         if flag.is_none() && named_like_a_file(&given) {
-            recipe.file = given;
-            return Ok(());
+            return Ok(given);
         }
         rest.insert(0, given.to_string_lossy().into_owned());
     }
     if let Some(flag) = flag {
-        recipe.file = flag.to_path_buf();
-        return Ok(());
+        return Ok(flag.to_path_buf());
     }
-    match DEFAULT_FILES.iter().map(Path::new).find(|p| p.is_file()) {
-        Some(found) => {
-            recipe.file = found.to_path_buf();
-            Ok(())
-        }
+    match defaults.iter().map(Path::new).find(|p| p.is_file()) {
+        Some(found) => Ok(found.to_path_buf()),
         None => Err(Error::Usage {
             message: format!(
                 "no FILE given and none of {} here",
-                DEFAULT_FILES.map(|f| format!("`{f}`")).join(", ")
+                defaults
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }),
     }

@@ -139,6 +139,34 @@ fn resolve_files(command: &mut Command, flag: Option<&std::path::Path>) -> Resul
                 None => Ok(()),
             }
         }
+        Command::Run { file, args, .. } => {
+            *file = Some(load::decide_file(
+                file.take(),
+                flag,
+                args,
+                &load::DEFAULT_FILES[..1],
+            )?);
+            Ok(())
+        }
+        Command::Check { file, args } | Command::Show { file, args, .. } => {
+            *file = Some(load::decide_file(file.take(), flag, args, &load::DEFAULT_FILES)?);
+            Ok(())
+        }
+        Command::Convert { file } => {
+            let mut rest = Vec::new();
+            *file = Some(load::decide_file(
+                file.take(),
+                flag,
+                &mut rest,
+                &load::DEFAULT_FILES[1..],
+            )?);
+            match rest.first() {
+                Some(extra) => Err(Error::Usage {
+                    message: format!("`{extra}` is not a Compose file"),
+                }),
+                None => Ok(()),
+            }
+        }
         _ => Ok(()),
     }
 }
@@ -281,6 +309,7 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
         Command::Build { recipe, names } => done(images::build(&recipe, &names, &ui)),
         Command::Dockerfile { recipe, name } => done(images::dockerfile(&recipe, name)),
         Command::Run { dry_run, file, args } => {
+            let file = file.unwrap_or_default();
             if load::is_yaml(&file) {
                 return Err(Error::Usage {
                     message: format!(
@@ -297,9 +326,9 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
             interpreter.eval_file(&file)?;
             Ok(0)
         }
-        Command::Check { file, args } => done(inspect::check(&file, &args)),
-        Command::Show { json, file, args } => done(inspect::show(json, &file, &args)),
-        Command::Convert { file } => done(convert::convert(&file)),
+        Command::Check { file, args } => done(inspect::check(&file.unwrap_or_default(), &args)),
+        Command::Show { json, file, args } => done(inspect::show(json, &file.unwrap_or_default(), &args)),
+        Command::Convert { file } => done(convert::convert(&file.unwrap_or_default())),
         Command::Repl { recipe } => done(repl::run(recipe.file.as_deref(), &recipe.args, &ui)),
         Command::Completions { shell } => {
             let mut command = Arguments::command();
