@@ -131,6 +131,12 @@ fn the_repl_completes_shows_help_reports_errors_and_keeps_history() {
     // Ctrl-C clears the line.
     p.send_control('c').expect("ctrl-c");
     p.exp_string(PROMPT).expect("prompt after ctrl-c");
+    // A container field, after a chain of properties.
+    type_in(&mut p, "m.containers.websrv.ima");
+    type_in(&mut p, "\t");
+    p.exp_string("websrv.image").expect("completed field");
+    p.send_control('c').expect("ctrl-c");
+    p.exp_string(PROMPT).expect("prompt after ctrl-c");
     // A target name inside a string.
     type_in(&mut p, "c.plan(\"update\", \"webs");
     type_in(&mut p, "\t");
@@ -162,6 +168,11 @@ fn the_repl_completes_shows_help_reports_errors_and_keeps_history() {
         &mut p,
         ":help DockerFile",
         "One `RUN` of the items joined with `&&`.",
+    );
+    ask(
+        &mut p,
+        ":help ContainerConfig",
+        "properties: abstract, attaches, binds, clients, container_name,",
     );
     ask(&mut p, ":help nosuch", "no function `nosuch`");
     ask(&mut p, ":help", ":status");

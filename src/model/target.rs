@@ -65,6 +65,38 @@ pub(crate) fn names_in(map: &ContainerMap, rest: &str) -> bool {
             .is_some_and(|c| instance.is_none_or(|i| c.instances.iter().any(|x| x == i)))
 }
 
+/// The targets one writes for these maps, as completion offers them (sorted): `__all__`, each
+/// configuration that has containers, its instances and the groups, in the first map (which a
+/// target without a prefix means); when there are several maps, also each map's as `MAP/...`.
+/// `configs_only`: the configurations alone (one is named where a target is not).
+pub(crate) fn offered(maps: &[&ContainerMap], configs_only: bool) -> Vec<String> {
+    let own = |map: &ContainerMap| {
+        let mut out = Vec::new();
+        if !configs_only {
+            out.push(ALL.to_string());
+        }
+        for (name, config) in map.containers.iter().filter(|(_, c)| !c.is_abstract) {
+            out.push(name.clone());
+            if !configs_only {
+                out.extend(config.instances.iter().map(|i| format!("{name}.{i}")));
+            }
+        }
+        if !configs_only {
+            out.extend(map.groups.keys().cloned());
+        }
+        out
+    };
+    let mut out = maps.first().map(|m| own(m)).unwrap_or_default();
+    if maps.len() > 1 {
+        for map in maps {
+            out.extend(own(map).into_iter().map(|t| format!("{}/{t}", map.name)));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// A target whose prefix names no map of the selection.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum PrefixError {
@@ -432,5 +464,32 @@ mod tests {
             assert_eq!(meant_for(&given, &maps, first), want, "{names:?} first: {first}");
         }
         assert_eq!(meant_for(&[], &[&m, &n], false), vec!["m/__all__", "n/__all__"]);
+    }
+
+    #[test]
+    fn the_targets_offered_are_the_first_maps_and_each_maps_prefixed_when_there_are_several() {
+        let (m, n) = (map("m"), db_only("n"));
+        let one: &[&str] = &["__all__", "db", "g", "web", "web.a", "web.b"];
+        assert_eq!(offered(&[&m], false), one);
+        assert_eq!(offered(&[&m], true), ["db", "web"]);
+        let two: &[&str] = &[
+            "__all__",
+            "db",
+            "g",
+            "m/__all__",
+            "m/db",
+            "m/g",
+            "m/web",
+            "m/web.a",
+            "m/web.b",
+            "n/__all__",
+            "n/db",
+            "web",
+            "web.a",
+            "web.b",
+        ];
+        assert_eq!(offered(&[&m, &n], false), two);
+        assert_eq!(offered(&[&n, &m], true), ["db", "m/db", "m/web", "n/db"]);
+        assert!(offered(&[], false).is_empty());
     }
 }

@@ -14,7 +14,7 @@ impl Hints {
         let mut signatures: Vec<String> = engine
             .gen_fn_signatures(true)
             .into_iter()
-            .map(|s| readable(&s))
+            .map(|s| readable(engine, &s))
             .collect();
         if let Some(ast) = ast {
             for f in ast.iter_functions() {
@@ -76,8 +76,8 @@ impl Hints {
 }
 
 /// `startup(_: &mut MappingClient, _: types::dynamic::Dynamic) -> core::result::Result<...>`
-/// → `startup(MappingClient, any) -> array`.
-pub(crate) fn readable(signature: &str) -> String {
+/// → `startup(MappingClient, any) -> array`: each type as [`type_name`] names it.
+pub(crate) fn readable(engine: &Engine, signature: &str) -> String {
     let Some(open) = signature.find('(') else {
         return signature.to_string();
     };
@@ -87,7 +87,7 @@ pub(crate) fn readable(signature: &str) -> String {
         .into_iter()
         .map(|p| {
             let (param, ty) = p.split_once(": ").map_or(("", p), |(a, b)| (a.trim(), b.trim()));
-            match (param, type_name(ty)) {
+            match (param, type_name(engine, ty)) {
                 ("" | "_", ty) => ty,
                 (param, ty) if ty == "any" => param.to_string(),
                 (param, ty) => format!("{param}: {ty}"),
@@ -97,7 +97,7 @@ pub(crate) fn readable(signature: &str) -> String {
     let ret = signature
         .get(close + 1..)
         .and_then(|r| r.trim().strip_prefix("->"))
-        .map(|r| type_name(r.trim()))
+        .map(|r| type_name(engine, r.trim()))
         .filter(|r| r != "()")
         .map(|r| format!(" -> {r}"))
         .unwrap_or_default();
@@ -141,56 +141,70 @@ fn split_top(list: &str) -> Vec<&str> {
     parts.into_iter().filter(|p| !p.is_empty()).collect()
 }
 
-/// `(MappingClient, &str | ImmutableString | String)` → `(MappingClient, string)`.
+/// `(MappingClient, &str | ImmutableString | String)` → `(MappingClient, string)`: the types of
+/// Rhai's own messages, which name dmap's types as recipes do already.
 fn readable_types(list: &str) -> String {
     let inner = list.trim().trim_start_matches('(').trim_end_matches(')');
-    let types: Vec<String> = split_top(inner).into_iter().map(type_name).collect();
+    let types: Vec<String> = split_top(inner).into_iter().map(shorthand).collect();
     format!("({})", types.join(", "))
 }
 
-/// A Rust or Rhai type as recipes know it.
-fn type_name(ty: &str) -> String {
+/// A Rust type of a registered function's signature as a recipe knows it: the name `type_of()`
+/// gives its values (`string`, `array`, `map`, `ContainerMap`, as the engine maps it), Rhai's
+/// `int` and `float` for `i64` and `f64`, `any` for a value of any type; what a fallible
+/// function returns is what it returns when it does not fail.
+fn type_name(engine: &Engine, ty: &str) -> String {
     let ty = ty
         .trim()
         .trim_start_matches("&mut ")
         .trim_start_matches('&')
         .trim();
-    if ty
-        .split(" | ")
-        .any(|t| matches!(t.trim(), "str" | "String" | "ImmutableString" | "string"))
-    {
-        return "string".into();
-    }
-    // `Result<T, Box<EvalAltResult>>`: what a fallible function returns is T.
+    // `Result<T, Box<EvalAltResult>>`: T.
     if ty.split('<').next().is_some_and(|b| b.ends_with("Result")) && ty.ends_with('>') {
         if let Some(first) = ty
             .find('<')
             .and_then(|open| split_top(&ty[open + 1..ty.len() - 1]).first().copied())
         {
-            return type_name(first);
+            return type_name(engine, first);
         }
     }
+    let mapped = engine.map_type_name(ty);
+    if mapped != ty {
+        return shorthand(mapped);
+    }
+    // Signatures write generic types without spaces, `std::any::type_name` with them: Rhai's
+    // arrays and object maps by their parts.
     let base = ty.split('<').next().unwrap_or(ty);
-    let last = base.rsplit("::").next().unwrap_or(base);
-    match last {
+    let args = ty
+        .find('<')
+        .map(|open| split_top(&ty[open + 1..ty.len().saturating_sub(1)]));
+    let is = |arg: Option<&&str>, last: &str| arg.is_some_and(|a| a.rsplit("::").next() == Some(last));
+    match (base.rsplit("::").next().unwrap_or(base), args.as_deref()) {
+        ("Vec", Some([item])) if is(Some(item), "Dynamic") => "array".into(),
+        ("BTreeMap", Some([key, value])) if key.contains("SmartString") && is(Some(value), "Dynamic") => {
+            "map".into()
+        }
+        _ => shorthand(ty),
+    }
+}
+
+/// Rhai's names for its standard types, in the short forms recipes write: `int`, `float`,
+/// `string` (for any of Rust's string types), `any`.
+fn shorthand(ty: &str) -> String {
+    let ty = ty.trim();
+    if ty
+        .split(" | ")
+        .any(|t| matches!(t.trim(), "str" | "&str" | "String" | "ImmutableString" | "string"))
+    {
+        return "string".into();
+    }
+    match ty.rsplit("::").next().unwrap_or(ty) {
         "?" | "Dynamic" => "any".into(),
         "i64" | "INT" => "int".into(),
         "f64" | "FLOAT" => "float".into(),
-        "Array" | "array" | "Vec" => "array".into(),
-        "Map" | "map" => "map".into(),
-        "MapHandle" => "ContainerMap".into(),
-        "ContainersHandle" => "Containers".into(),
-        "EntriesHandle" => "MapEntries".into(),
-        "ConfigHandle" => "ContainerConfig".into(),
-        "DockerHandle" => "Docker".into(),
-        "ClientHandle" => "MappingClient".into(),
-        "ContextHandle" => "DockerContext".into(),
-        "DockerFileHandle" => "DockerFile".into(),
-        "ImagesHandle" => "MapImages".into(),
-        "ActionFailure" => "ActionError".into(),
-        "String" => "string".into(),
-        "BTreeMap" | "HashMap" => "map".into(),
-        other => other.to_string(),
+        "Array" => "array".into(),
+        "Map" => "map".into(),
+        _ => ty.to_string(),
     }
 }
 
@@ -200,32 +214,44 @@ mod tests {
 
     #[test]
     fn signatures_read_as_a_person_writes_them() {
-        assert_eq!(
-            readable(
-                "startup(_: &mut MappingClient, _: types::dynamic::Dynamic) -> core::result::Result<alloc::vec::Vec<rhai::types::dynamic::Dynamic>,alloc::boxed::Box<rhai::types::error::EvalAltResult>>"
+        let interpreter = crate::script::Interpreter::for_tests();
+        let engine = interpreter.parts().0;
+        let handle = std::any::type_name::<crate::script::handles::MapHandle>();
+        let context = std::any::type_name::<crate::script::handles::ContextHandle>();
+        let fails = ",alloc::boxed::Box<rhai::types::error::EvalAltResult>>";
+        let cases = [
+            (
+                format!("startup(_: &mut MappingClient, _: types::dynamic::Dynamic) -> core::result::Result<alloc::vec::Vec<rhai::types::dynamic::Dynamic>{fails}"),
+                "startup(MappingClient, any) -> array",
             ),
-            "startup(MappingClient, any) -> array"
-        );
+            (
+                format!("container_map(_: string, _: map) -> core::result::Result<{handle}{fails}"),
+                "container_map(string, map) -> ContainerMap",
+            ),
+            ("len(string: &str) -> i64".into(), "len(string: string) -> int"),
+            ("sqrt(x: f64) -> f64".into(), "sqrt(x: float) -> float"),
+            (
+                format!("docker_context(_: &mut DockerFile) -> core::result::Result<{context}{fails}"),
+                "docker_context(DockerFile) -> DockerContext",
+            ),
+            (
+                format!("status(_: &mut MappingClient) -> core::result::Result<alloc::collections::btree::map::BTreeMap<smartstring::SmartString<smartstring::config::LazyCompact>,rhai::types::dynamic::Dynamic>{fails}"),
+                "status(MappingClient) -> map",
+            ),
+            ("env(_: &str) -> alloc::string::String".into(), "env(string) -> string"),
+            ("keys(_: &mut Containers) -> rhai::Array".into(), "keys(Containers) -> array"),
+            // What is no Rhai type stays as Rust names it (a test over every signature finds it).
+            (
+                "f(_: &mut Containers) -> alloc::collections::btree::map::BTreeMap<alloc::string::String,i64>".into(),
+                "f(Containers) -> alloc::collections::btree::map::BTreeMap<alloc::string::String,i64>",
+            ),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(readable(engine, &raw), want, "{raw}");
+        }
         assert_eq!(
-            readable("container_map(_: string, _: map) -> core::result::Result<dmap::script::handles::MapHandle,alloc::boxed::Box<rhai::types::error::EvalAltResult>>"),
-            "container_map(string, map) -> ContainerMap"
-        );
-        assert_eq!(readable("len(string: &str) -> i64"), "len(string: string) -> int");
-        assert_eq!(
-            readable("docker_context(_: &mut DockerFileHandle) -> core::result::Result<dmap::script::handles::ContextHandle,alloc::boxed::Box<rhai::types::error::EvalAltResult>>"),
-            "docker_context(DockerFile) -> DockerContext"
-        );
-        assert_eq!(
-            readable("status(_: &mut MappingClient) -> core::result::Result<alloc::collections::btree::map::BTreeMap<alloc::string::String, rhai::types::dynamic::Dynamic>,alloc::boxed::Box<rhai::types::error::EvalAltResult>>"),
-            "status(MappingClient) -> map"
-        );
-        assert_eq!(
-            readable("env(_: &str) -> alloc::string::String"),
-            "env(string) -> string"
-        );
-        assert_eq!(
-            readable_types("(MappingClient, &str | ImmutableString | String)"),
-            "(MappingClient, string)"
+            readable_types("(MappingClient, &str | ImmutableString | String, i64)"),
+            "(MappingClient, string, int)"
         );
     }
 }

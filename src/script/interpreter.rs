@@ -294,7 +294,7 @@ impl Writers {
             indexer: false,
         };
         for signature in engine.gen_fn_signatures(false) {
-            let signature = super::hints::readable(&signature);
+            let signature = super::hints::readable(engine, &signature);
             let Some((name, rest)) = signature.split_once('(') else {
                 continue;
             };
@@ -464,7 +464,7 @@ fn import_at(chars: &[char], mut i: usize) -> Option<(String, String, usize)> {
 #[cfg(test)]
 impl Interpreter {
     /// An interpreter that records actions and discards output, for unit tests.
-    pub(super) fn for_tests() -> Interpreter {
+    pub(crate) fn for_tests() -> Interpreter {
         use std::rc::Rc;
         let session = Rc::new(crate::session::Session::new(crate::session::Mode::Record));
         let reporter = Rc::new(crate::session::Recorder::default());

@@ -11,6 +11,7 @@ pub(crate) mod hints;
 pub(crate) mod input_file;
 pub(crate) mod interpreter;
 pub(crate) mod limits;
+pub(crate) mod members;
 pub(crate) mod output;
 pub(crate) mod resolver;
 pub(crate) mod select;

@@ -20,7 +20,7 @@ fn registered(v: &Vocabulary) -> Vec<&Function> {
 /// doc comment of each, by the type it acts on.
 fn functions_markdown(v: &Vocabulary) -> String {
     let mut out = String::from(
-        "# The recipe functions\n\nWhat a recipe can call besides Rhai's own functions, by the type it acts on; `dmap repl`'s\n`:help NAME` shows the same. [recipe-api.md](recipe-api.md) and [images.md](images.md) explain\nmaps, fields, actions and images in full. This page is made from the doc comments in\n`src/script/docs.rs`.\n",
+        "# The recipe functions\n\nWhat a recipe can call besides Rhai's own functions, by the type it acts on; `dmap repl`'s\n`:help NAME` shows the same. [recipe-api.md](recipe-api.md) and [images.md](images.md) explain\nmaps, fields, actions and images in full. Types are named as `type_of()` names their values\n(`int` and `float` are Rhai's names for `i64` and `f64`; `any` is a value of any type). This page\nis made from the doc comments in `src/script/docs.rs`.\n",
     );
     let sections = std::iter::once(None).chain(TYPES.iter().map(|t| Some(*t)));
     for receiver in sections {
@@ -34,6 +34,17 @@ fn functions_markdown(v: &Vocabulary) -> String {
         match receiver {
             None => out.push_str("\n## Functions\n\n"),
             Some(ty) => out.push_str(&format!("\n## `{ty}`\n\n")),
+        }
+        let mut properties: Vec<&str> = v
+            .properties
+            .iter()
+            .filter(|(t, _)| Some(t.as_str()) == receiver)
+            .map(|(_, p)| p.as_str())
+            .collect();
+        properties.sort_unstable();
+        if !properties.is_empty() {
+            let quoted: Vec<String> = properties.iter().map(|p| format!("`{p}`")).collect();
+            out.push_str(&format!("Properties: {}.\n\n", quoted.join(", ")));
         }
         let mut names: Vec<&str> = functions.iter().map(|f| f.name.as_str()).collect();
         names.dedup();
@@ -90,6 +101,54 @@ fn every_recipe_function_and_method_has_a_doc_comment() {
         .collect();
     assert!(remove.contains(&"Removes the entry of that name; whether there was one."));
     assert!(remove.contains(&"Removes the targets and their dependents; a running one is an error."));
+}
+
+#[test]
+fn signatures_name_types_as_recipes_know_them() {
+    let mut interpreter = interpreter();
+    // What `type_of` calls the values a function takes or returns (Rhai's `int` and `float`
+    // for `i64` and `f64`), dmap's own types, and `any`.
+    let names = interpreter
+        .eval_text(
+            "t.rhai",
+            r#"[1, 1.5, true, "s", 'c', [], #{}, container_map("m")].map(|v| type_of(v))"#,
+        )
+        .expect("type_of")
+        .value
+        .into_typed_array::<String>()
+        .expect("names");
+    assert_eq!(
+        names,
+        [
+            "i64",
+            "f64",
+            "bool",
+            "string",
+            "char",
+            "array",
+            "map",
+            "ContainerMap"
+        ]
+    );
+    let mut known: Vec<&str> = vec!["int", "float", "bool", "string", "char", "array", "map", "any"];
+    known.extend(TYPES);
+    let v = interpreter.vocabulary();
+    let mut foreign = Vec::new();
+    for f in registered(&v) {
+        let (params, ret) = f
+            .signature
+            .split_once('(')
+            .map_or(("", ""), |(_, rest)| rest.split_once(')').unwrap_or((rest, "")));
+        let ret = ret.trim().strip_prefix("-> ");
+        // dmap's functions name no parameter: each is a type.
+        let types = params.split(", ").filter(|p| !p.is_empty()).chain(ret);
+        for ty in types {
+            if !known.contains(&ty) {
+                foreign.push(format!("`{ty}` in `{}`", f.signature));
+            }
+        }
+    }
+    assert!(foreign.is_empty(), "not a type recipes know: {foreign:#?}");
 }
 
 #[test]

@@ -1,10 +1,12 @@
 //! What a recipe has at hand, for the REPL's completion and `:help`: the functions (dmap's, the
 //! stdlib's, the recipe's own) with their forms and doc comments (from `docs.rs`, as docs/ has
 //! them), the methods and properties of dmap's types, the variables in scope, the target names of
-//! the maps made so far.
+//! the maps made so far; and what an expression before a `.` is (`m.containers.web`: a
+//! `ContainerConfig`), from the values in scope.
 
 use rhai::Dynamic;
 
+use super::handles::MapHandle;
 use super::interpreter::Interpreter;
 
 /// One form of a function.
@@ -21,12 +23,13 @@ pub(crate) struct Function {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Vocabulary {
     pub functions: Vec<Function>,
-    /// (type, property): `(ContainerMap, containers)`.
+    /// (type, property): `(ContainerMap, containers)`; the properties a getter reads and those an
+    /// indexer reads (a map's properties, a configuration's fields).
     pub properties: Vec<(String, String)>,
     /// (name, type) of the variables in scope.
     pub variables: Vec<(String, String)>,
     /// Targets of the maps made so far: `__all__`, configs, `CONFIG.INSTANCE`, groups, and each
-    /// as `MAP/...`.
+    /// as `MAP/...` when there are several maps.
     pub targets: Vec<String>,
     /// Library names `import` finds in the binary (`dmap/users`).
     pub modules: Vec<String>,
@@ -53,7 +56,7 @@ impl Interpreter {
         let (engine, scope, functions) = self.parts();
         let mut v = Vocabulary::default();
         for raw in engine.gen_fn_signatures(false) {
-            let signature = super::hints::readable(&raw);
+            let signature = super::hints::readable(engine, &raw);
             let name = signature.split('(').next().unwrap_or("").to_string();
             let first = signature
                 .split_once('(')
@@ -102,13 +105,22 @@ impl Interpreter {
                 doc: d.doc.clone(),
             });
         }
+        for ty in TYPES {
+            for prop in super::members::indexed_properties(ty) {
+                if !v.properties.iter().any(|(t, p)| t == ty && p == prop) {
+                    v.properties.push((ty.to_string(), prop.to_string()));
+                }
+            }
+        }
         v.functions
             .sort_by(|a, b| a.name.cmp(&b.name).then(a.signature.cmp(&b.signature)));
         v.functions.dedup();
         for (name, _, value) in scope.iter_raw() {
             v.variables.push((name.to_string(), type_of(engine, value)));
         }
-        v.targets = targets(&self.created_maps());
+        let maps = self.created_maps();
+        let maps: Vec<_> = maps.iter().map(MapHandle::read).collect();
+        v.targets = crate::model::target::offered(&maps.iter().map(|m| &**m).collect::<Vec<_>>(), false);
         v.modules = super::stdlib::stdlib_names().map(str::to_string).collect();
         v
     }
@@ -117,33 +129,33 @@ impl Interpreter {
     pub(crate) fn type_of(&self, value: &Dynamic) -> String {
         type_of(self.parts().0, value)
     }
+
+    /// What a variable, or a chain of properties on one (`["m", "containers", "web"]`), is: its
+    /// type and the names of its entries. None when that is not known without running anything.
+    pub(crate) fn receiver(&self, chain: &[String]) -> Option<Receiver> {
+        let (engine, scope, _) = self.parts();
+        let (first, rest) = chain.split_first()?;
+        let mut value = scope.get(first)?.flatten_clone();
+        for name in rest {
+            value = super::members::member(&value, name)?.flatten();
+        }
+        Some(Receiver {
+            ty: type_of(engine, &value),
+            entries: super::members::entries(&value),
+        })
+    }
+}
+
+/// What the expression before a `.` is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Receiver {
+    /// As `type_of` names it.
+    pub ty: String,
+    /// The names it reads entries by (`m.containers`: the configurations).
+    pub entries: Vec<String>,
 }
 
 fn type_of(engine: &rhai::Engine, value: &Dynamic) -> String {
     let name = engine.map_type_name(value.type_name());
     name.rsplit("::").next().unwrap_or(name).to_string()
-}
-
-/// The targets of the maps, plain and `MAP/`-prefixed.
-fn targets(maps: &[super::handles::MapHandle]) -> Vec<String> {
-    let mut out = vec!["__all__".to_string()];
-    for m in maps {
-        let map = m.read();
-        let mut own = vec!["__all__".to_string()];
-        for (name, config) in &map.containers {
-            if config.is_abstract {
-                continue;
-            }
-            own.push(name.clone());
-            own.extend(config.instances.iter().map(|i| format!("{name}.{i}")));
-        }
-        own.extend(map.groups.keys().cloned());
-        for t in &own {
-            out.push(t.clone());
-            out.push(format!("{}/{t}", map.name));
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
 }

@@ -93,12 +93,13 @@ fn help(v: &Vocabulary, name: Option<&str>) -> Result<String, Error> {
     };
     if TYPES.contains(&name) {
         let mut out = String::new();
-        let props: Vec<&str> = v
+        let mut props: Vec<&str> = v
             .properties
             .iter()
             .filter(|(t, _)| t == name)
             .map(|(_, p)| p.as_str())
             .collect();
+        props.sort_unstable();
         if !props.is_empty() {
             out.push_str(&format!("properties: {}\n", props.join(", ")));
         }

@@ -12,13 +12,17 @@ use rustyline::{Context, Helper};
 
 use super::complete::complete;
 use super::input::{incomplete, parser};
-use crate::script::vocabulary::Vocabulary;
+use crate::script::vocabulary::{Receiver, Vocabulary};
+
+/// What the expression before a `.` is, from the values in scope.
+pub(super) type Receivers = Box<dyn Fn(&[String]) -> Option<Receiver>>;
 
 pub(super) struct ReplHelper {
     /// What is in scope, refreshed after each input.
     pub vocabulary: Rc<RefCell<Option<Vocabulary>>>,
     /// Made on first use: the prompt comes up before anything is looked at.
     pub fill: Box<dyn Fn() -> Vocabulary>,
+    pub receiver: Receivers,
     parser: rhai::Engine,
 }
 
@@ -26,10 +30,12 @@ impl ReplHelper {
     pub(super) fn new(
         vocabulary: Rc<RefCell<Option<Vocabulary>>>,
         fill: Box<dyn Fn() -> Vocabulary>,
+        receiver: Receivers,
     ) -> ReplHelper {
         ReplHelper {
             vocabulary,
             fill,
+            receiver,
             parser: parser(),
         }
     }
@@ -41,7 +47,7 @@ impl Completer for ReplHelper {
     fn complete(&self, line: &str, pos: usize, _: &Context<'_>) -> rustyline::Result<(usize, Vec<String>)> {
         let mut v = self.vocabulary.borrow_mut();
         let v = v.get_or_insert_with(|| (self.fill)());
-        Ok(complete(line, pos, v))
+        Ok(complete(line, pos, v, &*self.receiver))
     }
 }
 

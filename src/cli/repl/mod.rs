@@ -56,7 +56,11 @@ pub(super) fn run(file: Option<&Path>, args: &[String], ui: &Ui) -> Result<(), E
         let interpreter = interpreter.clone();
         Box::new(move || interpreter.borrow().vocabulary())
     };
-    editor.set_helper(Some(ReplHelper::new(vocabulary.clone(), fill)));
+    let receiver = {
+        let interpreter = interpreter.clone();
+        Box::new(move |chain: &[String]| interpreter.borrow().receiver(chain))
+    };
+    editor.set_helper(Some(ReplHelper::new(vocabulary.clone(), fill, receiver)));
     let history = history_path();
     if let Some(path) = &history {
         let _ = editor.load_history(path);

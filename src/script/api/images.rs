@@ -102,7 +102,8 @@ pub(super) fn declared(maps: &[MapHandle]) -> Fallible<Vec<Declared>> {
     Ok(out)
 }
 
-fn to_dynamic(source: &ImageSource) -> Dynamic {
+/// What `m.images.NAME` reads: the DockerFile or the context the image is built from.
+pub(crate) fn to_dynamic(source: &ImageSource) -> Dynamic {
     match source {
         ImageSource::DockerFile(df) => Dynamic::from(df.clone()),
         ImageSource::Context(ctx) => Dynamic::from(ctx.clone()),

@@ -93,21 +93,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
     let s = state.clone();
     engine.register_indexer_get(
         move |ctx: NativeCallContext, m: &mut MapHandle, key: &str| -> Fallible<Dynamic> {
-            match key {
-                "containers" => Ok(Dynamic::from(ContainersHandle { map: m.clone() })),
-                "images" => Ok(Dynamic::from(ImagesHandle { map: m.clone() })),
-                "volumes" | "networks" | "host" | "groups" => Ok(Dynamic::from(EntriesHandle {
-                    map: m.clone(),
-                    kind: static_kind(key),
-                })),
-                _ => {
-                    let v = m
-                        .read()
-                        .get_property(key)
-                        .map_err(|e| raise_one(Problem::new(e, here(&ctx, &s))))?;
-                    Ok(to_dynamic(&v))
-                }
-            }
+            property(m, key).map_err(|e| raise_one(Problem::new(e, here(&ctx, &s))))
         },
     );
     let s = state.clone();
@@ -182,6 +168,29 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
     engine.register_fn("to_string", |m: &mut MapHandle| format!("{m:?}"));
     engine.register_fn("to_debug", |m: &mut MapHandle| format!("{m:?}"));
     engine.register_fn("to_map", |m: &mut MapHandle| to_dynamic(&m.read().to_value()));
+}
+
+/// What `m.KEY` reads besides `name` (a getter): the map's properties, and `images`, the images
+/// it declares.
+pub(crate) fn property_names() -> impl Iterator<Item = &'static str> {
+    crate::model::container_map::PROPERTIES
+        .iter()
+        .copied()
+        .chain(["images"])
+}
+
+/// `m.KEY`: a handle on the entries of `containers`, `images`, `volumes`, `networks`, `host` and
+/// `groups` (they write through), the value of any other property. Reading changes nothing.
+pub(crate) fn property(m: &MapHandle, key: &str) -> Result<Dynamic, crate::model::input::InputError> {
+    Ok(match key {
+        "containers" => Dynamic::from(ContainersHandle { map: m.clone() }),
+        "images" => Dynamic::from(ImagesHandle { map: m.clone() }),
+        "volumes" | "networks" | "host" | "groups" => Dynamic::from(EntriesHandle {
+            map: m.clone(),
+            kind: static_kind(key),
+        }),
+        _ => to_dynamic(&m.read().get_property(key)?),
+    })
 }
 
 fn static_kind(key: &str) -> &'static str {

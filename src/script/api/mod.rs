@@ -10,8 +10,8 @@ mod containers;
 mod dockerfile;
 mod entries;
 mod env;
-mod images;
-mod map;
+pub(crate) mod images;
+pub(crate) mod map;
 mod script_action;
 
 use std::cell::RefCell;
