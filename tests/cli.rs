@@ -1826,13 +1826,21 @@ fn help_lists_every_verb_the_exit_codes_and_an_example_per_verb() {
 
 #[test]
 fn completions_are_printed_for_each_shell() {
-    for (shell, marker) in [
-        ("bash", "complete -F"),
-        ("zsh", "#compdef dmap"),
-        ("fish", "complete -c dmap"),
+    // bash, zsh and fish ask dmap (`tests/completion.rs`); the others list verbs and flags.
+    for (shell, marker, callback) in [
+        ("bash", "complete -F", true),
+        ("zsh", "#compdef dmap", true),
+        ("fish", "complete -c dmap", true),
+        ("elvish", "edit:completion:arg-completer[dmap]", false),
+        ("powershell", "Register-ArgumentCompleter", false),
     ] {
         let out = Test::new().args(["completions", shell]).run();
-        out.success().stdout_has(marker).stdout_has("force-recreate");
+        out.success().stdout_has(marker);
+        if callback {
+            out.stdout_has("dmap __complete -- ");
+        } else {
+            out.stdout_has("force-recreate");
+        }
     }
     Test::new()
         .args(["completions", "tcsh"])

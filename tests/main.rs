@@ -6,6 +6,7 @@
 mod support;
 
 mod cli;
+mod completion;
 mod compose;
 mod compose_config;
 mod compose_v2;

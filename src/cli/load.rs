@@ -33,6 +33,25 @@ pub(super) const DEFAULT_FILES: [&str; 5] = [
     "docker-compose.yml",
 ];
 
+/// The first of `defaults` in the current directory.
+pub(super) fn default_file(defaults: &[&str]) -> Option<PathBuf> {
+    defaults
+        .iter()
+        .map(Path::new)
+        .find(|p| p.is_file())
+        .map(Path::to_path_buf)
+}
+
+/// Whether a verb's first argument is its FILE: anything there but a directory (a pipe or a
+/// device too: its reader says what is wrong), or named like one (`.rhai`, `.yaml`, `.yml`);
+/// else it is a target.
+pub(super) fn named_like_a_file(p: &Path) -> bool {
+    (p.exists() && !p.is_dir())
+        || p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| ["rhai", "yaml", "yml"].iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
 /// Decides a verb's FILE: `dmap -f FILE`; else its first argument, when that is a file (no
 /// directory) or is named
 /// like one (`.rhai`, `.yaml`, `.yml`); else the first of [`DEFAULT_FILES`] in the current
@@ -54,13 +73,6 @@ pub(super) fn decide_file(
     rest: &mut Vec<String>,
     defaults: &[&str],
 ) -> Result<PathBuf, Error> {
-    // Anything there but a directory (a pipe or a device too: its reader says what is wrong).
-    let named_like_a_file = |p: &Path| {
-        (p.exists() && !p.is_dir())
-            || p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| ["rhai", "yaml", "yml"].iter().any(|x| e.eq_ignore_ascii_case(x)))
-    };
     if let Some(given) = given {
         if flag.is_none() && named_like_a_file(&given) {
             return Ok(given);
@@ -70,8 +82,8 @@ pub(super) fn decide_file(
     if let Some(flag) = flag {
         return Ok(flag.to_path_buf());
     }
-    match defaults.iter().map(Path::new).find(|p| p.is_file()) {
-        Some(found) => Ok(found.to_path_buf()),
+    match default_file(defaults) {
+        Some(found) => Ok(found),
         None => Err(Error::Usage {
             message: format!(
                 "no FILE given and none of {} here",

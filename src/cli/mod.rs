@@ -3,6 +3,7 @@
 //! reports.
 
 pub(crate) mod args;
+mod completion;
 mod compose;
 mod converge;
 mod convert;
@@ -24,7 +25,7 @@ use std::ffi::OsString;
 use std::io::Write as _;
 use std::rc::Rc;
 
-use clap::{CommandFactory as _, Parser};
+use clap::Parser;
 
 use crate::model::Origin;
 use crate::script::{Interpreter, Limits};
@@ -330,13 +331,8 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
         Command::Show { json, file, args } => done(inspect::show(json, &file.unwrap_or_default(), &args)),
         Command::Convert { file } => done(convert::convert(&file.unwrap_or_default())),
         Command::Repl { recipe } => done(repl::run(recipe.file.as_deref(), &recipe.args, &ui)),
-        Command::Completions { shell } => {
-            let mut command = Arguments::command();
-            let mut out = std::io::stdout().lock();
-            clap_complete::generate(shell, &mut command, "dmap", &mut out);
-            out.flush().map_err(Error::Output)?;
-            Ok(0)
-        }
+        Command::Completions { shell } => done(completion::script(shell)),
+        Command::Complete { words } => done(completion::complete(&words)),
     }
 }
 
