@@ -111,7 +111,8 @@ pub(super) const RECIPE_DOCS: &[(&str, &[&str])] = documented! {
     /// What an action would do to the targets, and why, as its steps; changes nothing.
     "MappingClient.plan",
     /// State, health, image, ports and uptime of the targets' containers, and what an update
-    /// would change.
+    /// would change, as `dmap status --json` has them: `#{ containers, orphans, leftovers,
+    /// foreign, builds, unreachable, services }`. Changes nothing.
     "MappingClient.status",
     /// `RUN` with a command line, or with the words of a list.
     "DockerFile.run",
