@@ -19,6 +19,7 @@ mod images;
 mod lock;
 mod pull;
 mod readme;
+mod recipe_env;
 mod recreation;
 mod runtime;
 mod scripts;

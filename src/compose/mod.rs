@@ -260,7 +260,8 @@ fn other_service(
     Ok(extends::rebase_paths(found, dir))
 }
 
-fn unset_warning(name: &str) -> String {
+/// Compose's warning about a variable a value refers to that is unset.
+pub(crate) fn unset_warning(name: &str) -> String {
     format!("the `{name}` variable is not set: it defaults to a blank string")
 }
 

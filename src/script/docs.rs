@@ -40,8 +40,9 @@ pub(super) const RECIPE_DOCS: &[(&str, &[&str])] = documented! {
     /// `docker build DIR` sends it (`.dockerignore` applied); options: `dockerfile` (a path in
     /// DIR), `dockerfile_inline`, `args`, `target`, `labels`. `m.images.NAME = ctx` declares it.
     "build_context",
-    /// The value of an environment variable of dmap's process; unset, an error naming it, or
-    /// the fallback given.
+    /// The value of an environment variable: dmap's process's, else the `.env` file's beside
+    /// the main recipe (read as Compose reads it); unset, an error naming it, or the fallback
+    /// given.
     "env",
     /// Runs every integrity check of the map now; all its problems are raised together.
     "ContainerMap.check",

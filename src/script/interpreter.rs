@@ -15,6 +15,7 @@ use super::handles::MapHandle;
 use super::hints::Hints;
 use super::limits::{Limits, OverMemory, TIMED_OUT};
 use super::output::Output;
+use super::recipe_env::RecipeEnv;
 use super::resolver::Resolver;
 use super::sources::Sources;
 use crate::model::ContainerMap;
@@ -98,6 +99,7 @@ impl Interpreter {
             session,
             reporter,
             sources,
+            env: RefCell::new(RecipeEnv::default()),
         });
         api::register(&mut engine, &state);
         Interpreter {
@@ -141,12 +143,10 @@ impl Interpreter {
 
     /// Evaluates a recipe file. `label` is how positions name it.
     pub(crate) fn eval_file(&mut self, path: &Path) -> Result<Evaluation, Error> {
-        let label = path
-            .strip_prefix("./")
-            .unwrap_or(path)
-            .to_string_lossy()
-            .into_owned();
+        let path = path.strip_prefix("./").unwrap_or(path);
+        let label = path.to_string_lossy().into_owned();
         let text = super::input_file::read(path, &label).map_err(Error::from)?;
+        *self.state.env.borrow_mut() = RecipeEnv::beside(path);
         self.eval_text(&label, &text)
     }
 

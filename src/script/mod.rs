@@ -13,6 +13,7 @@ pub(crate) mod interpreter;
 pub(crate) mod limits;
 pub(crate) mod members;
 pub(crate) mod output;
+pub(crate) mod recipe_env;
 pub(crate) mod resolver;
 pub(crate) mod select;
 pub(crate) mod sources;

@@ -23,6 +23,7 @@ use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext};
 use super::convert::to_value;
 use super::error::{origin_at, raise_one, ActionFailure, Problems};
 use super::handles::{ClientHandle, ConfigHandle, ContainersHandle, DockerHandle, EntriesHandle, MapHandle};
+use super::recipe_env::RecipeEnv;
 use super::sources::Sources;
 use crate::dockerfile::Trace;
 use crate::model::{Origin, Problem, Value};
@@ -43,6 +44,8 @@ pub(crate) struct Shared {
     pub reporter: Rc<dyn Reporter>,
     /// The text of the recipes and libraries, to point into object-map literals.
     pub sources: Rc<Sources>,
+    /// What `env(...)` reads besides the process environment: the main recipe's `.env`.
+    pub env: RefCell<RecipeEnv>,
 }
 
 pub(crate) type State = Rc<Shared>;
