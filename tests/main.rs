@@ -27,3 +27,4 @@ mod selftest;
 mod swarm;
 mod terminal;
 mod verbs;
+mod vocabularies;

@@ -1,7 +1,9 @@
 //! One Compose service → one configuration of the map, and the top-level networks → the map's.
-//! Each service key is read once, by the table in [`translate`]: to a field of the
-//! configuration, or to a `create_options` / `host_config` keyword of the option table, or to a
-//! problem that names it (a key dmap can't carry out is never dropped).
+//! Each service key is read once, in [`translate`]: to a field of the configuration, or to a
+//! `create_options` / `host_config` keyword of the option table, or to a problem that names it
+//! (a key dmap can't carry out is never dropped). Where a key that is no container field of
+//! its name goes is the model's table of Compose's spellings (`model::compose_keys`): the keys
+//! it takes as they are are placed by it, the others converted here first.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,6 +15,7 @@ use super::values::{
     capabilities, deploy, environment, extra_hosts, healthcheck, key_values, links, logging, nano_cpus,
     numbered, ulimits,
 };
+use crate::model::compose_keys::{self, Place};
 use crate::model::{ContainerConfig, ContainerMap, Problem, Value};
 use crate::yaml::YamlDocument;
 
@@ -25,56 +28,6 @@ pub(super) struct Context<'a> {
     pub read: &'a dyn Fn(&Path) -> Result<String, String>,
     pub top: &'a BTreeMap<String, Value>,
 }
-
-/// Service keys that become a `create_options` keyword of the same meaning (name in Compose,
-/// name in the option table).
-const CREATE: [(&str, &str); 11] = [
-    ("command", "command"),
-    ("entrypoint", "entrypoint"),
-    ("working_dir", "working_dir"),
-    ("user", "user"),
-    ("hostname", "hostname"),
-    ("domainname", "domainname"),
-    ("tty", "tty"),
-    ("stdin_open", "stdin_open"),
-    ("platform", "platform"),
-    ("runtime", "runtime"),
-    ("mac_address", "mac_address"),
-];
-
-/// Service keys that become a `host_config` keyword.
-const HOST: [(&str, &str); 30] = [
-    ("privileged", "privileged"),
-    ("read_only", "read_only"),
-    ("init", "init"),
-    ("dns", "dns"),
-    ("dns_search", "dns_search"),
-    ("dns_opt", "dns_opt"),
-    ("group_add", "group_add"),
-    ("security_opt", "security_opt"),
-    ("shm_size", "shm_size"),
-    ("mem_limit", "mem_limit"),
-    ("memswap_limit", "memswap_limit"),
-    ("mem_reservation", "mem_reservation"),
-    ("mem_swappiness", "mem_swappiness"),
-    ("oom_kill_disable", "oom_kill_disable"),
-    ("oom_score_adj", "oom_score_adj"),
-    ("pids_limit", "pids_limit"),
-    ("cpu_shares", "cpu_shares"),
-    ("cpu_period", "cpu_period"),
-    ("cpu_quota", "cpu_quota"),
-    ("cpu_rt_runtime", "cpu_rt_runtime"),
-    ("cpu_rt_period", "cpu_rt_period"),
-    ("cpuset", "cpuset_cpus"),
-    ("pid", "pid_mode"),
-    ("ipc", "ipc_mode"),
-    ("userns_mode", "userns_mode"),
-    ("uts", "uts_mode"),
-    ("cgroup_parent", "cgroup_parent"),
-    ("devices", "devices"),
-    ("device_cgroup_rules", "device_cgroup_rules"),
-    ("storage_opt", "storage_opt"),
-];
 
 /// Keys read elsewhere or on purpose without effect on the Engine.
 const READ_ELSEWHERE: [&str; 1] = ["profiles"];
@@ -136,17 +89,43 @@ pub(super) fn translate(
             origin(&[key]),
         ));
     };
+    // Compose's `k`, converted to `value`, where the table of Compose's spellings places it.
+    let place = |config: &mut ContainerConfig,
+                 create: &mut BTreeMap<String, Value>,
+                 host: &mut BTreeMap<String, Value>,
+                 k: &str,
+                 value: Value,
+                 problems: &mut Vec<Problem>| {
+        match compose_keys::get(k).map(|e| e.places) {
+            Some([Place::Field(field)]) => set(config, field, value, &[k], problems),
+            Some([p @ Place::Option(option)]) => {
+                let options = if p.mapping() == Some("create_options") {
+                    create
+                } else {
+                    host
+                };
+                options.insert((*option).to_string(), value);
+            }
+            _ => problems.push(Problem::new(
+                format!("internal error, this may indicate a bug in dmap: no one place for Compose's `{k}`"),
+                origin(&[k]),
+            )),
+        }
+    };
     for (key, value) in fields {
         let k = key.as_str();
         if k.starts_with("x-") || READ_ELSEWHERE.contains(&k) || value.is_null() {
             continue;
         }
-        if let Some((_, option)) = CREATE.iter().find(|(c, _)| *c == k) {
-            create.insert((*option).to_string(), value.clone());
-            continue;
-        }
-        if let Some((_, option)) = HOST.iter().find(|(c, _)| *c == k) {
-            host.insert((*option).to_string(), value.clone());
+        if compose_keys::get(k).is_some_and(|e| e.as_is) {
+            place(
+                &mut config,
+                &mut create,
+                &mut host,
+                k,
+                value.clone(),
+                &mut problems,
+            );
             continue;
         }
         match k {
@@ -155,11 +134,12 @@ pub(super) fn translate(
             "stop_signal" => set(&mut config, "stop_signal", value.clone(), &[k], &mut problems),
             // whole seconds, cut as Compose cuts them (`1500ms` is 1)
             "stop_grace_period" => match crate::model::duration::parse_seconds(value) {
-                Ok(s) => set(
+                Ok(s) => place(
                     &mut config,
-                    "stop_timeout",
+                    &mut create,
+                    &mut host,
+                    k,
                     Value::Int(s.floor() as i64),
-                    &[k],
                     &mut problems,
                 ),
                 Err(e) => fail(k, e.to_string(), &mut problems),
@@ -173,54 +153,26 @@ pub(super) fn translate(
                 Ok(v) => set(&mut config, "healthcheck", v, &[k], &mut problems),
                 Err(why) => fail(k, why, &mut problems),
             },
-            "restart" => {
-                host.insert("restart_policy".into(), value.clone());
+            "cpus" | "extra_hosts" | "ulimits" | "logging" | "cap_add" | "cap_drop" | "sysctls"
+            | "labels" => {
+                let converted = match k {
+                    "cpus" => nano_cpus(value).map(Value::Int),
+                    "extra_hosts" => extra_hosts(value),
+                    "ulimits" => ulimits(value),
+                    "logging" => logging(value),
+                    "cap_add" | "cap_drop" => capabilities(value),
+                    _ => key_values(value, k).map(Value::Map),
+                };
+                match converted {
+                    Ok(v) => place(&mut config, &mut create, &mut host, k, v, &mut problems),
+                    Err(why) => fail(k, why, &mut problems),
+                }
             }
-            "cpus" => match nano_cpus(value) {
-                Ok(n) => {
-                    host.insert("nano_cpus".into(), Value::Int(n));
-                }
-                Err(why) => fail(k, why, &mut problems),
-            },
-            "extra_hosts" => match extra_hosts(value) {
-                Ok(v) => {
-                    host.insert("extra_hosts".into(), v);
-                }
-                Err(why) => fail(k, why, &mut problems),
-            },
-            "ulimits" => match ulimits(value) {
-                Ok(v) => {
-                    host.insert("ulimits".into(), v);
-                }
-                Err(why) => fail(k, why, &mut problems),
-            },
-            "logging" => match logging(value) {
-                Ok(v) => {
-                    host.insert("log_config".into(), v);
-                }
-                Err(why) => fail(k, why, &mut problems),
-            },
-            "tmpfs" => {
-                host.insert("tmpfs".into(), value.clone());
+            // docker-map's `user` field is also the owner attached volumes are prepared with;
+            // Compose's is the container's user only
+            "user" => {
+                create.insert("user".into(), value.clone());
             }
-            "cap_add" | "cap_drop" => match capabilities(value) {
-                Ok(v) => {
-                    host.insert(k.to_string(), v);
-                }
-                Err(why) => fail(k, why, &mut problems),
-            },
-            "sysctls" => match key_values(value, "sysctls") {
-                Ok(v) => {
-                    host.insert("sysctls".into(), Value::Map(v));
-                }
-                Err(why) => fail(k, why, &mut problems),
-            },
-            "labels" => match key_values(value, "labels") {
-                Ok(v) => {
-                    create.insert("labels".into(), Value::Map(v));
-                }
-                Err(why) => fail(k, why, &mut problems),
-            },
             "environment" | "env_file" => {}
             "ports" => match ports::published(value) {
                 Ok(mut v) => exposes.append(&mut v),
@@ -288,7 +240,12 @@ pub(super) fn translate(
                 &mut problems,
             ),
             other => problems.push(Problem::new(
-                format!("service `{sname}`: unknown field `{other}` of a Compose service"),
+                format!(
+                    "service `{sname}`: unknown field `{other}` of a Compose service{}",
+                    compose_keys::compose_spelling(other)
+                        .map(|hint| format!(" ({hint})"))
+                        .unwrap_or_default()
+                ),
                 origin(&[other]),
             )),
         }

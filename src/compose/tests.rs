@@ -7,15 +7,15 @@ use std::path::{Path, PathBuf};
 use super::*;
 
 struct Project {
-    text: &'static str,
+    text: String,
     env: HashMap<&'static str, &'static str>,
     files: HashMap<PathBuf, &'static str>,
 }
 
 impl Project {
-    fn new(text: &'static str) -> Project {
+    fn new(text: &str) -> Project {
         Project {
-            text,
+            text: text.to_string(),
             env: HashMap::new(),
             files: HashMap::new(),
         }
@@ -41,7 +41,7 @@ impl Project {
         };
         load(&Source {
             label: "compose.yaml",
-            text: self.text,
+            text: &self.text,
             dir: Path::new("/p/shop"),
             env: &env,
             read: &read,
@@ -295,5 +295,117 @@ fn a_service_extended_from_another_directory_keeps_its_relative_paths() {
     assert_eq!(
         app.create_options["environment"].to_string(),
         r#"#{ FROM_LIB: "1" }"#
+    );
+}
+
+/// Every key of the model's table of Compose's spellings lands where the table says, so the
+/// hints that read it (`restart` is `host_config`'s `restart_policy`) say what Compose does.
+#[test]
+fn every_compose_spelling_lands_where_the_model_table_says() {
+    use crate::model::compose_keys::{Place, COMPOSE_KEYS};
+    // (key, a value of it in YAML)
+    let samples = [
+        ("command", "sleep 1"),
+        ("entrypoint", "[sh, -c]"),
+        ("working_dir", "/srv"),
+        ("hostname", "h"),
+        ("domainname", "example.com"),
+        ("tty", "true"),
+        ("stdin_open", "true"),
+        ("platform", "linux/amd64"),
+        ("runtime", "runc"),
+        ("mac_address", "02:42:ac:11:00:02"),
+        ("privileged", "true"),
+        ("read_only", "true"),
+        ("init", "true"),
+        ("dns", "[1.1.1.1]"),
+        ("dns_search", "[example.com]"),
+        ("dns_opt", "[\"ndots:2\"]"),
+        ("group_add", "[audio]"),
+        ("security_opt", "[no-new-privileges]"),
+        ("shm_size", "64m"),
+        ("mem_limit", "64m"),
+        ("memswap_limit", "128m"),
+        ("mem_reservation", "32m"),
+        ("mem_swappiness", "10"),
+        ("oom_kill_disable", "true"),
+        ("oom_score_adj", "100"),
+        ("pids_limit", "10"),
+        ("cpu_shares", "512"),
+        ("cpu_period", "100000"),
+        ("cpu_quota", "50000"),
+        ("cpu_rt_runtime", "1000"),
+        ("cpu_rt_period", "1000000"),
+        ("cpuset", "\"0\""),
+        ("pid", "host"),
+        ("ipc", "host"),
+        ("userns_mode", "host"),
+        ("uts", "host"),
+        ("cgroup_parent", "p"),
+        ("devices", "[\"/dev/null:/dev/null\"]"),
+        ("device_cgroup_rules", "[\"c 1:3 mr\"]"),
+        ("storage_opt", "{size: 1G}"),
+        ("restart", "always"),
+        ("tmpfs", "[/run]"),
+        ("cpus", "0.5"),
+        ("extra_hosts", "[\"h:10.0.0.1\"]"),
+        ("ulimits", "{nofile: 1024}"),
+        ("logging", "{driver: json-file}"),
+        ("cap_add", "[NET_ADMIN]"),
+        ("cap_drop", "[ALL]"),
+        ("sysctls", "{net.core.somaxconn: 1024}"),
+        ("labels", "{a: b}"),
+        ("environment", "{A: b}"),
+        ("env_file", "web.env"),
+        ("ports", "[\"8080:80\"]"),
+        ("expose", "[\"80\"]"),
+        ("volumes", "[\"/data\"]"),
+        ("stop_grace_period", "10s"),
+        ("scale", "2"),
+    ];
+    for entry in COMPOSE_KEYS {
+        let (_, value) = samples
+            .iter()
+            .find(|(k, _)| *k == entry.key)
+            .unwrap_or_else(|| panic!("no sample value of `{}`", entry.key));
+        let text = format!("services:\n  s:\n    image: x\n    {}: {value}\n", entry.key);
+        let map = Project::new(&text).file("web.env", "A=b\n").map();
+        let config = &map.containers["s"];
+        let landed = entry.places.iter().any(|place| match place {
+            Place::Field(field) => {
+                config.get_field(field).unwrap()
+                    != crate::model::ContainerConfig::default().get_field(field).unwrap()
+            }
+            Place::Option(option) => {
+                let options = if place.mapping() == Some("create_options") {
+                    &config.create_options
+                } else {
+                    &config.host_config
+                };
+                options.contains_key(*option)
+            }
+        });
+        assert!(
+            landed,
+            "`{}: {value}` is not in {:?}: {config:#?}",
+            entry.key, entry.places
+        );
+    }
+}
+
+#[test]
+fn docker_map_spellings_in_a_compose_file_are_answered_with_compose_keys() {
+    let problems = Project::new(
+        "services:\n  app:\n    image: a\n    restart_policy: always\n    exposes: [80]\n    instances: [a, b]\n    host_config: {}\n",
+    )
+    .problems();
+    assert_eq!(
+        problems,
+        [
+            "service `app`: unknown field `restart_policy` of a Compose service (docker-map's spelling: did you mean `restart`?) (compose.yaml: services.app.restart_policy (line 4))",
+            "service `app`: unknown field `exposes` of a Compose service (docker-map's spelling: did you mean `ports` or `expose`?) (compose.yaml: services.app.exposes (line 5))",
+            "service `app`: unknown field `instances` of a Compose service (docker-map's spelling: did you mean `scale`?) (compose.yaml: services.app.instances (line 6))",
+            "service `app`: unknown field `host_config` of a Compose service (compose.yaml: services.app.host_config (line 7))",
+        ]
     );
 }

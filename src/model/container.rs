@@ -68,6 +68,25 @@ const LIST_FIELDS: [&str; 11] = [
     "exec_commands",
 ];
 
+/// An unknown field, `value` when it is being set: a Compose service key is answered with
+/// docker-map's field or keyword for it (with the value, when docker-map takes it as it is),
+/// anything else with the closest field.
+fn unknown_field(field: &str, value: Option<&Value>) -> InputError {
+    let what = "container field".to_string();
+    match super::compose_keys::docker_map_spelling(field, value) {
+        Some(hint) => InputError::OtherSpelling {
+            what,
+            name: field.to_string(),
+            hint,
+        },
+        None => InputError::Unknown {
+            what,
+            name: field.to_string(),
+            suggestion: super::suggest::closest(field, FIELDS).map(str::to_string),
+        },
+    }
+}
+
 /// A container name the Engine takes: `[A-Za-z0-9][A-Za-z0-9_.-]*`.
 fn engine_container_name(value: &Value) -> InputResult<Option<String>> {
     let Some(text) = opt_string(value, "a container name")? else {
@@ -166,15 +185,11 @@ impl ContainerConfig {
 
     /// Canonical field name, or an error naming the unknown one (with a suggestion).
     pub(crate) fn field_name(field: &str) -> Result<&'static str, InputError> {
-        FIELDS
-            .iter()
-            .copied()
-            .find(|f| *f == field)
-            .ok_or_else(|| InputError::Unknown {
-                what: "container field".to_string(),
-                name: field.to_string(),
-                suggestion: super::suggest::closest(field, FIELDS).map(str::to_string),
-            })
+        Self::known_field(field).ok_or_else(|| unknown_field(field, None))
+    }
+
+    fn known_field(field: &str) -> Option<&'static str> {
+        FIELDS.iter().copied().find(|f| *f == field)
     }
 
     /// Where `field` was set, else where the configuration was created.
@@ -185,7 +200,7 @@ impl ContainerConfig {
     /// Sets one field from an input value, converting every shorthand; the value replaces what
     /// was there.
     pub(crate) fn set_field(&mut self, field: &str, value: &Value, origin: Origin) -> InputResult<()> {
-        let field = Self::field_name(field)?;
+        let field = Self::known_field(field).ok_or_else(|| unknown_field(field, Some(value)))?;
         self.set_parsed(field, value)
             .map_err(|e| e.within(format!("`{field}`")))?;
         self.field_origins.insert(field, origin);

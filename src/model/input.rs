@@ -23,6 +23,14 @@ pub(crate) enum InputError {
         name: String,
         suggestion: Option<String>,
     },
+    /// A name of another vocabulary (a Compose service key in a docker-map configuration, or
+    /// the other way round); `hint` says what it is called here.
+    #[error("unknown {what} `{name}` ({hint})")]
+    OtherSpelling {
+        what: String,
+        name: String,
+        hint: String,
+    },
     /// A name outside the spec's grammar.
     #[error("invalid {what} name `{name}`: names start with a letter or digit and contain only letters, digits, `_` and `-`")]
     InvalidName { what: String, name: String },

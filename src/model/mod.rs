@@ -3,6 +3,7 @@
 
 pub(crate) mod check;
 pub(crate) mod client;
+pub(crate) mod compose_keys;
 pub(crate) mod container;
 pub(crate) mod container_map;
 pub(crate) mod depends_on;

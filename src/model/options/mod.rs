@@ -345,6 +345,17 @@ pub(crate) fn beyond_limits(options: &BTreeMap<String, Value>) -> Vec<(&'static 
         .collect()
 }
 
+/// The keyword a Compose service key `key` becomes, when the mapping accepts it (`restart` is
+/// `restart_policy`).
+fn compose_spelling(key: &str, with_create: bool) -> Option<&'static str> {
+    match super::compose_keys::get(key)?.places {
+        [super::compose_keys::Place::Option(option)] => {
+            accepted(with_create).any(|d| d.key == *option).then_some(*option)
+        }
+        _ => None,
+    }
+}
+
 /// Checks and normalises `create_options` (`with_create`) or `host_config`: every keyword known,
 /// every value of its shape (the Engine's limits are checked with the map: [`beyond_limits`]).
 pub(crate) fn parse(value: &Value, with_create: bool) -> InputResult<BTreeMap<String, Value>> {
@@ -368,7 +379,8 @@ pub(crate) fn parse(value: &Value, with_create: bool) -> InputResult<BTreeMap<St
             .ok_or_else(|| InputError::Unknown {
                 what: format!("{what} key"),
                 name: key.clone(),
-                suggestion: super::suggest::closest(key, accepted(with_create).map(|d| d.key))
+                suggestion: compose_spelling(key, with_create)
+                    .or_else(|| super::suggest::closest(key, accepted(with_create).map(|d| d.key)))
                     .map(str::to_string),
             })?;
         let normalised = def
