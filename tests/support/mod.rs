@@ -10,6 +10,7 @@ pub(crate) mod bed;
 pub(crate) mod compose;
 pub(crate) mod harness;
 pub(crate) mod recipe;
+pub(crate) mod registry;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
