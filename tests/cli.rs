@@ -1415,7 +1415,7 @@ m
         .run()
         .failure()
         .stderr(&unindent(r#"
-            error: library `acme/naming` not found (next to the importing file, in the stdlib); the stdlib has `dmap/files`, `dmap/packages`, `dmap/shell`, `dmap/users`
+            error: library `acme/naming` not found (next to the importing file, in the stdlib); the stdlib has `dmap/busybox`, `dmap/files`, `dmap/packages`, `dmap/shell`, `dmap/users`
               --> main.rhai:1:8
                |
              1 | import "acme/naming" as naming;
@@ -1445,7 +1445,7 @@ fn unknown_import_names_the_library_and_where_it_looked() {
     check("imp.rhai", recipe)
         .failure()
         .stderr(&unindent(r#"
-            error: library `nowhere/lib` not found (next to the importing file, in the stdlib); the stdlib has `dmap/files`, `dmap/packages`, `dmap/shell`, `dmap/users`
+            error: library `nowhere/lib` not found (next to the importing file, in the stdlib); the stdlib has `dmap/busybox`, `dmap/files`, `dmap/packages`, `dmap/shell`, `dmap/users`
               --> imp.rhai:1:8
                |
              1 | import "nowhere/lib" as x;
@@ -1457,7 +1457,7 @@ fn unknown_import_names_the_library_and_where_it_looked() {
         .run()
         .failure()
         .stderr(&unindent(r#"
-            error: library `nowhere/lib` not found (next to the importing file, on DMAP_PATH, in the stdlib); the stdlib has `dmap/files`, `dmap/packages`, `dmap/shell`, `dmap/users`
+            error: library `nowhere/lib` not found (next to the importing file, on DMAP_PATH, in the stdlib); the stdlib has `dmap/busybox`, `dmap/files`, `dmap/packages`, `dmap/shell`, `dmap/users`
               --> imp.rhai:1:8
                |
              1 | import "nowhere/lib" as x;

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::support::harness::Test;
+use crate::support::harness::{unindent, Test};
 
 /// `dmap ARGS` in the repository, which must succeed; its stdout.
 #[track_caller]
@@ -101,10 +101,11 @@ m
 }
 
 /// The README's first command: `dmap run scripts/demo.rhai` builds the demo's image FROM scratch
-/// (no registry), brings its four containers up and serves the page; again, it changes nothing.
+/// around this machine's static busybox (no registry), brings its four containers up and serves
+/// the page; again, it changes nothing.
 #[test]
 fn the_demo_builds_its_image_brings_the_stack_up_and_then_changes_nothing() {
-    use crate::support::recipe::{free_port, http_get, Leftovers};
+    use crate::support::recipe::{free_port, Leftovers};
     let t = crate::support::DockerTest::new("demo");
     let _built = Leftovers {
         images: vec![format!("{}-busybox:latest", t.name)],
@@ -116,11 +117,17 @@ fn the_demo_builds_its_image_brings_the_stack_up_and_then_changes_nothing() {
     let run = || {
         Test::in_dir(env!("CARGO_MANIFEST_DIR"))
             .engine()
+            .env_remove("DMAP_DEMO_BUSYBOX")
+            .env_remove("DMAP_DEMO_BASE")
             .args(["run", "scripts/demo.rhai", &port, &t.name])
             .run()
     };
     let out = run();
     out.success();
+    assert_eq!(
+        out.stdout, "demo image: FROM scratch around the static /bin/busybox of this machine\n",
+        "{out}"
+    );
     assert!(
         out.stderr.contains(&format!(
             "  build {}-busybox:latest: image `{}-busybox`: absent",
@@ -128,6 +135,54 @@ fn the_demo_builds_its_image_brings_the_stack_up_and_then_changes_nothing() {
         )),
         "{out}"
     );
+    assert_the_demo_runs(&t, &port);
+    let again = run();
+    again.success();
+    assert_eq!(again.stderr, "  up to date\n", "{again}");
+}
+
+/// On a machine without a static busybox, the demo builds FROM the Docker Hub's `busybox`: here
+/// `DMAP_DEMO_BUSYBOX` is empty (no static busybox), and `DMAP_DEMO_BASE` names the image in a
+/// local registry standing in for the Hub (the busybox fixture, FROM scratch around the static
+/// busybox, pushed there and absent from the Engine), so the build has to pull it.
+#[test]
+fn without_a_static_busybox_the_demo_pulls_a_busybox_base_and_comes_up() {
+    use crate::support::recipe::{free_port, Leftovers};
+    use crate::support::registry::{image_present, push_fixture, Registry, RemoveTag};
+    let registry = Registry::start();
+    let t = crate::support::DockerTest::new("demo-pull");
+    let repository = format!("{}/{}/busybox", registry.host(), t.name);
+    let base = format!("{repository}:1.37.0");
+    // Dropped after the containers and the demo's image: the pulled base's tag.
+    let _pulled = RemoveTag(base.clone());
+    let _built = Leftovers {
+        images: vec![format!("{}-busybox:latest", t.name)],
+        volumes: Vec::new(),
+    };
+    let t = t;
+    push_fixture(&repository, "1.37.0");
+    assert!(!image_present(&base), "{base} is still tagged locally");
+    let port = free_port().to_string();
+    let out = Test::in_dir(env!("CARGO_MANIFEST_DIR"))
+        .engine()
+        .env("DMAP_DEMO_BUSYBOX", "")
+        .env("DMAP_DEMO_BASE", &base)
+        .args(["run", "scripts/demo.rhai", &port, &t.name])
+        .timeout(std::time::Duration::from_secs(180))
+        .run();
+    out.success();
+    assert_eq!(
+        out.stdout,
+        format!("demo image: FROM {base}, pulled when missing (DMAP_DEMO_BUSYBOX is empty)\n"),
+        "{out}"
+    );
+    assert!(image_present(&base), "the build did not pull {base}\n{out}");
+    assert_the_demo_runs(&t, &port);
+}
+
+/// The demo's four containers run, and web serves the page on `port`.
+#[track_caller]
+fn assert_the_demo_runs(t: &crate::support::DockerTest, port: &str) {
     let rt = crate::support::runtime();
     rt.block_on(async {
         let mut running: Vec<String> = t
@@ -144,10 +199,58 @@ fn the_demo_builds_its_image_brings_the_stack_up_and_then_changes_nothing() {
             .collect();
         assert_eq!(running, want);
     });
-    assert!(http_get(port.parse().expect("port")).contains("Hello from the dmap demo"));
-    let again = run();
-    again.success();
-    assert_eq!(again.stderr, "  up to date\n", "{again}");
+    let page = crate::support::recipe::http_get(port.parse().expect("port"));
+    assert!(page.contains("Hello from the dmap demo"), "{page}");
+}
+
+/// `dmap/busybox` builds FROM scratch around a static busybox (the Docker tests need Debian's
+/// busybox-static at /bin/busybox), else from the image given.
+#[test]
+fn stdlib_busybox_chooses_the_static_busybox_else_the_image() {
+    let dir = Test::new().file(
+        "b.rhai",
+        r#"
+import "dmap/busybox" as busybox;
+let dynamic = "/bin/sh";    // Debian's dash links the C library
+for host in ["/bin/busybox", dynamic, "", "/nonexistent"] {
+    print(`${host}: ${busybox::base(host, "busybox:1.37.0")}`);
+}
+let m = container_map("b");
+m.images.s = busybox::dockerfile(busybox::base("/bin/busybox", "busybox:1.37.0"), "/bin/busybox");
+m.images.p = busybox::dockerfile(busybox::base("", "busybox:1.37.0"), "");
+m
+"#,
+    );
+    dir.clone()
+        .args(["check", "b.rhai"])
+        .run()
+        .success()
+        // `check` keeps stdout for its report: the recipe's output is on stderr
+        .stderr(&unindent(
+            "
+            /bin/busybox: scratch
+            /bin/sh: busybox:1.37.0
+            : busybox:1.37.0
+            /nonexistent: busybox:1.37.0
+            ",
+        ));
+    let out = dir.args(["dockerfile", "b.rhai"]).run();
+    out.success();
+    let instructions: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    assert_eq!(
+        instructions,
+        [
+            "FROM busybox:1.37.0",
+            "FROM scratch",
+            "ADD /bin/busybox /bin/busybox",
+            "RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]",
+        ],
+        "{out}"
+    );
 }
 
 /// Each template writes one RUN line, exactly so (the image tests run them in a real build).

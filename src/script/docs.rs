@@ -44,6 +44,10 @@ pub(super) const RECIPE_DOCS: &[(&str, &[&str])] = documented! {
     /// the main recipe (read as Compose reads it); unset, an error naming it, or the fallback
     /// given.
     "env",
+    /// Whether PATH (relative to the calling file) is a statically linked executable of this
+    /// machine (an ELF executable that names no program interpreter): one an image `FROM
+    /// scratch` can run, as Debian's busybox-static; false for anything else or nothing there.
+    "is_static_executable",
     /// Runs every integrity check of the map now; all its problems are raised together.
     "ContainerMap.check",
     /// Merges another map, or an object map in the dict layout, into this one, by docker-map's

@@ -17,6 +17,7 @@ pub(crate) mod recipe_env;
 pub(crate) mod resolver;
 pub(crate) mod select;
 pub(crate) mod sources;
+pub(crate) mod static_executable;
 pub(crate) mod stdlib;
 pub(crate) mod vocabulary;
 

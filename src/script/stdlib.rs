@@ -3,6 +3,7 @@
 
 /// The shared libraries under stdlib/, by import name.
 const STDLIB: &[(&str, &str)] = &[
+    ("dmap/busybox", include_str!("../../stdlib/dmap/busybox.rhai")),
     ("dmap/files", include_str!("../../stdlib/dmap/files.rhai")),
     ("dmap/packages", include_str!("../../stdlib/dmap/packages.rhai")),
     ("dmap/shell", include_str!("../../stdlib/dmap/shell.rhai")),

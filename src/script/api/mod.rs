@@ -10,6 +10,7 @@ mod containers;
 mod dockerfile;
 mod entries;
 mod env;
+mod host;
 pub(crate) mod images;
 pub(crate) mod map;
 mod script_action;
@@ -141,6 +142,7 @@ pub(crate) fn register(engine: &mut Engine, state: &State) {
     actions::register(engine, state);
     script_action::register(engine, state);
     env::register(engine, state);
+    host::register(engine, state);
     dockerfile::register(engine, state);
     images::register(engine, state);
 }
