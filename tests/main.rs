@@ -14,6 +14,7 @@ mod convergence;
 mod convert;
 mod depends_on;
 mod engines;
+mod gallery;
 mod habits;
 mod images;
 mod lock;

@@ -1,0 +1,211 @@
+//! The gallery in scripts/, run against the real Engines as a user runs it: the stack, the Compose
+//! file a recipe extends, the migration job, the map over two Engines (the test bed's engine2)
+//! and the Swarm deployment (the bed's two-node Swarm). Each runs under its own map name and is
+//! taken down again, also when the test fails.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::bed::{engine2, engine3, load_images};
+use crate::support::harness::{Output, Test};
+use crate::support::recipe::{free_port, http_get};
+use crate::support::{busybox_image, runtime, DockerTest};
+
+fn scripts() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts")
+}
+
+/// `dmap ARGS` in scripts/ against the Engine, with `env` set.
+fn dmap(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut t = Test::in_dir(scripts()).engine().args(args.to_vec());
+    for (k, v) in env {
+        t = t.env(k, v);
+    }
+    t.run()
+}
+
+/// Runs `dmap down --volumes ARGS` when dropped: what a script brought up on other Engines goes
+/// too (the `DockerTest` sweeps only the local one).
+struct Down {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+impl Down {
+    fn new(args: &[&str], env: &[(&str, &str)]) -> Down {
+        Down {
+            args: args.iter().map(|s| s.to_string()).collect(),
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+}
+
+impl Drop for Down {
+    fn drop(&mut self) {
+        let mut args = vec!["down".to_string(), "--volumes".to_string()];
+        args.extend(self.args.clone());
+        let mut t = Test::in_dir(scripts()).engine().args(args);
+        for (k, v) in &self.env {
+            t = t.env(k, v);
+        }
+        let out = t.spawn().finish();
+        if out.code != Some(0) && !std::thread::panicking() {
+            panic!("down failed\n{out}");
+        }
+    }
+}
+
+fn names(t: &DockerTest) -> Vec<String> {
+    let mut v: Vec<String> = runtime()
+        .block_on(t.containers())
+        .iter()
+        .filter_map(|c| {
+            c.names
+                .as_ref()?
+                .first()
+                .map(|n| n.trim_start_matches('/').to_string())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_stack_serves_through_three_templated_images_and_converges_once() {
+    let t = DockerTest::new("gallery_stack");
+    let port = free_port().to_string();
+    let args = ["stack.rhai", "-a", &port, "-a", &t.name];
+    let _down = Down::new(&args, &[]);
+    let mut up = vec!["up", "--wait"];
+    up.extend(args);
+    dmap(&up, &[]).success();
+    assert!(http_get(port.parse().unwrap()).contains("<a href=\"http://app:8000/\">app</a>"));
+    let rt = runtime();
+    assert_eq!(
+        rt.block_on(t.exec_output(&format!("{}.web", t.name), &["wget", "-qO-", "http://app:8000/"])),
+        (0, "rows: 3\n".to_string()),
+        "app serves what it read from db"
+    );
+    let mut plan = vec!["plan"];
+    plan.extend(args);
+    let out = dmap(&plan, &[]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (Some(0), "up to date\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_compose_file_extended_by_a_recipe_keeps_composes_names() {
+    let t = DockerTest::new("gallery_compose");
+    let port = free_port().to_string();
+    let env = [("WEB_PORT", port.as_str())];
+    let args = ["compose-extended/extend.rhai", "-a", &t.name];
+    let _down = Down::new(&args, &env);
+    let mut up = vec!["up", "--wait"];
+    up.extend(args);
+    dmap(&up, &env).success();
+    let p = &t.name;
+    assert_eq!(
+        names(&t),
+        [
+            format!("{p}-reader-alice-1"),
+            format!("{p}-reader-bob-1"),
+            format!("{p}-web-1"),
+            format!("{p}-writer-1"),
+        ]
+    );
+    let page = http_get(port.parse().unwrap());
+    assert!(page.contains("UTC"), "the writer's date is served\n{page}");
+}
+
+#[test]
+fn the_migration_runs_once_before_the_app_and_again_as_a_job() {
+    let t = DockerTest::new("gallery_migrate");
+    let args = ["migrate.rhai", "-a", &t.name];
+    let _down = Down::new(&args, &[]);
+    // `dmap run`: up (db, the one-shot migration, app) and the script action.
+    let out = Test::in_dir(scripts())
+        .engine()
+        .args(["run", "migrate.rhai", &t.name])
+        .run();
+    out.success();
+    assert_eq!(
+        out.stdout, "schema status (exit code 0): 2 applied: 001-users.sql 002-names.sql\n",
+        "{out}"
+    );
+    // A one-off job of the same configuration: its output, its exit code, gone afterwards.
+    let mut job = vec!["job"];
+    job.extend(args);
+    job.extend(["migrate", "--", "sh", "-c", "sh /migrations/apply.sh; exit 4"]);
+    let out = dmap(&job, &[]);
+    assert_eq!(out.code, Some(4), "{out}");
+    assert_eq!(out.stdout, "", "nothing left to apply\n{out}");
+    assert!(!names(&t).iter().any(|n| n.contains("-run-")), "{:?}", names(&t));
+    let mut plan = vec!["plan"];
+    plan.extend(args);
+    let out = dmap(&plan, &[]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (Some(0), "up to date\n"),
+        "the one-shot is not run again\n{out}"
+    );
+}
+
+#[test]
+fn a_map_over_two_engines_runs_each_configuration_where_it_says() {
+    let t = DockerTest::new("gallery_two");
+    let edge = engine2();
+    let env = [("DMAP_EDGE_ENGINE", edge.host.as_str())];
+    let args = ["two-engines.rhai", "-a", &t.name];
+    let _down = Down::new(&args, &env);
+    let mut up = vec!["up"];
+    up.extend(args);
+    dmap(&up, &env).success();
+    assert_eq!(
+        names(&t),
+        [format!("{}.front", t.name), format!("{}.store", t.name)]
+    );
+    let mut status = vec!["status", "--json"];
+    status.extend(args);
+    let out = dmap(&status, &env);
+    out.success();
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let on_edge: Vec<&str> = doc["containers"]
+        .as_array()
+        .expect("containers")
+        .iter()
+        .filter(|c| c["client"] == "edge" && c["state"] == "running")
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(on_edge, [format!("{}.front", t.name)], "{doc:#}");
+}
+
+#[test]
+fn the_swarm_deployment_runs_services_with_their_replicas() {
+    let t = DockerTest::new("gallery_swarm");
+    let (manager, worker) = (engine2(), engine3());
+    let image = busybox_image();
+    load_images(&manager, &[&image]);
+    load_images(&worker, &[&image]);
+    let env = [
+        ("DMAP_SWARM_MANAGER", manager.host.as_str()),
+        ("DMAP_SWARM_IMAGE", image.as_str()),
+    ];
+    let args = ["swarm.rhai", "-a", &t.name];
+    let _down = Down::new(&args, &env);
+    let mut up = vec!["up"];
+    up.extend(args);
+    dmap(&up, &env).success();
+    let mut status = vec!["status", "--json"];
+    status.extend(args);
+    let out = dmap(&status, &env);
+    out.success();
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let services = doc["services"].as_array().cloned().unwrap_or_default();
+    let api = services
+        .iter()
+        .find(|s| s["name"] == format!("{}_api", t.name).as_str())
+        .unwrap_or_else(|| panic!("no api service\n{doc:#}"));
+    assert_eq!(api["running"], 2, "{doc:#}");
+}
