@@ -54,21 +54,6 @@ impl Drop for Down {
     }
 }
 
-fn names(t: &DockerTest) -> Vec<String> {
-    let mut v: Vec<String> = runtime()
-        .block_on(t.containers())
-        .iter()
-        .filter_map(|c| {
-            c.names
-                .as_ref()?
-                .first()
-                .map(|n| n.trim_start_matches('/').to_string())
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn the_stack_serves_through_three_templated_images_and_converges_once() {
     let t = DockerTest::new("gallery_stack");
@@ -107,7 +92,7 @@ fn a_compose_file_extended_by_a_recipe_keeps_composes_names() {
     dmap(&up, &env).success();
     let p = &t.name;
     assert_eq!(
-        names(&t),
+        t.container_names(),
         [
             format!("{p}-reader-alice-1"),
             format!("{p}-reader-bob-1"),
@@ -141,7 +126,11 @@ fn the_migration_runs_once_before_the_app_and_again_as_a_job() {
     let out = dmap(&job, &[]);
     assert_eq!(out.code, Some(4), "{out}");
     assert_eq!(out.stdout, "", "nothing left to apply\n{out}");
-    assert!(!names(&t).iter().any(|n| n.contains("-run-")), "{:?}", names(&t));
+    assert!(
+        !t.container_names().iter().any(|n| n.contains("-run-")),
+        "{:?}",
+        t.container_names()
+    );
     let mut plan = vec!["plan"];
     plan.extend(args);
     let out = dmap(&plan, &[]);
@@ -163,7 +152,7 @@ fn a_map_over_two_engines_runs_each_configuration_where_it_says() {
     up.extend(args);
     dmap(&up, &env).success();
     assert_eq!(
-        names(&t),
+        t.container_names(),
         [format!("{}.front", t.name), format!("{}.store", t.name)]
     );
     let mut status = vec!["status", "--json"];

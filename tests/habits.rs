@@ -68,19 +68,7 @@ impl Stack {
 
     /// Names of this test's containers that exist, sorted.
     fn containers(&self) -> Vec<String> {
-        let rt = runtime();
-        let found = rt.block_on(self.t.containers());
-        let mut names: Vec<String> = found
-            .iter()
-            .filter_map(|c| {
-                c.names
-                    .as_ref()?
-                    .first()
-                    .map(|n| n.trim_start_matches('/').to_string())
-            })
-            .collect();
-        names.sort();
-        names
+        self.t.container_names()
     }
 
     fn running(&self, name: &str) -> bool {
@@ -237,26 +225,16 @@ fn up_scale_on_a_compose_file_numbers_like_compose() {
     let dir = test();
     let run = |args: &[&str]| Test::in_dir(dir.path()).engine().args(args.to_vec()).run();
     run(&["up", "--scale", "web=3"]).success();
-    let names = |t: &DockerTest| {
-        let mut v: Vec<String> = runtime()
-            .block_on(t.containers())
-            .iter()
-            .filter_map(|c| {
-                c.names
-                    .as_ref()?
-                    .first()
-                    .map(|n| n.trim_start_matches('/').to_string())
-            })
-            .collect();
-        v.sort();
-        v
-    };
     let web = |i: u32| format!("{}-web-{i}", t.name);
-    assert_eq!(names(&t), [web(1), web(2), web(3)], "replicas: 0 runs nothing");
+    assert_eq!(
+        t.container_names(),
+        [web(1), web(2), web(3)],
+        "replicas: 0 runs nothing"
+    );
     run(&["up"]).success();
-    assert_eq!(names(&t), [web(1), web(2)]);
+    assert_eq!(t.container_names(), [web(1), web(2)]);
     run(&["down"]).success();
-    assert!(names(&t).is_empty());
+    assert!(t.container_names().is_empty());
 }
 
 /// The job containers of a test's map: (name, running).
@@ -402,7 +380,10 @@ fn the_script_action_runs_a_script_in_the_configurations_container() {
         let c = mapping_client(m);
         let r = c.script("app", #{ script_path: "scripts/migrate.sh", entrypoint: "/bin/sh" });
         print(`exit=${r.exit_code} client=${r.client} id=${r.id.len()}`);
-        print(r.log);
+        // stdout and stderr are two pipes: the Engine's log keeps each in order, not both.
+        let lines = r.log.split("\n");
+        lines.sort();
+        print(lines);
         try {
             c.startup("app");
             c.script("app", #{ script_path: "scripts", command_format: ["-c", "ls {script_path}"], entrypoint: "sh" });
@@ -432,21 +413,10 @@ fn the_script_action_runs_a_script_in_the_configurations_container() {
     assert_eq!(
         out.stdout,
         format!(
-            "exit=3 client=default id=64\nmigrating as app in /\nmigrate.sh\nwarn\n\nrefused: container `{app}` existed before the script ran; pass `remove_existing_before: true` to remove it first\nexit=0 log=yes\n\ntimed out while waiting for container `{app}` to finish\n"
+            "exit=3 client=default id=64\n[\"\", \"migrate.sh\", \"migrating as app in /\", \"warn\"]\nrefused: container `{app}` existed before the script ran; pass `remove_existing_before: true` to remove it first\nexit=0 log=yes\n\ntimed out while waiting for container `{app}` to finish\n"
         ),
         "{out}"
     );
-    let rt = runtime();
     // The timed-out one was stopped and removed; what is left is db.
-    let names: Vec<String> = rt
-        .block_on(t.containers())
-        .iter()
-        .filter_map(|c| {
-            c.names
-                .as_ref()?
-                .first()
-                .map(|n| n.trim_start_matches('/').to_string())
-        })
-        .collect();
-    assert_eq!(names, [n(&t, "db")], "{out}");
+    assert_eq!(t.container_names(), [n(&t, "db")], "{out}");
 }

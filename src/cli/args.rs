@@ -108,6 +108,20 @@ pub(crate) struct UpFlags {
     pub scale: Vec<String>,
 }
 
+/// How `exec` and `job` run their command: as whom, where, with what more in the environment.
+#[derive(Clone, Debug, Default, Args)]
+pub(crate) struct RunAs {
+    /// Run as this user.
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// Run in this directory.
+    #[arg(short, long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// Set an environment variable, repeatable.
+    #[arg(short, long = "env", value_name = "K=V")]
+    pub env: Vec<String>,
+}
+
 /// A recipe to start from, and its arguments.
 #[derive(Debug, Args)]
 pub(crate) struct OptionalRecipe {
@@ -247,15 +261,8 @@ pub(crate) enum Command {
         /// The command and its arguments, after `--`.
         #[arg(last = true, required = true)]
         command: Vec<String>,
-        /// Run as this user.
-        #[arg(short, long)]
-        user: Option<String>,
-        /// Run in this directory.
-        #[arg(short, long, value_name = "DIR")]
-        workdir: Option<String>,
-        /// Set an environment variable, repeatable.
-        #[arg(short, long = "env", value_name = "K=V")]
-        env: Vec<String>,
+        #[command(flatten)]
+        run_as: RunAs,
         /// No terminal for the command, even when stdin is one.
         #[arg(short = 'T', long = "no-tty")]
         no_tty: bool,
@@ -275,15 +282,8 @@ pub(crate) enum Command {
         /// The command and its arguments, after `--` (default: the configuration's).
         #[arg(last = true)]
         command: Vec<String>,
-        /// Run as this user.
-        #[arg(short, long)]
-        user: Option<String>,
-        /// Run in this directory.
-        #[arg(short, long, value_name = "DIR")]
-        workdir: Option<String>,
-        /// Set an environment variable, repeatable.
-        #[arg(short, long = "env", value_name = "K=V")]
-        env: Vec<String>,
+        #[command(flatten)]
+        run_as: RunAs,
         /// Replace the entrypoint (split into words as a shell would).
         #[arg(long, value_name = "CMD")]
         entrypoint: Option<String>,

@@ -1,24 +1,22 @@
 //! `dmap job`: a one-off container of a configuration, attached to the terminal, removed
 //! afterwards unless `--keep`; dmap exits with its exit code.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 
-use super::args::Recipe;
+use super::args::{Recipe, RunAs};
 use super::converge::each_group;
 use super::error::Error;
 use super::load::groups;
 use super::session;
-use super::streams::{check_env, terminal_size, RawMode};
+use super::streams::{check_env, pass_through, terminal_size, RawMode};
 use super::ui::Ui;
 use crate::session::one_off::OneOffRequest;
-use crate::session::{Action, Mode, Options, StepError};
+use crate::session::{Action, Mode, OneOffHow, Options, StepError};
 
 /// `dmap job`'s flags.
 pub(super) struct JobFlags {
     pub command: Vec<String>,
-    pub user: Option<String>,
-    pub workdir: Option<String>,
-    pub env: Vec<String>,
+    pub run_as: RunAs,
     pub entrypoint: Option<String>,
     pub interactive: bool,
     pub no_tty: bool,
@@ -27,7 +25,7 @@ pub(super) struct JobFlags {
 
 /// Runs the job; returns its exit code (130 when Ctrl-C ended it).
 pub(super) fn job(recipe: &Recipe, config: &str, flags: JobFlags, ui: &Ui) -> Result<i32, Error> {
-    check_env(&flags.env)?;
+    check_env(&flags.run_as.env)?;
     let entrypoint = flags
         .entrypoint
         .as_deref()
@@ -43,21 +41,22 @@ pub(super) fn job(recipe: &Recipe, config: &str, flags: JobFlags, ui: &Ui) -> Re
         job: Some(token()),
         command: (!flags.command.is_empty()).then_some(flags.command),
         entrypoint,
-        env: flags.env,
-        user: flags.user,
-        workdir: flags.workdir,
-        attach: true,
-        tty,
-        stdin: tty || flags.interactive,
-        size: if tty { terminal_size() } else { None },
-        remove: !flags.keep,
+        env: flags.run_as.env,
+        user: flags.run_as.user,
+        workdir: flags.run_as.workdir,
+        how: OneOffHow {
+            attach: true,
+            tty,
+            stdin: tty || flags.interactive,
+            size: if tty { terminal_size() } else { None },
+            timeout: None,
+            remove: !flags.keep,
+        },
         ..OneOffRequest::default()
     };
     let session = session(Mode::Apply);
     let reporter = ui.reporter();
     let mut raw = None;
-    let mut stdout = std::io::stdout();
-    let mut stderr = std::io::stderr();
     let given = [config.to_string()];
     let runs = each_group(
         &groups,
@@ -72,11 +71,7 @@ pub(super) fn job(recipe: &Recipe, config: &str, flags: JobFlags, ui: &Ui) -> Re
                 if tty && raw.is_none() {
                     raw = RawMode::enter();
                 }
-                let _ = if is_err {
-                    stderr.write_all(bytes).and_then(|()| stderr.flush())
-                } else {
-                    stdout.write_all(bytes).and_then(|()| stdout.flush())
-                };
+                pass_through(is_err, bytes);
             })
         },
     );

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::io::{IsTerminal as _, Write as _};
 
-use super::args::Recipe;
+use super::args::{Recipe, RunAs};
 use super::converge::each_group;
 use super::error::Error;
 use super::load::groups;
@@ -95,31 +95,27 @@ impl<W: std::io::Write> LogSink for Printer<W> {
 /// `dmap exec`'s flags.
 pub(super) struct ExecFlags {
     pub command: Vec<String>,
-    pub user: Option<String>,
-    pub workdir: Option<String>,
-    pub env: Vec<String>,
+    pub run_as: RunAs,
     pub no_tty: bool,
 }
 
 /// Runs the command; returns its exit code, which becomes dmap's.
 pub(super) fn exec(recipe: &Recipe, target: &str, flags: ExecFlags) -> Result<i32, Error> {
-    check_env(&flags.env)?;
+    check_env(&flags.run_as.env)?;
     let groups = groups(recipe)?;
     let tty = !flags.no_tty && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let request = ExecRequest {
         container: String::new(),
         command: flags.command,
-        user: flags.user,
-        workdir: flags.workdir,
-        env: flags.env,
+        user: flags.run_as.user,
+        workdir: flags.run_as.workdir,
+        env: flags.run_as.env,
         tty,
         stdin: true,
         size: if tty { terminal_size() } else { None },
     };
     let session = session(Mode::Apply);
     let raw = if tty { RawMode::enter() } else { None };
-    let mut stdout = std::io::stdout();
-    let mut stderr = std::io::stderr();
     let given = [target.to_string()];
     let codes = each_group(
         &groups,
@@ -127,15 +123,7 @@ pub(super) fn exec(recipe: &Recipe, target: &str, flags: ExecFlags) -> Result<i3
         &Action::Update,
         |_| Options::default(),
         true,
-        |r| {
-            session.exec(r, &request, &mut |is_err, bytes| {
-                let _ = if is_err {
-                    stderr.write_all(bytes).and_then(|()| stderr.flush())
-                } else {
-                    stdout.write_all(bytes).and_then(|()| stdout.flush())
-                };
-            })
-        },
+        |r| session.exec(r, &request, &mut pass_through),
     );
     drop(raw);
     // The copy of stdin may still be blocked in a read the runtime can't interrupt: the process
@@ -144,6 +132,18 @@ pub(super) fn exec(recipe: &Recipe, target: &str, flags: ExecFlags) -> Result<i3
     let codes = codes?;
     let code = codes.first().copied().unwrap_or(0);
     Ok(i32::try_from(code).unwrap_or(1))
+}
+
+/// What an attached command writes, passed on to dmap's stdout or stderr as it comes (a closed
+/// pipe drops the rest).
+pub(super) fn pass_through(is_stderr: bool, bytes: &[u8]) {
+    let _ = if is_stderr {
+        let mut err = std::io::stderr();
+        err.write_all(bytes).and_then(|()| err.flush())
+    } else {
+        let mut out = std::io::stdout();
+        out.write_all(bytes).and_then(|()| out.flush())
+    };
 }
 
 /// `-e NAME=VALUE`, each.

@@ -1,6 +1,7 @@
 //! A command in a running container (`dmap exec`): attached, with a terminal when asked for,
 //! the local stdin copied in; its exit code comes back.
 
+use bollard::container::LogOutput;
 use bollard::exec::{StartExecOptions, StartExecResults};
 use bollard::models::ExecConfig;
 use bollard::query_parameters::ResizeExecOptions;
@@ -81,28 +82,11 @@ pub(crate) async fn exec(
             .await;
     }
     if let StartExecResults::Attached {
-        output: mut stream,
-        mut input,
+        output: stream,
+        input,
     } = started
     {
-        let copy = request.stdin.then(|| {
-            tokio::spawn(async move {
-                let mut stdin = tokio::io::stdin();
-                let _ = tokio::io::copy(&mut stdin, &mut input).await;
-                let _ = input.shutdown().await;
-            })
-        });
-        while let Some(item) = stream.next().await {
-            match item.map_err(StepError::engine)? {
-                bollard::container::LogOutput::StdErr { message } => output(true, &message),
-                bollard::container::LogOutput::StdOut { message }
-                | bollard::container::LogOutput::Console { message } => output(false, &message),
-                bollard::container::LogOutput::StdIn { .. } => {}
-            }
-        }
-        if let Some(copy) = copy {
-            copy.abort();
-        }
+        pump(stream, input, request.stdin, output).await?;
     }
     // The exit code is known once the Engine has seen the process end.
     for _ in 0..100 {
@@ -120,4 +104,34 @@ pub(crate) async fn exec(
             request.container
         ),
     })
+}
+
+/// What an attached process writes, to `output(is_stderr, bytes)` until it ends; the local stdin
+/// copied to it meanwhile when `stdin` (its end closes the process's stdin).
+pub(crate) async fn pump(
+    mut stream: std::pin::Pin<
+        Box<dyn futures_util::Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>,
+    >,
+    mut input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+    stdin: bool,
+    output: &mut dyn FnMut(bool, &[u8]),
+) -> Result<(), StepError> {
+    let copy = stdin.then(|| {
+        tokio::spawn(async move {
+            let mut stdin = tokio::io::stdin();
+            let _ = tokio::io::copy(&mut stdin, &mut input).await;
+            let _ = input.shutdown().await;
+        })
+    });
+    while let Some(item) = stream.next().await {
+        match item.map_err(StepError::engine)? {
+            LogOutput::StdErr { message } => output(true, &message),
+            LogOutput::StdOut { message } | LogOutput::Console { message } => output(false, &message),
+            LogOutput::StdIn { .. } => {}
+        }
+    }
+    if let Some(copy) = copy {
+        copy.abort();
+    }
+    Ok(())
 }

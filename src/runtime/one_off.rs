@@ -6,13 +6,11 @@
 
 use std::time::Duration;
 
-use bollard::container::LogOutput;
 use bollard::query_parameters::{
     AttachContainerOptions, CreateContainerOptions, LogsOptions, RemoveContainerOptions,
     ResizeContainerTTYOptions, StopContainerOptions, WaitContainerOptions,
 };
 use futures_util::StreamExt;
-use tokio::io::AsyncWriteExt;
 
 use super::driver::Driver;
 use super::error::{status, StepError};
@@ -29,6 +27,12 @@ pub(crate) struct OneOff {
     /// Labelled a job (`dmap job`: never taken for one of the map's containers), or as the
     /// map's container of its name (`script`).
     pub job: bool,
+    pub how: How,
+}
+
+/// How a one-off container runs.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct How {
     /// Its output streamed as it comes (else read once it has exited).
     pub attach: bool,
     pub tty: bool,
@@ -56,7 +60,7 @@ pub(crate) struct Finished {
 pub(crate) async fn run(
     driver: &Driver,
     one_off: &OneOff,
-    output: &mut (dyn FnMut(bool, &[u8]) + Send),
+    output: &mut dyn FnMut(bool, &[u8]),
     cancel: &Canceller,
 ) -> Result<Finished, StepError> {
     let c = &one_off.container;
@@ -68,12 +72,12 @@ pub(crate) async fn run(
             l.remove(labels::SPEC);
         }
     }
-    body.tty = Some(one_off.tty);
-    body.open_stdin = Some(one_off.stdin);
-    body.stdin_once = Some(one_off.stdin);
-    body.attach_stdin = Some(one_off.stdin);
-    body.attach_stdout = Some(one_off.attach);
-    body.attach_stderr = Some(one_off.attach);
+    body.tty = Some(one_off.how.tty);
+    body.open_stdin = Some(one_off.how.stdin);
+    body.stdin_once = Some(one_off.how.stdin);
+    body.attach_stdin = Some(one_off.how.stdin);
+    body.attach_stdout = Some(one_off.how.attach);
+    body.attach_stderr = Some(one_off.how.attach);
     let options = CreateContainerOptions {
         name: Some(name.to_string()),
         platform: translate::platform(&c.spec.options).unwrap_or_default(),
@@ -95,7 +99,7 @@ pub(crate) async fn run(
             what: format!("container `{name}`"),
         }),
     };
-    if one_off.remove {
+    if one_off.how.remove {
         let force = RemoveContainerOptions {
             force: true,
             v: true,
@@ -123,7 +127,7 @@ async fn attached_run(
     driver: &Driver,
     one_off: &OneOff,
     id: &str,
-    output: &mut (dyn FnMut(bool, &[u8]) + Send),
+    output: &mut dyn FnMut(bool, &[u8]),
 ) -> Result<Finished, StepError> {
     let c = &one_off.container;
     let docker = &driver.docker;
@@ -139,9 +143,9 @@ async fn attached_run(
                 .map_err(StepError::on("network", &e.network))?;
         }
     }
-    let attached = if one_off.attach {
+    let attached = if one_off.how.attach {
         let options = AttachContainerOptions {
-            stdin: one_off.stdin,
+            stdin: one_off.how.stdin,
             stdout: true,
             stderr: true,
             stream: true,
@@ -161,7 +165,7 @@ async fn attached_run(
         .start_container(id, None)
         .await
         .map_err(StepError::on("container", &c.name))?;
-    if let (true, Some((w, h))) = (one_off.tty, one_off.size) {
+    if let (true, Some((w, h))) = (one_off.how.tty, one_off.how.size) {
         let size = ResizeContainerTTYOptions {
             h: i32::from(h),
             w: i32::from(w),
@@ -169,34 +173,16 @@ async fn attached_run(
         let _ = docker.resize_container_tty(id, size).await;
     }
     if let Some(attached) = attached {
-        let mut stream = attached.output;
-        let mut input = attached.input;
-        let copy = one_off.stdin.then(|| {
-            tokio::spawn(async move {
-                let mut stdin = tokio::io::stdin();
-                let _ = tokio::io::copy(&mut stdin, &mut input).await;
-                let _ = input.shutdown().await;
-            })
-        });
-        while let Some(item) = stream.next().await {
-            match item.map_err(StepError::engine)? {
-                LogOutput::StdErr { message } => output(true, &message),
-                LogOutput::StdOut { message } | LogOutput::Console { message } => output(false, &message),
-                LogOutput::StdIn { .. } => {}
-            }
-        }
-        if let Some(copy) = copy {
-            copy.abort();
-        }
+        super::exec::pump(attached.output, attached.input, one_off.how.stdin, output).await?;
     }
-    let exit_code = match one_off.timeout {
+    let exit_code = match one_off.how.timeout {
         None => Some(exit_code(driver, id, &c.name).await?),
         Some(limit) => tokio::time::timeout(limit, exit_code(driver, id, &c.name))
             .await
             .ok()
             .transpose()?,
     };
-    let log = if one_off.attach || exit_code.is_none() {
+    let log = if one_off.how.attach || exit_code.is_none() {
         String::new()
     } else {
         log(driver, id).await?

@@ -35,6 +35,7 @@ pub(crate) use crate::runtime::exec::ExecRequest;
 pub(crate) use crate::runtime::executor::{Canceller, Outcome};
 pub(crate) use crate::runtime::lock::{Holder as LockHolder, Stale};
 pub(crate) use crate::runtime::logs::LogFilter;
+pub(crate) use crate::runtime::one_off::How as OneOffHow;
 pub(crate) use crate::runtime::plan::{
     Action, BuildPolicy, Existing, Options as Flags, Plan, Step, StepKind,
 };

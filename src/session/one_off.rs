@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::images::Digests;
 use super::{Error, Mode, Prepared, Reporter, Request, Session};
 use crate::model::target;
-use crate::runtime::one_off::{run, Finished, OneOff};
+use crate::runtime::one_off::{run, Finished, How, OneOff};
 use crate::runtime::plan::{Action, Existing, RunOnce};
 use crate::runtime::spec::ResolvedContainer;
 
@@ -29,12 +29,7 @@ pub(crate) struct OneOffRequest {
     pub workdir: Option<String>,
     /// Host path → container path, read-write (the script's directory).
     pub binds: Vec<(String, String)>,
-    pub attach: bool,
-    pub tty: bool,
-    pub stdin: bool,
-    pub size: Option<(u16, u16)>,
-    pub timeout: Option<Duration>,
-    pub remove: bool,
+    pub how: How,
     /// A container of its name that exists: kept (a job), refused or removed first (a script).
     pub existing: Option<Existing>,
 }
@@ -108,7 +103,7 @@ impl Session {
         request: &Request<'_>,
         one_off: &OneOffRequest,
         reporter: &dyn Reporter,
-        output: &mut (dyn FnMut(bool, &[u8]) + Send),
+        output: &mut dyn FnMut(bool, &[u8]),
     ) -> Result<Vec<OneOffRun>, Error> {
         let prepared = Prepared::new(request)?;
         let usage = |e: &dyn std::fmt::Display| Error::Usage {
@@ -169,7 +164,7 @@ impl Session {
             let driver = self.driver(client, config)?;
             // A script waits as long as the client says (docker-map's `wait_timeout`, else its
             // `timeout`); a job as long as it runs.
-            let timeout = one_off.timeout.or_else(|| {
+            let timeout = one_off.how.timeout.or_else(|| {
                 let seconds = config.wait_timeout.or(config.timeout)?;
                 (one_off.job.is_none() && seconds > 0.0).then(|| Duration::from_secs_f64(seconds))
             });
@@ -177,12 +172,10 @@ impl Session {
             let spec = OneOff {
                 container,
                 job: one_off.job.is_some(),
-                attach: one_off.attach,
-                tty: one_off.tty,
-                stdin: one_off.stdin,
-                size: one_off.size,
-                timeout,
-                remove: one_off.remove,
+                how: How {
+                    timeout,
+                    ..one_off.how.clone()
+                },
             };
             let finished = self
                 .block_on(run(&driver, &spec, output, &self.cancel))?

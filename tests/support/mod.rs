@@ -305,6 +305,22 @@ impl DockerTest {
             .unwrap_or_else(|error| panic!("cannot list containers: {error}"))
     }
 
+    /// The names of [`DockerTest::containers`], sorted (from sync code).
+    pub(crate) fn container_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = runtime()
+            .block_on(self.containers())
+            .iter()
+            .filter_map(|c| {
+                c.names
+                    .as_ref()?
+                    .first()
+                    .map(|n| n.trim_start_matches('/').to_string())
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
     /// Inspects a container (panics if it does not exist).
     pub(crate) async fn inspect(&self, name: &str) -> ContainerInspectResponse {
         docker()

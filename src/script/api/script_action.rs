@@ -15,7 +15,7 @@ use crate::model::{Origin, Problem, Value};
 use crate::script::error::{raise_action, raise_one};
 use crate::script::handles::ClientHandle;
 use crate::session::one_off::{OneOffRequest, OneOffRun};
-use crate::session::{Action, Existing, Options, Request};
+use crate::session::{Action, Existing, OneOffHow, Options, Request};
 
 /// The options, as docker-map names them.
 const OPTIONS: [&str; 7] = [
@@ -109,7 +109,10 @@ fn result(run: &OneOffRun) -> Dynamic {
 /// `script_path` starts from. A problem is placed at the option's value, by `at`.
 fn read_options(options: &Map, base: &Path, at: &dyn Fn(&str) -> Origin) -> Fallible<OneOffRequest> {
     let mut request = OneOffRequest {
-        remove: true,
+        how: OneOffHow {
+            remove: true,
+            ..OneOffHow::default()
+        },
         existing: Some(Existing::Refuse),
         ..OneOffRequest::default()
     };
@@ -146,7 +149,7 @@ fn read_options(options: &Map, base: &Path, at: &dyn Fn(&str) -> Origin) -> Fall
                         )))
                     }
                 };
-                request.timeout = Some(Duration::from_secs_f64(seconds));
+                request.how.timeout = Some(Duration::from_secs_f64(seconds));
             }
             "remove_existing_before" => {
                 request.existing = Some(if flag()? {
@@ -155,7 +158,7 @@ fn read_options(options: &Map, base: &Path, at: &dyn Fn(&str) -> Origin) -> Fall
                     Existing::Refuse
                 });
             }
-            "remove_created_after" => request.remove = flag()?,
+            "remove_created_after" => request.how.remove = flag()?,
             other => {
                 let hint = crate::model::suggest::closest(other, OPTIONS)
                     .map(|s| format!(" (did you mean `{s}`?)"))
