@@ -393,6 +393,28 @@ fn progress_is_a_live_view_on_a_terminal_and_colourless_with_no_color() {
     );
     p.exp_string("not a tty").expect("no terminal with -T");
     assert_eq!(exit_code(p), 4);
+    // job: a terminal too, with what it typed read back; its code is dmap's.
+    let mut p = spawn(
+        dir.path(),
+        &[
+            "job",
+            "-a",
+            &t.name,
+            "-a",
+            &image,
+            "s.rhai",
+            "web",
+            "--",
+            "sh",
+            "-c",
+            "tty; read line; echo got $line; exit 5",
+        ],
+        &[],
+    );
+    p.exp_string("/dev/pts/").expect("a terminal in the job");
+    p.send_line("typed").expect("type a line");
+    p.exp_string("got typed").expect("stdin reaches the job");
+    assert_eq!(exit_code(p), 5);
     let down = with("down");
     let p = spawn(
         dir.path(),
