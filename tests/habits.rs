@@ -198,6 +198,20 @@ fn up_scale_numbers_instances_and_a_plain_up_returns_to_the_file() {
         "{out}"
     );
 
+    // 0: none at all.
+    let out = s.dmap(&["up", "--scale", "worker=0"], &[]);
+    out.success();
+    assert!(
+        out.stderr
+            .contains(&format!("remove {}: scaled down", worker("1"))),
+        "{out}"
+    );
+    assert!(
+        !s.containers().iter().any(|n| n.starts_with(&s.name("worker"))),
+        "{:?}",
+        s.containers()
+    );
+
     // What the file says again.
     s.dmap(&["up"], &[]).success();
     let all = s.containers();

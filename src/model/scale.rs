@@ -1,13 +1,13 @@
 //! `up --scale CONFIG=N`: a configuration run as numbered instances `1`..`N`, as Compose scales a
-//! service. Only a configuration without named instances can be scaled; one with a fixed
-//! `container_name` runs one container.
+//! service, or (N = 0) as no container at all: abstract. Only a configuration without named
+//! instances can be scaled; one with a fixed `container_name` runs one container (or none).
 
 use super::ContainerMap;
 
 /// Why a configuration can't be scaled.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum ScaleError {
-    #[error("`--scale {given}`: give `CONFIG=N` with N a number from 1 on (`dmap stop CONFIG` or `dmap down CONFIG` takes a configuration's containers away)")]
+    #[error("`--scale {given}`: give `CONFIG=N` with N a number (0: no container)")]
     Syntax { given: String },
     #[error("`--scale`: map `{map}` has no container configuration `{config}`")]
     Unknown { map: String, config: String },
@@ -28,13 +28,13 @@ pub(crate) fn parse(given: &str) -> Result<(Option<&str>, &str, u32), ScaleError
         Some((m, c)) => (Some(m), c),
         None => (None, target),
     };
-    if n == 0 || config.is_empty() || map == Some("") {
+    if config.is_empty() || map == Some("") {
         return Err(syntax());
     }
     Ok((map, config, n))
 }
 
-/// Sets `config`'s instances to `1`..`n`.
+/// Sets `config`'s instances to `1`..`n`; 0 makes it abstract (it runs no container).
 pub(crate) fn scale(map: &mut ContainerMap, config: &str, n: u32) -> Result<(), ScaleError> {
     let Some(c) = map.containers.get_mut(config) else {
         return Err(ScaleError::Unknown {
@@ -42,16 +42,20 @@ pub(crate) fn scale(map: &mut ContainerMap, config: &str, n: u32) -> Result<(), 
             config: config.to_string(),
         });
     };
-    if c.container_name.is_some() {
-        return Err(ScaleError::FixedName {
-            config: config.to_string(),
-        });
-    }
     let named = |i: &String| i.is_empty() || !i.bytes().all(|b| b.is_ascii_digit());
     if c.instances.iter().any(named) {
         return Err(ScaleError::Named {
             config: config.to_string(),
             instances: c.instances.iter().map(|i| format!("`{i}`")).collect(),
+        });
+    }
+    if n == 0 {
+        c.is_abstract = true;
+        return Ok(());
+    }
+    if c.container_name.is_some() {
+        return Err(ScaleError::FixedName {
+            config: config.to_string(),
         });
     }
     c.instances = (1..=n).map(|i| i.to_string()).collect();
@@ -69,7 +73,7 @@ mod tests {
             ("web=3", Ok((None, "web", 3))),
             ("other/web=2", Ok((Some("other"), "web", 2))),
             ("web= 1", Ok((None, "web", 1))),
-            ("web=0", Err(())),
+            ("web=0", Ok((None, "web", 0))),
             ("web", Err(())),
             ("=2", Err(())),
             ("web=x", Err(())),
@@ -105,6 +109,8 @@ mod tests {
         assert_eq!(map.containers["web"].instances, ["1", "2", "3"]);
         scale(&mut map, "worker", 1).unwrap();
         assert_eq!(map.containers["worker"].instances, ["1"]);
+        scale(&mut map, "worker", 0).unwrap();
+        assert!(map.containers["worker"].is_abstract);
         for (config, want) in [
             ("app", "`--scale`: configuration `app` has named instances (`a`); only a configuration without them is scaled"),
             ("db", "`--scale`: configuration `db` sets `container_name`, so it runs one container"),

@@ -42,6 +42,9 @@ pub(crate) struct Desired {
     pub images: BTreeSet<String>,
     /// Images built rather than pulled, by reference.
     pub builds: BTreeMap<String, DesiredBuild>,
+    /// The abstract configurations of the maps, as (map, configuration): they run no container
+    /// (`scale: 0`, `--scale CONFIG=0`), so containers left of one are scaled away.
+    pub abstract_configs: BTreeSet<(String, String)>,
     /// Engine name → index in `containers`.
     by_name: HashMap<String, usize>,
 }
@@ -67,6 +70,16 @@ impl Desired {
         let mut desired = Desired {
             client: client_name.to_string(),
             maps: maps.iter().map(|c| c.map.name.clone()).collect(),
+            abstract_configs: maps
+                .iter()
+                .flat_map(|c| {
+                    c.map
+                        .containers
+                        .iter()
+                        .filter(|(_, config)| config.is_abstract)
+                        .map(|(name, _)| (c.map.name.clone(), name.clone()))
+                })
+                .collect(),
             ..Desired::default()
         };
         for rmap in model.maps {

@@ -126,7 +126,8 @@ pub(super) fn orphans(b: &mut Builder, action: &Action, involved: &[&ResolvedCon
         .collect();
     let mut removals = Vec::new();
     for o in orphans {
-        let scaled_away = scaled_away(o, involved) && matches!(action, Action::Update | Action::Shutdown);
+        let scaled_away =
+            scaled_away(o, involved, b.desired) && matches!(action, Action::Update | Action::Shutdown);
         if scaled_away {
             let mut deps = Vec::new();
             if o.is_running() {
@@ -164,13 +165,20 @@ pub(super) fn orphans(b: &mut Builder, action: &Action, involved: &[&ResolvedCon
 /// Whether a container left over by a scale is one of a configuration the action involves that
 /// is numbered (instances `1`..`N`, or one container): one beyond its count now (`up --scale`,
 /// `scale:`, `deploy.replicas`), or its single container when it is numbered now, or a numbered
-/// one when it has a single container now. Those go without `remove_orphans`, as Compose
-/// removes them; a configuration with named instances keeps the orphan rule.
-fn scaled_away(o: &ObservedContainer, involved: &[&ResolvedContainer]) -> bool {
+/// one when it has a single container now; or one of a configuration that is abstract now
+/// (scaled to 0). Those go without `remove_orphans`, as Compose removes them; a configuration
+/// with named instances keeps the orphan rule.
+fn scaled_away(o: &ObservedContainer, involved: &[&ResolvedContainer], desired: &Desired) -> bool {
     let numbered = |i: Option<&str>| i.is_none_or(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()));
     let (Some(map), Some(config)) = (o.map(), o.labels.get(labels::CONFIG)) else {
         return false;
     };
+    if desired
+        .abstract_configs
+        .contains(&(map.to_string(), config.clone()))
+    {
+        return true;
+    }
     let mut same = involved
         .iter()
         .filter(|c| c.map == map && c.config == *config)

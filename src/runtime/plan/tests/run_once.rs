@@ -139,6 +139,30 @@ fn containers_a_scale_left_over_are_removed_and_named_instances_stay_orphans() {
         "{:#?}",
         p.notes
     );
+    // A configuration made abstract (scaled to 0) runs none: its containers go too.
+    let map = crate::yaml::load_map(
+        "o.yaml",
+        &MAP.replace("worker:\n", "worker:\n  abstract: true\n"),
+        None,
+        &|_| None,
+    )
+    .expect("map loads");
+    let checked = crate::model::check(&map).expect("map checks");
+    let zero =
+        Desired::build(&[checked], Path::new("/"), "default", &ClientConfig::default()).expect("desired");
+    for i in ["1", "2"] {
+        let o = s.containers.get_mut(&format!("o.worker.{i}")).expect("worker");
+        o.labels
+            .insert(crate::runtime::labels::CONFIG.into(), "worker".into());
+    }
+    let p = run(Action::Update, &["o.api", "o.db"], &zero, &s, &Options::default());
+    for gone in ["o.worker.1", "o.worker.2", "o.worker.3", "o.worker", "o.worker.x"] {
+        assert!(
+            lines(&p).contains(&format!("remove {gone}: scaled down")),
+            "{gone}: {:#?}",
+            lines(&p)
+        );
+    }
     // Another configuration's update leaves them alone.
     let p = run(Action::Update, &["o.db"], &d, &s, &Options::default());
     assert!(
