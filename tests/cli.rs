@@ -2947,7 +2947,6 @@ fn scale_and_job_arguments_are_checked_before_any_engine() {
     for (scale, message) in [
         ("web", "`--scale web`: give `CONFIG=N` with N a number (0: no container)"),
         ("web=-1", "`--scale web=-1`: give `CONFIG=N` with N a number (0: no container)"),
-        
         ("app=2", "`--scale`: configuration `app` has named instances (`a`); only a configuration without them is scaled"),
         ("x/web=2", "`--scale x/web=2`: there is no map `x`"),
     ] {
