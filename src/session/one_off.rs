@@ -135,6 +135,10 @@ impl Session {
                 }
             }
         }
+        // A job runs once, on the first client that runs its configuration.
+        if one_off.job.is_some() {
+            runs.truncate(1);
+        }
         let mut options = request.options.clone();
         options.flags.run_once = Some(RunOnce {
             containers: names,
