@@ -8,7 +8,8 @@ use crate::support::harness::{Output, Test};
 use crate::support::recipe::*;
 use crate::support::{busybox_image, runtime, DockerTest};
 
-/// `db` keeps data in a named volume; `app` depends on it; `worker` has no instances.
+/// `db` keeps data in a named volume; `app` depends on it and stops gracefully; `worker` has no
+/// instances.
 /// `-a MAP -a IMAGE`.
 const STACK: &str = r#"
 let m = container_map(ARGS[0]);
@@ -18,9 +19,11 @@ m.containers.db = #{
     image: img, attaches: "data", stop_signal: "SIGKILL",
     create_options: #{ command: ["sh", "-c", "exec sleep 3600"], environment: #{ ROLE: "db" } },
 };
+// app stops gracefully (a killed dependent's stop is not waited for): it exits on SIGTERM.
 m.containers.app = #{
-    image: img, depends_on: ["db"], uses: "data", stop_signal: "SIGKILL", user: 2000,
-    create_options: #{ command: ["sleep", "3600"], environment: #{ ROLE: "app" }, working_dir: "/data" },
+    image: img, depends_on: ["db"], uses: "data", user: 2000,
+    create_options: #{ command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"],
+                       environment: #{ ROLE: "app" }, working_dir: "/data" },
 };
 m.containers.worker = #{
     image: img, stop_signal: "SIGKILL", create_options: #{ command: ["sleep", "3600"] },
