@@ -337,6 +337,14 @@ fn a_job_runs_once_with_the_configuration_and_exits_with_its_code() {
     out.success();
     assert_eq!(out.stdout, "piped in\n");
 
+    // --rm as Compose's habit (what dmap does anyway); --no-deps starts nothing else.
+    s.dmap(&["stop"], &["db"]).success();
+    let out = s.dmap(&["job", "--rm", "--no-deps"], &["app", "--", "true"]);
+    out.success();
+    assert!(!out.stderr.contains(&format!("start {db}")), "{out}");
+    assert!(!s.running(&db), "--no-deps leaves db stopped");
+    assert!(jobs(&s.t).is_empty(), "{:?}", jobs(&s.t));
+
     // --keep: left, named and labelled as a job, never an orphan of `up` or `status`.
     let out = s.dmap(&["job", "--keep"], &["worker", "--", "true"]);
     out.success();
@@ -346,6 +354,10 @@ fn a_job_runs_once_with_the_configuration_and_exits_with_its_code() {
         kept[0].starts_with(&format!("{}.worker-run-", s.t.name)),
         "{kept:?}"
     );
+    let named = format!("{}-once", s.t.name);
+    s.dmap(&["job", "--keep", "--name", &named], &["worker", "--", "true"])
+        .success();
+    assert!(jobs(&s.t).contains(&named), "--name names it: {:?}", jobs(&s.t));
     let out = s.dmap(&["up"], &[]);
     out.success();
     assert!(

@@ -295,8 +295,20 @@ pub(crate) enum Command {
         no_tty: bool,
         /// Keep the container afterwards (it is labelled as a job, never taken for one of the
         /// map's containers).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "rm")]
         keep: bool,
+        /// Remove the container afterwards: what dmap does anyway (as `docker compose run --rm`).
+        #[arg(long)]
+        rm: bool,
+        /// Leave what the configuration depends on as it is: start nothing else.
+        #[arg(long)]
+        no_deps: bool,
+        /// Publish the configuration's ports too (else none, so it can run beside the service).
+        #[arg(long)]
+        service_ports: bool,
+        /// Name the container (else `MAP.CONFIG-run-TOKEN`, Compose: `PROJECT-SERVICE-run-TOKEN`).
+        #[arg(long)]
+        name: Option<String>,
     },
     /// Build the images the recipe's maps declare (`m.images.NAME = df`), on the Engines the
     /// maps are handed to; the Engine's cache keeps unchanged steps quick.

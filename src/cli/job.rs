@@ -21,6 +21,9 @@ pub(super) struct JobFlags {
     pub interactive: bool,
     pub no_tty: bool,
     pub keep: bool,
+    pub no_deps: bool,
+    pub service_ports: bool,
+    pub name: Option<String>,
 }
 
 /// Runs the job; returns its exit code (130 when Ctrl-C ended it).
@@ -52,6 +55,9 @@ pub(super) fn job(recipe: &Recipe, config: &str, flags: JobFlags, ui: &Ui) -> Re
             timeout: None,
             remove: !flags.keep,
         },
+        no_deps: flags.no_deps,
+        service_ports: flags.service_ports,
+        name: flags.name,
         ..OneOffRequest::default()
     };
     let session = session(Mode::Apply);

@@ -284,6 +284,10 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
             interactive,
             no_tty,
             keep,
+            rm: _,
+            no_deps,
+            service_ports,
+            name,
         } => job::job(
             &recipe,
             config.as_deref().ok_or_else(|| Error::Usage {
@@ -296,6 +300,9 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
                 interactive,
                 no_tty,
                 keep,
+                no_deps,
+                service_ports,
+                name,
             },
             &ui,
         ),

@@ -32,6 +32,12 @@ pub(crate) struct OneOffRequest {
     pub how: How,
     /// A container of its name that exists: kept (a job), refused or removed first (a script).
     pub existing: Option<Existing>,
+    /// What it depends on is left as it is (`dmap job --no-deps`).
+    pub no_deps: bool,
+    /// A job keeps the configuration's published ports (`--service-ports`).
+    pub service_ports: bool,
+    /// A job's own name instead of the one made from its token (`--name`).
+    pub name: Option<String>,
 }
 
 /// One container's run: on which client, and how it ended.
@@ -46,12 +52,18 @@ impl OneOffRequest {
     /// The configuration's container as this run changes it: a job's own name, no published
     /// ports and no aliases on its networks (as `docker compose run` without
     /// `--service-ports`); for both, no restart policy (it runs once), the command, entrypoint,
-    /// environment, user, directory and mounts asked for.
+    /// environment, user, directory and mounts asked for. `--service-ports` keeps the ports,
+    /// `--name` gives its name.
     pub(crate) fn container(&self, c: &ResolvedContainer) -> ResolvedContainer {
         let mut c = c.clone();
         if let Some(token) = &self.job {
-            c.name = c.naming.job_name(&c.map, &c.config, token);
-            c.spec.ports.clear();
+            c.name = match &self.name {
+                Some(name) => name.clone(),
+                None => c.naming.job_name(&c.map, &c.config, token),
+            };
+            if !self.service_ports {
+                c.spec.ports.clear();
+            }
             for e in &mut c.spec.networks {
                 e.aliases.clear();
             }
@@ -143,6 +155,7 @@ impl Session {
         options.flags.run_once = Some(RunOnce {
             containers: names,
             existing: one_off.existing.unwrap_or(Existing::Keep),
+            dependencies: !one_off.no_deps,
         });
         let startup = Request {
             targets: &chosen,
@@ -191,5 +204,84 @@ impl Session {
             });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::client::ClientConfig;
+    use crate::model::Value;
+    use crate::runtime::spec::Desired;
+
+    fn web() -> ResolvedContainer {
+        let yaml = "web:\n  image: web\n  networks: {front: {aliases: [www]}}\n  exposes: [[80, 8080]]\n  host_config: {restart_policy: always}\n  create_options: {command: [httpd], environment: {A: '1'}}\nnetworks:\n  front: {}\n";
+        let map = crate::yaml::load_map("m.yaml", yaml, None, &|_| None).expect("map loads");
+        let checked = crate::model::check(&map).expect("map checks");
+        let desired = Desired::build(
+            &[checked],
+            std::path::Path::new("/"),
+            "default",
+            &ClientConfig::default(),
+        )
+        .expect("desired");
+        desired.containers[0].clone()
+    }
+
+    #[test]
+    fn a_job_is_the_configuration_changed_as_asked() {
+        let c = web();
+        assert!(!c.spec.ports.is_empty() && c.spec.options.contains_key("restart_policy"));
+        let job = OneOffRequest {
+            job: Some("abc".into()),
+            entrypoint: Some(vec!["sh".into()]),
+            env: vec!["B=2".into(), "A=3".into()],
+            user: Some("app".into()),
+            workdir: Some("/srv".into()),
+            ..OneOffRequest::default()
+        }
+        .container(&c);
+        assert_eq!(job.name, "m.web-run-abc");
+        assert!(job.spec.ports.is_empty(), "no published ports");
+        assert!(
+            job.spec.networks.iter().all(|e| e.aliases.is_empty()),
+            "no service aliases"
+        );
+        assert!(!job.spec.options.contains_key("restart_policy"), "runs once");
+        assert_eq!(job.spec.entrypoint, Some(Value::List(vec![Value::str("sh")])));
+        assert_eq!(
+            job.spec.command,
+            Some(Value::List(Vec::new())),
+            "the image's command is not the entrypoint's"
+        );
+        assert_eq!(job.spec.environment.get("A").map(String::as_str), Some("3"));
+        assert_eq!(job.spec.environment.get("B").map(String::as_str), Some("2"));
+        assert_eq!(job.spec.user.as_deref(), Some("app"));
+        assert_eq!(job.spec.options.get("working_dir"), Some(&Value::str("/srv")));
+
+        let with_ports = OneOffRequest {
+            job: Some("abc".into()),
+            service_ports: true,
+            name: Some("mine".into()),
+            ..OneOffRequest::default()
+        }
+        .container(&c);
+        assert_eq!(with_ports.name, "mine");
+        assert_eq!(with_ports.spec.ports, c.spec.ports);
+        assert_eq!(with_ports.spec.command, c.spec.command);
+
+        // A script keeps the name and the aliases; its directory replaces a mount at its target.
+        let script = OneOffRequest {
+            binds: vec![("/host/dir".into(), "/tmp/script_run".into())],
+            ..OneOffRequest::default()
+        }
+        .container(&c);
+        assert_eq!(script.name, c.name);
+        assert_eq!(script.spec.networks, c.spec.networks);
+        assert!(script
+            .spec
+            .mounts
+            .iter()
+            .any(|m| m.source == "/host/dir" && m.target == "/tmp/script_run" && !m.readonly));
     }
 }

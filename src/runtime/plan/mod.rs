@@ -280,7 +280,10 @@ pub(crate) fn plan(
             dependents.entry(d.as_str()).or_default().push(c);
         }
     }
-    let involved = involved(action, targets, desired);
+    let mut involved = involved(action, targets, desired);
+    if options.run_once.as_ref().is_some_and(|r| !r.dependencies) {
+        involved.retain(|c| targets.contains(&c.name));
+    }
     // A recreation's new container whose old one is gone stands in for it.
     let (adjusted, replacements) = leftovers::replacements(observed, &involved);
     let observed = adjusted.as_ref().unwrap_or(observed);

@@ -16,6 +16,8 @@ use crate::runtime::spec::ResolvedContainer;
 pub(crate) struct RunOnce {
     pub containers: BTreeSet<String>,
     pub existing: Existing,
+    /// Bring up, and wait for, what they depend on (`dmap job --no-deps`: not).
+    pub dependencies: bool,
 }
 
 /// What happens to an existing container of the name a one-off container takes.
@@ -42,10 +44,12 @@ pub(super) fn is_run_once(b: &Builder, c: &ResolvedContainer) -> bool {
 pub(super) fn prepare(b: &mut Builder, action: &Action, c: &ResolvedContainer, errors: &mut Vec<PlanError>) {
     let existing = b.options.run_once.as_ref().map_or(Existing::Keep, |r| r.existing);
     let mut deps = prerequisites(b, action, c, true);
-    for dep in &c.depends_on {
-        deps.extend(b.started.get(dep));
+    if b.options.run_once.as_ref().is_none_or(|r| r.dependencies) {
+        for dep in &c.depends_on {
+            deps.extend(b.started.get(dep));
+        }
+        wait_for_dependencies(b, c, &mut deps);
     }
-    wait_for_dependencies(b, c, &mut deps);
     let Some(o) = b.observed_container(&c.name) else {
         return;
     };

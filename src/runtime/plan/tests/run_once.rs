@@ -32,6 +32,7 @@ fn once(existing: Existing) -> Options {
         run_once: Some(RunOnce {
             containers: ["o.api".to_string()].into(),
             existing,
+            dependencies: true,
         }),
         ..Options::default()
     }
@@ -68,6 +69,20 @@ fn what_a_container_run_once_needs_is_brought_up_and_waited_for_but_not_the_cont
             "start o.db: stopped (exit code 0)",
             "wait_healthy o.db: `o.api` waits for it"
         ]
+    );
+}
+
+#[test]
+fn without_its_dependencies_only_its_image_and_networks_are_brought_up() {
+    let d = desired();
+    let mut o = once(Existing::Keep);
+    if let Some(r) = o.run_once.as_mut() {
+        r.dependencies = false;
+    }
+    let p = run(Action::Startup, &["o.api"], &d, &Snapshot::default(), &o);
+    assert_eq!(
+        lines(&p),
+        ["pull api:latest: absent", "create_network o.app: absent"]
     );
 }
 
