@@ -19,6 +19,7 @@ mod habits;
 mod images;
 mod lock;
 mod pull;
+mod push;
 mod readme;
 mod recipe_env;
 mod recreation;

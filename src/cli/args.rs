@@ -102,6 +102,9 @@ pub(crate) struct UpFlags {
     /// did not create (recipes: `adopt: true`).
     #[arg(long)]
     pub adopt: bool,
+    /// Push the declared images the targets use to their registry after building them.
+    #[arg(long)]
+    pub push: bool,
     /// Run a configuration without named instances as N numbered instances (1..N), this time
     /// (a later `up` without it returns to what the file says); repeatable.
     #[arg(long, value_name = "CONFIG=N")]
@@ -314,6 +317,15 @@ pub(crate) enum Command {
     /// maps are handed to; the Engine's cache keeps unchanged steps quick.
     #[command(after_help = "Example:\n  dmap build deploy.rhai\n  dmap build -v deploy.rhai web")]
     Build {
+        #[command(flatten)]
+        recipe: Recipe,
+        /// Image names as declared (or full references); all when none are given.
+        names: Vec<String>,
+    },
+    /// Build the declared images that are not up to date, then push them to their registry
+    /// (the map's `repository`), with the credentials of `~/.docker/config.json`.
+    #[command(after_help = "Example:\n  dmap push deploy.rhai\n  dmap push deploy.rhai web")]
+    Push {
         #[command(flatten)]
         recipe: Recipe,
         /// Image names as declared (or full references); all when none are given.

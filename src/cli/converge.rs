@@ -27,6 +27,7 @@ fn options(flags: &UpFlags, wait: bool, targets: &[String]) -> Options {
             },
             wait,
             adopt: flags.adopt,
+            push: flags.push,
             ..Flags::default()
         },
         force_update: if flags.force_recreate {

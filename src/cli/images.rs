@@ -1,5 +1,5 @@
-//! `dmap dockerfile` and `dmap build`: the images a recipe's maps declare, printed or built on
-//! the Engines the maps are handed to.
+//! `dmap dockerfile`, `dmap build` and `dmap push`: the images a recipe's maps declare, printed,
+//! built on the Engines the maps are handed to, or pushed to their registry.
 
 use std::io::Write as _;
 
@@ -35,6 +35,16 @@ pub(super) fn dockerfile(recipe: &Recipe, name: Option<String>) -> Result<(), Er
 }
 
 pub(super) fn build(recipe: &Recipe, names: &[String], ui: &Ui) -> Result<(), Error> {
+    build_or_push(recipe, names, ui, false)
+}
+
+/// `dmap push`: each image built where it is not up to date, on the first Engine its map is handed
+/// to, and pushed from there.
+pub(super) fn push(recipe: &Recipe, names: &[String], ui: &Ui) -> Result<(), Error> {
+    build_or_push(recipe, names, ui, true)
+}
+
+fn build_or_push(recipe: &Recipe, names: &[String], ui: &Ui, push: bool) -> Result<(), Error> {
     let (args, file) = (&recipe.args, &recipe.file);
     let images = recipe_images(file, args)?;
     let chosen = select(&images, names, file)?;
@@ -43,7 +53,7 @@ pub(super) fn build(recipe: &Recipe, names: &[String], ui: &Ui) -> Result<(), Er
     // Client by client, each client's builds in parallel.
     let mut by_client: Vec<(String, ClientConfig, Vec<Build>)> = Vec::new();
     for image in chosen {
-        let clients = if image.clients.is_empty() {
+        let mut clients = if image.clients.is_empty() {
             vec![(
                 crate::model::name::DEFAULT_CLIENT.to_string(),
                 ClientConfig::default(),
@@ -51,13 +61,16 @@ pub(super) fn build(recipe: &Recipe, names: &[String], ui: &Ui) -> Result<(), Er
         } else {
             image.clients.clone()
         };
+        if push {
+            clients.truncate(1);
+        }
         for (client, config) in clients {
             let build = Build {
                 name: image.declared.name.clone(),
                 tags: vec![image.reference.clone()],
                 context: image.declared.context.clone(),
                 origin: image.declared.origin.clone(),
-                reason: "dmap build".into(),
+                reason: if push { "dmap push" } else { "dmap build" }.into(),
             };
             match by_client
                 .iter_mut()
@@ -73,6 +86,8 @@ pub(super) fn build(recipe: &Recipe, names: &[String], ui: &Ui) -> Result<(), Er
             client,
             config,
             builds,
+            changed_only: push,
+            push,
         };
         session
             .build(&request, reporter.as_ref())

@@ -121,7 +121,9 @@ fn resolve_files(command: &mut Command, flag: Option<&std::path::Path>) -> Resul
         | Command::Stop { recipe, targets }
         | Command::Restart { recipe, targets }
         | Command::Kill { recipe, targets, .. } => load::resolve_file(recipe, flag, targets),
-        Command::Build { recipe, names } => load::resolve_file(recipe, flag, names),
+        Command::Build { recipe, names } | Command::Push { recipe, names } => {
+            load::resolve_file(recipe, flag, names)
+        }
         Command::Dockerfile { recipe, name }
         | Command::Exec {
             recipe, target: name, ..
@@ -307,6 +309,7 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
             &ui,
         ),
         Command::Build { recipe, names } => done(images::build(&recipe, &names, &ui)),
+        Command::Push { recipe, names } => done(images::push(&recipe, &names, &ui)),
         Command::Dockerfile { recipe, name } => done(images::dockerfile(&recipe, name)),
         Command::Run { dry_run, file, args } => {
             let file = file.unwrap_or_default();

@@ -80,6 +80,8 @@ pub(crate) enum StepError {
     Command { what: String, code: i64, output: String },
     #[error("pulling `{image}` failed: {message}")]
     Pull { image: String, message: String },
+    #[error("pushing `{image}` failed: {message}")]
+    Push { image: String, message: String },
     /// A build failed: at a step of its Dockerfile, or before any step ran.
     #[error("{0}")]
     Build(Box<BuildFailure>),

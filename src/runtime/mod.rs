@@ -5,6 +5,7 @@
 
 pub(crate) mod apply;
 pub(crate) mod client_kind;
+pub(crate) mod credentials;
 pub(crate) mod diff;
 pub(crate) mod driver;
 pub(crate) mod error;

@@ -405,6 +405,20 @@ fn container(name: &str, info: ContainerInspectResponse) -> ObservedContainer {
     }
 }
 
+/// Whether the Engine holds image `reference` (none: it does not), and the context digest dmap
+/// recorded on it when it built it.
+pub(crate) async fn image_context(driver: &Driver, reference: &str) -> Result<Option<Option<String>>, Error> {
+    match driver.docker.inspect_image(reference).await {
+        Ok(info) => Ok(Some(
+            info.config
+                .and_then(|c| c.labels)
+                .and_then(|mut l| l.remove(labels::CONTEXT)),
+        )),
+        Err(e) if status(&e) == Some(404) => Ok(None),
+        Err(e) => Err(failed(format!("inspect image `{reference}`"))(e)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};

@@ -82,6 +82,10 @@ pub(crate) struct BuildRequest<'a> {
     pub client: &'a str,
     pub config: &'a ClientConfig,
     pub builds: &'a [Build],
+    /// Build only what the Engine lacks or holds from another context (`dmap push`).
+    pub changed_only: bool,
+    /// Push each to its registry afterwards (`dmap push`).
+    pub push: bool,
 }
 
 /// One image to build: its context and tags (the first is its reference).
@@ -212,6 +216,27 @@ impl Session {
                     continue;
                 }
             };
+            let reason = if request.changed_only {
+                let driver = self.driver(request.client, request.config)?;
+                let held = self
+                    .block_on(crate::runtime::observe::image_context(&driver, reference))?
+                    .map_err(|error| Error::Observe {
+                        client: request.client.to_string(),
+                        error: Box::new(error),
+                    })?;
+                match held {
+                    None => Some(format!("image `{}`: absent", b.name)),
+                    Some(Some(recorded)) if recorded == digest => None,
+                    Some(Some(_)) => Some(format!("image `{}`: context changed", b.name)),
+                    Some(None) => Some(format!(
+                        "image `{}`: no context recorded (not built by dmap)",
+                        b.name
+                    )),
+                }
+            } else {
+                Some(b.reason.clone())
+            };
+            let built = reason.is_some();
             desired.builds.insert(
                 reference.clone(),
                 crate::runtime::spec::DesiredBuild {
@@ -222,13 +247,24 @@ impl Session {
                     digest,
                 },
             );
-            steps.push(Step {
-                kind: crate::runtime::plan::StepKind::BuildImage {
-                    image: reference.clone(),
-                },
-                reason: b.reason.clone(),
-                deps: Vec::new(),
-            });
+            if let Some(reason) = reason {
+                steps.push(Step {
+                    kind: crate::runtime::plan::StepKind::BuildImage {
+                        image: reference.clone(),
+                    },
+                    reason,
+                    deps: Vec::new(),
+                });
+            }
+            if request.push {
+                steps.push(Step {
+                    kind: crate::runtime::plan::StepKind::PushImage {
+                        image: reference.clone(),
+                    },
+                    reason: "dmap push".into(),
+                    deps: if built { vec![steps.len() - 1] } else { Vec::new() },
+                });
+            }
         }
         if !problems.is_empty() {
             return Err(Error::Problems { problems });

@@ -43,9 +43,19 @@ impl Registry {
     /// A registry listening on every address of this host (`0.0.0.0`): the test bed's Engines
     /// reach it on the LAN address, the main Engine on 127.0.0.1.
     pub(crate) fn start_on(listen: &str) -> Registry {
+        Registry::start_with(listen, None)
+    }
+
+    /// A registry on 127.0.0.1 that asks for basic authentication: the users of `htpasswd`
+    /// (bcrypt lines, `user:$2b$...`).
+    pub(crate) fn start_with_users(htpasswd: &str) -> Registry {
+        Registry::start_with("127.0.0.1", Some(htpasswd))
+    }
+
+    fn start_with(listen: &str, htpasswd: Option<&str>) -> Registry {
         let mut failures = Vec::new();
         for _ in 0..5 {
-            match Registry::try_start(listen) {
+            match Registry::try_start(listen, htpasswd) {
                 Ok(registry) => return registry,
                 Err(failure) => failures.push(failure),
             }
@@ -56,7 +66,7 @@ impl Registry {
         );
     }
 
-    fn try_start(listen: &str) -> Result<Registry, String> {
+    fn try_start(listen: &str, htpasswd: Option<&str>) -> Result<Registry, String> {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .map(|address| address.port())
@@ -66,13 +76,25 @@ impl Registry {
         let storage = dir.path().join("storage");
         std::fs::create_dir(&storage)
             .map_err(|error| format!("cannot create {}: {error}", storage.display()))?;
+        let auth = match htpasswd {
+            Some(users) => {
+                let path = dir.path().join("htpasswd");
+                std::fs::write(&path, users)
+                    .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+                format!(
+                    "auth:\n  htpasswd:\n    realm: dmap-test\n    path: {}\n",
+                    path.display()
+                )
+            }
+            None => String::new(),
+        };
         let config = dir.path().join("config.yml");
         std::fs::write(
             &config,
             format!(
                 "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  \
                  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: \
-                 {listen}:{port}\n  secret: dmap-pull-test\n",
+                 {listen}:{port}\n  secret: dmap-pull-test\n{auth}",
                 storage.display()
             ),
         )
@@ -134,7 +156,10 @@ impl Registry {
         }
         let mut response = String::new();
         let _ = stream.read_to_string(&mut response);
-        response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200")
+        ["200", "401"].iter().any(|code| {
+            response.starts_with(&format!("HTTP/1.1 {code}"))
+                || response.starts_with(&format!("HTTP/1.0 {code}"))
+        })
     }
 
     /// `127.0.0.1:PORT`

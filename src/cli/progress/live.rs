@@ -112,6 +112,7 @@ impl Drop for Live {
 fn words(kind: &StepKind) -> (&'static str, &'static str) {
     match kind {
         StepKind::PullImage { .. } => ("Pulling", "Pulled"),
+        StepKind::PushImage { .. } => ("Pushing", "Pushed"),
         StepKind::BuildImage { .. } => ("Building", "Built"),
         StepKind::CreateNetwork { .. } | StepKind::CreateVolume { .. } | StepKind::CreateContainer { .. } => {
             ("Creating", "Created")

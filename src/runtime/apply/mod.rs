@@ -90,6 +90,7 @@ async fn run_step(
 ) -> Result<(), StepError> {
     match &step.kind {
         StepKind::PullImage { image } => image::pull(driver, image).await,
+        StepKind::PushImage { image } => image::push(driver, image).await,
         StepKind::BuildImage { image } => {
             let build = desired.builds.get(image).ok_or_else(|| StepError::Internal {
                 message: format!("image `{image}` has no context to build from"),

@@ -102,6 +102,32 @@ pub(super) fn builds<'a>(
     recreate
 }
 
+/// `up --push`: a push of each declared image the involved containers use, after its build when
+/// it is built in this run.
+pub(super) fn pushes(b: &mut Builder, involved: &[&ResolvedContainer]) {
+    let mut seen = std::collections::BTreeSet::new();
+    for c in involved {
+        let image = c.spec.image.as_str();
+        if !b.desired.builds.contains_key(image) || !seen.insert(image) {
+            continue;
+        }
+        let deps: Vec<usize> = b
+            .pulled
+            .get(image)
+            .copied()
+            .filter(|&i| matches!(b.plan.steps[i].kind, StepKind::BuildImage { .. }))
+            .into_iter()
+            .collect();
+        b.step(
+            StepKind::PushImage {
+                image: image.to_string(),
+            },
+            "--push",
+            deps,
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::short_digest;

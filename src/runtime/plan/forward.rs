@@ -70,6 +70,9 @@ pub(super) fn up<'a>(
     } else {
         Vec::new()
     };
+    if b.options.push {
+        build::pushes(b, involved);
+    }
     // A container run once is not recreated for a new image, nor is what is bound to it.
     if let Some(once) = &b.options.run_once {
         replace.retain(|name, _| !once.containers.contains(name));

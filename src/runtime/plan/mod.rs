@@ -105,6 +105,8 @@ pub(crate) struct Options {
     pub build: BuildPolicy,
     /// Wait until every involved container with a healthcheck is healthy (`dmap up --wait`).
     pub wait: bool,
+    /// Push the declared images the involved containers use, after their builds (`up --push`).
+    pub push: bool,
     /// Containers the caller runs once itself (`dmap job`, `c.script`): planned are only what
     /// they need (`run_once.rs`).
     pub run_once: Option<RunOnce>,
@@ -138,6 +140,7 @@ impl Default for Options {
             restart_exec_commands: true,
             build: BuildPolicy::Changed,
             wait: false,
+            push: false,
             run_once: None,
         }
     }

@@ -13,6 +13,10 @@ pub(crate) enum StepKind {
     BuildImage {
         image: String,
     },
+    /// Push a declared image to its registry (`dmap push`, `up --push`).
+    PushImage {
+        image: String,
+    },
     CreateNetwork {
         network: String,
     },
@@ -142,7 +146,9 @@ impl StepKind {
     /// The object the step acts on.
     pub(crate) fn subject(&self) -> &str {
         match self {
-            StepKind::PullImage { image } | StepKind::BuildImage { image } => image,
+            StepKind::PullImage { image }
+            | StepKind::BuildImage { image }
+            | StepKind::PushImage { image } => image,
             StepKind::CreateNetwork { network } | StepKind::RemoveNetwork { network } => network,
             StepKind::CreateVolume { volume }
             | StepKind::RemoveVolume { volume }
@@ -187,6 +193,7 @@ impl StepKind {
     pub(crate) fn describe(&self) -> String {
         match self {
             StepKind::PullImage { image } => format!("pull image `{image}`"),
+            StepKind::PushImage { image } => format!("push image `{image}`"),
             StepKind::BuildImage { image } => format!("build image `{image}`"),
             StepKind::CreateNetwork { network } => format!("create network `{network}`"),
             StepKind::RemoveNetwork { network } => format!("remove network `{network}`"),
@@ -243,6 +250,7 @@ impl StepKind {
     pub(crate) fn name(&self) -> &'static str {
         match self {
             StepKind::PullImage { .. } => "pull",
+            StepKind::PushImage { .. } => "push",
             StepKind::BuildImage { .. } => "build",
             StepKind::CreateNetwork { .. } => "create_network",
             StepKind::RemoveNetwork { .. } => "remove_network",

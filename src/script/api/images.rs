@@ -313,6 +313,8 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
                     origin: origin.clone(),
                     reason: "d.build".into(),
                 }],
+                changed_only: false,
+                push: false,
             };
             s.session
                 .build(&request, s.reporter.as_ref())
