@@ -230,3 +230,26 @@ fn build_policies_always_and_never() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn up_push_pushes_each_declared_image_once_after_its_build() {
+    let d = with_build(NEW);
+    let mut s = converged(&d);
+    built_with(&mut s, OLD);
+    let push = Options {
+        push: true,
+        ..Options::default()
+    };
+    let p = run(Action::Update, &all(&d), &d, &s, &push);
+    let l = lines(&p);
+    assert_eq!(l.iter().filter(|x| x.starts_with("push ")).count(), 1, "{l:#?}");
+    assert!(after(
+        &p,
+        "push app:latest: --push",
+        "build app:latest: image `app`: context changed (sha256:aaaaaaaaaaaa… → sha256:bbbbbbbbbbbb…)"
+    ));
+    // Up to date: pushed all the same, nothing else.
+    built_with(&mut s, NEW);
+    let p = run(Action::Update, &all(&d), &d, &s, &push);
+    assert_eq!(lines(&p), ["push app:latest: --push"]);
+}
