@@ -224,15 +224,7 @@ impl Session {
                         client: request.client.to_string(),
                         error: Box::new(error),
                     })?;
-                match held {
-                    None => Some(format!("image `{}`: absent", b.name)),
-                    Some(Some(recorded)) if recorded == digest => None,
-                    Some(Some(_)) => Some(format!("image `{}`: context changed", b.name)),
-                    Some(None) => Some(format!(
-                        "image `{}`: no context recorded (not built by dmap)",
-                        b.name
-                    )),
-                }
+                crate::runtime::plan::build::stale(&b.name, &digest, held.as_ref().map(Option::as_deref))
             } else {
                 Some(b.reason.clone())
             };

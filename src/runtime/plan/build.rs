@@ -29,28 +29,33 @@ fn build_reason(b: &Builder, reference: &str) -> Option<(String, bool)> {
 
 fn changed_reason(b: &Builder, reference: &str) -> Option<(String, bool)> {
     let build = b.desired.builds.get(reference)?;
-    let unchanged = || match b.options.build {
-        BuildPolicy::Always => Some((format!("image `{}`: --build", build.name), false)),
-        _ => None,
-    };
-    if !b.observed.images.contains_key(reference) {
-        return Some((format!("image `{}`: absent", build.name), true));
+    let held = b
+        .observed
+        .images
+        .contains_key(reference)
+        .then(|| b.observed.image_contexts.get(reference).map(String::as_str));
+    match stale(&build.name, &build.digest, held) {
+        Some(reason) => Some((reason, true)),
+        None if b.options.build == BuildPolicy::Always => {
+            Some((format!("image `{}`: --build", build.name), false))
+        }
+        None => None,
     }
-    match b.observed.image_contexts.get(reference) {
-        None => Some((
-            format!("image `{}`: no context recorded (not built by dmap)", build.name),
-            true,
+}
+
+/// Why image `name`, whose context has `digest`, must be built, by what the Engine holds under
+/// its reference: nothing (none), an image without a recorded context (`Some(None)`), or one
+/// built from the context `Some(Some(recorded))`. None: it is up to date.
+pub(crate) fn stale(name: &str, digest: &str, held: Option<Option<&str>>) -> Option<String> {
+    match held {
+        None => Some(format!("image `{name}`: absent")),
+        Some(None) => Some(format!("image `{name}`: no context recorded (not built by dmap)")),
+        Some(Some(recorded)) if recorded != digest => Some(format!(
+            "image `{name}`: context changed ({} → {})",
+            short_digest(recorded),
+            short_digest(digest)
         )),
-        Some(recorded) if *recorded != build.digest => Some((
-            format!(
-                "image `{}`: context changed ({} → {})",
-                build.name,
-                short_digest(recorded),
-                short_digest(&build.digest)
-            ),
-            true,
-        )),
-        Some(_) => unchanged(),
+        Some(Some(_)) => None,
     }
 }
 

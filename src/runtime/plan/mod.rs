@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 mod bindings;
-mod build;
+pub(crate) mod build;
 mod down;
 mod duplicates;
 mod forward;
