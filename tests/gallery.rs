@@ -28,6 +28,9 @@ fn dmap(args: &[&str], env: &[(&str, &str)]) -> Output {
 struct Down {
     args: Vec<String>,
     env: Vec<(String, String)>,
+    /// Images to remove afterwards, as (Docker host, tag): what a script built under a name that
+    /// is not the test's (the `DockerTest` sweeps those), or on another Engine.
+    images: Vec<(String, String)>,
 }
 
 impl Down {
@@ -35,7 +38,13 @@ impl Down {
         Down {
             args: args.iter().map(|s| s.to_string()).collect(),
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            images: Vec::new(),
         }
+    }
+
+    fn and_image(mut self, host: &str, tag: &str) -> Down {
+        self.images.push((host.to_string(), tag.to_string()));
+        self
     }
 }
 
@@ -48,6 +57,11 @@ impl Drop for Down {
             t = t.env(k, v);
         }
         let out = t.spawn().finish();
+        for (host, tag) in &self.images {
+            let _ = std::process::Command::new("docker")
+                .args(["-H", host, "rmi", "-f", tag])
+                .output();
+        }
         if out.code != Some(0) && !std::thread::panicking() {
             panic!("down failed\n{out}");
         }
@@ -86,7 +100,8 @@ fn a_compose_file_extended_by_a_recipe_keeps_composes_names() {
     let port = free_port().to_string();
     let env = [("WEB_PORT", port.as_str())];
     let args = ["compose-extended/extend.rhai", "-a", &t.name];
-    let _down = Down::new(&args, &env);
+    let local = std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
+    let _down = Down::new(&args, &env).and_image(&local, "gallery-busybox:latest");
     let mut up = vec!["up", "--wait"];
     up.extend(args);
     dmap(&up, &env).success();
@@ -147,7 +162,7 @@ fn a_map_over_two_engines_runs_each_configuration_where_it_says() {
     let edge = engine2();
     let env = [("DMAP_EDGE_ENGINE", edge.host.as_str())];
     let args = ["two-engines.rhai", "-a", &t.name];
-    let _down = Down::new(&args, &env);
+    let _down = Down::new(&args, &env).and_image(&edge.host, &format!("{}-busybox:latest", t.name));
     let mut up = vec!["up"];
     up.extend(args);
     dmap(&up, &env).success();

@@ -113,10 +113,23 @@ impl Setup {
 }
 
 impl Drop for Setup {
+    /// Every image of the registry's `app` repository, the versions a rebuild untagged too.
     fn drop(&mut self) {
-        let _ = std::process::Command::new("docker")
-            .args(["rmi", "-f", &self.reference()])
-            .output();
+        let repository = format!("{}/app", self.registry.host());
+        let listed = std::process::Command::new("docker")
+            .args(["images", "--format", "{{.ID}} {{.Repository}}"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        for line in listed.lines() {
+            if let Some((id, repo)) = line.split_once(' ') {
+                if repo == repository {
+                    let _ = std::process::Command::new("docker")
+                        .args(["rmi", "-f", id])
+                        .output();
+                }
+            }
+        }
     }
 }
 

@@ -621,6 +621,25 @@ impl Scope {
             }
             Err(error) => report("networks (listing failed)", &error),
         }
+        // Images a recipe built under the test's name (`<name>-web:latest`, as the scripts in
+        // scripts/ name theirs): by tag, their build's own layers with them.
+        if let Ok(images) = docker
+            .list_images(Some(
+                bollard::query_parameters::ListImagesOptionsBuilder::default().build(),
+            ))
+            .await
+        {
+            let ours = |tag: &&String| {
+                tag.strip_prefix(self.0.as_str())
+                    .is_some_and(|rest| rest.starts_with(['-', '.']))
+            };
+            for tag in images.iter().flat_map(|i| i.repo_tags.iter().filter(ours)) {
+                let options = RemoveImageOptionsBuilder::default().force(true).build();
+                if docker.remove_image(tag, Some(options), None).await.is_ok() {
+                    removed += 1;
+                }
+            }
+        }
         // Images the test built carry its label (on every step's image too): children first,
         // so a few passes remove them all.
         let filters = HashMap::from([("label".to_string(), vec![format!("{TEST_LABEL}={}", self.0)])]);
