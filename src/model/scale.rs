@@ -34,6 +34,11 @@ pub(crate) fn parse(given: &str) -> Result<(Option<&str>, &str, u32), ScaleError
     Ok((map, config, n))
 }
 
+/// Whether an instance name is one a scale gives (`1`, `2`, ...), not a name of its own.
+pub(crate) fn is_numbered(instance: &str) -> bool {
+    !instance.is_empty() && instance.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Sets `config`'s instances to `1`..`n`; 0 makes it abstract (it runs no container).
 pub(crate) fn scale(map: &mut ContainerMap, config: &str, n: u32) -> Result<(), ScaleError> {
     let Some(c) = map.containers.get_mut(config) else {
@@ -42,8 +47,7 @@ pub(crate) fn scale(map: &mut ContainerMap, config: &str, n: u32) -> Result<(), 
             config: config.to_string(),
         });
     };
-    let named = |i: &String| i.is_empty() || !i.bytes().all(|b| b.is_ascii_digit());
-    if c.instances.iter().any(named) {
+    if !c.instances.iter().all(|i| is_numbered(i)) {
         return Err(ScaleError::Named {
             config: config.to_string(),
             instances: c.instances.iter().map(|i| format!("`{i}`")).collect(),

@@ -169,7 +169,7 @@ pub(super) fn orphans(b: &mut Builder, action: &Action, involved: &[&ResolvedCon
 /// (scaled to 0). Those go without `remove_orphans`, as Compose removes them; a configuration
 /// with named instances keeps the orphan rule.
 fn scaled_away(o: &ObservedContainer, involved: &[&ResolvedContainer], desired: &Desired) -> bool {
-    let numbered = |i: Option<&str>| i.is_none_or(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()));
+    let numbered = |i: Option<&str>| i.is_none_or(crate::model::scale::is_numbered);
     let (Some(map), Some(config)) = (o.map(), o.labels.get(labels::CONFIG)) else {
         return false;
     };
