@@ -399,8 +399,19 @@ async fn project_containers(
 
 /// Names of the volumes whose name contains `project`, or labelled as the project's.
 async fn list_volume_names(docker: &Docker, project: &str) -> Vec<String> {
+    volumes_matching(docker, project_filters(project))
+        .await
+        .into_iter()
+        .collect()
+}
+
+/// Names of the volumes any of `filters` selects.
+async fn volumes_matching(
+    docker: &Docker,
+    filters: impl IntoIterator<Item = HashMap<String, Vec<String>>>,
+) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
-    for filters in project_filters(project) {
+    for filters in filters {
         let options = ListVolumesOptionsBuilder::default().filters(&filters).build();
         let listed = docker
             .list_volumes(Some(options))
@@ -408,7 +419,7 @@ async fn list_volume_names(docker: &Docker, project: &str) -> Vec<String> {
             .unwrap_or_else(|error| panic!("cannot list volumes: {error}"));
         names.extend(listed.volumes.unwrap_or_default().into_iter().map(|v| v.name));
     }
-    names.into_iter().collect()
+    names
 }
 
 /// One container's name, its fields (before the project's name and ids are normalised), and
@@ -941,19 +952,12 @@ pub(crate) async fn leftovers(project: &str, container_names: &[&str], state: &P
                 .trim_start_matches('/')
         ));
     }
-    let labelled_volumes = {
-        let mut names = BTreeSet::new();
-        for label in [COMPOSE_PROJECT_LABEL, DMAP_MAP_LABEL] {
-            let filters = HashMap::from([("label".to_string(), vec![format!("{label}={project}")])]);
-            let options = ListVolumesOptionsBuilder::default().filters(&filters).build();
-            let listed = docker
-                .list_volumes(Some(options))
-                .await
-                .unwrap_or_else(|error| panic!("cannot list volumes: {error}"));
-            names.extend(listed.volumes.unwrap_or_default().into_iter().map(|v| v.name));
-        }
-        names
-    };
+    let labelled_volumes = volumes_matching(
+        &docker,
+        [COMPOSE_PROJECT_LABEL, DMAP_MAP_LABEL]
+            .map(|label| HashMap::from([("label".to_string(), vec![format!("{label}={project}")])])),
+    )
+    .await;
     for volume in list_volume_names(&docker, project).await {
         if volume.starts_with(&format!("{project}_")) || labelled_volumes.contains(&volume) {
             left.push(format!("volume {volume}"));
