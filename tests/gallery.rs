@@ -14,9 +14,12 @@ fn scripts() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts")
 }
 
-/// `dmap ARGS` in scripts/ against the Engine, with `env` set.
-fn dmap(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut t = Test::in_dir(scripts()).engine().args(args.to_vec());
+/// `dmap VERB... ARGS...` in scripts/ against the Engine, with `env` set.
+fn dmap(verb: &[&str], args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut t = Test::in_dir(scripts())
+        .engine()
+        .args(verb.to_vec())
+        .args(args.to_vec());
     for (k, v) in env {
         t = t.env(k, v);
     }
@@ -74,9 +77,7 @@ fn the_stack_serves_through_three_templated_images_and_converges_once() {
     let port = free_port().to_string();
     let args = ["stack.rhai", "-a", &port, "-a", &t.name];
     let _down = Down::new(&args, &[]);
-    let mut up = vec!["up", "--wait"];
-    up.extend(args);
-    dmap(&up, &[]).success();
+    dmap(&["up", "--wait"], &args, &[]).success();
     assert!(http_get(port.parse().unwrap()).contains("<a href=\"http://app:8000/\">app</a>"));
     let rt = runtime();
     assert_eq!(
@@ -84,9 +85,7 @@ fn the_stack_serves_through_three_templated_images_and_converges_once() {
         (0, "rows: 3\n".to_string()),
         "app serves what it read from db"
     );
-    let mut plan = vec!["plan"];
-    plan.extend(args);
-    let out = dmap(&plan, &[]);
+    let out = dmap(&["plan"], &args, &[]);
     assert_eq!(
         (out.code, out.stdout.as_str()),
         (Some(0), "up to date\n"),
@@ -102,9 +101,7 @@ fn a_compose_file_extended_by_a_recipe_keeps_composes_names() {
     let args = ["compose-extended/extend.rhai", "-a", &t.name];
     let local = std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
     let _down = Down::new(&args, &env).and_image(&local, "gallery-busybox:latest");
-    let mut up = vec!["up", "--wait"];
-    up.extend(args);
-    dmap(&up, &env).success();
+    dmap(&["up", "--wait"], &args, &env).success();
     let p = &t.name;
     assert_eq!(
         t.container_names(),
@@ -135,10 +132,12 @@ fn the_migration_runs_once_before_the_app_and_again_as_a_job() {
         "{out}"
     );
     // A one-off job of the same configuration: its output, its exit code, gone afterwards.
-    let mut job = vec!["job"];
-    job.extend(args);
-    job.extend(["migrate", "--", "sh", "-c", "sh /migrations/apply.sh; exit 4"]);
-    let out = dmap(&job, &[]);
+    let job = [
+        &args[..],
+        &["migrate", "--", "sh", "-c", "sh /migrations/apply.sh; exit 4"],
+    ]
+    .concat();
+    let out = dmap(&["job"], &job, &[]);
     assert_eq!(out.code, Some(4), "{out}");
     assert_eq!(out.stdout, "", "nothing left to apply\n{out}");
     assert!(
@@ -146,9 +145,7 @@ fn the_migration_runs_once_before_the_app_and_again_as_a_job() {
         "{:?}",
         t.container_names()
     );
-    let mut plan = vec!["plan"];
-    plan.extend(args);
-    let out = dmap(&plan, &[]);
+    let out = dmap(&["plan"], &args, &[]);
     assert_eq!(
         (out.code, out.stdout.as_str()),
         (Some(0), "up to date\n"),
@@ -163,16 +160,12 @@ fn a_map_over_two_engines_runs_each_configuration_where_it_says() {
     let env = [("DMAP_EDGE_ENGINE", edge.host.as_str())];
     let args = ["two-engines.rhai", "-a", &t.name];
     let _down = Down::new(&args, &env).and_image(&edge.host, &format!("{}-busybox:latest", t.name));
-    let mut up = vec!["up"];
-    up.extend(args);
-    dmap(&up, &env).success();
+    dmap(&["up"], &args, &env).success();
     assert_eq!(
         t.container_names(),
         [format!("{}.front", t.name), format!("{}.store", t.name)]
     );
-    let mut status = vec!["status", "--json"];
-    status.extend(args);
-    let out = dmap(&status, &env);
+    let out = dmap(&["status", "--json"], &args, &env);
     out.success();
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
     let on_edge: Vec<&str> = doc["containers"]
@@ -198,12 +191,8 @@ fn the_swarm_deployment_runs_services_with_their_replicas() {
     ];
     let args = ["swarm.rhai", "-a", &t.name];
     let _down = Down::new(&args, &env);
-    let mut up = vec!["up"];
-    up.extend(args);
-    dmap(&up, &env).success();
-    let mut status = vec!["status", "--json"];
-    status.extend(args);
-    let out = dmap(&status, &env);
+    dmap(&["up"], &args, &env).success();
+    let out = dmap(&["status", "--json"], &args, &env);
     out.success();
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
     let services = doc["services"].as_array().cloned().unwrap_or_default();
