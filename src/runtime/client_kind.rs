@@ -186,7 +186,7 @@ impl ClientDesired {
         the_plan: &Plan,
         limit: usize,
         on_progress: impl FnMut(usize, &Step, Option<&StepOutcome>),
-        on_output: impl Fn(&Step, &str),
+        on_output: impl Fn(&Step, crate::runtime::apply::Line<'_>),
         cancel: &Canceller,
     ) -> Result<Vec<StepOutcome>, ExecutorError> {
         match self {

@@ -295,7 +295,7 @@ async fn duplicates(
             })
             .collect();
         members.sort();
-        let created = n.created.as_deref().and_then(timestamp).unwrap_or(0);
+        let created = n.created.map_or(0, |t| t.unix_timestamp_nanos());
         found.push((
             created,
             ObservedNetwork {
@@ -388,7 +388,7 @@ fn container(name: &str, info: ContainerInspectResponse) -> ObservedContainer {
     ObservedContainer {
         id: info.id.unwrap_or_default(),
         name: name.to_string(),
-        created: info.created.as_deref().and_then(timestamp).unwrap_or(0),
+        created: info.created.map_or(0, |t| t.unix_timestamp_nanos()),
         started_at: st.started_at.as_deref().and_then(timestamp),
         image_id: info.image.unwrap_or_default(),
         state,

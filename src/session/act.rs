@@ -112,7 +112,7 @@ impl Session {
         request: &Request<'a>,
         reporter: &dyn Reporter,
     ) -> Result<Option<(Prepared<'a>, Purpose)>, Error> {
-        let prepared = Prepared::new(request)?;
+        let prepared = Prepared::new(request, self.builders.get())?;
         let mode = self.mode();
         if mode == super::Mode::Record {
             reporter.event(&Event::Recorded {
@@ -345,7 +345,7 @@ pub(super) fn desired_for(
     let mut desired = Desired::build(&prepared.checked, &prepared.cwd, client, config)
         .map_err(|problems| Error::Problems { problems })?;
     digests
-        .attach(&mut desired, &prepared.images)
+        .attach(&mut desired, &prepared.images, &prepared.builders)
         .map_err(|problems| Error::Problems { problems })?;
     let targets: Vec<String> = desired
         .containers

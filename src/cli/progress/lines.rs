@@ -54,10 +54,15 @@ impl Reporter for Lines {
                 StepKind::BuildImage { image } => format!("  {}building {image}\n", on(client)),
                 _ => return,
             },
-            Event::Output { client, step, line } => {
+            Event::Output {
+                client,
+                step,
+                line,
+                heading,
+            } => {
                 if self.verbose {
                     format!("  {}{} | {line}\n", on(client), step.kind.subject())
-                } else if line.starts_with("Step ") {
+                } else if heading.is_some() {
                     format!("  {}{}: {line}\n", on(client), step.kind.subject())
                 } else {
                     return;

@@ -381,12 +381,17 @@ impl Reporter for Live {
                     v.redraw();
                 }
             }
-            Event::Output { client, step, line } => {
+            Event::Output {
+                client,
+                step,
+                line,
+                heading,
+            } => {
                 let mut v = self.view();
                 if v.verbose {
                     v.above(&format!("  {}{} | {line}", on(client), step.kind.subject()));
-                } else if line.starts_with("Step ") {
-                    let text = format!("Building {}", line.split(" : ").next().unwrap_or(line));
+                } else if let Some(heading) = heading {
+                    let text = format!("Building {heading}");
                     if let Some(row) = v.row(client, step.kind.subject()) {
                         row.doing = text;
                     }

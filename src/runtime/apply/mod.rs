@@ -3,6 +3,7 @@
 //! Request bodies come from [`super::translate`]; this module only sends them.
 
 mod build;
+mod buildkit;
 mod completion;
 mod container;
 mod health;
@@ -12,6 +13,8 @@ mod replace;
 mod volume;
 
 use std::time::Duration;
+
+pub(crate) use build::Line;
 
 use super::driver::Driver;
 use super::error::StepError;
@@ -36,7 +39,7 @@ pub(crate) async fn apply(
     plan: &Plan,
     limit: usize,
     mut on_progress: impl FnMut(usize, &Step, Option<&StepOutcome>),
-    on_output: impl Fn(&Step, &str),
+    on_output: impl Fn(&Step, Line<'_>),
     cancel: &executor::Canceller,
 ) -> Result<Vec<StepOutcome>, executor::ExecutorError> {
     let nodes: Vec<Node<&Step>> = plan.steps.iter().map(|s| Node::new(s, s.deps.clone())).collect();
@@ -86,7 +89,7 @@ async fn run_step(
     desired: &Desired,
     step: &Step,
     builds: &tokio::sync::Semaphore,
-    output: impl Fn(&str),
+    output: impl Fn(Line<'_>),
 ) -> Result<(), StepError> {
     match &step.kind {
         StepKind::PullImage { image } => image::pull(driver, image).await,
