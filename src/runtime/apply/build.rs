@@ -362,6 +362,41 @@ mod tests {
     }
 
     #[test]
+    fn an_engine_that_refuses_buildkit_is_told_from_a_failed_build() {
+        let failed = |message: &str, step: Option<(usize, usize)>| {
+            StepError::Build(Box::new(BuildFailure {
+                step,
+                instruction: None,
+                trace: None,
+                code: None,
+                message: message.into(),
+                output: Vec::new(),
+            }))
+        };
+        for (message, step, refused) in [
+            ("buildkit not supported by daemon", None, true),
+            ("buildkit is not enabled on daemon", None, true),
+            (
+                "Error response from daemon: BuildKit is not supported on Windows",
+                None,
+                true,
+            ),
+            (
+                "failed to solve: executor failed running: exit code: 1",
+                None,
+                false,
+            ),
+            // a step that printed it is not the Engine refusing
+            ("buildkit not supported by daemon", Some((2, 3)), false),
+        ] {
+            assert_eq!(buildkit_refused(&failed(message, step)), refused, "{message}");
+        }
+        assert!(!buildkit_refused(&StepError::Internal {
+            message: "buildkit not supported".into()
+        }));
+    }
+
+    #[test]
     fn the_tail_is_the_failing_steps_own_output() {
         let mut p = Progress::default();
         let seen = std::cell::RefCell::new(Vec::new());

@@ -165,14 +165,14 @@ pub(super) fn locate(dockerfile: &str, vertex: &str) -> Option<(usize, usize)> {
     let start = *froms.get(stage_index)?;
     let end = froms.get(stage_index + 1).copied().unwrap_or(all.len());
     let wanted = words(instruction);
-    // BuildKit numbers a stage's steps: its `FROM` (but `FROM scratch`), then each `RUN`,
-    // `COPY`, `ADD` and `WORKDIR`; the rest make no step.
-    let scratch = all[start]
-        .text
-        .split_whitespace()
-        .nth(1)
-        .is_some_and(|b| b == "scratch");
-    let steps: Vec<usize> = (!scratch)
+    // BuildKit numbers a stage's steps: its `FROM` of an image (not `scratch`, not an earlier
+    // stage), then each `RUN`, `COPY`, `ADD` and `WORKDIR`; the rest make no step.
+    let base = all[start].text.split_whitespace().nth(1).unwrap_or("scratch");
+    let of_image = base != "scratch"
+        && !froms[..stage_index]
+            .iter()
+            .any(|&k| stage_name(&all[k].text).is_some_and(|s| s.eq_ignore_ascii_case(base)));
+    let steps: Vec<usize> = of_image
         .then_some(start)
         .into_iter()
         .chain((start + 1..end).filter(|&k| {
@@ -231,7 +231,7 @@ mod tests {
     #[test]
     fn vertices_are_located_in_the_dockerfile() {
         type Case = (&'static str, &'static str, Option<(usize, usize)>);
-        let cases: [Case; 9] = [
+        let cases: [Case; 10] = [
             (MULTI, "[a 2/2] RUN [\"sh\", \"-c\", \"exit 3\"]", Some((3, 7))),
             (MULTI, "[a 1/2] COPY busybox /bin/busybox", Some((2, 7))),
             (MULTI, "[stage-1 1/2] COPY --from=a /a /a", Some((6, 7))),
@@ -251,6 +251,12 @@ mod tests {
                 "FROM base\nRUN x\n",
                 "[1/2] FROM docker.io/library/base",
                 Some((1, 2)),
+            ),
+            // A stage built on an earlier one has no step for its `FROM`.
+            (
+                "FROM scratch AS a\nRUN a\nFROM a AS b\nENV A=b\nRUN echo $A\n",
+                "[b 1/1] RUN echo b",
+                Some((5, 5)),
             ),
             (MULTI, "[internal] load build context", None),
             (MULTI, "copy /context /", None),
