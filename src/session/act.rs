@@ -358,7 +358,12 @@ pub(super) fn desired_for(
         .keys()
         .filter_map(|reference| prepared.images.get(reference))
         .filter_map(|r| {
-            kind.build_refusal(client, &r.declared.name, &r.declared.map)
+            let repository = prepared
+                .checked
+                .iter()
+                .find(|c| c.map.name == r.declared.map)
+                .and_then(|c| c.map.repository.as_deref());
+            kind.build_refusal(client, &r.declared.name, &r.declared.map, repository)
                 .map(|message| crate::model::Problem::new(message, r.declared.origin.clone()))
         })
         .collect();

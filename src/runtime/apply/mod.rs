@@ -84,6 +84,25 @@ fn container<'a>(desired: &'a Desired, name: &str) -> Result<&'a ResolvedContain
     })
 }
 
+/// Builds the declared image `image` of `desired` on the client's Engine; `output` hears every
+/// line the builder prints.
+pub(crate) async fn build_image(
+    driver: &Driver,
+    desired: &Desired,
+    image: &str,
+    output: &dyn Fn(Line<'_>),
+) -> Result<(), StepError> {
+    let build = desired.builds.get(image).ok_or_else(|| StepError::Internal {
+        message: format!("image `{image}` has no context to build from"),
+    })?;
+    build::build(driver, build, output).await
+}
+
+/// Pushes `image` (a reference with its registry) from the client's Engine.
+pub(crate) async fn push_image(driver: &Driver, image: &str) -> Result<(), StepError> {
+    image::push(driver, image).await
+}
+
 async fn run_step(
     driver: &Driver,
     desired: &Desired,
@@ -93,15 +112,12 @@ async fn run_step(
 ) -> Result<(), StepError> {
     match &step.kind {
         StepKind::PullImage { image } => image::pull(driver, image).await,
-        StepKind::PushImage { image } => image::push(driver, image).await,
+        StepKind::PushImage { image } => push_image(driver, image).await,
         StepKind::BuildImage { image } => {
-            let build = desired.builds.get(image).ok_or_else(|| StepError::Internal {
-                message: format!("image `{image}` has no context to build from"),
-            })?;
             let _permit = builds.acquire().await.map_err(|e| StepError::Internal {
                 message: e.to_string(),
             })?;
-            build::build(driver, build, &output).await
+            build_image(driver, desired, image, &output).await
         }
         StepKind::CreateNetwork { network } => network::create(driver, desired, network).await,
         StepKind::RemoveNetwork { network } => network::remove(driver, desired, network).await,
