@@ -27,6 +27,7 @@ mod recreation;
 mod runtime;
 mod scripts;
 mod selftest;
+mod ssh;
 mod swarm;
 mod terminal;
 mod verbs;

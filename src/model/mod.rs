@@ -30,6 +30,7 @@ pub(crate) mod resolved;
 pub(crate) mod runs_on;
 pub(crate) mod scale;
 pub(crate) mod shell_words;
+pub(crate) mod ssh_address;
 pub(crate) mod suggest;
 pub(crate) mod target;
 pub(crate) mod user;

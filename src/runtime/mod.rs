@@ -21,6 +21,7 @@ pub(crate) mod plan;
 pub(crate) mod record;
 pub(crate) mod snapshot;
 pub(crate) mod spec;
+pub(crate) mod ssh;
 pub(crate) mod swarm;
 pub(crate) mod translate;
 

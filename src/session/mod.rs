@@ -141,6 +141,15 @@ impl Session {
         self.cancel.clone()
     }
 
+    /// Ends the session without shutting its runtime down, for a front end whose task may be
+    /// blocked in a read the runtime can't interrupt (the copy of stdin): the connections are
+    /// closed (an ssh tunnel ends its processes and removes its socket), the runtime is left to
+    /// the process's exit.
+    pub(crate) fn abandon(self) {
+        self.drivers.borrow_mut().clear();
+        std::mem::forget(self);
+    }
+
     pub(crate) fn mode(&self) -> Mode {
         self.mode.get()
     }
