@@ -32,3 +32,4 @@ mod swarm;
 mod terminal;
 mod verbs;
 mod vocabularies;
+mod watch;

@@ -9,6 +9,7 @@ pub(crate) mod container;
 pub(crate) mod container_map;
 pub(crate) mod depends_on;
 pub(crate) mod deploy;
+pub(crate) mod develop;
 pub(crate) mod duration;
 pub(crate) mod endpoint;
 pub(crate) mod exec;

@@ -23,6 +23,7 @@ pub(crate) mod snapshot;
 pub(crate) mod spec;
 pub(crate) mod ssh;
 pub(crate) mod swarm;
+pub(crate) mod sync;
 pub(crate) mod translate;
 
 pub(crate) use error::Error;

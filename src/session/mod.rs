@@ -15,6 +15,7 @@ pub(crate) mod report;
 pub(crate) mod reporter;
 pub(crate) mod status;
 pub(crate) mod streams;
+mod sync;
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::BTreeSet;
@@ -40,6 +41,7 @@ pub(crate) use crate::runtime::plan::{
     Action, BuildPolicy, Existing, Options as Flags, Plan, Step, StepKind,
 };
 pub(crate) use crate::runtime::snapshot::timestamp;
+pub(crate) use crate::runtime::sync::Synced;
 
 use crate::model::client::ClientConfig;
 use crate::model::{check_with_clients, target, ContainerMap};
