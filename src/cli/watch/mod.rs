@@ -221,6 +221,16 @@ fn converge(
 /// What a converge did, in a few words: `built app:latest, recreated m.web`, or `nothing to do`.
 fn summary(report: &Report) -> String {
     let mut parts: Vec<String> = Vec::new();
+    let of = |action: &str| -> Vec<&str> {
+        report
+            .steps
+            .iter()
+            .filter(|d| d.action == action)
+            .map(|d| d.subject.as_str())
+            .collect()
+    };
+    // Stopped and started again: restarted.
+    let stopped = of("stop");
     for (action, words) in [
         ("build", "built"),
         ("push", "pushed"),
@@ -230,12 +240,11 @@ fn summary(report: &Report) -> String {
         ("start", "started"),
         ("update_service", "updated"),
     ] {
-        let subjects: Vec<&str> = report
-            .steps
-            .iter()
-            .filter(|d| d.action == action)
-            .map(|d| d.subject.as_str())
-            .collect();
+        let subjects: Vec<&str> = match action {
+            "restart" => of("start").into_iter().filter(|s| stopped.contains(s)).collect(),
+            "start" => of("start").into_iter().filter(|s| !stopped.contains(s)).collect(),
+            _ => of(action),
+        };
         if !subjects.is_empty() {
             parts.push(format!("{words} {}", subjects.join(", ")));
         }
