@@ -52,12 +52,15 @@ impl Reporter for Lines {
                     format!("  {}waiting for `{container}` to run to completion\n", on(client))
                 }
                 StepKind::BuildImage { image } => format!("  {}building {image}\n", on(client)),
+                StepKind::CopyImage { image, from } => {
+                    format!("  {}copying {image} from `{from}`\n", on(client))
+                }
                 _ => return,
             },
             Event::Output { client, step, line } => {
                 if self.verbose {
                     format!("  {}{} | {line}\n", on(client), step.kind.subject())
-                } else if line.starts_with("Step ") {
+                } else if line.starts_with("Step ") || line.starts_with("Copied ") {
                     format!("  {}{}: {line}\n", on(client), step.kind.subject())
                 } else {
                     return;

@@ -114,6 +114,7 @@ fn words(kind: &StepKind) -> (&'static str, &'static str) {
         StepKind::PullImage { .. } => ("Pulling", "Pulled"),
         StepKind::PushImage { .. } => ("Pushing", "Pushed"),
         StepKind::BuildImage { .. } => ("Building", "Built"),
+        StepKind::CopyImage { .. } => ("Copying", "Copied"),
         StepKind::CreateNetwork { .. } | StepKind::CreateVolume { .. } | StepKind::CreateContainer { .. } => {
             ("Creating", "Created")
         }
@@ -385,8 +386,11 @@ impl Reporter for Live {
                 let mut v = self.view();
                 if v.verbose {
                     v.above(&format!("  {}{} | {line}", on(client), step.kind.subject()));
-                } else if line.starts_with("Step ") {
-                    let text = format!("Building {}", line.split(" : ").next().unwrap_or(line));
+                } else if line.starts_with("Step ") || line.starts_with("Copying ") {
+                    let text = match line.strip_prefix("Step ") {
+                        Some(_) => format!("Building {}", line.split(" : ").next().unwrap_or(line)),
+                        None => line.to_string(),
+                    };
                     if let Some(row) = v.row(client, step.kind.subject()) {
                         row.doing = text;
                     }
