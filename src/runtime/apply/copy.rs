@@ -19,6 +19,10 @@ use crate::runtime::spec::DesiredBuild;
 
 /// How often the bytes sent so far are told, at most.
 const TELL_EVERY: Duration = Duration::from_millis(500);
+/// How long the load may take at least: the Engine answers only once it has read the whole
+/// image, so the client's `timeout` (which bounds a request up to its answer) would cut a big
+/// image on a slow link short.
+const LOAD_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// Copies `build`'s image (its reference and extra tags) from `source`, the Engine of client
 /// `from`, into `target`; `output` hears the bytes sent so far, then what was copied.
@@ -79,7 +83,9 @@ pub(super) async fn copy(
             quiet: true,
             ..Default::default()
         };
-        let mut stream = target.docker.import_image_stream(options, body, None);
+        let timeout = LOAD_TIMEOUT.max(target.docker.timeout());
+        let docker = target.docker.clone().with_timeout(timeout);
+        let mut stream = docker.import_image_stream(options, body, None);
         while let Some(item) = stream.next().await {
             item.map_err(|e| match e {
                 bollard::errors::Error::DockerStreamError { error } => error,
