@@ -360,6 +360,7 @@ let version = if ARGS.len() > 3 {{ ARGS[3] }} else {{ "one" }};
 let df = dockerfile(img);
 df.writeline("LABEL dmap.test=" + m.name);
 df.run("echo " + version + " > /built");
+if version == "broken" {{ df.run("exit 3"); }}
 m.images[m.name + "-app"] = df;
 m.clients = ["main", "e2"];
 m.containers.app = #{{ image: m.name + "-app", stop_signal: "SIGKILL", create_options: #{{ command: "sleep 3600" }} }};
@@ -454,5 +455,17 @@ if phase == "down" {{ show(c.shutdown()); }}
         "e2 runs the new image"
     );
     assert_no_steps(&r.run_with("up", &["two"]));
+
+    // A failed build fails the copy that waits for it; both Engines keep what they ran.
+    let out = r.run_with("up", &["broken"]);
+    out.failure();
+    assert!(
+        out.stderr.contains(&format!(
+            "error: failed to copy image `{tag}` from client `main`: its build on `main` did not succeed (client `e2`)"
+        )),
+        "{out}"
+    );
+    assert_eq!(remote.inspect(&app)["Image"], new_id.as_str(), "{out}");
+    assert_eq!(remote.inspect(&app)["State"]["Running"], true, "{out}");
     r.run("down").success();
 }

@@ -82,8 +82,9 @@ pub(crate) enum StepError {
     Pull { image: String, message: String },
     #[error("pushing `{image}` failed: {message}")]
     Push { image: String, message: String },
-    /// A copy of a declared image from another client's Engine (`image_transfer: "copy"`).
-    #[error("copying `{image}` from client `{from}` failed: {message}")]
+    /// A copy of a declared image from another client's Engine (`image_transfer: "copy"`); the
+    /// message reads after the step ("failed to copy image `x` from client `y`: ...").
+    #[error("{message}")]
     Copy {
         image: String,
         from: String,

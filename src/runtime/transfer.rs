@@ -109,7 +109,7 @@ impl Links {
                 .await
                 .is_ok_and(|b| *b == Build::Built);
             if !built {
-                return Err(failed("its build there did not succeed"));
+                return Err(failed(&format!("its build on `{from}` did not succeed")));
             }
         }
         Ok(&source.driver)
@@ -146,7 +146,7 @@ mod tests {
         }
     }
 
-    async fn driver(client: &str) -> Driver {
+    fn driver(client: &str) -> Driver {
         // Never contacted: bollard connects lazily.
         let config = crate::model::client::ClientConfig {
             base_url: Some("tcp://127.0.0.1:9".into()),
@@ -164,7 +164,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_copy_waits_for_its_sources_build_and_fails_when_it_fails() {
-        let (a, b) = (driver("a").await, driver("b").await);
+        let (a, b) = (driver("a"), driver("b"));
         let plans = [
             plan(vec![build("x"), build("y")]),
             plan(vec![copy("x", "a"), copy("y", "a")]),
@@ -187,13 +187,13 @@ mod tests {
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
-            Err("copying `y` from client `a` failed: its build there did not succeed".into())
+            Err("its build on `a` did not succeed".into())
         );
     }
 
     #[tokio::test]
     async fn a_build_never_run_releases_its_copies_and_a_held_image_is_ready_at_once() {
-        let (a, b) = (driver("a").await, driver("b").await);
+        let (a, b) = (driver("a"), driver("b"));
         let plans = [plan(vec![build("x")]), plan(vec![copy("x", "a"), copy("z", "a")])];
         let mut links = Links::between(&[("a", &a, &plans[0]), ("b", &b, &plans[1])]);
         let target = links.pop().expect("b");

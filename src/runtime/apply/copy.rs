@@ -41,8 +41,8 @@ pub(super) async fn copy(
     };
     let id = image_id(source, image)
         .await
-        .map_err(|e| failed(format!("can't inspect it there: {e}")))?
-        .ok_or_else(|| failed("it is not there".into()))?;
+        .map_err(|e| failed(format!("can't inspect it on `{from}`: {e}")))?
+        .ok_or_else(|| failed(format!("`{from}` does not hold it")))?;
     let started = Instant::now();
     let names: Vec<String> = std::iter::once(build.reference.clone())
         .chain(build.extra_tags.iter().cloned())
