@@ -4,14 +4,20 @@
 #
 #   bench/images.sh                  # 5 runs of each
 #   RUNS=3 MB=100 bench/images.sh
-#   PHASES="build" bench/images.sh   # some of: tar digest build up
+#   PHASES="build" bench/images.sh   # some of: tar digest build up stages cached
 #
 # Phases (median wall time of RUNS runs each, the ratio dmap/other and the issue's target):
 #   context tar     dmap: ctx.save(x.tar)                tar cf x.tar tree
 #   context digest  dmap: ctx.digest()                   tar cf - tree | sha256sum
-#   cold build      dmap build FILE                      DOCKER_BUILDKIT=0 docker build
+#   cold build      dmap --builder classic build FILE    DOCKER_BUILDKIT=0 docker build
 #                   (images and build cache removed before each run)
 #   unchanged up    dmap run (update, nothing changed)   docker build, fully cached
+#   stages          dmap build FILE (BuildKit)           DOCKER_BUILDKIT=0 docker build, and
+#                                                        DOCKER_BUILDKIT=1 docker build
+#                   a Dockerfile with two independent stages of 3 s each (a new file copied
+#                   into both before each run, so nothing comes from the cache)
+#   cached          the same, nothing changed: every step from the builder's cache
+# The push of a 50 MB image, dmap push vs docker push, is bench/registry.sh.
 # Rounds alternate which side goes first. The tree is read once before timing (page cache warm
 # for both). Exits non-zero only when the
 # benchmark itself fails; missed targets are reported, never fatal. Everything it creates is
@@ -38,9 +44,10 @@ dmap="$root/target/release/dmap"
 "$here/busybox-image.sh" "$BASE" >/dev/null
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmap-bench-images.XXXXXX")
+STAGES_TAGS=(dmapbenchstages-app:latest dmapbenchstages-classic:latest dmapbenchstages-buildkit:latest)
 cleanup() {
     docker rm -f "$MAP.app" >/dev/null 2>&1 || true
-    docker rmi -f "$DMAP_TAG" "$DOCKER_TAG" >/dev/null 2>&1 || true
+    docker rmi -f "$DMAP_TAG" "$DOCKER_TAG" "${STAGES_TAGS[@]}" >/dev/null 2>&1 || true
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -135,7 +142,7 @@ run_digest() {
 run_build() {
     cold
     if [[ $1 == dmap ]]; then
-        time_it "$tmp/t.build.dmap" "$dmap" build "$tmp/app.rhai"
+        time_it "$tmp/t.build.dmap" "$dmap" --builder classic build "$tmp/app.rhai"
     else
         time_it "$tmp/t.build.other" docker_build
     fi
@@ -150,11 +157,70 @@ run_up() {
         time_it "$tmp/t.up.other" docker_build
     fi
 }
-PHASES=${PHASES:-"tar digest build up"}
+# Two independent stages of 3 s each, joined in a third.
+mkdir -p "$tmp/stages"
+cat >"$tmp/stages/Dockerfile" <<EOF
+FROM $BASE AS left
+COPY nonce /nonce
+RUN sleep 3 && echo left > /left
+
+FROM $BASE AS right
+COPY nonce /nonce
+RUN sleep 3 && echo right > /right
+
+FROM $BASE
+COPY --from=left /left /left
+COPY --from=right /right /right
+EOF
+date +%s%N >"$tmp/stages/nonce"
+cat >"$tmp/stages.rhai" <<EOF
+let m = container_map("dmapbenchstages");
+m.images["dmapbenchstages-app"] = build_context("$tmp/stages");
+mapping_client(m);
+EOF
+# `DOCKER_BUILDKIT=1 docker build` needs the buildx plugin since docker 23; a docker CLI of
+# 20.10 (Debian's docker.io) builds with BuildKit itself.
+bk_docker=docker
+if ! docker buildx version >/dev/null 2>&1; then
+    for d in $(which -a docker); do
+        if [[ $("$d" version --format '{{.Client.Version}}' 2>/dev/null) == 2[0-2].* ]]; then
+            bk_docker=$d
+            break
+        fi
+    done
+fi
+# stages_run SIDE PHASE: one build of the stages by SIDE (dmap, classic, buildkit).
+stages_run() {
+    local out="$tmp/t.$2.$1"
+    case $1 in
+    dmap) time_it "$out" "$dmap" build "$tmp/stages.rhai" ;;
+    classic) time_it "$out" env DOCKER_BUILDKIT=0 docker build -q -t "${STAGES_TAGS[1]}" "$tmp/stages" ;;
+    buildkit) time_it "$out" env DOCKER_BUILDKIT=1 "$bk_docker" build -q -t "${STAGES_TAGS[2]}" "$tmp/stages" ;;
+    esac
+}
+# One round of a stages phase, the sides in turn; before the cached phase's first round each
+# side builds once, so that its cache holds every step.
+stages_round() {
+    local phase=$1 i=$2 sides=(dmap classic buildkit) k side
+    for k in 0 1 2; do
+        side=${sides[$(((k + i) % 3))]}
+        if [[ $phase == stages ]]; then
+            date +%s%N >"$tmp/stages/nonce"
+        elif ((i == 1)); then
+            stages_run "$side" warm
+        fi
+        stages_run "$side" "$phase"
+    done
+}
+
+PHASES=${PHASES:-"tar digest build up stages cached"}
 for i in $(seq 1 "$RUNS"); do
     echo "round $i/$RUNS" >&2
     for phase in $PHASES; do
-        pair "$phase" "$i"
+        case $phase in
+        stages | cached) stages_round "$phase" "$i" ;;
+        *) pair "$phase" "$i" ;;
+        esac
     done
 done
 if [[ " $PHASES " == *" up "* ]]; then
@@ -166,11 +232,14 @@ if [[ " $PHASES " == *" up "* ]]; then
 fi
 
 printf '\n%-16s %10s %10s %7s %7s\n' phase dmap other ratio target
-for phase in "tar 1.2" "digest 1.2" "build 1.0" "up 0.3"; do
+for phase in "tar 1.2" "digest 1.2" "build 1.0" "up 0.3" \
+    "stages:classic 0.6" "stages:buildkit 1.1" "cached:classic 1.0" "cached:buildkit 1.0"; do
     set -- $phase
-    [[ -s $tmp/t.$1.dmap ]] || continue
-    d=$(median <"$tmp/t.$1.dmap")
-    o=$(median <"$tmp/t.$1.other")
+    name=$1 other=other
+    [[ $1 == *:* ]] && name=${1%%:*} other=${1#*:}
+    [[ -s $tmp/t.$name.dmap ]] || continue
+    d=$(median <"$tmp/t.$name.dmap")
+    o=$(median <"$tmp/t.$name.$other")
     python3 -c 'import sys; d, o, t = map(float, sys.argv[2:5]); r = d / o; m = "" if r <= t else "  MISSED"
 print(f"{sys.argv[1]:<16} {d:9.3f}s {o:9.3f}s {r:7.2f} {t:7.2f}{m}")' "$1" "$d" "$o" "$2"
 done

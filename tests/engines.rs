@@ -402,6 +402,10 @@ if phase == "down" {{ show(c.shutdown()); }}
         "copied to e2\n{out}"
     );
     assert!(!out.stderr.contains("[e2] build "), "not built on e2\n{out}");
+    assert!(
+        out.stderr.contains(&format!("[e2] {tag}: Copied ")) && out.stderr.contains(" from `main` in "),
+        "progress says what the copy carried\n{out}"
+    );
     assert_eq!(out.steps_of(&tag, "build").len(), 1, "{out}");
     assert_eq!(out.steps_of(&tag, "copy").len(), 1, "{out}");
     let main_id = rt.block_on(async { image_id(&crate::support::docker().await, &tag).await });

@@ -226,102 +226,130 @@ fn a_failed_build_names_its_step_exit_code_output_and_recipe_lines_and_leaves_no
     let rt = runtime();
     let t = DockerTest::new("images_build_failure");
     let r = recipe(&t, FAILING);
-    let out = r.run("build");
-    out.failure();
-    let text = &out.stderr;
-    assert!(
-        text.contains(&format!(
-            "error: failed to build image `{}`: step 6/8 `RUN echo making; echo it breaks >&2; exit 3` (written at r.rhai:",
-            image_of(&t)
-        )),
-        "{out}"
-    );
-    assert!(
-        // stdout and stderr of the step, in whichever order the Engine sent them
-        text.contains("failed with exit code 3\n    | making\n    | it breaks\n")
-            || text.contains("failed with exit code 3\n    | it breaks\n    | making\n"),
-        "{out}"
-    );
-    // the call, the line that wrote the step, the template call
-    let line_of = |needle: &str| {
-        let body = std::fs::read_to_string(r.dir.path().join("r.rhai")).unwrap();
-        body.lines()
-            .position(|l| l.contains(needle))
-            .map(|i| i + 1)
-            .unwrap()
-    };
-    assert!(
-        text.contains(&format!("--> r.rhai:{}:", line_of("docker().build"))),
-        "{out}"
-    );
-    assert!(
-        text.contains(&format!(
-            "note: step 6/8 of `{}` was written here\n  --> r.rhai:{}:",
-            image_of(&t),
-            line_of("exit 3")
-        )),
-        "{out}"
-    );
-    assert!(
-        text.contains(&format!(
-            "note: in the template called here\n  --> r.rhai:{}:",
-            line_of("broken(df);")
-        )),
-        "{out}"
-    );
-    // forcerm: the failed step's container is gone, and no image was tagged
-    rt.block_on(async {
-        assert!(t.containers().await.is_empty());
-    });
-    let tagged = std::process::Command::new("docker")
-        .args(["image", "inspect", &image_of(&t)])
-        .output()
-        .unwrap();
-    assert!(!tagged.status.success());
+    // BuildKit counts the Dockerfile's instructions; the classic builder adds a step for the
+    // labels it is given.
+    for (builder, step) in [("buildkit", "6/7"), ("classic", "6/8")] {
+        let mut args = vec!["--builder".to_string(), builder.to_string()];
+        args.extend(r.args(false, "build", &[]));
+        let out = Test::in_dir(r.dir.path()).engine().args(args).run();
+        out.failure();
+        let text = &out.stderr;
+        assert!(
+            text.contains(&format!(
+                "error: failed to build image `{}`: step {step} `RUN echo making; echo it breaks >&2; exit 3` (written at r.rhai:",
+                image_of(&t)
+            )),
+            "{out}"
+        );
+        assert!(
+            // stdout and stderr of the step, in whichever order the Engine sent them
+            text.contains("failed with exit code 3\n    | making\n    | it breaks\n")
+                || text.contains("failed with exit code 3\n    | it breaks\n    | making\n"),
+            "{out}"
+        );
+        // the call, the line that wrote the step, the template call
+        let line_of = |needle: &str| {
+            let body = std::fs::read_to_string(r.dir.path().join("r.rhai")).unwrap();
+            body.lines()
+                .position(|l| l.contains(needle))
+                .map(|i| i + 1)
+                .unwrap()
+        };
+        assert!(
+            text.contains(&format!("--> r.rhai:{}:", line_of("docker().build"))),
+            "{out}"
+        );
+        assert!(
+            text.contains(&format!(
+                "note: step {step} of `{}` was written here\n  --> r.rhai:{}:",
+                image_of(&t),
+                line_of("exit 3")
+            )),
+            "{out}"
+        );
+        assert!(
+            text.contains(&format!(
+                "note: in the template called here\n  --> r.rhai:{}:",
+                line_of("broken(df);")
+            )),
+            "{out}"
+        );
+        // forcerm (BuildKit runs its steps outside containers): the failed step's container is
+        // gone, and no image was tagged
+        rt.block_on(async {
+            assert!(t.containers().await.is_empty());
+        });
+        let tagged = std::process::Command::new("docker")
+            .args(["image", "inspect", &image_of(&t)])
+            .output()
+            .unwrap();
+        assert!(!tagged.status.success());
+    }
+}
+
+/// Whether a process of this machine has `marker` in its command line (a BuildKit step runs
+/// outside any container the Engine lists).
+fn process_with(marker: &str) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|p| {
+        std::fs::read(p.path().join("cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).contains(marker))
+    })
 }
 
 #[test]
 fn killing_dmap_mid_build_cancels_the_build_on_the_engine() {
     let rt = runtime();
     let t = DockerTest::new("images_cancel");
+    let marker = format!("{}-sleeping", t.name);
     let r = recipe(
         &t,
         r#"
 let df = base(m.name);
-df.run("sleep 60");
+df.run("sleep 60; echo " + m.name + "-sleeping");
 docker().build(df, image);
 "#,
     );
-    let mut child = r.test(false, "build", &[]).spawn();
-    let started = child.started();
-    // The step's container runs...
-    rt.block_on(async {
-        while t.containers().await.is_empty() {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "the build never reached its RUN"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    });
-    child.kill();
-    child.finish();
-    // ...and is gone soon after the connection drops, long before `sleep 60` would end.
-    let killed = Instant::now();
-    rt.block_on(async {
-        while !t.containers().await.is_empty() {
-            assert!(
-                killed.elapsed() < Duration::from_secs(30),
-                "the build went on after dmap died"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    });
-    let tagged = std::process::Command::new("docker")
-        .args(["image", "inspect", &image_of(&t)])
-        .output()
-        .unwrap();
-    assert!(!tagged.status.success());
+    for builder in ["buildkit", "classic"] {
+        // The step runs: in a container of its own under the classic builder, as a process of
+        // BuildKit's under BuildKit...
+        let running = || async {
+            if builder == "classic" {
+                !t.containers().await.is_empty()
+            } else {
+                process_with(&marker)
+            }
+        };
+        let mut args = vec!["--builder".to_string(), builder.to_string()];
+        args.extend(r.args(false, "build", &[]));
+        let mut child = Test::in_dir(r.dir.path()).engine().args(args).spawn();
+        let started = child.started();
+        rt.block_on(async {
+            while !running().await {
+                assert!(
+                    started.elapsed() < Duration::from_secs(30),
+                    "the {builder} build never reached its RUN"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        child.kill();
+        child.finish();
+        // ...and is gone soon after the connection drops, long before `sleep 60` would end.
+        let killed = Instant::now();
+        rt.block_on(async {
+            while running().await {
+                assert!(
+                    killed.elapsed() < Duration::from_secs(30),
+                    "the {builder} build went on after dmap died"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        });
+        let tagged = std::process::Command::new("docker")
+            .args(["image", "inspect", &image_of(&t)])
+            .output()
+            .unwrap();
+        assert!(!tagged.status.success());
+    }
 }
 
 const VERBS: &str = r#"
@@ -406,7 +434,17 @@ fn dmap_dockerfile_prints_and_dmap_build_builds_the_declared_images() {
         "{out}"
     );
     assert!(!out.stderr.contains(&extra), "{out}");
+    // Each builder's own progress, per step: BuildKit's (the default) numbers its steps.
     let out = dmap(&["build", "-v", "r.rhai"]);
+    out.success();
+    assert!(
+        out.stderr
+            .lines()
+            .any(|l| l.starts_with(&format!("  {extra} | #"))
+                && l.ends_with(" [1/1] ADD /index.html /index.html")),
+        "{out}"
+    );
+    let out = dmap(&["--builder", "classic", "build", "-v", "r.rhai"]);
     out.success();
     assert!(
         out.stderr

@@ -235,7 +235,7 @@ async fn wait_until_locked_by(map: &str, pid: u32) {
 /// The ids of the networks named exactly `name`, oldest first.
 async fn networks_named(name: &str) -> Vec<String> {
     let filters = HashMap::from([("name".to_string(), vec![name.to_string()])]);
-    let mut found: Vec<(String, String)> = docker()
+    let mut found: Vec<(i128, String)> = docker()
         .await
         .list_networks(Some(
             ListNetworksOptionsBuilder::default().filters(&filters).build(),
@@ -244,7 +244,10 @@ async fn networks_named(name: &str) -> Vec<String> {
         .expect("list networks")
         .into_iter()
         .filter(|n| n.name.as_deref() == Some(name))
-        .map(|n| (n.created.unwrap_or_default(), n.id.unwrap_or_default()))
+        .map(|n| {
+            let created = n.created.map_or(0, |t| t.unix_timestamp_nanos());
+            (created, n.id.unwrap_or_default())
+        })
         .collect();
     found.sort();
     found.into_iter().map(|(_, id)| id).collect()

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod buildkit;
 mod cli;
 mod completion;
 mod compose;

@@ -300,7 +300,7 @@ fn each_client_pulls_what_it_runs_from_a_registry_on_its_lan() {
     use crate::support::bed::engine2;
     let e2 = engine2();
     let registry = Registry::start_on("0.0.0.0");
-    let lan = std::env::var("DMAP_BED_HOST_IP").unwrap_or_else(|_| "10.200.0.1".into());
+    let lan = crate::support::bed::host_ip();
     let t = DockerTest::new("lanpull");
     // Pushed through the main Engine (127.0.0.1 is an insecure registry by default), pulled by
     // the second Engine from the LAN address (the bed makes its LAN an insecure range).

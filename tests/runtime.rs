@@ -1109,10 +1109,10 @@ fn a_dependent_starts_once_its_dependency_is_healthy() {
         let first_pass = log
             .iter()
             .find(|r| r.exit_code == Some(0))
-            .and_then(|r| r.start.clone())
+            .and_then(|r| r.start)
             .unwrap_or_else(|| panic!("a passing probe: {log:?}\n{out}"));
         assert!(
-            started_at(&web) >= parse_time(&first_pass),
+            started_at(&web) >= first_pass.unix_timestamp_nanos(),
             "web starts after the first passing probe ({first_pass})\n{out}"
         );
         assert_eq!(out.steps_of(&n(&t, "dep"), "wait_healthy").len(), 1, "{out}");

@@ -403,7 +403,8 @@ mapping_client(m, #{ sw: docker(#{ base_url: "tcp://10.200.0.2:2375", swarm: tru
         assert!(out.stderr.contains(needle), "{needle}\n{out}");
     }
     assert!(out.stderr.contains("r.rhai:5:"), "positions\n{out}");
-    // A declared image is not built on a Swarm: said before any Engine is contacted.
+    // A declared image runs on a Swarm from the map's registry: without one, said before any
+    // Engine is contacted.
     std::fs::write(
         dir.path().join("i.rhai"),
         "let m = container_map(\"swimg\");\nm.images.app = dockerfile(\"scratch\");\nm.containers.app = #{ image: \"app\" };\nmapping_client(m, #{ \"default\": docker(#{ base_url: \"tcp://127.0.0.1:9\", swarm: true }) });\n",
@@ -412,10 +413,202 @@ mapping_client(m, #{ sw: docker(#{ base_url: "tcp://10.200.0.2:2375", swarm: tru
     let out = Test::in_dir(dir.path()).args(["plan", "i.rhai"]).run();
     out.failure();
     assert!(
-        out.stderr.contains("Swarm client `default` builds no images"),
+        out.stderr.contains(
+            "Swarm client `default` runs it from a registry its nodes pull from: set the map's `repository`"
+        ),
         "{out}"
     );
     assert!(out.stderr.contains("i.rhai:2:"), "{out}");
+}
+
+/// ARGS: MAP PHASE. `app` runs the declared image `app`, which serves page.txt.
+const BUILT: &str = r#"
+let m = container_map(ARGS[0]);
+m.repository = "REPO";
+m.clients = ["sw"];
+let df = dockerfile("scratch");
+df.writeline("LABEL dmap.test=" + m.name);
+df.add_file("/bin/busybox", "/bin/busybox");
+df.writeline(`RUN ["/bin/busybox", "--install", "-s", "/bin"]`);
+df.add_file("page.txt", "/page.txt");
+df.command = ["sleep", "3600"];
+m.images[m.name + "-app"] = df;
+m.containers.app = #{ image: m.name + "-app", stop_signal: "SIGKILL",
+    deploy: #{ replicas: 2, endpoint_mode: "dnsrr" } };
+let c = mapping_client(m, #{ sw: docker(#{ base_url: "MANAGER", swarm: true, wait_timeout: 90 }) });
+if ARGS[1] == "up" { c.update(); } else { c.shutdown(); }
+"#;
+
+/// Removes the images labelled for a test from the Engines that built or pulled them.
+struct Images {
+    engines: Vec<String>,
+    test: String,
+}
+
+impl Drop for Images {
+    fn drop(&mut self) {
+        for e in &self.engines {
+            let ids = docker(
+                e,
+                &[
+                    "images",
+                    "-q",
+                    "--filter",
+                    &format!("label=dmap.test={}", self.test),
+                ],
+            );
+            let ids: Vec<&str> = ids.lines().filter(|l| !l.is_empty()).collect();
+            if !ids.is_empty() {
+                let mut args = vec!["rmi", "-f"];
+                args.extend(ids);
+                docker(e, &args);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_declared_image_is_built_on_the_manager_pushed_and_every_node_runs_its_digest() {
+    let (manager, worker, _) = bed();
+    let registry = crate::support::registry::Registry::start_on("0.0.0.0");
+    let repo = format!("{}:{}", crate::support::bed::host_ip(), registry.port);
+    let t = DockerTest::new("swarm_built");
+    // Dropped after the services are gone (the images are theirs until then).
+    let _images = Images {
+        engines: vec![manager.host.clone(), worker.host.clone()],
+        test: t.name.clone(),
+    };
+    let _cleanup = Cleanup {
+        manager: manager.host.clone(),
+        nodes: vec![manager.host.clone(), worker.host.clone()],
+        prefix: t.name.clone(),
+    };
+    let reference = format!("{repo}/{}-app", t.name);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("r.rhai"),
+        BUILT.replace("REPO", &repo).replace("MANAGER", &manager.host),
+    )
+    .unwrap();
+    let run = |phase: &str| {
+        Test::in_dir(dir.path())
+            .engine()
+            .args(["run", "r.rhai", &t.name, phase])
+            .run()
+    };
+    let service = format!("{}_app", t.name);
+    // The image each task runs, and what it serves, on each node.
+    let tasks = || -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        for node in [&manager.host, &worker.host] {
+            let ids = docker(
+                node,
+                &[
+                    "ps",
+                    "-q",
+                    "--filter",
+                    &format!("label=com.docker.swarm.service.name={service}"),
+                ],
+            );
+            for id in ids.lines().filter(|l| !l.is_empty()) {
+                let image = docker(node, &["inspect", "--format", "{{.Config.Image}}", id]);
+                let page = docker(node, &["exec", id, "cat", "/page.txt"]);
+                found.push((image.trim().to_string(), page.trim().to_string()));
+            }
+        }
+        found
+    };
+    let pinned = || {
+        docker(
+            &manager.host,
+            &[
+                "service",
+                "inspect",
+                "--format",
+                "{{.Spec.TaskTemplate.ContainerSpec.Image}}",
+                &service,
+            ],
+        )
+        .trim()
+        .to_string()
+    };
+
+    std::fs::write(dir.path().join("page.txt"), "one\n").unwrap();
+    let out = run("up");
+    out.success();
+    for step in [
+        format!("[sw] build {reference}:latest: image `{}-app`: absent", t.name),
+        format!("[sw] push {reference}:latest: for the Swarm's nodes"),
+        format!("[sw] create_service {service}: absent"),
+    ] {
+        assert!(out.stderr.contains(&step), "{step}\n{out}");
+    }
+    // Pinned to the digest the registry holds, on both nodes.
+    let first = pinned();
+    let digest = first
+        .strip_prefix(&format!("{reference}:latest@"))
+        .unwrap_or_else(|| panic!("not pinned: {first}\n{out}"))
+        .to_string();
+    assert!(digest.starts_with("sha256:"), "{first}");
+    let manifest = Command::new("curl")
+        .args([
+            "-sI",
+            "-H",
+            "Accept: application/vnd.docker.distribution.manifest.v2+json",
+        ])
+        .arg(format!(
+            "http://127.0.0.1:{}/v2/{}-app/manifests/latest",
+            registry.port, t.name
+        ))
+        .output()
+        .expect("curl");
+    let headers = String::from_utf8_lossy(&manifest.stdout).to_ascii_lowercase();
+    assert!(
+        headers.contains(&format!("docker-content-digest: {digest}")),
+        "{headers}"
+    );
+    assert_eq!(nodes_of(&manager.host, &service), ["engine2", "engine3"]);
+    assert_eq!(
+        tasks(),
+        [
+            (first.clone(), "one".to_string()),
+            (first.clone(), "one".to_string())
+        ]
+    );
+
+    // Unchanged: nothing to do.
+    let out = run("up");
+    out.success();
+    assert_eq!(out.stderr, "  [sw] up to date\n", "{out}");
+
+    // A changed context: built again, pushed, and the service rolled onto the new digest.
+    std::fs::write(dir.path().join("page.txt"), "two\n").unwrap();
+    let out = run("up");
+    out.success();
+    assert!(
+        out.stderr.contains(&format!(
+            "[sw] update_service {service}: image `{}-app` rebuilt",
+            t.name
+        )),
+        "{out}"
+    );
+    let second = pinned();
+    assert_ne!(second, first);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while tasks()
+        != [
+            (second.clone(), "two".to_string()),
+            (second.clone(), "two".to_string()),
+        ]
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the nodes never ran {second}: {:?}",
+            tasks()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    run("down").success();
 }
 
 /// A Compose project on a Swarm runs as `docker stack deploy` runs it: a service

@@ -35,6 +35,10 @@ pub(crate) struct Arguments {
     /// No colours (also when NO_COLOR is set and not empty).
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// The builder for images: BuildKit or the classic builder (else a map's `builder`, else
+    /// DOCKER_BUILDKIT, else BuildKit where the Engine offers it).
+    #[arg(long, global = true, value_enum, value_name = "BUILDER")]
+    pub builder: Option<BuilderArg>,
     /// The FILE of the verb, named before it as Compose's `-f` is (`dmap -f app.yaml up`);
     /// then every argument of the verb is a target.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
@@ -64,6 +68,23 @@ pub(crate) enum Progress {
     Quiet,
     /// One JSON object per event, on stderr.
     Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BuilderArg {
+    /// BuildKit, the Engine's API version 2 builder.
+    Buildkit,
+    /// The classic builder.
+    Classic,
+}
+
+impl BuilderArg {
+    pub(crate) fn builder(self) -> crate::model::builder::Builder {
+        match self {
+            BuilderArg::Buildkit => crate::model::builder::Builder::BuildKit,
+            BuilderArg::Classic => crate::model::builder::Builder::Classic,
+        }
+    }
 }
 
 /// The recipe and its arguments, for the Compose-style verbs.

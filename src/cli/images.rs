@@ -71,6 +71,7 @@ fn build_or_push(recipe: &Recipe, names: &[String], ui: &Ui, push: bool) -> Resu
                 context: image.declared.context.clone(),
                 origin: image.declared.origin.clone(),
                 reason: if push { "dmap push" } else { "dmap build" }.into(),
+                builder: image.declared.builder,
             };
             match by_client
                 .iter_mut()

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use super::args::Recipe;
 use super::error::Error;
 use super::output::Stderr;
-use super::{limits, session};
+use super::{builders, limits, session};
 use crate::model::client::ClientConfig;
 use crate::model::{check_with_clients, Checked, ContainerMap};
 use crate::script::handles::{Images, MapHandle};
@@ -161,7 +161,8 @@ pub(super) fn load(file: &Path, args: &[String]) -> Result<(Vec<ContainerMap>, C
     // reference declared twice differently is a problem.
     let refs: Vec<&ContainerMap> = maps.iter().collect();
     let declared: Vec<crate::session::Declared> = images.into_iter().map(|i| i.declared).collect();
-    crate::session::images::resolve(&refs, &declared).map_err(|problems| Error::Problems { problems })?;
+    crate::session::images::resolve(&refs, &declared, &builders())
+        .map_err(|problems| Error::Problems { problems })?;
     Ok((maps, clients))
 }
 

@@ -95,9 +95,19 @@ fn canceller() -> &'static Canceller {
     CANCEL.get_or_init(Canceller::new)
 }
 
-/// A session of this process: Ctrl-C cancels its actions.
+/// The builder the command line (`--builder`) and the environment (`DOCKER_BUILDKIT`) choose,
+/// set once when the command line is read.
+static BUILDERS: std::sync::OnceLock<crate::model::builder::Choice> = std::sync::OnceLock::new();
+
+fn builders() -> crate::model::builder::Choice {
+    BUILDERS.get().copied().unwrap_or_default()
+}
+
+/// A session of this process: Ctrl-C cancels its actions; it builds with the builder chosen.
 fn session(mode: Mode) -> Session {
-    Session::with_canceller(mode, canceller().clone())
+    let session = Session::with_canceller(mode, canceller().clone());
+    session.set_builders(builders());
+    session
 }
 
 /// The recipe limits the environment sets (`DMAP_MAX_OPERATIONS`, `DMAP_EVAL_TIMEOUT`,
@@ -183,6 +193,12 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
         no_color: arguments.no_color,
     };
     let done = |r: Result<(), Error>| r.map(|()| 0);
+    let _ = BUILDERS.set(crate::model::builder::Choice {
+        flag: arguments.builder.map(args::BuilderArg::builder),
+        env: std::env::var("DOCKER_BUILDKIT")
+            .ok()
+            .and_then(|v| crate::model::builder::Builder::from_docker_buildkit(&v)),
+    });
     compose::set_flags(crate::script::compose_file::Options {
         project: arguments.project_name.clone(),
         profiles: arguments.profiles.clone(),

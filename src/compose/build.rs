@@ -101,6 +101,16 @@ pub(super) fn read(ctx: &Context<'_>, sname: &str, value: &Value, origin: Origin
             "labels" => settings.labels = pairs(v, ctx, "labels")?,
             "target" => settings.target = v.as_str().map(str::to_string),
             "image" => {}
+            "secrets" | "ssh" => {
+                return Err(format!(
+                    "`{k}`: dmap can't give BuildKit {} (bollard's build endpoint has no session for them)",
+                    if k == "ssh" {
+                        "an ssh agent"
+                    } else {
+                        "build secrets"
+                    }
+                ))
+            }
             other => return Err(format!("`{other}`: dmap can't carry out this part of `build`")),
         }
     }

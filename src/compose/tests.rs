@@ -176,6 +176,17 @@ fn what_dmap_cant_carry_out_is_named_at_its_line() {
             "unknown top-level key `included` in a Compose file (compose.yaml: included (line 7))",
         ]
     );
+    let problems = Project::new(
+        "services:\n  app:\n    image: a\n    build:\n      context: .\n      secrets: [token]\n  b:\n    image: b\n    build:\n      context: .\n      ssh: [default]\n",
+    )
+    .problems();
+    assert_eq!(
+        problems,
+        [
+            "service `app`: `build`: `secrets`: dmap can't give BuildKit build secrets (bollard's build endpoint has no session for them) (compose.yaml: services.app.build (line 4))",
+            "service `b`: `build`: `ssh`: dmap can't give BuildKit an ssh agent (bollard's build endpoint has no session for them) (compose.yaml: services.b.build (line 9))",
+        ]
+    );
 }
 
 #[test]

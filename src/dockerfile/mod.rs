@@ -5,6 +5,7 @@
 //! templates too). Pure: files added are only recorded; rendering reads nothing.
 
 pub(crate) mod format;
+pub(crate) mod logical;
 
 use std::path::PathBuf;
 
@@ -567,8 +568,8 @@ impl DockerFile {
     }
 }
 
-/// The text and its instructions: a line that is not blank and not a comment starts one, a
-/// line ending in `\` continues it; each is traced to the chunk its first line began in.
+/// The text and its instructions (`logical::instructions`), each traced to the chunk its first
+/// line began in.
 fn instructions(chunks: &[Chunk]) -> Rendered {
     let text: String = chunks.iter().map(|c| c.text.as_str()).collect();
     let mut starts: Vec<(usize, &Trace)> = Vec::with_capacity(chunks.len());
@@ -581,26 +582,13 @@ fn instructions(chunks: &[Chunk]) -> Rendered {
         let i = starts.partition_point(|(s, _)| *s <= offset).saturating_sub(1);
         starts.get(i).map(|(_, t)| (*t).clone()).unwrap_or_default()
     };
-    let mut out = Vec::new();
-    let mut offset = 0;
-    let mut continued = false;
-    for line in text.split_inclusive('\n') {
-        let body = line.trim_end_matches('\n');
-        let trimmed = body.trim();
-        if continued {
-            // Comment lines inside an instruction are skipped; the instruction goes on.
-            if !trimmed.starts_with('#') {
-                continued = trimmed.ends_with('\\');
-            }
-        } else if !trimmed.is_empty() && !trimmed.starts_with('#') {
-            out.push(Instruction {
-                text: body.to_string(),
-                trace: trace_at(offset),
-            });
-            continued = trimmed.ends_with('\\');
-        }
-        offset += line.len();
-    }
+    let out = logical::instructions(&text)
+        .into_iter()
+        .map(|i| Instruction {
+            text: i.first_line.to_string(),
+            trace: trace_at(i.offset),
+        })
+        .collect();
     Rendered {
         text,
         instructions: out,

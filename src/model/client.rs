@@ -154,7 +154,7 @@ impl ClientConfig {
         let image_transfer = ImageTransfer::parse(get("image_transfer"))?;
         if swarm && image_transfer == ImageTransfer::Copy {
             return Err(invalid!(
-                "`image_transfer`: a Swarm client builds and copies no images (its nodes pull what their tasks run from a registry); `copy` is for plain Engines"
+                "`image_transfer`: a Swarm client's nodes pull a declared image from the map's registry, where the manager pushes it; `copy` is for plain Engines"
             ));
         }
         Ok(ClientConfig {
@@ -349,7 +349,7 @@ mod tests {
             ]))
             .unwrap_err()
             .to_string(),
-            "`image_transfer`: a Swarm client builds and copies no images (its nodes pull what their tasks run from a registry); `copy` is for plain Engines"
+            "`image_transfer`: a Swarm client's nodes pull a declared image from the map's registry, where the manager pushes it; `copy` is for plain Engines"
         );
         // serialized only when it copies
         let json = |c: &ClientConfig| serde_json::to_value(c).unwrap_or_default();

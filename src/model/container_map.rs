@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::builder::Builder;
 use super::container::ContainerConfig;
 use super::image;
 use super::input::{boolean, invalid, opt_string, strings, InputError};
@@ -19,7 +20,7 @@ use super::value::Value;
 use super::volume::VolumeConfig;
 
 /// Map-level property names (the spec's list).
-pub(crate) const PROPERTIES: [&str; 13] = [
+pub(crate) const PROPERTIES: [&str; 14] = [
     "containers",
     "volumes",
     "host",
@@ -33,6 +34,7 @@ pub(crate) const PROPERTIES: [&str; 13] = [
     "set_hostname",
     "use_attached_parent_name",
     "naming",
+    "builder",
 ];
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -59,6 +61,9 @@ pub(crate) struct ContainerMap {
     /// docker-map's names on the Engine, or Compose's.
     #[serde(skip_serializing_if = "Naming::is_docker_map")]
     pub naming: Naming,
+    /// The builder its images are built with; none: the Engine's (`model::builder`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub builder: Option<Builder>,
     #[serde(skip)]
     pub origin: Origin,
     /// Where each map-level property (and group) was last set.
@@ -341,6 +346,7 @@ impl ContainerMap {
             "set_hostname" => self.set_hostname = opt_bool(value).map_err(fail)?,
             "use_attached_parent_name" => self.use_attached_parent_name = opt_bool(value).map_err(fail)?,
             "naming" => self.naming = Naming::parse(value).map_err(fail)?,
+            "builder" => self.builder = Builder::parse(value).map_err(fail)?,
             other => {
                 let hint = super::suggest::closest(other, PROPERTIES)
                     .map(|s| format!(" (did you mean `{s}`?)"))
@@ -473,6 +479,7 @@ impl ContainerMap {
             "set_hostname" => self.set_hostname.map_or(Value::Null, Value::Bool),
             "use_attached_parent_name" => self.use_attached_parent_name.map_or(Value::Null, Value::Bool),
             "naming" => self.naming.to_value(),
+            "builder" => Builder::to_value(self.builder),
             other => {
                 return Err(InputError::Unknown {
                     what: "map property".to_string(),
@@ -544,6 +551,7 @@ impl ContainerMap {
             over(&mut self.default_tag, &other.default_tag);
             over(&mut self.default_domain, &other.default_domain);
             over(&mut self.set_hostname, &other.set_hostname);
+            over(&mut self.builder, &other.builder);
             if other.naming != Naming::DockerMap {
                 self.naming = other.naming;
             }

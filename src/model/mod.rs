@@ -1,6 +1,7 @@
 //! The pure core: maps, their configurations, input shorthands, integrity checks, the dependency
 //! graph and the resolved model. No I/O, no Rhai, no Docker.
 
+pub(crate) mod builder;
 pub(crate) mod check;
 pub(crate) mod client;
 pub(crate) mod compose_keys;

@@ -48,14 +48,21 @@ impl ClientKind {
         })
     }
 
-    /// Why client `client` can't build image `image` that map `map` declares, if it can't.
-    pub(crate) fn build_refusal(self, client: &str, image: &str, map: &str) -> Option<String> {
-        match self {
-            ClientKind::Engine => None,
-            // The nodes pull what their tasks run: an image built on the manager alone would
-            // be missing on the others.
-            ClientKind::Swarm => Some(format!(
-                "image `{image}` is declared by map `{map}` to be built, and Swarm client `{client}` builds no images (its nodes pull what their tasks run): build and push it to a registry the nodes reach, and name it there"
+    /// Why client `client` can't run image `image` that map `map` (whose `repository` is
+    /// `repository`) declares, if it can't.
+    pub(crate) fn build_refusal(
+        self,
+        client: &str,
+        image: &str,
+        map: &str,
+        repository: Option<&str>,
+    ) -> Option<String> {
+        match (self, repository) {
+            (ClientKind::Engine, _) | (ClientKind::Swarm, Some(_)) => None,
+            // The nodes pull what their tasks run: the manager builds the image and pushes it
+            // to the map's registry, where they find it.
+            (ClientKind::Swarm, None) => Some(format!(
+                "image `{image}` is declared by map `{map}` to be built, and Swarm client `{client}` runs it from a registry its nodes pull from: set the map's `repository` to that registry (`m.repository = \"HOST:PORT\"`), where the manager pushes it"
             )),
         }
     }
@@ -196,7 +203,8 @@ impl ClientDesired {
             ClientSnapshot::Engine(snapshot) => plan(action, targets, self.desired(), snapshot, options),
             ClientSnapshot::Swarm(snapshot) => {
                 let (services, networks) = self.swarm();
-                swarm_plan::plan(action, targets, services, networks, snapshot, options)
+                let builds = &self.desired().builds;
+                swarm_plan::plan(action, targets, services, networks, snapshot, options, builds)
             }
         }
     }
@@ -229,7 +237,7 @@ impl ClientDesired {
         links: &Links,
         limit: usize,
         on_progress: impl FnMut(usize, &Step, Option<&StepOutcome>),
-        on_output: impl Fn(&Step, &str),
+        on_output: impl Fn(&Step, crate::runtime::apply::Line<'_>),
         cancel: &Canceller,
     ) -> Result<Vec<StepOutcome>, ExecutorError> {
         match self {
@@ -246,8 +254,18 @@ impl ClientDesired {
                 )
                 .await
             }
-            ClientDesired::Swarm(_, s) => {
-                swarm_apply::apply(driver, s, the_plan, limit, on_progress, cancel).await
+            ClientDesired::Swarm(desired, s) => {
+                swarm_apply::apply(
+                    driver,
+                    desired,
+                    s,
+                    the_plan,
+                    limit,
+                    on_progress,
+                    on_output,
+                    cancel,
+                )
+                .await
             }
         }
     }

@@ -295,7 +295,7 @@ async fn duplicates(
             })
             .collect();
         members.sort();
-        let created = n.created.as_deref().and_then(timestamp).unwrap_or(0);
+        let created = n.created.map_or(0, |t| t.unix_timestamp_nanos());
         found.push((
             created,
             ObservedNetwork {
@@ -388,7 +388,7 @@ fn container(name: &str, info: ContainerInspectResponse) -> ObservedContainer {
     ObservedContainer {
         id: info.id.unwrap_or_default(),
         name: name.to_string(),
-        created: info.created.as_deref().and_then(timestamp).unwrap_or(0),
+        created: info.created.map_or(0, |t| t.unix_timestamp_nanos()),
         started_at: st.started_at.as_deref().and_then(timestamp),
         image_id: info.image.unwrap_or_default(),
         state,
@@ -408,12 +408,37 @@ fn container(name: &str, info: ContainerInspectResponse) -> ObservedContainer {
 /// Whether the Engine holds image `reference` (none: it does not), and the context digest dmap
 /// recorded on it when it built it.
 pub(crate) async fn image_context(driver: &Driver, reference: &str) -> Result<Option<Option<String>>, Error> {
+    Ok(held_image(driver, reference).await?.map(|held| held.context))
+}
+
+/// An image the Engine holds under a reference: the context it was built from, and the digest
+/// its repository's registry knows it by, when it was pushed or pulled there.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct HeldImage {
+    /// `dmap.context`, when dmap built it.
+    pub context: Option<String>,
+    /// `sha256:...` of its `RepoDigests` entry for the reference's repository.
+    pub pushed: Option<String>,
+}
+
+/// What the Engine holds under `reference`; None when it holds nothing there.
+pub(crate) async fn held_image(driver: &Driver, reference: &str) -> Result<Option<HeldImage>, Error> {
     match driver.docker.inspect_image(reference).await {
-        Ok(info) => Ok(Some(
-            info.config
-                .and_then(|c| c.labels)
-                .and_then(|mut l| l.remove(labels::CONTEXT)),
-        )),
+        Ok(info) => {
+            let (repository, _) = crate::model::image::split_tag(reference);
+            let pushed = info.repo_digests.unwrap_or_default().into_iter().find_map(|d| {
+                d.split_once('@')
+                    .filter(|(repo, _)| *repo == repository)
+                    .map(|(_, digest)| digest.to_string())
+            });
+            Ok(Some(HeldImage {
+                context: info
+                    .config
+                    .and_then(|c| c.labels)
+                    .and_then(|mut l| l.remove(labels::CONTEXT)),
+                pushed,
+            }))
+        }
         Err(e) if status(&e) == Some(404) => Ok(None),
         Err(e) => Err(failed(format!("inspect image `{reference}`"))(e)),
     }

@@ -29,6 +29,8 @@ pub(crate) struct DesiredBuild {
     pub context: Arc<Context>,
     /// `sha256:HEX` of the uncompressed context tar, recorded on the image.
     pub digest: String,
+    /// The builder chosen for it; None: BuildKit where the Engine offers it.
+    pub builder: Option<crate::model::builder::Builder>,
 }
 
 /// Everything the maps want on one client.

@@ -111,6 +111,7 @@ pub(crate) fn declared(maps: &[MapHandle]) -> Result<Vec<Declared>, Error> {
                     name: name.clone(),
                     context: Arc::new(context),
                     origin: origin.clone(),
+                    builder: m.read().builder,
                 }),
                 Err(e) => problems.push(Problem::new(format!("image `{name}`: {e}"), origin.clone())),
             }

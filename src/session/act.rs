@@ -109,7 +109,7 @@ impl Session {
         request: &Request<'a>,
         reporter: &dyn Reporter,
     ) -> Result<Option<(Prepared<'a>, Purpose)>, Error> {
-        let prepared = Prepared::new(request)?;
+        let prepared = Prepared::new(request, self.builders.get())?;
         let mode = self.mode();
         if mode == super::Mode::Record {
             reporter.event(&Event::Recorded {
@@ -348,7 +348,7 @@ pub(super) fn desired_for(
     let mut desired = Desired::build(&prepared.checked, &prepared.cwd, client, config)
         .map_err(|problems| Error::Problems { problems })?;
     digests
-        .attach(&mut desired, &prepared.images)
+        .attach(&mut desired, &prepared.images, &prepared.builders)
         .map_err(|problems| Error::Problems { problems })?;
     let targets: Vec<String> = desired
         .containers
@@ -361,7 +361,12 @@ pub(super) fn desired_for(
         .keys()
         .filter_map(|reference| prepared.images.get(reference))
         .filter_map(|r| {
-            kind.build_refusal(client, &r.declared.name, &r.declared.map)
+            let repository = prepared
+                .checked
+                .iter()
+                .find(|c| c.map.name == r.declared.map)
+                .and_then(|c| c.map.repository.as_deref());
+            kind.build_refusal(client, &r.declared.name, &r.declared.map, repository)
                 .map(|message| crate::model::Problem::new(message, r.declared.origin.clone()))
         })
         .collect();

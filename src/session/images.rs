@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::context::{Context, ContextError};
+use crate::model::builder::{Builder, Choice};
 use crate::model::{image, ContainerMap, Origin, Problem};
 use crate::runtime::spec::{Desired, DesiredBuild};
 
@@ -20,6 +21,8 @@ pub(crate) struct Declared {
     pub context: Arc<Context>,
     /// Where it was declared.
     pub origin: Origin,
+    /// The builder its map chose (`m.builder`).
+    pub builder: Option<Builder>,
 }
 
 /// A declared image with its reference.
@@ -40,10 +43,12 @@ pub(crate) fn reference(map: &ContainerMap, name: &str) -> String {
 }
 
 /// Resolves the declared images of `maps` by reference; two declarations of one reference
-/// with different contexts are a problem, as is a missing source.
+/// with different contexts are a problem, as are a missing source and a Dockerfile the chosen
+/// builder can't build (`builder_problems`).
 pub(crate) fn resolve(
     maps: &[&ContainerMap],
     declared: &[Declared],
+    choice: &Choice,
 ) -> Result<BTreeMap<String, Resolved>, Vec<Problem>> {
     let mut out: BTreeMap<String, Resolved> = BTreeMap::new();
     let mut problems = Vec::new();
@@ -68,6 +73,12 @@ pub(crate) fn resolve(
             problems.push(source_problem(&d.name, &d.origin, &e));
             continue;
         }
+        problems.extend(builder_problems(
+            &d.name,
+            &d.context,
+            &d.origin,
+            choice.pick(d.builder),
+        ));
         out.insert(
             reference.clone(),
             Resolved {
@@ -90,6 +101,49 @@ pub(crate) fn source_problem(name: &str, declared_at: &Origin, e: &ContextError)
     Problem::new(format!("image `{name}`: {e}"), origin)
 }
 
+/// What of a Dockerfile the builder dmap runs it with can't build: `RUN --mount` under the
+/// classic builder (`chosen`, and what chose it), and, under any, mounts of build secrets and
+/// ssh agents, which need a session dmap can't offer (bollard's build endpoint gives BuildKit
+/// only registry credentials). Each at the line that wrote the instruction (a recipe's), else
+/// where the image was declared, with the Dockerfile's line.
+pub(crate) fn builder_problems(
+    name: &str,
+    context: &Context,
+    declared_at: &Origin,
+    chosen: Option<(Builder, String)>,
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for mount in crate::dockerfile::logical::run_mounts(&context.dockerfile) {
+        let why = match (mount.kind.as_str(), &chosen) {
+            ("secret" | "ssh", _) => format!(
+                "dmap can't give BuildKit {} (bollard's build endpoint has no session for them)",
+                if mount.kind == "ssh" {
+                    "an ssh agent"
+                } else {
+                    "build secrets"
+                }
+            ),
+            (_, Some((Builder::Classic, by))) => {
+                format!("it needs BuildKit, and the classic builder is chosen by {by}")
+            }
+            _ => continue,
+        };
+        let origin = context
+            .rendered
+            .instructions
+            .get(mount.index)
+            .map_or_else(|| declared_at.clone(), |i| i.trace.at.clone());
+        problems.push(Problem::new(
+            format!(
+                "image `{name}`: `RUN --mount=type={}` (Dockerfile line {}): {why}",
+                mount.kind, mount.line
+            ),
+            origin,
+        ));
+    }
+    problems
+}
+
 /// Digests computed so far in an action, by reference.
 #[derive(Default)]
 pub(crate) struct Digests(BTreeMap<String, String>);
@@ -101,6 +155,7 @@ impl Digests {
         &mut self,
         desired: &mut Desired,
         images: &BTreeMap<String, Resolved>,
+        choice: &Choice,
     ) -> Result<(), Vec<Problem>> {
         let used: Vec<&Resolved> = desired.images.iter().filter_map(|r| images.get(r)).collect();
         let missing: Vec<&Resolved> = used
@@ -160,6 +215,7 @@ impl Digests {
                         extra_tags: Vec::new(),
                         context: r.declared.context.clone(),
                         digest: digest.clone(),
+                        builder: choice.pick(r.declared.builder).map(|(b, _)| b),
                     },
                 );
             }

@@ -100,10 +100,14 @@ pub(crate) struct Build {
     pub origin: crate::model::Origin,
     /// Why it is built (shown with the step).
     pub reason: String,
+    /// The builder its map chose (`m.builder`).
+    pub builder: Option<crate::model::builder::Builder>,
 }
 
 pub(crate) struct Session {
     mode: Cell<Mode>,
+    /// The builder the command line and the environment choose (`--builder`, DOCKER_BUILDKIT).
+    builders: Cell<crate::model::builder::Choice>,
     runtime: OnceCell<tokio::runtime::Runtime>,
     /// Connections by client name and settings, reused across actions.
     drivers: RefCell<Vec<Driver>>,
@@ -114,6 +118,7 @@ impl Session {
     pub(crate) fn new(mode: Mode) -> Session {
         Session {
             mode: Cell::new(mode),
+            builders: Cell::new(crate::model::builder::Choice::default()),
             runtime: OnceCell::new(),
             drivers: RefCell::new(Vec::new()),
             cancel: Canceller::new(),
@@ -139,6 +144,11 @@ impl Session {
 
     pub(crate) fn mode(&self) -> Mode {
         self.mode.get()
+    }
+
+    /// The builder the command line and the environment choose, for what this session builds.
+    pub(crate) fn set_builders(&self, choice: crate::model::builder::Choice) {
+        self.builders.set(choice);
     }
 
     /// Runs `future` on the session's runtime, made on first use.
@@ -210,6 +220,12 @@ impl Session {
                 }
                 continue;
             }
+            let chosen = self.builders.get().pick(b.builder);
+            let unbuildable = images::builder_problems(&b.name, &b.context, &b.origin, chosen.clone());
+            if !unbuildable.is_empty() {
+                problems.extend(unbuildable);
+                continue;
+            }
             let digest = match b.context.digest() {
                 Ok(d) => d,
                 Err(e) => {
@@ -238,6 +254,7 @@ impl Session {
                     extra_tags: extra.to_vec(),
                     context: b.context.clone(),
                     digest,
+                    builder: chosen.map(|(b, _)| b),
                 },
             );
             if let Some(reason) = reason {
@@ -379,7 +396,14 @@ impl Session {
                                 outcome,
                             }),
                         },
-                        |step, line| reporter.event(&Event::Output { client, step, line }),
+                        |step, line| {
+                            reporter.event(&Event::Output {
+                                client,
+                                step,
+                                line: line.text,
+                                heading: line.heading,
+                            })
+                        },
                         &self.cancel,
                     )
                     .await;
@@ -405,11 +429,12 @@ struct Prepared<'a> {
     wanted: BTreeSet<String>,
     options: crate::runtime::plan::Options,
     images: std::collections::BTreeMap<String, images::Resolved>,
+    builders: crate::model::builder::Choice,
     cwd: PathBuf,
 }
 
 impl<'a> Prepared<'a> {
-    fn new(request: &Request<'a>) -> Result<Prepared<'a>, Error> {
+    fn new(request: &Request<'a>, builders: crate::model::builder::Choice) -> Result<Prepared<'a>, Error> {
         let clients = |_: &str| request.clients.to_vec();
         let checked =
             check_with_clients(request.maps, &clients).map_err(|problems| Error::Problems { problems })?;
@@ -418,8 +443,8 @@ impl<'a> Prepared<'a> {
         };
         let ids = target::expand_targets(request.targets, &checked).map_err(|e| usage(&e))?;
         let options = request.options.resolve(&checked).map_err(|e| usage(&e))?;
-        let images =
-            images::resolve(request.maps, request.images).map_err(|problems| Error::Problems { problems })?;
+        let images = images::resolve(request.maps, request.images, &builders)
+            .map_err(|problems| Error::Problems { problems })?;
         let wanted: BTreeSet<String> = ids.iter().map(|id| id.engine_name(&checked)).collect();
         let cwd: PathBuf = std::env::current_dir().map_err(|e| Error::Internal {
             message: format!("can't read the current directory: {e}"),
@@ -429,6 +454,7 @@ impl<'a> Prepared<'a> {
             wanted,
             options,
             images,
+            builders,
             cwd,
         })
     }

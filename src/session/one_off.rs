@@ -117,7 +117,7 @@ impl Session {
         reporter: &dyn Reporter,
         output: &mut dyn FnMut(bool, &[u8]),
     ) -> Result<Vec<OneOffRun>, Error> {
-        let prepared = Prepared::new(request)?;
+        let prepared = Prepared::new(request, self.builders.get())?;
         let usage = |e: &dyn std::fmt::Display| Error::Usage {
             message: e.to_string(),
         };

@@ -36,11 +36,13 @@ pub(crate) enum Event<'a> {
         step: &'a Step,
         outcome: &'a StepOutcome,
     },
-    /// A line a running step printed (a build's output).
+    /// A line a running step printed (a build's output); `heading`, when it starts a step of
+    /// the build: what that step is (`Step 3/5`, `[stage 2/3] RUN make`).
     Output {
         client: &'a str,
         step: &'a Step,
         line: &'a str,
+        heading: Option<&'a str>,
     },
     /// Every step of the client's plan has its outcome.
     Settled {

@@ -127,7 +127,7 @@ impl Session {
     /// options an update would run with). Under [`super::Mode::Record`] nothing is observed and
     /// the status is empty. Every client is observed at once, as an action observes them.
     pub(crate) fn status(&self, request: &Request<'_>) -> Result<Status, Error> {
-        let prepared = Prepared::new(request)?;
+        let prepared = Prepared::new(request, self.builders.get())?;
         let mut status = Status::default();
         if self.mode() == super::Mode::Record {
             return Ok(status);

@@ -23,7 +23,7 @@ impl Session {
         filter: &LogFilter,
         sink: &mut dyn LogSink,
     ) -> Result<(), Error> {
-        let prepared = Prepared::new(request)?;
+        let prepared = Prepared::new(request, self.builders.get())?;
         let parts = self.desired(&prepared, request.clients)?;
         // Every client connected to at once, as an action does.
         let drivers = self.block_on(futures_util::future::join_all(
@@ -75,7 +75,7 @@ impl Session {
         exec_request: &ExecRequest,
         output: &mut dyn FnMut(bool, &[u8]),
     ) -> Result<i64, Error> {
-        let prepared = Prepared::new(request)?;
+        let prepared = Prepared::new(request, self.builders.get())?;
         let target = request.targets.join(", ");
         if prepared.wanted.len() != 1 {
             let names: Vec<String> = prepared.wanted.iter().map(|n| format!("`{n}`")).collect();

@@ -38,6 +38,15 @@ pub(crate) struct Engine {
     pub ip: String,
 }
 
+/// This host's address on the bed's LAN (`DMAP_BED_HOST_IP`, else 10.200.0.1): where the bed's
+/// Engines reach a registry a test starts with `Registry::start_on("0.0.0.0")`.
+pub(crate) fn host_ip() -> String {
+    std::env::var("DMAP_BED_HOST_IP")
+        .ok()
+        .filter(|ip| !ip.is_empty())
+        .unwrap_or_else(|| "10.200.0.1".into())
+}
+
 /// engine2: the bed's first extra Engine (the Swarm manager after `swarm-up`). Panics when it
 /// does not answer.
 #[track_caller]

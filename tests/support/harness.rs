@@ -37,8 +37,9 @@ pub(crate) const NO_ENGINE: &str = "tcp://127.0.0.1:9";
 pub(crate) const TMP: &str = "[TMP]";
 
 /// Variables that change what dmap does, removed from every run unless a test sets them.
-const CLEARED: [&str; 6] = [
+const CLEARED: [&str; 7] = [
     "DMAP_PATH",
+    "DOCKER_BUILDKIT",
     "DMAP_MAX_OPERATIONS",
     "DMAP_MAX_MEMORY",
     "DMAP_EVAL_TIMEOUT",

@@ -67,8 +67,14 @@ impl Reporter for Json {
                 client,
                 step: s,
                 line,
+                heading,
             } => {
-                json!({ "event": "output", "client": client, "subject": s.kind.subject(), "line": line })
+                let mut v =
+                    json!({ "event": "output", "client": client, "subject": s.kind.subject(), "line": line });
+                if let (Some(heading), Some(map)) = (heading, v.as_object_mut()) {
+                    map.insert("heading".into(), json!(heading));
+                }
+                v
             }
             Event::Settled { client } => json!({ "event": "settled", "client": client }),
             Event::LockWaiting { client, map, holder } => {

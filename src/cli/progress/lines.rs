@@ -57,10 +57,21 @@ impl Reporter for Lines {
                 }
                 _ => return,
             },
-            Event::Output { client, step, line } => {
+            Event::Output {
+                client,
+                step,
+                line,
+                heading,
+            } => {
                 if self.verbose {
                     format!("  {}{} | {line}\n", on(client), step.kind.subject())
-                } else if line.starts_with("Step ") || line.starts_with("Copied ") {
+                } else if let StepKind::CopyImage { .. } = step.kind {
+                    // A copy's progress is the live view's; its last line says what it carried.
+                    if heading.is_some() {
+                        return;
+                    }
+                    format!("  {}{}: {line}\n", on(client), step.kind.subject())
+                } else if heading.is_some() {
                     format!("  {}{}: {line}\n", on(client), step.kind.subject())
                 } else {
                     return;

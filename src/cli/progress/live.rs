@@ -382,14 +382,19 @@ impl Reporter for Live {
                     v.redraw();
                 }
             }
-            Event::Output { client, step, line } => {
+            Event::Output {
+                client,
+                step,
+                line,
+                heading,
+            } => {
                 let mut v = self.view();
                 if v.verbose {
                     v.above(&format!("  {}{} | {line}", on(client), step.kind.subject()));
-                } else if line.starts_with("Step ") || line.starts_with("Copying ") {
-                    let text = match line.strip_prefix("Step ") {
-                        Some(_) => format!("Building {}", line.split(" : ").next().unwrap_or(line)),
-                        None => line.to_string(),
+                } else if let Some(heading) = heading {
+                    let text = match step.kind {
+                        StepKind::CopyImage { .. } => heading.to_string(),
+                        _ => format!("Building {heading}"),
                     };
                     if let Some(row) = v.row(client, step.kind.subject()) {
                         row.doing = text;

@@ -199,6 +199,7 @@ mod tests {
                 "m.",
                 2,
                 &[
+                    "builder",
                     "check(",
                     "clients",
                     "containers",

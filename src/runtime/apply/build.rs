@@ -9,12 +9,14 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use bollard::query_parameters::{BuildImageOptions, TagImageOptions};
+use bollard::models::BuildInfoAux;
+use bollard::query_parameters::{BuildImageOptions, BuilderVersion, TagImageOptions};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::context::ContextError;
+use crate::model::builder::Builder;
 use crate::runtime::driver::Driver;
 use crate::runtime::error::{message, BuildFailure, StepError};
 use crate::runtime::labels;
@@ -25,11 +27,61 @@ const CHUNK: usize = 256 * 1024;
 /// The lines of a failed step's output kept for its error.
 const TAIL: usize = 20;
 
-/// Builds `build` and tags it; `output` hears every line the Engine prints.
+/// A line a build printed; `heading`, when it starts a step: what the step is (`Step 3/5`,
+/// `[stage 2/3] RUN make`), for a view that shows only where the build is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Line<'a> {
+    pub text: &'a str,
+    pub heading: Option<&'a str>,
+}
+
+/// Builds `build` with its builder and tags it; `output` hears every line the Engine prints.
+/// Without a chosen builder, BuildKit, or the classic builder where the Engine refuses BuildKit.
 pub(super) async fn build(
     driver: &Driver,
     build: &DesiredBuild,
-    output: &dyn Fn(&str),
+    output: &dyn Fn(Line<'_>),
+) -> Result<(), StepError> {
+    match build.builder {
+        Some(builder) => send(driver, build, builder, output).await?,
+        None => match send(driver, build, Builder::BuildKit, output).await {
+            Err(e) if buildkit_refused(&e) => send(driver, build, Builder::Classic, output).await?,
+            other => other?,
+        },
+    }
+    for tag in &build.extra_tags {
+        let (repo, version) = crate::model::image::split_tag(tag);
+        let options = TagImageOptions {
+            repo: Some(repo.to_string()),
+            tag: Some(version.unwrap_or("latest").to_string()),
+        };
+        driver
+            .docker
+            .tag_image(&build.reference, Some(options))
+            .await
+            .map_err(StepError::engine)?;
+    }
+    Ok(())
+}
+
+/// An Engine without BuildKit says so when asked for it (`buildkit not supported by daemon`,
+/// `buildkit is not enabled on daemon`), before it reads the context.
+fn buildkit_refused(e: &StepError) -> bool {
+    let StepError::Build(failure) = e else {
+        return false;
+    };
+    let m = failure.message.to_ascii_lowercase();
+    failure.step.is_none()
+        && m.contains("buildkit")
+        && (m.contains("not supported") || m.contains("not enabled"))
+}
+
+/// One build request: the context streamed as it is written, the output read as it comes.
+async fn send(
+    driver: &Driver,
+    build: &DesiredBuild,
+    builder: Builder,
+    output: &dyn Fn(Line<'_>),
 ) -> Result<(), StepError> {
     let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(4);
     let (done_tx, done_rx) = oneshot::channel::<Result<(), ContextError>>();
@@ -39,6 +91,8 @@ pub(super) async fn build(
         .name("dmap-context".into())
         .spawn(move || {
             let result = write_context(&context, Chunks::new(tx.clone()), gzip);
+            // The Engine that stops reading has said why, in its answer.
+            let result = if tx.is_closed() { Ok(()) } else { result };
             if let Err(e) = &result {
                 // Aborts the request: the Engine must not build a truncated context.
                 let _ = tx.blocking_send(Err(io::Error::other(e.to_string())));
@@ -58,6 +112,7 @@ pub(super) async fn build(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     image_labels.insert(labels::CONTEXT.to_string(), build.digest.clone());
+    let buildkit = builder == Builder::BuildKit;
     let options = BuildImageOptions {
         dockerfile: "Dockerfile".into(),
         t: Some(build.reference.clone()),
@@ -72,16 +127,27 @@ pub(super) async fn build(
                 .collect()
         }),
         target: settings.target.clone().unwrap_or_default(),
+        version: if buildkit {
+            BuilderVersion::BuilderBuildKit
+        } else {
+            BuilderVersion::BuilderV1
+        },
+        // BuildKit asks the session for registry credentials; bollard requires one.
+        session: buildkit.then(|| bollard::grpc::BuildRef::random().into()),
         ..Default::default()
     };
-    let mut progress = Progress::default();
+    let mut classic = Progress::default();
+    let mut trace = super::buildkit::Progress::default();
     let mut stream = driver.docker.build_image(options, None, Some(body));
     let mut failure: Option<String> = None;
     while let Some(item) = stream.next().await {
         match item {
             Ok(info) => {
+                if let Some(BuildInfoAux::BuildKit(status)) = &info.aux {
+                    trace.feed(status, output);
+                }
                 for text in [info.stream, info.status].into_iter().flatten() {
-                    progress.feed(&text, output);
+                    classic.feed(&text, output);
                 }
             }
             Err(bollard::errors::Error::DockerStreamError { error }) => {
@@ -95,27 +161,17 @@ pub(super) async fn build(
         }
     }
     drop(stream);
-    progress.flush(output);
+    classic.flush(output);
+    trace.flush(output);
     // A context that could not be written is the cause, whatever the Engine made of it.
     if let Ok(Err(e)) = done_rx.await {
         return Err(StepError::Context(e));
     }
-    if let Some(message) = failure {
-        return Err(progress.failure(build, message));
+    match failure {
+        Some(message) if buildkit => Err(trace.failure(build, message)),
+        Some(message) => Err(classic.failure(build, message)),
+        None => Ok(()),
     }
-    for tag in &build.extra_tags {
-        let (repo, version) = crate::model::image::split_tag(tag);
-        let options = TagImageOptions {
-            repo: Some(repo.to_string()),
-            tag: Some(version.unwrap_or("latest").to_string()),
-        };
-        driver
-            .docker
-            .tag_image(&build.reference, Some(options))
-            .await
-            .map_err(StepError::engine)?;
-    }
-    Ok(())
 }
 
 fn write_context(context: &crate::context::Context, out: Chunks, gzip: bool) -> Result<(), ContextError> {
@@ -184,7 +240,7 @@ struct Progress {
 }
 
 impl Progress {
-    fn feed(&mut self, text: &str, output: &dyn Fn(&str)) {
+    fn feed(&mut self, text: &str, output: &dyn Fn(Line<'_>)) {
         self.partial.push_str(text);
         while let Some(i) = self.partial.find('\n') {
             let line: String = self.partial.drain(..=i).collect();
@@ -192,16 +248,20 @@ impl Progress {
         }
     }
 
-    fn flush(&mut self, output: &dyn Fn(&str)) {
+    fn flush(&mut self, output: &dyn Fn(Line<'_>)) {
         if !self.partial.is_empty() {
             let line = std::mem::take(&mut self.partial);
             self.line(&plain(&line), output);
         }
     }
 
-    fn line(&mut self, line: &str, output: &dyn Fn(&str)) {
-        output(line);
-        if let Some((step, instruction)) = step_line(line) {
+    fn line(&mut self, line: &str, output: &dyn Fn(Line<'_>)) {
+        let step = step_line(line);
+        output(Line {
+            text: line,
+            heading: step.as_ref().map(|_| line.split(" : ").next().unwrap_or(line)),
+        });
+        if let Some((step, instruction)) = step {
             self.step = Some(step);
             self.instruction = Some(instruction);
             self.tail.clear();
@@ -241,7 +301,7 @@ impl Progress {
 }
 
 /// The line without terminal escapes (the builder colours what a step wrote to stderr).
-fn plain(line: &str) -> String {
+pub(super) fn plain(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut chars = line.chars();
     while let Some(c) = chars.next() {
@@ -302,10 +362,45 @@ mod tests {
     }
 
     #[test]
+    fn an_engine_that_refuses_buildkit_is_told_from_a_failed_build() {
+        let failed = |message: &str, step: Option<(usize, usize)>| {
+            StepError::Build(Box::new(BuildFailure {
+                step,
+                instruction: None,
+                trace: None,
+                code: None,
+                message: message.into(),
+                output: Vec::new(),
+            }))
+        };
+        for (message, step, refused) in [
+            ("buildkit not supported by daemon", None, true),
+            ("buildkit is not enabled on daemon", None, true),
+            (
+                "Error response from daemon: BuildKit is not supported on Windows",
+                None,
+                true,
+            ),
+            (
+                "failed to solve: executor failed running: exit code: 1",
+                None,
+                false,
+            ),
+            // a step that printed it is not the Engine refusing
+            ("buildkit not supported by daemon", Some((2, 3)), false),
+        ] {
+            assert_eq!(buildkit_refused(&failed(message, step)), refused, "{message}");
+        }
+        assert!(!buildkit_refused(&StepError::Internal {
+            message: "buildkit not supported".into()
+        }));
+    }
+
+    #[test]
     fn the_tail_is_the_failing_steps_own_output() {
         let mut p = Progress::default();
         let seen = std::cell::RefCell::new(Vec::new());
-        let out = |l: &str| seen.borrow_mut().push(l.to_string());
+        let out = |l: Line<'_>| seen.borrow_mut().push(l.text.to_string());
         p.feed("Step 1/3 : FROM scratch\n ---> \nStep 2/3 : RUN ", &out);
         p.feed("echo hi\n ---> Running in abc\nhi\n", &out);
         p.feed("Step 3/3 : RUN exit 3\n ---> Running in def\nno", &out);

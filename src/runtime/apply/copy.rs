@@ -12,6 +12,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
+use super::Line;
 use crate::runtime::driver::Driver;
 use crate::runtime::error::{message, StepError};
 use crate::runtime::plan::short_id;
@@ -25,13 +26,14 @@ const TELL_EVERY: Duration = Duration::from_millis(500);
 const LOAD_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// Copies `build`'s image (its reference and extra tags) from `source`, the Engine of client
-/// `from`, into `target`; `output` hears the bytes sent so far, then what was copied.
+/// `from`, into `target`; `output` hears the bytes sent so far (as headings: the live view shows
+/// them), then what was copied.
 pub(super) async fn copy(
     target: &Driver,
     build: &DesiredBuild,
     from: &str,
     source: &Driver,
-    output: &dyn Fn(&str),
+    output: &dyn Fn(Line<'_>),
 ) -> Result<(), StepError> {
     let image = build.reference.as_str();
     let failed = |message: String| StepError::Copy {
@@ -64,7 +66,11 @@ pub(super) async fn copy(
                         break;
                     }
                     if told.elapsed() >= TELL_EVERY {
-                        output(&format!("Copying from `{from}`: {}", size(sent)));
+                        let text = format!("Copying from `{from}`: {}", size(sent));
+                        output(Line {
+                            text: &text,
+                            heading: Some(&text),
+                        });
                         told = Instant::now();
                     }
                 }
@@ -108,12 +114,16 @@ pub(super) async fn copy(
             short_id(id_hex(&id))
         )));
     }
-    output(&format!(
+    let done = format!(
         "Copied {} from `{from}` in {:.1} s: {}",
         size(sent),
         started.elapsed().as_secs_f64(),
         short_id(id_hex(&id))
-    ));
+    );
+    output(Line {
+        text: &done,
+        heading: None,
+    });
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! Request bodies come from [`super::translate`]; this module only sends them.
 
 mod build;
+mod buildkit;
 mod completion;
 mod container;
 mod copy;
@@ -13,6 +14,8 @@ mod replace;
 mod volume;
 
 use std::time::Duration;
+
+pub(crate) use build::Line;
 
 use super::driver::Driver;
 use super::error::StepError;
@@ -41,7 +44,7 @@ pub(crate) async fn apply(
     links: &Links,
     limit: usize,
     mut on_progress: impl FnMut(usize, &Step, Option<&StepOutcome>),
-    on_output: impl Fn(&Step, &str),
+    on_output: impl Fn(&Step, Line<'_>),
     cancel: &executor::Canceller,
 ) -> Result<Vec<StepOutcome>, executor::ExecutorError> {
     let nodes: Vec<Node<&Step>> = plan.steps.iter().map(|s| Node::new(s, s.deps.clone())).collect();
@@ -94,25 +97,41 @@ fn container<'a>(desired: &'a Desired, name: &str) -> Result<&'a ResolvedContain
     })
 }
 
+/// Builds the declared image `image` of `desired` on the client's Engine; `output` hears every
+/// line the builder prints.
+pub(crate) async fn build_image(
+    driver: &Driver,
+    desired: &Desired,
+    image: &str,
+    output: &dyn Fn(Line<'_>),
+) -> Result<(), StepError> {
+    let build = desired.builds.get(image).ok_or_else(|| StepError::Internal {
+        message: format!("image `{image}` has no context to build from"),
+    })?;
+    build::build(driver, build, output).await
+}
+
+/// Pushes `image` (a reference with its registry) from the client's Engine.
+pub(crate) async fn push_image(driver: &Driver, image: &str) -> Result<(), StepError> {
+    image::push(driver, image).await
+}
+
 async fn run_step(
     driver: &Driver,
     desired: &Desired,
     step: &Step,
     builds: &tokio::sync::Semaphore,
     links: &Links,
-    output: impl Fn(&str),
+    output: impl Fn(Line<'_>),
 ) -> Result<(), StepError> {
     match &step.kind {
         StepKind::PullImage { image } => image::pull(driver, image).await,
-        StepKind::PushImage { image } => image::push(driver, image).await,
+        StepKind::PushImage { image } => push_image(driver, image).await,
         StepKind::BuildImage { image } => {
-            let build = desired.builds.get(image).ok_or_else(|| StepError::Internal {
-                message: format!("image `{image}` has no context to build from"),
-            })?;
             let _permit = builds.acquire().await.map_err(|e| StepError::Internal {
                 message: e.to_string(),
             })?;
-            build::build(driver, build, &output).await
+            build_image(driver, desired, image, &output).await
         }
         StepKind::CopyImage { image, from } => {
             let build = desired.builds.get(image).ok_or_else(|| StepError::Internal {

@@ -129,17 +129,16 @@ fn only_an_engine_pulls_before_an_update() {
 }
 
 #[test]
-fn a_swarm_refuses_builds_and_exec_and_an_engine_does_neither() {
+fn a_swarm_runs_declared_images_from_the_maps_registry_and_refuses_exec() {
     let engine = ClientKind::Engine;
-    assert_eq!(engine.build_refusal("c", "img", "m"), None);
+    assert_eq!(engine.build_refusal("c", "img", "m", None), None);
     assert_eq!(engine.exec_refusal("c", "m.web"), None);
     let swarm = ClientKind::Swarm;
-    let build = swarm.build_refusal("c", "img", "m").expect("refused");
-    assert!(
-        build.starts_with(
-            "image `img` is declared by map `m` to be built, and Swarm client `c` builds no images"
-        ),
-        "{build}"
+    assert_eq!(swarm.build_refusal("c", "img", "m", Some("reg:5000")), None);
+    let build = swarm.build_refusal("c", "img", "m", None).expect("refused");
+    assert_eq!(
+        build,
+        "image `img` is declared by map `m` to be built, and Swarm client `c` runs it from a registry its nodes pull from: set the map's `repository` to that registry (`m.repository = \"HOST:PORT\"`), where the manager pushes it"
     );
     let exec = swarm.exec_refusal("c", "m.web.a").expect("refused");
     assert!(

@@ -393,7 +393,10 @@ fn lock_labels(me: &Me, map: &str, client: &str, action: &str) -> HashMap<String
 /// A volume as a volume of the lock of `map`; None when it is not one.
 fn lock_volume(map: &str, v: bollard::models::Volume) -> Option<LockVolume> {
     let labels: BTreeMap<String, String> = v.labels.into_iter().collect();
-    let created = v.created_at.unwrap_or_default();
+    let created = v
+        .created_at
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default();
     Holder::of(&labels, map, &created).map(|holder| LockVolume { name: v.name, holder })
 }
 

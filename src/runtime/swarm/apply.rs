@@ -9,12 +9,13 @@ use bollard::query_parameters::{ListTasksOptions, UpdateServiceOptions};
 
 use super::desired::SwarmDesired;
 use super::spec::WantedService;
-use crate::runtime::apply::StepOutcome;
+use crate::runtime::apply::{Line, StepOutcome};
 use crate::runtime::driver::Driver;
 use crate::runtime::error::{message, status, StepError};
 use crate::runtime::executor::{self, Event, Node};
 use crate::runtime::labels;
 use crate::runtime::plan::{Plan, Step, StepKind};
+use crate::runtime::spec::Desired;
 
 /// How long a service's tasks may take to run, unless the client sets `wait_timeout`.
 const DEFAULT_WAIT: Duration = Duration::from_secs(120);
@@ -24,21 +25,25 @@ const NETWORK_RELEASE: Duration = Duration::from_secs(60);
 
 /// Runs a Swarm client's plan, as [`crate::runtime::apply::apply`] runs an Engine's: steps in
 /// dependency order, independent ones in parallel (bounded); `on_progress` hears each step
-/// start (`None`) and finish. No Swarm step prints output, and none is dropped on cancelling:
-/// each changes the manager or waits for a change made.
+/// start (`None`) and finish, `on_output` each line a build on the manager prints. No step is
+/// dropped on cancelling: each changes the manager or waits for a change made.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn apply(
     driver: &Driver,
+    desired: &Desired,
     swarm: &SwarmDesired,
     plan: &Plan,
     limit: usize,
     mut on_progress: impl FnMut(usize, &Step, Option<&StepOutcome>),
+    on_output: impl Fn(&Step, Line<'_>),
     cancel: &executor::Canceller,
 ) -> Result<Vec<StepOutcome>, executor::ExecutorError> {
     let nodes: Vec<Node<&Step>> = plan.steps.iter().map(|s| Node::new(s, s.deps.clone())).collect();
+    let on_output = &on_output;
     executor::run_cancellable(
         &nodes,
         limit,
-        |_, step| run_step(driver, swarm, step),
+        |_, step| run_step(driver, desired, swarm, step, move |line| on_output(step, line)),
         |i, event: Event<'_, (), StepError>| match event {
             Event::Started => on_progress(i, &plan.steps[i], None),
             Event::Finished(o) => on_progress(i, &plan.steps[i], Some(o)),
@@ -49,8 +54,18 @@ pub(crate) async fn apply(
     .await
 }
 
-async fn run_step(driver: &Driver, swarm: &SwarmDesired, step: &Step) -> Result<(), StepError> {
+async fn run_step(
+    driver: &Driver,
+    desired: &Desired,
+    swarm: &SwarmDesired,
+    step: &Step,
+    output: impl Fn(Line<'_>),
+) -> Result<(), StepError> {
     match &step.kind {
+        StepKind::BuildImage { image } => {
+            crate::runtime::apply::build_image(driver, desired, image, &output).await
+        }
+        StepKind::PushImage { image } => crate::runtime::apply::push_image(driver, image).await,
         StepKind::CreateSwarmNetwork { network } => create_network(driver, swarm, network).await,
         StepKind::RemoveNetwork { network } => remove_network(driver, network).await,
         StepKind::CreateService { service } => create(driver, swarm, service).await,
@@ -64,9 +79,26 @@ async fn run_step(driver: &Driver, swarm: &SwarmDesired, step: &Step) -> Result<
     }
 }
 
-fn wanted<'a>(swarm: &'a SwarmDesired, name: &str) -> Result<&'a WantedService, StepError> {
-    swarm.service(name).ok_or_else(|| StepError::Internal {
+/// The service as it is sent: its declared image pinned to the digest the manager pushed it
+/// under (a push step of this plan has just done so, or an earlier run did).
+async fn wanted(driver: &Driver, swarm: &SwarmDesired, name: &str) -> Result<WantedService, StepError> {
+    let w = swarm.service(name).ok_or_else(|| StepError::Internal {
         message: format!("service `{name}` is not in the maps"),
+    })?;
+    let Some(reference) = &w.build else {
+        return Ok(w.clone());
+    };
+    let held = crate::runtime::observe::held_image(driver, reference)
+        .await
+        .map_err(|e| match e {
+            crate::runtime::error::Error::Observe { error, .. } => StepError::engine(error),
+            other => StepError::Internal {
+                message: other.to_string(),
+            },
+        })?;
+    Ok(match held.and_then(|h| h.pushed) {
+        Some(digest) => w.pinned(&digest),
+        None => w.clone(),
     })
 }
 
@@ -110,7 +142,7 @@ pub(crate) async fn remove_network(driver: &Driver, network: &str) -> Result<(),
 }
 
 pub(crate) async fn create(driver: &Driver, swarm: &SwarmDesired, service: &str) -> Result<(), StepError> {
-    let w = wanted(swarm, service)?;
+    let w = wanted(driver, swarm, service).await?;
     driver
         .docker
         .create_service(w.spec.clone(), None)
@@ -136,7 +168,7 @@ pub(crate) async fn update(
     service: &str,
     force: bool,
 ) -> Result<(), StepError> {
-    let w = wanted(swarm, service)?;
+    let w = wanted(driver, swarm, service).await?;
     let (current, version) = version(driver, service).await?;
     let mut spec = w.spec.clone();
     if force {
@@ -161,7 +193,7 @@ pub(crate) async fn scale(
     service: &str,
     replicas: u64,
 ) -> Result<(), StepError> {
-    let w = wanted(swarm, service)?;
+    let w = wanted(driver, swarm, service).await?;
     let (_, version) = version(driver, service).await?;
     let mut spec = w.spec.clone();
     if let Some(r) = spec.mode.as_mut().and_then(|m| m.replicated.as_mut()) {
@@ -204,7 +236,7 @@ pub(crate) async fn remove(driver: &Driver, service: &str) -> Result<(), StepErr
 /// Until the service's rollout is done and as many of its tasks run as it has replicas (a
 /// task with a healthcheck runs once healthy); a task error keeps being reported with it.
 pub(crate) async fn wait(driver: &Driver, swarm: &SwarmDesired, service: &str) -> Result<(), StepError> {
-    let w = wanted(swarm, service)?;
+    let w = wanted(driver, swarm, service).await?;
     let limit = driver
         .config
         .wait_timeout

@@ -10,11 +10,15 @@ use super::spec::WantedService;
 use crate::runtime::driver::Driver;
 use crate::runtime::error::Error;
 use crate::runtime::labels;
+use crate::runtime::observe::{held_image, HeldImage};
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SwarmSnapshot {
     pub services: BTreeMap<String, ObservedService>,
     pub networks: BTreeMap<String, ObservedNetwork>,
+    /// The declared images the services run, as the manager holds them (it builds and pushes
+    /// them), by reference; absent when it holds none.
+    pub images: BTreeMap<String, HeldImage>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -200,6 +204,13 @@ pub(crate) async fn observe(
                 last_error: last.map(|(_, e)| e),
             },
         );
+    }
+    for reference in wanted.iter().filter_map(|w| w.build.as_ref()) {
+        if !snapshot.images.contains_key(reference) {
+            if let Some(held) = held_image(driver, reference).await? {
+                snapshot.images.insert(reference.clone(), held);
+            }
+        }
     }
     Ok(snapshot)
 }

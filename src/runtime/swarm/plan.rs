@@ -1,17 +1,24 @@
 //! What an action does to a Swarm client, purely: services created dependencies first (each
 //! waited for until its tasks run before its dependents are created), updated in place only
 //! when their recorded spec changed (a changed `replicas` scales in place), removed dependents
-//! first; overlay networks made before the services on them and removed after the last.
+//! first; overlay networks made before the services on them and removed after the last. A
+//! declared image is built on the manager when its context changed, pushed to the map's
+//! registry, and the services that run it are pinned to the pushed digest (so every node runs
+//! the same image): a rebuilt image rolls them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::observe::{ObservedService, SwarmSnapshot};
 use super::spec::WantedService;
-use crate::runtime::plan::{Action, Options, Plan, PlanError, Step, StepKind};
+use crate::runtime::plan::build::stale;
+use crate::runtime::plan::{Action, BuildPolicy, Options, Plan, PlanError, Step, StepKind};
+use crate::runtime::spec::DesiredBuild;
 
 struct Builder<'a> {
     wanted: &'a [WantedService],
     observed: &'a SwarmSnapshot,
+    /// The declared images, by reference.
+    builds: &'a BTreeMap<String, DesiredBuild>,
     plan: Plan,
     errors: Vec<PlanError>,
     /// Service name → the step after which its tasks run (its wait).
@@ -44,6 +51,11 @@ impl<'a> Builder<'a> {
         options: &Options,
     ) {
         let services = involved(self.wanted, targets, true);
+        let pushed = if matches!(action, Action::Create | Action::Startup | Action::Update) {
+            self.images(&services, options)
+        } else {
+            BTreeMap::new()
+        };
         self.create_networks(&services, networks);
         for s in services {
             let mut deps: Vec<usize> = s
@@ -51,6 +63,8 @@ impl<'a> Builder<'a> {
                 .iter()
                 .filter_map(|d| self.ready.get(d).copied())
                 .collect();
+            let image = s.build.as_ref().and_then(|r| pushed.get(r));
+            deps.extend(image.map(|(push, _)| *push));
             deps.extend(
                 self.networks
                     .iter()
@@ -58,11 +72,71 @@ impl<'a> Builder<'a> {
                     .map(|(_, id)| *id),
             );
             let forced = s.containers.iter().any(|c| options.force_update.contains(c));
-            let changed = self.create_or_update(action, s, forced, deps);
+            let changed = self.create_or_update(action, s, forced, deps, image.map(|(_, why)| why.as_str()));
             if *action != Action::Create {
                 self.wait(s, changed);
             }
         }
+    }
+
+    /// The declared images `services` run, built on the manager when their context changed and
+    /// pushed to their registry then, or when the registry has never had them from it. Each
+    /// pushed image's reference → its push step, and why the services that run it change.
+    fn images(
+        &mut self,
+        services: &[&WantedService],
+        options: &Options,
+    ) -> BTreeMap<String, (usize, String)> {
+        let mut out = BTreeMap::new();
+        for reference in services.iter().filter_map(|s| s.build.as_ref()) {
+            let Some(build) = self
+                .builds
+                .get(reference)
+                .filter(|_| !out.contains_key(reference))
+            else {
+                continue;
+            };
+            let held = self.observed.images.get(reference);
+            let reason = match options.build {
+                BuildPolicy::Never => None,
+                policy => {
+                    stale(&build.name, &build.digest, held.map(|h| h.context.as_deref())).or_else(|| {
+                        (policy == BuildPolicy::Always).then(|| format!("image `{}`: --build", build.name))
+                    })
+                }
+            };
+            let (deps, push_reason, why) = match reason {
+                Some(reason) => {
+                    let id = self.step(
+                        StepKind::BuildImage {
+                            image: reference.clone(),
+                        },
+                        reason,
+                        vec![],
+                    );
+                    (
+                        vec![id],
+                        "for the Swarm's nodes".to_string(),
+                        format!("image `{}` rebuilt", build.name),
+                    )
+                }
+                None if held.is_some_and(|h| h.pushed.is_none()) => (
+                    vec![],
+                    format!("image `{}`: not in its registry yet", build.name),
+                    format!("image `{}` pushed", build.name),
+                ),
+                None => continue,
+            };
+            let push = self.step(
+                StepKind::PushImage {
+                    image: reference.clone(),
+                },
+                push_reason,
+                deps,
+            );
+            out.insert(reference.clone(), (push, why));
+        }
+        out
     }
 
     /// The map networks `services` join that are absent; one of another map is an error.
@@ -90,14 +164,16 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// An absent service is created; one of this map updated when [`update_reason`] gives a
-    /// reason; one of another map is an error. The step that changed it, if any.
+    /// An absent service is created; one of this map updated when its image was just pushed
+    /// (`pushed`, why) or [`update_reason`] gives a reason; one of another map is an error. The
+    /// step that changed it, if any.
     fn create_or_update(
         &mut self,
         action: &Action,
         s: &WantedService,
         forced: bool,
         deps: Vec<usize>,
+        pushed: Option<&str>,
     ) -> Option<usize> {
         let observed = self.observed;
         match observed.services.get(&s.name) {
@@ -116,16 +192,20 @@ impl<'a> Builder<'a> {
                 });
                 None
             }
-            Some(o) => update_reason(action, forced, o, s).map(|r| {
-                self.step(
-                    StepKind::UpdateService {
-                        service: s.name.clone(),
-                        force: *action == Action::Restart || forced,
-                    },
-                    r,
-                    deps,
-                )
-            }),
+            Some(o) => pushed
+                .filter(|_| *action != Action::Create)
+                .map(str::to_string)
+                .or_else(|| update_reason(action, forced, o, s))
+                .map(|r| {
+                    self.step(
+                        StepKind::UpdateService {
+                            service: s.name.clone(),
+                            force: *action == Action::Restart || forced,
+                        },
+                        r,
+                        deps,
+                    )
+                }),
         }
     }
 
@@ -326,6 +406,28 @@ fn with_dependents<'a>(
     }
 }
 
+/// The services as they run the images the manager holds pushed: pinned to the digest the
+/// registry has.
+fn as_pushed(
+    wanted: &[WantedService],
+    images: &BTreeMap<String, crate::runtime::observe::HeldImage>,
+) -> Vec<WantedService> {
+    wanted
+        .iter()
+        .map(|w| {
+            match w
+                .build
+                .as_ref()
+                .and_then(|r| images.get(r))
+                .and_then(|h| h.pushed.as_deref())
+            {
+                Some(digest) => w.pinned(digest),
+                None => w.clone(),
+            }
+        })
+        .collect()
+}
+
 pub(crate) fn plan(
     action: &Action,
     targets: &[String],
@@ -333,10 +435,13 @@ pub(crate) fn plan(
     networks: &[(String, String)],
     observed: &SwarmSnapshot,
     options: &Options,
+    builds: &BTreeMap<String, DesiredBuild>,
 ) -> Result<Plan, Vec<PlanError>> {
+    let wanted = &as_pushed(wanted, &observed.images);
     let mut b = Builder {
         wanted,
         observed,
+        builds,
         plan: Plan::default(),
         errors: Vec::new(),
         ready: BTreeMap::new(),

@@ -41,6 +41,42 @@ pub(crate) struct WantedService {
     pub replicas: u64,
     /// Services (by name) whose tasks must run first.
     pub depends_on: Vec<String>,
+    /// The reference of the declared image it runs, which the manager builds and pushes: the
+    /// spec names it by tag until [`WantedService::pinned`] pins it to the pushed digest.
+    pub build: Option<String>,
+}
+
+impl WantedService {
+    /// The service with its image pinned to `digest` (`sha256:...`), as the registry holds it
+    /// (`REPO/NAME:TAG@sha256:...`), so that every node runs the same image; its digests are
+    /// the pinned spec's. Unchanged when it runs no declared image.
+    pub(crate) fn pinned(&self, digest: &str) -> WantedService {
+        let Some(reference) = &self.build else {
+            return self.clone();
+        };
+        let mut spec = self.spec.clone();
+        if let Some(l) = spec.labels.as_mut() {
+            l.remove(labels::SPEC);
+            l.remove(BASE_LABEL);
+        }
+        if let Some(c) = spec
+            .task_template
+            .as_mut()
+            .and_then(|t| t.container_spec.as_mut())
+        {
+            if let Some(l) = c.labels.as_mut() {
+                l.remove(BASE_LABEL);
+            }
+            c.image = Some(format!("{reference}@{digest}"));
+        }
+        let (spec, digest, base_digest) = seal(spec);
+        WantedService {
+            spec,
+            digest,
+            base_digest,
+            ..self.clone()
+        }
+    }
 }
 
 /// The label with the digest of a service's spec without `replicas`.
@@ -149,25 +185,7 @@ pub(crate) fn services(desired: &Desired) -> Result<(Vec<WantedService>, Network
             .collect();
         let grouped = (c.naming == Naming::Compose).then_some(containers.len() as u64);
         let (spec, replicas) = service_spec(c, &name, grouped, &desired.client, attachments)?;
-        let digest = digest(&spec);
-        let mut base = spec.clone();
-        base.mode = None;
-        let base_digest = self::digest(&base);
-        let mut spec = spec;
-        if let Some(l) = spec.labels.as_mut() {
-            l.insert(labels::SPEC.into(), digest.clone());
-            l.insert(BASE_LABEL.into(), base_digest.clone());
-        }
-        // On its tasks too: a wait counts the tasks of the spec just sent, not those a rollout
-        // is about to replace (a change of `replicas` alone keeps them).
-        if let Some(l) = spec
-            .task_template
-            .as_mut()
-            .and_then(|t| t.container_spec.as_mut())
-            .and_then(|c| c.labels.as_mut())
-        {
-            l.insert(BASE_LABEL.into(), base_digest.clone());
-        }
+        let (spec, digest, base_digest) = seal(spec);
         let mut depends_on: Vec<String> = Vec::new();
         for d in &c.depends_on {
             let s = service_of
@@ -188,9 +206,38 @@ pub(crate) fn services(desired: &Desired) -> Result<(Vec<WantedService>, Network
             base_digest,
             replicas,
             depends_on,
+            build: desired
+                .builds
+                .contains_key(&c.spec.image)
+                .then(|| c.spec.image.clone()),
         });
     }
     Ok((out, networks))
+}
+
+/// The spec with its digests, with and without `replicas`, recorded in its labels (`dmap.spec`,
+/// `dmap.spec.base`) and the base one in its tasks' labels too: a wait counts the tasks of the
+/// spec just sent, not those a rollout is about to replace (a change of `replicas` alone keeps
+/// them).
+fn seal(spec: ServiceSpec) -> (ServiceSpec, String, String) {
+    let digest = digest(&spec);
+    let mut base = spec.clone();
+    base.mode = None;
+    let base_digest = self::digest(&base);
+    let mut spec = spec;
+    if let Some(l) = spec.labels.as_mut() {
+        l.insert(labels::SPEC.into(), digest.clone());
+        l.insert(BASE_LABEL.into(), base_digest.clone());
+    }
+    if let Some(l) = spec
+        .task_template
+        .as_mut()
+        .and_then(|t| t.container_spec.as_mut())
+        .and_then(|c| c.labels.as_mut())
+    {
+        l.insert(BASE_LABEL.into(), base_digest.clone());
+    }
+    (spec, digest, base_digest)
 }
 
 /// sha256 of the spec's JSON with every object's keys sorted (labels are a hash map).

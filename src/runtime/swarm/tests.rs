@@ -2,10 +2,33 @@
 
 use bollard::models::{NetworkAttachmentConfig, ServiceSpec, TaskSpec};
 
+use std::collections::BTreeMap;
+
 use super::observe::{ObservedNetwork, ObservedService, SwarmSnapshot};
-use super::plan::plan;
 use super::spec::WantedService;
-use crate::runtime::plan::{Action, Options, Plan};
+use crate::runtime::observe::HeldImage;
+use crate::runtime::plan::{Action, BuildPolicy, Options, Plan, PlanError};
+use crate::runtime::spec::DesiredBuild;
+
+/// The plan of services that run no declared image.
+fn plan(
+    action: &Action,
+    targets: &[String],
+    wanted: &[WantedService],
+    networks: &[(String, String)],
+    observed: &SwarmSnapshot,
+    options: &Options,
+) -> Result<Plan, Vec<PlanError>> {
+    super::plan::plan(
+        action,
+        targets,
+        wanted,
+        networks,
+        observed,
+        options,
+        &BTreeMap::new(),
+    )
+}
 
 fn wanted(name: &str, depends_on: &[&str], replicas: u64, digest: &str) -> WantedService {
     WantedService {
@@ -27,6 +50,7 @@ fn wanted(name: &str, depends_on: &[&str], replicas: u64, digest: &str) -> Wante
         base_digest: format!("base-{}", digest.trim_end_matches(&['3', '5'][..])),
         replicas,
         depends_on: depends_on.iter().map(|d| format!("m_{d}")).collect(),
+        build: None,
     }
 }
 
@@ -352,4 +376,132 @@ app:
         assert_eq!(labels.get("dmap.spec"), Some(&app.digest));
         assert_eq!(labels.get("dmap.map").map(String::as_str), Some("s"));
     }
+}
+
+/// `m.app` runs the declared image `reg:5000/app:latest`, whose context has digest `digest`.
+fn built(digest: &str) -> (Vec<WantedService>, BTreeMap<String, DesiredBuild>) {
+    let reference = "reg:5000/app:latest".to_string();
+    let mut app = wanted("app", &[], 2, "app2");
+    app.spec.task_template = Some(bollard::models::TaskSpec {
+        container_spec: Some(bollard::models::TaskSpecContainerSpec {
+            image: Some(reference.clone()),
+            ..Default::default()
+        }),
+        ..app.spec.task_template.clone().unwrap_or_default()
+    });
+    app.build = Some(reference.clone());
+    let df = crate::dockerfile::DockerFile::new(Some("scratch"), Default::default());
+    let context = crate::context::Context::of(&df).expect("renders");
+    let build = DesiredBuild {
+        name: "app".into(),
+        reference: reference.clone(),
+        extra_tags: vec![],
+        context: std::sync::Arc::new(context),
+        digest: digest.into(),
+        builder: None,
+    };
+    (vec![app], BTreeMap::from([(reference, build)]))
+}
+
+fn held(context: &str, pushed: Option<&str>) -> HeldImage {
+    HeldImage {
+        context: Some(context.into()),
+        pushed: pushed.map(str::to_string),
+    }
+}
+
+#[test]
+fn a_declared_image_is_built_on_the_manager_pushed_and_its_services_pinned_to_the_digest() {
+    let (w, builds) = built("ctx1");
+    let targets = vec!["m.app".to_string()];
+    let run = |observed: &SwarmSnapshot, options: &Options| {
+        lines(
+            &super::plan::plan(&Action::Update, &targets, &w, &nets(), observed, options, &builds)
+                .expect("plan"),
+        )
+    };
+    // Nothing on the manager: built, pushed, then the service created.
+    let s = SwarmSnapshot {
+        networks: running(&[]).networks,
+        ..SwarmSnapshot::default()
+    };
+    assert_eq!(
+        run(&s, &Options::default()),
+        [
+            "build reg:5000/app:latest: image `app`: absent",
+            "push reg:5000/app:latest: for the Swarm's nodes",
+            "create_service m_app: absent",
+            "wait_service m_app: 0 of 2 tasks running",
+        ]
+    );
+    // Running pinned to what the manager pushed: nothing to do.
+    let pinned = w[0].pinned("sha256:aaa");
+    assert_eq!(
+        pinned
+            .spec
+            .task_template
+            .as_ref()
+            .and_then(|t| t.container_spec.as_ref())
+            .and_then(|c| c.image.as_deref()),
+        Some("reg:5000/app:latest@sha256:aaa")
+    );
+    assert_ne!(pinned.digest, w[0].digest);
+    let mut s = running(std::slice::from_ref(&pinned));
+    s.images
+        .insert("reg:5000/app:latest".into(), held("ctx1", Some("sha256:aaa")));
+    assert!(run(&s, &Options::default()).is_empty());
+    // Pushed again elsewhere (the manager's image has another digest now): the service follows.
+    s.images
+        .insert("reg:5000/app:latest".into(), held("ctx1", Some("sha256:bbb")));
+    assert_eq!(
+        run(&s, &Options::default()),
+        [
+            "update_service m_app: spec changed",
+            "wait_service m_app: 2 of 2 tasks running"
+        ]
+    );
+    // A changed context: rebuilt, pushed, and the service rolled onto it.
+    s.images
+        .insert("reg:5000/app:latest".into(), held("ctx0", Some("sha256:aaa")));
+    assert_eq!(
+        run(&s, &Options::default()),
+        [
+            "build reg:5000/app:latest: image `app`: context changed (ctx0 → ctx1)",
+            "push reg:5000/app:latest: for the Swarm's nodes",
+            "update_service m_app: image `app` rebuilt",
+            "wait_service m_app: 2 of 2 tasks running",
+        ]
+    );
+    let p = super::plan::plan(
+        &Action::Update,
+        &targets,
+        &w,
+        &nets(),
+        &s,
+        &Options::default(),
+        &builds,
+    )
+    .expect("plan");
+    assert_eq!(
+        (p.steps[1].deps.clone(), p.steps[2].deps.clone()),
+        (vec![0], vec![1])
+    );
+    // Built here but never pushed (`dmap build`): pushed, then the service follows.
+    s.images.insert("reg:5000/app:latest".into(), held("ctx1", None));
+    assert_eq!(
+        run(&s, &Options::default()),
+        [
+            "push reg:5000/app:latest: image `app`: not in its registry yet",
+            "update_service m_app: image `app` pushed",
+            "wait_service m_app: 2 of 2 tasks running",
+        ]
+    );
+    // --no-build leaves a changed context alone.
+    s.images
+        .insert("reg:5000/app:latest".into(), held("ctx0", Some("sha256:aaa")));
+    let never = Options {
+        build: BuildPolicy::Never,
+        ..Options::default()
+    };
+    assert!(run(&s, &never).is_empty());
 }

@@ -96,6 +96,7 @@ pub(super) fn declared(maps: &[MapHandle]) -> Fallible<Vec<Declared>> {
                 name: image.clone(),
                 context: Arc::new(context_of(source, origin)?),
                 origin: origin.clone(),
+                builder: m.read().builder,
             });
         }
     }
@@ -312,6 +313,7 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
                     context: Arc::new(context),
                     origin: origin.clone(),
                     reason: "d.build".into(),
+                    builder: None,
                 }],
                 changed_only: false,
                 push: false,

@@ -26,6 +26,7 @@ pub(super) fn with_build(digest: &str) -> Desired {
             extra_tags: Vec::new(),
             context: Arc::new(context),
             digest: digest.into(),
+            builder: None,
         },
     );
     d
