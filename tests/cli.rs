@@ -2610,14 +2610,14 @@ m
             "base_url.rhai",
             r#"let m = container_map("chk");
 m.containers.web = #{ image: "app" };
-let c = mapping_client(m, #{ edge: docker(#{ base_url: "ssh://me@host" }) });
+let c = mapping_client(m, #{ edge: docker(#{ base_url: "ssh://me@host/run/docker.sock" }) });
 c
 "#,
             r#"
-            error: docker: `base_url`: `ssh://me@host` is no address dmap can use: expected unix://PATH, tcp://HOST:PORT, http://HOST:PORT or https://HOST:PORT
+            error: docker: `base_url`: `ssh://me@host/run/docker.sock` is no ssh address: a path after the host (`/run/docker.sock`): ssh://[user@]host[:port] names a host
               --> base_url.rhai:3:36
                |
-             3 | let c = mapping_client(m, #{ edge: docker(#{ base_url: "ssh://me@host" }) });
+             3 | let c = mapping_client(m, #{ edge: docker(#{ base_url: "ssh://me@host/run/docker.sock" }) });
                |                                    ^
             "#,
         ),

@@ -9,63 +9,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::bed::{engine2, load_images, Engine};
+use crate::support::bed::{engine2, load_images, Engine, Remote};
 use crate::support::recipe::*;
 use crate::support::{busybox_image, runtime, DockerTest};
-
-/// Removes what a test made on an extra Engine (named after the test's map), on drop.
-struct Remote {
-    host: String,
-    prefix: String,
-}
-
-impl Remote {
-    fn docker(&self, args: &[&str]) -> String {
-        let out = Command::new("docker")
-            .arg("-H")
-            .arg(&self.host)
-            .args(args)
-            .output()
-            .expect("run docker");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// `docker inspect` of a container on the extra Engine, as JSON.
-    fn inspect(&self, name: &str) -> serde_json::Value {
-        let text = self.docker(&["inspect", name]);
-        let list: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
-        list.get(0).cloned().unwrap_or(serde_json::Value::Null)
-    }
-
-    fn names(&self) -> Vec<String> {
-        let filter = format!("name=^{}", self.prefix);
-        self.docker(&["ps", "-a", "--filter", &filter, "--format", "{{.Names}}"])
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
-}
-
-impl Drop for Remote {
-    fn drop(&mut self) {
-        let names = self.names();
-        if !names.is_empty() {
-            let mut args = vec!["rm", "-f", "-v"];
-            args.extend(names.iter().map(String::as_str));
-            self.docker(&args);
-        }
-        let filter = format!("name={}", self.prefix);
-        for kind in ["volume", "network"] {
-            let listed = self.docker(&[kind, "ls", "-q", "--filter", &filter]);
-            let ids: Vec<&str> = listed.lines().filter(|l| !l.is_empty()).collect();
-            if !ids.is_empty() {
-                let mut args = vec![kind, "rm"];
-                args.extend(ids);
-                self.docker(&args);
-            }
-        }
-    }
-}
 
 /// The first line of an HTTP GET to `ip:port`, retried while the server comes up.
 fn http_status(ip: &str, port: u16) -> String {

@@ -754,4 +754,15 @@ fn check_finds_missing_sources_and_clashing_declarations_without_an_engine() {
         "image `web:latest` is declared twice with different contexts (as `web` in map `a` at r.rhai:2:",
     );
     out.stderr_has("  --> r.rhai:4:");
+
+    // A directory context next to a recipe named by a relative path of another directory.
+    std::fs::create_dir_all(dir.path().join("sub/ctx")).unwrap();
+    std::fs::write(dir.path().join("sub/ctx/Dockerfile"), "FROM scratch\n").unwrap();
+    std::fs::write(
+        dir.path().join("sub/r.rhai"),
+        "let m = container_map(\"m\");\nm.images.app = build_context(\"ctx\");\nmapping_client(m);\n",
+    )
+    .unwrap();
+    let out = Test::in_dir(dir.path()).args(["check", "sub/r.rhai"]).run();
+    out.success();
 }

@@ -172,6 +172,11 @@ pub(crate) enum Command {
         /// Wait until every container with a healthcheck is healthy.
         #[arg(long)]
         wait: bool,
+        /// Then keep the targets converged while files change: a declared image's context
+        /// (rebuilt), the recipe and what it reads (evaluated again), `develop.watch` rules;
+        /// Ctrl-C ends the watch and leaves the stack running.
+        #[arg(long)]
+        watch: bool,
     },
     /// Stop and remove the targets and what depends on them (`shutdown`).
     #[command(

@@ -16,7 +16,7 @@ use crate::script::select::{self, Group};
 use crate::session::{Action, BuildPolicy, Flags, Mode, Options, Report, Request, Session};
 
 /// The session options of `up` (or a `plan` of it); `wait` is `up --wait`.
-fn options(flags: &UpFlags, wait: bool, targets: &[String]) -> Options {
+pub(super) fn up_options(flags: &UpFlags, wait: bool, targets: &[String]) -> Options {
     Options {
         flags: Flags {
             remove_orphans: flags.remove_orphans,
@@ -112,7 +112,7 @@ pub(super) fn up(
         &groups,
         targets,
         &Action::Update,
-        |t| options(&flags, wait, t),
+        |t| up_options(&flags, wait, t),
         false,
         |r| session.act(r, reporter.as_ref()),
     )?;
@@ -185,7 +185,7 @@ pub(super) fn planned(
         groups,
         targets,
         &Action::Update,
-        |t| options(&flags, false, t),
+        |t| up_options(&flags, false, t),
         true,
         |r| session.act(r, &quiet),
     )

@@ -84,7 +84,7 @@ pub(super) fn job(recipe: &Recipe, config: &str, flags: JobFlags, ui: &Ui) -> Re
     drop(raw);
     // The copy of stdin may still be blocked in a read the runtime can't interrupt: the process
     // ends now, without waiting for it.
-    std::mem::forget(session);
+    session.abandon();
     match runs {
         Ok(runs) => {
             let code = runs

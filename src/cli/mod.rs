@@ -20,6 +20,7 @@ mod show;
 mod status;
 mod streams;
 mod ui;
+mod watch;
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -212,6 +213,14 @@ fn execute(arguments: Arguments) -> Result<i32, Error> {
             targets,
             flags,
             wait,
+            watch: true,
+        } => done(watch::up_watch(&recipe, &targets, flags, wait, &ui)),
+        Command::Up {
+            recipe,
+            targets,
+            flags,
+            wait,
+            watch: false,
         } => done(converge::up(&recipe, &targets, flags, wait, &ui)),
         Command::Down {
             recipe,

@@ -128,7 +128,7 @@ pub(super) fn exec(recipe: &Recipe, target: &str, flags: ExecFlags) -> Result<i3
     drop(raw);
     // The copy of stdin may still be blocked in a read the runtime can't interrupt: the process
     // ends now, without waiting for it.
-    std::mem::forget(session);
+    session.abandon();
     let codes = codes?;
     let code = codes.first().copied().unwrap_or(0);
     Ok(i32::try_from(code).unwrap_or(1))

@@ -232,9 +232,10 @@ pub(super) fn translate(
                 Ok(b) => build = Some(b),
                 Err(why) => fail(k, why, &mut problems),
             },
-            "volumes_from" | "external_links" | "develop" | "isolation" | "credential_spec"
-            | "annotations" | "attach" | "blkio_config" | "gpus" | "use_api_socket" | "provider"
-            | "models" | "post_start" | "pre_stop" | "label_file" | "cpu_count" | "cpu_percent" => fail(
+            "develop" => set(&mut config, "develop", develop(ctx, value), &[k], &mut problems),
+            "volumes_from" | "external_links" | "isolation" | "credential_spec" | "annotations"
+            | "attach" | "blkio_config" | "gpus" | "use_api_socket" | "provider" | "models"
+            | "post_start" | "pre_stop" | "label_file" | "cpu_count" | "cpu_percent" => fail(
                 k,
                 "dmap can't carry out this field of a Compose service".into(),
                 &mut problems,
@@ -346,4 +347,31 @@ pub(super) fn shared_namespaces(ctx: &Context<'_>, map: &mut ContainerMap, probl
             }
         }
     }
+}
+
+/// `develop`, its rules' paths made absolute (relative to the Compose file's directory); the
+/// rest as written, for the model to read.
+fn develop(ctx: &Context<'_>, value: &Value) -> Value {
+    let Value::Map(m) = value else {
+        return value.clone();
+    };
+    let mut out = m.clone();
+    if let Some(Value::List(rules)) = m.get("watch") {
+        let rules = rules
+            .iter()
+            .map(|r| match r {
+                Value::Map(rule) => {
+                    let mut rule = rule.clone();
+                    if let Some(Value::Str(path)) = rule.get("path") {
+                        let absolute = super::mounts::host_path(ctx, path);
+                        rule.insert("path".into(), Value::Str(absolute));
+                    }
+                    Value::Map(rule)
+                }
+                other => other.clone(),
+            })
+            .collect();
+        out.insert("watch".into(), Value::List(rules));
+    }
+    Value::Map(out)
 }

@@ -151,6 +151,10 @@ impl Context {
         settings: BuildSettings,
         trace: Trace,
     ) -> Context {
+        // Relative to the current directory, once: an entry's relative source is relative to
+        // its base directory.
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let dir = dir.as_path();
         Context {
             dockerfile: dockerfile.clone(),
             rendered: Rendered {
@@ -212,6 +216,13 @@ impl Context {
             }
         }
         Ok(())
+    }
+
+    /// The files, links and directories of this machine the context holds, as its tar holds
+    /// them (`.dockerignore` applied): what `up --watch` watches.
+    pub(crate) fn files(&self) -> Result<Vec<PathBuf>, ContextError> {
+        self.check()?;
+        tar::files(self)
     }
 
     /// Writes the tar to `out` (uncompressed).

@@ -11,6 +11,49 @@ use tar::{EntryType, Header};
 use super::ignore::{Ignore, MatchInfo};
 use super::{Context, ContextError, Entry, EntrySource};
 
+/// What the walk of a context's sources hands each of them to: the tar, or the list of the
+/// files of this machine the context holds.
+trait Sink {
+    /// A file, link or directory at `path`, under `arcname`.
+    fn put(&mut self, path: &Path, meta: &fs::Metadata, arcname: &str) -> Result<(), ContextError>;
+    /// An archive the build extracts, as the file it is.
+    fn archive(&mut self, path: &Path, meta: &fs::Metadata, arcname: &str) -> Result<(), ContextError>;
+}
+
+impl<W: Write> Sink for tar::Builder<W> {
+    fn put(&mut self, path: &Path, meta: &fs::Metadata, arcname: &str) -> Result<(), ContextError> {
+        one(self, path, meta, arcname)
+    }
+
+    fn archive(&mut self, path: &Path, meta: &fs::Metadata, arcname: &str) -> Result<(), ContextError> {
+        file(self, path, meta, arcname)
+    }
+}
+
+/// The paths a context holds, in the tar's order.
+struct Listed(Vec<std::path::PathBuf>);
+
+impl Sink for Listed {
+    fn put(&mut self, path: &Path, _: &fs::Metadata, _: &str) -> Result<(), ContextError> {
+        self.0.push(path.to_path_buf());
+        Ok(())
+    }
+
+    fn archive(&mut self, path: &Path, meta: &fs::Metadata, arcname: &str) -> Result<(), ContextError> {
+        self.put(path, meta, arcname)
+    }
+}
+
+/// The files, links and directories of this machine the context holds (`.dockerignore`
+/// applied), as its tar would hold them.
+pub(super) fn files(context: &Context) -> Result<Vec<std::path::PathBuf>, ContextError> {
+    let mut listed = Listed(Vec::new());
+    for entry in &context.entries {
+        add(&mut listed, entry)?;
+    }
+    Ok(listed.0)
+}
+
 /// Writes the context's tar to `out`.
 pub(super) fn write<W: Write>(context: &Context, out: W) -> Result<W, ContextError> {
     let mut tar = tar::Builder::new(out);
@@ -47,7 +90,7 @@ fn mode_of(meta: &fs::Metadata) -> u32 {
     }
 }
 
-fn add<W: Write>(tar: &mut tar::Builder<W>, entry: &Entry) -> Result<(), ContextError> {
+fn add(sink: &mut impl Sink, entry: &Entry) -> Result<(), ContextError> {
     let path = entry.path();
     let meta = fs::symlink_metadata(&path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => ContextError::Missing {
@@ -57,9 +100,9 @@ fn add<W: Write>(tar: &mut tar::Builder<W>, entry: &Entry) -> Result<(), Context
         _ => ContextError::io(&path.display().to_string(), e),
     })?;
     match &entry.source {
-        EntrySource::Archive => file(tar, &path, &meta, &entry.arcname),
-        EntrySource::Path if meta.is_dir() => directory(tar, &path, &entry.arcname),
-        EntrySource::Path => one(tar, &path, &meta, &entry.arcname),
+        EntrySource::Archive => sink.archive(&path, &meta, &entry.arcname),
+        EntrySource::Path if meta.is_dir() => directory(sink, &path, &entry.arcname),
+        EntrySource::Path => sink.put(&path, &meta, &entry.arcname),
     }
 }
 
@@ -105,7 +148,7 @@ fn file<W: Write>(
 
 /// A directory and everything below it, sorted, its `.dockerignore` applied as the docker CLI
 /// does (an excluded directory is skipped whole unless an exception reaches into it).
-fn directory<W: Write>(tar: &mut tar::Builder<W>, root: &Path, arcname: &str) -> Result<(), ContextError> {
+fn directory(sink: &mut impl Sink, root: &Path, arcname: &str) -> Result<(), ContextError> {
     let ignore_path = root.join(".dockerignore");
     let ignore = match fs::read_to_string(&ignore_path) {
         // The CLI always sends the `.dockerignore` itself.
@@ -121,7 +164,7 @@ fn directory<W: Write>(tar: &mut tar::Builder<W>, root: &Path, arcname: &str) ->
     if !arcname.is_empty() {
         let meta =
             fs::symlink_metadata(root).map_err(|e| ContextError::io(&root.display().to_string(), e))?;
-        one(tar, root, &meta, arcname)?;
+        sink.put(root, &meta, arcname)?;
     }
     let mut walk = walkdir::WalkDir::new(root)
         .min_depth(1)
@@ -183,7 +226,7 @@ fn directory<W: Write>(tar: &mut tar::Builder<W>, root: &Path, arcname: &str) ->
         } else {
             format!("{arcname}/{rel}")
         };
-        one(tar, item.path(), &meta, &name)?;
+        sink.put(item.path(), &meta, &name)?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::duration::parse_seconds;
 use super::input::{boolean, kwargs, opt_string, InputResult};
+use super::ssh_address::Destination;
 use super::value::Value;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -194,6 +195,12 @@ fn base_url(value: &Value) -> InputResult<Option<String>> {
     let Some(url) = opt_string(value, "a base URL")? else {
         return Ok(None);
     };
+    if url.starts_with("ssh://") {
+        return match Destination::parse(&url) {
+            Ok(_) => Ok(Some(url)),
+            Err(reason) => Err(invalid!("`base_url`: `{url}` is no ssh address: {reason}")),
+        };
+    }
     let usable = SCHEMES
         .iter()
         .any(|scheme| url.strip_prefix(scheme).is_some_and(|rest| !rest.is_empty()));
@@ -201,7 +208,7 @@ fn base_url(value: &Value) -> InputResult<Option<String>> {
         Ok(Some(url))
     } else {
         Err(invalid!(
-            "`base_url`: `{url}` is no address dmap can use: expected unix://PATH, tcp://HOST:PORT, http://HOST:PORT or https://HOST:PORT"
+            "`base_url`: `{url}` is no address dmap can use: expected unix://PATH, tcp://HOST:PORT, http://HOST:PORT, https://HOST:PORT or ssh://[USER@]HOST[:PORT]"
         ))
     }
 }
@@ -218,11 +225,26 @@ mod tests {
             "tcp://10.0.0.5:2376",
             "http://localhost:2375",
             "https://docker.example.com:2376",
+            "ssh://me@host",
+            "ssh://[::1]:2222",
         ] {
             assert_eq!(url(good).unwrap().base_url.as_deref(), Some(good), "{good}");
         }
+        for (bad, why) in [
+            ("ssh://", "no host"),
+            (
+                "ssh://me:pw@host",
+                "a password in the address: ssh logs in with keys, an agent or its configuration",
+            ),
+        ] {
+            let err = url(bad).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!("`base_url`: `{bad}` is no ssh address: {why}"),
+                "{bad}"
+            );
+        }
         for bad in [
-            "ssh://me@host",
             "npipe:////./pipe/docker_engine",
             "host:2375",
             "/var/run/docker.sock",
@@ -232,7 +254,7 @@ mod tests {
             let err = url(bad).unwrap_err().to_string();
             assert_eq!(
                 err,
-                format!("`base_url`: `{bad}` is no address dmap can use: expected unix://PATH, tcp://HOST:PORT, http://HOST:PORT or https://HOST:PORT"),
+                format!("`base_url`: `{bad}` is no address dmap can use: expected unix://PATH, tcp://HOST:PORT, http://HOST:PORT, https://HOST:PORT or ssh://[USER@]HOST[:PORT]"),
                 "{bad}"
             );
         }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::depends_on::DependsOn;
 use super::deploy::Deploy;
+use super::develop::Develop;
 use super::duration::parse_seconds;
 use super::endpoint::NetworkEndpoint;
 use super::exec::ExecCommand;
@@ -24,7 +25,7 @@ use super::value::Value;
 use super::volume_ref::{AttachedVolume, Bind, UsedVolume};
 
 /// The field names of a container configuration, in docker-map's order.
-pub(crate) const FIELDS: [&str; 26] = [
+pub(crate) const FIELDS: [&str; 27] = [
     "image",
     "container_name",
     "abstract",
@@ -51,6 +52,7 @@ pub(crate) const FIELDS: [&str; 26] = [
     "create_options",
     "host_config",
     "deploy",
+    "develop",
 ];
 
 /// The list-valued fields: the only ones a `lists_only` merge touches.
@@ -167,6 +169,9 @@ pub(crate) struct ContainerConfig {
     /// How the service runs, on a Swarm client.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deploy: Option<Deploy>,
+    /// What `dmap up --watch` does when files change (Compose's `develop.watch`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub develop: Option<Develop>,
     /// Where the configuration was first created.
     #[serde(skip)]
     pub origin: Origin,
@@ -255,6 +260,7 @@ impl ContainerConfig {
                     v => Some(Deploy::parse(v)?),
                 }
             }
+            "develop" => self.develop = Develop::parse(value)?,
             _ => return Err(invalid!("unknown container field `{field}`")),
         }
         Ok(())
@@ -299,6 +305,7 @@ impl ContainerConfig {
             "create_options" => Value::Map(self.create_options.clone()),
             "host_config" => Value::Map(self.host_config.clone()),
             "deploy" => self.deploy.as_ref().map_or(Value::Null, Deploy::to_value),
+            "develop" => self.develop.as_ref().map_or(Value::Null, Develop::to_value),
             _ => Value::Null,
         })
     }
@@ -370,6 +377,7 @@ impl ContainerConfig {
             over(&mut self.stop_signal, &other.stop_signal);
             over(&mut self.start_delay, &other.start_delay);
             over(&mut self.deploy, &other.deploy);
+            over(&mut self.develop, &other.develop);
             self.create_options
                 .extend(other.create_options.iter().map(|(k, v)| (k.clone(), v.clone())));
             self.host_config

@@ -1,12 +1,14 @@
-//! A connection to one Docker Engine (a client of the map): `DOCKER_HOST`, TLS, the API version
-//! negotiated down to the Engine's.
+//! A connection to one Docker Engine (a client of the map): `DOCKER_HOST`, TLS, ssh, the API
+//! version negotiated down to the Engine's.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bollard::{ClientVersion, Docker, API_DEFAULT_VERSION};
 
 use super::error::Error;
+use super::ssh::{Destination, Tunnel};
 use crate::model::client::ClientConfig;
 
 #[derive(Clone, Debug)]
@@ -15,8 +17,10 @@ pub(crate) struct Driver {
     /// The client's name in the maps (`default` for docker-map's `__default__`).
     pub client: String,
     pub config: ClientConfig,
-    /// Reached over TCP (not a local socket): build contexts travel gzipped.
+    /// Reached over TCP or ssh (not a local socket): build contexts travel gzipped.
     pub remote: bool,
+    /// An `ssh://` Engine's tunnel, open while a clone of this driver lives.
+    _tunnel: Option<Arc<Tunnel>>,
 }
 
 const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
@@ -53,9 +57,27 @@ impl Driver {
             address: address.clone(),
             seconds: first_contact.as_secs(),
         };
+        // An `ssh://` Engine is reached through a tunnel, whose first contact reads `/_ping`
+        // and tells why ssh failed; bollard then connects to the tunnel's local socket.
+        let tunnel = if address.starts_with("ssh://") {
+            let destination = Destination::parse(&address).map_err(invalid)?;
+            let (tunnel, pinged) =
+                tokio::time::timeout(first_contact, Tunnel::open(&destination, first_contact))
+                    .await
+                    .map_err(|_| no_answer())?
+                    .map_err(|error| Error::Ssh {
+                        address: address.clone(),
+                        error,
+                    })?;
+            Some((Arc::new(tunnel), pinged))
+        } else {
+            None
+        };
         // An Engine's `/_ping` says its API version; when it can't be read so (TLS, or an answer
         // that is not an Engine's), bollard negotiates below, and its errors say why.
-        let pinged = if tls || address.starts_with("https://") {
+        let pinged = if let Some((_, version)) = &tunnel {
+            Some(*version)
+        } else if tls || address.starts_with("https://") {
             None
         } else {
             tokio::time::timeout(first_contact, super::ping::api_version(&address))
@@ -79,12 +101,17 @@ impl Driver {
             _ => *API_DEFAULT_VERSION,
         };
         let version = &version;
-        let docker = if let Some(path) = address.strip_prefix("unix://") {
+        let unix = |path: &str| {
             Docker::connect_with_unix(path, timeout, version).map_err(|e| Error::Unreachable {
                 address: address.clone(),
                 reason: super::error::message(&e),
                 error: e,
-            })?
+            })
+        };
+        let docker = if let Some((tunnel, _)) = &tunnel {
+            unix(&tunnel.socket().to_string_lossy())?
+        } else if let Some(path) = address.strip_prefix("unix://") {
+            unix(path)?
         } else if address.starts_with("tcp://")
             || address.starts_with("http://")
             || address.starts_with("https://")
@@ -114,7 +141,7 @@ impl Driver {
             }
         } else {
             return Err(invalid(
-                "expected unix://PATH, tcp://HOST:PORT, http:// or https://".into(),
+                "expected unix://PATH, tcp://HOST:PORT, http://, https:// or ssh://[USER@]HOST[:PORT]".into(),
             ));
         };
         let docker = if pinged.is_some() {
@@ -141,6 +168,21 @@ impl Driver {
             client: client.to_string(),
             config: config.clone(),
             remote,
+            _tunnel: tunnel.map(|(tunnel, _)| tunnel),
         })
+    }
+
+    /// A driver for tests that never reach an Engine: bollard connects on the first request.
+    #[cfg(test)]
+    pub(crate) fn unconnected(client: &str) -> Driver {
+        let address = "tcp://127.0.0.1:9";
+        Driver {
+            docker: Docker::connect_with_http(address, 1, API_DEFAULT_VERSION)
+                .unwrap_or_else(|e| panic!("a lazy connection: {e}")),
+            client: client.to_string(),
+            config: ClientConfig::default(),
+            remote: true,
+            _tunnel: None,
+        }
     }
 }

@@ -18,6 +18,12 @@ pub(crate) enum Error {
         reason: String,
         error: bollard::errors::Error,
     },
+    /// An `ssh://` Engine: ssh gave no connection, or the remote `docker` no Engine.
+    #[error("cannot connect to the Docker Engine at {address}: {error}")]
+    Ssh {
+        address: String,
+        error: super::ssh::SshError,
+    },
     #[error("the Docker Engine at {address} did not answer within {seconds} s")]
     NoAnswer { address: String, seconds: u64 },
     #[error("the Docker Engine at {address} speaks API {}.{}; dmap needs API 1.41 (Docker 20.10) or newer", .version.0, .version.1)]

@@ -21,7 +21,9 @@ pub(crate) mod plan;
 pub(crate) mod record;
 pub(crate) mod snapshot;
 pub(crate) mod spec;
+pub(crate) mod ssh;
 pub(crate) mod swarm;
+pub(crate) mod sync;
 pub(crate) mod transfer;
 pub(crate) mod translate;
 

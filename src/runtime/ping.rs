@@ -2,8 +2,9 @@
 //! Engine speaks. bollard negotiates through `GET /version`, for which Engine 20.10 runs
 //! `runc --version` and `docker-init --version` (6–7 ms, most of a no-op `up`); `/_ping` answers in
 //! well under a millisecond. Only plain connections (a local socket, `tcp://` or `http://`
-//! without TLS) are pinged this way; anything unexpected gives `None`, and the caller negotiates
-//! through bollard instead, whose errors say what went wrong.
+//! without TLS, and an ssh tunnel's first contact, `runtime::ssh`) are pinged this way; anything
+//! unexpected gives `None`, and the caller negotiates through bollard instead, whose errors say
+//! what went wrong (or, over ssh, ssh's exit and stderr say it).
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -30,7 +31,8 @@ pub(crate) async fn api_version(address: &str) -> Option<(usize, usize)> {
     }
 }
 
-async fn exchange<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+/// `GET /_ping` over `stream`, and the `Api-Version` of the answer.
+pub(crate) async fn exchange<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     mut stream: S,
 ) -> Option<(usize, usize)> {
     stream.write_all(REQUEST).await.ok()?;

@@ -147,19 +147,7 @@ mod tests {
     }
 
     fn driver(client: &str) -> Driver {
-        // Never contacted: bollard connects lazily.
-        let config = crate::model::client::ClientConfig {
-            base_url: Some("tcp://127.0.0.1:9".into()),
-            timeout: Some(1.0),
-            ..Default::default()
-        };
-        Driver {
-            docker: bollard::Docker::connect_with_http("tcp://127.0.0.1:9", 1, bollard::API_DEFAULT_VERSION)
-                .expect("a lazy connection"),
-            client: client.into(),
-            config,
-            remote: true,
-        }
+        Driver::unconnected(client)
     }
 
     #[tokio::test]

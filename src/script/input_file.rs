@@ -58,7 +58,35 @@ impl From<InputError> for Problem {
 
 /// The text of `path`, named `label` in errors.
 pub(crate) fn read(path: &Path, label: &str) -> Result<String, InputError> {
+    READ.with(|r| {
+        if let Some(paths) = r.borrow_mut().as_mut() {
+            paths.push(std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
+        }
+    });
     read_limited(path, label, MAX_INPUT_BYTES)
+}
+
+thread_local! {
+    /// The paths read (or tried) on this thread while [`recording`] runs.
+    static READ: std::cell::RefCell<Option<Vec<std::path::PathBuf>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f`, and tells which input files it read or tried to read on this thread (absolute):
+/// what a recipe depends on, for `up --watch`.
+pub(crate) fn recording<T>(f: impl FnOnce() -> T) -> (T, Vec<std::path::PathBuf>) {
+    let before = READ.with(|r| r.borrow_mut().replace(Vec::new()));
+    let out = f();
+    let read = READ.with(|r| {
+        let mut slot = r.borrow_mut();
+        let read = slot.take().unwrap_or_default();
+        // A recording around this one hears of these reads too.
+        *slot = before.map(|mut outer| {
+            outer.extend(read.iter().cloned());
+            outer
+        });
+        read
+    });
+    (out, read)
 }
 
 fn read_limited(path: &Path, label: &str, limit: u64) -> Result<String, InputError> {

@@ -15,6 +15,7 @@ pub(crate) mod report;
 pub(crate) mod reporter;
 pub(crate) mod status;
 pub(crate) mod streams;
+mod sync;
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::BTreeSet;
@@ -40,6 +41,7 @@ pub(crate) use crate::runtime::plan::{
     Action, BuildPolicy, Existing, Options as Flags, Plan, Step, StepKind,
 };
 pub(crate) use crate::runtime::snapshot::timestamp;
+pub(crate) use crate::runtime::sync::Synced;
 
 use crate::model::client::ClientConfig;
 use crate::model::{check_with_clients, target, ContainerMap};
@@ -140,6 +142,15 @@ impl Session {
     /// reset.
     pub(crate) fn canceller(&self) -> Canceller {
         self.cancel.clone()
+    }
+
+    /// Ends the session without shutting its runtime down, for a front end whose task may be
+    /// blocked in a read the runtime can't interrupt (the copy of stdin): the connections are
+    /// closed (an ssh tunnel ends its processes and removes its socket), the runtime is left to
+    /// the process's exit.
+    pub(crate) fn abandon(self) {
+        self.drivers.borrow_mut().clear();
+        std::mem::forget(self);
     }
 
     pub(crate) fn mode(&self) -> Mode {

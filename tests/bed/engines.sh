@@ -13,10 +13,10 @@
 #   netns dmap-bed-e3      eth0 10.200.0.3/24 (engine3) --+   (engine3: swarm-up only)
 #
 #   Each Engine answers on tcp://10.200.0.N:2375 (plain TCP, no TLS; the LAN exists only here)
-#   and on the unix socket /tmp/dmap-bed/engineN/docker.sock. Those three addresses are the only
-#   ones the bed adds (IPv6 is off on its links). The switch sits in a network namespace of its
-#   own because the main Engine loads br_netfilter and sets the host's FORWARD policy to DROP,
-#   which would drop frames bridged in the host namespace.
+#   and on the unix socket /tmp/dmap-bed/engineN/docker.sock. Those three addresses, and sshd's
+#   10.200.0.22 (below), are the only ones the bed adds (IPv6 is off on its links). The switch
+#   sits in a network namespace of its own because the main Engine loads br_netfilter and sets the
+#   host's FORWARD policy to DROP, which would drop frames bridged in the host namespace.
 #
 #   An Engine is dockerd (with its containerd) started by
 #     nsenter --net=<its netns> unshare --mount --pid --uts --fork --mount-proc tini -- dockerd
@@ -41,16 +41,29 @@
 #   image (unless it is given by ID); with no route out that fails at once and the local image is
 #   used.
 #
+#   `up` also starts an OpenSSH server for remote Engines over ssh (`DOCKER_HOST=ssh://...`), in a
+#   network namespace of its own on the LAN:
+#
+#   netns dmap-bed-ssh     eth0 10.200.0.22/24, sshd on port 22 (root, keys only)
+#
+#   Its files are in /tmp/dmap-bed/ssh: the host key, client keys, a known_hosts that knows the
+#   host key, an ssh config using them (config) and a wrapper, bin/ssh, that runs ssh with that
+#   config (ssh reads ~/.ssh/config from the passwd entry's home, not $HOME: put bin/ on PATH).
+#   A session runs the command it is given, as root, with the environment authorized_keys gives
+#   its key: id_engine2 gets DOCKER_HOST=unix:///tmp/dmap-bed/engine2/docker.sock (the remote
+#   `docker` reaches engine2), id_nodocker a PATH without `docker`, id_nodaemon a DOCKER_HOST where
+#   no Engine listens; id_stranger is not authorized.
+#
 #   Everything lives in /tmp/dmap-bed and in the namespaces and links named above; `down` removes
 #   it all. Commands that change the bed take a lock on this file, so they never run at once.
 #
 # Needs: root; Linux with network, mount, PID and UTS namespaces, veth and bridge; ip (iproute2),
 # unshare, nsenter, mount, umount, flock, setsid (util-linux), ps (procps), tini (or docker-init),
-# dockerd with containerd and runc, the docker CLI; fuse-overlayfs when overlayfs does not mount
-# on /tmp.
+# dockerd with containerd and runc, the docker CLI, sshd, ssh and ssh-keygen (openssh-server,
+# openssh-client); fuse-overlayfs when overlayfs does not mount on /tmp.
 #
 # Usage: tests/bed/engines.sh COMMAND
-#   up            start engine2 and the LAN (nothing to do when it runs already)
+#   up            start engine2, the LAN and sshd (nothing to do when they run already)
 #   swarm-up      up, then engine3, then the Swarm: engine2 manager, engine3 worker, both Ready
 #   down          stop and remove everything of the bed (nothing to do when nothing is left)
 #   status        say what runs
@@ -71,6 +84,9 @@ API_PORT=2375
 STATE=/tmp/dmap-bed
 LAN_NS=dmap-bed-lan
 HOST_LINK=dmap-bed0
+SSH_NS=dmap-bed-ssh
+SSH_IP=$NET.22
+SSH_DIR=$STATE/ssh
 # The main Engine, whatever DOCKER_HOST says: `load` copies from it, the bed never changes it.
 MAIN=unix:///var/run/docker.sock
 unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
@@ -119,6 +135,18 @@ need_tools() {
     [ -n "$TINI" ] || missing+=("tini (or docker-init)")
     [ ${#missing[@]} -eq 0 ] ||
         die "missing commands: ${missing[*]} (Debian: iproute2, util-linux, procps, tini, docker.io)"
+}
+
+# what ssh_up needs, besides need_tools' commands
+need_ssh_tools() {
+    local tool missing=()
+    for tool in ssh ssh-keygen; do
+        command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+    done
+    SSHD=$(PATH=$PATH:/usr/sbin:/sbin command -v sshd || true)
+    [ -n "$SSHD" ] || missing+=(sshd)
+    [ ${#missing[@]} -eq 0 ] ||
+        die "missing commands: ${missing[*]} (Debian: openssh-server, openssh-client)"
 }
 
 # One change at a time: the lock is on this script's own file, so nothing is left behind by it.
@@ -435,6 +463,152 @@ engine_down() {
 }
 
 # ------------------------------------------------------------------------------------------------
+# sshd: remote Engines over ssh
+# ------------------------------------------------------------------------------------------------
+
+# The PID of the bed's sshd (the listener), when it still runs in its netns.
+ssh_pid() {
+    local pid want
+    pid=$(cat "$SSH_DIR/sshd.pid" 2>/dev/null || true)
+    [ -n "$pid" ] || return 0
+    want=$(netns_inode "$SSH_NS")
+    [ -n "$want" ] && [ "$(proc_netns "$pid")" = "$want" ] &&
+        [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = sshd ] && echo "$pid"
+    return 0
+}
+
+# what env and status go by: whether an ssh server greets on port 22 (needs no root)
+ssh_reachable() {
+    timeout 2 bash -c "exec 3<>/dev/tcp/$SSH_IP/22 && head -c 4 <&3" 2>/dev/null | grep -q '^SSH-'
+}
+# whether a session reaches engine2 through it: ssh, the key, the remote docker, the Engine
+ssh_answers() {
+    timeout 10 "$SSH_DIR/bin/ssh" -o ConnectTimeout=5 "root@$SSH_IP" \
+        docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+
+# Kills what runs in sshd's netns (the listener and its sessions): TERM, then KILL after 5 s.
+ssh_stop() {
+    local pids
+    netns_exists "$SSH_NS" || return 0
+    pids=$(ip netns pids "$SSH_NS" 2>/dev/null || true)
+    [ -n "$pids" ] || return 0
+    # shellcheck disable=SC2086
+    kill -TERM $pids 2>/dev/null || true
+    if ! netns_empty_within "$SSH_NS" 20; then
+        # shellcheck disable=SC2046
+        kill -KILL $(ip netns pids "$SSH_NS") 2>/dev/null || true
+        netns_empty_within "$SSH_NS" 20 || die "sshd: processes still in netns $SSH_NS: $(ip netns pids "$SSH_NS" | tr '\n' ' ')"
+    fi
+}
+
+# Writes sshd's configuration, its host key, the client keys and what a client needs.
+ssh_files() {
+    local key ssh
+    rm -rf "$SSH_DIR"
+    mkdir -p "$SSH_DIR/bin"
+    chmod 700 "$SSH_DIR"
+    ssh-keygen -q -t ed25519 -N '' -C dmap-bed-sshd -f "$SSH_DIR/host_key"
+    for key in engine2 nodocker nodaemon stranger; do
+        ssh-keygen -q -t ed25519 -N '' -C "dmap-bed-$key" -f "$SSH_DIR/id_$key"
+    done
+    # SHLVL=1: bash reads root's ~/.bashrc in a session sshd starts, unless the shell is nested;
+    # that file is this machine's, and need not make every session slower or noisier.
+    {
+        echo "environment=\"SHLVL=1\",environment=\"DOCKER_HOST=$(e_sock 2)\" $(cat "$SSH_DIR/id_engine2.pub")"
+        echo "environment=\"SHLVL=1\",environment=\"PATH=/nonexistent\" $(cat "$SSH_DIR/id_nodocker.pub")"
+        echo "environment=\"SHLVL=1\",environment=\"DOCKER_HOST=unix://$SSH_DIR/no-engine.sock\" $(cat "$SSH_DIR/id_nodaemon.pub")"
+    } >"$SSH_DIR/authorized_keys"
+    # No StrictModes: the files are under /tmp, which is world-writable. The limits on parallel
+    # sessions and unauthenticated connections are OpenSSH's defaults, as on a real host.
+    cat >"$SSH_DIR/sshd_config" <<CONFIG
+ListenAddress $SSH_IP:22
+HostKey $SSH_DIR/host_key
+PidFile $SSH_DIR/sshd.pid
+AuthorizedKeysFile $SSH_DIR/authorized_keys
+StrictModes no
+PermitRootLogin prohibit-password
+AllowUsers root
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+PermitUserEnvironment yes
+X11Forwarding no
+PrintMotd no
+LogLevel VERBOSE
+CONFIG
+    echo "$SSH_IP $(cut -d' ' -f1,2 "$SSH_DIR/host_key.pub")" >"$SSH_DIR/known_hosts"
+    cat >"$SSH_DIR/config" <<CONFIG
+Host $SSH_IP
+    IdentityFile $SSH_DIR/id_engine2
+    IdentitiesOnly yes
+    UserKnownHostsFile $SSH_DIR/known_hosts
+    StrictHostKeyChecking yes
+CONFIG
+    ssh=$(command -v ssh)
+    printf '#!/bin/sh\nexec %s -F %s "$@"\n' "$ssh" "$SSH_DIR/config" >"$SSH_DIR/bin/ssh"
+    chmod 755 "$SSH_DIR/bin/ssh"
+}
+
+ssh_up() {
+    local i
+    if [ -n "$(ssh_pid)" ] && ssh_answers; then
+        say "sshd runs already (ssh://root@$SSH_IP)"
+        return 0
+    fi
+    # What an earlier sshd left (a session that ends has its processes killed; a stale pid file
+    # names nothing or someone else) is replaced: files, keys and all.
+    ssh_stop
+    netns_exists "$SSH_NS" || ip netns add "$SSH_NS"
+    ip -n "$SSH_NS" link set lo up
+    if ! ip -n "$SSH_NS" link show eth0 >/dev/null 2>&1; then
+        ip -n "$LAN_NS" link del es 2>/dev/null || true
+        ip link add es netns "$LAN_NS" type veth peer name eth0 netns "$SSH_NS"
+    fi
+    ip -n "$LAN_NS" link set es master switch up
+    no_ipv6 "$SSH_NS" eth0
+    ip -n "$SSH_NS" addr replace "$SSH_IP/24" dev eth0
+    ip -n "$SSH_NS" link set eth0 up
+    ssh_files
+    # sshd's privilege separation directory; down removes it when the bed made it
+    if [ ! -d /run/sshd ]; then
+        mkdir -p /run/sshd
+        chmod 755 /run/sshd
+        : >"$STATE/made-run-sshd"
+    fi
+    "$SSHD" -t -f "$SSH_DIR/sshd_config" || die "sshd refuses its configuration ($SSH_DIR/sshd_config)"
+    (
+        # as for an Engine: none of our descriptors, a session of its own; sshd detaches itself
+        for fd in /proc/self/fd/*; do
+            fd=${fd##*/}
+            [ "$fd" -le 2 ] || eval "exec $fd>&-"
+        done
+        exec setsid nsenter --net="/run/netns/$SSH_NS" -- \
+            "$SSHD" -f "$SSH_DIR/sshd_config" -E "$SSH_DIR/sshd.log" </dev/null >/dev/null 2>&1
+    )
+    for i in $(seq 1 40); do
+        if [ -n "$(ssh_pid)" ] && ssh_answers; then
+            say "sshd up: ssh://root@$SSH_IP, whose docker reaches engine2 (keys: $SSH_DIR)"
+            return 0
+        fi
+        sleep 0.25
+    done
+    die "sshd at $SSH_IP gives no session that reaches engine2 (log: $SSH_DIR/sshd.log; try: $SSH_DIR/bin/ssh root@$SSH_IP docker version)"
+}
+
+ssh_down() {
+    ssh_stop
+    if netns_exists "$LAN_NS"; then ip -n "$LAN_NS" link del es 2>/dev/null || true; fi
+    if netns_exists "$SSH_NS"; then ip netns del "$SSH_NS"; fi
+    rm -rf "$SSH_DIR"
+    if [ -e "$STATE/made-run-sshd" ]; then
+        rmdir /run/sshd 2>/dev/null || true
+        rm -f "$STATE/made-run-sshd"
+    fi
+}
+
+# ------------------------------------------------------------------------------------------------
 # The Swarm
 # ------------------------------------------------------------------------------------------------
 
@@ -482,6 +656,10 @@ print_env() {
             echo "export DMAP_ENGINE${n}_IP=$(e_ip "$n")"
         fi
     done
+    if ssh_reachable; then
+        echo "export DMAP_SSH_HOST=ssh://root@$SSH_IP"
+        echo "export DMAP_SSH_DIR=$SSH_DIR"
+    fi
 }
 
 print_status() {
@@ -497,6 +675,13 @@ print_status() {
             echo "engine$n: not running"
         fi
     done
+    if ssh_reachable; then
+        echo "sshd: running, ssh://root@$SSH_IP (keys and config: $SSH_DIR)"
+    elif [ -d "$SSH_DIR" ]; then
+        echo "sshd: does not answer on $SSH_IP:22 (log: $SSH_DIR/sshd.log; '$ME up' starts it again)"
+    else
+        echo "sshd: not running"
+    fi
     if e_reachable 2 && [ "$(at 2 info --format '{{.Swarm.ControlAvailable}}' 2>/dev/null)" = true ]; then
         nodes=$(at 2 node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}' |
             awk '{ printf "%s%s %s%s", sep, $1, $2, ($3 == "" ? "" : " " $3); sep = ", " }')
@@ -543,14 +728,18 @@ case "$cmd" in
     up)
         need_root
         need_tools
+        need_ssh_tools
         lock
         engine_up 2
+        ssh_up
         ;;
     swarm-up)
         need_root
         need_tools
+        need_ssh_tools
         lock
         engine_up 2
+        ssh_up
         engine_up 3
         swarm_up
         say "Swarm up: manager engine2 ($(e_tcp 2)), worker engine3 ($(e_tcp 3)), both Ready"
@@ -559,6 +748,7 @@ case "$cmd" in
         need_root
         need_tools
         lock
+        ssh_down
         engine_signal 3
         engine_signal 2
         engine_down 3

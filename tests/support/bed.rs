@@ -8,8 +8,12 @@
 //! empty and cannot reach a registry: [`load_images`] copies images into them from the main
 //! Engine.
 //!
+//! The bed also runs an ssh server whose `docker` reaches engine2 ([`sshd`]), for Engines over
+//! ssh.
+//!
 //! `.ci/run` starts the bed and exports what `tests/bed/engines.sh env` prints
-//! (`DMAP_ENGINE2_HOST`, `DMAP_ENGINE2_IP`, the same for engine3, `DMAP_BED_HOST_IP`). By hand:
+//! (`DMAP_ENGINE2_HOST`, `DMAP_ENGINE2_IP`, the same for engine3, `DMAP_BED_HOST_IP`,
+//! `DMAP_SSH_HOST`, `DMAP_SSH_DIR`). By hand:
 //!
 //! ```text
 //! sudo tests/bed/engines.sh swarm-up
@@ -19,7 +23,10 @@
 //! The bed is required: when an Engine of it cannot be reached, the tests that need it fail
 //! (they never skip), in CI and out of it.
 
+use std::ffi::OsString;
+use std::io::Read as _;
 use std::net::{TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
@@ -69,17 +76,22 @@ fn engine(n: u8) -> Engine {
     let ip = var(format!("DMAP_ENGINE{n}_IP")).unwrap_or_else(|| format!("10.200.0.{n}"));
     let host = var(format!("DMAP_ENGINE{n}_HOST")).unwrap_or_else(|| format!("tcp://{ip}:2375"));
     if let Err(why) = probe(&host) {
-        let how = if std::env::var("CI").is_ok_and(|ci| ci == "true") {
-            format!("CI starts the bed in .ci/run (`{START}`): see the setup log for why it is not up")
-        } else {
-            format!("start the bed with `sudo {START}` (as root)")
-        };
-        panic!(
-            "this test needs engine{n} of the test bed at {host}, which does not answer ({why}); {how}. \
-             Tests that need the bed fail without it, they never skip."
-        );
+        missing(&format!("engine{n} at {host}"), &why);
     }
     Engine { host, ip }
+}
+
+/// Says how to start the bed, for a test that misses a part of it.
+fn missing(what: &str, why: &str) -> ! {
+    let how = if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+        format!("CI starts the bed in .ci/run (`{START}`): see the setup log for why it is not up")
+    } else {
+        format!("start the bed with `sudo {START}` (as root)")
+    };
+    panic!(
+        "this test needs {what} of the test bed, which does not answer ({why}); {how}. \
+         Tests that need the bed fail without it, they never skip."
+    );
 }
 
 /// Whether something accepts TCP connections at a `tcp://ADDRESS:PORT` Docker host.
@@ -172,4 +184,182 @@ pub(crate) fn load_images(engine: &Engine, tags: &[&str]) {
         saved.status,
         stderr(&saved)
     );
+}
+
+/// Removes what a test made on an extra Engine (named after the test's map), on drop.
+pub(crate) struct Remote {
+    pub host: String,
+    pub prefix: String,
+}
+
+impl Remote {
+    pub(crate) fn docker(&self, args: &[&str]) -> String {
+        let out = Command::new("docker")
+            .arg("-H")
+            .arg(&self.host)
+            .args(args)
+            .output()
+            .expect("run docker");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `docker inspect` of a container on the extra Engine, as JSON.
+    pub(crate) fn inspect(&self, name: &str) -> serde_json::Value {
+        let text = self.docker(&["inspect", name]);
+        let list: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        list.get(0).cloned().unwrap_or(serde_json::Value::Null)
+    }
+
+    pub(crate) fn names(&self) -> Vec<String> {
+        let filter = format!("name=^{}", self.prefix);
+        self.docker(&["ps", "-a", "--filter", &filter, "--format", "{{.Names}}"])
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+impl Drop for Remote {
+    fn drop(&mut self) {
+        let names = self.names();
+        if !names.is_empty() {
+            let mut args = vec!["rm", "-f", "-v"];
+            args.extend(names.iter().map(String::as_str));
+            self.docker(&args);
+        }
+        let filter = format!("name={}", self.prefix);
+        for kind in ["volume", "network"] {
+            let listed = self.docker(&[kind, "ls", "-q", "--filter", &filter]);
+            let ids: Vec<&str> = listed.lines().filter(|l| !l.is_empty()).collect();
+            if !ids.is_empty() {
+                let mut args = vec![kind, "rm"];
+                args.extend(ids);
+                self.docker(&args);
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// sshd
+// ------------------------------------------------------------------------------------------------
+
+/// The bed's ssh server (netns dmap-bed-ssh, 10.200.0.22): a session runs the command it is given
+/// as root, and the environment its key gets decides what `docker` there does. Its files are in
+/// `dir`: the client keys `id_engine2` (`docker` reaches engine2), `id_nodocker` (no `docker` on
+/// PATH), `id_nodaemon` (`docker` reaches no Engine), `id_stranger` (not authorized), a
+/// `known_hosts` with its host key, and `bin/ssh`, ssh with a configuration that uses
+/// `id_engine2` and that `known_hosts` (ssh reads no `~/.ssh/config` from `$HOME`: a test puts a
+/// wrapper first on PATH instead).
+#[derive(Clone, Debug)]
+pub(crate) struct Sshd {
+    /// `ssh://root@10.200.0.22`: for `DOCKER_HOST` and `base_url`.
+    pub host: String,
+    /// Its address.
+    pub ip: String,
+    pub dir: PathBuf,
+}
+
+/// The bed's ssh server, from `DMAP_SSH_HOST` and `DMAP_SSH_DIR` or at the bed's own address
+/// when they are unset. Panics when it does not greet as an ssh server.
+#[track_caller]
+pub(crate) fn sshd() -> Sshd {
+    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    let host = var("DMAP_SSH_HOST").unwrap_or_else(|| "ssh://root@10.200.0.22".into());
+    let dir = PathBuf::from(var("DMAP_SSH_DIR").unwrap_or_else(|| "/tmp/dmap-bed/ssh".into()));
+    let ip = host
+        .rsplit_once('@')
+        .map_or(host.trim_start_matches("ssh://"), |(_, ip)| ip)
+        .to_string();
+    if let Err(why) = greets(&ip) {
+        missing(&format!("sshd at {host}"), &why);
+    }
+    if !dir.join("bin/ssh").exists() {
+        missing(
+            &format!("sshd at {host}"),
+            &format!("{} lacks bin/ssh", dir.display()),
+        );
+    }
+    Sshd { host, ip, dir }
+}
+
+/// Whether an ssh server greets on `ip`, port 22.
+fn greets(ip: &str) -> Result<(), String> {
+    let address = format!("{ip}:22")
+        .parse()
+        .map_err(|error| format!("bad address: {error}"))?;
+    let mut stream = TcpStream::connect_timeout(&address, PROBE_TIMEOUT).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(PROBE_TIMEOUT))
+        .map_err(|e| e.to_string())?;
+    let mut greeting = [0u8; 4];
+    stream.read_exact(&mut greeting).map_err(|e| e.to_string())?;
+    if &greeting == b"SSH-" {
+        Ok(())
+    } else {
+        Err(format!("it greets with {greeting:?}, not as an ssh server"))
+    }
+}
+
+impl Sshd {
+    /// PATH with the bed's `ssh` first.
+    pub(crate) fn path(&self) -> OsString {
+        prepend_path(&self.dir.join("bin"))
+    }
+
+    /// The `known_hosts` line of its host key.
+    pub(crate) fn known_host(&self) -> String {
+        std::fs::read_to_string(self.dir.join("known_hosts")).expect("read the bed's known_hosts")
+    }
+
+    /// A client of its own below `dir`: an ssh configuration that logs in with key `id_KEY` and
+    /// knows the hosts `known_hosts` says (text, checked strictly), and an `ssh` that uses it.
+    /// Returns the PATH that puts that `ssh` first.
+    pub(crate) fn client(&self, dir: &Path, key: &str, known_hosts: &str) -> OsString {
+        let bin = dir.join("ssh-client/bin");
+        std::fs::create_dir_all(&bin).expect("create the client's directory");
+        let config = dir.join("ssh-client/config");
+        let known = dir.join("ssh-client/known_hosts");
+        std::fs::write(&known, known_hosts).expect("write known_hosts");
+        std::fs::write(
+            &config,
+            format!(
+                "Host *\n    IdentityFile {}\n    IdentitiesOnly yes\n    UserKnownHostsFile {}\n    StrictHostKeyChecking yes\n",
+                self.dir.join(format!("id_{key}")).display(),
+                known.display()
+            ),
+        )
+        .expect("write the ssh configuration");
+        let ssh = system_ssh();
+        let wrapper = bin.join("ssh");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\nexec {} -F {} \"$@\"\n",
+                ssh.display(),
+                config.display()
+            ),
+        )
+        .expect("write the ssh wrapper");
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod the wrapper");
+        prepend_path(&bin)
+    }
+}
+
+/// `dir`, then this process's PATH.
+fn prepend_path(dir: &Path) -> OsString {
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(dir.to_path_buf()).chain(std::env::split_paths(&rest)))
+        .expect("a PATH")
+}
+
+/// The system's `ssh`, found on PATH.
+fn system_ssh() -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("ssh"))
+        .find(|ssh| ssh.is_file())
+        .expect("ssh on PATH (Debian: openssh-client)")
 }

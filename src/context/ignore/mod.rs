@@ -39,7 +39,6 @@ use super::go_regex::GoRegex;
 use compile::{compile, Kind};
 use glob_syntax::check_glob_syntax;
 use go_path::clean;
-#[cfg(test)]
 use go_path::go_dir;
 use lines::read_all;
 
@@ -156,7 +155,6 @@ impl Ignore {
     /// wins. As in Go, a plain pattern is not tried while the path is already excluded, nor an
     /// exception while it is not. Allocates nothing for a clean path. (Docker judges single paths
     /// this way; its walk, and so the context, decides with [`Ignore::excludes_in_walk`].)
-    #[cfg(test)]
     pub(crate) fn excludes(&self, path: &str) -> bool {
         let parent = go_dir(path);
         let check_parents = parent != ".";

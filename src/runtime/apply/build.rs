@@ -146,8 +146,15 @@ async fn send(
                 if let Some(BuildInfoAux::BuildKit(status)) = &info.aux {
                     trace.feed(status, output);
                 }
+                // The Engine's last word on a build: the image is tagged. BuildKit's session
+                // stays open after it (bollard's stream ends with both); nothing more is needed.
+                let tagged = format!("Successfully tagged {}", build.reference);
+                let done = info.stream.as_deref().is_some_and(|t| t.trim_end() == tagged);
                 for text in [info.stream, info.status].into_iter().flatten() {
                     classic.feed(&text, output);
+                }
+                if done && buildkit {
+                    break;
                 }
             }
             Err(bollard::errors::Error::DockerStreamError { error }) => {
