@@ -199,6 +199,9 @@ services:
           path: ./src
           target: /app/src
           ignore: ['*.tmp']
+        - action: sync+restart
+          path: ./app.conf
+          target: /etc/app.conf
         - action: rebuild
           path: ./Dockerfile
 ";
@@ -212,6 +215,7 @@ fn compose_develop_watch_syncs_into_the_running_container_and_rebuilds() {
     std::fs::create_dir(d.join("src")).unwrap();
     std::fs::copy("/bin/busybox", d.join("busybox")).unwrap();
     std::fs::write(d.join("src/a.txt"), "v1\n").unwrap();
+    std::fs::write(d.join("app.conf"), "mode=1\n").unwrap();
     std::fs::write(
         d.join("Dockerfile"),
         format!("FROM scratch\nLABEL dmap.test={}\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCOPY src /app/src\nCMD [\"sleep\", \"3600\"]\n", t.name),
@@ -220,7 +224,7 @@ fn compose_develop_watch_syncs_into_the_running_container_and_rebuilds() {
     std::fs::write(d.join("compose.yaml"), COMPOSE.replace("NAME", &t.name)).unwrap();
     let w = Watching::start(d, &[]);
     assert!(
-        w.text().contains("watching 4 files of 2 develop.watch rules"),
+        w.text().contains("watching 5 files of 3 develop.watch rules"),
         "{}",
         w.text()
     );
@@ -252,6 +256,21 @@ fn compose_develop_watch_syncs_into_the_running_container_and_rebuilds() {
     assert_eq!(sh(&rt, "ls /app/src"), "a.txt\n");
     assert_eq!(id(&rt), first, "synced without recreating");
 
+    // Synced, then restarted: the same container, started again.
+    let started = |rt: &tokio::runtime::Runtime| started_at(&rt.block_on(t.inspect(&web)));
+    let before = started(&rt);
+    std::fs::write(d.join("app.conf"), "mode=2\n").unwrap();
+    let line = w.change(3);
+    assert!(
+        line.starts_with(&format!(
+            "  app.conf changed → synced 1 file(s) into {web}; restarted {web} ("
+        )),
+        "{line}"
+    );
+    assert_eq!(sh(&rt, "cat /etc/app.conf"), "mode=2\n");
+    assert_eq!(id(&rt), first);
+    assert!(started(&rt) > before, "restarted");
+
     // The Dockerfile changed: rebuilt and recreated.
     let dockerfile = std::fs::read_to_string(d.join("Dockerfile")).unwrap();
     std::fs::write(
@@ -259,7 +278,7 @@ fn compose_develop_watch_syncs_into_the_running_container_and_rebuilds() {
         dockerfile.replace("CMD", "ENV MODE=rebuilt\nCMD"),
     )
     .unwrap();
-    let line = w.change(3);
+    let line = w.change(4);
     assert!(
         line.contains(&format!("changed → built {}-web:latest, recreated {web}", t.name)),
         "{line}"

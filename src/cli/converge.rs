@@ -40,7 +40,7 @@ pub(super) fn up_options(flags: &UpFlags, wait: bool, targets: &[String]) -> Opt
 
 /// `--scale CONFIG=N` on the maps (a `MAP/` prefix names one, else the first is meant, as for
 /// targets).
-fn scale(groups: &[Group], given: &[String]) -> Result<(), Error> {
+pub(super) fn scale(groups: &[Group], given: &[String]) -> Result<(), Error> {
     let usage = |e: crate::model::scale::ScaleError| Error::Usage {
         message: e.to_string(),
     };

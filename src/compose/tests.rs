@@ -420,3 +420,32 @@ fn docker_map_spellings_in_a_compose_file_are_answered_with_compose_keys() {
         ]
     );
 }
+
+#[test]
+fn develop_watch_rules_are_read_with_paths_from_the_compose_files_directory() {
+    let map = Project::new(
+        "services:\n  web:\n    image: w\n    develop:\n      watch:\n        - {action: sync, path: ./src, target: /app, ignore: [node_modules/]}\n        - {action: rebuild, path: package.json}\n",
+    )
+    .map();
+    let rules = &map.containers["web"].develop.as_ref().expect("develop").watch;
+    let paths: Vec<(&str, &str, Option<&str>)> = rules
+        .iter()
+        .map(|r| (r.action.name(), r.path.as_str(), r.target.as_deref()))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            ("sync", "/p/shop/src", Some("/app")),
+            ("rebuild", "/p/shop/package.json", None),
+        ]
+    );
+    assert_eq!(rules[0].ignore, ["node_modules/"]);
+    let problems = Project::new(
+        "services:\n  web:\n    image: w\n    develop:\n      watch:\n        - {action: sync, path: ./src}\n",
+    )
+    .problems();
+    assert_eq!(
+        problems,
+        ["service `web`: `develop`: `watch` rule 1: `sync` needs a `target` in the container (compose.yaml: services.web.develop (line 4))"]
+    );
+}

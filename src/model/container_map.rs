@@ -565,16 +565,6 @@ impl ContainerMap {
         }
     }
 
-    /// The full image reference of a configuration.
-    pub(crate) fn image_of(&self, cname: &str, config: &ContainerConfig) -> String {
-        image::resolve(
-            config.image.as_deref(),
-            cname,
-            self.repository.as_deref(),
-            self.default_tag.as_deref(),
-        )
-    }
-
     pub(crate) fn origin_of_property(&self, key: &str) -> &Origin {
         self.property_origins.get(key).unwrap_or(&self.origin)
     }

@@ -154,6 +154,19 @@ pub(crate) fn resolve(
     format!("{name}:{}", tag.or(default_tag).unwrap_or("latest"))
 }
 
+impl super::ContainerMap {
+    /// The full image reference of a configuration: its `image` (else its name) with the map's
+    /// `repository` and `default_tag`.
+    pub(crate) fn image_of(&self, cname: &str, config: &super::ContainerConfig) -> String {
+        resolve(
+            config.image.as_deref(),
+            cname,
+            self.repository.as_deref(),
+            self.default_tag.as_deref(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use notify::Watcher as _;
 
 use super::args::{Recipe, UpFlags};
-use super::converge::{each_group, up_options};
+use super::converge::{each_group, scale, up_options};
 use super::error::Error;
 use super::load::groups;
 use super::ui::Ui;
@@ -29,6 +29,55 @@ const QUIET: Duration = Duration::from_millis(200);
 /// How often the wait for a change looks whether Ctrl-C ended the watch.
 const TICK: Duration = Duration::from_millis(100);
 
+/// What every converge of the watch is: `up` of the targets with the command line's flags.
+struct Up<'a> {
+    session: Session,
+    recipe: &'a Recipe,
+    targets: &'a [String],
+    flags: UpFlags,
+    wait: bool,
+    ui: &'a Ui,
+}
+
+impl Up<'_> {
+    /// The recipe evaluated (`--scale` applied), and the files it read.
+    fn load(&self) -> (Result<Vec<Group>, Error>, Vec<PathBuf>) {
+        crate::script::input_file::recording(|| {
+            let groups = groups(self.recipe)?;
+            scale(&groups, &self.flags.scale)?;
+            Ok(groups)
+        })
+    }
+
+    /// `up` of the targets (or `action` of those of `groups`, or `--build` when `build`), as
+    /// `dmap up` runs it.
+    fn converge(
+        &self,
+        groups: &[Group],
+        targets: &[String],
+        action: Action,
+        build: bool,
+    ) -> Result<Report, Error> {
+        let reporter = self.ui.reporter();
+        let mut flags = self.flags.clone();
+        flags.build |= build;
+        let reports = each_group(
+            groups,
+            targets,
+            &action,
+            |t| up_options(&flags, self.wait, t),
+            false,
+            |r| self.session.act(r, reporter.as_ref()),
+        )?;
+        let mut all = Report::default();
+        for r in reports {
+            all.steps.extend(r.steps);
+            all.notes.extend(r.notes);
+        }
+        Ok(all)
+    }
+}
+
 pub(super) fn up_watch(
     recipe: &Recipe,
     targets: &[String],
@@ -36,10 +85,17 @@ pub(super) fn up_watch(
     wait: bool,
     ui: &Ui,
 ) -> Result<(), Error> {
-    let session = session(Mode::Apply);
-    let (loaded, sources) = crate::script::input_file::recording(|| groups(recipe));
+    let up = Up {
+        session: session(Mode::Apply),
+        recipe,
+        targets,
+        flags,
+        wait,
+        ui,
+    };
+    let (loaded, sources) = up.load();
     let mut groups = loaded?;
-    converge(&session, &groups, targets, &flags, wait, ui, None)?;
+    up.converge(&groups, targets, Action::Update, false)?;
     let file = std::path::absolute(&recipe.file).unwrap_or_else(|_| recipe.file.clone());
     let base = file.parent().map(PathBuf::from).unwrap_or_default();
     let mut sources = sources;
@@ -87,11 +143,11 @@ pub(super) fn up_watch(
         let started = Instant::now();
         let changed = names(&changes, &base);
         let done = if changes.sources.is_empty() {
-            act(&session, &groups, targets, &flags, wait, ui, &set, &changes)
+            act(&up, &groups, &set, &changes)
         } else {
             // The recipe (or what it reads) changed: evaluated again; an error leaves the stack
             // as it was and the watch on the files it had.
-            let (loaded, sources) = crate::script::input_file::recording(|| super::load::groups(recipe));
+            let (loaded, sources) = up.load();
             match loaded {
                 Ok(fresh) => {
                     groups = fresh;
@@ -99,7 +155,8 @@ pub(super) fn up_watch(
                     sources.extend(set.sources.iter().cloned());
                     set = WatchSet::new(&groups, sources, &base);
                     watched = watch(&mut watcher, &set, &watched)?;
-                    converge(&session, &groups, targets, &flags, wait, ui, None).map(|r| summary(&r))
+                    up.converge(&groups, targets, Action::Update, false)
+                        .map(|r| summary(&r))
                 }
                 Err(e) => Err(e),
             }
@@ -127,17 +184,7 @@ pub(super) fn up_watch(
 }
 
 /// The images and rules changed files call for (the recipe unchanged), as one line's end.
-#[allow(clippy::too_many_arguments)]
-fn act(
-    session: &Session,
-    groups: &[Group],
-    targets: &[String],
-    flags: &UpFlags,
-    wait: bool,
-    ui: &Ui,
-    set: &WatchSet,
-    changes: &Changes,
-) -> Result<String, Error> {
+fn act(up: &Up<'_>, groups: &[Group], set: &WatchSet, changes: &Changes) -> Result<String, Error> {
     let mut said = Vec::new();
     for (&i, files) in &changes.rules {
         let rule = &set.rules[i];
@@ -158,9 +205,9 @@ fn act(
                 group,
                 &target,
                 &Action::Update,
-                |_| up_options(flags, wait, &[]),
+                |_| up_options(&up.flags, up.wait, &[]),
                 false,
-                |r| session.sync(r, &synced),
+                |r| up.session.sync(r, &synced),
             )?;
             let containers: Vec<String> = done.into_iter().flatten().collect();
             said.push(format!(
@@ -169,58 +216,35 @@ fn act(
                 containers.join(", ")
             ));
         }
-        match action {
+        let converged = match action {
             WatchAction::Restart | WatchAction::SyncRestart => {
-                let r = converge(session, group, &target, flags, wait, ui, Some(Action::Restart))?;
-                said.push(summary(&r));
+                Some(up.converge(group, &target, Action::Restart, false)?)
             }
-            WatchAction::Rebuild => {
-                let mut forced = flags.clone();
-                forced.build = true;
-                let r = converge(session, group, &target, &forced, wait, ui, None)?;
-                said.push(summary(&r));
-            }
-            WatchAction::Sync => {}
-        }
+            WatchAction::Rebuild => Some(up.converge(group, &target, Action::Update, true)?),
+            WatchAction::Sync => None,
+        };
+        said.extend(converged.as_ref().map(summary));
     }
     if !changes.images.is_empty() {
-        let r = converge(session, groups, targets, flags, wait, ui, None)?;
+        let r = up.converge(groups, up.targets, Action::Update, false)?;
         said.push(summary(&r));
     }
     Ok(said.join("; "))
 }
 
-/// `up` of the targets (or `action` of them), as `dmap up` runs it.
-fn converge(
-    session: &Session,
-    groups: &[Group],
-    targets: &[String],
-    flags: &UpFlags,
-    wait: bool,
-    ui: &Ui,
-    action: Option<Action>,
-) -> Result<Report, Error> {
-    let reporter = ui.reporter();
-    let action = action.unwrap_or(Action::Update);
-    let reports = each_group(
-        groups,
-        targets,
-        &action,
-        |t| up_options(flags, wait, t),
-        false,
-        |r| session.act(r, reporter.as_ref()),
-    )?;
-    let mut all = Report::default();
-    for r in reports {
-        all.steps.extend(r.steps);
-        all.notes.extend(r.notes);
-    }
-    Ok(all)
-}
-
 /// What a converge did, in a few words: `built app:latest, recreated m.web`, or `nothing to do`.
 fn summary(report: &Report) -> String {
     let mut parts: Vec<String> = Vec::new();
+    let of = |action: &str| -> Vec<&str> {
+        report
+            .steps
+            .iter()
+            .filter(|d| d.action == action)
+            .map(|d| d.subject.as_str())
+            .collect()
+    };
+    // Stopped and started again: restarted.
+    let stopped = of("stop");
     for (action, words) in [
         ("build", "built"),
         ("push", "pushed"),
@@ -230,12 +254,11 @@ fn summary(report: &Report) -> String {
         ("start", "started"),
         ("update_service", "updated"),
     ] {
-        let subjects: Vec<&str> = report
-            .steps
-            .iter()
-            .filter(|d| d.action == action)
-            .map(|d| d.subject.as_str())
-            .collect();
+        let subjects: Vec<&str> = match action {
+            "restart" => of("start").into_iter().filter(|s| stopped.contains(s)).collect(),
+            "start" => of("start").into_iter().filter(|s| !stopped.contains(s)).collect(),
+            _ => of(action),
+        };
         if !subjects.is_empty() {
             parts.push(format!("{words} {}", subjects.join(", ")));
         }

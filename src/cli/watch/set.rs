@@ -236,6 +236,58 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_changed_file_is_the_recipes_or_a_contexts_unless_the_context_ignores_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("site");
+        std::fs::create_dir(&root).expect("mkdir");
+        std::fs::write(root.join("index.html"), "one").expect("write");
+        std::fs::write(root.join(".dockerignore"), "*.tmp\n").expect("write");
+        let context = Arc::new(Context::of_directory(
+            &root,
+            "FROM scratch\n".into(),
+            Default::default(),
+            Default::default(),
+        ));
+        let files = context
+            .files()
+            .expect("lists")
+            .into_iter()
+            .map(absolute)
+            .collect();
+        let recipe = dir.path().join("r.rhai");
+        let mut set = WatchSet {
+            sources: BTreeSet::from([recipe.clone()]),
+            images: vec![ImageWatch {
+                context,
+                files,
+                roots: vec![root.clone()],
+            }],
+            rules: Vec::new(),
+        };
+        // A file made after the set was: looked up in the context listed again.
+        std::fs::write(root.join("new.txt"), "new").expect("write");
+        std::fs::write(root.join("junk.tmp"), "x").expect("write");
+        let changed: BTreeSet<PathBuf> = [
+            root.join("index.html"),
+            root.join("new.txt"),
+            root.join("junk.tmp"),
+            dir.path().join("elsewhere.txt"),
+            recipe.clone(),
+        ]
+        .into();
+        let changes = set.classify(&changed);
+        assert_eq!(changes.sources, [recipe]);
+        assert_eq!(
+            changes.images,
+            BTreeMap::from([(0, vec![root.join("index.html"), root.join("new.txt")])])
+        );
+        assert!(changes.rules.is_empty());
+        // Only what the context ignores: nothing to do.
+        assert!(set.classify(&[root.join("junk.tmp")].into()).is_empty());
+        assert_eq!(set.count(), 4, "the recipe, the .dockerignore and two files");
+    }
+
+    #[test]
     fn a_rule_holds_what_is_under_its_path_but_what_it_ignores() {
         let rule = RuleWatch {
             group: 0,
