@@ -2622,6 +2622,21 @@ c
             "#,
         ),
         (
+            "image_transfer.rhai",
+            r#"let m = container_map("chk");
+m.containers.web = #{ image: "app" };
+let c = mapping_client(m, #{ edge: docker(#{ image_transfer: "rsync" }) });
+c
+"#,
+            r#"
+            error: docker: `image_transfer`: unknown transfer `rsync`: expected `build` or `copy`
+              --> image_transfer.rhai:3:36
+               |
+             3 | let c = mapping_client(m, #{ edge: docker(#{ image_transfer: "rsync" }) });
+               |                                    ^
+            "#,
+        ),
+        (
             "hostnames.rhai",
             r#"let m = container_map("chk");
 m.containers.a_rather_long_configuration_name_for_a_web_server = #{ image: "app", instances: ["first_instance"] };

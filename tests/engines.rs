@@ -234,3 +234,188 @@ fn a_compose_project_runs_on_another_engine_through_a_recipe() {
         "shutdown removed them on the second Engine"
     );
 }
+
+/// Removes from an extra Engine every image labelled `dmap.test=<label>` (what a test built or
+/// copied there, older versions included), on drop.
+struct RemoteImages {
+    host: String,
+    label: String,
+}
+
+impl Drop for RemoteImages {
+    fn drop(&mut self) {
+        let filter = format!("label=dmap.test={}", self.label);
+        let out = Command::new("docker")
+            .args([
+                "-H",
+                &self.host,
+                "images",
+                "-q",
+                "--no-trunc",
+                "--filter",
+                &filter,
+            ])
+            .output();
+        let listed = out
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        let mut ids: Vec<&str> = listed.lines().filter(|l| !l.is_empty()).collect();
+        ids.dedup();
+        if !ids.is_empty() {
+            let _ = Command::new("docker")
+                .args(["-H", &self.host, "rmi", "-f"])
+                .args(&ids)
+                .output();
+        }
+    }
+}
+
+/// `docker image inspect` of an image on an extra Engine, as JSON (null when it has none of that
+/// name).
+fn remote_image(host: &str, tag: &str) -> serde_json::Value {
+    let out = Command::new("docker")
+        .args(["-H", host, "image", "inspect", tag])
+        .output()
+        .expect("run docker");
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    list.get(0).cloned().unwrap_or(serde_json::Value::Null)
+}
+
+/// `image_transfer: "copy"` on engine2: the image is built once, on the main Engine, and streamed
+/// to engine2 with the same id and its recorded context; nothing happens the second time; a changed
+/// context is built once again, copied again, and the containers on both Engines are recreated.
+#[test]
+fn a_copying_client_gets_the_image_built_on_another_engine_instead_of_building_it() {
+    let e2 = engine2();
+    let image = busybox_image();
+    let rt = runtime();
+    let t = DockerTest::new("two_engine_copy");
+    let name = format!("{}-app", t.name);
+    let tag = format!("{name}:latest");
+    let remote = Remote {
+        host: e2.host.clone(),
+        prefix: t.name.clone(),
+    };
+    let _images_there = RemoteImages {
+        host: e2.host.clone(),
+        label: t.name.clone(),
+    };
+    let body = format!(
+        r#"
+let version = if ARGS.len() > 3 {{ ARGS[3] }} else {{ "one" }};
+let df = dockerfile(img);
+df.writeline("LABEL dmap.test=" + m.name);
+df.run("echo " + version + " > /built");
+if version == "broken" {{ df.run("exit 3"); }}
+m.images[m.name + "-app"] = df;
+m.clients = ["main", "e2"];
+m.containers.app = #{{ image: m.name + "-app", stop_signal: "SIGKILL", create_options: #{{ command: "sleep 3600" }} }};
+let c = mapping_client(m, #{{ main: docker(), e2: docker(#{{ base_url: "{host}", image_transfer: "copy" }}) }});
+if phase == "up" {{ show(c.update()); }}
+if phase == "down" {{ show(c.shutdown()); }}
+"#,
+        host = e2.host
+    );
+    let r = Recipe::new(&t, &image, &body);
+    let app = n(&t, "app");
+
+    // What `up` would do: the plan names the copy, with its source.
+    let plan = Test::in_dir(r.dir.path())
+        .engine()
+        .args([
+            "plan", "--json", "r.rhai", "-a", &t.name, "-a", &image, "-a", "plan",
+        ])
+        .run();
+    plan.status(3);
+    let steps = plan.json()["steps"].clone();
+    let copy = serde_json::json!({
+        "client": "e2", "action": "copy", "subject": tag,
+        "reason": format!("image `{name}`: absent; copied from `main`"),
+    });
+    assert!(steps.as_array().is_some_and(|s| s.contains(&copy)), "{plan}");
+
+    let out = r.run("up");
+    out.success();
+    assert!(
+        out.stderr
+            .contains(&format!("[main] build {tag}: image `{name}`: absent")),
+        "built on main\n{out}"
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "[e2] copy {tag}: image `{name}`: absent; copied from `main`"
+        )),
+        "copied to e2\n{out}"
+    );
+    assert!(!out.stderr.contains("[e2] build "), "not built on e2\n{out}");
+    assert!(
+        out.stderr.contains(&format!("[e2] {tag}: Copied ")) && out.stderr.contains(" from `main` in "),
+        "progress says what the copy carried\n{out}"
+    );
+    assert_eq!(out.steps_of(&tag, "build").len(), 1, "{out}");
+    assert_eq!(out.steps_of(&tag, "copy").len(), 1, "{out}");
+    let main_id = rt.block_on(async { image_id(&crate::support::docker().await, &tag).await });
+    let there = remote_image(&e2.host, &tag);
+    assert_eq!(there["Id"], main_id.as_str(), "the same image on both\n{out}");
+    assert!(
+        there["Config"]["Labels"]["dmap.context"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("sha256:")),
+        "the recorded context travels with it: {there}"
+    );
+    rt.block_on(async { assert!(is_running(&t.inspect(&app).await)) });
+    assert_eq!(remote.inspect(&app)["State"]["Running"], true, "{out}");
+
+    // Unchanged: nothing on either Engine.
+    assert_no_steps(&r.run("up"));
+
+    // A changed context: built once, copied again, recreated on both.
+    let out = r.run_with("up", &["two"]);
+    out.success();
+    assert_eq!(out.steps_of(&tag, "build").len(), 1, "{out}");
+    let copies = out.steps_of(&tag, "copy");
+    assert_eq!(copies.len(), 1, "{out}");
+    assert!(
+        copies[0]
+            .reason
+            .starts_with(&format!("image `{name}`: context changed (")),
+        "{out}"
+    );
+    assert!(copies[0].reason.ends_with("; copied from `main`"), "{out}");
+    let mut recreated: Vec<String> = out
+        .steps_of(&app, "recreate")
+        .into_iter()
+        .map(|s| s.reason)
+        .collect();
+    recreated.sort();
+    assert_eq!(
+        recreated,
+        [
+            format!("image `{name}` copied"),
+            format!("image `{name}` rebuilt")
+        ],
+        "{out}"
+    );
+    let new_id = rt.block_on(async { image_id(&crate::support::docker().await, &tag).await });
+    assert_ne!(new_id, main_id);
+    assert_eq!(remote_image(&e2.host, &tag)["Id"], new_id.as_str(), "{out}");
+    assert_eq!(
+        remote.inspect(&app)["Image"],
+        new_id.as_str(),
+        "e2 runs the new image"
+    );
+    assert_no_steps(&r.run_with("up", &["two"]));
+
+    // A failed build fails the copy that waits for it; both Engines keep what they ran.
+    let out = r.run_with("up", &["broken"]);
+    out.failure();
+    assert!(
+        out.stderr.contains(&format!(
+            "error: failed to copy image `{tag}` from client `main`: its build on `main` did not succeed (client `e2`)"
+        )),
+        "{out}"
+    );
+    assert_eq!(remote.inspect(&app)["Image"], new_id.as_str(), "{out}");
+    assert_eq!(remote.inspect(&app)["State"]["Running"], true, "{out}");
+    r.run("down").success();
+}

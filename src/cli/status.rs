@@ -144,8 +144,9 @@ pub(crate) fn text(status: &Status) -> String {
     }
     for b in &status.builds {
         out.push_str(&format!(
-            "{}build {}: {}\n",
+            "{}{} {}: {}\n",
             client_prefix(&b.client),
+            b.action,
             b.image,
             b.reason
         ));

@@ -35,9 +35,49 @@ pub(crate) struct ClientConfig {
     /// A Swarm manager: the configurations on it become Swarm services.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub swarm: bool,
+    /// How the client gets a declared image it lacks: built on its Engine, or copied from the
+    /// Engine of another client of the action that builds or holds it.
+    #[serde(skip_serializing_if = "ImageTransfer::is_build")]
+    pub image_transfer: ImageTransfer,
 }
 
-pub(crate) const FIELDS: [&str; 11] = [
+/// How a plain Engine gets the declared images its containers run (`image_transfer`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ImageTransfer {
+    /// Built on its Engine, from the image's context.
+    #[default]
+    Build,
+    /// Streamed from the Engine of another client of the same action that builds it or holds it
+    /// up to date (`docker save` → `docker load`); built when there is none.
+    Copy,
+}
+
+impl ImageTransfer {
+    const CHOICES: &'static str = "`build` or `copy`";
+
+    fn is_build(&self) -> bool {
+        *self == ImageTransfer::Build
+    }
+
+    fn parse(value: &Value) -> InputResult<ImageTransfer> {
+        match value {
+            Value::Null => Ok(ImageTransfer::Build),
+            Value::Str(s) if s == "build" => Ok(ImageTransfer::Build),
+            Value::Str(s) if s == "copy" => Ok(ImageTransfer::Copy),
+            Value::Str(s) => Err(invalid!(
+                "`image_transfer`: unknown transfer `{s}`: expected {}",
+                Self::CHOICES
+            )),
+            other => Err(invalid!(
+                "`image_transfer`: expected {}, found {other}",
+                Self::CHOICES
+            )),
+        }
+    }
+}
+
+pub(crate) const FIELDS: [&str; 12] = [
     "base_url",
     "timeout",
     "interfaces",
@@ -49,6 +89,7 @@ pub(crate) const FIELDS: [&str; 11] = [
     "tls_verify",
     "cert_path",
     "swarm",
+    "image_transfer",
 ];
 
 impl ClientConfig {
@@ -110,6 +151,13 @@ impl ClientConfig {
             Value::Bool(b) => Some(*b),
             other => return Err(invalid!("`tls_verify`: expected a boolean, found {other}")),
         };
+        let swarm = boolean(get("swarm"), "`swarm`")?;
+        let image_transfer = ImageTransfer::parse(get("image_transfer"))?;
+        if swarm && image_transfer == ImageTransfer::Copy {
+            return Err(invalid!(
+                "`image_transfer`: a Swarm client's nodes pull a declared image from the map's registry, where the manager pushes it; `copy` is for plain Engines"
+            ));
+        }
         Ok(ClientConfig {
             base_url: base_url(get("base_url"))?,
             timeout: seconds("timeout")?,
@@ -121,7 +169,8 @@ impl ClientConfig {
             core_image: opt_string(get("core_image"), "an image")?,
             tls_verify,
             cert_path: opt_string(get("cert_path"), "a path")?,
-            swarm: boolean(get("swarm"), "`swarm`")?,
+            swarm,
+            image_transfer,
         })
     }
 
@@ -286,5 +335,51 @@ mod tests {
             ..ClientConfig::default()
         };
         assert_eq!(json(&swarm)["swarm"], serde_json::Value::Bool(true));
+    }
+
+    #[test]
+    fn image_transfers() {
+        let parse = |v: Value| ClientConfig::parse(&Value::map([("image_transfer", v)]));
+        let cases: &[(Value, Result<ImageTransfer, &str>)] = &[
+            (Value::Null, Ok(ImageTransfer::Build)),
+            (Value::str("build"), Ok(ImageTransfer::Build)),
+            (Value::str("copy"), Ok(ImageTransfer::Copy)),
+            (
+                Value::str("rsync"),
+                Err("`image_transfer`: unknown transfer `rsync`: expected `build` or `copy`"),
+            ),
+            (
+                Value::str("Copy"),
+                Err("`image_transfer`: unknown transfer `Copy`: expected `build` or `copy`"),
+            ),
+            (
+                Value::Bool(true),
+                Err("`image_transfer`: expected `build` or `copy`, found true"),
+            ),
+        ];
+        for (input, want) in cases {
+            match (parse(input.clone()), want) {
+                (Ok(c), Ok(t)) => assert_eq!(c.image_transfer, *t, "{input}"),
+                (Err(e), Err(text)) => assert_eq!(e.to_string(), *text, "{input}"),
+                (got, _) => panic!("{input}: {got:?}"),
+            }
+        }
+        assert_eq!(
+            ClientConfig::parse(&Value::map([
+                ("swarm", Value::Bool(true)),
+                ("image_transfer", Value::str("copy")),
+            ]))
+            .unwrap_err()
+            .to_string(),
+            "`image_transfer`: a Swarm client's nodes pull a declared image from the map's registry, where the manager pushes it; `copy` is for plain Engines"
+        );
+        // serialized only when it copies
+        let json = |c: &ClientConfig| serde_json::to_value(c).unwrap_or_default();
+        assert!(json(&ClientConfig::default()).get("image_transfer").is_none());
+        let copy = ClientConfig {
+            image_transfer: ImageTransfer::Copy,
+            ..ClientConfig::default()
+        };
+        assert_eq!(json(&copy)["image_transfer"], serde_json::Value::from("copy"));
     }
 }

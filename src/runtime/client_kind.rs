@@ -7,6 +7,7 @@ use super::driver::Driver;
 use super::error::Error;
 use super::executor::{Canceller, ExecutorError};
 use super::observe::observe;
+use super::plan::transfer::{self, Party};
 use super::plan::{plan, Action, Options, Plan, PlanError, Step};
 use super::snapshot::Snapshot;
 use super::spec::Desired;
@@ -14,8 +15,9 @@ use super::swarm::desired::SwarmDesired;
 use super::swarm::observe::SwarmSnapshot;
 use super::swarm::spec::{swarm_name, Networks, WantedService};
 use super::swarm::{apply as swarm_apply, observe as swarm_observe, plan as swarm_plan};
+use super::transfer::Links;
 use super::translate::TranslateError;
-use crate::model::client::ClientConfig;
+use crate::model::client::{ClientConfig, ImageTransfer};
 
 /// How a client runs the maps' containers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,6 +114,44 @@ impl ClientSnapshot {
     }
 }
 
+/// One client of an action, to plan: its name and settings, desired state, targets (Engine
+/// names), and what it holds.
+pub(crate) type ToPlan<'a> = (
+    &'a str,
+    &'a ClientConfig,
+    &'a ClientDesired,
+    &'a [String],
+    &'a ClientSnapshot,
+);
+
+/// Plans `action` on every client of an action, each through its kind, in order; a plain Engine
+/// with `image_transfer: "copy"` copies the declared images it lacks from another client that
+/// builds or holds them (`plan::transfer`). Pure.
+pub(crate) fn plan_all(
+    action: &Action,
+    clients: &[ToPlan<'_>],
+    options: &Options,
+) -> Vec<Result<Plan, Vec<PlanError>>> {
+    let parties: Vec<Party<'_>> = clients
+        .iter()
+        .map(|&(client, config, desired, _, observed)| {
+            let engine = match (desired, observed) {
+                (ClientDesired::Engine(d), ClientSnapshot::Engine(s)) => Some((d, s)),
+                _ => None,
+            };
+            Party {
+                client,
+                copies: engine.is_some() && config.image_transfer == ImageTransfer::Copy,
+                engine,
+            }
+        })
+        .collect();
+    transfer::plan_all(action, &parties, options, |i, options| {
+        let (_, _, desired, targets, observed) = clients[i];
+        desired.plan(action, targets, observed, options)
+    })
+}
+
 impl ClientDesired {
     pub(crate) fn kind(&self) -> ClientKind {
         match self {
@@ -187,11 +227,14 @@ impl ClientDesired {
     }
 
     /// Carries a plan out, steps in dependency order, at most `limit` at once; `on_progress`
-    /// hears each step start (`None`) and finish, `on_output` each line a step prints.
+    /// hears each step start (`None`) and finish, `on_output` each line a step prints; `links`
+    /// join it to the other clients of the action (copies of images between Engines).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn apply(
         &self,
         driver: &Driver,
         the_plan: &Plan,
+        links: &Links,
         limit: usize,
         on_progress: impl FnMut(usize, &Step, Option<&StepOutcome>),
         on_output: impl Fn(&Step, crate::runtime::apply::Line<'_>),
@@ -199,7 +242,17 @@ impl ClientDesired {
     ) -> Result<Vec<StepOutcome>, ExecutorError> {
         match self {
             ClientDesired::Engine(desired) => {
-                apply(driver, desired, the_plan, limit, on_progress, on_output, cancel).await
+                apply(
+                    driver,
+                    desired,
+                    the_plan,
+                    links,
+                    limit,
+                    on_progress,
+                    on_output,
+                    cancel,
+                )
+                .await
             }
             ClientDesired::Swarm(desired, s) => {
                 swarm_apply::apply(

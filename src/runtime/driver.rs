@@ -171,4 +171,18 @@ impl Driver {
             _tunnel: tunnel.map(|(tunnel, _)| tunnel),
         })
     }
+
+    /// A driver for tests that never reach an Engine: bollard connects on the first request.
+    #[cfg(test)]
+    pub(crate) fn unconnected(client: &str) -> Driver {
+        let address = "tcp://127.0.0.1:9";
+        Driver {
+            docker: Docker::connect_with_http(address, 1, API_DEFAULT_VERSION)
+                .unwrap_or_else(|e| panic!("a lazy connection: {e}")),
+            client: client.to_string(),
+            config: ClientConfig::default(),
+            remote: true,
+            _tunnel: None,
+        }
+    }
 }

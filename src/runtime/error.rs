@@ -88,6 +88,14 @@ pub(crate) enum StepError {
     Pull { image: String, message: String },
     #[error("pushing `{image}` failed: {message}")]
     Push { image: String, message: String },
+    /// A copy of a declared image from another client's Engine (`image_transfer: "copy"`); the
+    /// message reads after the step ("failed to copy image `x` from client `y`: ...").
+    #[error("{message}")]
+    Copy {
+        image: String,
+        from: String,
+        message: String,
+    },
     /// A build failed: at a step of its Dockerfile, or before any step ran.
     #[error("{0}")]
     Build(Box<BuildFailure>),

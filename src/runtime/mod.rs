@@ -1,6 +1,6 @@
 //! The edge to the Docker Engine. `spec`, `snapshot`, `diff`, `plan` and `translate` are pure
 //! (desired state, observed state, decisions, Engine API shapes); only `driver`, `observe` and
-//! `apply` talk to bollard. `client_kind` is the one seam between a session and the kinds of
+//! `apply` talk to bollard (`transfer` joins the applies of an action's clients, for copies). `client_kind` is the one seam between a session and the kinds of
 //! client (a plain Engine, a Swarm manager).
 
 pub(crate) mod apply;
@@ -24,6 +24,7 @@ pub(crate) mod spec;
 pub(crate) mod ssh;
 pub(crate) mod swarm;
 pub(crate) mod sync;
+pub(crate) mod transfer;
 pub(crate) mod translate;
 
 pub(crate) use error::Error;

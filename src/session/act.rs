@@ -5,7 +5,7 @@
 use super::images::Digests;
 use super::{done, Error, Event, Outcomes, Prepared, Purpose, Report, Reporter, Request, Session};
 use crate::model::client::ClientConfig;
-use crate::runtime::client_kind::{ClientDesired, ClientKind, ClientSnapshot};
+use crate::runtime::client_kind::{self, ClientDesired, ClientKind, ClientSnapshot, ToPlan};
 use crate::runtime::driver::Driver;
 use crate::runtime::plan::{Action, Options, Plan, PlanError};
 use crate::runtime::spec::Desired;
@@ -76,13 +76,10 @@ impl Session {
         if options.pull_before_update && *request.action == Action::Update {
             return false;
         }
-        live.iter().all(|l| {
-            !l.observed.locked()
-                && l.part
-                    .desired
-                    .plan(request.action, &l.part.targets, &l.observed, options)
-                    .is_ok_and(|p| p.steps.is_empty())
-        })
+        live.iter().all(|l| !l.observed.locked())
+            && plan_all(request.action, live, options)
+                .into_iter()
+                .all(|p| p.is_ok_and(|p| p.steps.is_empty()))
     }
 
     /// Plan → apply, the clients observed.
@@ -271,17 +268,10 @@ impl Session {
         reporter: &dyn Reporter,
         outcome: &mut Outcomes,
     ) -> Result<Vec<Planned<'r>>, Error> {
+        let plans = plan_all(action, &live, options);
         let mut planned = Vec::new();
-        for Live {
-            part,
-            driver,
-            observed,
-        } in live
-        {
-            let plan = part
-                .desired
-                .plan(action, &part.targets, &observed, options)
-                .map_err(refused(part.client))?;
+        for (Live { part, driver, .. }, plan) in live.into_iter().zip(plans) {
+            let plan = plan.map_err(refused(part.client))?;
             planned.push(Planned {
                 client: part.client,
                 driver,
@@ -330,6 +320,19 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// Every client's plan, in order: each through its kind, the clients that copy images taking
+/// them from the others (`runtime::client_kind::plan_all`).
+fn plan_all(action: &Action, live: &[Live<'_>], options: &Options) -> Vec<Result<Plan, Vec<PlanError>>> {
+    let clients: Vec<ToPlan<'_>> = live
+        .iter()
+        .map(|l| {
+            let p = &l.part;
+            (p.client, p.config, &p.desired, p.targets.as_slice(), &l.observed)
+        })
+        .collect();
+    client_kind::plan_all(action, &clients, options)
 }
 
 /// One client's part of a prepared action: its desired state as its kind runs it (with the

@@ -48,6 +48,7 @@ use crate::model::{check_with_clients, target, ContainerMap};
 use crate::runtime::client_kind::ClientDesired;
 use crate::runtime::driver::Driver;
 use crate::runtime::spec::Desired;
+use crate::runtime::transfer::Links;
 
 /// Steps applied at once, at most.
 pub(crate) const PARALLEL_STEPS: usize = 8;
@@ -382,12 +383,21 @@ impl Session {
         reporter: &dyn Reporter,
         outcome: &mut Outcomes,
     ) -> Result<(), Error> {
-        let results = self.block_on(futures_util::future::join_all(work.iter().map(
-            |&(client, driver, desired, the_plan)| async move {
+        // Each client's links to the others (images copied between them), dropped when its
+        // apply ends, which releases whatever still waits for it.
+        let links = Links::between(
+            &work
+                .iter()
+                .map(|&(client, driver, _, the_plan)| (client, driver, the_plan))
+                .collect::<Vec<_>>(),
+        );
+        let results = self.block_on(futures_util::future::join_all(work.iter().zip(links).map(
+            |(&(client, driver, desired, the_plan), links)| async move {
                 let result = desired
                     .apply(
                         driver,
                         the_plan,
+                        &links,
                         PARALLEL_STEPS,
                         |_, step, outcome| match outcome {
                             None => reporter.event(&Event::StepStarted { client, step }),

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::act::Part;
 use super::{Error, Prepared, Request, Session};
-use crate::runtime::client_kind::ClientSnapshot;
+use crate::runtime::client_kind::{self, ClientSnapshot, ToPlan};
 use crate::runtime::plan::{Action, Options, Plan, PlanError};
 use crate::runtime::snapshot::{ObservedContainer, RunState, Snapshot};
 use crate::runtime::spec::{Desired, ResolvedContainer};
@@ -22,7 +22,7 @@ pub(crate) struct Status {
     pub leftovers: Vec<Leftover>,
     /// Objects with names the maps need that dmap did not make for them.
     pub foreign: Vec<Foreign>,
-    /// Images an update would build, and why.
+    /// Images an update would build (or copy from another client), and why.
     pub builds: Vec<Pending>,
     /// Clients that could not be reached: the others are shown.
     pub unreachable: Vec<Unreachable>,
@@ -116,6 +116,8 @@ pub(crate) struct Foreign {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub(crate) struct Pending {
     pub client: String,
+    /// `build`, or `copy` (from another client's Engine: `image_transfer: "copy"`).
+    pub action: &'static str,
     pub image: String,
     pub reason: String,
 }
@@ -132,13 +134,10 @@ impl Session {
         }
         let parts = self.desired(&prepared, request.clients)?;
         let observed = self.observe_all(&parts)?;
+        let mut reached: Vec<(&Part<'_>, ClientSnapshot)> = Vec::new();
         for (part, result) in parts.iter().zip(observed) {
             match result {
-                // Each kind of client shows what it runs: containers, or services.
-                Ok((_, observed)) => {
-                    containers(&mut status, &prepared, part, &observed);
-                    status.services.extend(services(&prepared, part, &observed));
-                }
+                Ok((_, observed)) => reached.push((part, observed)),
                 Err(e @ (Error::Connect { .. } | Error::Observe { .. })) => {
                     status.unreachable.push(Unreachable {
                         client: part.client.to_string(),
@@ -148,21 +147,50 @@ impl Session {
                 Err(e) => return Err(e),
             }
         }
+        // What an update would do, every client planned together (images copied between them).
+        let clients: Vec<ToPlan<'_>> = reached
+            .iter()
+            .map(|(p, o)| (p.client, p.config, &p.desired, p.targets.as_slice(), o))
+            .collect();
+        let update = |options: &Options| client_kind::plan_all(&Action::Update, &clients, options);
+        let updates = update(&prepared.options);
+        // Where an update is refused for foreign objects: what it would do with `adopt`.
+        let adopting = updates.iter().any(Result::is_err).then(|| {
+            let mut adopt = prepared.options.clone();
+            adopt.adopt = true;
+            update(&adopt)
+        });
+        for (i, ((part, observed), planned)) in reached.iter().zip(&updates).enumerate() {
+            // Each kind of client shows what it runs: containers, or services.
+            let adopted = adopting
+                .as_ref()
+                .and_then(|a| a.get(i))
+                .and_then(|p| p.as_ref().ok());
+            containers(&mut status, part, observed, planned, adopted);
+            status.services.extend(services(part, observed, planned));
+        }
         Ok(status)
     }
 }
 
-/// The containers of a client that runs them itself, as an update would find them.
-fn containers(status: &mut Status, prepared: &Prepared<'_>, part: &Part<'_>, observed: &ClientSnapshot) {
+/// The containers of a client that runs them itself, as an update would find them: `planned`
+/// is its update's plan, `adopted` the plan with `adopt` (where it was refused).
+fn containers(
+    status: &mut Status,
+    part: &Part<'_>,
+    observed: &ClientSnapshot,
+    planned: &Result<Plan, Vec<PlanError>>,
+    adopted: Option<&Plan>,
+) {
     let ClientSnapshot::Engine(snapshot) = observed else {
         return;
     };
     let (client, targets) = (part.client, &part.targets);
-    let update = |options: &Options| part.desired.plan(&Action::Update, targets, observed, options);
-    let update = match update(&prepared.options) {
+    let none = Plan::default();
+    let update = match planned {
         Ok(p) => p,
         Err(errors) => {
-            for e in &errors {
+            for e in errors {
                 if let PlanError::Foreign { kind, name, map } = e {
                     status.foreign.push(Foreign {
                         client: client.to_string(),
@@ -173,12 +201,10 @@ fn containers(status: &mut Status, prepared: &Prepared<'_>, part: &Part<'_>, obs
                 }
             }
             // What an update with `adopt` would do: the foreign ones are recreated.
-            let mut adopt = prepared.options.clone();
-            adopt.adopt = true;
-            update(&adopt).unwrap_or_default()
+            adopted.unwrap_or(&none)
         }
     };
-    collect(status, client, part.desired.desired(), targets, snapshot, &update);
+    collect(status, client, part.desired.desired(), targets, snapshot, update);
 }
 
 /// A container's steps, as a person says them: a recreation once, as `recreate: REASON` (one
@@ -208,15 +234,17 @@ fn summary<'a>(steps: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
 
 /// The services of a client that runs the containers as services, as an update would find
 /// them.
-fn services(prepared: &Prepared<'_>, part: &Part<'_>, observed: &ClientSnapshot) -> Vec<ServiceStatus> {
+fn services(
+    part: &Part<'_>,
+    observed: &ClientSnapshot,
+    planned: &Result<Plan, Vec<PlanError>>,
+) -> Vec<ServiceStatus> {
     let ClientSnapshot::Swarm(snapshot) = observed else {
         return Vec::new();
     };
     let (client, targets) = (part.client, &part.targets);
-    let update = part
-        .desired
-        .plan(&Action::Update, targets, observed, &prepared.options)
-        .unwrap_or_default();
+    let none = Plan::default();
+    let update = planned.as_ref().unwrap_or(&none);
     part.desired
         .services()
         .iter()
@@ -268,9 +296,14 @@ fn collect(
             .containers
             .push(container(client, c, o, snapshot, changes, now));
     }
-    for s in update.steps.iter().filter(|s| s.kind.name() == "build") {
+    for s in update
+        .steps
+        .iter()
+        .filter(|s| matches!(s.kind.name(), "build" | "copy"))
+    {
         status.builds.push(Pending {
             client: client.to_string(),
+            action: s.kind.name(),
             image: s.kind.subject().to_string(),
             reason: s.reason.clone(),
         });

@@ -52,6 +52,9 @@ impl Reporter for Lines {
                     format!("  {}waiting for `{container}` to run to completion\n", on(client))
                 }
                 StepKind::BuildImage { image } => format!("  {}building {image}\n", on(client)),
+                StepKind::CopyImage { image, from } => {
+                    format!("  {}copying {image} from `{from}`\n", on(client))
+                }
                 _ => return,
             },
             Event::Output {
@@ -62,6 +65,12 @@ impl Reporter for Lines {
             } => {
                 if self.verbose {
                     format!("  {}{} | {line}\n", on(client), step.kind.subject())
+                } else if let StepKind::CopyImage { .. } = step.kind {
+                    // A copy's progress is the live view's; its last line says what it carried.
+                    if heading.is_some() {
+                        return;
+                    }
+                    format!("  {}{}: {line}\n", on(client), step.kind.subject())
                 } else if heading.is_some() {
                     format!("  {}{}: {line}\n", on(client), step.kind.subject())
                 } else {

@@ -114,6 +114,7 @@ fn words(kind: &StepKind) -> (&'static str, &'static str) {
         StepKind::PullImage { .. } => ("Pulling", "Pulled"),
         StepKind::PushImage { .. } => ("Pushing", "Pushed"),
         StepKind::BuildImage { .. } => ("Building", "Built"),
+        StepKind::CopyImage { .. } => ("Copying", "Copied"),
         StepKind::CreateNetwork { .. } | StepKind::CreateVolume { .. } | StepKind::CreateContainer { .. } => {
             ("Creating", "Created")
         }
@@ -391,7 +392,10 @@ impl Reporter for Live {
                 if v.verbose {
                     v.above(&format!("  {}{} | {line}", on(client), step.kind.subject()));
                 } else if let Some(heading) = heading {
-                    let text = format!("Building {heading}");
+                    let text = match step.kind {
+                        StepKind::CopyImage { .. } => heading.to_string(),
+                        _ => format!("Building {heading}"),
+                    };
                     if let Some(row) = v.row(client, step.kind.subject()) {
                         row.doing = text;
                     }

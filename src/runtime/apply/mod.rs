@@ -6,6 +6,7 @@ mod build;
 mod buildkit;
 mod completion;
 mod container;
+mod copy;
 mod health;
 mod image;
 mod network;
@@ -21,6 +22,7 @@ use super::error::StepError;
 use super::executor::{self, Event, Node, Outcome};
 use super::plan::{Plan, Step, StepKind};
 use super::spec::{Desired, ResolvedContainer};
+use super::transfer::Links;
 
 /// How long `wait_healthy` waits when the client sets no `wait_timeout`.
 pub(crate) const DEFAULT_HEALTH_WAIT: Duration = Duration::from_secs(120);
@@ -32,11 +34,14 @@ pub(crate) type StepOutcome = Outcome<(), StepError>;
 pub(crate) const PARALLEL_BUILDS: usize = 2;
 
 /// Runs the plan; `on_progress` hears each step start (`None`) and finish, `on_output` each
-/// line a step prints (a build's output).
+/// line a step prints (a build's output). `links` join it to the other clients of the action:
+/// the Engines its copies take images from, and the copies its builds make wait.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn apply(
     driver: &Driver,
     desired: &Desired,
     plan: &Plan,
+    links: &Links,
     limit: usize,
     mut on_progress: impl FnMut(usize, &Step, Option<&StepOutcome>),
     on_output: impl Fn(&Step, Line<'_>),
@@ -49,10 +54,17 @@ pub(crate) async fn apply(
     executor::run_cancellable(
         &nodes,
         limit,
-        |_, step| run_step(driver, desired, step, builds, move |line| on_output(step, line)),
+        |_, step| {
+            run_step(driver, desired, step, builds, links, move |line| {
+                on_output(step, line)
+            })
+        },
         |i, event: Event<'_, (), StepError>| match event {
             Event::Started => on_progress(i, &plan.steps[i], None),
-            Event::Finished(o) => on_progress(i, &plan.steps[i], Some(o)),
+            Event::Finished(o) => {
+                links.finished(&plan.steps[i].kind, matches!(o, Outcome::Done(())));
+                on_progress(i, &plan.steps[i], Some(o))
+            }
         },
         cancel,
         // Cancelling drops what only waits; what changes the Engine finishes.
@@ -62,6 +74,7 @@ pub(crate) async fn apply(
                 StepKind::WaitHealthy { .. }
                     | StepKind::WaitCompleted { .. }
                     | StepKind::BuildImage { .. }
+                    | StepKind::CopyImage { .. }
                     | StepKind::PullImage { .. }
             )
         },
@@ -108,6 +121,7 @@ async fn run_step(
     desired: &Desired,
     step: &Step,
     builds: &tokio::sync::Semaphore,
+    links: &Links,
     output: impl Fn(Line<'_>),
 ) -> Result<(), StepError> {
     match &step.kind {
@@ -118,6 +132,13 @@ async fn run_step(
                 message: e.to_string(),
             })?;
             build_image(driver, desired, image, &output).await
+        }
+        StepKind::CopyImage { image, from } => {
+            let build = desired.builds.get(image).ok_or_else(|| StepError::Internal {
+                message: format!("image `{image}` is not declared, to copy"),
+            })?;
+            let source = links.source(from, image).await?;
+            copy::copy(driver, build, from, source, &output).await
         }
         StepKind::CreateNetwork { network } => network::create(driver, desired, network).await,
         StepKind::RemoveNetwork { network } => network::remove(driver, desired, network).await,

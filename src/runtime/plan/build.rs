@@ -1,6 +1,8 @@
 //! Images a map builds: a `build` step when the image is missing or the context digest recorded
 //! on it differs from the context's, before the containers that use it; the ones that exist are
-//! recreated for the new image. An unchanged context costs its hash and nothing else.
+//! recreated for the new image. An unchanged context costs its hash and nothing else. A client
+//! that copies an image from another (`Options::image_sources`) has a `copy` step instead, by the
+//! same rule, except that `--build` copies nothing it holds up to date.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +18,24 @@ pub(super) fn short_digest(digest: &str) -> String {
         format!("{head}{ellipsis}")
     } else {
         format!("{algorithm}:{head}{ellipsis}")
+    }
+}
+
+/// Whether a step makes the image its users wait for on this client (a build or a copy; a pull
+/// makes no image of the map's).
+pub(super) fn makes_image(kind: &StepKind) -> bool {
+    matches!(kind, StepKind::BuildImage { .. } | StepKind::CopyImage { .. })
+}
+
+/// Why the image at `reference` must be copied from another client, if it must: it is missing or
+/// stale here (an image held up to date is never copied again, `--build` or not).
+fn copy_reason(b: &Builder, reference: &str, from: &str) -> Option<String> {
+    if b.options.build == BuildPolicy::Never {
+        return None;
+    }
+    match changed_reason(b, reference)? {
+        (reason, true) => Some(format!("{reason}; copied from `{from}`")),
+        (_, false) => None,
     }
 }
 
@@ -72,7 +92,8 @@ pub(super) fn builds<'a>(
     if !matches!(action, Action::Create | Action::Startup | Action::Update) {
         return recreate;
     }
-    let mut rebuilt: BTreeMap<&str, &str> = BTreeMap::new();
+    // Image → why the containers that use it are recreated.
+    let mut rebuilt: BTreeMap<&str, String> = BTreeMap::new();
     for c in involved {
         let image = c.spec.image.as_str();
         let Some(build) = b.desired.builds.get(image) else {
@@ -82,7 +103,17 @@ pub(super) fn builds<'a>(
         if *action == Action::Create && exists {
             continue;
         }
-        if !b.pulled.contains_key(image) {
+        if let (false, Some(from)) = (b.pulled.contains_key(image), b.options.image_sources.get(image)) {
+            if let Some(reason) = copy_reason(b, image, from) {
+                let kind = StepKind::CopyImage {
+                    image: image.to_string(),
+                    from: from.clone(),
+                };
+                let id = b.step(kind, reason, vec![]);
+                b.pulled.insert(image.to_string(), id);
+                rebuilt.insert(image, format!("image `{}` copied", build.name));
+            }
+        } else if !b.pulled.contains_key(image) {
             if let Some((reason, changes)) = build_reason(b, image) {
                 let id = b.step(
                     StepKind::BuildImage {
@@ -93,22 +124,22 @@ pub(super) fn builds<'a>(
                 );
                 b.pulled.insert(image.to_string(), id);
                 if changes {
-                    rebuilt.insert(image, build.name.as_str());
+                    rebuilt.insert(image, format!("image `{}` rebuilt", build.name));
                 }
             }
         }
         let keep_image = c.persistent && !b.options.update_persistent;
-        if let Some(name) = rebuilt.get(image) {
+        if let Some(why) = rebuilt.get(image) {
             if exists && *action != Action::Create && !keep_image {
-                recreate.insert(c.name.clone(), format!("image `{name}` rebuilt"));
+                recreate.insert(c.name.clone(), why.clone());
             }
         }
     }
     recreate
 }
 
-/// `up --push`: a push of each declared image the involved containers use, after its build when
-/// it is built in this run.
+/// `up --push`: a push of each declared image the involved containers use, after its build (or
+/// copy) when it is made in this run.
 pub(super) fn pushes(b: &mut Builder, involved: &[&ResolvedContainer]) {
     let mut seen = std::collections::BTreeSet::new();
     for c in involved {
@@ -120,7 +151,7 @@ pub(super) fn pushes(b: &mut Builder, involved: &[&ResolvedContainer]) {
             .pulled
             .get(image)
             .copied()
-            .filter(|&i| matches!(b.plan.steps[i].kind, StepKind::BuildImage { .. }))
+            .filter(|&i| makes_image(&b.plan.steps[i].kind))
             .into_iter()
             .collect();
         b.step(

@@ -228,8 +228,8 @@ fn replacing(
     }
 }
 
-/// The build steps of the images `c` and the replaced containers it is bound to (transitively)
-/// run.
+/// The build (or copy) steps of the images `c` and the replaced containers it is bound to
+/// (transitively) run.
 fn builds_behind(b: &Builder, c: &ResolvedContainer, replace: &BTreeMap<String, String>) -> Vec<usize> {
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
@@ -239,7 +239,7 @@ fn builds_behind(b: &Builder, c: &ResolvedContainer, replace: &BTreeMap<String, 
             continue;
         }
         if let Some(&i) = b.pulled.get(&c.spec.image) {
-            if matches!(b.plan.steps[i].kind, StepKind::BuildImage { .. }) {
+            if super::build::makes_image(&b.plan.steps[i].kind) {
                 out.push(i);
             }
         }

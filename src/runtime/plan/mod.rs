@@ -1,7 +1,7 @@
 //! Planning: a pure function of the desired state, the observed Engine state, an action and its
 //! options, giving a graph of steps, each with the reason it is needed. Applying runs it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod bindings;
 pub(crate) mod build;
@@ -12,6 +12,7 @@ mod leftovers;
 mod ownership;
 mod run_once;
 mod step;
+pub(crate) mod transfer;
 
 pub(crate) use leftovers::is_replacement;
 pub(crate) use run_once::{Existing, RunOnce};
@@ -110,6 +111,10 @@ pub(crate) struct Options {
     /// Containers the caller runs once itself (`dmap job`, `c.script`): planned are only what
     /// they need (`run_once.rs`).
     pub run_once: Option<RunOnce>,
+    /// Declared images (by reference) this client copies from another client's Engine instead
+    /// of building them (`image_transfer: "copy"`), and that client; chosen by
+    /// [`transfer::plan_all`].
+    pub image_sources: BTreeMap<String, String>,
 }
 
 /// When a declared image is built.
@@ -142,6 +147,7 @@ impl Default for Options {
             wait: false,
             push: false,
             run_once: None,
+            image_sources: BTreeMap::new(),
         }
     }
 }

@@ -17,6 +17,12 @@ pub(crate) enum StepKind {
     PushImage {
         image: String,
     },
+    /// Stream a declared image from the Engine of client `from`, which builds it in this run or
+    /// holds it up to date, into this client's (`image_transfer: "copy"`).
+    CopyImage {
+        image: String,
+        from: String,
+    },
     CreateNetwork {
         network: String,
     },
@@ -148,7 +154,8 @@ impl StepKind {
         match self {
             StepKind::PullImage { image }
             | StepKind::BuildImage { image }
-            | StepKind::PushImage { image } => image,
+            | StepKind::PushImage { image }
+            | StepKind::CopyImage { image, .. } => image,
             StepKind::CreateNetwork { network } | StepKind::RemoveNetwork { network } => network,
             StepKind::CreateVolume { volume }
             | StepKind::RemoveVolume { volume }
@@ -195,6 +202,7 @@ impl StepKind {
             StepKind::PullImage { image } => format!("pull image `{image}`"),
             StepKind::PushImage { image } => format!("push image `{image}`"),
             StepKind::BuildImage { image } => format!("build image `{image}`"),
+            StepKind::CopyImage { image, from } => format!("copy image `{image}` from client `{from}`"),
             StepKind::CreateNetwork { network } => format!("create network `{network}`"),
             StepKind::RemoveNetwork { network } => format!("remove network `{network}`"),
             StepKind::CreateVolume { volume } => format!("create volume `{volume}`"),
@@ -252,6 +260,7 @@ impl StepKind {
             StepKind::PullImage { .. } => "pull",
             StepKind::PushImage { .. } => "push",
             StepKind::BuildImage { .. } => "build",
+            StepKind::CopyImage { .. } => "copy",
             StepKind::CreateNetwork { .. } => "create_network",
             StepKind::RemoveNetwork { .. } => "remove_network",
             StepKind::CreateVolume { .. } => "create_volume",

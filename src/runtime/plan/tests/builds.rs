@@ -10,11 +10,11 @@ use crate::dockerfile::{DockerFile, Trace};
 use crate::model::Origin;
 use crate::runtime::spec::DesiredBuild;
 
-const OLD: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-const NEW: &str = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+pub(super) const OLD: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+pub(super) const NEW: &str = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
 /// The fixture map with image `app` (used by both app instances) built from a context.
-fn with_build(digest: &str) -> Desired {
+pub(super) fn with_build(digest: &str) -> Desired {
     let mut d = desired();
     let df = DockerFile::new(Some("scratch"), Trace::new(Origin::at("r.rhai", 1, 1)));
     let context = Context::of(&df).expect("renders");
@@ -32,7 +32,7 @@ fn with_build(digest: &str) -> Desired {
     d
 }
 
-fn built_with(s: &mut Snapshot, digest: &str) {
+pub(super) fn built_with(s: &mut Snapshot, digest: &str) {
     s.image_contexts.insert("app:latest".into(), digest.into());
 }
 

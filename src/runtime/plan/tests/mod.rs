@@ -9,6 +9,7 @@ mod duplicates;
 mod recreation;
 mod run_once;
 mod teardown;
+mod transfer;
 
 use std::collections::BTreeMap;
 use std::path::Path;
