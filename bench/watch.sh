@@ -6,8 +6,8 @@
 # one service `web` serving /site with `httpd -f -p 80 -h /site` on a published port, and one
 # `develop.watch` rule on ./site:
 #
-#   sync      action: sync, path: ./site, target: /site     (the file is copied into the container)
-#   rebuild   action: rebuild, path: ./site                 (the image is built again, web recreated)
+#   sync      action: sync, path: ./site, target: /site   (the file is copied into the container)
+#   rebuild   action: rebuild, path: ./site               (the image is built, web recreated)
 #
 # Latency, per rule: both projects are brought up (untimed: `dmap up`, `compose up -d --build`),
 # then both watches start (`dmap up --watch`, `compose watch --no-up`) and the bench waits until
@@ -173,14 +173,16 @@ stop() {
         kill -KILL "$p" 2>/dev/null || true
     fi
     wait "$p" || status=$?
-    [[ $status == "$want" ]] || echo "the watch of $name ended with $status after SIGINT (expected $want)" >&2
+    [[ $status == "$want" ]] ||
+        echo "the watch of $name ended with $status after SIGINT (expected $want)" >&2
 }
 
 cleanup() {
     local name
     for name in "${!pid[@]}"; do stop "$name"; done
     for name in "${!file[@]}"; do down "$name"; done
-    docker image ls -q --filter "label=dmap.bench.watch=$run" | sort -u | xargs -r docker image rm -f >/dev/null 2>&1 || true
+    docker image ls -q --filter "label=dmap.bench.watch=$run" | sort -u |
+        xargs -r docker image rm -f >/dev/null 2>&1 || true
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -188,14 +190,16 @@ trap 'exit 130' INT TERM
 
 # acted NAME: how many bursts of changes the watch has acted on.
 acted() {
-    local log=$tmp/logs/$1.log
-    if [[ $1 == "$P_V2"* ]]; then grep -c 'changes were detected' "$log" || true; else grep -c ' changed → ' "$log" || true; fi
+    local said=' changed → '
+    [[ $1 != "$P_V2"* ]] || said='changes were detected'
+    grep -c "$said" "$tmp/logs/$1.log" || true
 }
 
 # latency NAME PORT ROUND: one save, timed until served; appends the ms to $tmp/NAME.ms.
 latency() {
     local name=$1 port=$2 round=$3 ms
-    ms=$(python3 "$here/watch.py" "$tmp/$name/site/index.html" "http://127.0.0.1:$port/" "token-$name-$round-$RANDOM") || {
+    ms=$(python3 "$here/watch.py" "$tmp/$name/site/index.html" "http://127.0.0.1:$port/" \
+        "token-$name-$round-$RANDOM") || {
         echo "$name: the change of round $round was not served:" >&2
         cat "$tmp/logs/$name.log" >&2
         exit 1
@@ -243,7 +247,8 @@ for rule in $RULES; do
     stop "$pv"
     down "$pd"
     down "$pv"
-    result[$rule]="$(median "$tmp/$pd.ms") $(median "$tmp/$pv.ms") $(paste -sd, "$tmp/$pd.ms") $(paste -sd, "$tmp/$pv.ms")"
+    result[$rule]="$(median "$tmp/$pd.ms") $(median "$tmp/$pv.ms")"
+    result[$rule]+=" $(paste -sd, "$tmp/$pd.ms") $(paste -sd, "$tmp/$pv.ms")"
 done
 
 # cpu_ns PID: the time on a CPU of all the process's threads, in ns (/proc/PID/task/*/schedstat:
