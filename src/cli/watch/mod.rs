@@ -1,7 +1,8 @@
 //! `dmap up --watch`: up, then keep the targets converged while files change, until Ctrl-C
 //! (exit 0; the stack keeps running). Changes are taken in bursts (an editor's save, a `git
-//! checkout`): once files have been quiet for a moment, what changed is acted on once. Each
-//! burst is one line: what changed, and what was done about it, with the time it took.
+//! checkout`): once files have been quiet for a moment (or after at most 2 s of changes), what
+//! changed is acted on once. Each burst is one line: what changed, and what was done about it,
+//! with the time it took.
 
 mod set;
 
@@ -25,6 +26,9 @@ use set::{Changes, WatchSet};
 
 /// How long files must be quiet before a burst of changes is acted on.
 const QUIET: Duration = Duration::from_millis(200);
+
+/// The longest a burst of changes is gathered before it is acted on.
+const LONGEST_BURST: Duration = Duration::from_secs(2);
 
 /// How often the wait for a change looks whether Ctrl-C ended the watch.
 const TICK: Duration = Duration::from_millis(100);
@@ -129,9 +133,17 @@ pub(super) fn up_watch(
             Err(mpsc::RecvTimeoutError::Timeout) => continue,
             Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
         };
+        // Until the files are quiet, or for a burst that goes on, at most `LONGEST_BURST`: a file
+        // written all the time (a log) must not hold back the others.
         let mut batch: BTreeSet<PathBuf> = BTreeSet::from([first]);
-        while let Ok(path) = rx.recv_timeout(QUIET) {
-            batch.insert(path);
+        let burst = Instant::now();
+        while burst.elapsed() < LONGEST_BURST {
+            match rx.recv_timeout(QUIET) {
+                Ok(path) => {
+                    batch.insert(path);
+                }
+                Err(_) => break,
+            }
         }
         if cancel.is_cancelled() {
             return Ok(());

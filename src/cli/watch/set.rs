@@ -114,13 +114,22 @@ impl WatchSet {
         set
     }
 
-    /// How many files and directories are watched.
+    /// How many files are watched (directories aside): the sources, the files of the contexts,
+    /// and those below the rules' paths that their `ignore` leaves.
     pub(super) fn count(&self) -> usize {
-        let mut all: BTreeSet<&Path> = self.sources.iter().map(PathBuf::as_path).collect();
+        let mut all: BTreeSet<PathBuf> = self.sources.iter().cloned().collect();
         for i in &self.images {
-            all.extend(i.files.iter().map(PathBuf::as_path));
+            all.extend(i.files.iter().filter(|f| !f.is_dir()).cloned());
         }
-        all.extend(self.rules.iter().map(|r| r.path.as_path()));
+        for r in &self.rules {
+            let files = walkdir::WalkDir::new(&r.path)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| !e.file_type().is_dir())
+                .map(walkdir::DirEntry::into_path)
+                .filter(|p| r.holds(p));
+            all.extend(files);
+        }
         all.len()
     }
 
