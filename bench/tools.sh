@@ -1,4 +1,4 @@
-# Sourced by the side-by-side benches (stack20.sh, teardown.sh): the tools they compare.
+# Sourced by the benches: the tools they compare, and the test bed they use.
 # Needs $root (the checkout) and $here (bench/).
 
 # docker-compose 1.29 from the PATH, for TOOLS with v1.
@@ -21,4 +21,14 @@ dmap_path() {
         (cd "$root" && cargo build --release --quiet)
         echo "$root/target/release/dmap"
     fi
+}
+
+# The test bed's engine2 ($E2) with the tests' busybox image loaded ($IMAGE), for the benches
+# that use a second Engine; exits when it does not answer or the image was never built.
+bed_engine2() {
+    E2=${DMAP_ENGINE2_HOST:-tcp://10.200.0.2:2375}
+    docker -H "$E2" version >/dev/null 2>&1 || { echo "engine2 ($E2) does not answer: tests/bed/engines.sh up" >&2; exit 1; }
+    IMAGE=$(docker images --format '{{.Repository}}:{{.Tag}}' | grep -m1 '^dmap-test/busybox:' || true)
+    [ -n "$IMAGE" ] || { echo "no dmap-test/busybox image: run cargo test once" >&2; exit 1; }
+    "$root/tests/bed/engines.sh" load "$IMAGE" >/dev/null 2>&1 || true
 }

@@ -24,11 +24,9 @@ WORK=${WORK:-sleep}
 SECONDS_=${SECONDS_:-3}
 DMAP=${DMAP:-target/release/dmap}
 [ -x "$DMAP" ] || cargo build --release --quiet
-E2=${DMAP_ENGINE2_HOST:-tcp://10.200.0.2:2375}
-docker -H "$E2" version >/dev/null 2>&1 || { echo "engine2 ($E2) does not answer: tests/bed/engines.sh up" >&2; exit 1; }
-IMAGE=$(docker images --format '{{.Repository}}:{{.Tag}}' | grep -m1 '^dmap-test/busybox:' || true)
-[ -n "$IMAGE" ] || { echo "no dmap-test/busybox image: run cargo test once" >&2; exit 1; }
-tests/bed/engines.sh load "$IMAGE" >/dev/null 2>&1 || true
+# shellcheck source=bench/tools.sh
+source "$here/tools.sh"
+bed_engine2
 LABEL=dmap.bench=transfer
 
 case $WORK in
