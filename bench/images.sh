@@ -48,6 +48,8 @@ STAGES_TAGS=(dmapbenchstages-app:latest dmapbenchstages-classic:latest dmapbench
 cleanup() {
     docker rm -f "$MAP.app" >/dev/null 2>&1 || true
     docker rmi -f "$DMAP_TAG" "$DOCKER_TAG" "${STAGES_TAGS[@]}" >/dev/null 2>&1 || true
+    # The stages' builds of earlier rounds, untagged by the later ones.
+    docker images -q --filter label=dmap.bench=images | xargs -r docker rmi -f >/dev/null 2>&1 || true
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -169,6 +171,7 @@ COPY nonce /nonce
 RUN sleep 3 && echo right > /right
 
 FROM $BASE
+LABEL dmap.bench=images
 COPY --from=left /left /left
 COPY --from=right /right /right
 EOF
