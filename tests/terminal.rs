@@ -423,3 +423,41 @@ fn progress_is_a_live_view_on_a_terminal_and_colourless_with_no_color() {
     );
     assert_eq!(exit_code(p), 0);
 }
+
+/// `up --watch` on a terminal: the live view draws each converge, one line per burst follows it,
+/// and Ctrl-C (the terminal's, to the whole process group) ends the watch with exit 0, the stack
+/// left running.
+#[test]
+fn a_watch_on_a_terminal_draws_its_converges_and_ends_on_ctrl_c() {
+    let rt = runtime();
+    let t = DockerTest::new("tty_watch");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("s.rhai"), STACK).expect("write");
+    let image = busybox_image();
+    let mut p = spawn(
+        dir.path(),
+        &["up", "--watch", "-a", &t.name, "-a", &image, "s.rhai"],
+        &[],
+    );
+    let seen = p.exp_string("watching ").expect("the watch is in place");
+    assert!(seen.contains("converging"), "the live view drew the up: {seen:?}");
+    // An edit of the recipe: converged under the live view, then its line.
+    std::fs::write(
+        dir.path().join("s.rhai"),
+        STACK.replace("echo db says hello", "echo db says hello again"),
+    )
+    .expect("write");
+    // (rexpect reads bytes as characters: the line's `→` is not matched.)
+    let seen = p.exp_string("s.rhai changed ").expect("a line for the edit");
+    assert!(
+        seen.contains("converging"),
+        "the live view drew the converge: {seen:?}"
+    );
+    let line = p.exp_string("\n").expect("the rest of the line");
+    assert!(line.contains(&format!(" recreated {}", n(&t, "db"))), "{line:?}");
+    p.send_control('c').expect("ctrl-c");
+    assert_eq!(exit_code(p), 0);
+    assert!(crate::support::recipe::is_running(
+        &rt.block_on(t.inspect(&n(&t, "db")))
+    ));
+}
