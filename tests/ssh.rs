@@ -466,3 +466,62 @@ mapping_client(m);
     no_tunnel_left(dir.path(), &out);
     assert!(remote.names().is_empty());
 }
+
+/// An image removed from a remote Engine when the test ends.
+struct RemoteImage<'a>(&'a Remote, String);
+
+impl Drop for RemoteImage<'_> {
+    fn drop(&mut self) {
+        self.0.docker(&["rmi", "-f", &self.1]);
+        self.0
+            .docker(&["builder", "prune", "-f", "--filter", "type=exec.cachemount"]);
+    }
+}
+
+/// A BuildKit build on an Engine over ssh: the build's session travels through
+/// `docker system dial-stdio` like every other connection.
+#[test]
+fn a_buildkit_build_runs_on_an_engine_over_ssh() {
+    let e2 = engine2();
+    let sshd = sshd();
+    let t = DockerTest::new("ssh_build");
+    let remote = Remote {
+        host: e2.host.clone(),
+        prefix: t.name.clone(),
+    };
+    let image = format!("{}-app", t.name);
+    let _image = RemoteImage(&remote, format!("{image}:latest"));
+    let test = Test::new().file(
+        "build.rhai",
+        &format!(
+            "let m = container_map(\"{}\");\nlet df = dockerfile(\"scratch\");\ndf.writeline(\"LABEL dmap.test={}\");\ndf.add_file(\"/bin/busybox\", \"/bin/busybox\");\ndf.writeline(`RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]`);\ndf.writeline(\"RUN --mount=type=cache,target=/c echo cached > /c/x && cp /c/x /x\");\nm.images[\"{image}\"] = df;\nmapping_client(m);\n",
+            t.name, t.name
+        ),
+    );
+    let out = test
+        .clone()
+        .env("PATH", sshd.path())
+        .env("TMPDIR", test.path())
+        .env_remove("SSH_AUTH_SOCK")
+        .env("DOCKER_HOST", &sshd.host)
+        .args(["--progress", "plain", "build", "build.rhai"])
+        .run();
+    out.success();
+    no_tunnel_left(test.path(), &out);
+    assert!(
+        out.stderr
+            .contains("RUN --mount=type=cache,target=/c echo cached > /c/x && cp /c/x /x"),
+        "BuildKit's step:\n{out}"
+    );
+    let labelled = remote.docker(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{index .Config.Labels \"dmap.context\"}}",
+        &image,
+    ]);
+    assert!(
+        labelled.trim().starts_with("sha256:"),
+        "built on engine2: {labelled:?}\n{out}"
+    );
+}
