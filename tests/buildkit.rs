@@ -1,6 +1,7 @@
 //! BuildKit against the Engine: `RUN --mount` of a cache (kept from one build to the next), of
 //! the context (bind) and of a tmpfs, independent stages built at once, `target`, progress per
-//! step; and what no builder dmap runs can build, refused before any Engine is contacted.
+//! step, build secrets from a file and from the environment (never shown, never in the image);
+//! and what no builder dmap runs can build, refused before any Engine is contacted.
 
 use crate::support::recipe::*;
 use crate::support::*;
@@ -143,7 +144,7 @@ fn what_no_builder_can_build_is_a_check_error_at_its_recipe_line() {
     out.failure();
     assert_eq!(
         out.stderr,
-        "error: image `app`: `RUN --mount=type=secret` (Dockerfile line 3): dmap can't give BuildKit build secrets (bollard's build endpoint has no session for them)\n  --> r.rhai:2:4\n   |\n 2 | df.writeline(\"RUN --mount=type=secret,id=token cat /run/secrets/token\");\n   |    ^\n",
+        "error: image `app`: `RUN --mount=type=secret` (Dockerfile line 3): the build is given no secret `token` (the `secrets` of `build_context`, or of a Compose `build`)\n  --> r.rhai:2:4\n   |\n 2 | df.writeline(\"RUN --mount=type=secret,id=token cat /run/secrets/token\");\n   |    ^\n",
         "{out}"
     );
 
@@ -189,4 +190,65 @@ fn what_no_builder_can_build_is_a_check_error_at_its_recipe_line() {
             .contains("unknown builder `buildx`: expected `buildkit` or `classic`"),
         "{out}"
     );
+}
+
+/// `RUN --mount=type=secret` of a secret from a file and one from the environment: the step
+/// reads them, the image keeps only what the step made of them (their lengths).
+const SECRETS: &str = r#"
+let m = container_map(ARGS[0]);
+let image = m.name + "-app";
+m.images[image] = build_context(".", #{
+    dockerfile_inline: "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nRUN --mount=type=secret,id=token --mount=type=secret,id=key,target=/run/k wc -c < /run/secrets/token > /token-len && wc -c < /run/k > /key-len\nCMD [\"sleep\", \"3600\"]\n",
+    labels: #{ "dmap.test": m.name },
+    secrets: #{ token: #{ file: "token.txt" }, key: #{ environment: "DMAP_TEST_KEY" } },
+});
+m.containers.app = #{ image: image, stop_signal: "SIGKILL" };
+mapping_client(m).startup();
+"#;
+
+#[test]
+fn build_secrets_from_a_file_and_the_environment_reach_the_step_and_nothing_else() {
+    let rt = runtime();
+    let t = DockerTest::new("buildkit_secrets");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy("/bin/busybox", dir.path().join("busybox")).unwrap();
+    std::fs::write(dir.path().join("token.txt"), "tok-1234567").unwrap();
+    std::fs::write(dir.path().join("r.rhai"), SECRETS).unwrap();
+    let up = || {
+        Test::in_dir(dir.path())
+            .engine()
+            .env("DMAP_TEST_KEY", "key-value-xyz")
+            .args(["run", "r.rhai", &t.name])
+            .run()
+    };
+    let out = up();
+    out.success();
+    assert!(
+        out.stderr
+            .contains("building with the build secrets `key`, `token` through BuildKit's session API"),
+        "{out}"
+    );
+    for secret in ["tok-1234567", "key-value-xyz"] {
+        assert!(
+            !out.stderr.contains(secret) && !out.stdout.contains(secret),
+            "{secret} shown:\n{out}"
+        );
+    }
+    let container = format!("{}.app", t.name);
+    let (code, lengths) = rt.block_on(t.exec_output(&container, &["cat", "/token-len", "/key-len"]));
+    assert_eq!((code, lengths.as_str()), (0, "11\n13\n"), "{out}");
+    let image = format!("{}-app:latest", t.name);
+    let inspect = std::process::Command::new("docker")
+        .args(["image", "inspect", &image])
+        .output()
+        .unwrap();
+    let inspect = String::from_utf8_lossy(&inspect.stdout);
+    assert!(inspect.contains("\"dmap.context\": \"sha256:"), "{inspect}");
+    for secret in ["tok-1234567", "key-value-xyz"] {
+        assert!(!inspect.contains(secret), "{secret} in the image's metadata");
+    }
+    // The digest was recorded: an unchanged run builds nothing.
+    let out = up();
+    out.success();
+    assert!(!out.stderr.contains("build "), "{out}");
 }

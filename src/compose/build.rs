@@ -101,15 +101,12 @@ pub(super) fn read(ctx: &Context<'_>, sname: &str, value: &Value, origin: Origin
             "labels" => settings.labels = pairs(v, ctx, "labels")?,
             "target" => settings.target = v.as_str().map(str::to_string),
             "image" => {}
-            "secrets" | "ssh" => {
-                return Err(format!(
-                    "`{k}`: dmap can't give BuildKit {} (bollard's build endpoint has no session for them)",
-                    if k == "ssh" {
-                        "an ssh agent"
-                    } else {
-                        "build secrets"
-                    }
-                ))
+            "secrets" => settings.secrets = secrets(ctx, v)?,
+            "ssh" => {
+                return Err(
+                    "`ssh`: dmap can't give BuildKit an ssh agent (bollard's build session forwards none)"
+                        .into(),
+                )
             }
             other => return Err(format!("`{other}`: dmap can't carry out this part of `build`")),
         }
@@ -165,6 +162,51 @@ fn pairs(value: &Value, ctx: &Context<'_>, what: &str) -> Result<BTreeMap<String
                 other.type_name()
             ))
         }
+    }
+    Ok(out)
+}
+
+/// `build.secrets`: names (or `{source, target}`) of top-level `secrets`, each a `file` or an
+/// `environment` variable, by the ID the Dockerfile mounts it as (`target`, else the name).
+fn secrets(ctx: &Context<'_>, value: &Value) -> Result<BTreeMap<String, crate::context::SecretFrom>, String> {
+    let Value::List(items) = value else {
+        return Err(format!("`secrets`: expected a list, found {}", value.type_name()));
+    };
+    let mut out = BTreeMap::new();
+    for item in items {
+        let (source, target) = match item {
+            Value::Str(s) => (s.clone(), None),
+            Value::Map(m) => (
+                m.get("source")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                m.get("target").and_then(Value::as_str).map(str::to_string),
+            ),
+            other => return Err(format!("`secrets`: expected a name, found {}", other.type_name())),
+        };
+        let declared = match ctx.top.get("secrets") {
+            Some(Value::Map(all)) => all.get(&source),
+            _ => None,
+        };
+        let Some(Value::Map(d)) = declared else {
+            return Err(format!("`secrets`: `{source}` is not in the top-level `secrets`"));
+        };
+        let from = match (
+            d.get("file").and_then(Value::as_str),
+            d.get("environment").and_then(Value::as_str),
+        ) {
+            (Some(file), _) => {
+                crate::context::SecretFrom::File(PathBuf::from(super::mounts::host_path(ctx, file)))
+            }
+            (None, Some(var)) => crate::context::SecretFrom::Env(var.to_string()),
+            _ => {
+                return Err(format!(
+                    "`secrets`: `{source}`: a build secret comes from a `file` or an `environment` variable"
+                ))
+            }
+        };
+        out.insert(target.unwrap_or(source), from);
     }
     Ok(out)
 }

@@ -1,6 +1,7 @@
 //! The Compose loader without Docker: a project's text, environment and files in, the map (or
 //! every problem, at its line) out.
 
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -183,9 +184,22 @@ fn what_dmap_cant_carry_out_is_named_at_its_line() {
     assert_eq!(
         problems,
         [
-            "service `app`: `build`: `secrets`: dmap can't give BuildKit build secrets (bollard's build endpoint has no session for them) (compose.yaml: services.app.build (line 4))",
-            "service `b`: `build`: `ssh`: dmap can't give BuildKit an ssh agent (bollard's build endpoint has no session for them) (compose.yaml: services.b.build (line 9))",
+            "service `app`: `build`: `secrets`: `token` is not in the top-level `secrets` (compose.yaml: services.app.build (line 4))",
+            "service `b`: `build`: `ssh`: dmap can't give BuildKit an ssh agent (bollard's build session forwards none) (compose.yaml: services.b.build (line 9))",
         ]
+    );
+    let loaded = Project::new(
+        "services:\n  app:\n    image: a\n    build:\n      context: .\n      secrets: [token, {source: key, target: api_key}]\nsecrets:\n  token: {file: ./token.txt}\n  key: {environment: API_KEY}\n",
+    )
+    .load()
+    .expect("loads");
+    use crate::context::SecretFrom;
+    assert_eq!(
+        loaded.builds[0].settings.secrets,
+        BTreeMap::from([
+            ("api_key".to_string(), SecretFrom::Env("API_KEY".into())),
+            ("token".to_string(), SecretFrom::File("/p/shop/token.txt".into())),
+        ])
     );
 }
 

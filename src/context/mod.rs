@@ -104,12 +104,23 @@ pub(crate) struct Context {
 }
 
 /// Build arguments, the stage to build and labels of the image: part of what the image is, so
-/// part of its digest.
+/// part of its digest. Build secrets (`RUN --mount=type=secret,id=ID`), by ID: where each is read
+/// from when the image is built (their names are part of the digest, never their values).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct BuildSettings {
     pub args: BTreeMap<String, String>,
     pub target: Option<String>,
     pub labels: BTreeMap<String, String>,
+    pub secrets: BTreeMap<String, SecretFrom>,
+}
+
+/// Where a build secret's value is read when the image is built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum SecretFrom {
+    /// A file of this machine.
+    File(PathBuf),
+    /// A variable of dmap's environment.
+    Env(String),
 }
 
 impl Context {
@@ -246,6 +257,9 @@ impl Context {
             }
             for (k, v) in &s.labels {
                 text.push_str(&format!("label {k:?}={v:?}\n"));
+            }
+            for (id, from) in &s.secrets {
+                text.push_str(&format!("secret {id:?} {from:?}\n"));
             }
             hashed.0.update(text.as_bytes());
         }

@@ -83,6 +83,9 @@ pub(crate) struct RunMount {
     pub line: usize,
     /// The mount's `type` (`bind` when it names none).
     pub kind: String,
+    /// A secret's or ssh agent's `id`: as given, else the last part of its `target` (BuildKit's
+    /// default).
+    pub id: Option<String>,
 }
 
 /// The `--mount` flags of the text's `RUN` instructions.
@@ -97,17 +100,25 @@ pub(crate) fn run_mounts(text: &str) -> Vec<RunMount> {
             let Some(spec) = word.strip_prefix("--mount=") else {
                 continue;
             };
-            let kind = spec
-                .split(',')
-                .filter_map(|field| field.split_once('='))
-                .find(|(k, _)| k.trim_matches('"') == "type")
-                .map_or("bind", |(_, v)| v)
-                .trim_matches('"')
-                .to_string();
+            let field = |name: &str| {
+                spec.split(',')
+                    .filter_map(|field| field.split_once('='))
+                    .find(|(k, _)| k.trim_matches('"') == name)
+                    .map(|(_, v)| v.trim_matches('"').to_string())
+            };
+            let kind = field("type").unwrap_or_else(|| "bind".into());
+            let id = field("id").or_else(|| {
+                field("target")
+                    .or_else(|| field("dst"))
+                    .or_else(|| field("destination"))
+                    .and_then(|t| t.rsplit('/').next().map(str::to_string))
+                    .filter(|t| !t.is_empty())
+            });
             out.push(RunMount {
                 index,
                 line: i.line,
                 kind,
+                id,
             });
         }
     }
@@ -136,6 +147,25 @@ mod tests {
         let escaped = "# escape=`\nFROM scratch\nRUN a `\n b\n";
         let texts: Vec<String> = instructions(escaped).into_iter().map(|i| i.text).collect();
         assert_eq!(texts, ["FROM scratch", "RUN a  b"]);
+    }
+
+    #[test]
+    fn a_secrets_id_is_given_or_the_last_part_of_its_target() {
+        let ids: Vec<Option<String>> = run_mounts(
+            "FROM scratch\nRUN --mount=type=secret,id=token --mount=type=secret,target=/run/k --mount=type=secret,id=a,dst=/x/b --mount=type=cache,target=/c make\n",
+        )
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+        assert_eq!(
+            ids,
+            [
+                Some("token".into()),
+                Some("k".into()),
+                Some("a".into()),
+                Some("c".into())
+            ]
+        );
     }
 
     #[test]

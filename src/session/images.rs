@@ -102,10 +102,9 @@ pub(crate) fn source_problem(name: &str, declared_at: &Origin, e: &ContextError)
 }
 
 /// What of a Dockerfile the builder dmap runs it with can't build: `RUN --mount` under the
-/// classic builder (`chosen`, and what chose it), and, under any, mounts of build secrets and
-/// ssh agents, which need a session dmap can't offer (bollard's build endpoint gives BuildKit
-/// only registry credentials). Each at the line that wrote the instruction (a recipe's), else
-/// where the image was declared, with the Dockerfile's line.
+/// classic builder (`chosen`, and what chose it), a build secret the build is not given, and
+/// ssh agents (bollard's build session forwards none). Each at the line that wrote the
+/// instruction (a recipe's), else where the image was declared, with the Dockerfile's line.
 pub(crate) fn builder_problems(
     name: &str,
     context: &Context,
@@ -114,18 +113,19 @@ pub(crate) fn builder_problems(
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     for mount in crate::dockerfile::logical::run_mounts(&context.dockerfile) {
+        let given = mount
+            .id
+            .as_ref()
+            .is_some_and(|id| context.settings.secrets.contains_key(id));
         let why = match (mount.kind.as_str(), &chosen) {
-            ("secret" | "ssh", _) => format!(
-                "dmap can't give BuildKit {} (bollard's build endpoint has no session for them)",
-                if mount.kind == "ssh" {
-                    "an ssh agent"
-                } else {
-                    "build secrets"
-                }
-            ),
             (_, Some((Builder::Classic, by))) => {
                 format!("it needs BuildKit, and the classic builder is chosen by {by}")
             }
+            ("ssh", _) => "dmap can't give BuildKit an ssh agent (bollard's build session forwards none)".to_string(),
+            ("secret", _) if !given => format!(
+                "the build is given no secret `{}` (the `secrets` of `build_context`, or of a Compose `build`)",
+                mount.id.as_deref().unwrap_or_default()
+            ),
             _ => continue,
         };
         let origin = context

@@ -42,12 +42,16 @@ pub(super) async fn build(
     build: &DesiredBuild,
     output: &dyn Fn(Line<'_>),
 ) -> Result<(), StepError> {
-    match build.builder {
-        Some(builder) => send(driver, build, builder, output).await?,
-        None => match send(driver, build, Builder::BuildKit, output).await {
-            Err(e) if buildkit_refused(&e) => send(driver, build, Builder::Classic, output).await?,
-            other => other?,
-        },
+    if !build.context.settings.secrets.is_empty() {
+        super::secrets::build(driver, build, output).await?;
+    } else {
+        match build.builder {
+            Some(builder) => send(driver, build, builder, output).await?,
+            None => match send(driver, build, Builder::BuildKit, output).await {
+                Err(e) if buildkit_refused(&e) => send(driver, build, Builder::Classic, output).await?,
+                other => other?,
+            },
+        }
     }
     for tag in &build.extra_tags {
         let (repo, version) = crate::model::image::split_tag(tag);

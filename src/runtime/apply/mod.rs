@@ -11,6 +11,7 @@ mod health;
 mod image;
 mod network;
 mod replace;
+mod secrets;
 mod volume;
 
 use std::time::Duration;

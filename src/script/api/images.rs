@@ -103,6 +103,31 @@ pub(super) fn declared(maps: &[MapHandle]) -> Fallible<Vec<Declared>> {
     Ok(out)
 }
 
+/// Each entry of an object map of object maps, with the inner map's keys and values as text.
+type MapsOfText = Vec<(String, std::collections::BTreeMap<String, String>)>;
+
+/// An object map of object maps of strings (`secrets`).
+fn pairs_of_maps(value: &Dynamic, key: &str) -> Result<MapsOfText, String> {
+    let map = value
+        .clone()
+        .try_cast::<rhai::Map>()
+        .ok_or_else(|| format!("`{key}` expects an object map"))?;
+    map.into_iter()
+        .map(|(id, from)| {
+            let inner = from
+                .try_cast::<rhai::Map>()
+                .ok_or_else(|| format!("`{key}`: `{id}` expects an object map"))?;
+            Ok((
+                id.to_string(),
+                inner
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ))
+        })
+        .collect()
+}
+
 /// What `m.images.NAME` reads: the DockerFile or the context the image is built from.
 pub(crate) fn to_dynamic(source: &ImageSource) -> Dynamic {
     match source {
@@ -166,9 +191,27 @@ pub(super) fn register(engine: &mut Engine, state: &State) {
                 "args" => settings.args = pairs(value, "args")?,
                 "labels" => settings.labels = pairs(value, "labels")?,
                 "target" => settings.target = Some(text_of(value, "target")?),
+                "secrets" => {
+                    // `#{ ID: #{ file: PATH } }` or `#{ ID: #{ environment: VAR } }`, as Compose
+                    // declares secrets.
+                    for (id, from) in pairs_of_maps(value, "secrets").map_err(&fail)? {
+                        let source = match (from.get("file"), from.get("environment")) {
+                            (Some(f), None) => crate::context::SecretFrom::File(
+                                std::path::absolute(t.base_dir().join(f)).unwrap_or_else(|_| t.base_dir().join(f)),
+                            ),
+                            (None, Some(v)) => crate::context::SecretFrom::Env(v.clone()),
+                            _ => {
+                                return Err(fail(format!(
+                                    "`secrets`: `{id}` expects `#{{ file: PATH }}` or `#{{ environment: VAR }}`"
+                                )))
+                            }
+                        };
+                        settings.secrets.insert(id, source);
+                    }
+                }
                 other => {
                     return Err(fail(format!(
-                        "unknown option `{other}` (expected `dockerfile`, `dockerfile_inline`, `args`, `target`, `labels`)"
+                        "unknown option `{other}` (expected `dockerfile`, `dockerfile_inline`, `args`, `target`, `labels`, `secrets`)"
                     )))
                 }
             }
