@@ -169,29 +169,15 @@ fn pairs(value: &Value, ctx: &Context<'_>, what: &str) -> Result<BTreeMap<String
 /// `build.secrets`: names (or `{source, target}`) of top-level `secrets`, each a `file` or an
 /// `environment` variable, by the ID the Dockerfile mounts it as (`target`, else the name).
 fn secrets(ctx: &Context<'_>, value: &Value) -> Result<BTreeMap<String, crate::context::SecretFrom>, String> {
-    let Value::List(items) = value else {
-        return Err(format!("`secrets`: expected a list, found {}", value.type_name()));
-    };
     let mut out = BTreeMap::new();
-    for item in items {
-        let (source, target) = match item {
-            Value::Str(s) => (s.clone(), None),
-            Value::Map(m) => (
-                m.get("source")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                m.get("target").and_then(Value::as_str).map(str::to_string),
-            ),
-            other => return Err(format!("`secrets`: expected a name, found {}", other.type_name())),
-        };
-        let declared = match ctx.top.get("secrets") {
-            Some(Value::Map(all)) => all.get(&source),
-            _ => None,
-        };
-        let Some(Value::Map(d)) = declared else {
-            return Err(format!("`secrets`: `{source}` is not in the top-level `secrets`"));
-        };
+    let named =
+        super::mounts::references(ctx, "secrets", value).map_err(|why| format!("`secrets`: {why}"))?;
+    for super::mounts::Reference {
+        source,
+        target,
+        declared: d,
+    } in named
+    {
         let from = match (
             d.get("file").and_then(Value::as_str),
             d.get("environment").and_then(Value::as_str),

@@ -75,35 +75,16 @@ impl Volumes {
         value: &Value,
         config: &mut ContainerConfig,
     ) -> Result<(), String> {
-        let Value::List(items) = value else {
-            return Err(format!("expected a list, found {}", value.type_name()));
-        };
-        for item in items {
-            let (source, target) = match item {
-                Value::Str(s) => (s.clone(), None),
-                Value::Map(m) => (
-                    m.get("source")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    m.get("target").and_then(Value::as_str).map(str::to_string),
-                ),
-                other => return Err(format!("expected a name, found {}", other.type_name())),
-            };
-            let declared = match ctx.top.get(kind) {
-                Some(Value::Map(all)) => all.get(&source),
-                _ => None,
-            };
-            let file = match declared {
-                Some(Value::Map(d)) => match d.get("file").and_then(Value::as_str) {
-                    Some(f) => f.to_string(),
-                    None => {
-                        return Err(format!(
-                            "`{source}`: dmap mounts {kind} from a `file` only (not `environment`, `content` or `external`)"
-                        ))
-                    }
-                },
-                _ => return Err(format!("`{source}` is not in the top-level `{kind}`")),
+        for Reference {
+            source,
+            target,
+            declared,
+        } in references(ctx, kind, value)?
+        {
+            let Some(file) = declared.get("file").and_then(Value::as_str) else {
+                return Err(format!(
+                    "`{source}`: dmap mounts {kind} from a `file` only (not `environment`, `content` or `external`)"
+                ));
             };
             let target = match (kind, target) {
                 ("secrets", None) => format!("/run/secrets/{source}"),
@@ -113,7 +94,7 @@ impl Volumes {
             };
             config.binds.push(Bind::Path {
                 path: target,
-                host_path: host_path(ctx, &file),
+                host_path: host_path(ctx, file),
                 readonly: true,
             });
         }
@@ -304,4 +285,50 @@ fn clean_str(p: &Path) -> String {
 /// A top-level volume in the model's form.
 fn volume(value: &Value) -> Result<Value, String> {
     super::values::top_level(value, "volume", &["driver", "name"], &[])
+}
+
+/// A use of a top-level `secrets` or `configs` entry: its name, the `target` given, and the entry.
+pub(super) struct Reference<'v> {
+    pub source: String,
+    pub target: Option<String>,
+    pub declared: &'v BTreeMap<String, Value>,
+}
+
+/// The entries of top-level `kind` that `value` names: a list of names or of `{source, target}`
+/// (a service's `secrets`/`configs`, a build's `secrets`); a name not declared is an error.
+pub(super) fn references<'v>(
+    ctx: &Context<'v>,
+    kind: &str,
+    value: &Value,
+) -> Result<Vec<Reference<'v>>, String> {
+    let Value::List(items) = value else {
+        return Err(format!("expected a list, found {}", value.type_name()));
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let (source, target) = match item {
+            Value::Str(s) => (s.clone(), None),
+            Value::Map(m) => (
+                m.get("source")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                m.get("target").and_then(Value::as_str).map(str::to_string),
+            ),
+            other => return Err(format!("expected a name, found {}", other.type_name())),
+        };
+        let declared = match ctx.top.get(kind) {
+            Some(Value::Map(all)) => all.get(&source),
+            _ => None,
+        };
+        let Some(Value::Map(declared)) = declared else {
+            return Err(format!("`{source}` is not in the top-level `{kind}`"));
+        };
+        out.push(Reference {
+            source,
+            target,
+            declared,
+        });
+    }
+    Ok(out)
 }
