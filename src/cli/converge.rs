@@ -40,7 +40,7 @@ pub(super) fn up_options(flags: &UpFlags, wait: bool, targets: &[String]) -> Opt
 
 /// `--scale CONFIG=N` on the maps (a `MAP/` prefix names one, else the first is meant, as for
 /// targets).
-pub(super) fn scale(groups: &[Group], given: &[String]) -> Result<(), Error> {
+fn scale(groups: &[Group], given: &[String]) -> Result<(), Error> {
     let usage = |e: crate::model::scale::ScaleError| Error::Usage {
         message: e.to_string(),
     };
@@ -97,6 +97,13 @@ pub(super) fn each_group<T>(
     Ok(out)
 }
 
+/// The maps `up` acts on: the file's groups, `--scale` applied.
+pub(super) fn scaled_groups(recipe: &Recipe, given: &[String]) -> Result<Vec<Group>, Error> {
+    let groups = groups(recipe)?;
+    scale(&groups, given)?;
+    Ok(groups)
+}
+
 pub(super) fn up(
     recipe: &Recipe,
     targets: &[String],
@@ -104,8 +111,7 @@ pub(super) fn up(
     wait: bool,
     ui: &Ui,
 ) -> Result<(), Error> {
-    let groups = groups(recipe)?;
-    scale(&groups, &flags.scale)?;
+    let groups = scaled_groups(recipe, &flags.scale)?;
     let session = session(Mode::Apply);
     let reporter = ui.reporter();
     each_group(

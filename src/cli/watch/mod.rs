@@ -14,9 +14,8 @@ use std::time::{Duration, Instant};
 use notify::Watcher as _;
 
 use super::args::{Recipe, UpFlags};
-use super::converge::{each_group, scale, up_options};
+use super::converge::{each_group, scaled_groups, up_options};
 use super::error::Error;
-use super::load::groups;
 use super::ui::Ui;
 use super::{canceller, session};
 use crate::model::develop::WatchAction;
@@ -46,11 +45,7 @@ struct Up<'a> {
 impl Up<'_> {
     /// The recipe evaluated (`--scale` applied), and the files it read.
     fn load(&self) -> (Result<Vec<Group>, Error>, Vec<PathBuf>) {
-        crate::script::input_file::recording(|| {
-            let groups = groups(self.recipe)?;
-            scale(&groups, &self.flags.scale)?;
-            Ok(groups)
-        })
+        crate::script::input_file::recording(|| scaled_groups(self.recipe, &self.flags.scale))
     }
 
     /// `up` of the targets (or `action` of those of `groups`, or `--build` when `build`), as
